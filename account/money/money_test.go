@@ -1,0 +1,105 @@
+package money_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/tetherphone/tether/account/money"
+)
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func TestRoundCharge(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"0.00005", "0.0001"},      // half goes up
+		{"0.000049999", "0"},       // below half goes down
+		{"0.0083333333", "0.0083"}, // $0.50/min for one second
+		{"1.23455", "1.2346"},
+		{"1.23454999", "1.2345"},
+		{"7", "7"},
+	}
+	for _, c := range cases {
+		if got := money.RoundCharge(d(c.in)); !got.Equal(d(c.want)) {
+			t.Errorf("RoundCharge(%s) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+func TestUnitsRoundTrip(t *testing.T) {
+	for _, s := range []string{"0", "0.000001", "12.34", "-5.5", "123456789.123456"} {
+		u, err := money.ToUnits(d(s))
+		if err != nil {
+			t.Fatalf("ToUnits(%s): %v", s, err)
+		}
+		if back := money.FromUnits(u); !back.Equal(d(s)) {
+			t.Errorf("round trip %s -> %d -> %s", s, u, back)
+		}
+	}
+	if _, err := money.ToUnits(d("0.0000001")); !errors.Is(err, money.ErrPrecision) {
+		t.Errorf("7 decimals: err = %v, want ErrPrecision", err)
+	}
+	if _, err := money.ToUnits(d("99999999999999999")); !errors.Is(err, money.ErrRange) {
+		t.Errorf("huge: err = %v, want ErrRange", err)
+	}
+}
+
+func TestParse(t *testing.T) {
+	ok := []struct {
+		in     string
+		signed bool
+		want   string
+	}{
+		{"25", false, "25"}, {" $25.50 ", false, "25.5"}, {"-3.10", true, "-3.1"}, {"0.01", false, "0.01"},
+	}
+	for _, c := range ok {
+		got, err := money.Parse(c.in, 2, c.signed)
+		if err != nil || !got.Equal(d(c.want)) {
+			t.Errorf("Parse(%q) = %s, %v; want %s", c.in, got, err, c.want)
+		}
+	}
+	bad := []struct {
+		in   string
+		want error
+	}{
+		{"", money.ErrSyntax}, {"abc", money.ErrSyntax}, {"1e3", money.ErrSyntax}, {"-5", money.ErrSyntax},
+		{"1.005", money.ErrPrecision}, {"NaN", money.ErrSyntax}, {"1 000", money.ErrSyntax},
+		{"99999999999999999", money.ErrRange},
+	}
+	for _, c := range bad {
+		if _, err := money.Parse(c.in, 2, false); !errors.Is(err, c.want) {
+			t.Errorf("Parse(%q) err = %v, want %v", c.in, err, c.want)
+		}
+	}
+}
+
+func TestDisplayRoundsDown(t *testing.T) {
+	cases := []struct{ in, cur, want string }{
+		{"12.349", "USD", "$12.34"},
+		{"0.0099", "USD", "$0.00"},
+		{"5", "EUR", "€5.00"},
+		{"-0.001", "USD", "-$0.01"},
+		{"3.5", "SEK", "3.50 SEK"},
+	}
+	for _, c := range cases {
+		if got := money.Display(d(c.in), c.cur); got != c.want {
+			t.Errorf("Display(%s,%s) = %q, want %q", c.in, c.cur, got, c.want)
+		}
+	}
+}
+
+func TestDivChargeRoundsOnce(t *testing.T) {
+	cases := []struct{ num, den, want string }{
+		{"0.5", "60", "0.0083"},   // 0.008333...
+		{"30.5", "60", "0.5083"},  // 0.508333...
+		{"0.003", "60", "0.0001"}, // 0.00005 exactly: half goes up
+		{"0.0029", "60", "0"},     // 0.0000483...
+		{"1", "3", "0.3333"},
+		{"2", "3", "0.6667"},
+	}
+	for _, c := range cases {
+		if got := money.DivCharge(d(c.num), d(c.den)); !got.Equal(d(c.want)) {
+			t.Errorf("DivCharge(%s/%s) = %s, want %s", c.num, c.den, got, c.want)
+		}
+	}
+}

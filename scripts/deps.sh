@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# deps.sh installs the Debian packages the build and the tests need, and only
+# those that are missing, so a second run costs a dpkg query and nothing else.
+set -euo pipefail
+
+packages=(
+  gcc pkg-config            # cgo (Fyne's GLFW, malgo, libopus)
+  libgl1-mesa-dev xorg-dev  # Fyne's GLFW
+  libopus-dev               # the Opus codec
+  xvfb                      # real windows in tests and screenshots
+  pulseaudio pulseaudio-utils sox  # a sound server with null sinks for audio tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq || true   # a stale index still installs from the local cache
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
