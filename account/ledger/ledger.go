@@ -138,6 +138,8 @@ type Store interface {
 	Balance(ctx context.Context, id AccountID) (Balance, error)
 	// Reservation reads a reservation.
 	Reservation(ctx context.Context, id string) (Reservation, error)
+	// Transfer reads one transfer by its ID.
+	Transfer(ctx context.Context, id string) (Transfer, error)
 	// Transfers lists transfers touching an account, oldest first.
 	Transfers(ctx context.Context, f Filter) ([]Transfer, error)
 	// Check verifies the ledger's invariants over the whole store.

@@ -362,6 +362,15 @@ func (db *DB) Reservation(ctx context.Context, id string) (ledger.Reservation, e
 	return r.Reservation, err
 }
 
+// Transfer implements ledger.Store.
+func (db *DB) Transfer(ctx context.Context, id string) (ledger.Transfer, error) {
+	t, err := scanTransfer(db.read.QueryRowContext(ctx, `SELECT `+transferCols+` FROM transfers WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("%w: transfer %s", ledger.ErrNotFound, id)
+	}
+	return t, err
+}
+
 // Transfers implements ledger.Store.
 func (db *DB) Transfers(ctx context.Context, f ledger.Filter) ([]ledger.Transfer, error) {
 	q := `SELECT ` + transferCols + ` FROM transfers WHERE (from_account = ? OR to_account = ?) AND at >= ?`

@@ -75,4 +75,71 @@ CREATE TRIGGER reservation_no_delete BEFORE DELETE ON reservations BEGIN
 	SELECT RAISE(ABORT, 'ledger: reservations are kept');
 END;
 `,
+	// 2: billing state beside the ledger.
+	`
+CREATE TABLE customers (
+	id           TEXT PRIMARY KEY,
+	currency     TEXT NOT NULL,
+	plan         TEXT NOT NULL,
+	cycle_anchor INTEGER NOT NULL,
+	created_at   INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE seats (
+	account    TEXT NOT NULL REFERENCES customers(id),
+	user       TEXT NOT NULL,
+	added_at   INTEGER NOT NULL,
+	removed_at INTEGER,
+	PRIMARY KEY (account, user)
+) STRICT;
+
+CREATE TABLE cards (
+	account   TEXT PRIMARY KEY REFERENCES customers(id),
+	id        TEXT NOT NULL,
+	brand     TEXT NOT NULL,
+	last4     TEXT NOT NULL,
+	exp_month INTEGER NOT NULL,
+	exp_year  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE auto_topup (
+	account     TEXT PRIMARY KEY REFERENCES customers(id),
+	enabled     INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+	threshold   INTEGER NOT NULL CHECK (threshold >= 0),
+	amount      INTEGER NOT NULL CHECK (amount >= 0),
+	daily_count INTEGER NOT NULL CHECK (daily_count >= 0),
+	monthly_cap INTEGER NOT NULL CHECK (monthly_cap >= 0),
+	failures    INTEGER NOT NULL DEFAULT 0,
+	in_flight   TEXT,
+	disabled    TEXT NOT NULL DEFAULT ''
+) STRICT;
+
+CREATE TABLE topup_attempts (
+	id         TEXT PRIMARY KEY,
+	account    TEXT NOT NULL REFERENCES customers(id),
+	kind       TEXT NOT NULL CHECK (kind IN ('manual', 'auto')),
+	key        TEXT NOT NULL UNIQUE,
+	amount     INTEGER NOT NULL CHECK (amount > 0),
+	currency   TEXT NOT NULL,
+	card       TEXT NOT NULL,
+	status     TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+	payment_id TEXT NOT NULL DEFAULT '',
+	failure    TEXT NOT NULL DEFAULT '',
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX topup_attempts_account ON topup_attempts(account, created_at);
+CREATE INDEX topup_attempts_pending ON topup_attempts(created_at) WHERE status = 'pending';
+-- A payment is credited by at most one attempt.
+CREATE UNIQUE INDEX topup_attempts_payment ON topup_attempts(payment_id) WHERE payment_id <> '';
+
+CREATE TABLE notifications (
+	id         INTEGER PRIMARY KEY,
+	account    TEXT NOT NULL,
+	kind       TEXT NOT NULL,
+	message    TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX notifications_account ON notifications(account, id);
+`,
 }

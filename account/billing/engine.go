@@ -1,0 +1,262 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tetherphone/tether/account/ledger"
+	"github.com/tetherphone/tether/account/money"
+	"github.com/tetherphone/tether/account/payment"
+	"github.com/tetherphone/tether/account/rating"
+)
+
+// Config wires an Engine.
+type Config struct {
+	Store     Store
+	Rater     *rating.Rater
+	Plans     map[string]Plan
+	Processor payment.Processor
+	Clock     func() time.Time // time.Now when nil
+	Log       *slog.Logger     // slog.Default when nil
+
+	// ChunkSeconds is how far ahead a credit-billed call reserves (60 when 0).
+	ChunkSeconds int64
+	// ReservationGrace is how long after its chunk a reservation outlives a
+	// switchboard that stopped settling it (10 minutes when 0).
+	ReservationGrace time.Duration
+	// Limits on top-ups; zero fields take the defaults in DefaultLimits.
+	Limits Limits
+}
+
+// Limits bound what people and the automation may ask for.
+type Limits struct {
+	MinTopUp, MaxTopUp   decimal.Decimal
+	DailyCount           int
+	MonthlyCap           decimal.Decimal
+	DisableAfterFailures int
+	ThresholdFloor       decimal.Decimal // the suggestion for accounts with little history
+	RetryPendingAfter    time.Duration   // reconcile attempts whose outcome is unknown after this long
+}
+
+// DefaultLimits are the limits the Engine uses where Config leaves zeros.
+func DefaultLimits() Limits {
+	return Limits{
+		MinTopUp: decimal.NewFromInt(5), MaxTopUp: decimal.NewFromInt(10000),
+		DailyCount: 3, MonthlyCap: decimal.NewFromInt(1000), DisableAfterFailures: 3,
+		ThresholdFloor: decimal.NewFromInt(10), RetryPendingAfter: 30 * time.Second,
+	}
+}
+
+// Engine applies the money rules. It is safe for concurrent use.
+type Engine struct {
+	store     Store
+	rater     *rating.Rater
+	plans     map[string]Plan
+	processor payment.Processor
+	now       func() time.Time
+	log       *slog.Logger
+	chunk     int64
+	grace     time.Duration
+	limits    Limits
+
+	mu       sync.Mutex
+	bundles  map[string]bool      // account/cycle whose grants are posted
+	settings map[string]AutoTopUp // cached auto top-up settings
+	topping  map[string]bool      // accounts with a top-up goroutine running
+	wg       sync.WaitGroup       // top-up goroutines
+	closed   bool
+}
+
+// New returns an Engine.
+func New(cfg Config) *Engine {
+	e := &Engine{
+		store: cfg.Store, rater: cfg.Rater, plans: cfg.Plans, processor: cfg.Processor,
+		now: cfg.Clock, log: cfg.Log, chunk: cfg.ChunkSeconds, grace: cfg.ReservationGrace,
+		bundles: map[string]bool{}, settings: map[string]AutoTopUp{}, topping: map[string]bool{},
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	if e.chunk <= 0 {
+		e.chunk = 60
+	}
+	if e.grace <= 0 {
+		e.grace = 10 * time.Minute
+	}
+	if e.plans == nil {
+		e.plans = DefaultPlans()
+	}
+	e.limits = withDefaults(cfg.Limits)
+	return e
+}
+
+func withDefaults(l Limits) Limits {
+	d := DefaultLimits()
+	if l.MinTopUp.IsZero() {
+		l.MinTopUp = d.MinTopUp
+	}
+	if l.MaxTopUp.IsZero() {
+		l.MaxTopUp = d.MaxTopUp
+	}
+	if l.DailyCount == 0 {
+		l.DailyCount = d.DailyCount
+	}
+	if l.MonthlyCap.IsZero() {
+		l.MonthlyCap = d.MonthlyCap
+	}
+	if l.DisableAfterFailures == 0 {
+		l.DisableAfterFailures = d.DisableAfterFailures
+	}
+	if l.ThresholdFloor.IsZero() {
+		l.ThresholdFloor = d.ThresholdFloor
+	}
+	if l.RetryPendingAfter == 0 {
+		l.RetryPendingAfter = d.RetryPendingAfter
+	}
+	return l
+}
+
+// Close waits for top-ups in progress and stops starting new ones.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	e.wg.Wait()
+}
+
+// NewAccount describes a customer account to open.
+type NewAccount struct {
+	ID       string
+	Currency string // USD when empty
+	Plan     string
+	Owner    string // the first seat
+}
+
+// OpenAccount creates a customer account, its ledger accounts and its first
+// seat. Opening an existing account again changes nothing.
+func (e *Engine) OpenAccount(ctx context.Context, a NewAccount) error {
+	if a.Currency == "" {
+		a.Currency = money.DefaultCurrency
+	}
+	if err := validID(a.ID); err != nil {
+		return err
+	}
+	if !money.ValidCurrency(a.Currency) {
+		return invalid("currency %q is not supported", a.Currency)
+	}
+	if _, ok := e.plans[a.Plan]; !ok {
+		return invalid("no plan %q", a.Plan)
+	}
+	now := e.now().UTC()
+	if _, err := e.store.CreateCustomer(ctx, Customer{ID: a.ID, Currency: a.Currency, Plan: a.Plan, CycleAnchor: now, Created: now}); err != nil {
+		return err
+	}
+	cur := ledger.Unit(a.Currency)
+	accounts := []ledger.Account{
+		{ID: ledger.Customer(a.ID), Unit: cur, Floor: true},
+		{ID: ledger.PaymentClearing(cur), Unit: cur},
+		{ID: ledger.Adjustments(cur), Unit: cur},
+	}
+	for _, u := range rating.Usages {
+		accounts = append(accounts, ledger.Account{ID: ledger.Revenue(string(u), cur), Unit: cur})
+	}
+	if err := e.store.EnsureAccounts(ctx, accounts...); err != nil {
+		return err
+	}
+	if a.Owner != "" {
+		return e.AddSeat(ctx, a.ID, a.Owner)
+	}
+	return nil
+}
+
+func validID(id string) error {
+	if id == "" || len(id) > 64 {
+		return invalid("an account ID has 1 to 64 characters")
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return invalid("account ID %q may hold only a-z, 0-9, '-', '_' and '.'", id)
+		}
+	}
+	return nil
+}
+
+// Balance is an account's credit.
+type Balance struct {
+	Currency  string
+	Posted    decimal.Decimal
+	Reserved  decimal.Decimal
+	Available decimal.Decimal
+}
+
+// Balance reads an account's credit.
+func (e *Engine) Balance(ctx context.Context, account string) (Balance, error) {
+	c, err := e.store.Customer(ctx, account)
+	if err != nil {
+		return Balance{}, err
+	}
+	b, err := e.store.Balance(ctx, ledger.Customer(account))
+	if err != nil {
+		return Balance{}, err
+	}
+	return Balance{Currency: c.Currency, Posted: b.Posted, Reserved: b.Reserved, Available: b.Available()}, nil
+}
+
+// gate returns the account and its balance, or a *CreditError when nothing
+// may start.
+func (e *Engine) gate(ctx context.Context, account string) (Customer, ledger.Balance, error) {
+	c, err := e.store.Customer(ctx, account)
+	if err != nil {
+		return c, ledger.Balance{}, err
+	}
+	b, err := e.store.Balance(ctx, ledger.Customer(account))
+	if err != nil {
+		return c, b, err
+	}
+	if !b.Available().IsPositive() {
+		return c, b, noCredit(b.Available(), c.Currency)
+	}
+	return c, b, nil
+}
+
+// Adjust is an operator's audited change to a balance (refund, goodwill,
+// correction). A negative amount may bring the balance down to zero, never
+// below. id is the adjustment's idempotency key.
+func (e *Engine) Adjust(ctx context.Context, account, id string, amount decimal.Decimal, reason string) error {
+	c, err := e.store.Customer(ctx, account)
+	if err != nil {
+		return err
+	}
+	if amount.IsZero() {
+		return invalid("an adjustment needs a non-zero amount")
+	}
+	if reason == "" || len(reason) > 500 {
+		return invalid("an adjustment needs a reason of 1 to 500 characters")
+	}
+	if !amount.Equal(amount.Truncate(money.ChargePlaces)) {
+		return invalid("an adjustment has at most %d decimal places", money.ChargePlaces)
+	}
+	cur := ledger.Unit(c.Currency)
+	t := ledger.Transfer{ID: "adjustment:" + account + ":" + id, From: ledger.Adjustments(cur), To: ledger.Customer(account),
+		Amount: amount, Unit: cur, Code: "adjustment", Ref: id, Memo: reason}
+	if amount.IsNegative() {
+		t.From, t.To, t.Amount = t.To, t.From, amount.Neg()
+	}
+	err = e.store.Post(ctx, t)
+	if errors.Is(err, ledger.ErrInsufficient) {
+		b, _ := e.store.Balance(ctx, ledger.Customer(account))
+		return invalid("the balance is %s available; an adjustment may bring it to zero, not below", money.Display(b.Available(), c.Currency))
+	}
+	return err
+}
+
+// reservationID names a chunk's reservation.
+func reservationID(callID string, n int) string { return fmt.Sprintf("call:%s:chunk:%d", callID, n) }

@@ -1,0 +1,76 @@
+package billing
+
+import (
+	"time"
+
+	"github.com/tetherphone/tether/account/rating"
+)
+
+// Plan is a subscription tier: what each seat brings to the account's
+// pooled bundle every cycle.
+type Plan struct {
+	ID      string
+	Name    string
+	PerSeat map[rating.Pool]int64 // seconds or segments per seat per cycle
+}
+
+// DefaultPlans are the tiers the demo offers.
+func DefaultPlans() map[string]Plan {
+	return map[string]Plan{
+		"team": {ID: "team", Name: "Team", PerSeat: map[rating.Pool]int64{
+			rating.PoolVoice: 1000 * 60, rating.PoolSMS: 500,
+		}},
+		"pro": {ID: "pro", Name: "Pro", PerSeat: map[rating.Pool]int64{
+			rating.PoolVoice: 3000 * 60, rating.PoolSMS: 1000, rating.PoolAIAgent: 60 * 60,
+		}},
+	}
+}
+
+// Cycle is one billing period [Start, End).
+type Cycle struct {
+	ID    string // the start date, "2026-11-05"
+	Start time.Time
+	End   time.Time
+}
+
+// CycleAt returns the billing cycle containing t for an account whose
+// cycles start on anchor's day of the month (clamped to short months: an
+// anchor on the 31st starts February's cycle on the 28th or 29th).
+func CycleAt(anchor, t time.Time) Cycle {
+	anchor, t = anchor.UTC(), t.UTC()
+	months := (t.Year()-anchor.Year())*12 + int(t.Month()) - int(anchor.Month())
+	start := monthsAfter(anchor, months)
+	if start.After(t) {
+		months--
+		start = monthsAfter(anchor, months)
+	}
+	return Cycle{ID: start.Format("2006-01-02"), Start: start, End: monthsAfter(anchor, months+1)}
+}
+
+func monthsAfter(anchor time.Time, n int) time.Time {
+	y, m := anchor.Year(), int(anchor.Month())-1+n
+	y += m / 12
+	m %= 12
+	if m < 0 {
+		m += 12
+		y--
+	}
+	first := time.Date(y, time.Month(m+1), 1, 0, 0, 0, 0, time.UTC)
+	days := first.AddDate(0, 1, -1).Day()
+	day := min(anchor.Day(), days)
+	return time.Date(y, time.Month(m+1), day, anchor.Hour(), anchor.Minute(), anchor.Second(), 0, time.UTC)
+}
+
+// prorate returns the share of a full allowance a seat added at added earns
+// in cycle c, rounded down to whole units.
+func prorate(full int64, c Cycle, added time.Time) int64 {
+	if !added.After(c.Start) {
+		return full
+	}
+	if !added.Before(c.End) {
+		return 0
+	}
+	left := c.End.Sub(added) / time.Second
+	total := c.End.Sub(c.Start) / time.Second
+	return full * int64(left) / int64(total)
+}

@@ -1,0 +1,69 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+	"github.com/tetherphone/tether/account/rating"
+)
+
+// Quote is what a call will cost, shown before dialling.
+type Quote struct {
+	Destination string
+	Usage       rating.Usage
+	PerMinute   decimal.Decimal
+	Increment   rating.Increment
+	ConnectFee  decimal.Decimal
+	Currency    string
+	InBundle    bool  // the bundle covers it now
+	BundleLeft  int64 // seconds left in the bundle, when bundle-eligible
+	MaxSeconds  int64 // the longest call available credit pays for (0: bundle or unlimited)
+	Allowed     bool  // the gate would let it start
+	Reason      string
+}
+
+// Quote prices a call from one of the account's numbers to another number
+// without starting it.
+func (e *Engine) Quote(ctx context.Context, account, from, to string) (Quote, error) {
+	local, err := rating.ParseNumber(from, "US")
+	if err != nil {
+		return Quote{}, fmt.Errorf("%w: from: %v", ErrInvalid, err)
+	}
+	remote, err := rating.ParseNumber(to, "US")
+	if err != nil {
+		return Quote{}, fmt.Errorf("%w: to: %v", ErrInvalid, err)
+	}
+	t, err := e.rater.RateCall(rating.CallSpec{Direction: rating.Outbound, Local: local, Remote: remote})
+	if err != nil {
+		return Quote{}, err
+	}
+	c, err := e.store.Customer(ctx, account)
+	if err != nil {
+		return Quote{}, err
+	}
+	q := Quote{Destination: t.Destination, Usage: t.Usage, PerMinute: t.PerMinute, Increment: t.Increment,
+		ConnectFee: t.ConnectFee, Currency: c.Currency, Allowed: true}
+	left, _, err := e.bundleLeft(ctx, c, t.Pool, e.now())
+	if err != nil {
+		return Quote{}, err
+	}
+	q.BundleLeft, q.InBundle = left, left > 0
+	b, err := e.Balance(ctx, account)
+	if err != nil {
+		return Quote{}, err
+	}
+	if !b.Available.IsPositive() {
+		q.Allowed, q.Reason = false, noCredit(b.Available, c.Currency).Reason
+		return q, nil
+	}
+	if !q.InBundle {
+		q.MaxSeconds = t.MaxSeconds(0, b.Available)
+		if q.MaxSeconds == 0 {
+			q.Allowed = false
+			q.Reason = fmt.Sprintf("A call to %s needs %s for its first %d seconds.", t.Destination,
+				Display(t.CostOf(t.Increment.Billed(1)), c.Currency), t.Increment.Initial)
+		}
+	}
+	return q, nil
+}

@@ -1,0 +1,67 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tetherphone/tether/account/ledger"
+	"github.com/tetherphone/tether/account/rating"
+)
+
+// SuggestDays is how many days of typical spend the suggested threshold
+// covers (the brief advises two to three).
+const SuggestDays = 3
+
+// Suggestion is a suggested auto top-up threshold and why.
+type Suggestion struct {
+	Threshold    decimal.Decimal
+	DailyAverage decimal.Decimal // credit spent per day, over Days
+	Days         int             // days of history averaged (at most 30)
+	Basis        string          // the reasoning, for people
+}
+
+// SuggestThreshold suggests a threshold covering about three days of the
+// account's average daily credit spend over the last 30 days, rounded up to
+// the dollar, and never below the floor for new or quiet accounts.
+func (e *Engine) SuggestThreshold(ctx context.Context, account string) (Suggestion, error) {
+	c, err := e.store.Customer(ctx, account)
+	if err != nil {
+		return Suggestion{}, err
+	}
+	now := e.now()
+	since := now.AddDate(0, 0, -30)
+	if c.Created.After(since) {
+		since = c.Created
+	}
+	codes := make([]string, 0, len(rating.Usages))
+	for _, u := range rating.Usages {
+		codes = append(codes, string(u))
+	}
+	ts, err := e.store.Transfers(ctx, ledger.Filter{Account: ledger.Customer(account), Since: since, Codes: codes})
+	if err != nil {
+		return Suggestion{}, err
+	}
+	spent := decimal.Zero
+	for _, t := range ts {
+		if t.From == ledger.Customer(account) {
+			spent = spent.Add(t.Amount)
+		}
+	}
+	days := max(int((now.Sub(since)+24*time.Hour-1)/(24*time.Hour)), 1)
+	avg := spent.DivRound(decimal.NewFromInt(int64(days)), 4)
+	threshold := avg.Mul(decimal.NewFromInt(SuggestDays)).Ceil()
+	s := Suggestion{DailyAverage: avg, Days: days, Threshold: threshold}
+	floor := e.limits.ThresholdFloor
+	switch {
+	case threshold.LessThan(floor):
+		s.Threshold = floor
+		s.Basis = fmt.Sprintf("You spent %s a day on average over %d days; %s is the minimum we suggest so calls never stop unexpectedly.",
+			Display(avg, c.Currency), days, Display(floor, c.Currency))
+	default:
+		s.Basis = fmt.Sprintf("You spent %s a day on average over the last %d days; %s covers about %d days.",
+			Display(avg, c.Currency), days, Display(threshold, c.Currency), SuggestDays)
+	}
+	return s, nil
+}
