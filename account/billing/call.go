@@ -127,10 +127,13 @@ func validKey(what, s string) error {
 // Tariff returns the call's price.
 func (c *Call) Tariff() rating.Tariff { return c.tariff }
 
-// Extend reserves the call's next chunk; the switchboard calls it ahead of
-// the current chunk's end with the seconds elapsed since the answer. Chunks
-// that lie wholly in the past are settled on the way. When a chunk can be
-// reserved only in part, or not at all, the Grant is Final.
+// Extend keeps the call paid ahead: the switchboard calls it with the
+// seconds elapsed since the answer (0 at the start), and it reserves chunks
+// until the call is paid for more than a chunk beyond that, so the end of a
+// call that runs out of credit is known at least a chunk in advance (time
+// to warn the caller). Chunks wholly in the past are settled on the way.
+// When a chunk can be reserved only in part, or not at all, the Grant is
+// Final and PaidThrough is when the call must end.
 func (c *Call) Extend(ctx context.Context, elapsed int64) (Grant, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -140,18 +143,27 @@ func (c *Call) Extend(ctx context.Context, elapsed int64) (Grant, error) {
 	if err := c.settleUsed(ctx, elapsed); err != nil {
 		return Grant{}, err
 	}
-	if c.final {
-		return c.grant(false), nil
+	bundle := false
+	for !c.final && c.paid <= elapsed+c.e.chunk {
+		var err error
+		if bundle, err = c.reserveNext(ctx); err != nil {
+			return Grant{}, err
+		}
 	}
+	return c.grant(bundle), nil
+}
+
+// reserveNext reserves one chunk: from the bundle while it lasts, then
+// from credit.
+func (c *Call) reserveNext(ctx context.Context) (bool, error) {
 	if c.tariff.Pool != rating.PoolNone && !c.overflow {
 		ok, err := c.reserveBundle(ctx)
 		if err != nil || ok {
-			return c.grant(true), err
+			return ok, err
 		}
 		c.overflow = true
 	}
-	err := c.reserveCredit(ctx)
-	return c.grant(false), err
+	return false, c.reserveCredit(ctx)
 }
 
 func (c *Call) grant(bundle bool) Grant {

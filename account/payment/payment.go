@@ -34,7 +34,9 @@ type DeclineError struct {
 	Message string // for people
 }
 
-func (e *DeclineError) Error() string { return fmt.Sprintf("payment: declined: %s (%s)", e.Message, e.Code) }
+func (e *DeclineError) Error() string {
+	return fmt.Sprintf("payment: declined: %s (%s)", e.Message, e.Code)
+}
 
 // Unwrap makes errors.Is(err, ErrDeclined) true.
 func (e *DeclineError) Unwrap() error { return ErrDeclined }
