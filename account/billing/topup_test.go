@@ -65,10 +65,10 @@ func TestAutoTopUpSettingsValidation(t *testing.T) {
 	}
 	e.saveCard("acme", payment.CardSucceeds)
 	bad := []billing.AutoTopUp{
-		{Enabled: true, Threshold: dec("30"), Amount: dec("25")},  // would stay below the threshold
-		{Enabled: true, Threshold: dec("10"), Amount: dec("0")},   // nothing to add
-		{Enabled: true, Threshold: dec("-1"), Amount: dec("25")},  // negative threshold
-		{Enabled: true, Threshold: dec("10"), Amount: dec("2")},   // below the minimum
+		{Enabled: true, Threshold: dec("30"), Amount: dec("25")}, // would stay below the threshold
+		{Enabled: true, Threshold: dec("10"), Amount: dec("0")},  // nothing to add
+		{Enabled: true, Threshold: dec("-1"), Amount: dec("25")}, // negative threshold
+		{Enabled: true, Threshold: dec("10"), Amount: dec("2")},  // below the minimum
 		{Enabled: true, Threshold: dec("10"), Amount: dec("25.555")},
 		{Enabled: true, Threshold: dec("10"), Amount: dec("25"), DailyCount: 100},
 		{Enabled: true, Threshold: dec("10"), Amount: dec("25"), MonthlyCap: dec("20")},
