@@ -62,7 +62,8 @@ func monthsAfter(anchor time.Time, n int) time.Time {
 }
 
 // prorate returns the share of a full allowance a seat added at added earns
-// in cycle c, rounded down to whole units.
+// in cycle c: by whole days, counting the day it was added, rounded down to
+// whole units. A seat added on the cycle's first day earns it all.
 func prorate(full int64, c Cycle, added time.Time) int64 {
 	if !added.After(c.Start) {
 		return full
@@ -70,7 +71,8 @@ func prorate(full int64, c Cycle, added time.Time) int64 {
 	if !added.Before(c.End) {
 		return 0
 	}
-	left := c.End.Sub(added) / time.Second
-	total := c.End.Sub(c.Start) / time.Second
-	return full * int64(left) / int64(total)
+	const day = 24 * time.Hour
+	left := int64((c.End.Sub(added) + day - 1) / day)
+	total := int64((c.End.Sub(c.Start) + day - 1) / day)
+	return full * min(left, total) / total
 }

@@ -1,0 +1,94 @@
+// Package demo sets up the demo account that `make run` and the
+// switchboard's --demo start on: a team on the US plan with a bundle,
+// $20.00 of credit, a sandbox card on file, the sample rate decks and the
+// sandbox payment processor. Nothing in it moves real money.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/payment"
+	"github.com/tetherphone/tether/account/rating"
+	"github.com/tetherphone/tether/account/sqlite"
+)
+
+// Account is the demo account's ID.
+const Account = "demo"
+
+// Users are the demo account's seats.
+var Users = []string{"owner@demo.test", "admin@demo.test", "rep@demo.test"}
+
+// Numbers are the demo account's two free numbers: the first dedicated to
+// the rep, the second shared by the admin and the rep.
+var Numbers = []string{"+14155550100", "+14155550101"}
+
+// StartingCredit is what the demo account starts with.
+var StartingCredit = decimal.NewFromInt(20)
+
+// System is a running billing system on one data directory.
+type System struct {
+	Store  *sqlite.DB
+	Bank   *payment.Sandbox
+	Engine *billing.Engine
+}
+
+// Open opens the billing system kept in dir, creating the demo account on
+// first start.
+func Open(ctx context.Context, dir string) (*System, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "tether.db"))
+	if err != nil {
+		return nil, err
+	}
+	bank, err := payment.OpenSandbox(ctx, filepath.Join(dir, "sandbox-payments.db"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &System{Store: db, Bank: bank, Engine: billing.New(billing.Config{Store: db, Rater: rating.SampleRater(), Processor: bank})}
+	if err := s.ensureDemo(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if err := s.Engine.Sweep(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *System) ensureDemo(ctx context.Context) error {
+	if _, err := s.Store.Customer(ctx, Account); err == nil {
+		return nil
+	}
+	e := s.Engine
+	if err := e.OpenAccount(ctx, billing.NewAccount{ID: Account, Plan: "team", Owner: Users[0]}); err != nil {
+		return err
+	}
+	for _, u := range Users[1:] {
+		if err := e.AddSeat(ctx, Account, u); err != nil {
+			return err
+		}
+	}
+	if err := e.Adjust(ctx, Account, "welcome", StartingCredit, "demo starting credit"); err != nil {
+		return err
+	}
+	exp := time.Now().AddDate(3, 0, 0)
+	_, err := e.SaveCard(ctx, Account, payment.CardDetails{Number: payment.CardSucceeds, ExpMonth: int(exp.Month()), ExpYear: exp.Year(), CVC: "123"})
+	return err
+}
+
+// Close stops the engine and closes the files.
+func (s *System) Close() {
+	s.Engine.Close()
+	s.Bank.Close()
+	s.Store.Close()
+}
