@@ -7,7 +7,7 @@ packages=(
   gcc pkg-config            # cgo (Fyne's GLFW, malgo, libopus)
   libgl1-mesa-dev xorg-dev  # Fyne's GLFW
   libopus-dev               # the Opus codec
-  xvfb                      # real windows in tests and screenshots
+  xvfb x11-utils x11-apps netpbm  # real windows in tests, and pictures of them
   pulseaudio pulseaudio-utils sox  # a sound server with null sinks for audio tests
 )
 

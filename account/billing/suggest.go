@@ -57,11 +57,18 @@ func (e *Engine) SuggestThreshold(ctx context.Context, account string) (Suggesti
 	switch {
 	case threshold.LessThan(floor):
 		s.Threshold = floor
-		s.Basis = fmt.Sprintf("You spent %s a day on average over %d days; %s is the minimum we suggest so calls never stop unexpectedly.",
-			Display(avg, c.Currency), days, Display(floor, c.Currency))
+		s.Basis = fmt.Sprintf("You spent %s a day on average over %s; %s is the minimum we suggest so calls never stop unexpectedly.",
+			Display(avg, c.Currency), plural(days, "day"), Display(floor, c.Currency))
 	default:
-		s.Basis = fmt.Sprintf("You spent %s a day on average over the last %d days; %s covers about %d days.",
-			Display(avg, c.Currency), days, Display(threshold, c.Currency), SuggestDays)
+		s.Basis = fmt.Sprintf("You spent %s a day on average over the last %s; %s covers about %d days.",
+			Display(avg, c.Currency), plural(days, "day"), Display(threshold, c.Currency), SuggestDays)
 	}
 	return s, nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -111,6 +111,21 @@ func Display(d decimal.Decimal, currency string) string {
 	return sym + s
 }
 
+// Rate shows a price that may hold fractions of a cent, such as a
+// per-minute rate: at least two decimals, more when the price has them
+// ("$0.015", "$1.50"), never rounded.
+func Rate(d decimal.Decimal, currency string) string {
+	places := int32(2)
+	if _, frac, ok := strings.Cut(d.String(), "."); ok {
+		places = max(int32(len(frac)), 2)
+	}
+	s := d.StringFixed(places)
+	if sym, ok := symbols[currency]; ok {
+		return sym + s
+	}
+	return s + " " + currency
+}
+
 var symbols = map[string]string{"USD": "$", "CAD": "CA$", "AUD": "A$", "EUR": "€", "GBP": "£"}
 
 // ValidCurrency reports whether code is a currency this system bills in.

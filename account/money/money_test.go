@@ -103,3 +103,14 @@ func TestDivChargeRoundsOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestRate(t *testing.T) {
+	cases := []struct{ in, cur, want string }{
+		{"0.015", "USD", "$0.015"}, {"0.0150", "USD", "$0.015"}, {"1.5", "USD", "$1.50"}, {"0.0083", "GBP", "£0.0083"}, {"2", "SEK", "2.00 SEK"},
+	}
+	for _, c := range cases {
+		if got := money.Rate(d(c.in), c.cur); got != c.want {
+			t.Errorf("Rate(%s) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

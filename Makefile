@@ -1,0 +1,77 @@
+# Tether: a business phone system. `make run` and `make test` set up a fresh
+# Debian 12 machine themselves (Debian packages and Go tools they need).
+
+SHELL := /bin/bash
+GO ?= go
+export LANG := C.UTF-8
+export GOFLAGS := -buildvcs=false
+GOBIN := $(shell $(GO) env GOPATH)/bin
+STATICCHECK := $(GOBIN)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+DATA ?= $(HOME)/.local/share/tether
+
+.PHONY: all deps tools build run test vet lint unit race bench fuzz screenshot clean
+
+all: build
+
+# Debian packages the build and the tests need (installed when missing).
+deps:
+	@./scripts/deps.sh
+
+$(STATICCHECK):
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+tools: $(STATICCHECK)
+
+build: deps
+	$(GO) build ./...
+
+# The desktop app on the demo account. Without a display it runs on a
+# virtual one (Xvfb) and says so.
+run: deps
+	$(GO) build -o bin/softphone ./cmd/softphone
+	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then \
+		./bin/softphone --data "$(DATA)"; \
+	else \
+		echo "run: no display found, so the app runs on a virtual one (xvfb-run); stop it with Ctrl-C."; \
+		echo "run: use a desktop session to see the window, or 'make screenshot' for a picture of it."; \
+		xvfb-run -a -s "-screen 0 1280x1024x24" ./bin/softphone --data "$(DATA)"; \
+	fi
+
+# A picture of the app on a throwaway demo account, for the README.
+screenshot: deps
+	$(GO) build -o bin/softphone ./cmd/softphone
+	rm -rf /tmp/tether-shot
+	./scripts/screenshot.sh docs/credits.png ./bin/softphone --data /tmp/tether-shot --dial "+44 20 7946 0958"
+
+vet: deps
+	$(GO) vet ./...
+
+lint: vet tools
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(STATICCHECK) ./...
+
+unit: deps
+	$(GO) test -count=1 -timeout 30m ./...
+
+# The money code again under the race detector (the concurrency test runs
+# 500 calls against one balance).
+race: deps
+	$(GO) test -count=1 -race -timeout 30m ./account/...
+
+test: lint unit race
+
+# Benchmarks, printed as a table (scripts/benchtable.awk).
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 40000x -count 3 ./account/sqlite/ | tee /tmp/tether-bench.txt | awk -f scripts/benchtable.awk
+	$(GO) test -run '^$$' -bench . -benchmem ./account/rating/ ./account/sms/ ./account/billing/ | tee -a /tmp/tether-bench.txt | awk -f scripts/benchtable.awk
+
+# Each fuzz target for a while (FUZZTIME each).
+FUZZTIME ?= 30s
+fuzz: deps
+	$(GO) test -run '^$$' -fuzz '^FuzzReadDeck$$' -fuzztime $(FUZZTIME) ./account/rating/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseNumber$$' -fuzztime $(FUZZTIME) ./account/rating/
+	$(GO) test -run '^$$' -fuzz '^FuzzCount$$' -fuzztime $(FUZZTIME) ./account/sms/
+
+clean:
+	rm -rf bin
