@@ -72,6 +72,8 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzReadDeck$$' -fuzztime $(FUZZTIME) ./account/rating/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseNumber$$' -fuzztime $(FUZZTIME) ./account/rating/
 	$(GO) test -run '^$$' -fuzz '^FuzzCount$$' -fuzztime $(FUZZTIME) ./account/sms/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseReason$$' -fuzztime $(FUZZTIME) ./phone/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadWAV$$' -fuzztime $(FUZZTIME) ./audio/
 
 clean:
 	rm -rf bin
