@@ -10,7 +10,6 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/billing"
-	"github.com/tetherphone/tether/account/ledger"
 	"github.com/tetherphone/tether/account/payment"
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/sqlite"
@@ -149,6 +148,3 @@ func talk(ctx context.Context, c *billing.Call, g billing.Grant, seconds int64) 
 	}
 	return c.End(ctx, seconds)
 }
-
-// ledgerCustomer is a shorthand for tests reading the ledger directly.
-func ledgerCustomer(id string) ledger.AccountID { return ledger.Customer(id) }

@@ -212,11 +212,3 @@ func (t *wtx) queryRow(q string, args ...any) *sql.Row {
 	}
 	return s.QueryRowContext(t.ctx, args...)
 }
-
-func (t *wtx) query(q string, args ...any) (*sql.Rows, error) {
-	s, err := t.stmt(q)
-	if err != nil {
-		return nil, err
-	}
-	return s.QueryContext(t.ctx, args...)
-}
