@@ -112,10 +112,17 @@ func post(tx *wtx, now time.Time, transfers []ledger.Transfer) error {
 		delta[t.From] -= amount
 		delta[t.To] += amount
 	}
+	units := map[ledger.AccountID]ledger.Unit{}
+	for _, r := range rows {
+		units[r.t.From], units[r.t.To] = r.t.Unit, r.t.Unit
+	}
 	for id, d := range delta {
 		a, err := readAccount(tx, id)
 		if err != nil {
 			return err
+		}
+		if a.unit != string(units[id]) {
+			return clean(fmt.Errorf("%w: %s counts %s, not %s", ledger.ErrInvalid, id, a.unit, units[id]))
 		}
 		if a.floor && d < 0 && (a.posted+d < 0 || a.posted-a.reserved+d < 0) {
 			return clean(fmt.Errorf("%w: %s has %s available, needs %s", ledger.ErrInsufficient, id,
@@ -147,10 +154,8 @@ func mapConstraint(err error) error {
 		return fmt.Errorf("%w: %v", ledger.ErrConflict, err)
 	case strings.Contains(msg, "CHECK constraint failed"):
 		return fmt.Errorf("%w: %v", ledger.ErrInsufficient, err)
-	case strings.Contains(msg, "another unit"):
-		return fmt.Errorf("%w: %v", ledger.ErrInvalid, err)
 	case strings.Contains(msg, "FOREIGN KEY"):
-		return fmt.Errorf("%w: %v", ledger.ErrNotFound, err)
+		return fmt.Errorf("%w: an account does not exist or counts another unit: %v", ledger.ErrInvalid, err)
 	}
 	return err
 }

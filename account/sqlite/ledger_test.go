@@ -239,8 +239,12 @@ func TestSchemaEnforcesFloor(t *testing.T) {
 	}
 	_, err = raw.Exec(`INSERT INTO transfers (id, from_account, to_account, amount, unit, code, ref, memo, at)
 		VALUES ('y', 'sec', 'revenue:international-call:USD', 1, 'USD', 'x', '', '', 0)`)
-	if err == nil || !strings.Contains(err.Error(), "unit") {
+	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
 		t.Errorf("cross-unit transfer: err = %v", err)
+	}
+	// Through the Go API the same mistake is a clear ErrInvalid.
+	if err := db.Post(context.Background(), ledger.Transfer{ID: "z", From: "sec", To: revenue, Amount: dec("1"), Unit: usd, Code: "x"}); !errors.Is(err, ledger.ErrInvalid) {
+		t.Errorf("cross-unit Post: %v", err)
 	}
 	check(t, db)
 }

@@ -12,20 +12,24 @@ CREATE TABLE ledger_accounts (
 	posted     INTEGER NOT NULL DEFAULT 0,
 	reserved   INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),
 	created_at INTEGER NOT NULL,
-	CHECK (floor = 0 OR (posted >= 0 AND posted - reserved >= 0))
+	CHECK (floor = 0 OR (posted >= 0 AND posted - reserved >= 0)),
+	UNIQUE (id, unit)
 ) STRICT;
 
 CREATE TABLE transfers (
 	id           TEXT PRIMARY KEY,
-	from_account TEXT NOT NULL REFERENCES ledger_accounts(id),
-	to_account   TEXT NOT NULL REFERENCES ledger_accounts(id),
+	from_account TEXT NOT NULL,
+	to_account   TEXT NOT NULL,
 	amount       INTEGER NOT NULL CHECK (amount > 0),
 	unit         TEXT NOT NULL,
 	code         TEXT NOT NULL,
 	ref          TEXT NOT NULL,
 	memo         TEXT NOT NULL,
 	at           INTEGER NOT NULL,
-	CHECK (from_account <> to_account)
+	CHECK (from_account <> to_account),
+	-- Both accounts exist and count the transfer's unit.
+	FOREIGN KEY (from_account, unit) REFERENCES ledger_accounts (id, unit),
+	FOREIGN KEY (to_account, unit) REFERENCES ledger_accounts (id, unit)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX transfers_from ON transfers(from_account, at);
 CREATE INDEX transfers_to ON transfers(to_account, at);
@@ -43,12 +47,6 @@ CREATE TABLE reservations (
 CREATE INDEX reservations_open ON reservations(expires_at) WHERE state = 'open';
 
 -- Balances move only here, so posted always equals the transfers' sum.
-CREATE TRIGGER transfer_units BEFORE INSERT ON transfers
-WHEN (SELECT unit FROM ledger_accounts WHERE id = NEW.from_account) IS NOT NEW.unit
-  OR (SELECT unit FROM ledger_accounts WHERE id = NEW.to_account) IS NOT NEW.unit
-BEGIN
-	SELECT RAISE(ABORT, 'ledger: transfer between accounts of another unit');
-END;
 CREATE TRIGGER transfer_post AFTER INSERT ON transfers BEGIN
 	UPDATE ledger_accounts SET posted = posted - NEW.amount WHERE id = NEW.from_account;
 	UPDATE ledger_accounts SET posted = posted + NEW.amount WHERE id = NEW.to_account;
