@@ -180,52 +180,36 @@ func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject) bool) bool {
 	return false
 }
 
-func findEntry(t *testing.T, w fyne.Window, placeholder string) *widget.Entry {
+// find returns the first widget of type T in the window that matches.
+func find[T fyne.CanvasObject](t *testing.T, w fyne.Window, what string, match func(T) bool) T {
 	t.Helper()
-	var found *widget.Entry
-	walk(w.Content(), func(o fyne.CanvasObject) bool {
-		e, ok := o.(*widget.Entry)
-		if ok && e.PlaceHolder == placeholder {
-			found = e
+	var found T
+	ok := walk(w.Content(), func(o fyne.CanvasObject) bool {
+		if x, is := o.(T); is && match(x) {
+			found = x
+			return true
 		}
-		return found != nil
+		return false
 	})
-	if found == nil {
-		t.Fatalf("no entry %q", placeholder)
+	if !ok {
+		t.Fatalf("no %s", what)
 	}
 	return found
+}
+
+func findEntry(t *testing.T, w fyne.Window, placeholder string) *widget.Entry {
+	t.Helper()
+	return find(t, w, "entry "+placeholder, func(e *widget.Entry) bool { return e.PlaceHolder == placeholder })
 }
 
 func findButton(t *testing.T, w fyne.Window, text string) *widget.Button {
 	t.Helper()
-	var found *widget.Button
-	walk(w.Content(), func(o fyne.CanvasObject) bool {
-		b, ok := o.(*widget.Button)
-		if ok && b.Text == text {
-			found = b
-		}
-		return found != nil
-	})
-	if found == nil {
-		t.Fatalf("no button %q", text)
-	}
-	return found
+	return find(t, w, "button "+text, func(b *widget.Button) bool { return b.Text == text })
 }
 
 func findCheck(t *testing.T, w fyne.Window, text string) *widget.Check {
 	t.Helper()
-	var found *widget.Check
-	walk(w.Content(), func(o fyne.CanvasObject) bool {
-		c, ok := o.(*widget.Check)
-		if ok && c.Text == text {
-			found = c
-		}
-		return found != nil
-	})
-	if found == nil {
-		t.Fatalf("no check %q", text)
-	}
-	return found
+	return find(t, w, "check "+text, func(c *widget.Check) bool { return c.Text == text })
 }
 
 // TestMain gives Fyne a locale it can parse ("C" makes it complain).

@@ -102,38 +102,14 @@ func TestConcurrentDrainWithAutoTopUp(t *testing.T) {
 	e.check()
 
 	// Every payment the bank took is credited once, and nothing else is.
-	ps, err := e.bank.Payments(e.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, err := e.db.Transfers(e.ctx, ledger.Filter{Account: ledger.Customer("acme"), Codes: []string{"payment"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	credited := map[string]decimal.Decimal{}
-	for _, tr := range ts {
-		if _, dup := credited[tr.Ref]; dup {
-			t.Errorf("payment %s credited twice", tr.Ref)
-		}
-		credited[tr.Ref] = tr.Amount
-	}
+	ps := paymentsMatchCredits(t, e.ctx, e.db, e.bank, "acme")
 	manual, auto := 0, 0
 	for _, p := range ps {
-		if p.Status != payment.Succeeded {
-			continue
-		}
-		if a, ok := credited[p.ID]; !ok || !a.Equal(p.Amount) {
-			t.Errorf("bank payment %s of %s credited as %v", p.ID, p.Amount, a)
-		}
-		delete(credited, p.ID)
 		if p.Amount.Equal(dec("5")) {
 			manual++
 		} else {
 			auto++
 		}
-	}
-	if len(credited) != 0 {
-		t.Errorf("credits with no payment behind them: %v", credited)
 	}
 	if manual != 10 {
 		t.Errorf("%d manual payments for 10 distinct keys", manual)

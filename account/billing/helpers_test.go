@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/ledger"
 	"github.com/tetherphone/tether/account/payment"
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/sqlite"
@@ -147,4 +148,41 @@ func talk(ctx context.Context, c *billing.Call, g billing.Grant, seconds int64) 
 		}
 	}
 	return c.End(ctx, seconds)
+}
+
+// paymentsMatchCredits checks the bank against the ledger, payment by
+// payment: every successful payment is credited once, for its amount, and
+// no credit lacks a payment. It returns the successful payments.
+func paymentsMatchCredits(t testing.TB, ctx context.Context, db *sqlite.DB, bank *payment.Sandbox, account string) []payment.Payment {
+	t.Helper()
+	ps, err := bank.Payments(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := db.Transfers(ctx, ledger.Filter{Account: ledger.Customer(account), Codes: []string{"payment"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	credited := map[string]decimal.Decimal{}
+	for _, tr := range ts {
+		if _, dup := credited[tr.Ref]; dup {
+			t.Errorf("payment %s credited twice", tr.Ref)
+		}
+		credited[tr.Ref] = tr.Amount
+	}
+	var ok []payment.Payment
+	for _, p := range ps {
+		if p.Status != payment.Succeeded {
+			continue
+		}
+		ok = append(ok, p)
+		if a, found := credited[p.ID]; !found || !a.Equal(p.Amount) {
+			t.Errorf("bank payment %s of %s credited as %v", p.ID, p.Amount, a)
+		}
+		delete(credited, p.ID)
+	}
+	if len(credited) > 0 {
+		t.Errorf("credits with no payment behind them: %v", credited)
+	}
+	return ok
 }
