@@ -3,7 +3,8 @@
 
 SHELL := /bin/bash
 GO ?= go
-export LANG := C.UTF-8
+# Fyne reads the locale at start-up and cannot parse C or C.UTF-8.
+export LANG := en_US.UTF-8
 export GOFLAGS := -buildvcs=false
 GOBIN := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck

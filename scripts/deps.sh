@@ -2,6 +2,7 @@
 # deps.sh installs the Debian packages the build and the tests need, and only
 # those that are missing, so a second run costs a dpkg query and nothing else.
 set -euo pipefail
+export LC_ALL=C.UTF-8 # apt's tools want a locale that exists
 
 packages=(
   gcc pkg-config            # cgo (Fyne's GLFW, malgo, libopus)

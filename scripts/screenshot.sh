@@ -3,6 +3,7 @@
 # a private Xvfb display and saves a picture of its window: what a person
 # would see on screen, drawn by the real OpenGL driver.
 set -euo pipefail
+export LC_ALL=C # the X tools want a locale that exists; the app keeps its LANG
 out=$1; shift
 n=90
 while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
@@ -17,7 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
-DISPLAY=":$n" "$@" >"$log" 2>&1 &
+DISPLAY=":$n" LC_ALL= "$@" >"$log" 2>&1 &
 app=$!
 # Wait for the window to be mapped and the app to report it is ready.
 for _ in $(seq 600); do

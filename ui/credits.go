@@ -78,8 +78,9 @@ func NewCredits(m Money, canBill bool, from string) *Credits {
 	v.banner = container.NewBorder(nil, nil, nil, v.bannerAction, v.bannerText)
 	v.banner.Hide()
 	v.voice, v.texts = widget.NewProgressBar(), widget.NewProgressBar()
-	v.voice.TextFormatter = func() string { return fmt.Sprintf("%.0f%% used", 100*v.voice.Value) }
-	v.texts.TextFormatter = func() string { return fmt.Sprintf("%.0f%% used", 100*v.texts.Value) }
+	// The bars show what is left: a full bar is a full bundle.
+	v.voice.TextFormatter = func() string { return fmt.Sprintf("%.0f%% left", 100*v.voice.Value) }
+	v.texts.TextFormatter = func() string { return fmt.Sprintf("%.0f%% left", 100*v.texts.Value) }
 	v.voiceText, v.textsText = widget.NewLabel(""), widget.NewLabel("")
 
 	v.dial = widget.NewEntry()
@@ -198,7 +199,7 @@ func (v *Credits) apply(s snapshot) {
 		}
 		label.SetText(fmt.Sprintf("%s: %d of %d used, %d left", what, (st.Used+per-1)/per, st.Allowance/per, st.Left/per))
 		bar.Max = 1
-		bar.SetValue(frac(st.Used, st.Allowance))
+		bar.SetValue(frac(st.Left, st.Allowance))
 	}
 	pool(rating.PoolVoice, v.voice, v.voiceText, "Call minutes", 60)
 	pool(rating.PoolSMS, v.texts, v.textsText, "Text segments", 1)
@@ -235,13 +236,13 @@ func (v *Credits) apply(s snapshot) {
 	v.history.SetText(strings.Join(lines, "\n"))
 }
 
-// frac returns used/total as a progress bar value (a ratio for display,
+// frac returns part/total as a progress bar value (a ratio for display,
 // not money).
-func frac(used, total int64) float64 {
+func frac(part, total int64) float64 {
 	if total <= 0 {
 		return 0
 	}
-	return float64(used) / float64(total)
+	return float64(part) / float64(total)
 }
 
 // priceCheck quotes a call to what has been typed so far.

@@ -2,7 +2,6 @@ package ui_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -210,10 +209,4 @@ func findButton(t *testing.T, w fyne.Window, text string) *widget.Button {
 func findCheck(t *testing.T, w fyne.Window, text string) *widget.Check {
 	t.Helper()
 	return find(t, w, "check "+text, func(c *widget.Check) bool { return c.Text == text })
-}
-
-// TestMain gives Fyne a locale it can parse ("C" makes it complain).
-func TestMain(m *testing.M) {
-	os.Setenv("LANG", "en_US.UTF-8")
-	os.Exit(m.Run())
 }

@@ -59,7 +59,6 @@ func defaultDataDir() string {
 }
 
 func run(dataDir, dial string) error {
-	fixLocale()
 	ctx := context.Background()
 	sys, err := demo.Open(ctx, dataDir)
 	if err != nil {
@@ -88,17 +87,4 @@ func run(dataDir, dial string) error {
 	}()
 	w.ShowAndRun()
 	return nil
-}
-
-// fixLocale gives Fyne a locale it can parse: it cannot read "C" or
-// "POSIX" (the default on servers and in containers) and complains at
-// every start, so those read as US English.
-func fixLocale() {
-	if os.Getenv("LC_ALL") != "" {
-		return
-	}
-	switch lang := os.Getenv("LANG"); lang {
-	case "", "C", "POSIX", "C.UTF-8", "C.utf8":
-		os.Setenv("LANG", "en_US.UTF-8")
-	}
 }
