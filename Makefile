@@ -75,6 +75,7 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzCount$$' -fuzztime $(FUZZTIME) ./account/sms/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseReason$$' -fuzztime $(FUZZTIME) ./phone/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadWAV$$' -fuzztime $(FUZZTIME) ./audio/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./phone/dtmf/
 
 clean:
 	rm -rf bin
