@@ -9,6 +9,7 @@ require (
 	github.com/nyaruka/phonenumbers v1.8.1
 	github.com/pion/webrtc/v4 v4.2.26
 	github.com/shopspring/decimal v1.4.0
+	github.com/zaf/g711 v1.4.0
 	modernc.org/sqlite v1.62.0
 )
 
