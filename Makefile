@@ -55,10 +55,11 @@ lint: vet tools
 unit: deps
 	$(GO) test -count=1 -timeout 30m ./...
 
-# The money code again under the race detector (the concurrency test runs
-# 500 calls against one balance).
+# The money and media code again under the race detector (the concurrency
+# test runs 500 calls against one balance; media runs a network goroutine
+# beside the audio pump).
 race: deps
-	$(GO) test -count=1 -race -timeout 30m ./account/...
+	$(GO) test -count=1 -race -timeout 30m ./account/... ./audio/... ./phone/...
 
 test: lint unit race
 
@@ -77,6 +78,7 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzReadWAV$$' -fuzztime $(FUZZTIME) ./audio/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./phone/dtmf/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./phone/sdp/
+	$(GO) test -run '^$$' -fuzz '^FuzzReceive$$' -fuzztime $(FUZZTIME) ./phone/media/
 
 clean:
 	rm -rf bin

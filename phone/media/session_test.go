@@ -1,0 +1,224 @@
+package media_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone/media"
+)
+
+var loopback = netip.MustParseAddr("127.0.0.1")
+
+func listen(t *testing.T) *media.Session {
+	t.Helper()
+	s, err := media.Listen(loopback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func start(t *testing.T, s *media.Session, remote netip.AddrPort, symmetric bool) {
+	t.Helper()
+	err := s.Start(media.Config{Codec: audio.PCMU{}, PayloadType: 0, TelephoneEvent: 101, PTime: 20 * time.Millisecond,
+		Remote: remote, Symmetric: symmetric})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pump plays a tone into s and records what s receives, frame by frame in
+// real time, for d.
+func pump(s *media.Session, freq float64, d time.Duration) []int16 {
+	n := s.FrameSize()
+	out := make([]int16, 0, int(d/time.Millisecond)*8)
+	tone := make([]int16, n)
+	in := make([]int16, n)
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for k := 0; k < int(d/(20*time.Millisecond)); k++ {
+		<-t.C
+		audio.Sine(tone, freq, 8000, 12000, k*n)
+		s.WriteFrame(tone)
+		s.ReadFrame(in)
+		out = append(out, in...)
+	}
+	return out
+}
+
+// both runs pump on two sessions at once.
+func both(a, b *media.Session, fa, fb float64, d time.Duration) (recA, recB []int16) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); recA = pump(a, fa, d) }()
+	go func() { defer wg.Done(); recB = pump(b, fb, d) }()
+	wg.Wait()
+	return
+}
+
+func TestToneBothWays(t *testing.T) {
+	a, b := listen(t), listen(t)
+	start(t, a, b.LocalAddr(), true)
+	start(t, b, a.LocalAddr(), true)
+	recA, recB := both(a, b, 440, 1000, time.Second)
+	// Skip the first 200 ms (jitter buffer filling), then each side hears
+	// the other's tone.
+	if share := audio.ToneShare(recB[1600:], 440, 8000); share < 0.9 {
+		t.Errorf("B hears 440 Hz at share %.2f", share)
+	}
+	if share := audio.ToneShare(recA[1600:], 1000, 8000); share < 0.9 {
+		t.Errorf("A hears 1000 Hz at share %.2f", share)
+	}
+	if st := a.Stats(); st.Sent < 40 || st.Received < 40 {
+		t.Errorf("A stats %+v", st)
+	}
+}
+
+func TestDTMF(t *testing.T) {
+	a, b := listen(t), listen(t)
+	start(t, a, b.LocalAddr(), true)
+	start(t, b, a.LocalAddr(), true)
+	if err := a.SendDTMF("12#9", 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SendDTMF("1x", 100*time.Millisecond); err == nil {
+		t.Error("a bad digit was accepted")
+	}
+	go both(a, b, 440, 440, 2*time.Second)
+	var got []rune
+	deadline := time.After(10 * time.Second)
+	for len(got) < 4 {
+		select {
+		case d := <-b.Digits():
+			got = append(got, d)
+		case <-deadline:
+			t.Fatalf("received %q before the deadline", string(got))
+		}
+	}
+	if string(got) != "12#9" {
+		t.Fatalf("received %q, want 12#9", string(got))
+	}
+}
+
+// relay forwards UDP between two sessions, dropping a share of packets.
+type relay struct {
+	conn *net.UDPConn
+	mu   sync.Mutex
+	a, b netip.AddrPort
+	drop float64
+	r    *rand.Rand
+}
+
+func newRelay(t *testing.T, a, b netip.AddrPort, drop float64) *relay {
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(loopback, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &relay{conn: c, a: a, b: b, drop: drop, r: rand.New(rand.NewPCG(11, 12))}
+	t.Cleanup(func() { c.Close() })
+	go func() {
+		buf := make([]byte, 1600)
+		for {
+			n, from, err := c.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			r.mu.Lock()
+			to := r.b
+			if from == r.b {
+				to = r.a
+			}
+			lose := r.r.Float64() < r.drop
+			r.mu.Unlock()
+			if !lose {
+				c.WriteToUDPAddrPort(buf[:n], to)
+			}
+		}
+	}()
+	return r
+}
+
+func (r *relay) addr() netip.AddrPort { return r.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+// TestFivePercentLoss: with 5% of packets lost, the tone still comes
+// through and no gap of silence is longer than 60 ms.
+func TestFivePercentLoss(t *testing.T) {
+	a, b := listen(t), listen(t)
+	r := newRelay(t, a.LocalAddr(), b.LocalAddr(), 0.05)
+	start(t, a, r.addr(), false)
+	start(t, b, r.addr(), false)
+	_, recB := both(a, b, 440, 1000, 3*time.Second)
+	heard := recB[1600:]
+	if share := audio.ToneShare(heard, 440, 8000); share < 0.85 {
+		t.Errorf("440 Hz share %.2f under 5%% loss", share)
+	}
+	const win = 80 // 10 ms windows
+	gap, longest := 0, 0
+	for i := 0; i+win <= len(heard); i += win {
+		if audio.Energy(heard[i:i+win]) < 1e-4 {
+			gap += 10
+			longest = max(longest, gap)
+		} else {
+			gap = 0
+		}
+	}
+	if longest > 60 {
+		t.Errorf("a silent gap of %d ms", longest)
+	}
+	st := b.Stats()
+	t.Logf("B: %+v; longest gap %d ms", st, longest)
+	if st.Jitter.Lost == 0 {
+		t.Error("no loss was seen: the relay did not drop")
+	}
+}
+
+// TestSymmetricRTP: B was told a wrong address for A (as behind a NAT);
+// once A's packets arrive, B sends back to where they came from.
+func TestSymmetricRTP(t *testing.T) {
+	a, b := listen(t), listen(t)
+	dead, _ := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(loopback, 0)))
+	wrong := dead.LocalAddr().(*net.UDPAddr).AddrPort()
+	dead.Close()
+	start(t, a, b.LocalAddr(), true)
+	start(t, b, wrong, true)
+	recA, _ := both(a, b, 440, 1000, time.Second)
+	if got := b.Stats().Latched; got != a.LocalAddr() {
+		t.Fatalf("B sends to %s, want A at %s", got, a.LocalAddr())
+	}
+	if share := audio.ToneShare(recA[4000:], 1000, 8000); share < 0.9 {
+		t.Errorf("A hears B at share %.2f after latching", share)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	a, b := listen(t), listen(t)
+	start(t, a, b.LocalAddr(), true)
+	start(t, b, a.LocalAddr(), true)
+	fired := make(chan struct{})
+	b.WatchTimeout(context.Background(), 300*time.Millisecond, func() { close(fired) })
+	pump(a, 440, 200*time.Millisecond) // then A goes quiet
+	select {
+	case <-fired:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no timeout after the far end went quiet")
+	}
+	// While paused (on hold), silence is expected: no timeout.
+	c, d := listen(t), listen(t)
+	start(t, c, d.LocalAddr(), true)
+	start(t, d, c.LocalAddr(), true)
+	d.SetPaused(true)
+	quiet := make(chan struct{}, 1)
+	d.WatchTimeout(context.Background(), 200*time.Millisecond, func() { quiet <- struct{}{} })
+	select {
+	case <-quiet:
+		t.Fatal("a held call timed out")
+	case <-time.After(time.Second):
+	}
+}
