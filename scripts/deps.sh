@@ -10,6 +10,7 @@ packages=(
   libopus-dev               # the Opus codec
   xvfb x11-utils x11-apps netpbm  # real windows in tests, and pictures of them
   pulseaudio pulseaudio-utils sox  # a sound server with null sinks for audio tests
+  kamailio baresip sip-tester      # real SIP peers for interoperability tests
 )
 
 missing=()

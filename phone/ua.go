@@ -1,0 +1,248 @@
+package phone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// Config sets up a user agent for one SIP account.
+type Config struct {
+	User      string        // the account's URI, "sip:alice@pbx.example.com:5060"; its host:port is the registrar and proxy
+	Password  string        // digest password
+	Transport string        // "udp" (default) or "tcp"
+	Listen    string        // local "host:port" for SIP; port 0 lets the OS pick. Default: the address that routes to the server
+	Expires   time.Duration // registration lifetime asked for (default 10 minutes)
+	UserAgent string        // the User-Agent header
+	Log       *slog.Logger
+}
+
+// Message is a SIP MESSAGE (RFC 3428) received.
+type Message struct {
+	From string // the sender's URI
+	To   string
+	Text string
+	At   time.Time
+}
+
+// UA is a SIP user agent for one account: it registers, sends and
+// receives MESSAGEs, and (with the call code) places and answers calls.
+type UA struct {
+	cfg       Config
+	aor       sip.Uri // sip:alice@domain
+	registrar sip.Uri // sip:domain:port
+	transport string
+	local     netip.AddrPort
+
+	ua     *sipgo.UserAgent
+	client *sipgo.Client
+	server *sipgo.Server
+	closer func() error
+	log    *slog.Logger
+
+	events   chan RegEvent
+	messages chan Message
+
+	mu    sync.Mutex
+	state RegState
+}
+
+// ErrConfig means a Config is unusable; the message says which field.
+var ErrConfig = errors.New("phone: bad configuration")
+
+// New validates cfg, opens the local SIP socket and starts serving it.
+func New(cfg Config) (*UA, error) {
+	u := &UA{cfg: cfg, log: cfg.Log, events: make(chan RegEvent, 64), messages: make(chan Message, 64), state: Unregistered}
+	if u.log == nil {
+		u.log = slog.Default()
+	}
+	if err := sip.ParseUri(cfg.User, &u.aor); err != nil || u.aor.User == "" || u.aor.Host == "" {
+		return nil, fmt.Errorf("%w: user %q is not a sip:user@host[:port] URI", ErrConfig, cfg.User)
+	}
+	if u.aor.Scheme != "sip" && u.aor.Scheme != "" {
+		return nil, fmt.Errorf("%w: user %q: only sip: URIs are supported", ErrConfig, cfg.User)
+	}
+	u.transport = strings.ToLower(cfg.Transport)
+	if u.transport == "" {
+		u.transport = "udp"
+	}
+	if u.transport != "udp" && u.transport != "tcp" {
+		return nil, fmt.Errorf("%w: transport %q (udp or tcp)", ErrConfig, cfg.Transport)
+	}
+	if u.cfg.Expires <= 0 {
+		u.cfg.Expires = 10 * time.Minute
+	}
+	if u.cfg.Expires < 10*time.Second {
+		return nil, fmt.Errorf("%w: expires %s is under 10 s", ErrConfig, cfg.Expires)
+	}
+	port := u.aor.Port
+	if port == 0 {
+		port = 5060
+	}
+	u.registrar = sip.Uri{Scheme: "sip", Host: u.aor.Host, Port: port}
+	u.aor.Port = 0
+	if err := u.listen(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// routeAddr finds the local address that routes to the server, without
+// sending anything.
+func routeAddr(host string, port int) (netip.Addr, error) {
+	c, err := net.Dial("udp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).AddrPort().Addr(), nil
+}
+
+func (u *UA) listen() error {
+	listen := u.cfg.Listen
+	if listen == "" {
+		a, err := routeAddr(u.registrar.Host, u.registrar.Port)
+		if err != nil {
+			return fmt.Errorf("phone: finding a local address for %s: %w", u.registrar.Host, err)
+		}
+		listen = netip.AddrPortFrom(a, 0).String()
+	}
+	name := u.cfg.UserAgent
+	if name == "" {
+		name = "Tether"
+	}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name))
+	if err != nil {
+		return err
+	}
+	srv, err := sipgo.NewServer(ua)
+	if err != nil {
+		ua.Close()
+		return err
+	}
+	srv.OnMessage(u.onMessage)
+	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+	})
+	var opts []sipgo.ClientOption
+	switch u.transport {
+	case "udp":
+		pc, err := net.ListenPacket("udp", listen)
+		if err != nil {
+			ua.Close()
+			return fmt.Errorf("phone: listen udp %s: %w", listen, err)
+		}
+		u.local = pc.LocalAddr().(*net.UDPAddr).AddrPort()
+		go srv.ServeUDP(pc)
+		u.closer = pc.Close
+		// ServeUDP registers the socket for sending from its goroutine;
+		// sending before that would bind a second socket to the port.
+		if err := waitConn(ua, "udp", u.local.String()); err != nil {
+			pc.Close()
+			ua.Close()
+			return err
+		}
+		// Send from the listening socket, so replies and requests come
+		// back to the port in Via and Contact.
+		opts = append(opts, sipgo.WithClientConnectionAddr(u.local.String()))
+	case "tcp":
+		l, err := net.Listen("tcp", listen)
+		if err != nil {
+			ua.Close()
+			return fmt.Errorf("phone: listen tcp %s: %w", listen, err)
+		}
+		u.local = l.Addr().(*net.TCPAddr).AddrPort()
+		go srv.ServeTCP(l)
+		u.closer = l.Close
+	}
+	opts = append(opts, sipgo.WithClientHostname(u.local.Addr().String()))
+	client, err := sipgo.NewClient(ua, opts...)
+	if err != nil {
+		ua.Close()
+		return err
+	}
+	u.ua, u.client, u.server = ua, client, srv
+	return nil
+}
+
+func waitConn(ua *sipgo.UserAgent, network, addr string) error {
+	for range 500 {
+		if c, err := ua.TransportLayer().GetConnection(network, addr); err == nil && c != nil {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("phone: the SIP socket %s did not come up", addr)
+}
+
+// LocalAddr is the SIP socket's address.
+func (u *UA) LocalAddr() netip.AddrPort { return u.local }
+
+// Events delivers registration state changes. Events the reader is too
+// slow for are dropped, never blocking the phone.
+func (u *UA) Events() <-chan RegEvent { return u.events }
+
+// Messages delivers MESSAGEs received.
+func (u *UA) Messages() <-chan Message { return u.messages }
+
+// State is the registration's current state.
+func (u *UA) State() RegState {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.state
+}
+
+func (u *UA) emit(e RegEvent) {
+	u.mu.Lock()
+	u.state = e.State
+	u.mu.Unlock()
+	e.At = time.Now()
+	select {
+	case u.events <- e:
+	default:
+		u.log.Warn("phone: registration event dropped", "state", e.State)
+	}
+}
+
+func (u *UA) contact() *sip.ContactHeader {
+	c := &sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: u.aor.User, Host: u.local.Addr().String(), Port: int(u.local.Port())}}
+	if u.transport != "udp" {
+		c.Address.UriParams = sip.NewParams()
+		c.Address.UriParams.Add("transport", u.transport)
+	}
+	return c
+}
+
+// do sends a request and answers a digest challenge (401 or 407) once.
+func (u *UA) do(ctx context.Context, req *sip.Request, opts ...sipgo.ClientRequestOption) (*sip.Response, error) {
+	req.SetTransport(strings.ToUpper(u.transport))
+	res, err := u.client.Do(ctx, req, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode == 401 || res.StatusCode == 407 {
+		res, err = u.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: u.aor.User, Password: u.cfg.Password})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// Close stops serving and releases the sockets.
+func (u *UA) Close() error {
+	u.server.Close()
+	err := u.closer()
+	u.ua.Close()
+	return err
+}
