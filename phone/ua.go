@@ -52,6 +52,11 @@ type UA struct {
 
 	events   chan RegEvent
 	messages chan Message
+	incoming chan *Incoming
+
+	dialogs       *sipgo.DialogClientCache
+	serverDialogs *sipgo.DialogServerCache
+	calls         calls
 
 	mu    sync.Mutex
 	state RegState
@@ -62,7 +67,8 @@ var ErrConfig = errors.New("phone: bad configuration")
 
 // New validates cfg, opens the local SIP socket and starts serving it.
 func New(cfg Config) (*UA, error) {
-	u := &UA{cfg: cfg, log: cfg.Log, events: make(chan RegEvent, 64), messages: make(chan Message, 64), state: Unregistered}
+	u := &UA{cfg: cfg, log: cfg.Log, events: make(chan RegEvent, 64), messages: make(chan Message, 64),
+		incoming: make(chan *Incoming, 4), state: Unregistered}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -131,6 +137,9 @@ func (u *UA) listen() error {
 		return err
 	}
 	srv.OnMessage(u.onMessage)
+	srv.OnInvite(u.onInvite)
+	srv.OnAck(u.onAck)
+	srv.OnBye(u.onBye)
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
@@ -172,6 +181,8 @@ func (u *UA) listen() error {
 		return err
 	}
 	u.ua, u.client, u.server = ua, client, srv
+	u.dialogs = sipgo.NewDialogClientCache(client, *u.contact())
+	u.serverDialogs = sipgo.NewDialogServerCache(client, *u.contact())
 	return nil
 }
 

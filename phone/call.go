@@ -1,0 +1,253 @@
+package phone
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone/media"
+	"github.com/tetherphone/tether/phone/sdp"
+)
+
+// CallState is where a call is.
+type CallState string
+
+// Call states.
+const (
+	Dialing   CallState = "dialing"   // INVITE sent, nothing back yet
+	Ringing   CallState = "ringing"   // the far end is alerting (180/183), or ours is
+	Connected CallState = "connected" // answered; media flows
+	Ended     CallState = "ended"
+)
+
+// CallEvent reports a call's change of state.
+type CallEvent struct {
+	State CallState
+	Err   error // why it ended, when it ended abnormally
+	At    time.Time
+}
+
+// codecs are the formats this phone offers, in preference order.
+var codecs = []sdp.Format{
+	{PayloadType: 0, Name: "PCMU", ClockRate: 8000},
+	{PayloadType: 8, Name: "PCMA", ClockRate: 8000},
+	{PayloadType: 101, Name: "telephone-event", ClockRate: 8000, Fmtp: "0-16"},
+}
+
+func codecFor(f sdp.Format) (audio.Codec, error) {
+	switch {
+	case f.Same(codecs[0]):
+		return audio.PCMU{}, nil
+	case f.Same(codecs[1]):
+		return audio.PCMA{}, nil
+	}
+	return nil, fmt.Errorf("%w: %s", sdp.ErrNoCommonCodec, f.Name)
+}
+
+// Call is one call, placed or received.
+type Call struct {
+	ua       *UA
+	incoming bool
+	remote   string // the other party's URI
+	media    *media.Session
+	local    sdp.Local
+
+	client *sipgo.DialogClientSession
+	server *sipgo.DialogServerSession
+
+	mu     sync.Mutex
+	state  CallState
+	endErr error
+	events chan CallEvent
+	done   chan struct{}
+	once   sync.Once
+}
+
+// Events delivers the call's state changes.
+func (c *Call) Events() <-chan CallEvent { return c.events }
+
+// Done is closed when the call has ended.
+func (c *Call) Done() <-chan struct{} { return c.done }
+
+// Err says why the call ended, when it ended abnormally.
+func (c *Call) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.endErr
+}
+
+// State is the call's current state.
+func (c *Call) State() CallState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+// Media is the call's audio stream.
+func (c *Call) Media() *media.Session { return c.media }
+
+// Remote is the other party's URI.
+func (c *Call) Remote() string { return c.remote }
+
+func (c *Call) setState(s CallState, err error) {
+	c.mu.Lock()
+	if c.state == Ended {
+		c.mu.Unlock()
+		return
+	}
+	c.state = s
+	if s == Ended {
+		c.endErr = err
+	}
+	c.mu.Unlock()
+	select {
+	case c.events <- CallEvent{State: s, Err: err, At: time.Now()}:
+	default:
+	}
+	if s == Ended {
+		c.once.Do(func() {
+			c.media.Close()
+			close(c.done)
+		})
+	}
+}
+
+func newSessionID() uint64 {
+	var b [8]byte
+	rand.Read(b[:])
+	return binary.BigEndian.Uint64(b[:]) >> 2
+}
+
+func (u *UA) newCall(incoming bool, remote string) (*Call, error) {
+	m, err := media.Listen(u.local.Addr())
+	if err != nil {
+		return nil, err
+	}
+	l := sdp.Local{Addr: m.LocalAddr().Addr(), Port: int(m.LocalAddr().Port()), Formats: codecs,
+		Direction: sdp.SendRecv, PTime: 20, SessionID: newSessionID(), SessionVersion: 1}
+	return &Call{ua: u, incoming: incoming, remote: remote, media: m, local: l, state: Dialing,
+		events: make(chan CallEvent, 16), done: make(chan struct{})}, nil
+}
+
+// startMedia starts the negotiated stream.
+func (c *Call) startMedia(n sdp.Negotiated) error {
+	codec, err := codecFor(n.Codec)
+	if err != nil {
+		return err
+	}
+	cfg := media.Config{Codec: codec, PayloadType: n.Codec.PayloadType, PTime: 20 * time.Millisecond,
+		Remote: netip.AddrPortFrom(n.Remote.Addr, uint16(n.Remote.Port)), Symmetric: true}
+	if n.Remote.PTime > 0 {
+		cfg.PTime = time.Duration(n.Remote.PTime) * time.Millisecond
+	}
+	if n.TelephoneEvent != nil {
+		cfg.TelephoneEvent = n.TelephoneEvent.PayloadType
+	}
+	if err := c.media.Start(cfg); err != nil {
+		return err
+	}
+	c.media.SetPaused(!n.Direction.Sends())
+	return nil
+}
+
+// Dial calls target (a SIP URI, or a user or number at the account's
+// domain) through the server and waits until it is answered, refused, or
+// ctx ends (which cancels it). A refusal is a *CallError: errors.Is tells
+// ErrInsufficientCredit (402), ErrForbidden, ErrBusy, ErrDeclined,
+// ErrUnanswered and ErrNotFound apart.
+func (u *UA) Dial(ctx context.Context, target string) (*Call, error) {
+	to, err := u.targetURI(target)
+	if err != nil {
+		return nil, err
+	}
+	c, err := u.newCall(false, to.String())
+	if err != nil {
+		return nil, err
+	}
+	offer, err := sdp.Offer(c.local).Marshal()
+	if err != nil {
+		c.media.Close()
+		return nil, err
+	}
+	req := sip.NewRequest(sip.INVITE, to)
+	from := &sip.FromHeader{Address: u.aor, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ToHeader{Address: to})
+	req.SetBody(offer)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO"))
+	req.SetTransport(u.transport)
+	req.SetDestination(fmt.Sprintf("%s:%d", u.registrar.Host, u.registrar.Port))
+	sess, err := u.dialogs.WriteInvite(ctx, req)
+	if err != nil {
+		c.media.Close()
+		return nil, fmt.Errorf("phone: INVITE: %w", err)
+	}
+	c.client = sess
+	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{Username: u.aor.User, Password: u.cfg.Password,
+		OnResponse: func(res *sip.Response) error {
+			if res.StatusCode == 180 || res.StatusCode == 183 {
+				c.setState(Ringing, nil)
+			}
+			return nil
+		}})
+	if err != nil {
+		sess.Close()
+		var de *sipgo.ErrDialogResponse
+		if errors.As(err, &de) {
+			err = responseError(de.Res)
+		} else if ctx.Err() != nil {
+			err = &CallError{Code: 487, Phrase: "Request Terminated", Reason: "cancelled"}
+		}
+		c.setState(Ended, err)
+		return nil, err
+	}
+	answer, err := sdp.Parse(sess.InviteResponse.Body())
+	var n sdp.Negotiated
+	if err == nil {
+		n, err = sdp.Accept(c.local, answer)
+	}
+	if err == nil {
+		err = c.startMedia(n)
+	}
+	if ackErr := sess.Ack(ctx); ackErr != nil && err == nil {
+		err = ackErr
+	}
+	if err != nil {
+		// Answered with an unusable answer: the call cannot work.
+		sess.Bye(context.Background())
+		sess.Close()
+		c.setState(Ended, err)
+		return nil, fmt.Errorf("phone: answer: %w", err)
+	}
+	c.setState(Connected, nil)
+	u.track(c)
+	return c, nil
+}
+
+// Hangup ends the call with BYE.
+func (c *Call) Hangup(ctx context.Context) error {
+	if c.State() == Ended {
+		return nil
+	}
+	var err error
+	switch {
+	case c.client != nil:
+		err = c.client.Bye(ctx)
+		c.client.Close()
+	case c.server != nil:
+		err = c.server.Bye(ctx)
+		c.server.Close()
+	}
+	c.setState(Ended, nil)
+	return err
+}

@@ -1,0 +1,177 @@
+package phone_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/phone/internal/peers"
+	"github.com/tetherphone/tether/phone/media"
+)
+
+// registered starts a UA and keeps it registered for the test.
+func registered(t *testing.T, k *peers.Kamailio, user, transport string) *phone.UA {
+	t.Helper()
+	u := newUA(t, k, user, user+"-secret", transport)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { u.Register(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitState(t, u, phone.Registered)
+	return u
+}
+
+// talk plays a tone into a call and records what comes back, in real
+// time, until d has passed or the call ends.
+func talk(m *media.Session, freq float64, d time.Duration, done <-chan struct{}) []int16 {
+	n := m.FrameSize()
+	tone, in := make([]int16, n), make([]int16, n)
+	var rec []int16
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for k := 0; k < int(d/(20*time.Millisecond)); k++ {
+		select {
+		case <-tick.C:
+		case <-done:
+			return rec
+		}
+		audio.Sine(tone, freq, 8000, 12000, k*n)
+		m.WriteFrame(tone)
+		m.ReadFrame(in)
+		rec = append(rec, in...)
+	}
+	return rec
+}
+
+func TestCallThroughKamailio(t *testing.T) {
+	for _, transport := range []string{"udp", "tcp"} {
+		t.Run(transport, func(t *testing.T) {
+			k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+			alice := registered(t, k, "alice", transport)
+			bob := registered(t, k, "bob", transport)
+
+			var bobCall *phone.Incoming
+			answered := make(chan error, 1)
+			go func() {
+				select {
+				case in := <-bob.Incoming():
+					bobCall = in
+					if in.Remote() != "sip:alice@127.0.0.1" {
+						t.Errorf("bob sees the call from %s", in.Remote())
+					}
+					answered <- in.Answer(context.Background())
+				case <-time.After(20 * time.Second):
+					answered <- errors.New("no call arrived")
+				}
+			}()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			call, err := alice.Dial(ctx, "bob")
+			if err != nil {
+				select {
+				case aerr := <-answered:
+					t.Fatalf("Dial: %v (bob's Answer: %v)", err, aerr)
+				default:
+				}
+				t.Fatalf("Dial: %v", err)
+			}
+			if err := <-answered; err != nil {
+				t.Fatalf("Answer: %v", err)
+			}
+			if call.State() != phone.Connected {
+				t.Fatalf("state %s", call.State())
+			}
+			// Audio both ways, and digits from alice to bob.
+			if err := call.Media().SendDTMF("42#", 100*time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			var recA, recB []int16
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { defer wg.Done(); recA = talk(call.Media(), 440, 1500*time.Millisecond, call.Done()) }()
+			go func() { defer wg.Done(); recB = talk(bobCall.Media(), 1000, 1500*time.Millisecond, bobCall.Done()) }()
+			wg.Wait()
+			if share := audio.ToneShare(recB[len(recB)/2:], 440, 8000); share < 0.8 {
+				t.Errorf("bob hears alice's 440 Hz at share %.2f", share)
+			}
+			if share := audio.ToneShare(recA[len(recA)/2:], 1000, 8000); share < 0.8 {
+				t.Errorf("alice hears bob's 1000 Hz at share %.2f", share)
+			}
+			var digits []rune
+		collect:
+			for len(digits) < 3 {
+				select {
+				case d := <-bobCall.Media().Digits():
+					digits = append(digits, d)
+				case <-time.After(5 * time.Second):
+					break collect
+				}
+			}
+			if string(digits) != "42#" {
+				t.Errorf("bob received digits %q", string(digits))
+			}
+			// Bob hangs up; alice's call ends.
+			if err := bobCall.Hangup(ctx); err != nil {
+				t.Fatalf("Hangup: %v", err)
+			}
+			select {
+			case <-call.Done():
+			case <-time.After(10 * time.Second):
+				t.Fatal("alice's call did not end after bob's BYE")
+			}
+		})
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret", "carol": "carol-secret"}, "MD5")
+	alice := registered(t, k, "alice", "udp")
+	bob := registered(t, k, "bob", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	// Busy.
+	go func() {
+		in := <-bob.Incoming()
+		in.Decline(486)
+	}()
+	if _, err := alice.Dial(ctx, "bob"); !errors.Is(err, phone.ErrBusy) {
+		t.Errorf("busy: %v", err)
+	}
+	// Declined.
+	go func() {
+		in := <-bob.Incoming()
+		in.Decline(603)
+	}()
+	if _, err := alice.Dial(ctx, "bob"); !errors.Is(err, phone.ErrDeclined) {
+		t.Errorf("declined: %v", err)
+	}
+	// Not registered.
+	if _, err := alice.Dial(ctx, "carol"); !errors.Is(err, phone.ErrNotFound) {
+		t.Errorf("unregistered callee: %v", err)
+	}
+	// Cancelled while ringing: bob's side ends too.
+	ringing := make(chan *phone.Incoming, 1)
+	go func() { ringing <- <-bob.Incoming() }()
+	dctx, dcancel := context.WithCancel(ctx)
+	go func() {
+		in := <-ringing
+		ringing <- in
+		time.Sleep(200 * time.Millisecond)
+		dcancel()
+	}()
+	_, err := alice.Dial(dctx, "bob")
+	if !errors.Is(err, phone.ErrUnanswered) {
+		t.Errorf("cancelled: %v", err)
+	}
+	in := <-ringing
+	select {
+	case <-in.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("bob's ringing call did not end after CANCEL")
+	}
+}

@@ -1,0 +1,192 @@
+package phone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/tetherphone/tether/phone/sdp"
+)
+
+// Incoming is a call ringing on this phone: Answer or Decline it.
+type Incoming struct {
+	*Call
+	offer   *sdp.Description
+	settled chan struct{} // closed once answered (and ACKed) or declined
+	settle  sync.Once
+}
+
+// ringTimeout is how long an unanswered call rings before 480.
+const ringTimeout = 2 * time.Minute
+
+// Incoming delivers calls arriving for this account.
+func (u *UA) Incoming() <-chan *Incoming { return u.incoming }
+
+// calls keeps the calls in progress, to route in-dialog requests.
+type calls struct {
+	mu   sync.Mutex
+	list map[*Call]struct{}
+}
+
+func (u *UA) track(c *Call) {
+	u.calls.mu.Lock()
+	if u.calls.list == nil {
+		u.calls.list = map[*Call]struct{}{}
+	}
+	u.calls.list[c] = struct{}{}
+	u.calls.mu.Unlock()
+	go func() {
+		<-c.done
+		u.calls.mu.Lock()
+		delete(u.calls.list, c)
+		u.calls.mu.Unlock()
+	}()
+}
+
+func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if req.To() != nil && req.To().Params.Has("tag") {
+		// A re-INVITE: not handled yet (hold arrives with the call
+		// features); refuse politely so the dialog stays up.
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	offer, err := sdp.Parse(req.Body())
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	from := ""
+	if f := req.From(); f != nil {
+		from = f.Address.String()
+	}
+	c, err := u.newCall(true, from)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		return
+	}
+	sess, err := u.serverDialogs.ReadInvite(req, tx)
+	if err != nil {
+		c.media.Close()
+		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
+		return
+	}
+	c.server = sess
+	c.state = Ringing
+	in := &Incoming{Call: c, offer: offer, settled: make(chan struct{})}
+	sess.Respond(180, "Ringing", nil)
+	select {
+	case u.incoming <- in:
+	default:
+		// Nobody can take it (call waiting is full): busy.
+		sess.Respond(486, "Busy Here", nil)
+		sess.Close()
+		c.setState(Ended, ErrBusy)
+		return
+	}
+	// The INVITE transaction lives as long as this handler: stay until the
+	// call is answered (and ACKed) or declined, the caller cancels, or
+	// nobody answers in time.
+	select {
+	case <-in.settled:
+	case <-tx.Done():
+		if c.State() == Ringing {
+			sess.Close()
+			c.setState(Ended, &CallError{Code: 487, Phrase: "Request Terminated", Reason: "the caller hung up"})
+		}
+	case <-time.After(ringTimeout):
+		in.Decline(480)
+	}
+}
+
+// Answer accepts the call with the codecs both sides have.
+func (in *Incoming) Answer(ctx context.Context) error {
+	if in.State() != Ringing {
+		return fmt.Errorf("phone: the call is %s", in.State())
+	}
+	ans, n, err := sdp.Answer(in.offer, in.local)
+	if err != nil {
+		in.Decline(488)
+		return err
+	}
+	body, err := ans.Marshal()
+	if err != nil {
+		in.Decline(500)
+		return err
+	}
+	if err := in.startMedia(n); err != nil {
+		in.Decline(500)
+		return err
+	}
+	in.setState(Connected, nil)
+	in.ua.track(in.Call)             // before the 200: a BYE may follow the ACK at once
+	err = in.server.RespondSDP(body) // returns once the caller's ACK came
+	in.settle.Do(func() { close(in.settled) })
+	if err != nil {
+		in.setState(Ended, err)
+		return fmt.Errorf("phone: answering: %w", err)
+	}
+	return nil
+}
+
+// Decline refuses the call: 486 busy, 603 decline, 480 unavailable.
+func (in *Incoming) Decline(code int) error {
+	if in.State() != Ringing {
+		return nil
+	}
+	reason := map[int]string{486: "Busy Here", 603: "Decline", 480: "Temporarily Unavailable", 488: "Not Acceptable Here", 500: "Server Internal Error"}[code]
+	if reason == "" {
+		return fmt.Errorf("phone: decline with %d", code)
+	}
+	err := in.server.Respond(code, reason, nil)
+	in.server.Close()
+	in.setState(Ended, nil)
+	in.settle.Do(func() { close(in.settled) })
+	return err
+}
+
+func (u *UA) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	u.serverDialogs.ReadAck(req, tx)
+}
+
+func (u *UA) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	var c *Call
+	u.calls.mu.Lock()
+	for call := range u.calls.list {
+		if matches(call, req) {
+			c = call
+		}
+	}
+	u.calls.mu.Unlock()
+	var err error
+	switch {
+	case c == nil:
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	case c.client != nil:
+		err = u.dialogs.ReadBye(req, tx)
+	default:
+		err = u.serverDialogs.ReadBye(req, tx)
+	}
+	if err != nil && !errors.Is(err, sipgo.ErrDialogDoesNotExists) {
+		u.log.Warn("phone: BYE", "err", err)
+	}
+	c.setState(Ended, nil)
+}
+
+func matches(c *Call, req *sip.Request) bool {
+	id := req.CallID()
+	if id == nil {
+		return false
+	}
+	switch {
+	case c.client != nil:
+		return c.client.InviteRequest.CallID().Value() == id.Value()
+	case c.server != nil:
+		return c.server.InviteRequest.CallID().Value() == id.Value()
+	}
+	return false
+}
