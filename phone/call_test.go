@@ -9,7 +9,7 @@ import (
 
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/phone"
-	"github.com/tetherphone/tether/phone/internal/peers"
+	"github.com/tetherphone/tether/internal/peers"
 	"github.com/tetherphone/tether/phone/media"
 )
 

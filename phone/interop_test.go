@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/phone"
-	"github.com/tetherphone/tether/phone/internal/peers"
+	"github.com/tetherphone/tether/internal/peers"
 )
 
 func newUA(t *testing.T, k *peers.Kamailio, user, password, transport string) *phone.UA {

@@ -1,0 +1,328 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/phone/dtmf"
+	"github.com/tetherphone/tether/phone/media"
+)
+
+func cmdRegister(ctx context.Context, cfg phone.Config, args []string, o out, stderr io.Writer) int {
+	fs := flag.NewFlagSet("register", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dur := fs.Duration("for", 0, "stay registered this long, then unregister (default: until interrupted)")
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) > 0 || *dur < 0 {
+		return usageErr(stderr, err, "register takes no arguments")
+	}
+	u, code := newUA(cfg, stderr)
+	if u == nil {
+		return code
+	}
+	defer u.Close()
+	if *dur > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *dur)
+		defer cancel()
+	}
+	done := make(chan struct{})
+	go func() { u.Register(ctx); close(done) }()
+	var last error
+	for {
+		select {
+		case e := <-u.Events():
+			printReg(o, e)
+			if e.State == phone.Retrying {
+				last = e.Err
+			}
+			if e.State == phone.Registered {
+				last = nil
+			}
+		case <-done:
+			for {
+				select {
+				case e := <-u.Events():
+					printReg(o, e)
+				default:
+					return outcome(o, last, "unregistered")
+				}
+			}
+		}
+	}
+}
+
+func usageErr(stderr io.Writer, err error, msg string) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err == nil {
+		fmt.Fprintln(stderr, "phonectl:", msg)
+	}
+	return exitUsage
+}
+
+// readPlay loads a WAV to play into a call.
+func readPlay(path string) (*media.PCMSource, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p, err := audio.ReadWAV(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if p.Rate != 8000 || p.Channels != 1 {
+		return nil, fmt.Errorf("%s is %d Hz with %d channels; calls play 8 kHz mono (convert with: sox %s -r 8000 -c 1 out.wav)",
+			path, p.Rate, p.Channels, path)
+	}
+	return &media.PCMSource{Samples: p.Samples}, nil
+}
+
+func writeRecord(path string, sink *media.PCMSink) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := audio.WriteWAV(f, &audio.PCM{Rate: 8000, Channels: 1, Samples: sink.Samples}); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// audioFlags are the flags calls share.
+type audioFlags struct {
+	play, record *string
+}
+
+func addAudioFlags(fs *flag.FlagSet) audioFlags {
+	return audioFlags{
+		play:   fs.String("play", "", "WAV file (8 kHz mono) to play into the call"),
+		record: fs.String("record", "", "WAV file to record what the far end sends"),
+	}
+}
+
+func (a audioFlags) check() error {
+	if *a.play == "" && *a.record == "" {
+		return errors.New("sound devices are not supported yet: give --play and/or --record")
+	}
+	return nil
+}
+
+// converse runs a connected call's audio until it ends, ctx ends, or the
+// duration passes (0: until the far end hangs up, or the play file ends
+// when there is no recording to make).
+func converse(ctx context.Context, c *phone.Call, src *media.PCMSource, sink *media.PCMSink, d time.Duration) {
+	if d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	var s media.Source
+	if src != nil {
+		s = src
+	}
+	stopAtEnd := d == 0 && src != nil && sink == nil
+	media.Pump(ctx, c.Media(), s, sink, stopAtEnd, c.Done())
+}
+
+func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr io.Writer) int {
+	fs := flag.NewFlagSet("call", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	af := addAudioFlags(fs)
+	dur := fs.Duration("duration", 0, "hang up after this long (default: when the far end does, or the play file ends)")
+	digits := fs.String("dtmf", "", "keypad digits to send (RFC 4733) once answered")
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) != 1 {
+		return usageErr(stderr, err, "call takes one TARGET: a SIP URI, a user or a number")
+	}
+	if err := af.check(); err != nil {
+		fmt.Fprintln(stderr, "phonectl:", err)
+		return exitUsage
+	}
+	if *digits != "" && !dtmf.ValidDigits(*digits) {
+		fmt.Fprintf(stderr, "phonectl: --dtmf %q: digits are 0-9, *, #, A-D\n", *digits)
+		return exitUsage
+	}
+	src, err := readPlay(*af.play)
+	if err != nil {
+		fmt.Fprintln(stderr, "phonectl:", err)
+		return exitUsage
+	}
+	u, code := newUA(cfg, stderr)
+	if u == nil {
+		return code
+	}
+	defer u.Close()
+	o.event("call", "calling "+pos[0], map[string]any{"state": "dialing", "target": pos[0]})
+	dctx, cancel := context.WithTimeout(ctx, 90*time.Second) // ring for at most this long
+	defer cancel()
+	c, err := u.Dial(dctx, pos[0])
+	if err != nil {
+		if dctx.Err() != nil && ctx.Err() == nil {
+			err = &phone.CallError{Code: 408, Phrase: "Request Timeout", Reason: "no answer"}
+		}
+		return outcome(o, err, "")
+	}
+	o.event("call", "answered", map[string]any{"state": "connected"})
+	if *digits != "" {
+		if err := c.Media().SendDTMF(*digits, 100*time.Millisecond); err != nil {
+			o.event("dtmf", "digits not sent: "+err.Error(), map[string]any{"error": err.Error()})
+		}
+	}
+	var sink *media.PCMSink
+	if *af.record != "" {
+		sink = &media.PCMSink{}
+	}
+	start := time.Now()
+	converse(ctx, c, src, sink, *dur)
+	remote := false
+	select {
+	case <-c.Done():
+		remote = true
+	default:
+		c.Hangup(context.Background())
+	}
+	if err := writeRecord(*af.record, sink); err != nil {
+		return outcome(o, err, "")
+	}
+	who := "we hung up"
+	if remote {
+		who = "the far end hung up"
+	}
+	return outcome(o, nil, fmt.Sprintf("ended: answered, %s after %.1f s", who, time.Since(start).Seconds()))
+}
+
+func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stderr io.Writer) int {
+	fs := flag.NewFlagSet("answer", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	af := addAudioFlags(fs)
+	count := fs.Int("count", 1, "answer this many calls, then exit")
+	dur := fs.Duration("duration", 0, "hang up each call after this long (default: when the far end does)")
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) > 0 || *count < 1 {
+		return usageErr(stderr, err, "answer takes no arguments and --count of at least 1")
+	}
+	if err := af.check(); err != nil {
+		fmt.Fprintln(stderr, "phonectl:", err)
+		return exitUsage
+	}
+	src, err := readPlay(*af.play)
+	if err != nil {
+		fmt.Fprintln(stderr, "phonectl:", err)
+		return exitUsage
+	}
+	u, code := newUA(cfg, stderr)
+	if u == nil {
+		return code
+	}
+	defer u.Close()
+	stop, err := registerUntil(ctx, u, o)
+	if err != nil {
+		return outcome(o, err, "")
+	}
+	defer stop()
+	var sink *media.PCMSink
+	if *af.record != "" {
+		sink = &media.PCMSink{}
+	}
+	for n := 0; n < *count; n++ {
+		select {
+		case in := <-u.Incoming():
+			o.event("call", "incoming call from "+in.Remote(), map[string]any{"state": "ringing", "from": in.Remote()})
+			if err := in.Answer(ctx); err != nil {
+				return outcome(o, err, "")
+			}
+			o.event("call", "answered", map[string]any{"state": "connected"})
+			var play *media.PCMSource
+			if src != nil {
+				play = &media.PCMSource{Samples: src.Samples}
+			}
+			converse(ctx, in.Call, play, sink, *dur)
+			select {
+			case <-in.Done():
+				o.event("call", "ended: the far end hung up", map[string]any{"state": "ended"})
+			default:
+				in.Hangup(context.Background())
+				o.event("call", "ended: we hung up", map[string]any{"state": "ended"})
+			}
+		case <-ctx.Done():
+			return outcome(o, errors.New("interrupted"), "")
+		}
+	}
+	if err := writeRecord(*af.record, sink); err != nil {
+		return outcome(o, err, "")
+	}
+	return outcome(o, nil, fmt.Sprintf("answered %d call(s)", *count))
+}
+
+func cmdSMS(ctx context.Context, cfg phone.Config, args []string, o out, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "phonectl: sms send TARGET TEXT | sms listen [--count N]")
+		return exitUsage
+	}
+	switch args[0] {
+	case "send":
+		fs := flag.NewFlagSet("sms send", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		pos, err := parseArgs(fs, args[1:])
+		if err != nil || len(pos) < 2 {
+			return usageErr(stderr, err, "sms send takes TARGET and TEXT")
+		}
+		u, code := newUA(cfg, stderr)
+		if u == nil {
+			return code
+		}
+		defer u.Close()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		err = u.SendMessage(sctx, pos[0], trimJoin(pos[1:]))
+		return outcome(o, err, "sent to "+pos[0])
+	case "listen":
+		fs := flag.NewFlagSet("sms listen", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		count := fs.Int("count", 0, "exit after this many messages (default: until interrupted)")
+		pos, err := parseArgs(fs, args[1:])
+		if err != nil || len(pos) > 0 || *count < 0 {
+			return usageErr(stderr, err, "sms listen takes no arguments")
+		}
+		u, code := newUA(cfg, stderr)
+		if u == nil {
+			return code
+		}
+		defer u.Close()
+		stop, err := registerUntil(ctx, u, o)
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		defer stop()
+		got := 0
+		for *count == 0 || got < *count {
+			select {
+			case m := <-u.Messages():
+				got++
+				o.event("message", fmt.Sprintf("%s: %s", m.From, m.Text), map[string]any{"from": m.From, "text": m.Text})
+			case <-ctx.Done():
+				return outcome(o, nil, fmt.Sprintf("received %d message(s)", got))
+			}
+		}
+		return outcome(o, nil, fmt.Sprintf("received %d message(s)", got))
+	}
+	fmt.Fprintf(stderr, "phonectl: unknown sms command %q\n", args[0])
+	return exitUsage
+}

@@ -1,0 +1,231 @@
+// Command phonectl is the headless Tether phone: register, call, answer and
+// text from a terminal, for scripting, CRM click-to-call and tests.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tetherphone/tether/phone"
+)
+
+// Exit statuses (an interface contract: scripts and tests rely on them).
+const (
+	exitOK        = 0
+	exitFailure   = 1
+	exitUsage     = 2
+	exitCredit    = 3 // refused for credit (402)
+	exitForbidden = 4 // forbidden (403)
+	exitNoAnswer  = 5 // busy, declined or unanswered
+)
+
+const usage = `Usage: phonectl --sip-user sip:USER@HOST:PORT --sip-password P [--transport udp|tcp]
+                [--listen ADDR] [--json] COMMAND [ARGS]
+
+Commands:
+  register [--for DURATION]           register and stay registered, printing state changes
+  call TARGET [--play FILE.wav] [--record FILE.wav] [--duration DURATION] [--dtmf DIGITS]
+                                      call a SIP URI, user or number through the server
+  answer [--play FILE.wav] [--record FILE.wav] [--count N] [--duration DURATION]
+                                      register and answer incoming calls
+  sms send TARGET TEXT                send a text message
+  sms listen [--count N]              register and print each message received
+
+Audio files are 16-bit mono WAV at 8 kHz. Sound devices are not supported yet:
+calls need --play or --record (either may be given alone).
+
+Exit status: 0 answered and ended normally (or done); 3 refused for credit (402);
+4 forbidden (403); 5 busy, declined or unanswered; 2 bad usage; 1 any other failure.
+The last line printed states the outcome. "phonectl COMMAND --help" shows a command's flags.
+`
+
+// out prints events as text or JSON lines.
+type out struct {
+	w    io.Writer
+	json bool
+}
+
+func (o out) event(kind string, text string, fields map[string]any) {
+	if o.json {
+		m := map[string]any{"event": kind, "time": time.Now().UTC().Format(time.RFC3339Nano)}
+		for k, v := range fields {
+			m[k] = v
+		}
+		if text != "" {
+			m["message"] = text
+		}
+		b, _ := json.Marshal(m)
+		fmt.Fprintln(o.w, string(b))
+		return
+	}
+	fmt.Fprintln(o.w, text)
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("phonectl", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage, "\nGlobal flags:\n"); fs.PrintDefaults() }
+	user := fs.String("sip-user", "", "the account, sip:USER@HOST:PORT (HOST:PORT is the server)")
+	password := fs.String("sip-password", "", "the account's password")
+	transport := fs.String("transport", "udp", "udp or tcp")
+	listen := fs.String("listen", "", "local SIP address HOST:PORT (default: the address that reaches the server, any port)")
+	asJSON := fs.Bool("json", false, "print one JSON object per line")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	o := out{w: stdout, json: *asJSON}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	if *user == "" {
+		fmt.Fprintln(stderr, "phonectl: --sip-user is required")
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg := phone.Config{User: *user, Password: *password, Transport: *transport, Listen: *listen, UserAgent: "Tether phonectl"}
+	cmd, rest := fs.Arg(0), fs.Args()[1:]
+	switch cmd {
+	case "register":
+		return cmdRegister(ctx, cfg, rest, o, stderr)
+	case "call":
+		return cmdCall(ctx, cfg, rest, o, stderr)
+	case "answer":
+		return cmdAnswer(ctx, cfg, rest, o, stderr)
+	case "sms":
+		return cmdSMS(ctx, cfg, rest, o, stderr)
+	}
+	fmt.Fprintf(stderr, "phonectl: unknown command %q\n", cmd)
+	fs.Usage()
+	return exitUsage
+}
+
+// parseArgs parses flags wherever they stand among positional arguments
+// ("call TARGET --play f.wav"); everything after "--" is positional.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var tail []string
+	for i, a := range args {
+		if a == "--" {
+			args, tail = args[:i], args[i+1:]
+			break
+		}
+	}
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return append(pos, tail...), nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func newUA(cfg phone.Config, stderr io.Writer) (*phone.UA, int) {
+	u, err := phone.New(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "phonectl:", err)
+		if errors.Is(err, phone.ErrConfig) {
+			return nil, exitUsage
+		}
+		return nil, exitFailure
+	}
+	return u, exitOK
+}
+
+// exitFor maps a call or request outcome to the exit status contract.
+func exitFor(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, phone.ErrInsufficientCredit):
+		return exitCredit
+	case errors.Is(err, phone.ErrForbidden):
+		return exitForbidden
+	case errors.Is(err, phone.ErrBusy), errors.Is(err, phone.ErrDeclined), errors.Is(err, phone.ErrUnanswered):
+		return exitNoAnswer
+	}
+	return exitFailure
+}
+
+// outcome prints the last line and returns the exit status.
+func outcome(o out, err error, okText string) int {
+	code := exitFor(err)
+	var ce *phone.CallError
+	switch {
+	case err == nil:
+		o.event("outcome", okText, map[string]any{"ok": true, "exit": code})
+	case errors.As(err, &ce):
+		o.event("outcome", fmt.Sprintf("refused: %d %s: %s", ce.Code, ce.Phrase, ce.Reason),
+			map[string]any{"ok": false, "status": ce.Code, "reason": ce.Reason, "exit": code})
+	default:
+		o.event("outcome", "failed: "+err.Error(), map[string]any{"ok": false, "error": err.Error(), "exit": code})
+	}
+	return code
+}
+
+// registerUntil registers in the background and waits for the first
+// verdict; it returns a stop function that unregisters.
+func registerUntil(ctx context.Context, u *phone.UA, o out) (func(), error) {
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { u.Register(rctx); close(done) }()
+	stop := func() { cancel(); <-done }
+	for {
+		select {
+		case e := <-u.Events():
+			printReg(o, e)
+			switch e.State {
+			case phone.Registered:
+				go func() {
+					for e := range u.Events() {
+						printReg(o, e)
+					}
+				}()
+				return stop, nil
+			case phone.Retrying:
+				stop()
+				return nil, e.Err
+			}
+		case <-ctx.Done():
+			stop()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func printReg(o out, e phone.RegEvent) {
+	text := string(e.State)
+	fields := map[string]any{"state": string(e.State)}
+	switch e.State {
+	case phone.Registered:
+		text = fmt.Sprintf("registered (expires in %s)", e.Expires)
+		fields["expires_seconds"] = int(e.Expires / time.Second)
+	case phone.Retrying:
+		text = fmt.Sprintf("registration failed: %v; retrying in %s", e.Err, e.Retry.Round(time.Millisecond))
+		fields["error"] = fmt.Sprint(e.Err)
+		fields["retry_seconds"] = e.Retry.Seconds()
+	}
+	o.event("registration", text, fields)
+}
+
+func trimJoin(ss []string) string { return strings.TrimSpace(strings.Join(ss, " ")) }

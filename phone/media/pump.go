@@ -1,0 +1,78 @@
+package media
+
+import (
+	"context"
+	"time"
+)
+
+// Source gives audio to send, one frame at a time; it returns false when
+// it has no more (silence is then sent).
+type Source interface {
+	ReadFrame(pcm []int16) bool
+}
+
+// Sink takes the audio received, one frame at a time.
+type Sink interface {
+	WriteFrame(pcm []int16)
+}
+
+// Pump moves audio between s and a source and sink every frame interval,
+// until ctx ends, the source runs dry (when stopAtEnd), or done is closed.
+// It returns the number of frames moved.
+func Pump(ctx context.Context, s *Session, src Source, sink Sink, stopAtEnd bool, done <-chan struct{}) int {
+	n := s.FrameSize()
+	out, in := make([]int16, n), make([]int16, n)
+	s.mu.Lock()
+	interval := s.cfg.PTime
+	s.mu.Unlock()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	frames := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return frames
+		case <-done:
+			return frames
+		case <-tick.C:
+		}
+		more := src != nil && src.ReadFrame(out)
+		if !more {
+			if stopAtEnd && src != nil {
+				return frames
+			}
+			clear(out)
+		}
+		s.WriteFrame(out)
+		s.ReadFrame(in)
+		if sink != nil {
+			sink.WriteFrame(in)
+		}
+		frames++
+	}
+}
+
+// PCMSource plays samples once.
+type PCMSource struct {
+	Samples []int16
+	pos     int
+}
+
+// ReadFrame implements Source.
+func (p *PCMSource) ReadFrame(pcm []int16) bool {
+	if p.pos >= len(p.Samples) {
+		return false
+	}
+	n := copy(pcm, p.Samples[p.pos:])
+	clear(pcm[n:])
+	p.pos += n
+	return true
+}
+
+// PCMSink keeps what it is given.
+type PCMSink struct {
+	Samples []int16
+}
+
+// WriteFrame implements Sink.
+func (p *PCMSink) WriteFrame(pcm []int16) { p.Samples = append(p.Samples, pcm...) }
