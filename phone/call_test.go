@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/audio"
-	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/internal/peers"
+	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
 )
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/internal/peers"
+	"github.com/tetherphone/tether/phone"
 )
 
 func newUA(t *testing.T, k *peers.Kamailio, user, password, transport string) *phone.UA {
