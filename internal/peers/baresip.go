@@ -1,0 +1,100 @@
+package peers
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Baresip is a running baresip phone registered to a Kamailio.
+type Baresip struct {
+	Dir  string // its config directory; sndfile writes its recordings here
+	Port int
+	Log  string
+}
+
+// StartBaresip runs baresip headless as user (password user+"-secret" in
+// k's table), registered to k, answering calls at once and sending a sine
+// of toneHz; it records the audio of each call (both directions) as WAV
+// files in Dir.
+//
+// commands are run once baresip has registered, as with its -e option
+// ("/dial sip:alice@127.0.0.1").
+func StartBaresip(t testing.TB, k *Kamailio, user string, toneHz int, commands ...string) *Baresip {
+	t.Helper()
+	if _, err := exec.LookPath("baresip"); err != nil {
+		t.Fatalf("baresip is not installed (make deps installs it): %v", err)
+	}
+	b := &Baresip{Dir: t.TempDir(), Port: FreePort(t)}
+	config := fmt.Sprintf(`sip_listen		127.0.0.1:%d
+audio_player		aubridge,tether
+audio_source		ausine,%d
+audio_alert		aubridge,tether
+net_interface		127.0.0.1
+ausrc_srate		48000
+ausrc_channels		2
+auplay_srate		48000
+auplay_channels		2
+module_path		/usr/lib/baresip/modules
+module			g711.so
+module			ausine.so
+module			aubridge.so
+module			sndfile.so
+module			account.so
+module			menu.so
+snd_path		%s
+`, b.Port, toneHz, b.Dir)
+	account := fmt.Sprintf("<sip:%s@127.0.0.1;transport=udp>;auth_pass=%s-secret;outbound=\"sip:127.0.0.1:%d;transport=udp\";answermode=auto;regint=60;audio_codecs=PCMU\n",
+		user, user, k.Port)
+	for name, body := range map[string]string{"config": config, "accounts": account, "contacts": ""} {
+		if err := os.WriteFile(filepath.Join(b.Dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Log = filepath.Join(b.Dir, "baresip.log")
+	log, _ := os.Create(b.Log)
+	args := []string{"-f", b.Dir, "-v"}
+	for _, c := range commands {
+		args = append(args, "-e", c)
+	}
+	cmd := exec.Command("baresip", args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		log.Close()
+	})
+	// Registered when its log says so. (Commands given with -e may run
+	// before that; a dial goes through the outbound proxy anyway.)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		out, _ := os.ReadFile(b.Log)
+		if strings.Contains(string(out), "200 OK") && strings.Contains(string(out), user) {
+			return b
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	out, _ := os.ReadFile(b.Log)
+	t.Fatalf("baresip did not register:\n%s", out)
+	return nil
+}
+
+// Recordings returns the WAV files baresip's sndfile module wrote.
+func (b *Baresip) Recordings() []string {
+	files, _ := filepath.Glob(filepath.Join(b.Dir, "*.wav"))
+	return files
+}
