@@ -30,9 +30,10 @@ const (
 
 // CallEvent reports a call's change of state.
 type CallEvent struct {
-	State CallState
-	Err   error // why it ended, when it ended abnormally
-	At    time.Time
+	State      CallState
+	RemoteHold bool  // the far end has put the call on hold
+	Err        error // why it ended, when it ended abnormally
+	At         time.Time
 }
 
 // codecs are the formats this phone offers, in preference order.
@@ -63,9 +64,11 @@ type Call struct {
 	client *sipgo.DialogClientSession
 	server *sipgo.DialogServerSession
 
-	mu     sync.Mutex
-	state  CallState
-	endErr error
+	mu         sync.Mutex
+	state      CallState
+	endErr     error
+	held       bool // we put it on hold
+	remoteHeld bool // the far end did
 	events chan CallEvent
 	done   chan struct{}
 	once   sync.Once
@@ -155,6 +158,7 @@ func (c *Call) startMedia(n sdp.Negotiated) error {
 		return err
 	}
 	c.media.SetPaused(!n.Direction.Sends())
+	c.media.SetExpectReceive(n.Direction.Receives())
 	return nil
 }
 
@@ -231,11 +235,24 @@ func (u *UA) Dial(ctx context.Context, target string) (*Call, error) {
 	}
 	c.setState(Connected, nil)
 	u.track(c)
+	c.watch()
 	return c, nil
 }
 
+// watch ends the call if the far end's audio stops while it should flow.
+func (c *Call) watch() {
+	c.media.WatchTimeout(context.Background(), c.ua.cfg.RTPTimeout, func() {
+		c.ua.log.Warn("phone: no RTP from the far end; hanging up", "call", c.remote)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c.hangup(ctx, ErrRTPTimeout)
+	})
+}
+
 // Hangup ends the call with BYE.
-func (c *Call) Hangup(ctx context.Context) error {
+func (c *Call) Hangup(ctx context.Context) error { return c.hangup(ctx, nil) }
+
+func (c *Call) hangup(ctx context.Context, why error) error {
 	if c.State() == Ended {
 		return nil
 	}
@@ -248,6 +265,6 @@ func (c *Call) Hangup(ctx context.Context) error {
 		err = c.server.Bye(ctx)
 		c.server.Close()
 	}
-	c.setState(Ended, nil)
+	c.setState(Ended, why)
 	return err
 }

@@ -3,6 +3,7 @@ package phone_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -175,3 +176,108 @@ func TestRefusals(t *testing.T) {
 		t.Error("bob's ringing call did not end after CANCEL")
 	}
 }
+
+// TestHoldResume: alice holds the call (re-INVITE sendonly): no audio
+// either way; she resumes: audio flows again. Then bob holds and resumes.
+func TestHoldResume(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+	alice := registered(t, k, "alice", "udp")
+	bob := registered(t, k, "bob", "udp")
+	answered := make(chan *phone.Incoming, 1)
+	go func() {
+		in := <-bob.Incoming()
+		in.Answer(context.Background())
+		answered <- in
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	call, err := alice.Dial(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobCall := <-answered
+	exchange := func() (recA, recB []int16) {
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); recA = talk(call.Media(), 440, time.Second, call.Done()) }()
+		go func() { defer wg.Done(); recB = talk(bobCall.Media(), 1000, time.Second, bobCall.Done()) }()
+		wg.Wait()
+		return recA[len(recA)/2:], recB[len(recB)/2:]
+	}
+	flows := func(when string) {
+		t.Helper()
+		a, b := exchange()
+		if s := audio.ToneShare(b, 440, 8000); s < 0.8 {
+			t.Errorf("%s: bob hears alice at share %.2f", when, s)
+		}
+		if s := audio.ToneShare(a, 1000, 8000); s < 0.8 {
+			t.Errorf("%s: alice hears bob at share %.2f", when, s)
+		}
+	}
+	silent := func(when string) {
+		t.Helper()
+		a, b := exchange()
+		if e := audio.Energy(a); e > 1e-4 {
+			t.Errorf("%s: alice still hears audio (energy %.4f)", when, e)
+		}
+		if e := audio.Energy(b); e > 1e-4 {
+			t.Errorf("%s: bob still hears audio (energy %.4f)", when, e)
+		}
+	}
+	flows("before hold")
+	if err := call.Hold(ctx); err != nil {
+		t.Fatalf("Hold: %v", err)
+	}
+	if !call.OnHold() {
+		t.Error("OnHold false after Hold")
+	}
+	silent("alice holds")
+	if err := call.Resume(ctx); err != nil {
+		t.Fatalf("Resume: %v", err)
+	}
+	flows("alice resumed")
+	// Now the callee holds (a re-INVITE from the answering side).
+	if err := bobCall.Hold(ctx); err != nil {
+		t.Fatalf("bob Hold: %v", err)
+	}
+	silent("bob holds")
+	if err := bobCall.Resume(ctx); err != nil {
+		t.Fatalf("bob Resume: %v", err)
+	}
+	flows("bob resumed")
+	call.Hangup(ctx)
+}
+
+// TestRTPTimeout: the far end's audio stops without a BYE; the call ends
+// with ErrRTPTimeout.
+func TestRTPTimeout(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+	alice, err := phone.New(phone.Config{User: "sip:alice@127.0.0.1:" + itoa(k.Port), Password: "alice-secret",
+		Listen: "127.0.0.1:0", Expires: time.Minute, RTPTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alice.Close()
+	bob := registered(t, k, "bob", "udp")
+	go func() {
+		in := <-bob.Incoming()
+		in.Answer(context.Background())
+		// Bob sends nothing at all.
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	call, err := alice.Dial(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-call.Done():
+		if !errors.Is(call.Err(), phone.ErrRTPTimeout) {
+			t.Fatalf("ended with %v", call.Err())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the call did not time out")
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -21,6 +21,8 @@ var (
 	ErrUnanswered = errors.New("phone: not answered")
 	// ErrNotFound means the target does not exist (404, 484, 604).
 	ErrNotFound = errors.New("phone: no such number or user")
+	// ErrRTPTimeout means a call ended because the far end's audio stopped.
+	ErrRTPTimeout = errors.New("phone: no audio from the far end")
 	// ErrRefused is any other final failure response.
 	ErrRefused = errors.New("phone: call refused")
 )

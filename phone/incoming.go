@@ -49,9 +49,12 @@ func (u *UA) track(c *Call) {
 
 func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if req.To() != nil && req.To().Params.Has("tag") {
-		// A re-INVITE: not handled yet (hold arrives with the call
-		// features); refuse politely so the dialog stays up.
-		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		// A re-INVITE in a call of ours.
+		if c := u.findCall(req); c != nil {
+			u.onReinvite(c, req, tx)
+			return
+		}
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}
 	offer, err := sdp.Parse(req.Body())
@@ -129,6 +132,7 @@ func (in *Incoming) Answer(ctx context.Context) error {
 		in.setState(Ended, err)
 		return fmt.Errorf("phone: answering: %w", err)
 	}
+	in.watch()
 	return nil
 }
 
@@ -149,6 +153,8 @@ func (in *Incoming) Decline(code int) error {
 }
 
 func (u *UA) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	// The ACK of a first INVITE confirms a dialog we answered; the ACK of
+	// a re-INVITE needs nothing more.
 	u.serverDialogs.ReadAck(req, tx)
 }
 

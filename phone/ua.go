@@ -24,6 +24,9 @@ type Config struct {
 	Listen    string        // local "host:port" for SIP; port 0 lets the OS pick. Default: the address that routes to the server
 	Expires   time.Duration // registration lifetime asked for (default 10 minutes)
 	UserAgent string        // the User-Agent header
+	// RTPTimeout ends a call whose far end has sent no audio for this long
+	// while it should (default 30 s; never while the far end holds).
+	RTPTimeout time.Duration
 	Log       *slog.Logger
 }
 
@@ -84,6 +87,9 @@ func New(cfg Config) (*UA, error) {
 	}
 	if u.transport != "udp" && u.transport != "tcp" {
 		return nil, fmt.Errorf("%w: transport %q (udp or tcp)", ErrConfig, cfg.Transport)
+	}
+	if u.cfg.RTPTimeout <= 0 {
+		u.cfg.RTPTimeout = 30 * time.Second
 	}
 	if u.cfg.Expires <= 0 {
 		u.cfg.Expires = 10 * time.Minute

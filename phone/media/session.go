@@ -67,6 +67,7 @@ type Session struct {
 	dtmfQueue []queued
 	dtmfTS    uint32
 	paused    bool // on hold: send nothing
+	noRecv    bool // the far end sends nothing (it holds us): no timeout
 
 	jb       *jitter.Buffer
 	conceal  *audio.Concealer
@@ -132,6 +133,15 @@ func (s *Session) SetPaused(p bool) {
 	s.mu.Lock()
 	s.paused = p
 	s.mu.Unlock()
+}
+
+// SetExpectReceive says whether the far end is meant to send (not while it
+// holds the call), so silence is not taken for a dead call.
+func (s *Session) SetExpectReceive(expect bool) {
+	s.mu.Lock()
+	s.noRecv = !expect
+	s.mu.Unlock()
+	s.lastRecv.Store(time.Now().UnixNano())
 }
 
 // FrameSize returns the samples per frame of the current stream.
@@ -295,8 +305,8 @@ func (s *Session) Silence() time.Duration {
 	return time.Since(time.Unix(0, s.lastRecv.Load()))
 }
 
-// WatchTimeout calls onTimeout once if no packet arrives for d (while not
-// paused), until ctx ends or the session closes.
+// WatchTimeout calls onTimeout once if no packet arrives for d while the
+// far end is meant to send, until ctx ends or the session closes.
 func (s *Session) WatchTimeout(ctx context.Context, d time.Duration, onTimeout func()) {
 	s.wg.Add(1)
 	go func() {
@@ -311,10 +321,12 @@ func (s *Session) WatchTimeout(ctx context.Context, d time.Duration, onTimeout f
 				return
 			case <-t.C:
 				s.mu.Lock()
-				paused := s.paused
+				quiet := s.noRecv
 				s.mu.Unlock()
-				if !paused && s.Silence() > d {
-					onTimeout()
+				if !quiet && s.Silence() > d {
+					// Off this goroutine: onTimeout may close the session,
+					// which waits for this goroutine.
+					go onTimeout()
 					return
 				}
 			}

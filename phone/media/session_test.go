@@ -209,11 +209,11 @@ func TestTimeout(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no timeout after the far end went quiet")
 	}
-	// While paused (on hold), silence is expected: no timeout.
+	// While the far end holds the call, silence is expected: no timeout.
 	c, d := listen(t), listen(t)
 	start(t, c, d.LocalAddr(), true)
 	start(t, d, c.LocalAddr(), true)
-	d.SetPaused(true)
+	d.SetExpectReceive(false)
 	quiet := make(chan struct{}, 1)
 	d.WatchTimeout(context.Background(), 200*time.Millisecond, func() { quiet <- struct{}{} })
 	select {

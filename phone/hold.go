@@ -1,0 +1,157 @@
+package phone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/tetherphone/tether/phone/sdp"
+)
+
+// ErrNotConnected means a call is not in a state for the request.
+var ErrNotConnected = errors.New("phone: the call is not connected")
+
+// Hold puts the call on hold: a re-INVITE offering sendonly (RFC 3264
+// section 8.4). This phone then sends nothing and hears nothing.
+func (c *Call) Hold(ctx context.Context) error { return c.reinvite(ctx, sdp.SendOnly) }
+
+// Resume takes the call off hold.
+func (c *Call) Resume(ctx context.Context) error { return c.reinvite(ctx, sdp.SendRecv) }
+
+// OnHold reports whether this phone has put the call on hold.
+func (c *Call) OnHold() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.held
+}
+
+func (c *Call) reinvite(ctx context.Context, dir sdp.Direction) error {
+	if c.State() != Connected {
+		return ErrNotConnected
+	}
+	c.mu.Lock()
+	c.local.SessionVersion++
+	c.local.Direction = dir
+	local := c.local
+	c.mu.Unlock()
+	body, err := sdp.Offer(local).Marshal()
+	if err != nil {
+		return err
+	}
+	req := sip.NewRequest(sip.INVITE, c.remoteTarget())
+	req.SetBody(body)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	var res *sip.Response
+	if c.client != nil {
+		res, err = c.client.Do(ctx, req)
+	} else {
+		res, err = c.server.Do(ctx, req)
+	}
+	if err != nil {
+		return fmt.Errorf("phone: re-INVITE: %w", err)
+	}
+	// The 2xx to a re-INVITE is acknowledged end to end, like the first.
+	ack := sip.NewRequest(sip.ACK, c.remoteTarget())
+	var ackErr error
+	if res.IsSuccess() {
+		if c.client != nil {
+			ackErr = c.client.WriteRequest(ack)
+		} else {
+			ackErr = c.server.WriteRequest(ack)
+		}
+	}
+	if !res.IsSuccess() {
+		return responseError(res)
+	}
+	answer, err := sdp.Parse(res.Body())
+	if err != nil {
+		return err
+	}
+	n, err := sdp.Accept(local, answer)
+	if err != nil {
+		return err
+	}
+	if err := c.startMedia(n); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.held = dir != sdp.SendRecv
+	c.mu.Unlock()
+	// On hold this phone sends nothing (no music on hold yet).
+	c.media.SetPaused(c.OnHold() || !n.Direction.Sends())
+	c.media.SetExpectReceive(n.Direction.Receives())
+	return ackErr
+}
+
+// remoteTarget is where in-dialog requests go: the far end's Contact.
+func (c *Call) remoteTarget() sip.Uri {
+	var h *sip.ContactHeader
+	if c.client != nil {
+		h = c.client.InviteResponse.Contact()
+	} else {
+		h = c.server.InviteRequest.Contact()
+	}
+	if h == nil {
+		to, _ := c.ua.targetURI(c.remote)
+		return to
+	}
+	return h.Address
+}
+
+// onReinvite answers a re-INVITE in one of our calls: the far end holds
+// or resumes (or moves its media).
+func (u *UA) onReinvite(c *Call, req *sip.Request, tx sip.ServerTransaction) {
+	offer, err := sdp.Parse(req.Body())
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	c.mu.Lock()
+	c.local.SessionVersion++
+	local := c.local
+	c.mu.Unlock()
+	ans, n, err := sdp.Answer(offer, local)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	body, err := ans.Marshal()
+	if err != nil || c.startMedia(n) != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		return
+	}
+	// A far end that holds us may send music or nothing: do not take its
+	// silence for a dead call.
+	c.media.SetExpectReceive(n.Direction.Receives() && !offer.OnHold())
+	res := sip.NewSDPResponseFromRequest(req, body)
+	res.AppendHeader(u.contact())
+	tx.Respond(res)
+	c.emitRemoteHold(offer.OnHold())
+}
+
+// emitRemoteHold reports the far end holding or resuming.
+func (c *Call) emitRemoteHold(held bool) {
+	c.mu.Lock()
+	changed := c.remoteHeld != held
+	c.remoteHeld = held
+	c.mu.Unlock()
+	if changed {
+		select {
+		case c.events <- CallEvent{State: Connected, RemoteHold: held}:
+		default:
+		}
+	}
+}
+
+// findCall returns the call an in-dialog request belongs to.
+func (u *UA) findCall(req *sip.Request) *Call {
+	u.calls.mu.Lock()
+	defer u.calls.mu.Unlock()
+	for c := range u.calls.list {
+		if matches(c, req) {
+			return c
+		}
+	}
+	return nil
+}
