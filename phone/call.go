@@ -69,9 +69,9 @@ type Call struct {
 	endErr     error
 	held       bool // we put it on hold
 	remoteHeld bool // the far end did
-	events chan CallEvent
-	done   chan struct{}
-	once   sync.Once
+	events     chan CallEvent
+	done       chan struct{}
+	once       sync.Once
 }
 
 // Events delivers the call's state changes.

@@ -27,7 +27,7 @@ type Config struct {
 	// RTPTimeout ends a call whose far end has sent no audio for this long
 	// while it should (default 30 s; never while the far end holds).
 	RTPTimeout time.Duration
-	Log       *slog.Logger
+	Log        *slog.Logger
 }
 
 // Message is a SIP MESSAGE (RFC 3428) received.
