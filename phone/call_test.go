@@ -115,6 +115,20 @@ func TestCallThroughKamailio(t *testing.T) {
 			if string(digits) != "42#" {
 				t.Errorf("bob received digits %q", string(digits))
 			}
+			// The same by SIP INFO, from the answering side this time.
+			if err := bobCall.SendDTMFInfo(ctx, "7*"); err != nil {
+				t.Fatalf("SendDTMFInfo: %v", err)
+			}
+			for _, want := range "7*" {
+				select {
+				case d := <-call.Media().Digits():
+					if d != want {
+						t.Errorf("INFO digit %q, want %q", d, want)
+					}
+				case <-time.After(5 * time.Second):
+					t.Fatalf("no INFO digit %q", want)
+				}
+			}
 			// Bob hangs up; alice's call ends.
 			if err := bobCall.Hangup(ctx); err != nil {
 				t.Fatalf("Hangup: %v", err)
@@ -281,3 +295,85 @@ func TestRTPTimeout(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestCallWaiting: bob is talking to alice when carol calls her; alice
+// holds bob, answers carol, talks, hangs up, and resumes bob.
+func TestCallWaiting(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret", "carol": "carol-secret"}, "MD5")
+	alice := registered(t, k, "alice", "udp")
+	bob := registered(t, k, "bob", "udp")
+	carol := registered(t, k, "carol", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	answer := func() <-chan *phone.Incoming {
+		ch := make(chan *phone.Incoming, 1)
+		go func() {
+			select {
+			case in := <-alice.Incoming():
+				if err := in.Answer(ctx); err != nil {
+					t.Error(err)
+				}
+				ch <- in
+			case <-ctx.Done():
+				close(ch)
+			}
+		}()
+		return ch
+	}
+	firstCh := answer()
+	bobCall, err := bob.Dial(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := <-firstCh
+
+	// Carol calls while alice is on the first call: it rings as a second call.
+	secondCh := make(chan *phone.Incoming, 1)
+	go func() { secondCh <- <-alice.Incoming() }()
+	carolDone := make(chan *phone.Call, 1)
+	go func() {
+		c, err := carol.Dial(ctx, "alice")
+		if err != nil {
+			t.Error(err)
+		}
+		carolDone <- c
+	}()
+	second := <-secondCh
+	if second.Remote() != "sip:carol@127.0.0.1" || first.State() != phone.Connected {
+		t.Fatalf("second call from %s while the first is %s", second.Remote(), first.State())
+	}
+	if err := first.Hold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Answer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	carolCall := <-carolDone
+	if carolCall == nil {
+		t.FailNow()
+	}
+	pair := func(a, b *phone.Call, fa, fb float64) (float64, float64) {
+		var ra, rb []int16
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); ra = talk(a.Media(), fa, time.Second, a.Done()) }()
+		go func() { defer wg.Done(); rb = talk(b.Media(), fb, time.Second, b.Done()) }()
+		wg.Wait()
+		return audio.ToneShare(rb[len(rb)/2:], fa, 8000), audio.ToneShare(ra[len(ra)/2:], fb, 8000)
+	}
+	if sa, sb := pair(second.Call, carolCall, 440, 1000); sa < 0.8 || sb < 0.8 {
+		t.Errorf("alice and carol: shares %.2f %.2f", sa, sb)
+	}
+	if err := second.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-carolCall.Done()
+	if err := first.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sa, sb := pair(first.Call, bobCall, 600, 1200); sa < 0.8 || sb < 0.8 {
+		t.Errorf("alice and bob after resume: shares %.2f %.2f", sa, sb)
+	}
+	bobCall.Hangup(ctx)
+}

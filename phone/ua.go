@@ -146,6 +146,7 @@ func (u *UA) listen() error {
 	srv.OnInvite(u.onInvite)
 	srv.OnAck(u.onAck)
 	srv.OnBye(u.onBye)
+	srv.OnInfo(u.onInfo)
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})

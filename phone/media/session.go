@@ -226,6 +226,15 @@ func (s *Session) SendDTMF(digits string, press time.Duration) error {
 	return nil
 }
 
+// InjectDigit delivers a key press that came another way (SIP INFO) on
+// Digits, beside the RTP events.
+func (s *Session) InjectDigit(d rune) {
+	select {
+	case s.digits <- d:
+	default:
+	}
+}
+
 // Digits delivers key presses the far end sends as telephone-events.
 func (s *Session) Digits() <-chan rune { return s.digits }
 
