@@ -64,14 +64,15 @@ type Call struct {
 	client *sipgo.DialogClientSession
 	server *sipgo.DialogServerSession
 
-	mu         sync.Mutex
-	state      CallState
-	endErr     error
-	held       bool // we put it on hold
-	remoteHeld bool // the far end did
-	events     chan CallEvent
-	done       chan struct{}
-	once       sync.Once
+	mu          sync.Mutex
+	state       CallState
+	endErr      error
+	held        bool     // we put it on hold
+	remoteHeld  bool     // the far end did
+	referStatus chan int // final codes of a transfer we asked for
+	events      chan CallEvent
+	done        chan struct{}
+	once        sync.Once
 }
 
 // Events delivers the call's state changes.

@@ -377,3 +377,65 @@ func TestCallWaiting(t *testing.T) {
 	}
 	bobCall.Hangup(ctx)
 }
+
+// TestBlindTransfer: bob answers alice, then transfers her to carol; alice
+// calls carol by herself, they talk, and bob is out of the call.
+func TestBlindTransfer(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret", "carol": "carol-secret"}, "MD5")
+	alice := registered(t, k, "alice", "udp")
+	bob := registered(t, k, "bob", "udp")
+	carol := registered(t, k, "carol", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	answer := func(u *phone.UA) <-chan *phone.Incoming {
+		ch := make(chan *phone.Incoming, 1)
+		go func() {
+			in := <-u.Incoming()
+			if err := in.Answer(ctx); err != nil {
+				t.Error(err)
+			}
+			ch <- in
+		}()
+		return ch
+	}
+	bobCh, carolCh := answer(bob), answer(carol)
+	aliceCall, err := alice.Dial(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobCall := <-bobCh
+	if err := bobCall.Transfer(ctx, "carol", 20*time.Second); err != nil {
+		t.Fatalf("Transfer: %v", err)
+	}
+	var newCall *phone.Call
+	select {
+	case newCall = <-alice.Transferred():
+	case <-time.After(20 * time.Second):
+		t.Fatal("alice placed no transferred call")
+	}
+	carolCall := <-carolCh
+	if newCall.Remote() != "sip:carol@127.0.0.1" {
+		t.Errorf("transferred to %s", newCall.Remote())
+	}
+	select {
+	case <-aliceCall.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("the transferred call with bob did not end")
+	}
+	if bobCall.State() != phone.Ended {
+		t.Errorf("bob's call is %s", bobCall.State())
+	}
+	var ra, rc []int16
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); ra = talk(newCall.Media(), 440, time.Second, newCall.Done()) }()
+	go func() { defer wg.Done(); rc = talk(carolCall.Media(), 1000, time.Second, carolCall.Done()) }()
+	wg.Wait()
+	if s := audio.ToneShare(rc[len(rc)/2:], 440, 8000); s < 0.8 {
+		t.Errorf("carol hears alice at share %.2f", s)
+	}
+	if s := audio.ToneShare(ra[len(ra)/2:], 1000, 8000); s < 0.8 {
+		t.Errorf("alice hears carol at share %.2f", s)
+	}
+	newCall.Hangup(ctx)
+}

@@ -53,9 +53,10 @@ type UA struct {
 	closer func() error
 	log    *slog.Logger
 
-	events   chan RegEvent
-	messages chan Message
-	incoming chan *Incoming
+	events      chan RegEvent
+	messages    chan Message
+	incoming    chan *Incoming
+	transferred chan *Call
 
 	dialogs       *sipgo.DialogClientCache
 	serverDialogs *sipgo.DialogServerCache
@@ -71,7 +72,7 @@ var ErrConfig = errors.New("phone: bad configuration")
 // New validates cfg, opens the local SIP socket and starts serving it.
 func New(cfg Config) (*UA, error) {
 	u := &UA{cfg: cfg, log: cfg.Log, events: make(chan RegEvent, 64), messages: make(chan Message, 64),
-		incoming: make(chan *Incoming, 4), state: Unregistered}
+		incoming: make(chan *Incoming, 4), transferred: make(chan *Call, 4), state: Unregistered}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -147,6 +148,8 @@ func (u *UA) listen() error {
 	srv.OnAck(u.onAck)
 	srv.OnBye(u.onBye)
 	srv.OnInfo(u.onInfo)
+	srv.OnRefer(u.onRefer)
+	srv.OnNotify(u.onNotify)
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})

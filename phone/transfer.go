@@ -1,0 +1,179 @@
+package phone
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// Transfer blind-transfers the call to target (RFC 3515 REFER): the far
+// end is asked to call target itself; this phone hangs up once the far end
+// reports the new call answered, or refused, or after waitFor.
+func (c *Call) Transfer(ctx context.Context, target string, waitFor time.Duration) error {
+	if c.State() != Connected {
+		return ErrNotConnected
+	}
+	to, err := c.ua.targetURI(target)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.referStatus = make(chan int, 8)
+	status := c.referStatus
+	c.mu.Unlock()
+	req := sip.NewRequest(sip.REFER, c.remoteTarget())
+	req.AppendHeader(sip.NewHeader("Refer-To", "<"+to.String()+">"))
+	req.AppendHeader(sip.NewHeader("Referred-By", "<"+c.ua.aor.String()+">"))
+	var res *sip.Response
+	if c.client != nil {
+		res, err = c.client.Do(ctx, req)
+	} else {
+		res, err = c.server.Do(ctx, req)
+	}
+	if err != nil {
+		return fmt.Errorf("phone: REFER: %w", err)
+	}
+	if !res.IsSuccess() {
+		return responseError(res)
+	}
+	// Follow the far end's NOTIFYs until the new call has a final answer.
+	deadline := time.After(waitFor)
+	for {
+		select {
+		case code := <-status:
+			if code < 200 {
+				continue
+			}
+			c.Hangup(ctx)
+			if code >= 300 {
+				return &CallError{Code: code, Phrase: "Transfer failed", Reason: fmt.Sprintf("the transfer target answered %d", code)}
+			}
+			return nil
+		case <-deadline:
+			c.Hangup(ctx)
+			return nil // blind: the far end carries on without us
+		case <-c.done:
+			return nil // the far end hung up on us after taking the transfer
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Transferred delivers the calls this phone placed because the far end of
+// one of its calls transferred it (a REFER it accepted).
+func (u *UA) Transferred() <-chan *Call { return u.transferred }
+
+func (u *UA) onRefer(req *sip.Request, tx sip.ServerTransaction) {
+	c := u.findCall(req)
+	if c == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	h := req.GetHeader("Refer-To")
+	if h == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 400, "Missing Refer-To", nil))
+		return
+	}
+	target := strings.TrimSpace(h.Value())
+	target = strings.TrimSuffix(strings.TrimPrefix(target, "<"), ">")
+	if i := strings.Index(target, ">"); i >= 0 { // header parameters after the URI
+		target = target[:i]
+	}
+	if _, err := u.targetURI(target); err != nil || !strings.HasPrefix(target, "sip:") {
+		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Refer-To", nil))
+		return
+	}
+	tx.Respond(sip.NewResponseFromRequest(req, 202, "Accepted", nil))
+	go u.followRefer(c, target)
+}
+
+// followRefer places the call a REFER asked for, reporting progress to the
+// transferor by NOTIFY (RFC 3515 section 2.4.4).
+func (u *UA) followRefer(c *Call, target string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c.notifyRefer(ctx, "SIP/2.0 100 Trying", false)
+	nc, err := u.Dial(ctx, target)
+	final := "SIP/2.0 200 OK"
+	if err != nil {
+		final = "SIP/2.0 503 Service Unavailable"
+		if ce, ok := err.(*CallError); ok {
+			final = fmt.Sprintf("SIP/2.0 %d %s", ce.Code, ce.Phrase)
+		}
+	}
+	c.notifyRefer(ctx, final, true)
+	if err != nil {
+		return
+	}
+	select {
+	case u.transferred <- nc:
+	default:
+		u.log.Warn("phone: nobody took the transferred call; hanging up", "to", target)
+		nc.Hangup(ctx)
+	}
+	// The transfer is done: the old call ends (the transferor usually
+	// hangs up first).
+	c.Hangup(ctx)
+}
+
+func (c *Call) notifyRefer(ctx context.Context, frag string, final bool) {
+	if c.State() == Ended {
+		return
+	}
+	req := sip.NewRequest(sip.NOTIFY, c.remoteTarget())
+	req.AppendHeader(sip.NewHeader("Event", "refer"))
+	state := "active;expires=60"
+	if final {
+		state = "terminated;reason=noresource"
+	}
+	req.AppendHeader(sip.NewHeader("Subscription-State", state))
+	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
+	req.SetBody([]byte(frag + "\r\n"))
+	var err error
+	if c.client != nil {
+		_, err = c.client.Do(ctx, req)
+	} else {
+		_, err = c.server.Do(ctx, req)
+	}
+	if err != nil {
+		c.ua.log.Info("phone: NOTIFY of a transfer", "err", err)
+	}
+}
+
+func (u *UA) onNotify(req *sip.Request, tx sip.ServerTransaction) {
+	c := u.findCall(req)
+	if c == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+	code, ok := parseSipfrag(req.Body())
+	c.mu.Lock()
+	status := c.referStatus
+	c.mu.Unlock()
+	if ok && status != nil {
+		select {
+		case status <- code:
+		default:
+		}
+	}
+}
+
+// parseSipfrag reads the status code of a message/sipfrag status line
+// ("SIP/2.0 200 OK").
+func parseSipfrag(body []byte) (int, bool) {
+	line, _, _ := strings.Cut(string(body), "\n")
+	f := strings.Fields(line)
+	if len(f) < 2 || !strings.HasPrefix(f[0], "SIP/") {
+		return 0, false
+	}
+	var code int
+	if _, err := fmt.Sscanf(f[1], "%d", &code); err != nil || code < 100 || code > 699 {
+		return 0, false
+	}
+	return code, true
+}
