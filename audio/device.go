@@ -1,0 +1,191 @@
+package audio
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/gen2brain/malgo"
+)
+
+// ErrDevice means a sound device could not be found or opened.
+var ErrDevice = errors.New("audio: sound device")
+
+// backendNull is miniaudio's null backend. malgo v0.11.24's BackendNull
+// constant is off by one (it names ma_backend_custom), so it is spelled
+// out here.
+const backendNull = malgo.Backend(14)
+
+// DeviceConfig chooses sound devices.
+type DeviceConfig struct {
+	Backend    string // "" (the system's order), "pulse", "alsa" or "null" (no sound, for headless tests)
+	Capture    string // microphone: a device name, or part of one; "" for the default
+	Playback   string // speaker: likewise
+	SampleRate int    // the rate frames are exchanged at (default 8000)
+}
+
+func backends(name string) ([]malgo.Backend, error) {
+	switch name {
+	case "":
+		return nil, nil
+	case "pulse", "pulseaudio":
+		return []malgo.Backend{malgo.BackendPulseaudio}, nil
+	case "alsa":
+		return []malgo.Backend{malgo.BackendAlsa}, nil
+	case "null":
+		return []malgo.Backend{backendNull}, nil
+	}
+	return nil, fmt.Errorf("%w: unknown backend %q (pulse, alsa or null)", ErrDevice, name)
+}
+
+// DeviceNames lists the capture and playback devices of a backend.
+func DeviceNames(backend string) (capture, playback []string, err error) {
+	bs, err := backends(backend)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, err := malgo.InitContext(bs, malgo.ContextConfig{}, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrDevice, err)
+	}
+	defer func() { ctx.Uninit(); ctx.Free() }()
+	for _, k := range []struct {
+		kind malgo.DeviceType
+		out  *[]string
+	}{{malgo.Capture, &capture}, {malgo.Playback, &playback}} {
+		infos, err := ctx.Devices(k.kind)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrDevice, err)
+		}
+		for _, in := range infos {
+			*k.out = append(*k.out, in.Name())
+		}
+	}
+	return capture, playback, nil
+}
+
+// Device is a duplex sound device: what the microphone captures waits in
+// one ring for the call to read, what the call plays waits in another for
+// the speaker. The real-time callback only copies between the rings and
+// the device's buffers: it never blocks and never allocates.
+type Device struct {
+	ctx      *malgo.AllocatedContext
+	dev      *malgo.Device
+	mic, spk *Ring
+	mu       sync.Mutex
+	closed   bool
+}
+
+// OpenDevice opens and starts a duplex device, mono 16-bit.
+func OpenDevice(cfg DeviceConfig) (*Device, error) {
+	if cfg.SampleRate == 0 {
+		cfg.SampleRate = 8000
+	}
+	bs, err := backends(cfg.Backend)
+	if err != nil {
+		return nil, err
+	}
+	ctx, err := malgo.InitContext(bs, malgo.ContextConfig{}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDevice, err)
+	}
+	d := &Device{ctx: ctx, mic: NewRing(cfg.SampleRate), spk: NewRing(cfg.SampleRate)}
+	dc := malgo.DefaultDeviceConfig(malgo.Duplex)
+	dc.Capture.Format, dc.Capture.Channels = malgo.FormatS16, 1
+	dc.Playback.Format, dc.Playback.Channels = malgo.FormatS16, 1
+	dc.SampleRate = uint32(cfg.SampleRate)
+	dc.PeriodSizeInMilliseconds = 10
+	if cfg.Capture != "" {
+		id, err := findDevice(ctx, malgo.Capture, cfg.Capture)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		dc.Capture.DeviceID = id.Pointer()
+	}
+	if cfg.Playback != "" {
+		id, err := findDevice(ctx, malgo.Playback, cfg.Playback)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		dc.Playback.DeviceID = id.Pointer()
+	}
+	frame := make([]int16, cfg.SampleRate) // the callback's scratch, allocated once
+	callback := func(out, in []byte, frames uint32) {
+		n := int(frames)
+		if n > len(frame) {
+			n = len(frame)
+		}
+		for i := 0; i < n && 2*i+1 < len(in); i++ {
+			frame[i] = int16(binary.LittleEndian.Uint16(in[2*i:]))
+		}
+		d.mic.Write(frame[:n])
+		got := d.spk.Read(frame[:n])
+		clear(frame[got:n]) // underrun: silence
+		for i := 0; i < n && 2*i+1 < len(out); i++ {
+			binary.LittleEndian.PutUint16(out[2*i:], uint16(frame[i]))
+		}
+	}
+	dev, err := malgo.InitDevice(ctx.Context, dc, malgo.DeviceCallbacks{Data: callback})
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("%w: %v", ErrDevice, err)
+	}
+	d.dev = dev
+	if err := dev.Start(); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("%w: %v", ErrDevice, err)
+	}
+	return d, nil
+}
+
+func findDevice(ctx *malgo.AllocatedContext, kind malgo.DeviceType, name string) (*malgo.DeviceID, error) {
+	infos, err := ctx.Devices(kind)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDevice, err)
+	}
+	var names []string
+	for i := range infos {
+		if strings.EqualFold(infos[i].Name(), name) || strings.Contains(strings.ToLower(infos[i].Name()), strings.ToLower(name)) {
+			return &infos[i].ID, nil
+		}
+		names = append(names, infos[i].Name())
+	}
+	return nil, fmt.Errorf("%w: no device matches %q (there are: %s)", ErrDevice, name, strings.Join(names, "; "))
+}
+
+// Flush drops what the microphone captured so far, so a call starts with
+// what is said now, not what was said before it.
+func (d *Device) Flush() { d.mic.Discard() }
+
+// ReadFrame gives the next frame from the microphone (silence if the
+// device has not caught up); it implements media.Source.
+func (d *Device) ReadFrame(pcm []int16) bool {
+	n := d.mic.Read(pcm)
+	clear(pcm[n:])
+	return true
+}
+
+// WriteFrame queues a frame for the speaker; it implements media.Sink.
+func (d *Device) WriteFrame(pcm []int16) { d.spk.Write(pcm) }
+
+// Queued is how many samples wait for the speaker.
+func (d *Device) Queued() int { return d.spk.Len() }
+
+// Close stops the device.
+func (d *Device) Close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return
+	}
+	d.closed = true
+	if d.dev != nil {
+		d.dev.Uninit()
+	}
+	d.ctx.Uninit()
+	d.ctx.Free()
+}
