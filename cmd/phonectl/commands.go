@@ -107,21 +107,26 @@ func writeRecord(path string, sink *media.PCMSink) error {
 
 // audioFlags are the flags calls share.
 type audioFlags struct {
-	play, record *string
+	play, record              *string
+	backend, capture, speaker *string
 }
 
 func addAudioFlags(fs *flag.FlagSet) audioFlags {
 	return audioFlags{
-		play:   fs.String("play", "", "WAV file (8 kHz mono) to play into the call"),
-		record: fs.String("record", "", "WAV file to record what the far end sends"),
+		play:    fs.String("play", "", "WAV file (8 kHz mono) to play into the call instead of the microphone"),
+		record:  fs.String("record", "", "WAV file to record what the far end sends instead of playing it"),
+		backend: fs.String("audio-backend", "", "sound system: pulse, alsa or null (default: the system's)"),
+		capture: fs.String("capture", "", "microphone device name, or part of it (default: the system's)"),
+		speaker: fs.String("playback", "", "speaker device name, or part of it (default: the system's)"),
 	}
 }
 
-func (a audioFlags) check() error {
-	if *a.play == "" && *a.record == "" {
-		return errors.New("sound devices are not supported yet: give --play and/or --record")
-	}
-	return nil
+// devices reports whether the call uses the sound devices: without --play
+// and --record it does.
+func (a audioFlags) devices() bool { return *a.play == "" && *a.record == "" }
+
+func (a audioFlags) open() (*audio.Device, error) {
+	return audio.OpenDevice(audio.DeviceConfig{Backend: *a.backend, Capture: *a.capture, Playback: *a.speaker})
 }
 
 // converse runs a connected call's audio until it ends, ctx ends, or the
@@ -141,6 +146,16 @@ func converse(ctx context.Context, c *phone.Call, src *media.PCMSource, sink *me
 	media.Pump(ctx, c.Media(), s, sink, stopAtEnd, c.Done())
 }
 
+// converseDevice runs a call's audio through the sound device.
+func converseDevice(ctx context.Context, c *phone.Call, dev *audio.Device, d time.Duration) {
+	if d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	media.Pump(ctx, c.Media(), dev, dev, false, c.Done())
+}
+
 func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr io.Writer) int {
 	fs := flag.NewFlagSet("call", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -151,10 +166,6 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 	if err != nil || len(pos) != 1 {
 		return usageErr(stderr, err, "call takes one TARGET: a SIP URI, a user or a number")
 	}
-	if err := af.check(); err != nil {
-		fmt.Fprintln(stderr, "phonectl:", err)
-		return exitUsage
-	}
 	if *digits != "" && !dtmf.ValidDigits(*digits) {
 		fmt.Fprintf(stderr, "phonectl: --dtmf %q: digits are 0-9, *, #, A-D\n", *digits)
 		return exitUsage
@@ -163,6 +174,14 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 	if err != nil {
 		fmt.Fprintln(stderr, "phonectl:", err)
 		return exitUsage
+	}
+	var dev *audio.Device
+	if af.devices() {
+		if dev, err = af.open(); err != nil {
+			fmt.Fprintln(stderr, "phonectl:", err)
+			return exitFailure
+		}
+		defer dev.Close()
 	}
 	u, code := newUA(cfg, stderr)
 	if u == nil {
@@ -190,7 +209,12 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 		sink = &media.PCMSink{}
 	}
 	start := time.Now()
-	converse(ctx, c, src, sink, *dur)
+	if dev != nil {
+		dev.Flush() // what was said before the answer is not sent
+		converseDevice(ctx, c, dev, *dur)
+	} else {
+		converse(ctx, c, src, sink, *dur)
+	}
 	remote := false
 	select {
 	case <-c.Done():
@@ -218,14 +242,18 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 	if err != nil || len(pos) > 0 || *count < 1 {
 		return usageErr(stderr, err, "answer takes no arguments and --count of at least 1")
 	}
-	if err := af.check(); err != nil {
-		fmt.Fprintln(stderr, "phonectl:", err)
-		return exitUsage
-	}
 	src, err := readPlay(*af.play)
 	if err != nil {
 		fmt.Fprintln(stderr, "phonectl:", err)
 		return exitUsage
+	}
+	var dev *audio.Device
+	if af.devices() {
+		if dev, err = af.open(); err != nil {
+			fmt.Fprintln(stderr, "phonectl:", err)
+			return exitFailure
+		}
+		defer dev.Close()
 	}
 	u, code := newUA(cfg, stderr)
 	if u == nil {
@@ -249,11 +277,16 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 				return outcome(o, err, "")
 			}
 			o.event("call", "answered", map[string]any{"state": "connected"})
-			var play *media.PCMSource
-			if src != nil {
-				play = &media.PCMSource{Samples: src.Samples}
+			if dev != nil {
+				dev.Flush()
+				converseDevice(ctx, in.Call, dev, *dur)
+			} else {
+				var play *media.PCMSource
+				if src != nil {
+					play = &media.PCMSource{Samples: src.Samples}
+				}
+				converse(ctx, in.Call, play, sink, *dur)
 			}
-			converse(ctx, in.Call, play, sink, *dur)
 			select {
 			case <-in.Done():
 				o.event("call", "ended: the far end hung up", map[string]any{"state": "ended"})
@@ -325,4 +358,25 @@ func cmdSMS(ctx context.Context, cfg phone.Config, args []string, o out, stderr 
 	}
 	fmt.Fprintf(stderr, "phonectl: unknown sms command %q\n", args[0])
 	return exitUsage
+}
+
+func cmdDevices(args []string, o out, stderr io.Writer) int {
+	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	backend := fs.String("audio-backend", "", "sound system: pulse, alsa or null (default: the system's)")
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) > 0 {
+		return usageErr(stderr, err, "devices takes no arguments")
+	}
+	capture, playback, err := audio.DeviceNames(*backend)
+	if err != nil {
+		return outcome(o, err, "")
+	}
+	for _, n := range capture {
+		o.event("device", "capture: "+n, map[string]any{"kind": "capture", "name": n})
+	}
+	for _, n := range playback {
+		o.event("device", "playback: "+n, map[string]any{"kind": "playback", "name": n})
+	}
+	return outcome(o, nil, fmt.Sprintf("%d capture and %d playback devices", len(capture), len(playback)))
 }

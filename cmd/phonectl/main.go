@@ -39,9 +39,11 @@ Commands:
                                       register and answer incoming calls
   sms send TARGET TEXT                send a text message
   sms listen [--count N]              register and print each message received
+  devices [--audio-backend B]         list sound devices (needs no account)
 
-Audio files are 16-bit mono WAV at 8 kHz. Sound devices are not supported yet:
-calls need --play or --record (either may be given alone).
+Calls use the sound devices (--capture, --playback, --audio-backend choose them)
+unless --play or --record is given: then audio comes from and goes to 16-bit mono
+8 kHz WAV files (either may be given alone). "phonectl devices" lists the devices.
 
 Exit status: 0 answered and ended normally (or done); 3 refused for credit (402);
 4 forbidden (403); 5 busy, declined or unanswered; 2 bad usage; 1 any other failure.
@@ -93,6 +95,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return exitUsage
+	}
+	if fs.Arg(0) == "devices" {
+		return cmdDevices(fs.Args()[1:], o, stderr)
 	}
 	if *user == "" {
 		fmt.Fprintln(stderr, "phonectl: --sip-user is required")

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,6 +65,19 @@ func account(k *peers.Kamailio, user string) []string {
 	return []string{"--sip-user", fmt.Sprintf("sip:%s@127.0.0.1:%d", user, k.Port), "--sip-password", user + "-secret", "--listen", "127.0.0.1:0"}
 }
 
+// scanLines turns a reader into a channel of lines.
+func scanLines(r io.Reader) <-chan string {
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	return lines
+}
+
 // background starts phonectl and returns a channel of its output lines.
 func background(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
 	t.Helper()
@@ -73,16 +87,8 @@ func background(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd, lines
+	return cmd, scanLines(stdout)
 }
 
 func waitLine(t *testing.T, lines <-chan string, want string) {
@@ -162,7 +168,7 @@ func TestExitStatuses(t *testing.T) {
 	}{
 		{"no command", account(k, "alice"), 2, ""},
 		{"bad user", []string{"--sip-user", "alice", "register"}, 2, ""},
-		{"no audio", append(account(k, "alice"), "call", "bob"), 2, ""},
+		{"bad backend", append(account(k, "alice"), "call", "bob", "--audio-backend", "beos"), 1, "unknown backend"},
 		{"bad dtmf", append(account(k, "alice"), "call", "bob", "--play", filepath.Join(dir, "440.wav"), "--dtmf", "12x"), 2, ""},
 		{"unknown callee", append(account(k, "alice"), "call", "nobody", "--play", filepath.Join(dir, "440.wav")), 1, "refused: 404"},
 		{"wrong password", []string{"--sip-user", fmt.Sprintf("sip:alice@127.0.0.1:%d", k.Port), "--sip-password", "nope",

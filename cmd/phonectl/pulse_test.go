@@ -1,0 +1,77 @@
+package main_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/peers"
+)
+
+// TestCallWithSoundDevices places a call that uses the sound devices, on a
+// real PulseAudio daemon with null sinks: a tone played into the
+// microphone sink reaches the far end, and the far end's tone comes out of
+// the speaker sink.
+func TestCallWithSoundDevices(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+	p := peers.StartPulse(t)
+	dir := t.TempDir()
+	toneWAV(t, filepath.Join(dir, "440.wav"), 440, 4)
+	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 6)
+
+	bob, bobOut := background(t, append(account(k, "bob"), "answer", "--play", filepath.Join(dir, "1000.wav"),
+		"--record", filepath.Join(dir, "bob.wav"), "--duration", "5s")...)
+	waitLine(t, bobOut, "registered")
+
+	alice := exec.Command(bin, append(account(k, "alice"), "call", "bob", "--audio-backend", "pulse",
+		"--capture", "Monitor of mic", "--playback", "spk", "--duration", "5s")...)
+	alice.Env = append(os.Environ(), p.Env()...)
+	stdout, _ := alice.StdoutPipe()
+	alice.Stderr = os.Stderr
+	if err := alice.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := scanLines(stdout)
+	waitLine(t, lines, "answered")
+
+	// Speak into the microphone, and listen at the speaker, meanwhile.
+	play := exec.Command("paplay", "--server="+p.Server, "--device=mic", filepath.Join(dir, "440.wav"))
+	rec := exec.Command("parecord", "--server="+p.Server, "--device=spk.monitor", "--rate=8000", "--channels=1",
+		"--format=s16le", "--file-format=wav", filepath.Join(dir, "speaker.wav"))
+	if err := play.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	rec.Process.Signal(os.Interrupt)
+	rec.Wait()
+	play.Wait()
+	if err := alice.Wait(); err != nil {
+		t.Fatalf("call: %v", err)
+	}
+	if err := bob.Wait(); err != nil {
+		t.Fatalf("answer: %v", err)
+	}
+	heardByBob := readWAV(t, filepath.Join(dir, "bob.wav"))
+	if s := bestShare(heardByBob, 440); s < 0.8 {
+		t.Errorf("the tone played into the microphone reached bob at share %.2f", s)
+	}
+	speaker := readWAV(t, filepath.Join(dir, "speaker.wav"))
+	if s := bestShare(speaker, 1000); s < 0.8 {
+		t.Errorf("bob's tone came out of the speaker at share %.2f", s)
+	}
+}
+
+// bestShare is the largest share of freq over one-second windows.
+func bestShare(s []int16, freq float64) float64 {
+	best := 0.0
+	for i := 0; i+8000 <= len(s); i += 4000 {
+		best = max(best, audio.ToneShare(s[i:i+8000], freq, 8000))
+	}
+	return best
+}

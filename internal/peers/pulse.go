@@ -1,0 +1,56 @@
+package peers
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Pulse is a private PulseAudio daemon with two null sinks: "mic" (what is
+// played into it is what a program capturing from its monitor, "Monitor
+// of mic", hears) and "spk" (what a program plays there can be recorded
+// from "spk.monitor").
+type Pulse struct {
+	Server string // the PULSE_SERVER value: "unix:DIR/native"
+}
+
+// StartPulse runs the daemon on its own socket, never the default one.
+func StartPulse(t testing.TB) *Pulse {
+	t.Helper()
+	if _, err := exec.LookPath("pulseaudio"); err != nil {
+		t.Fatalf("pulseaudio is not installed (make deps installs it): %v", err)
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "native")
+	cmd := exec.Command("pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit", "--use-pid-file=no",
+		"--load=module-native-protocol-unix socket="+sock+" auth-anonymous=1",
+		"--load=module-null-sink sink_name=mic sink_properties=device.description=mic",
+		"--load=module-null-sink sink_name=spk sink_properties=device.description=spk")
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+dir, "PULSE_RUNTIME_PATH="+dir)
+	log, _ := os.Create(filepath.Join(dir, "pulse.log"))
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		log.Close()
+	})
+	p := &Pulse{Server: "unix:" + sock}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if exec.Command("pactl", "--server="+p.Server, "info").Run() == nil {
+			return p
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	out, _ := os.ReadFile(log.Name())
+	t.Fatalf("pulseaudio did not start:\n%s", out)
+	return nil
+}
+
+// Env returns environment entries that point clients at this daemon.
+func (p *Pulse) Env() []string { return []string{"PULSE_SERVER=" + p.Server} }
