@@ -36,18 +36,31 @@ type CallEvent struct {
 	At         time.Time
 }
 
-// codecs are the formats this phone offers, in preference order.
+// Formats this phone speaks.
+var (
+	formatOpus = sdp.Format{PayloadType: 111, Name: "opus", ClockRate: 48000, Channels: 2, Fmtp: "useinbandfec=1;stereo=0;sprop-stereo=0"}
+	formatPCMU = sdp.Format{PayloadType: 0, Name: "PCMU", ClockRate: 8000}
+	formatPCMA = sdp.Format{PayloadType: 8, Name: "PCMA", ClockRate: 8000}
+)
+
+// codecs are the formats this phone offers, in preference order, with
+// telephone-events on each clock.
 var codecs = []sdp.Format{
-	{PayloadType: 0, Name: "PCMU", ClockRate: 8000},
-	{PayloadType: 8, Name: "PCMA", ClockRate: 8000},
+	formatOpus, formatPCMU, formatPCMA,
 	{PayloadType: 101, Name: "telephone-event", ClockRate: 8000, Fmtp: "0-16"},
+	{PayloadType: 110, Name: "telephone-event", ClockRate: 48000, Fmtp: "0-16"},
 }
+
+// pcmRate is the rate audio is exchanged at with devices and files.
+const pcmRate = 8000
 
 func codecFor(f sdp.Format) (audio.Codec, error) {
 	switch {
-	case f.Same(codecs[0]):
+	case f.Same(formatOpus):
+		return audio.NewOpus(pcmRate)
+	case f.Same(formatPCMU):
 		return audio.PCMU{}, nil
-	case f.Same(codecs[1]):
+	case f.Same(formatPCMA):
 		return audio.PCMA{}, nil
 	}
 	return nil, fmt.Errorf("%w: %s", sdp.ErrNoCommonCodec, f.Name)
@@ -163,12 +176,27 @@ func (c *Call) startMedia(n sdp.Negotiated) error {
 	return nil
 }
 
+// DialOption changes how Dial places a call.
+type DialOption func(*dialOptions)
+
+type dialOptions struct {
+	onRinging func()
+}
+
+// OnRinging calls f when the far end starts ringing (180 or 183): a
+// caller may then show it, or cancel the call with Dial's context.
+func OnRinging(f func()) DialOption { return func(o *dialOptions) { o.onRinging = f } }
+
 // Dial calls target (a SIP URI, or a user or number at the account's
 // domain) through the server and waits until it is answered, refused, or
 // ctx ends (which cancels it). A refusal is a *CallError: errors.Is tells
 // ErrInsufficientCredit (402), ErrForbidden, ErrBusy, ErrDeclined,
 // ErrUnanswered and ErrNotFound apart.
-func (u *UA) Dial(ctx context.Context, target string) (*Call, error) {
+func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call, error) {
+	var o dialOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	to, err := u.targetURI(target)
 	if err != nil {
 		return nil, err
@@ -200,8 +228,11 @@ func (u *UA) Dial(ctx context.Context, target string) (*Call, error) {
 	c.client = sess
 	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{Username: u.aor.User, Password: u.cfg.Password,
 		OnResponse: func(res *sip.Response) error {
-			if res.StatusCode == 180 || res.StatusCode == 183 {
+			if (res.StatusCode == 180 || res.StatusCode == 183) && c.State() != Ringing {
 				c.setState(Ringing, nil)
+				if o.onRinging != nil {
+					o.onRinging()
+				}
 			}
 			return nil
 		}})

@@ -173,13 +173,7 @@ func TestRefusals(t *testing.T) {
 	ringing := make(chan *phone.Incoming, 1)
 	go func() { ringing <- <-bob.Incoming() }()
 	dctx, dcancel := context.WithCancel(ctx)
-	go func() {
-		in := <-ringing
-		ringing <- in
-		time.Sleep(200 * time.Millisecond)
-		dcancel()
-	}()
-	_, err := alice.Dial(dctx, "bob")
+	_, err := alice.Dial(dctx, "bob", phone.OnRinging(dcancel))
 	if !errors.Is(err, phone.ErrUnanswered) {
 		t.Errorf("cancelled: %v", err)
 	}

@@ -7,7 +7,7 @@ export LC_ALL=C.UTF-8 # apt's tools want a locale that exists
 packages=(
   gcc pkg-config            # cgo (Fyne's GLFW, malgo, libopus)
   libgl1-mesa-dev xorg-dev  # Fyne's GLFW
-  libopus-dev               # the Opus codec
+  libopus-dev libopusfile-dev  # the Opus codec (hraban/opus links both)
   xvfb x11-utils x11-apps netpbm  # real windows in tests, and pictures of them
   pulseaudio pulseaudio-utils sox  # a sound server with null sinks for audio tests
   kamailio baresip sip-tester      # real SIP peers for interoperability tests

@@ -87,3 +87,25 @@ func TestAnswerBaresip(t *testing.T) {
 	}
 	t.Fatalf("baresip wrote no recording: %v", b.Recordings())
 }
+
+// TestCallBaresipOpus: the same call negotiated in Opus with baresip.
+func TestCallBaresipOpus(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "carol": "carol-secret"}, "MD5")
+	b := peers.StartBaresipCodec(t, k, "carol", 440, "opus")
+	dir := t.TempDir()
+	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 4)
+	out, err := exec.Command(bin, append(account(k, "alice"), "--json", "call", "carol", "--play", filepath.Join(dir, "1000.wav"),
+		"--record", filepath.Join(dir, "alice.wav"), "--duration", "3s")...).CombinedOutput()
+	if err != nil {
+		log, _ := os.ReadFile(b.Log)
+		t.Fatalf("call: %v\n%s\nbaresip:\n%s", err, out, log)
+	}
+	log, _ := os.ReadFile(b.Log)
+	if !strings.Contains(string(log), "Set audio decoder: opus") {
+		t.Fatalf("baresip did not speak Opus:\n%s", log)
+	}
+	heard := readWAV(t, filepath.Join(dir, "alice.wav"))
+	if s := audio.ToneShare(heard[len(heard)/3:], 440, 8000); s < 0.8 {
+		t.Errorf("phonectl heard baresip's 440 Hz over Opus at share %.2f", s)
+	}
+}

@@ -191,7 +191,9 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 	o.event("call", "calling "+pos[0], map[string]any{"state": "dialing", "target": pos[0]})
 	dctx, cancel := context.WithTimeout(ctx, 90*time.Second) // ring for at most this long
 	defer cancel()
-	c, err := u.Dial(dctx, pos[0])
+	c, err := u.Dial(dctx, pos[0], phone.OnRinging(func() {
+		o.event("call", "ringing", map[string]any{"state": "ringing"})
+	}))
 	if err != nil {
 		if dctx.Err() != nil && ctx.Err() == nil {
 			err = &phone.CallError{Code: 408, Phrase: "Request Timeout", Reason: "no answer"}

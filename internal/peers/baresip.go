@@ -26,6 +26,13 @@ type Baresip struct {
 // ("/dial sip:alice@127.0.0.1").
 func StartBaresip(t testing.TB, k *Kamailio, user string, toneHz int, commands ...string) *Baresip {
 	t.Helper()
+	return StartBaresipCodec(t, k, user, toneHz, "PCMU", commands...)
+}
+
+// StartBaresipCodec is StartBaresip offering only the given codec
+// ("PCMU", "opus").
+func StartBaresipCodec(t testing.TB, k *Kamailio, user string, toneHz int, codec string, commands ...string) *Baresip {
+	t.Helper()
 	if _, err := exec.LookPath("baresip"); err != nil {
 		t.Fatalf("baresip is not installed (make deps installs it): %v", err)
 	}
@@ -41,6 +48,7 @@ auplay_srate		48000
 auplay_channels		2
 module_path		/usr/lib/baresip/modules
 module			g711.so
+module			opus.so
 module			ausine.so
 module			aubridge.so
 module			sndfile.so
@@ -48,8 +56,8 @@ module			account.so
 module			menu.so
 snd_path		%s
 `, b.Port, toneHz, b.Dir)
-	account := fmt.Sprintf("<sip:%s@127.0.0.1;transport=udp>;auth_pass=%s-secret;outbound=\"sip:127.0.0.1:%d;transport=udp\";answermode=auto;regint=60;audio_codecs=PCMU\n",
-		user, user, k.Port)
+	account := fmt.Sprintf("<sip:%s@127.0.0.1;transport=udp>;auth_pass=%s-secret;outbound=\"sip:127.0.0.1:%d;transport=udp\";answermode=auto;regint=60;audio_codecs=%s\n",
+		user, user, k.Port, codec)
 	for name, body := range map[string]string{"config": config, "accounts": account, "contacts": ""} {
 		if err := os.WriteFile(filepath.Join(b.Dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)

@@ -364,19 +364,20 @@ func Accept(offer Local, answer *Description) (Negotiated, error) {
 		return n, fmt.Errorf("%w: the audio stream was rejected", ErrNoCommonCodec)
 	}
 	for _, f := range answer.Audio.Formats {
-		if isTelephoneEvent(f) {
-			if n.TelephoneEvent == nil && slices.ContainsFunc(offer.Formats, f.Same) {
-				te := f
-				n.TelephoneEvent = &te
-			}
-			continue
-		}
-		if n.Codec.Name == "" && slices.ContainsFunc(offer.Formats, f.Same) {
+		if !isTelephoneEvent(f) && n.Codec.Name == "" && slices.ContainsFunc(offer.Formats, f.Same) {
 			n.Codec = f
 		}
 	}
 	if n.Codec.Name == "" {
 		return n, ErrNoCommonCodec
+	}
+	// Events run on the codec's clock.
+	for _, f := range answer.Audio.Formats {
+		if isTelephoneEvent(f) && f.ClockRate == n.Codec.ClockRate && slices.ContainsFunc(offer.Formats, f.Same) {
+			te := f
+			n.TelephoneEvent = &te
+			break
+		}
 	}
 	if len(offer.Crypto) > 0 {
 		if len(answer.Audio.Crypto) == 0 || !strings.Contains(answer.Audio.Proto, "SAVP") {
