@@ -161,16 +161,32 @@ func findDevice(ctx *malgo.AllocatedContext, kind malgo.DeviceType, name string)
 // what is said now, not what was said before it.
 func (d *Device) Flush() { d.mic.Discard() }
 
+// maxQueued bounds, in frames, what may wait in either direction. The
+// device's clock and the call's never run exactly together; without a
+// bound the difference piles up as delay.
+const maxQueued = 2
+
 // ReadFrame gives the next frame from the microphone (silence if the
-// device has not caught up); it implements media.Source.
+// device has not caught up); it implements media.Source. Audio older than
+// a few frames is dropped: it is late already.
 func (d *Device) ReadFrame(pcm []int16) bool {
+	for d.mic.Len() > maxQueued*len(pcm) {
+		d.mic.Read(pcm) // drop the oldest frame
+	}
 	n := d.mic.Read(pcm)
 	clear(pcm[n:])
 	return true
 }
 
 // WriteFrame queues a frame for the speaker; it implements media.Sink.
-func (d *Device) WriteFrame(pcm []int16) { d.spk.Write(pcm) }
+// When the speaker is a few frames behind, the frame is dropped rather
+// than queued as delay.
+func (d *Device) WriteFrame(pcm []int16) {
+	if d.spk.Len() > maxQueued*len(pcm) {
+		return
+	}
+	d.spk.Write(pcm)
+}
 
 // Queued is how many samples wait for the speaker.
 func (d *Device) Queued() int { return d.spk.Len() }

@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func toneWAV(t *testing.T, path string, freq float64, seconds int) {
+func toneWAV(t testing.TB, path string, freq float64, seconds int) {
 	t.Helper()
 	s := make([]int16, 8000*seconds)
 	audio.Sine(s, freq, 8000, 12000, 0)
@@ -47,7 +47,7 @@ func toneWAV(t *testing.T, path string, freq float64, seconds int) {
 	}
 }
 
-func readWAV(t *testing.T, path string) []int16 {
+func readWAV(t testing.TB, path string) []int16 {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -79,7 +79,7 @@ func scanLines(r io.Reader) <-chan string {
 }
 
 // background starts phonectl and returns a channel of its output lines.
-func background(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
+func background(t testing.TB, args ...string) (*exec.Cmd, <-chan string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	stdout, _ := cmd.StdoutPipe()
@@ -91,7 +91,7 @@ func background(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
 	return cmd, scanLines(stdout)
 }
 
-func waitLine(t *testing.T, lines <-chan string, want string) {
+func waitLine(t testing.TB, lines <-chan string, want string) {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {

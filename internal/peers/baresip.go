@@ -33,6 +33,19 @@ func StartBaresip(t testing.TB, k *Kamailio, user string, toneHz int, commands .
 // ("PCMU", "opus").
 func StartBaresipCodec(t testing.TB, k *Kamailio, user string, toneHz int, codec string, commands ...string) *Baresip {
 	t.Helper()
+	return startBaresip(t, k, user, toneHz, codec, false, commands)
+}
+
+// StartBaresipEcho runs baresip's echo server as user: it answers every
+// call and sends back what it receives (the reference peer for measuring
+// mouth-to-ear delay).
+func StartBaresipEcho(t testing.TB, k *Kamailio, user, codec string) *Baresip {
+	t.Helper()
+	return startBaresip(t, k, user, 440, codec, true, nil)
+}
+
+func startBaresip(t testing.TB, k *Kamailio, user string, toneHz int, codec string, echo bool, commands []string) *Baresip {
+	t.Helper()
 	if _, err := exec.LookPath("baresip"); err != nil {
 		t.Fatalf("baresip is not installed (make deps installs it): %v", err)
 	}
@@ -56,8 +69,18 @@ module			account.so
 module			menu.so
 snd_path		%s
 `, b.Port, toneHz, b.Dir)
-	account := fmt.Sprintf("<sip:%s@127.0.0.1;transport=udp>;auth_pass=%s-secret;outbound=\"sip:127.0.0.1:%d;transport=udp\";answermode=auto;regint=60;audio_codecs=%s\n",
-		user, user, k.Port, codec)
+	if echo {
+		// The echo module bridges each call's player to its own source
+		// through aubridge.
+		config = strings.Replace(config, "audio_source\t\tausine,", "audio_source\t\taubridge,x\n#", 1)
+		config += "module\t\t\techo.so\n"
+	}
+	answer := "auto"
+	if echo {
+		answer = "manual" // the echo module answers
+	}
+	account := fmt.Sprintf("<sip:%s@127.0.0.1;transport=udp>;auth_pass=%s-secret;outbound=\"sip:127.0.0.1:%d;transport=udp\";answermode=%s;regint=60;audio_codecs=%s\n",
+		user, user, k.Port, answer, codec)
 	for name, body := range map[string]string{"config": config, "accounts": account, "contacts": ""} {
 		if err := os.WriteFile(filepath.Join(b.Dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)

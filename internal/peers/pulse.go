@@ -27,7 +27,12 @@ func StartPulse(t testing.TB) *Pulse {
 	cmd := exec.Command("pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit", "--use-pid-file=no",
 		"--load=module-native-protocol-unix socket="+sock+" auth-anonymous=1",
 		"--load=module-null-sink sink_name=mic sink_properties=device.description=mic",
-		"--load=module-null-sink sink_name=spk sink_properties=device.description=spk")
+		"--load=module-null-sink sink_name=spk sink_properties=device.description=spk",
+		// rec hears both: what goes into the microphone and what comes out
+		// of the speaker, through equal loopbacks, for delay measurements.
+		"--load=module-null-sink sink_name=rec sink_properties=device.description=rec",
+		"--load=module-loopback source=mic.monitor sink=rec latency_msec=20",
+		"--load=module-loopback source=spk.monitor sink=rec latency_msec=20")
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+dir, "PULSE_RUNTIME_PATH="+dir)
 	log, _ := os.Create(filepath.Join(dir, "pulse.log"))
 	cmd.Stdout, cmd.Stderr = log, log

@@ -113,7 +113,7 @@ func (s *Session) Start(cfg Config) error {
 	codecChanged := s.cfg.Codec == nil || s.cfg.Codec.Name() != cfg.Codec.Name() || s.frame != frame
 	s.cfg, s.remote, s.frame = cfg, cfg.Remote, frame
 	if codecChanged {
-		s.jb = jitter.New(jitter.Config{FrameTicks: ticks, StartDelay: 2, MaxDelay: 10})
+		s.jb = jitter.New(jitter.Config{FrameTicks: ticks, StartDelay: 1, MaxDelay: 10})
 		s.conceal = audio.NewConcealer(cfg.Codec.SampleRate(), frame)
 		s.sendBuf = make([]byte, 12+4*frame+64)
 		s.pcmBuf = make([]byte, 4*frame)
