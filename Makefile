@@ -66,7 +66,9 @@ test: lint unit race
 # Benchmarks, printed as a table (scripts/benchtable.awk).
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 40000x -count 3 ./account/sqlite/ | tee /tmp/tether-bench.txt | awk -f scripts/benchtable.awk
-	$(GO) test -run '^$$' -bench . -benchmem ./account/rating/ ./account/sms/ ./account/billing/ | tee -a /tmp/tether-bench.txt | awk -f scripts/benchtable.awk
+	$(GO) test -run '^$$' -bench . -benchmem ./account/rating/ ./account/sms/ ./account/billing/ ./audio/ | tee -a /tmp/tether-bench.txt | awk -f scripts/benchtable.awk
+	@echo "Mouth-to-ear: phonectl on PulseAudio null sinks calling baresip's echo server (ms-round-trip; the phone's %cpu of one core)"
+	$(GO) test -run '^$$' -bench MouthToEar -benchtime 3x -timeout 20m ./cmd/phonectl/ | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
 
 # Each fuzz target for a while (FUZZTIME each).
 FUZZTIME ?= 30s
