@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,5 +129,62 @@ func TestConfigValidation(t *testing.T) {
 			u.Close()
 			t.Errorf("New(%+v) accepted", c)
 		}
+	}
+}
+
+// cutRelay forwards UDP to a server until cut.
+type cutRelay struct {
+	conn *net.UDPConn
+	cut  atomic.Bool
+}
+
+func newCutRelay(t *testing.T, to netip.AddrPort) *cutRelay {
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	r := &cutRelay{conn: c}
+	go func() {
+		buf := make([]byte, 65535)
+		for {
+			n, _, err := c.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			if !r.cut.Load() {
+				c.WriteToUDPAddrPort(buf[:n], to) // replies go straight back, by Via
+			}
+		}
+	}()
+	return r
+}
+
+// TestReregisterWhenNetworkReturns: keepalive pings notice the server is
+// unreachable, and when it is back the phone registers again at once,
+// without waiting for the refresh.
+func TestReregisterWhenNetworkReturns(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret"}, "MD5")
+	r := newCutRelay(t, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(k.Port)))
+	port := r.conn.LocalAddr().(*net.UDPAddr).Port
+	u, err := phone.New(phone.Config{User: fmt.Sprintf("sip:alice@127.0.0.1:%d", port), Password: "alice-secret",
+		Listen: "127.0.0.1:0", Expires: time.Minute, KeepAlive: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { u.Register(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitState(t, u, phone.Registered)
+	r.cut.Store(true)
+	time.Sleep(1500 * time.Millisecond) // several pings fail
+	r.cut.Store(false)
+	start := time.Now()
+	waitState(t, u, phone.Registering)
+	waitState(t, u, phone.Registered)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("re-registered %s after the network came back", took)
 	}
 }

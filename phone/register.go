@@ -24,6 +24,15 @@ func (u *UA) Register(ctx context.Context) error {
 	var granted time.Duration
 	var failure error
 	attempt := 0
+	// Keepalive pings while registered; a ping that succeeds after one
+	// failed means the network came back: register again at once.
+	var pings <-chan time.Time
+	if u.cfg.KeepAlive > 0 {
+		t := time.NewTicker(u.cfg.KeepAlive)
+		defer t.Stop()
+		pings = t.C
+	}
+	lost := false
 	for {
 		next, act := regStep(state, input)
 		state = next
@@ -59,13 +68,42 @@ func (u *UA) Register(ctx context.Context) error {
 			u.emit(RegEvent{State: Unregistered})
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			input = inStop
-		case <-timer.C:
-			input = inTimer
+		input = ""
+		for input == "" {
+			select {
+			case <-ctx.Done():
+				input = inStop
+			case <-timer.C:
+				input = inTimer
+			case <-pings:
+				if state != Registered && state != Retrying {
+					continue
+				}
+				if err := u.ping(ctx); err != nil {
+					if !lost {
+						u.log.Info("phone: keepalive failed", "err", err)
+					}
+					lost = true
+				} else if lost {
+					lost = false
+					input = inNetwork
+				}
+			}
 		}
 	}
+}
+
+// ping sends OPTIONS to the server and waits a few seconds for any answer.
+func (u *UA) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, min(u.cfg.KeepAlive, 5*time.Second))
+	defer cancel()
+	req := sip.NewRequest(sip.OPTIONS, u.registrar)
+	from := &sip.FromHeader{Address: u.aor, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ToHeader{Address: u.registrar})
+	_, err := u.do(ctx, req)
+	return err
 }
 
 // registerDialog keeps what stays the same across one registration's

@@ -27,7 +27,12 @@ type Config struct {
 	// RTPTimeout ends a call whose far end has sent no audio for this long
 	// while it should (default 30 s; never while the far end holds).
 	RTPTimeout time.Duration
-	Log        *slog.Logger
+	// KeepAlive is how often a registered phone pings the server (OPTIONS)
+	// to keep NAT bindings open and notice a lost network; when pings come
+	// back after failing, it registers again at once. Default 25 s;
+	// negative turns it off.
+	KeepAlive time.Duration
+	Log       *slog.Logger
 }
 
 // Message is a SIP MESSAGE (RFC 3428) received.
@@ -88,6 +93,9 @@ func New(cfg Config) (*UA, error) {
 	}
 	if u.transport != "udp" && u.transport != "tcp" {
 		return nil, fmt.Errorf("%w: transport %q (udp or tcp)", ErrConfig, cfg.Transport)
+	}
+	if u.cfg.KeepAlive == 0 {
+		u.cfg.KeepAlive = 25 * time.Second
 	}
 	if u.cfg.RTPTimeout <= 0 {
 		u.cfg.RTPTimeout = 30 * time.Second
