@@ -83,6 +83,7 @@ type Call struct {
 	held        bool     // we put it on hold
 	remoteHeld  bool     // the far end did
 	referStatus chan int // final codes of a transfer we asked for
+	secure      bool     // media is SRTP
 	events      chan CallEvent
 	done        chan struct{}
 	once        sync.Once
@@ -106,6 +107,13 @@ func (c *Call) State() CallState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.state
+}
+
+// Secure reports whether the call's audio is encrypted (SRTP).
+func (c *Call) Secure() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.secure
 }
 
 // Media is the call's audio stream.
@@ -143,6 +151,11 @@ func newSessionID() uint64 {
 	return binary.BigEndian.Uint64(b[:]) >> 2
 }
 
+// offerSRTP reports whether calls this phone places offer SRTP.
+func (u *UA) offerSRTP() bool {
+	return u.cfg.SRTP == "required" || u.cfg.SRTP == "" && u.transport == "tls"
+}
+
 func (u *UA) newCall(incoming bool, remote string) (*Call, error) {
 	m, err := media.Listen(u.local.Addr())
 	if err != nil {
@@ -150,6 +163,12 @@ func (u *UA) newCall(incoming bool, remote string) (*Call, error) {
 	}
 	l := sdp.Local{Addr: m.LocalAddr().Addr(), Port: int(m.LocalAddr().Port()), Formats: codecs,
 		Direction: sdp.SendRecv, PTime: 20, SessionID: newSessionID(), SessionVersion: 1}
+	// A fresh SDES key per call: offered when policy says, and held ready
+	// to answer an offer of SRTP.
+	if u.cfg.SRTP != "off" && (incoming || u.offerSRTP()) {
+		_, param := media.NewKey()
+		l.Crypto = []sdp.Crypto{{Tag: 1, Suite: media.SuiteAES128, KeyParams: param}}
+	}
 	return &Call{ua: u, incoming: incoming, remote: remote, media: m, local: l, state: Dialing,
 		events: make(chan CallEvent, 16), done: make(chan struct{})}, nil
 }
@@ -168,6 +187,29 @@ func (c *Call) startMedia(n sdp.Negotiated) error {
 	if n.TelephoneEvent != nil {
 		cfg.TelephoneEvent = n.TelephoneEvent.PayloadType
 	}
+	switch {
+	case n.Crypto != nil && n.LocalCrypto != nil:
+		remote, err := media.ParseKey(n.Crypto.KeyParams)
+		if err != nil {
+			return err
+		}
+		local, err := media.ParseKey(n.LocalCrypto.KeyParams)
+		if err != nil {
+			return err
+		}
+		cfg.SRTP = &media.SRTP{LocalKey: local, RemoteKey: remote}
+	case c.ua.cfg.SRTP == "required":
+		return fmt.Errorf("%w: SRTP is required and the far end does not offer it", sdp.ErrNoCommonCodec)
+	}
+	c.mu.Lock()
+	c.secure = cfg.SRTP != nil
+	// Later offers in this call (hold, resume) keep what was settled.
+	if n.LocalCrypto != nil {
+		c.local.Crypto = []sdp.Crypto{*n.LocalCrypto}
+	} else {
+		c.local.Crypto = nil
+	}
+	c.mu.Unlock()
 	if err := c.media.Start(cfg); err != nil {
 		return err
 	}

@@ -433,3 +433,69 @@ func TestBlindTransfer(t *testing.T) {
 	}
 	newCall.Hangup(ctx)
 }
+
+// TestSRTPCall: a phone that requires SRTP calls one with the default
+// policy: the call is encrypted (SDES keys in the SDP) and carries audio
+// both ways; a phone with SRTP off refuses the same call.
+func TestSRTPCall(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret", "carol": "carol-secret"}, "MD5")
+	alice, err := phone.New(phone.Config{User: "sip:alice@127.0.0.1:" + itoa(k.Port), Password: "alice-secret",
+		Listen: "127.0.0.1:0", SRTP: "required"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alice.Close()
+	bob := registered(t, k, "bob", "udp")
+	answered := make(chan *phone.Incoming, 1)
+	go func() {
+		in := <-bob.Incoming()
+		in.Answer(context.Background())
+		answered <- in
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	call, err := alice.Dial(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobCall := <-answered
+	if !call.Secure() || !bobCall.Secure() {
+		t.Fatalf("secure: alice %v, bob %v", call.Secure(), bobCall.Secure())
+	}
+	var ra, rb []int16
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); ra = talk(call.Media(), 440, time.Second, call.Done()) }()
+	go func() { defer wg.Done(); rb = talk(bobCall.Media(), 1000, time.Second, bobCall.Done()) }()
+	wg.Wait()
+	if s := audio.ToneShare(rb[len(rb)/2:], 440, 8000); s < 0.8 {
+		t.Errorf("bob hears alice over SRTP at share %.2f", s)
+	}
+	if s := audio.ToneShare(ra[len(ra)/2:], 1000, 8000); s < 0.8 {
+		t.Errorf("alice hears bob over SRTP at share %.2f", s)
+	}
+	call.Hangup(ctx)
+
+	// Carol will not do SRTP: alice's call is refused as not acceptable.
+	carol, err := phone.New(phone.Config{User: "sip:carol@127.0.0.1:" + itoa(k.Port), Password: "carol-secret",
+		Listen: "127.0.0.1:0", SRTP: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer carol.Close()
+	cctx, ccancel := context.WithCancel(context.Background())
+	cdone := make(chan struct{})
+	go func() { carol.Register(cctx); close(cdone) }()
+	defer func() { ccancel(); <-cdone }()
+	waitState(t, carol, phone.Registered)
+	go func() {
+		in := <-carol.Incoming()
+		if err := in.Answer(context.Background()); err == nil {
+			t.Error("carol answered an SRTP offer with SRTP off")
+		}
+	}()
+	var ce *phone.CallError
+	if _, err := alice.Dial(ctx, "carol"); !errors.As(err, &ce) || ce.Code != 488 {
+		t.Fatalf("SRTP to a phone without it: %v, want 488", err)
+	}
+}

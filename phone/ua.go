@@ -27,6 +27,11 @@ type Config struct {
 	// RTPTimeout ends a call whose far end has sent no audio for this long
 	// while it should (default 30 s; never while the far end holds).
 	RTPTimeout time.Duration
+	// SRTP says when calls are encrypted (SRTP with SDES keys, RFC 4568):
+	// "" offers it when signalling is TLS, "required" always offers it and
+	// refuses calls without it, "off" never offers it. Calls offered SRTP
+	// are answered with it in any mode but "off".
+	SRTP string
 	// KeepAlive is how often a registered phone pings the server (OPTIONS)
 	// to keep NAT bindings open and notice a lost network; when pings come
 	// back after failing, it registers again at once. Default 25 s;
@@ -93,6 +98,11 @@ func New(cfg Config) (*UA, error) {
 	}
 	if u.transport != "udp" && u.transport != "tcp" {
 		return nil, fmt.Errorf("%w: transport %q (udp or tcp)", ErrConfig, cfg.Transport)
+	}
+	switch u.cfg.SRTP {
+	case "", "required", "off":
+	default:
+		return nil, fmt.Errorf("%w: srtp %q (\"\", required or off)", ErrConfig, cfg.SRTP)
 	}
 	if u.cfg.KeepAlive == 0 {
 		u.cfg.KeepAlive = 25 * time.Second

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/audio/jitter"
 	"github.com/tetherphone/tether/phone/dtmf"
@@ -34,6 +35,7 @@ type Config struct {
 	PTime          time.Duration
 	Remote         netip.AddrPort // where the far end said to send
 	Symmetric      bool           // latch onto the address packets come from
+	SRTP           *SRTP          // keys when the stream is SRTP (SDES); nil for plain RTP
 }
 
 // Stats counts a session's packets.
@@ -69,6 +71,9 @@ type Session struct {
 	paused    bool // on hold: send nothing
 	noRecv    bool // the far end sends nothing (it holds us): no timeout
 
+	srtpTx   *srtp.Context // encrypts what we send; nil for plain RTP
+	srtpRx   *srtp.Context
+	encBuf   []byte
 	jb       *jitter.Buffer
 	conceal  *audio.Concealer
 	popBuf   []byte
@@ -110,8 +115,19 @@ func (s *Session) Start(cfg Config) error {
 	ticks := uint32(cfg.Codec.ClockRate() * int(cfg.PTime/time.Millisecond) / 1000)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var tx, rx *srtp.Context
+	if cfg.SRTP != nil {
+		var err error
+		if tx, rx, err = cfg.SRTP.contexts(); err != nil {
+			return err
+		}
+	}
 	codecChanged := s.cfg.Codec == nil || s.cfg.Codec.Name() != cfg.Codec.Name() || s.frame != frame
+	if cfg.SRTP == nil || s.srtpTx == nil || !keysEqual(s.cfg.SRTP, cfg.SRTP) {
+		s.srtpTx, s.srtpRx = tx, rx // new keys, new contexts; the same keys keep their state
+	}
 	s.cfg, s.remote, s.frame = cfg, cfg.Remote, frame
+	s.encBuf = make([]byte, 1600)
 	if codecChanged {
 		s.jb = jitter.New(jitter.Config{FrameTicks: ticks, StartDelay: 1, MaxDelay: 10})
 		s.conceal = audio.NewConcealer(cfg.Codec.SampleRate(), frame)
@@ -190,7 +206,13 @@ func (s *Session) send(pt uint8, ts uint32, marker bool, payload []byte) error {
 		return err
 	}
 	s.seq++
-	if _, err := s.conn.WriteToUDPAddrPort(s.sendBuf[:n], s.remote); err != nil {
+	out := s.sendBuf[:n]
+	if s.srtpTx != nil {
+		if out, err = s.srtpTx.EncryptRTP(s.encBuf[:0], out, &p.Header); err != nil {
+			return err
+		}
+	}
+	if _, err := s.conn.WriteToUDPAddrPort(out, s.remote); err != nil {
 		return err
 	}
 	s.sent.Add(1)
@@ -269,15 +291,31 @@ func (s *Session) ReadFrame(pcm []int16) jitter.Status {
 func (s *Session) readLoop() {
 	defer s.wg.Done()
 	buf := make([]byte, 1600)
+	plain := make([]byte, 1600)
 	var rx dtmf.Receiver
 	var p rtp.Packet
+	var h rtp.Header
 	for {
 		n, from, err := s.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			return // closed
 		}
-		s.receive(buf[:n], from, &p, &rx)
+		b := buf[:n]
+		s.mu.Lock()
+		dec := s.srtpRx
+		s.mu.Unlock()
+		if dec != nil {
+			// Anything that does not authenticate is dropped unread.
+			if b, err = dec.DecryptRTP(plain[:0], b, &h); err != nil {
+				continue
+			}
+		}
+		s.receive(b, from, &p, &rx)
 	}
+}
+
+func keysEqual(a, b *SRTP) bool {
+	return a != nil && b != nil && string(a.LocalKey) == string(b.LocalKey) && string(a.RemoteKey) == string(b.RemoteKey)
 }
 
 // receive handles one datagram: RTP audio goes to the jitter buffer,
