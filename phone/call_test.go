@@ -2,7 +2,9 @@ package phone_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -498,4 +500,54 @@ func TestSRTPCall(t *testing.T) {
 	if _, err := alice.Dial(ctx, "carol"); !errors.As(err, &ce) || ce.Code != 488 {
 		t.Fatalf("SRTP to a phone without it: %v, want 488", err)
 	}
+}
+
+// TestTLSCall: registration and a call over TLS to Kamailio; with TLS the
+// call is encrypted end to end by default (SRTP).
+func TestTLSCall(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+	tlsUA := func(user string) *phone.UA {
+		u, err := phone.New(phone.Config{User: fmt.Sprintf("sip:%s@127.0.0.1:%d", user, k.TLSPort), Password: user + "-secret",
+			Transport: "tls", TLS: &tls.Config{RootCAs: k.CA, ServerName: "127.0.0.1"}, Listen: "127.0.0.1:0", Expires: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { u.Close() })
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { u.Register(ctx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+		waitState(t, u, phone.Registered)
+		return u
+	}
+	alice, bob := tlsUA("alice"), tlsUA("bob")
+	answered := make(chan *phone.Incoming, 1)
+	go func() {
+		in := <-bob.Incoming()
+		in.Answer(context.Background())
+		answered <- in
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	call, err := alice.Dial(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobCall := <-answered
+	if !call.Secure() || !bobCall.Secure() {
+		t.Fatalf("over TLS the call should be SRTP: alice %v, bob %v", call.Secure(), bobCall.Secure())
+	}
+	var rb []int16
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); talk(call.Media(), 440, time.Second, call.Done()) }()
+	go func() { defer wg.Done(); rb = talk(bobCall.Media(), 1000, time.Second, bobCall.Done()) }()
+	wg.Wait()
+	if s := audio.ToneShare(rb[len(rb)/2:], 440, 8000); s < 0.8 {
+		t.Errorf("bob hears alice at share %.2f", s)
+	}
+	if err := bobCall.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-call.Done()
 }

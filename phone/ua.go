@@ -2,6 +2,7 @@ package phone
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,13 +15,15 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/tetherphone/tether/internal/selfcert"
 )
 
 // Config sets up a user agent for one SIP account.
 type Config struct {
 	User      string        // the account's URI, "sip:alice@pbx.example.com:5060"; its host:port is the registrar and proxy
 	Password  string        // digest password
-	Transport string        // "udp" (default) or "tcp"
+	Transport string        // "udp" (default), "tcp" or "tls"
+	TLS       *tls.Config   // for "tls": how to verify the server (nil: the system's roots)
 	Listen    string        // local "host:port" for SIP; port 0 lets the OS pick. Default: the address that routes to the server
 	Expires   time.Duration // registration lifetime asked for (default 10 minutes)
 	UserAgent string        // the User-Agent header
@@ -96,8 +99,8 @@ func New(cfg Config) (*UA, error) {
 	if u.transport == "" {
 		u.transport = "udp"
 	}
-	if u.transport != "udp" && u.transport != "tcp" {
-		return nil, fmt.Errorf("%w: transport %q (udp or tcp)", ErrConfig, cfg.Transport)
+	if u.transport != "udp" && u.transport != "tcp" && u.transport != "tls" {
+		return nil, fmt.Errorf("%w: transport %q (udp, tcp or tls)", ErrConfig, cfg.Transport)
 	}
 	switch u.cfg.SRTP {
 	case "", "required", "off":
@@ -152,7 +155,15 @@ func (u *UA) listen() error {
 	if name == "" {
 		name = "Tether"
 	}
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name))
+	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(name)}
+	if u.transport == "tls" {
+		conf := u.cfg.TLS
+		if conf == nil {
+			conf = &tls.Config{}
+		}
+		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(conf))
+	}
+	ua, err := sipgo.NewUA(uaOpts...)
 	if err != nil {
 		return err
 	}
@@ -200,6 +211,22 @@ func (u *UA) listen() error {
 		}
 		u.local = l.Addr().(*net.TCPAddr).AddrPort()
 		go srv.ServeTCP(l)
+		u.closer = l.Close
+	case "tls":
+		// Servers mostly answer over the connection this phone opened;
+		// for those that connect back, a self-signed certificate.
+		cert, err := selfcert.New()
+		if err != nil {
+			ua.Close()
+			return err
+		}
+		l, err := tls.Listen("tcp", listen, &tls.Config{Certificates: []tls.Certificate{cert.TLS}, MinVersion: tls.VersionTLS12})
+		if err != nil {
+			ua.Close()
+			return fmt.Errorf("phone: listen tls %s: %w", listen, err)
+		}
+		u.local = l.Addr().(*net.TCPAddr).AddrPort()
+		go srv.ServeTLS(l)
 		u.closer = l.Close
 	}
 	opts = append(opts, sipgo.WithClientHostname(u.local.Addr().String()))

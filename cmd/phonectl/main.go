@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -28,8 +30,8 @@ const (
 	exitNoAnswer  = 5 // busy, declined or unanswered
 )
 
-const usage = `Usage: phonectl --sip-user sip:USER@HOST:PORT --sip-password P [--transport udp|tcp]
-                [--listen ADDR] [--json] COMMAND [ARGS]
+const usage = `Usage: phonectl --sip-user sip:USER@HOST:PORT --sip-password P [--transport udp|tcp|tls]
+                [--tls-ca FILE] [--srtp required|off] [--listen ADDR] [--json] COMMAND [ARGS]
 
 Commands:
   register [--for DURATION]           register and stay registered, printing state changes
@@ -82,7 +84,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, usage, "\nGlobal flags:\n"); fs.PrintDefaults() }
 	user := fs.String("sip-user", "", "the account, sip:USER@HOST:PORT (HOST:PORT is the server)")
 	password := fs.String("sip-password", "", "the account's password")
-	transport := fs.String("transport", "udp", "udp or tcp")
+	transport := fs.String("transport", "udp", "udp, tcp or tls")
+	tlsCA := fs.String("tls-ca", "", "PEM file of the certificate authorities to trust for tls (default: the system's)")
+	srtp := fs.String("srtp", "", `encrypt calls: "" with tls, "required" always, "off" never`)
 	listen := fs.String("listen", "", "local SIP address HOST:PORT (default: the address that reaches the server, any port)")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
 	if err := fs.Parse(args); err != nil {
@@ -105,7 +109,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := phone.Config{User: *user, Password: *password, Transport: *transport, Listen: *listen, UserAgent: "Tether phonectl"}
+	cfg := phone.Config{User: *user, Password: *password, Transport: *transport, Listen: *listen, UserAgent: "Tether phonectl", SRTP: *srtp}
+	if *tlsCA != "" {
+		pem, err := os.ReadFile(*tlsCA)
+		if err != nil {
+			fmt.Fprintln(stderr, "phonectl:", err)
+			return exitUsage
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			fmt.Fprintf(stderr, "phonectl: %s holds no PEM certificate\n", *tlsCA)
+			return exitUsage
+		}
+		cfg.TLS = &tls.Config{RootCAs: pool}
+	}
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	switch cmd {
 	case "register":

@@ -4,6 +4,7 @@
 package peers
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
@@ -12,13 +13,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tetherphone/tether/internal/selfcert"
 )
 
 // Kamailio is a running Kamailio registrar and proxy.
 type Kamailio struct {
-	Port   int    // UDP and TCP on 127.0.0.1
-	Domain string // the SIP domain users register in: "127.0.0.1"
-	Log    *os.File
+	Port    int            // UDP and TCP on 127.0.0.1
+	TLSPort int            // TLS on 127.0.0.1
+	CA      *x509.CertPool // trusts its TLS certificate
+	Domain  string         // the SIP domain users register in: "127.0.0.1"
+	Log     *os.File
 }
 
 // FreePort returns a port the OS says is free for both UDP and TCP on
@@ -52,7 +57,10 @@ tcp_children=2
 auto_aliases=no
 listen=udp:127.0.0.1:%[1]d
 listen=tcp:127.0.0.1:%[1]d
+listen=tls:127.0.0.1:%[4]d
 alias="127.0.0.1:%[1]d"
+alias="127.0.0.1:%[4]d"
+enable_tls=yes
 
 loadmodule "tm.so"
 loadmodule "sl.so"
@@ -68,6 +76,9 @@ loadmodule "sanity.so"
 loadmodule "db_text.so"
 loadmodule "auth.so"
 loadmodule "auth_db.so"
+loadmodule "tls.so"
+
+modparam("tls", "config", "%[5]s")
 
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "max_expires", 3600)
@@ -160,12 +171,31 @@ func StartKamailio(t testing.TB, users map[string]string, algorithm string) *Kam
 			t.Fatal(err)
 		}
 	}
-	k := &Kamailio{Domain: "127.0.0.1"}
-	var err error
+	cert, err := selfcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsCfg := filepath.Join(dir, "tls.cfg")
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, cert.CertPEM, 0o644)
+	os.WriteFile(keyFile, cert.KeyPEM, 0o600)
+	os.WriteFile(tlsCfg, []byte(fmt.Sprintf(`[server:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+private_key = %s
+certificate = %s
+
+[client:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+`, keyFile, certFile)), 0o644)
+	k := &Kamailio{Domain: "127.0.0.1", CA: cert.Pool}
 	for attempt := range 3 { // a port can be taken between check and use
-		k.Port = FreePort(t)
+		k.Port, k.TLSPort = FreePort(t), FreePort(t)
 		cfg := filepath.Join(dir, "kamailio.cfg")
-		if err := os.WriteFile(cfg, []byte(fmt.Sprintf(kamailioCfg, k.Port, db, algorithm)), 0o644); err != nil {
+		if err := os.WriteFile(cfg, []byte(fmt.Sprintf(kamailioCfg, k.Port, db, algorithm, k.TLSPort, tlsCfg)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		k.Log, _ = os.Create(filepath.Join(dir, fmt.Sprintf("kamailio-%d.log", attempt)))
