@@ -161,7 +161,14 @@ func (u *UA) newCall(incoming bool, remote string) (*Call, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := sdp.Local{Addr: m.LocalAddr().Addr(), Port: int(m.LocalAddr().Port()), Formats: codecs,
+	advertised := m.LocalAddr()
+	if u.cfg.MediaMapping != nil {
+		if advertised, err = u.cfg.MediaMapping(advertised); err != nil {
+			m.Close()
+			return nil, fmt.Errorf("phone: media address: %w", err)
+		}
+	}
+	l := sdp.Local{Addr: advertised.Addr(), Port: int(advertised.Port()), Formats: codecs,
 		Direction: sdp.SendRecv, PTime: 20, SessionID: newSessionID(), SessionVersion: 1}
 	// A fresh SDES key per call: offered when policy says, and held ready
 	// to answer an offer of SRTP.

@@ -35,6 +35,12 @@ type Config struct {
 	// refuses calls without it, "off" never offers it. Calls offered SRTP
 	// are answered with it in any mode but "off".
 	SRTP string
+	// MediaMapping gives, for each call's RTP socket, the address the far
+	// end should send to: behind NAT, the public mapping a STUN query or a
+	// port-forwarding rule found. Nil advertises the socket's own address.
+	// Symmetric RTP then latches onto wherever the far end's packets come
+	// from.
+	MediaMapping func(local netip.AddrPort) (netip.AddrPort, error)
 	// KeepAlive is how often a registered phone pings the server (OPTIONS)
 	// to keep NAT bindings open and notice a lost network; when pings come
 	// back after failing, it registers again at once. Default 25 s;
