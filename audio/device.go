@@ -97,6 +97,7 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 	dc.Playback.Format, dc.Playback.Channels = malgo.FormatS16, 1
 	dc.SampleRate = uint32(cfg.SampleRate)
 	dc.PeriodSizeInMilliseconds = 10
+	dc.Periods = 2 // 20 ms of device buffering each way: enough, and no more
 	if cfg.Capture != "" {
 		id, err := findDevice(ctx, malgo.Capture, cfg.Capture)
 		if err != nil {
@@ -161,16 +162,17 @@ func findDevice(ctx *malgo.AllocatedContext, kind malgo.DeviceType, name string)
 // what is said now, not what was said before it.
 func (d *Device) Flush() { d.mic.Discard() }
 
-// maxQueued bounds, in frames, what may wait in either direction. The
-// device's clock and the call's never run exactly together; without a
-// bound the difference piles up as delay.
-const maxQueued = 2
+// maxQueued bounds, in half frames, what may wait in either direction.
+// The device's clock and the call's never run exactly together; without a
+// bound the difference piles up as delay. A frame and a half absorbs the
+// 10 ms device periods against the 20 ms call frames.
+const maxQueued = 3
 
 // ReadFrame gives the next frame from the microphone (silence if the
 // device has not caught up); it implements media.Source. Audio older than
 // a few frames is dropped: it is late already.
 func (d *Device) ReadFrame(pcm []int16) bool {
-	for d.mic.Len() > maxQueued*len(pcm) {
+	for d.mic.Len() > maxQueued*len(pcm)/2 {
 		d.mic.Read(pcm) // drop the oldest frame
 	}
 	n := d.mic.Read(pcm)
@@ -182,7 +184,7 @@ func (d *Device) ReadFrame(pcm []int16) bool {
 // When the speaker is a few frames behind, the frame is dropped rather
 // than queued as delay.
 func (d *Device) WriteFrame(pcm []int16) {
-	if d.spk.Len() > maxQueued*len(pcm) {
+	if d.spk.Len() > maxQueued*len(pcm)/2 {
 		return
 	}
 	d.spk.Write(pcm)
