@@ -239,6 +239,7 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 	fs.SetOutput(stderr)
 	af := addAudioFlags(fs)
 	count := fs.Int("count", 1, "answer this many calls, then exit")
+	echo := fs.Bool("echo", false, "send back what the caller says (an echo test) instead of playing or recording")
 	dur := fs.Duration("duration", 0, "hang up each call after this long (default: when the far end does)")
 	pos, err := parseArgs(fs, args)
 	if err != nil || len(pos) > 0 || *count < 1 {
@@ -250,7 +251,7 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 		return exitUsage
 	}
 	var dev *audio.Device
-	if af.devices() {
+	if af.devices() && !*echo {
 		if dev, err = af.open(); err != nil {
 			fmt.Fprintln(stderr, "phonectl:", err)
 			return exitFailure
@@ -279,10 +280,19 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 				return outcome(o, err, "")
 			}
 			o.event("call", "answered", map[string]any{"state": "connected"})
-			if dev != nil {
+			switch {
+			case *echo:
+				e := &media.Echo{}
+				ectx, cancel := ctx, context.CancelFunc(func() {})
+				if *dur > 0 {
+					ectx, cancel = context.WithTimeout(ctx, *dur)
+				}
+				media.Pump(ectx, in.Media(), e, e, false, in.Done())
+				cancel()
+			case dev != nil:
 				dev.Flush()
 				converseDevice(ctx, in.Call, dev, *dur)
-			} else {
+			default:
 				var play *media.PCMSource
 				if src != nil {
 					play = &media.PCMSource{Samples: src.Samples}

@@ -80,6 +80,18 @@ func abs(x int) int {
 func mouthToEar(t testing.TB, codec string) (time.Duration, float64) {
 	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "echo": "echo-secret"}, "MD5")
 	b := peers.StartBaresipEcho(t, k, "echo", codec)
+	d, cpu := measure(t, k, "echo")
+	if d == 0 {
+		log, _ := os.ReadFile(b.Log)
+		t.Fatalf("the chirp did not come back; baresip:\n%s", log)
+	}
+	return d, cpu
+}
+
+// measure calls target from phonectl on PulseAudio null sinks, plays a
+// chirp into the microphone and times its return at the speaker; 0 when it
+// did not come back.
+func measure(t testing.TB, k *peers.Kamailio, target string) (time.Duration, float64) {
 	p := peers.StartPulse(t)
 	dir := t.TempDir()
 	ref := chirp()
@@ -88,7 +100,7 @@ func mouthToEar(t testing.TB, codec string) (time.Duration, float64) {
 	audio.WriteWAV(f, &audio.PCM{Rate: 8000, Channels: 1, Samples: ref})
 	f.Close()
 
-	call := exec.Command(bin, append(account(k, "alice"), "call", "echo", "--audio-backend", "pulse",
+	call := exec.Command(bin, append(account(k, "alice"), "call", target, "--audio-backend", "pulse",
 		"--capture", "Monitor of mic", "--playback", "spk", "--duration", "5s")...)
 	call.Env = append(os.Environ(), p.Env()...)
 	stdout, _ := call.StdoutPipe()
@@ -130,8 +142,7 @@ func mouthToEar(t testing.TB, codec string) (time.Duration, float64) {
 	rec.Wait()
 	d, ok := echoDelay(readWAV(t, out), ref)
 	if !ok {
-		log, _ := os.ReadFile(b.Log)
-		t.Fatalf("the chirp did not come back; baresip:\n%s", log)
+		return 0, 0
 	}
 	for range lines { // drain until the call ends
 	}
@@ -169,4 +180,17 @@ func BenchmarkMouthToEar(b *testing.B) {
 			b.ReportMetric(cpu/float64(b.N), "%cpu")
 		})
 	}
+}
+
+// TestEchoOwnPeer measures the round trip against phonectl's own echo
+// (answer --echo) instead of baresip's, to see each end's share.
+func TestEchoOwnPeer(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+	_, lines := background(t, append(account(k, "bob"), "answer", "--echo", "--duration", "8s")...)
+	waitLine(t, lines, "registered")
+	d, cpu := measure(t, k, "bob")
+	if d < 10*time.Millisecond || d > 2*time.Second {
+		t.Fatalf("round trip %s is not plausible", d)
+	}
+	t.Logf("mouth-to-ear against phonectl's own echo: %s (caller CPU %.1f%%)", d, cpu)
 }

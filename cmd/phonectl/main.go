@@ -37,7 +37,7 @@ Commands:
   register [--for DURATION]           register and stay registered, printing state changes
   call TARGET [--play FILE.wav] [--record FILE.wav] [--duration DURATION] [--dtmf DIGITS]
                                       call a SIP URI, user or number through the server
-  answer [--play FILE.wav] [--record FILE.wav] [--count N] [--duration DURATION]
+  answer [--play FILE.wav] [--record FILE.wav] [--echo] [--count N] [--duration DURATION]
                                       register and answer incoming calls
   sms send TARGET TEXT                send a text message
   sms listen [--count N]              register and print each message received

@@ -76,3 +76,29 @@ type PCMSink struct {
 
 // WriteFrame implements Sink.
 func (p *PCMSink) WriteFrame(pcm []int16) { p.Samples = append(p.Samples, pcm...) }
+
+// Echo sends back what it receives, one frame later: the far end of an
+// echo test. Pump it as both the source and the sink of a session.
+type Echo struct {
+	last []int16
+	have bool
+}
+
+// ReadFrame implements Source: the frame received last.
+func (e *Echo) ReadFrame(pcm []int16) bool {
+	if !e.have {
+		clear(pcm)
+		return true
+	}
+	copy(pcm, e.last)
+	return true
+}
+
+// WriteFrame implements Sink.
+func (e *Echo) WriteFrame(pcm []int16) {
+	if len(e.last) != len(pcm) {
+		e.last = make([]int16, len(pcm))
+	}
+	copy(e.last, pcm)
+	e.have = true
+}
