@@ -42,28 +42,15 @@ func (c *Call) reinvite(ctx context.Context, dir sdp.Direction) error {
 	req := sip.NewRequest(sip.INVITE, c.remoteTarget())
 	req.SetBody(body)
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	var res *sip.Response
-	if c.client != nil {
-		res, err = c.client.Do(ctx, req)
-	} else {
-		res, err = c.server.Do(ctx, req)
-	}
+	res, err := c.do(ctx, req)
 	if err != nil {
 		return fmt.Errorf("phone: re-INVITE: %w", err)
-	}
-	// The 2xx to a re-INVITE is acknowledged end to end, like the first.
-	ack := sip.NewRequest(sip.ACK, c.remoteTarget())
-	var ackErr error
-	if res.IsSuccess() {
-		if c.client != nil {
-			ackErr = c.client.WriteRequest(ack)
-		} else {
-			ackErr = c.server.WriteRequest(ack)
-		}
 	}
 	if !res.IsSuccess() {
 		return responseError(res)
 	}
+	// The 2xx to a re-INVITE is acknowledged end to end, like the first.
+	ackErr := c.write(sip.NewRequest(sip.ACK, c.remoteTarget()))
 	answer, err := sdp.Parse(res.Body())
 	if err != nil {
 		return err
@@ -82,6 +69,23 @@ func (c *Call) reinvite(ctx context.Context, dir sdp.Direction) error {
 	c.media.SetPaused(c.OnHold() || !n.Direction.Sends())
 	c.media.SetExpectReceive(n.Direction.Receives())
 	return ackErr
+}
+
+// do sends a request within the call's dialog and waits for the final
+// response.
+func (c *Call) do(ctx context.Context, req *sip.Request) (*sip.Response, error) {
+	if c.client != nil {
+		return c.client.Do(ctx, req)
+	}
+	return c.server.Do(ctx, req)
+}
+
+// write sends a request within the dialog without a transaction (ACK).
+func (c *Call) write(req *sip.Request) error {
+	if c.client != nil {
+		return c.client.WriteRequest(req)
+	}
+	return c.server.WriteRequest(req)
 }
 
 // remoteTarget is where in-dialog requests go: the far end's Contact.

@@ -84,13 +84,7 @@ func (c *Call) SendDTMFInfo(ctx context.Context, digits string) error {
 		req := sip.NewRequest(sip.INFO, c.remoteTarget())
 		req.SetBody([]byte(fmt.Sprintf("Signal=%c\r\nDuration=100\r\n", d)))
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/dtmf-relay"))
-		var res *sip.Response
-		var err error
-		if c.client != nil {
-			res, err = c.client.Do(ctx, req)
-		} else {
-			res, err = c.server.Do(ctx, req)
-		}
+		res, err := c.do(ctx, req)
 		if err != nil {
 			return fmt.Errorf("phone: INFO: %w", err)
 		}

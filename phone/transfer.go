@@ -27,12 +27,7 @@ func (c *Call) Transfer(ctx context.Context, target string, waitFor time.Duratio
 	req := sip.NewRequest(sip.REFER, c.remoteTarget())
 	req.AppendHeader(sip.NewHeader("Refer-To", "<"+to.String()+">"))
 	req.AppendHeader(sip.NewHeader("Referred-By", "<"+c.ua.aor.String()+">"))
-	var res *sip.Response
-	if c.client != nil {
-		res, err = c.client.Do(ctx, req)
-	} else {
-		res, err = c.server.Do(ctx, req)
-	}
+	res, err := c.do(ctx, req)
 	if err != nil {
 		return fmt.Errorf("phone: REFER: %w", err)
 	}
@@ -133,13 +128,7 @@ func (c *Call) notifyRefer(ctx context.Context, frag string, final bool) {
 	req.AppendHeader(sip.NewHeader("Subscription-State", state))
 	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
 	req.SetBody([]byte(frag + "\r\n"))
-	var err error
-	if c.client != nil {
-		_, err = c.client.Do(ctx, req)
-	} else {
-		_, err = c.server.Do(ctx, req)
-	}
-	if err != nil {
+	if _, err := c.do(ctx, req); err != nil {
 		c.ua.log.Info("phone: NOTIFY of a transfer", "err", err)
 	}
 }

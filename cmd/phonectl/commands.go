@@ -125,8 +125,23 @@ func addAudioFlags(fs *flag.FlagSet) audioFlags {
 // and --record it does.
 func (a audioFlags) devices() bool { return *a.play == "" && *a.record == "" }
 
-func (a audioFlags) open() (*audio.Device, error) {
-	return audio.OpenDevice(audio.DeviceConfig{Backend: *a.backend, Capture: *a.capture, Playback: *a.speaker})
+// load reads the play file and, when the call uses the sound devices (and
+// may), opens them; a non-zero status means stop.
+func (a audioFlags) load(stderr io.Writer, mayUseDevices bool) (*media.PCMSource, *audio.Device, int) {
+	src, err := readPlay(*a.play)
+	if err != nil {
+		fmt.Fprintln(stderr, "phonectl:", err)
+		return nil, nil, exitUsage
+	}
+	if !mayUseDevices || !a.devices() {
+		return src, nil, exitOK
+	}
+	dev, err := audio.OpenDevice(audio.DeviceConfig{Backend: *a.backend, Capture: *a.capture, Playback: *a.speaker})
+	if err != nil {
+		fmt.Fprintln(stderr, "phonectl:", err)
+		return nil, nil, exitFailure
+	}
+	return src, dev, exitOK
 }
 
 // converse runs a connected call's audio until it ends, ctx ends, or the
@@ -170,17 +185,11 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 		fmt.Fprintf(stderr, "phonectl: --dtmf %q: digits are 0-9, *, #, A-D\n", *digits)
 		return exitUsage
 	}
-	src, err := readPlay(*af.play)
-	if err != nil {
-		fmt.Fprintln(stderr, "phonectl:", err)
-		return exitUsage
+	src, dev, code := af.load(stderr, true)
+	if code != exitOK {
+		return code
 	}
-	var dev *audio.Device
-	if af.devices() {
-		if dev, err = af.open(); err != nil {
-			fmt.Fprintln(stderr, "phonectl:", err)
-			return exitFailure
-		}
+	if dev != nil {
 		defer dev.Close()
 	}
 	u, code := newUA(cfg, stderr)
@@ -245,17 +254,11 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 	if err != nil || len(pos) > 0 || *count < 1 {
 		return usageErr(stderr, err, "answer takes no arguments and --count of at least 1")
 	}
-	src, err := readPlay(*af.play)
-	if err != nil {
-		fmt.Fprintln(stderr, "phonectl:", err)
-		return exitUsage
+	src, dev, code := af.load(stderr, !*echo)
+	if code != exitOK {
+		return code
 	}
-	var dev *audio.Device
-	if af.devices() && !*echo {
-		if dev, err = af.open(); err != nil {
-			fmt.Fprintln(stderr, "phonectl:", err)
-			return exitFailure
-		}
+	if dev != nil {
 		defer dev.Close()
 	}
 	u, code := newUA(cfg, stderr)

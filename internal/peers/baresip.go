@@ -98,15 +98,7 @@ snd_path		%s
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+		stop(cmd, 5*time.Second)
 		log.Close()
 	})
 	// Registered when its log says so. (Commands given with -e may run

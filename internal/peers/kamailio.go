@@ -204,17 +204,7 @@ require_certificate = no
 		if err = cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() {
-			cmd.Process.Signal(os.Interrupt)
-			done := make(chan struct{})
-			go func() { cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				cmd.Process.Kill()
-				<-done
-			}
-		})
+		t.Cleanup(func() { stop(cmd, 10*time.Second) })
 		if err = waitTCP(fmt.Sprintf("127.0.0.1:%d", k.Port), 20*time.Second); err == nil {
 			return k
 		}
@@ -223,6 +213,19 @@ require_certificate = no
 	log, _ := os.ReadFile(k.Log.Name())
 	t.Fatalf("kamailio did not start: %v\n%s", err, log)
 	return nil
+}
+
+// stop interrupts a peer and kills it if it has not exited within grace.
+func stop(cmd *exec.Cmd, grace time.Duration) {
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		cmd.Process.Kill()
+		<-done
+	}
 }
 
 func waitTCP(addr string, within time.Duration) error {
