@@ -229,12 +229,18 @@ func (c *Call) startMedia(n sdp.Negotiated) error {
 type DialOption func(*dialOptions)
 
 type dialOptions struct {
-	onRinging func()
+	onRinging    func()
+	onEarlyMedia func(*Call)
 }
 
 // OnRinging calls f when the far end starts ringing (180 or 183): a
 // caller may then show it, or cancel the call with Dial's context.
 func OnRinging(f func()) DialOption { return func(o *dialOptions) { o.onRinging = f } }
+
+// OnEarlyMedia calls f with the call once the far end sends audio before
+// answering (183 Session Progress with SDP: ringback, announcements), so
+// the caller can play it; the call is still ringing.
+func OnEarlyMedia(f func(*Call)) DialOption { return func(o *dialOptions) { o.onEarlyMedia = f } }
 
 // Dial calls target (a SIP URI, or a user or number at the account's
 // domain) through the server and waits until it is answered, refused, or
@@ -275,12 +281,23 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 		return nil, fmt.Errorf("phone: INVITE: %w", err)
 	}
 	c.client = sess
+	early := false
 	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{Username: u.aor.User, Password: u.cfg.Password,
 		OnResponse: func(res *sip.Response) error {
 			if (res.StatusCode == 180 || res.StatusCode == 183) && c.State() != Ringing {
 				c.setState(Ringing, nil)
 				if o.onRinging != nil {
 					o.onRinging()
+				}
+			}
+			if res.StatusCode == 183 && len(res.Body()) > 0 && !early {
+				if d, err := sdp.Parse(res.Body()); err == nil {
+					if n, err := sdp.Accept(c.local, d); err == nil && c.startMedia(n) == nil {
+						early = true
+						if o.onEarlyMedia != nil {
+							o.onEarlyMedia(c)
+						}
+					}
 				}
 			}
 			return nil

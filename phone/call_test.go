@@ -551,3 +551,38 @@ func TestTLSCall(t *testing.T) {
 	}
 	<-call.Done()
 }
+
+// TestEarlyMedia: bob plays an announcement before refusing (as a server
+// does for a call it will not connect): alice hears it while the call
+// rings, then gets the refusal.
+func TestEarlyMedia(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+	alice := registered(t, k, "alice", "udp")
+	bob := registered(t, k, "bob", "udp")
+	go func() {
+		in := <-bob.Incoming()
+		if err := in.Progress(context.Background()); err != nil {
+			t.Error(err)
+			return
+		}
+		talk(in.Media(), 440, 1500*time.Millisecond, in.Done())
+		in.Decline(486)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	heard := make(chan []int16, 1)
+	_, err := alice.Dial(ctx, "bob", phone.OnEarlyMedia(func(c *phone.Call) {
+		go func() { heard <- talk(c.Media(), 1000, time.Second, c.Done()) }()
+	}))
+	if !errors.Is(err, phone.ErrBusy) {
+		t.Fatalf("after the announcement: %v, want busy", err)
+	}
+	select {
+	case rec := <-heard:
+		if s := audio.ToneShare(rec[len(rec)/2:], 440, 8000); s < 0.8 {
+			t.Errorf("early media heard at share %.2f", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no early media")
+	}
+}

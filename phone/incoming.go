@@ -136,6 +136,27 @@ func (in *Incoming) Answer(ctx context.Context) error {
 	return nil
 }
 
+// Progress starts early media (183 Session Progress with SDP) without
+// answering: the caller hears what this phone sends (ringback, an
+// announcement) while the call still rings. Answer or Decline later.
+func (in *Incoming) Progress(ctx context.Context) error {
+	if in.State() != Ringing {
+		return fmt.Errorf("phone: the call is %s", in.State())
+	}
+	ans, n, err := sdp.Answer(in.offer, in.local)
+	if err != nil {
+		return err
+	}
+	body, err := ans.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := in.startMedia(n); err != nil {
+		return err
+	}
+	return in.server.Respond(183, "Session Progress", body, sip.NewHeader("Content-Type", "application/sdp"))
+}
+
 // Decline refuses the call: 486 busy, 603 decline, 480 unavailable.
 func (in *Incoming) Decline(code int) error {
 	if in.State() != Ringing {
