@@ -354,6 +354,10 @@ func (c *Call) hangup(ctx context.Context, why error) error {
 	if c.State() == Ended {
 		return nil
 	}
+	// A BYE that crosses the far end's own BYE may never be answered:
+	// do not wait out the whole transaction timer for it.
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
 	var err error
 	switch {
 	case c.client != nil:

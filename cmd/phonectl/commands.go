@@ -161,6 +161,30 @@ func converse(ctx context.Context, c *phone.Call, src *media.PCMSource, sink *me
 	media.Pump(ctx, c.Media(), s, sink, stopAtEnd, c.Done())
 }
 
+// playTone plays a call-progress tone on the device's speaker until the
+// returned function is called.
+func playTone(dev *audio.Device, tone audio.Cadence) func() {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		src := tone.New(8000, 8000)
+		frame := make([]int16, 160)
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				src.ReadFrame(frame)
+				dev.WriteFrame(frame)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
 // converseDevice runs a call's audio through the sound device.
 func converseDevice(ctx context.Context, c *phone.Call, dev *audio.Device, d time.Duration) {
 	if d > 0 {
@@ -200,12 +224,35 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 	o.event("call", "calling "+pos[0], map[string]any{"state": "dialing", "target": pos[0]})
 	dctx, cancel := context.WithTimeout(ctx, 90*time.Second) // ring for at most this long
 	defer cancel()
+	// With the sound devices, the caller hears ringback while it rings
+	// (unless the network sends its own), and the busy tone if refused.
+	var ringback func()
+	stopRingback := func() {
+		if ringback != nil {
+			ringback()
+			ringback = nil
+		}
+	}
 	c, err := u.Dial(dctx, pos[0], phone.OnRinging(func() {
 		o.event("call", "ringing", map[string]any{"state": "ringing"})
+		if dev != nil {
+			ringback = playTone(dev, audio.Ringback)
+		}
+	}), phone.OnEarlyMedia(func(c *phone.Call) {
+		stopRingback()
+		if dev != nil {
+			go media.Pump(dctx, c.Media(), dev, dev, false, c.Done())
+		}
 	}))
+	stopRingback()
 	if err != nil {
 		if dctx.Err() != nil && ctx.Err() == nil {
 			err = &phone.CallError{Code: 408, Phrase: "Request Timeout", Reason: "no answer"}
+		}
+		if dev != nil && errors.Is(err, phone.ErrBusy) {
+			stop := playTone(dev, audio.Busy)
+			time.Sleep(2 * time.Second)
+			stop()
 		}
 		return outcome(o, err, "")
 	}

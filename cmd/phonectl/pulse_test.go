@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/internal/peers"
+	"github.com/tetherphone/tether/phone"
 )
 
 // TestCallWithSoundDevices places a call that uses the sound devices, on a
@@ -74,4 +77,49 @@ func bestShare(s []int16, freq float64) float64 {
 		best = max(best, audio.ToneShare(s[i:i+8000], freq, 8000))
 	}
 	return best
+}
+
+// TestRingbackOnTheSpeaker: while the far end rings, the caller's speaker
+// plays ringback (440+480 Hz).
+func TestRingbackOnTheSpeaker(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+	p := peers.StartPulse(t)
+	dir := t.TempDir()
+	// Bob answers, but only after three seconds of ringing.
+	bob, err := phone.New(phone.Config{User: fmt.Sprintf("sip:bob@127.0.0.1:%d", k.Port), Password: "bob-secret", Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go bob.Register(ctx)
+	for e := range bob.Events() {
+		if e.State == phone.Registered {
+			break
+		}
+	}
+	go func() {
+		in := <-bob.Incoming()
+		time.Sleep(3 * time.Second)
+		in.Answer(ctx)
+	}()
+	rec := exec.Command("parecord", "--server="+p.Server, "--device=spk.monitor", "--rate=8000", "--channels=1",
+		"--format=s16le", "--file-format=wav", filepath.Join(dir, "speaker.wav"))
+	if err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // parecord takes a moment to start recording
+	alice := exec.Command(bin, append(account(k, "alice"), "call", "bob", "--audio-backend", "pulse",
+		"--capture", "Monitor of mic", "--playback", "spk", "--duration", "1s")...)
+	alice.Env = append(os.Environ(), p.Env()...)
+	if out, err := alice.CombinedOutput(); err != nil {
+		t.Fatalf("call: %v\n%s", err, out)
+	}
+	rec.Process.Signal(os.Interrupt)
+	rec.Wait()
+	speaker := readWAV(t, filepath.Join(dir, "speaker.wav"))
+	if s := bestShare(speaker, 440) + bestShare(speaker, 480); s < 0.7 {
+		t.Errorf("no ringback on the speaker: 440+480 Hz share %.2f", s)
+	}
 }
