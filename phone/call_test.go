@@ -50,6 +50,31 @@ func talk(m *media.Session, freq float64, d time.Duration, done <-chan struct{})
 	return rec
 }
 
+// answerNext answers u's next incoming call and hands it over.
+func answerNext(t *testing.T, u *phone.UA) <-chan *phone.Incoming {
+	ch := make(chan *phone.Incoming, 1)
+	go func() {
+		in := <-u.Incoming()
+		if err := in.Answer(context.Background()); err != nil {
+			t.Error(err)
+		}
+		ch <- in
+	}()
+	return ch
+}
+
+// converse has a and b send tones fa and fb for a second, and returns the
+// share of the other's tone each heard over the second half.
+func converse(a, b *phone.Call, fa, fb float64) (aHeard, bHeard float64) {
+	var ra, rb []int16
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); ra = talk(a.Media(), fa, time.Second, a.Done()) }()
+	go func() { defer wg.Done(); rb = talk(b.Media(), fb, time.Second, b.Done()) }()
+	wg.Wait()
+	return audio.ToneShare(ra[len(ra)/2:], fb, 8000), audio.ToneShare(rb[len(rb)/2:], fa, 8000)
+}
+
 func TestCallThroughKamailio(t *testing.T) {
 	for _, transport := range []string{"udp", "tcp"} {
 		t.Run(transport, func(t *testing.T) {
@@ -383,18 +408,7 @@ func TestBlindTransfer(t *testing.T) {
 	carol := registered(t, k, "carol", "udp")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	answer := func(u *phone.UA) <-chan *phone.Incoming {
-		ch := make(chan *phone.Incoming, 1)
-		go func() {
-			in := <-u.Incoming()
-			if err := in.Answer(ctx); err != nil {
-				t.Error(err)
-			}
-			ch <- in
-		}()
-		return ch
-	}
-	bobCh, carolCh := answer(bob), answer(carol)
+	bobCh, carolCh := answerNext(t, bob), answerNext(t, carol)
 	aliceCall, err := alice.Dial(ctx, "bob")
 	if err != nil {
 		t.Fatal(err)
@@ -421,17 +435,8 @@ func TestBlindTransfer(t *testing.T) {
 	if bobCall.State() != phone.Ended {
 		t.Errorf("bob's call is %s", bobCall.State())
 	}
-	var ra, rc []int16
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); ra = talk(newCall.Media(), 440, time.Second, newCall.Done()) }()
-	go func() { defer wg.Done(); rc = talk(carolCall.Media(), 1000, time.Second, carolCall.Done()) }()
-	wg.Wait()
-	if s := audio.ToneShare(rc[len(rc)/2:], 440, 8000); s < 0.8 {
-		t.Errorf("carol hears alice at share %.2f", s)
-	}
-	if s := audio.ToneShare(ra[len(ra)/2:], 1000, 8000); s < 0.8 {
-		t.Errorf("alice hears carol at share %.2f", s)
+	if a, c := converse(newCall, carolCall.Call, 440, 1000); a < 0.8 || c < 0.8 {
+		t.Errorf("after the transfer: alice hears carol at share %.2f, carol hears alice at %.2f", a, c)
 	}
 	newCall.Hangup(ctx)
 }
@@ -448,12 +453,7 @@ func TestSRTPCall(t *testing.T) {
 	}
 	defer alice.Close()
 	bob := registered(t, k, "bob", "udp")
-	answered := make(chan *phone.Incoming, 1)
-	go func() {
-		in := <-bob.Incoming()
-		in.Answer(context.Background())
-		answered <- in
-	}()
+	answered := answerNext(t, bob)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	call, err := alice.Dial(ctx, "bob")
@@ -464,17 +464,8 @@ func TestSRTPCall(t *testing.T) {
 	if !call.Secure() || !bobCall.Secure() {
 		t.Fatalf("secure: alice %v, bob %v", call.Secure(), bobCall.Secure())
 	}
-	var ra, rb []int16
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); ra = talk(call.Media(), 440, time.Second, call.Done()) }()
-	go func() { defer wg.Done(); rb = talk(bobCall.Media(), 1000, time.Second, bobCall.Done()) }()
-	wg.Wait()
-	if s := audio.ToneShare(rb[len(rb)/2:], 440, 8000); s < 0.8 {
-		t.Errorf("bob hears alice over SRTP at share %.2f", s)
-	}
-	if s := audio.ToneShare(ra[len(ra)/2:], 1000, 8000); s < 0.8 {
-		t.Errorf("alice hears bob over SRTP at share %.2f", s)
+	if a, b := converse(call, bobCall.Call, 440, 1000); a < 0.8 || b < 0.8 {
+		t.Errorf("over SRTP: alice hears bob at share %.2f, bob hears alice at %.2f", a, b)
 	}
 	call.Hangup(ctx)
 
@@ -521,12 +512,7 @@ func TestTLSCall(t *testing.T) {
 		return u
 	}
 	alice, bob := tlsUA("alice"), tlsUA("bob")
-	answered := make(chan *phone.Incoming, 1)
-	go func() {
-		in := <-bob.Incoming()
-		in.Answer(context.Background())
-		answered <- in
-	}()
+	answered := answerNext(t, bob)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	call, err := alice.Dial(ctx, "bob")
@@ -537,14 +523,8 @@ func TestTLSCall(t *testing.T) {
 	if !call.Secure() || !bobCall.Secure() {
 		t.Fatalf("over TLS the call should be SRTP: alice %v, bob %v", call.Secure(), bobCall.Secure())
 	}
-	var rb []int16
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); talk(call.Media(), 440, time.Second, call.Done()) }()
-	go func() { defer wg.Done(); rb = talk(bobCall.Media(), 1000, time.Second, bobCall.Done()) }()
-	wg.Wait()
-	if s := audio.ToneShare(rb[len(rb)/2:], 440, 8000); s < 0.8 {
-		t.Errorf("bob hears alice at share %.2f", s)
+	if a, b := converse(call, bobCall.Call, 440, 1000); a < 0.8 || b < 0.8 {
+		t.Errorf("over TLS: alice hears bob at share %.2f, bob hears alice at %.2f", a, b)
 	}
 	if err := bobCall.Hangup(ctx); err != nil {
 		t.Fatal(err)
