@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/gen2brain/malgo"
 )
@@ -71,14 +73,22 @@ func DeviceNames(backend string) (capture, playback []string, err error) {
 // the speaker. The real-time callback only copies between the rings and
 // the device's buffers: it never blocks and never allocates.
 type Device struct {
-	ctx      *malgo.AllocatedContext
-	dev      *malgo.Device
-	mic, spk *Ring
-	mu       sync.Mutex
-	closed   bool
+	ctx       *malgo.AllocatedContext
+	dev       *malgo.Device
+	cfg       malgo.DeviceConfig
+	callback  malgo.DataProc
+	mic, spk  *Ring
+	mu        sync.Mutex
+	closed    bool
+	last      atomic.Int64 // unix nanos of the latest callback; 0 before the first
+	fallbacks atomic.Int32
+	stop      chan struct{}
+	watching  sync.WaitGroup
 }
 
-// OpenDevice opens and starts a duplex device, mono 16-bit.
+// OpenDevice opens and starts a duplex device, mono 16-bit. If chosen
+// devices stop once they had started (a headset unplugged), the system's
+// defaults take over.
 func OpenDevice(cfg DeviceConfig) (*Device, error) {
 	if cfg.SampleRate == 0 {
 		cfg.SampleRate = 8000
@@ -129,19 +139,76 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 		for i := 0; i < n && 2*i+1 < len(out); i++ {
 			binary.LittleEndian.PutUint16(out[2*i:], uint16(frame[i]))
 		}
+		d.last.Store(time.Now().UnixNano())
 	}
-	dev, err := malgo.InitDevice(ctx.Context, dc, malgo.DeviceCallbacks{Data: callback})
-	if err != nil {
+	d.cfg, d.callback, d.stop = dc, callback, make(chan struct{})
+	if err := d.startWith(dc); err != nil {
 		d.Close()
-		return nil, fmt.Errorf("%w: %v", ErrDevice, err)
+		return nil, err
 	}
-	d.dev = dev
-	if err := dev.Start(); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("%w: %v", ErrDevice, err)
+	if cfg.Capture != "" || cfg.Playback != "" {
+		d.watching.Add(1)
+		go d.watch()
 	}
 	return d, nil
 }
+
+func (d *Device) startWith(dc malgo.DeviceConfig) error {
+	dev, err := malgo.InitDevice(d.ctx.Context, dc, malgo.DeviceCallbacks{Data: d.callback})
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrDevice, err)
+	}
+	d.last.Store(0) // a device may take a while to call back the first time
+	if err := dev.Start(); err != nil {
+		dev.Uninit()
+		return fmt.Errorf("%w: %v", ErrDevice, err)
+	}
+	d.mu.Lock()
+	d.dev = dev
+	d.mu.Unlock()
+	return nil
+}
+
+// stallLimit is how long a running device may go without a callback
+// before it is taken for gone (a headset unplugged).
+const stallLimit = 2 * time.Second
+
+// watch falls back to the default devices, once, when the chosen ones
+// stop calling back after they had started, whatever the backend reports.
+func (d *Device) watch() {
+	defer d.watching.Done()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-t.C:
+		}
+		last := d.last.Load()
+		if last == 0 || time.Since(time.Unix(0, last)) < stallLimit {
+			continue
+		}
+		d.mu.Lock()
+		old := d.dev
+		d.dev = nil
+		d.mu.Unlock()
+		if old != nil {
+			old.Uninit()
+		}
+		dc := d.cfg
+		dc.Capture.DeviceID, dc.Playback.DeviceID = nil, nil // the system's defaults
+		if err := d.startWith(dc); err != nil {
+			continue // try again at the next stall
+		}
+		d.fallbacks.Add(1)
+		return // on the defaults now: nothing left to fall back to
+	}
+}
+
+// Fallbacks counts the times the chosen devices went away and the
+// defaults took over.
+func (d *Device) Fallbacks() int { return int(d.fallbacks.Load()) }
 
 func findDevice(ctx *malgo.AllocatedContext, kind malgo.DeviceType, name string) (*malgo.DeviceID, error) {
 	infos, err := ctx.Devices(kind)
@@ -196,13 +263,22 @@ func (d *Device) Queued() int { return d.spk.Len() }
 // Close stops the device.
 func (d *Device) Close() {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.closed {
+		d.mu.Unlock()
 		return
 	}
 	d.closed = true
-	if d.dev != nil {
-		d.dev.Uninit()
+	d.mu.Unlock()
+	if d.stop != nil {
+		close(d.stop)
+		d.watching.Wait()
+	}
+	d.mu.Lock()
+	dev := d.dev
+	d.dev = nil
+	d.mu.Unlock()
+	if dev != nil {
+		dev.Uninit()
 	}
 	d.ctx.Uninit()
 	d.ctx.Free()
