@@ -92,7 +92,7 @@ snd_path		%s
 	for _, c := range commands {
 		args = append(args, "-e", c)
 	}
-	cmd := exec.Command("baresip", args...)
+	cmd := command("baresip", args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -199,7 +199,7 @@ require_certificate = no
 			t.Fatal(err)
 		}
 		k.Log, _ = os.Create(filepath.Join(dir, fmt.Sprintf("kamailio-%d.log", attempt)))
-		cmd := exec.Command("kamailio", "-DD", "-E", "-f", cfg, "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"), "-m", "64", "-M", "8")
+		cmd := command("kamailio", "-DD", "-E", "-f", cfg, "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"), "-m", "64", "-M", "8")
 		cmd.Stdout, cmd.Stderr = k.Log, k.Log
 		if err = cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -24,7 +24,7 @@ func StartPulse(t testing.TB) *Pulse {
 	}
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "native")
-	cmd := exec.Command("pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit", "--use-pid-file=no",
+	cmd := command("pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit", "--use-pid-file=no",
 		"--load=module-native-protocol-unix socket="+sock+" auth-anonymous=1",
 		"--load=module-null-sink sink_name=mic sink_properties=device.description=mic",
 		"--load=module-null-sink sink_name=spk sink_properties=device.description=spk",
