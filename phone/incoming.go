@@ -180,14 +180,7 @@ func (u *UA) onAck(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (u *UA) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	var c *Call
-	u.calls.mu.Lock()
-	for call := range u.calls.list {
-		if matches(call, req) {
-			c = call
-		}
-	}
-	u.calls.mu.Unlock()
+	c := u.findCall(req)
 	var err error
 	switch {
 	case c == nil:
