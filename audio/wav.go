@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 )
 
 // ErrWAV means a file is not a WAV this package reads.
@@ -152,4 +153,43 @@ func WriteWAV(w io.Writer, p *PCM) error {
 	}
 	_, err := w.Write(b)
 	return err
+}
+
+// LoadWAV reads a WAV file (see ReadWAV).
+func LoadWAV(path string) (*PCM, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p, err := ReadWAV(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// SaveWAV writes p to a WAV file, replacing it.
+func SaveWAV(path string, p *PCM) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := WriteWAV(f, p); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Mono returns the first channel of p.
+func (p *PCM) Mono() []int16 {
+	if p.Channels <= 1 {
+		return p.Samples
+	}
+	mono := make([]int16, len(p.Samples)/p.Channels)
+	for i := range mono {
+		mono[i] = p.Samples[i*p.Channels]
+	}
+	return mono
 }

@@ -120,3 +120,18 @@ func FuzzReadWAV(f *testing.F) {
 		}
 	})
 }
+
+func TestSaveLoadMono(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stereo.wav")
+	in := &audio.PCM{Rate: 16000, Channels: 2, Samples: []int16{1, -1, 2, -2, 3, -3}}
+	if err := audio.SaveWAV(path, in); err != nil {
+		t.Fatal(err)
+	}
+	p, err := audio.LoadWAV(path)
+	if err != nil || p.Rate != 16000 || !slices.Equal(p.Mono(), []int16{1, 2, 3}) {
+		t.Fatalf("LoadWAV = %+v, %v", p, err)
+	}
+	if _, err := audio.LoadWAV(filepath.Join(t.TempDir(), "missing.wav")); err == nil {
+		t.Fatal("a missing file loaded")
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -54,26 +53,14 @@ func lossyMapping(t *testing.T, loss float64) func(netip.AddrPort) (netip.AddrPo
 	}
 }
 
-// readWAV reads a mono WAV file (or the first channel of a stereo one).
+// readWAV reads a recording (its first channel) and its rate.
 func readWAV(t *testing.T, path string) ([]int16, int) {
 	t.Helper()
-	f, err := os.Open(path)
+	p, err := audio.LoadWAV(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	p, err := audio.ReadWAV(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Channels == 1 {
-		return p.Samples, p.Rate
-	}
-	mono := make([]int16, len(p.Samples)/p.Channels)
-	for i := range mono {
-		mono[i] = p.Samples[i*p.Channels]
-	}
-	return mono, p.Rate
+	return p.Mono(), p.Rate
 }
 
 // longestGap is the longest run of silence in s, in 10 ms windows.

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/tetherphone/tether/audio"
@@ -74,14 +73,9 @@ func readPlay(path string) (*media.PCMSource, error) {
 	if path == "" {
 		return nil, nil
 	}
-	f, err := os.Open(path)
+	p, err := audio.LoadWAV(path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	p, err := audio.ReadWAV(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if p.Rate != 8000 || p.Channels != 1 {
 		return nil, fmt.Errorf("%s is %d Hz with %d channels; calls play 8 kHz mono (convert with: sox %s -r 8000 -c 1 out.wav)",
@@ -94,15 +88,7 @@ func writeRecord(path string, sink *media.PCMSink) error {
 	if path == "" {
 		return nil
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := audio.WriteWAV(f, &audio.PCM{Rate: 8000, Channels: 1, Samples: sink.Samples}); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return audio.SaveWAV(path, &audio.PCM{Rate: 8000, Channels: 1, Samples: sink.Samples})
 }
 
 // audioFlags are the flags calls share.

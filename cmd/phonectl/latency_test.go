@@ -96,9 +96,9 @@ func measure(t testing.TB, k *peers.Kamailio, target string) (time.Duration, flo
 	dir := t.TempDir()
 	ref := chirp()
 	wav := filepath.Join(dir, "chirp.wav")
-	f, _ := os.Create(wav)
-	audio.WriteWAV(f, &audio.PCM{Rate: 8000, Channels: 1, Samples: ref})
-	f.Close()
+	if err := audio.SaveWAV(wav, &audio.PCM{Rate: 8000, Channels: 1, Samples: ref}); err != nil {
+		t.Fatal(err)
+	}
 
 	call := exec.Command(bin, append(account(k, "alice"), "call", target, "--audio-backend", "pulse",
 		"--capture", "Monitor of mic", "--playback", "spk", "--duration", "5s")...)

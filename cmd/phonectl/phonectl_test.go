@@ -37,28 +37,19 @@ func toneWAV(t testing.TB, path string, freq float64, seconds int) {
 	t.Helper()
 	s := make([]int16, 8000*seconds)
 	audio.Sine(s, freq, 8000, 12000, 0)
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := audio.WriteWAV(f, &audio.PCM{Rate: 8000, Channels: 1, Samples: s}); err != nil {
+	if err := audio.SaveWAV(path, &audio.PCM{Rate: 8000, Channels: 1, Samples: s}); err != nil {
 		t.Fatal(err)
 	}
 }
 
+// readWAV reads a recording (its first channel).
 func readWAV(t testing.TB, path string) []int16 {
 	t.Helper()
-	f, err := os.Open(path)
+	p, err := audio.LoadWAV(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	p, err := audio.ReadWAV(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p.Samples
+	return p.Mono()
 }
 
 func account(k *peers.Kamailio, user string) []string {
