@@ -20,11 +20,7 @@ import (
 func registered(t *testing.T, k *peers.Kamailio, user, transport string) *phone.UA {
 	t.Helper()
 	u := newUA(t, k, user, user+"-secret", transport)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { u.Register(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	waitState(t, u, phone.Registered)
+	keepRegistered(t, u)
 	return u
 }
 
@@ -287,12 +283,8 @@ func TestHoldResume(t *testing.T) {
 // with ErrRTPTimeout.
 func TestRTPTimeout(t *testing.T) {
 	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
-	alice, err := phone.New(phone.Config{User: "sip:alice@127.0.0.1:" + itoa(k.Port), Password: "alice-secret",
-		Listen: "127.0.0.1:0", Expires: time.Minute, RTPTimeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer alice.Close()
+	alice := startUA(t, phone.Config{User: "sip:alice@127.0.0.1:" + itoa(k.Port), Password: "alice-secret",
+		Expires: time.Minute, RTPTimeout: time.Second})
 	bob := registered(t, k, "bob", "udp")
 	go func() {
 		in := <-bob.Incoming()
@@ -446,12 +438,8 @@ func TestBlindTransfer(t *testing.T) {
 // both ways; a phone with SRTP off refuses the same call.
 func TestSRTPCall(t *testing.T) {
 	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret", "carol": "carol-secret"}, "MD5")
-	alice, err := phone.New(phone.Config{User: "sip:alice@127.0.0.1:" + itoa(k.Port), Password: "alice-secret",
-		Listen: "127.0.0.1:0", SRTP: "required"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer alice.Close()
+	alice := startUA(t, phone.Config{User: "sip:alice@127.0.0.1:" + itoa(k.Port), Password: "alice-secret",
+		SRTP: "required"})
 	bob := registered(t, k, "bob", "udp")
 	answered := answerNext(t, bob)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -470,17 +458,8 @@ func TestSRTPCall(t *testing.T) {
 	call.Hangup(ctx)
 
 	// Carol will not do SRTP: alice's call is refused as not acceptable.
-	carol, err := phone.New(phone.Config{User: "sip:carol@127.0.0.1:" + itoa(k.Port), Password: "carol-secret",
-		Listen: "127.0.0.1:0", SRTP: "off"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer carol.Close()
-	cctx, ccancel := context.WithCancel(context.Background())
-	cdone := make(chan struct{})
-	go func() { carol.Register(cctx); close(cdone) }()
-	defer func() { ccancel(); <-cdone }()
-	waitState(t, carol, phone.Registered)
+	carol := startUA(t, phone.Config{User: "sip:carol@127.0.0.1:" + itoa(k.Port), Password: "carol-secret", SRTP: "off"})
+	keepRegistered(t, carol)
 	go func() {
 		in := <-carol.Incoming()
 		if err := in.Answer(context.Background()); err == nil {
@@ -498,17 +477,9 @@ func TestSRTPCall(t *testing.T) {
 func TestTLSCall(t *testing.T) {
 	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
 	tlsUA := func(user string) *phone.UA {
-		u, err := phone.New(phone.Config{User: fmt.Sprintf("sip:%s@127.0.0.1:%d", user, k.TLSPort), Password: user + "-secret",
-			Transport: "tls", TLS: &tls.Config{RootCAs: k.CA, ServerName: "127.0.0.1"}, Listen: "127.0.0.1:0", Expires: time.Minute})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { u.Close() })
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { u.Register(ctx); close(done) }()
-		t.Cleanup(func() { cancel(); <-done })
-		waitState(t, u, phone.Registered)
+		u := startUA(t, phone.Config{User: fmt.Sprintf("sip:%s@127.0.0.1:%d", user, k.TLSPort), Password: user + "-secret",
+			Transport: "tls", TLS: &tls.Config{RootCAs: k.CA, ServerName: "127.0.0.1"}, Expires: time.Minute})
+		keepRegistered(t, u)
 		return u
 	}
 	alice, bob := tlsUA("alice"), tlsUA("bob")

@@ -14,15 +14,35 @@ import (
 	"github.com/tetherphone/tether/phone"
 )
 
-func newUA(t *testing.T, k *peers.Kamailio, user, password, transport string) *phone.UA {
+// startUA starts a UA on loopback that closes with the test.
+func startUA(t *testing.T, cfg phone.Config) *phone.UA {
 	t.Helper()
-	u, err := phone.New(phone.Config{User: fmt.Sprintf("sip:%s@127.0.0.1:%d", user, k.Port), Password: password,
-		Transport: transport, Listen: "127.0.0.1:0", Expires: time.Minute})
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	u, err := phone.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { u.Close() })
 	return u
+}
+
+// keepRegistered registers u until the test ends (unregistering then),
+// and waits for the first registration.
+func keepRegistered(t *testing.T, u *phone.UA) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { u.Register(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitState(t, u, phone.Registered)
+}
+
+func newUA(t *testing.T, k *peers.Kamailio, user, password, transport string) *phone.UA {
+	t.Helper()
+	return startUA(t, phone.Config{User: fmt.Sprintf("sip:%s@127.0.0.1:%d", user, k.Port), Password: password,
+		Transport: transport, Expires: time.Minute})
 }
 
 // waitState reads events until the wanted state (or fails after a
@@ -167,17 +187,9 @@ func TestReregisterWhenNetworkReturns(t *testing.T) {
 	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret"}, "MD5")
 	r := newCutRelay(t, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(k.Port)))
 	port := r.conn.LocalAddr().(*net.UDPAddr).Port
-	u, err := phone.New(phone.Config{User: fmt.Sprintf("sip:alice@127.0.0.1:%d", port), Password: "alice-secret",
-		Listen: "127.0.0.1:0", Expires: time.Minute, KeepAlive: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { u.Register(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-	waitState(t, u, phone.Registered)
+	u := startUA(t, phone.Config{User: fmt.Sprintf("sip:alice@127.0.0.1:%d", port), Password: "alice-secret",
+		Expires: time.Minute, KeepAlive: 300 * time.Millisecond})
+	keepRegistered(t, u)
 	r.cut.Store(true)
 	time.Sleep(1500 * time.Millisecond) // several pings fail
 	r.cut.Store(false)

@@ -84,12 +84,8 @@ func longestGap(s []int16, rate int) time.Duration {
 func TestFivePercentLossWithBaresip(t *testing.T) {
 	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "carol": "carol-secret"}, "MD5")
 	b := peers.StartBaresip(t, k, "carol", 440)
-	alice, err := phone.New(phone.Config{User: "sip:alice@127.0.0.1:" + itoa(k.Port), Password: "alice-secret",
-		Listen: "127.0.0.1:0", MediaMapping: lossyMapping(t, 0.05)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer alice.Close()
+	alice := startUA(t, phone.Config{User: "sip:alice@127.0.0.1:" + itoa(k.Port), Password: "alice-secret",
+		MediaMapping: lossyMapping(t, 0.05)})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	call, err := alice.Dial(ctx, "carol")
