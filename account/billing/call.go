@@ -228,6 +228,7 @@ func (c *Call) reserveCredit(ctx context.Context) error {
 		if to == from {
 			if len(c.chunks) == 0 {
 				need := t.CostOf(t.Increment.Billed(1))
+				c.e.afterDebit(c.cust) // a refusal is a low balance too
 				return &CreditError{
 					Reason: fmt.Sprintf("A call to %s needs %s for its first %d seconds; %s is available.",
 						t.Destination, money.Display(need, c.cust.Currency), t.Increment.Initial, money.Display(avail, c.cust.Currency)),

@@ -24,7 +24,10 @@ func TestConcurrentDrainWithAutoTopUp(t *testing.T) {
 	e := newEnv(t)
 	e.open("acme", "team", "5")
 	e.saveCard("acme", payment.CardSucceeds)
-	if err := e.engine.SetAutoTopUp(e.ctx, "acme", billing.AutoTopUp{Enabled: true, Threshold: dec("10"), Amount: dec("20"),
+	// The threshold is above anything the account can hold before an
+	// automatic top-up lands (5 + 10 presses of 5), so the first reservation
+	// must start one whatever order the goroutines run in.
+	if err := e.engine.SetAutoTopUp(e.ctx, "acme", billing.AutoTopUp{Enabled: true, Threshold: dec("60"), Amount: dec("60"),
 		DailyCount: 5, MonthlyCap: dec("10000")}); err != nil {
 		t.Fatal(err)
 	}

@@ -123,6 +123,26 @@ func TestAutoTopUpFiresOnce(t *testing.T) {
 	e.check()
 }
 
+// A call refused for want of credit is the clearest sign the balance is
+// low: it starts an automatic top-up, so the rep's next try goes through.
+func TestRefusedCallStartsAutoTopUp(t *testing.T) {
+	e := newEnv(t)
+	e.open("acme", "team", "0")
+	e.saveCard("acme", payment.CardSucceeds)
+	if err := e.engine.SetAutoTopUp(e.ctx, "acme", billing.AutoTopUp{Enabled: true, Threshold: dec("5"), Amount: dec("20")}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := e.engine.StartCall(e.ctx, billing.CallStart{Account: "acme", CallID: "c1", Direction: rating.Outbound, Local: us, Remote: ukMob})
+	if !errors.Is(err, billing.ErrNoCredit) {
+		t.Fatalf("StartCall at zero = %v, want ErrNoCredit", err)
+	}
+	e.engine.Close() // wait for the background top-up
+	if b := e.balance("acme"); !b.Posted.Equal(dec("20")) {
+		t.Fatalf("balance %+v after the refusal, want the 20 top-up", b)
+	}
+	e.check()
+}
+
 // spendAll takes the whole balance away by an adjustment.
 func (e *env) spendAll(account, id string) {
 	e.t.Helper()
