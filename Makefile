@@ -83,6 +83,7 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./phone/dtmf/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./phone/sdp/
 	$(GO) test -run '^$$' -fuzz '^FuzzReceive$$' -fuzztime $(FUZZTIME) ./phone/media/
+	$(GO) test -run '^$$' -fuzz '^FuzzReceiveRTCP$$' -fuzztime $(FUZZTIME) ./phone/media/
 
 clean:
 	rm -rf bin

@@ -161,15 +161,21 @@ func (u *UA) newCall(incoming bool, remote string) (*Call, error) {
 	if err != nil {
 		return nil, err
 	}
-	advertised := m.LocalAddr()
+	advertised, rtcpAt := m.LocalAddr(), m.LocalRTCPAddr()
 	if u.cfg.MediaMapping != nil {
-		if advertised, err = u.cfg.MediaMapping(advertised); err != nil {
+		if advertised, err = u.cfg.MediaMapping(advertised); err == nil {
+			rtcpAt, err = u.cfg.MediaMapping(rtcpAt)
+		}
+		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("phone: media address: %w", err)
 		}
 	}
+	// RTCP is offered on the RTP port (rtcp-mux, one NAT binding fewer),
+	// with its own port named for peers that do not mux.
 	l := sdp.Local{Addr: advertised.Addr(), Port: int(advertised.Port()), Formats: codecs,
-		Direction: sdp.SendRecv, PTime: 20, SessionID: newSessionID(), SessionVersion: 1}
+		Direction: sdp.SendRecv, PTime: 20, SessionID: newSessionID(), SessionVersion: 1,
+		RTCPPort: int(rtcpAt.Port()), RTCPMux: true}
 	// A fresh SDES key per call: offered when policy says, and held ready
 	// to answer an offer of SRTP.
 	if u.cfg.SRTP != "off" && (incoming || u.offerSRTP()) {
@@ -187,7 +193,8 @@ func (c *Call) startMedia(n sdp.Negotiated) error {
 		return err
 	}
 	cfg := media.Config{Codec: codec, PayloadType: n.Codec.PayloadType, PTime: 20 * time.Millisecond,
-		Remote: netip.AddrPortFrom(n.Remote.Addr, uint16(n.Remote.Port)), Symmetric: true}
+		Remote: netip.AddrPortFrom(n.Remote.Addr, uint16(n.Remote.Port)), Symmetric: true,
+		RemoteRTCP: n.Remote.RTCP(n.RTCPMux), RTCPMux: n.RTCPMux, RTCPInterval: c.ua.cfg.RTCPInterval}
 	if n.Remote.PTime > 0 {
 		cfg.PTime = time.Duration(n.Remote.PTime) * time.Millisecond
 	}

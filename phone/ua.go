@@ -46,7 +46,10 @@ type Config struct {
 	// back after failing, it registers again at once. Default 25 s;
 	// negative turns it off.
 	KeepAlive time.Duration
-	Log       *slog.Logger
+	// RTCPInterval is the mean time between RTCP reports in a call: 5 s
+	// when zero; negative sends none.
+	RTCPInterval time.Duration
+	Log          *slog.Logger
 }
 
 // Message is a SIP MESSAGE (RFC 3428) received.

@@ -269,6 +269,7 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 	if err := writeRecord(*af.record, sink); err != nil {
 		return outcome(o, err, "")
 	}
+	reportQuality(o, c.Media().Stats())
 	who := "we hung up"
 	if remote {
 		who = "the far end hung up"
@@ -427,4 +428,21 @@ func cmdDevices(args []string, o out, stderr io.Writer) int {
 		o.event("device", "playback: "+n, map[string]any{"kind": "playback", "name": n})
 	}
 	return outcome(o, nil, fmt.Sprintf("%d capture and %d playback devices", len(capture), len(playback)))
+}
+
+// reportQuality prints what the call's RTP and RTCP counted: packets each
+// way, loss each way, jitter and round trip.
+func reportQuality(o out, st media.Stats) {
+	q := st.Quality
+	pct := func(lost, of int) float64 {
+		if of <= 0 {
+			return 0
+		}
+		return 100 * float64(lost) / float64(of)
+	}
+	text := fmt.Sprintf("quality: sent %d, received %d; lost %d of %d here (%.1f%%), far end lost %d; jitter %.1f ms; round trip %.1f ms",
+		st.Sent, st.Received, q.Lost, q.Expected, pct(q.Lost, q.Expected), q.RemoteLost,
+		float64(q.Jitter)/float64(time.Millisecond), float64(q.RTT)/float64(time.Millisecond))
+	o.event("quality", text, map[string]any{"sent": st.Sent, "received": st.Received, "lost": q.Lost, "expected": q.Expected,
+		"remote_lost": q.RemoteLost, "jitter_ms": q.Jitter.Milliseconds(), "rtt_ms": q.RTT.Milliseconds(), "rtcp_reports": q.Reports})
 }

@@ -120,6 +120,11 @@ func TestCallAndAnswer(t *testing.T) {
 	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "ended: answered, we hung up after") {
 		t.Errorf("last line %q", last)
 	}
+	// Before it, what the call counted: two seconds of 20 ms packets, none
+	// lost on loopback.
+	if q := lines[len(lines)-2]; !strings.HasPrefix(q, "quality: sent 1") || !strings.Contains(q, "lost 0 of") {
+		t.Errorf("quality line %q", q)
+	}
 	if err := bob.Wait(); err != nil {
 		t.Fatalf("answer exited with %v", err)
 	}

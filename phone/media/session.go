@@ -6,6 +6,7 @@
 package media
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -36,6 +37,12 @@ type Config struct {
 	Remote         netip.AddrPort // where the far end said to send
 	Symmetric      bool           // latch onto the address packets come from
 	SRTP           *SRTP          // keys when the stream is SRTP (SDES); nil for plain RTP
+	// RTCP goes to RemoteRTCP, or with the RTP when RTCPMux (RFC 5761).
+	RemoteRTCP netip.AddrPort
+	RTCPMux    bool
+	// RTCPInterval is the mean time between reports: 5 s when zero (RFC
+	// 3550's minimum); negative sends none.
+	RTCPInterval time.Duration
 }
 
 // Stats counts a session's packets.
@@ -43,6 +50,7 @@ type Stats struct {
 	Sent, Received int
 	Jitter         jitter.Stats
 	Latched        netip.AddrPort // the address media is sent to now
+	Quality        Quality
 }
 
 // queued is a key press packet waiting to go, or a frame of audio between
@@ -54,7 +62,9 @@ type queued struct {
 
 // Session is one call's RTP stream.
 type Session struct {
-	conn *net.UDPConn
+	conn     *net.UDPConn
+	rtcpConn *net.UDPConn
+	cname    string
 
 	mu        sync.Mutex
 	cfg       Config
@@ -70,6 +80,16 @@ type Session struct {
 	dtmfTS    uint32
 	paused    bool // on hold: send nothing
 	noRecv    bool // the far end sends nothing (it holds us): no timeout
+
+	remoteRTCP   netip.AddrPort
+	octets       int64 // payload octets sent, for sender reports
+	sentAtReport int64
+	reportsSent  int
+
+	rxMu    sync.Mutex // the receive-side SRTP context, shared by two readers
+	statsMu sync.Mutex
+	rx      recvStats
+	q       Quality
 
 	srtpTx   *srtp.Context // encrypts what we send; nil for plain RTP
 	srtpRx   *srtp.Context
@@ -93,14 +113,25 @@ func Listen(addr netip.Addr) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("media: listen: %w", err)
 	}
-	var b [6]byte
+	rtcpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, 0)))
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("media: listen for RTCP: %w", err)
+	}
+	var b [14]byte
 	rand.Read(b[:])
-	return &Session{conn: conn, ssrc: binary.BigEndian.Uint32(b[:4]), seq: binary.BigEndian.Uint16(b[4:]),
-		digits: make(chan rune, 32), done: make(chan struct{})}, nil
+	return &Session{conn: conn, rtcpConn: rtcpConn, ssrc: binary.BigEndian.Uint32(b[:4]), seq: binary.BigEndian.Uint16(b[4:]),
+		cname: fmt.Sprintf("%x@tether", b[6:]), digits: make(chan rune, 32), done: make(chan struct{})}, nil
 }
 
 // LocalAddr is the address to put in SDP.
 func (s *Session) LocalAddr() netip.AddrPort { return s.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+// LocalRTCPAddr is where RTCP is received when it is not muxed with RTP
+// (SDP's a=rtcp, RFC 3605).
+func (s *Session) LocalRTCPAddr() netip.AddrPort {
+	return s.rtcpConn.LocalAddr().(*net.UDPAddr).AddrPort()
+}
 
 // Start begins sending and receiving with the negotiated stream. Calling
 // it again (after a re-INVITE) changes the stream in place.
@@ -127,6 +158,7 @@ func (s *Session) Start(cfg Config) error {
 		s.srtpTx, s.srtpRx = tx, rx // new keys, new contexts; the same keys keep their state
 	}
 	s.cfg, s.remote, s.frame = cfg, cfg.Remote, frame
+	s.remoteRTCP = cfg.RemoteRTCP
 	s.encBuf = make([]byte, 1600)
 	if codecChanged {
 		s.jb = jitter.New(jitter.Config{FrameTicks: ticks, StartDelay: 1, MaxDelay: 10})
@@ -138,8 +170,13 @@ func (s *Session) Start(cfg Config) error {
 	if !s.started {
 		s.started = true
 		s.lastRecv.Store(time.Now().UnixNano())
-		s.wg.Add(1)
+		s.wg.Add(2)
 		go s.readLoop()
+		go s.rtcpReadLoop()
+		if cfg.RTCPInterval >= 0 {
+			s.wg.Add(1)
+			go s.rtcpLoop(cmp.Or(cfg.RTCPInterval, 5*time.Second))
+		}
 	}
 	return nil
 }
@@ -206,6 +243,7 @@ func (s *Session) send(pt uint8, ts uint32, marker bool, payload []byte) error {
 		return err
 	}
 	s.seq++
+	s.octets += int64(len(payload))
 	out := s.sendBuf[:n]
 	if s.srtpTx != nil {
 		if out, err = s.srtpTx.EncryptRTP(s.encBuf[:0], out, &p.Header); err != nil {
@@ -301,12 +339,19 @@ func (s *Session) readLoop() {
 			return // closed
 		}
 		b := buf[:n]
+		if isRTCP(b) {
+			s.receiveRTCP(b, from, s.conn)
+			continue
+		}
 		s.mu.Lock()
 		dec := s.srtpRx
 		s.mu.Unlock()
 		if dec != nil {
 			// Anything that does not authenticate is dropped unread.
-			if b, err = dec.DecryptRTP(plain[:0], b, &h); err != nil {
+			s.rxMu.Lock()
+			b, err = dec.DecryptRTP(plain[:0], b, &h)
+			s.rxMu.Unlock()
+			if err != nil {
 				continue
 			}
 		}
@@ -330,8 +375,12 @@ func (s *Session) receive(b []byte, from netip.AddrPort, p *rtp.Packet, rx *dtmf
 		s.remote = netip.AddrPortFrom(from.Addr().Unmap(), from.Port()) // latch
 	}
 	s.mu.Unlock()
-	s.lastRecv.Store(time.Now().UnixNano())
+	now := time.Now()
+	s.lastRecv.Store(now.UnixNano())
 	s.received.Add(1)
+	s.statsMu.Lock()
+	s.rx.packet(p.SSRC, p.SequenceNumber, p.Timestamp, cfg.Codec.ClockRate(), p.PayloadType == cfg.PayloadType, now)
+	s.statsMu.Unlock()
 	switch {
 	case p.PayloadType == cfg.PayloadType:
 		jb.Push(p.Timestamp, p.Payload)
@@ -384,11 +433,12 @@ func (s *Session) WatchTimeout(ctx context.Context, d time.Duration, onTimeout f
 // Stats returns the session's counters.
 func (s *Session) Stats() Stats {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	st := Stats{Sent: int(s.sent.Load()), Received: int(s.received.Load()), Latched: s.remote}
 	if s.jb != nil {
 		st.Jitter = s.jb.Stats()
 	}
+	s.mu.Unlock()
+	st.Quality = s.Quality()
 	return st
 }
 
@@ -396,8 +446,14 @@ func (s *Session) Stats() Stats {
 func (s *Session) Close() error {
 	var err error
 	s.once.Do(func() {
+		s.mu.Lock()
+		started, interval := s.started, s.cfg.RTCPInterval
+		s.mu.Unlock()
+		if started && interval >= 0 {
+			s.sendReport(true) // RFC 3550 6.6: say goodbye
+		}
 		close(s.done)
-		err = s.conn.Close()
+		err = errors.Join(s.conn.Close(), s.rtcpConn.Close())
 		s.wg.Wait()
 	})
 	return err

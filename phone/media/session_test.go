@@ -268,3 +268,58 @@ func TestKeyParams(t *testing.T) {
 		}
 	}
 }
+
+func startRTCP(t *testing.T, s *media.Session, remote, remoteRTCP netip.AddrPort, mux bool) {
+	t.Helper()
+	err := s.Start(media.Config{Codec: audio.PCMU{}, PayloadType: 0, TelephoneEvent: 101, PTime: 20 * time.Millisecond,
+		Remote: remote, RemoteRTCP: remoteRTCP, RTCPMux: mux, Symmetric: true, RTCPInterval: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRTCPReportsLoss: through a path that drops 10% of packets, RTCP muxed
+// on the RTP port tells each side what the other lost and the round trip.
+func TestRTCPReportsLoss(t *testing.T) {
+	a, b := listen(t), listen(t)
+	r := newRelay(t, a.LocalAddr(), b.LocalAddr(), 0.10)
+	startRTCP(t, a, r.addr(), netip.AddrPort{}, true)
+	startRTCP(t, b, r.addr(), netip.AddrPort{}, true)
+	both(a, b, 440, 1000, 3*time.Second)
+	qa, qb := a.Stats().Quality, b.Stats().Quality
+	t.Logf("A: %+v", qa)
+	t.Logf("B: %+v", qb)
+	if qa.Sent == 0 || qa.Reports == 0 || qb.Reports == 0 {
+		t.Fatalf("reports: A sent %d and got %d, B got %d", qa.Sent, qa.Reports, qb.Reports)
+	}
+	// 150 packets each way at 10%: B lost some of A's, and says so.
+	if qb.Lost < 3 || qb.Lost > 45 || qb.Expected < 100 {
+		t.Errorf("B measured %d lost of %d expected", qb.Lost, qb.Expected)
+	}
+	if qa.RemoteLost < 1 || qa.RemoteLost > qb.Lost {
+		t.Errorf("A was told %d lost; B had lost %d by the end", qa.RemoteLost, qb.Lost)
+	}
+	if qa.RTT <= 0 || qa.RTT > time.Second {
+		t.Errorf("A's round trip %v over loopback", qa.RTT)
+	}
+}
+
+// TestRTCPSeparatePort: without rtcp-mux, reports go between the RTCP
+// sockets (SDP's a=rtcp), and closing a session says goodbye.
+func TestRTCPSeparatePort(t *testing.T) {
+	a, b := listen(t), listen(t)
+	startRTCP(t, a, b.LocalAddr(), b.LocalRTCPAddr(), false)
+	startRTCP(t, b, a.LocalAddr(), a.LocalRTCPAddr(), false)
+	both(a, b, 440, 1000, time.Second)
+	if q := a.Stats().Quality; q.Reports == 0 || q.RTT <= 0 || q.RemoteLost != 0 {
+		t.Errorf("A: %+v", q)
+	}
+	a.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for !b.Stats().Quality.Bye && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !b.Stats().Quality.Bye {
+		t.Error("B never saw A's RTCP goodbye")
+	}
+}

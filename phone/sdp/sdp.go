@@ -89,6 +89,29 @@ type Media struct {
 	Direction Direction
 	PTime     int // packetization time in ms; 0 when not given
 	Crypto    []Crypto
+	// RTCP's address when given apart (a=rtcp, RFC 3605); otherwise it
+	// is Port+1 on Addr, or the RTP port itself when RTCPMux (RFC 5761).
+	RTCPAddr netip.Addr
+	RTCPPort int
+	RTCPMux  bool
+}
+
+// RTCP returns where the stream's RTCP goes: with RTP when muxed, the
+// a=rtcp address when given, else the next port up.
+func (m Media) RTCP(muxed bool) netip.AddrPort {
+	switch {
+	case m.Port == 0:
+		return netip.AddrPort{}
+	case muxed:
+		return netip.AddrPortFrom(m.Addr, uint16(m.Port))
+	case m.RTCPPort != 0 && m.RTCPAddr.IsValid():
+		return netip.AddrPortFrom(m.RTCPAddr, uint16(m.RTCPPort))
+	case m.RTCPPort != 0:
+		return netip.AddrPortFrom(m.Addr, uint16(m.RTCPPort))
+	case m.Port < 65535:
+		return netip.AddrPortFrom(m.Addr, uint16(m.Port+1))
+	}
+	return netip.AddrPort{}
 }
 
 // Description is a session description as the softphone sees it: the
@@ -207,6 +230,12 @@ func parseMedia(m *psdp.MediaDescription, sessionAddr netip.Addr, sessionDir Dir
 				return out, err
 			}
 			out.Crypto = append(out.Crypto, c)
+		case "rtcp-mux":
+			out.RTCPMux = true
+		case "rtcp":
+			if out.RTCPPort, out.RTCPAddr, err = parseRTCP(a.Value); err != nil {
+				return out, err
+			}
 		}
 	}
 	for _, f := range m.MediaName.Formats {
@@ -254,6 +283,26 @@ func describe(pt uint8, rtpmap string) (Format, bool) {
 	return f, true
 }
 
+// parseRTCP reads `a=rtcp:PORT [IN IP4 ADDR]`.
+func parseRTCP(v string) (int, netip.Addr, error) {
+	f := strings.Fields(v)
+	if len(f) == 0 {
+		return 0, netip.Addr{}, fmt.Errorf("%w: a=rtcp:%s", ErrSDP, v)
+	}
+	port, err := strconv.Atoi(f[0])
+	if err != nil || port <= 0 || port > 65535 {
+		return 0, netip.Addr{}, fmt.Errorf("%w: a=rtcp port %q", ErrSDP, f[0])
+	}
+	if len(f) < 4 {
+		return port, netip.Addr{}, nil
+	}
+	addr, err := netip.ParseAddr(f[3])
+	if err != nil {
+		return 0, netip.Addr{}, fmt.Errorf("%w: a=rtcp address %q", ErrSDP, f[3])
+	}
+	return port, addr, nil
+}
+
 func parseCrypto(v string) (Crypto, error) {
 	f := strings.Fields(v)
 	if len(f) < 3 {
@@ -274,21 +323,24 @@ type Local struct {
 	Direction      Direction
 	PTime          int
 	Crypto         []Crypto // SDES keys, offered when signalling is TLS
+	RTCPPort       int      // our RTCP socket's port (a=rtcp); 0 to leave it implied
+	RTCPMux        bool     // offer (or accept) RTCP on the RTP port
 	SessionID      uint64
 	SessionVersion uint64 // bump on every new offer or answer in a dialog
 }
 
 // Offer builds an offer for the local side.
 func Offer(l Local) *Description {
-	return &Description{SessionID: l.SessionID, SessionVersion: l.SessionVersion, Audio: l.media(l.Formats, l.Direction, l.Crypto)}
+	return &Description{SessionID: l.SessionID, SessionVersion: l.SessionVersion, Audio: l.media(l.Formats, l.Direction, l.Crypto, l.RTCPMux)}
 }
 
-func (l Local) media(formats []Format, dir Direction, crypto []Crypto) Media {
+func (l Local) media(formats []Format, dir Direction, crypto []Crypto, mux bool) Media {
 	proto := "RTP/AVP"
 	if len(crypto) > 0 {
 		proto = "RTP/SAVP"
 	}
-	return Media{Addr: l.Addr, Port: l.Port, Proto: proto, Formats: formats, Direction: dir, PTime: l.PTime, Crypto: crypto}
+	return Media{Addr: l.Addr, Port: l.Port, Proto: proto, Formats: formats, Direction: dir, PTime: l.PTime, Crypto: crypto,
+		RTCPPort: l.RTCPPort, RTCPMux: mux}
 }
 
 // Negotiated is what a finished offer/answer exchange settled.
@@ -299,6 +351,7 @@ type Negotiated struct {
 	Direction      Direction // this side's direction
 	Crypto         *Crypto   // the far end's SDES key, when the stream is SRTP
 	LocalCrypto    *Crypto   // this side's key for the chosen suite
+	RTCPMux        bool      // RTCP shares the RTP port, both ways
 }
 
 func isTelephoneEvent(f Format) bool { return strings.EqualFold(f.Name, "telephone-event") }
@@ -352,8 +405,9 @@ func Answer(offer *Description, l Local) (*Description, Negotiated, error) {
 	recv := l.Direction.Receives() && offer.Audio.Direction.Sends()
 	n.Direction = directionFrom(send, recv)
 	n.Remote = offer.Audio
+	n.RTCPMux = offer.Audio.RTCPMux && l.RTCPMux
 	ans := &Description{SessionID: l.SessionID, SessionVersion: l.SessionVersion,
-		Audio: l.media(formats, n.Direction, crypto), audioIndex: offer.audioIndex, others: offer.others}
+		Audio: l.media(formats, n.Direction, crypto, n.RTCPMux), audioIndex: offer.audioIndex, others: offer.others}
 	return ans, n, nil
 }
 
@@ -392,6 +446,7 @@ func Accept(offer Local, answer *Description) (Negotiated, error) {
 		n.Crypto, n.LocalCrypto = &theirs, &ours
 	}
 	n.Remote = answer.Audio
+	n.RTCPMux = offer.RTCPMux && answer.Audio.RTCPMux
 	n.Direction = answer.Audio.Direction.Reverse()
 	if answer.Audio.Addr.IsUnspecified() {
 		n.Direction = Inactive
@@ -437,6 +492,12 @@ func (d *Description) Marshal() ([]byte, error) {
 	}
 	if d.Audio.PTime > 0 {
 		audio.Attributes = append(audio.Attributes, psdp.NewAttribute("ptime", strconv.Itoa(d.Audio.PTime)))
+	}
+	if d.Audio.RTCPPort != 0 && d.Audio.Port != 0 {
+		audio.Attributes = append(audio.Attributes, psdp.NewAttribute("rtcp", strconv.Itoa(d.Audio.RTCPPort)))
+	}
+	if d.Audio.RTCPMux && d.Audio.Port != 0 {
+		audio.Attributes = append(audio.Attributes, psdp.NewPropertyAttribute("rtcp-mux"))
 	}
 	for _, c := range d.Audio.Crypto {
 		audio.Attributes = append(audio.Attributes, psdp.NewAttribute("crypto", fmt.Sprintf("%d %s %s", c.Tag, c.Suite, c.KeyParams)))

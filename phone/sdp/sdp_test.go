@@ -193,6 +193,47 @@ func TestOfferAcceptRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRTCPAddress: RTCP goes where a=rtcp says, else to the next port up,
+// or with RTP when both sides mux (RFC 5761).
+func TestRTCPAddress(t *testing.T) {
+	head := "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 4000 RTP/AVP 0\n"
+	cases := []struct {
+		attrs string
+		mux   bool // we offer or accept mux
+		want  string
+	}{
+		{"", true, "192.0.2.1:4001"},
+		{"a=rtcp:5005\n", true, "192.0.2.1:5005"},
+		{"a=rtcp:5005 IN IP4 192.0.2.9\n", true, "192.0.2.9:5005"},
+		{"a=rtcp:5005\na=rtcp-mux\n", true, "192.0.2.1:4000"},
+		{"a=rtcp-mux\n", false, "192.0.2.1:4001"},
+	}
+	for _, c := range cases {
+		offer, err := sdp.Parse(crlf(head + c.attrs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := local(pcmu)
+		l.RTCPPort, l.RTCPMux = 40001, c.mux
+		ans, n, err := sdp.Answer(offer, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.Remote.RTCP(n.RTCPMux).String(); got != c.want {
+			t.Errorf("%q (mux %v): RTCP to %s, want %s", c.attrs, c.mux, got, c.want)
+		}
+		out, _ := ans.Marshal()
+		if muxed := strings.Contains(string(out), "a=rtcp-mux"); muxed != n.RTCPMux || !strings.Contains(string(out), "a=rtcp:40001") {
+			t.Errorf("%q: answer says mux %v, negotiated %v:\n%s", c.attrs, muxed, n.RTCPMux, out)
+		}
+		// The offerer reads the same answer the same way.
+		back, _ := sdp.Parse(out)
+		if acc, err := sdp.Accept(sdp.Local{Formats: []sdp.Format{pcmu}, RTCPMux: true}, back); err != nil || acc.RTCPMux != n.RTCPMux {
+			t.Errorf("%q: offerer settles mux %v (%v), answerer %v", c.attrs, acc.RTCPMux, err, n.RTCPMux)
+		}
+	}
+}
+
 func TestParseRejects(t *testing.T) {
 	bad := map[string]string{
 		"garbage":    "hello",
@@ -201,6 +242,8 @@ func TestParseRejects(t *testing.T) {
 		"no addr":    "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nt=0 0\nm=audio 1 RTP/AVP 0\n",
 		"bad pt":     "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 1 RTP/AVP 300\n",
 		"bad rtpmap": "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 1 RTP/AVP 96\na=rtpmap:x opus/48000\n",
+		"bad rtcp":   "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 1 RTP/AVP 0\na=rtcp:70000\n",
+		"rtcp addr":  "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 1 RTP/AVP 0\na=rtcp:9 IN IP4 x\n",
 	}
 	for name, s := range bad {
 		if _, err := sdp.Parse(crlf(s)); err == nil {
