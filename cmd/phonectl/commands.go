@@ -172,13 +172,13 @@ func playTone(dev *audio.Device, tone audio.Cadence) func() {
 }
 
 // converseDevice runs a call's audio through the sound device.
-func converseDevice(ctx context.Context, c *phone.Call, dev *audio.Device, d time.Duration) {
+func converseDevice(ctx context.Context, c *phone.Call, dev *audio.Device, speaker media.Sink, d time.Duration) {
 	if d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	media.Pump(ctx, c.Media(), dev, dev, false, c.Done())
+	media.Pump(ctx, c.Media(), dev, speaker, false, c.Done())
 }
 
 func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr io.Writer) int {
@@ -243,9 +243,18 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 		return outcome(o, err, "")
 	}
 	o.event("call", "answered", map[string]any{"state": "connected"})
+	// With the sound devices, each key sent sounds on the speaker too.
+	var speaker media.Sink
+	if dev != nil {
+		speaker = dev
+	}
 	if *digits != "" {
 		if err := c.Media().SendDTMF(*digits, 100*time.Millisecond); err != nil {
 			o.event("dtmf", "digits not sent: "+err.Error(), map[string]any{"error": err.Error()})
+		} else if dev != nil {
+			fb := audio.NewFeedback(dev, 8000)
+			fb.Press(*digits, 100*time.Millisecond, 60*time.Millisecond)
+			speaker = fb
 		}
 	}
 	var sink *media.PCMSink
@@ -255,7 +264,7 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 	start := time.Now()
 	if dev != nil {
 		dev.Flush() // what was said before the answer is not sent
-		converseDevice(ctx, c, dev, *dur)
+		converseDevice(ctx, c, dev, speaker, *dur)
 	} else {
 		converse(ctx, c, src, sink, *dur)
 	}
@@ -284,10 +293,19 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 	count := fs.Int("count", 1, "answer this many calls, then exit")
 	echo := fs.Bool("echo", false, "send back what the caller says (an echo test) instead of playing or recording")
 	dur := fs.Duration("duration", 0, "hang up each call after this long (default: when the far end does)")
+	ringFor := fs.Duration("ring", 0, "let each call ring this long before answering, with the ringtone (default: answer at once)")
+	ringDev := fs.String("ring-device", "", "speaker device to ring on, or part of its name (default: the playback device)")
 	pos, err := parseArgs(fs, args)
-	if err != nil || len(pos) > 0 || *count < 1 {
-		return usageErr(stderr, err, "answer takes no arguments and --count of at least 1")
+	if err != nil || len(pos) > 0 || *count < 1 || *ringFor < 0 || *ringFor > 100*time.Second {
+		return usageErr(stderr, err, "answer takes no arguments, --count of at least 1 and --ring of 0 to 100s")
 	}
+	// The ringtone sounds on the ring device, or on the call's speaker
+	// when the call uses the sound devices.
+	ringCfg := audio.DeviceConfig{Backend: *af.backend, Playback: *ringDev}
+	if *ringDev == "" {
+		ringCfg.Playback = *af.speaker
+	}
+	rings := *ringFor > 0 && (*ringDev != "" || af.devices() && !*echo)
 	src, dev, code := af.load(stderr, !*echo)
 	if code != exitOK {
 		return code
@@ -313,6 +331,11 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 		select {
 		case in := <-u.Incoming():
 			o.event("call", "incoming call from "+in.Remote(), map[string]any{"state": "ringing", "from": in.Remote()})
+			if !ring(ctx, in, *ringFor, rings, ringCfg, o, stderr) {
+				o.event("call", "missed call from "+in.Remote(), map[string]any{"state": "missed", "from": in.Remote()})
+				n--
+				continue
+			}
 			if err := in.Answer(ctx); err != nil {
 				return outcome(o, err, "")
 			}
@@ -328,7 +351,7 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 				cancel()
 			case dev != nil:
 				dev.Flush()
-				converseDevice(ctx, in.Call, dev, *dur)
+				converseDevice(ctx, in.Call, dev, dev, *dur)
 			default:
 				var play *media.PCMSource
 				if src != nil {
@@ -445,4 +468,31 @@ func reportQuality(o out, st media.Stats) {
 		float64(q.Jitter)/float64(time.Millisecond), float64(q.RTT)/float64(time.Millisecond))
 	o.event("quality", text, map[string]any{"sent": st.Sent, "received": st.Received, "lost": q.Lost, "expected": q.Expected,
 		"remote_lost": q.RemoteLost, "jitter_ms": q.Jitter.Milliseconds(), "rtt_ms": q.RTT.Milliseconds(), "rtcp_reports": q.Reports})
+}
+
+// ring lets an incoming call ring for d, sounding the ringtone on cfg's
+// device when withTone, and reports whether the call is still there to
+// answer (the caller may give up first).
+func ring(ctx context.Context, in *phone.Incoming, d time.Duration, withTone bool, cfg audio.DeviceConfig, o out, stderr io.Writer) bool {
+	if d <= 0 {
+		return true
+	}
+	if withTone {
+		p, err := audio.Play(cfg, audio.Ringtone.New(8000, 12000))
+		if err != nil {
+			fmt.Fprintln(stderr, "phonectl: ringtone:", err) // the call still rings at the far end
+		} else {
+			defer p.Close()
+		}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-in.Done():
+		return false
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -123,3 +123,54 @@ func TestRingbackOnTheSpeaker(t *testing.T) {
 		t.Errorf("no ringback on the speaker: 440+480 Hz share %.2f", s)
 	}
 }
+
+// TestRingtoneAndKeyTones: the called phone rings on the device chosen for
+// ringing (not the call's), then answers; the caller's keys sound on its
+// own speaker as they are sent.
+func TestRingtoneAndKeyTones(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+	p := peers.StartPulse(t)
+	if err := exec.Command("pactl", "--server="+p.Server, "load-module", "module-null-sink",
+		"sink_name=bell", "sink_properties=device.description=bell").Run(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bobCmd := exec.Command(bin, append(account(k, "bob"), "answer", "--record", filepath.Join(dir, "bob.wav"),
+		"--audio-backend", "pulse", "--ring", "3s", "--ring-device", "bell")...)
+	bobCmd.Env = append(os.Environ(), p.Env()...)
+	bobOut, _ := bobCmd.StdoutPipe()
+	bobCmd.Stderr = os.Stderr
+	if err := bobCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bobCmd.Process.Kill(); bobCmd.Wait() })
+	bobLines := scanLines(bobOut)
+	waitLine(t, bobLines, "registered")
+
+	var bell, speaker []int16
+	recorded := make(chan struct{}, 2)
+	go func() { bell = p.Record(t, "bell.monitor", 9*time.Second); recorded <- struct{}{} }()
+	go func() { speaker = p.Record(t, "spk.monitor", 9*time.Second); recorded <- struct{}{} }()
+	time.Sleep(time.Second) // parecord takes a moment to start recording
+	alice := exec.Command(bin, append(account(k, "alice"), "call", "bob", "--audio-backend", "pulse",
+		"--capture", "Monitor of mic", "--playback", "spk", "--dtmf", "5", "--duration", "2s")...)
+	alice.Env = append(os.Environ(), p.Env()...)
+	if out, err := alice.CombinedOutput(); err != nil {
+		t.Fatalf("call: %v\n%s", err, out)
+	}
+	waitLine(t, bobLines, "answered")
+	<-recorded
+	<-recorded
+
+	if s := bestShare(bell, 523.25) + bestShare(bell, 659.25); s < 0.7 {
+		t.Errorf("no ringtone on the ring device: share %.2f", s)
+	}
+	found := false
+	for i := 0; i+640 <= len(speaker) && !found; i += 160 {
+		d, ok := audio.DetectDTMF(speaker[i:i+640], 8000)
+		found = ok && d == '5'
+	}
+	if !found {
+		t.Error("the key sent did not sound on the caller's speaker")
+	}
+}

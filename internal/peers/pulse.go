@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/tetherphone/tether/audio"
 )
 
 // Pulse is a private PulseAudio daemon with two null sinks: "mic" (what is
@@ -59,3 +61,23 @@ func StartPulse(t testing.TB) *Pulse {
 
 // Env returns environment entries that point clients at this daemon.
 func (p *Pulse) Env() []string { return []string{"PULSE_SERVER=" + p.Server} }
+
+// Record records source (a sink's monitor: "spk.monitor") at 8 kHz mono
+// for d and returns the samples. It returns once the recording is done.
+func (p *Pulse) Record(t testing.TB, source string, d time.Duration) []int16 {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rec.wav")
+	rec := exec.Command("parecord", "--server="+p.Server, "--device="+source, "--rate=8000", "--channels=1",
+		"--format=s16le", "--file-format=wav", path)
+	if err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(d)
+	rec.Process.Signal(os.Interrupt)
+	rec.Wait()
+	pcm, err := audio.LoadWAV(path)
+	if err != nil {
+		t.Fatalf("recording %s: %v", source, err)
+	}
+	return pcm.Mono()
+}
