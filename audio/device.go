@@ -26,6 +26,10 @@ type DeviceConfig struct {
 	Capture    string // microphone: a device name, or part of one; "" for the default
 	Playback   string // speaker: likewise
 	SampleRate int    // the rate frames are exchanged at (default 8000)
+	// Period is how much audio the device moves per callback (default 10
+	// ms, two periods of buffering each way). Shorter is less delay and
+	// more wake-ups.
+	Period time.Duration
 }
 
 func backends(name string) ([]malgo.Backend, error) {
@@ -82,6 +86,8 @@ type Device struct {
 	closed    bool
 	last      atomic.Int64 // unix nanos of the latest callback; 0 before the first
 	fallbacks atomic.Int32
+	underruns atomic.Int64 // callbacks that found the speaker's queue short
+	wake      chan struct{}
 	stop      chan struct{}
 	watching  sync.WaitGroup
 }
@@ -101,13 +107,20 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDevice, err)
 	}
-	d := &Device{ctx: ctx, mic: NewRing(cfg.SampleRate), spk: NewRing(cfg.SampleRate)}
+	d := &Device{ctx: ctx, mic: NewRing(cfg.SampleRate), spk: NewRing(cfg.SampleRate), wake: make(chan struct{}, 1)}
 	dc := malgo.DefaultDeviceConfig(malgo.Duplex)
 	dc.Capture.Format, dc.Capture.Channels = malgo.FormatS16, 1
 	dc.Playback.Format, dc.Playback.Channels = malgo.FormatS16, 1
 	dc.SampleRate = uint32(cfg.SampleRate)
-	dc.PeriodSizeInMilliseconds = 10
-	dc.Periods = 2 // 20 ms of device buffering each way: enough, and no more
+	if cfg.Period == 0 {
+		cfg.Period = 10 * time.Millisecond
+	}
+	if cfg.Period < time.Millisecond || cfg.Period > 100*time.Millisecond {
+		d.Close()
+		return nil, fmt.Errorf("%w: a period of %v (1 to 100 ms)", ErrDevice, cfg.Period)
+	}
+	dc.PeriodSizeInMilliseconds = uint32(cfg.Period / time.Millisecond)
+	dc.Periods = 2 // two periods of device buffering each way: enough, and no more
 	if cfg.Capture != "" {
 		id, err := findDevice(ctx, malgo.Capture, cfg.Capture)
 		if err != nil {
@@ -135,11 +148,18 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 		}
 		d.mic.Write(frame[:n])
 		got := d.spk.Read(frame[:n])
-		clear(frame[got:n]) // underrun: silence
+		if got < n {
+			clear(frame[got:n]) // underrun: silence
+			d.underruns.Add(1)
+		}
 		for i := 0; i < n && 2*i+1 < len(out); i++ {
 			binary.LittleEndian.PutUint16(out[2*i:], uint16(frame[i]))
 		}
 		d.last.Store(time.Now().UnixNano())
+		select { // tell the call's pump there is work; never wait
+		case d.wake <- struct{}{}:
+		default:
+		}
 	}
 	d.cfg, d.callback, d.stop = dc, callback, make(chan struct{})
 	if err := d.startWith(dc); err != nil {
@@ -205,6 +225,17 @@ func (d *Device) watch() {
 		return // on the defaults now: nothing left to fall back to
 	}
 }
+
+// Wake is signalled after every device period: the microphone may have a
+// frame ready, the speaker may want one.
+func (d *Device) Wake() <-chan struct{} { return d.wake }
+
+// Captured is how many samples the microphone has waiting.
+func (d *Device) Captured() int { return d.mic.Len() }
+
+// Underruns counts the device periods, since the device opened, whose
+// speaker queue was short (silence was played instead).
+func (d *Device) Underruns() int64 { return d.underruns.Load() }
 
 // Fallbacks counts the times the chosen devices went away and the
 // defaults took over.

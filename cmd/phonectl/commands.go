@@ -178,7 +178,7 @@ func converseDevice(ctx context.Context, c *phone.Call, dev *audio.Device, speak
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	media.Pump(ctx, c.Media(), dev, speaker, false, c.Done())
+	media.PumpDevice(ctx, c.Media(), dev, speaker, c.Done())
 }
 
 func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr io.Writer) int {
@@ -227,7 +227,7 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 	}), phone.OnEarlyMedia(func(c *phone.Call) {
 		stopRingback()
 		if dev != nil {
-			go media.Pump(dctx, c.Media(), dev, dev, false, c.Done())
+			go media.PumpDevice(dctx, c.Media(), dev, dev, c.Done())
 		}
 	}))
 	stopRingback()

@@ -77,9 +77,9 @@ func abs(x int) int {
 // mouthToEar calls baresip's echo server from phonectl on PulseAudio null
 // sinks, plays a chirp into the microphone, and measures how long it takes
 // to come back out of the speaker.
-func mouthToEar(t testing.TB, codec string) (time.Duration, float64) {
+func mouthToEar(t testing.TB, codec, jitter string) (time.Duration, float64) {
 	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "echo": "echo-secret"}, "MD5")
-	b := peers.StartBaresipEcho(t, k, "echo", codec)
+	b := peers.StartBaresipEcho(t, k, "echo", codec, jitter)
 	d, cpu := measure(t, k, "echo")
 	if d == 0 {
 		log, _ := os.ReadFile(b.Log)
@@ -157,7 +157,7 @@ func measure(t testing.TB, k *peers.Kamailio, target string) (time.Duration, flo
 // TestMouthToEar checks the measurement works and the delay is sane; the
 // figure itself is reported by make bench (BenchmarkMouthToEar).
 func TestMouthToEar(t *testing.T) {
-	d, cpu := mouthToEar(t, "PCMU")
+	d, cpu := mouthToEar(t, "PCMU", "")
 	if d < 10*time.Millisecond || d > 2*time.Second {
 		t.Fatalf("mouth-to-ear %s is not plausible", d)
 	}
@@ -166,15 +166,20 @@ func TestMouthToEar(t *testing.T) {
 
 // BenchmarkMouthToEar reports the round trip and the phone's CPU per call,
 // PCMU and Opus (make bench). Each iteration is one call of a few seconds.
+// The echo peer runs twice: with baresip's default jitter buffer (5 to 10
+// frames, so the echo itself holds 100 ms or more), and lean (1 to 3
+// frames), where the figure is mostly the phone's own.
 func BenchmarkMouthToEar(b *testing.B) {
-	for _, codec := range []string{"PCMU", "opus"} {
-		b.Run(codec, func(b *testing.B) {
+	for _, c := range []struct{ name, codec, jitter string }{
+		{"PCMU", "PCMU", ""}, {"opus", "opus", ""}, {"PCMU-lean-echo", "PCMU", "1-3"}, {"opus-lean-echo", "opus", "1-3"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
 			var total time.Duration
 			var cpu float64
 			for range b.N {
-				d, c := mouthToEar(b, codec)
+				d, u := mouthToEar(b, c.codec, c.jitter)
 				total += d
-				cpu += c
+				cpu += u
 			}
 			b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms-round-trip")
 			b.ReportMetric(cpu/float64(b.N), "%cpu")

@@ -33,18 +33,20 @@ func StartBaresip(t testing.TB, k *Kamailio, user string, toneHz int, commands .
 // ("PCMU", "opus").
 func StartBaresipCodec(t testing.TB, k *Kamailio, user string, toneHz int, codec string, commands ...string) *Baresip {
 	t.Helper()
-	return startBaresip(t, k, user, toneHz, codec, false, commands)
+	return startBaresip(t, k, user, toneHz, codec, false, commands, "")
 }
 
 // StartBaresipEcho runs baresip's echo server as user: it answers every
 // call and sends back what it receives (the reference peer for measuring
-// mouth-to-ear delay).
-func StartBaresipEcho(t testing.TB, k *Kamailio, user, codec string) *Baresip {
+// mouth-to-ear delay). jitter is its jitter buffer in frames, "MIN-MAX";
+// "" keeps baresip's default (5-10: 100 to 200 ms held in the echo
+// itself).
+func StartBaresipEcho(t testing.TB, k *Kamailio, user, codec, jitter string) *Baresip {
 	t.Helper()
-	return startBaresip(t, k, user, 440, codec, true, nil)
+	return startBaresip(t, k, user, 440, codec, true, nil, jitter)
 }
 
-func startBaresip(t testing.TB, k *Kamailio, user string, toneHz int, codec string, echo bool, commands []string) *Baresip {
+func startBaresip(t testing.TB, k *Kamailio, user string, toneHz int, codec string, echo bool, commands []string, jitter string) *Baresip {
 	t.Helper()
 	if _, err := exec.LookPath("baresip"); err != nil {
 		t.Fatalf("baresip is not installed (make deps installs it): %v", err)
@@ -74,6 +76,9 @@ snd_path		%s
 		// through aubridge.
 		config = strings.Replace(config, "audio_source\t\tausine,", "audio_source\t\taubridge,x\n#", 1)
 		config += "module\t\t\techo.so\n"
+		if jitter != "" {
+			config += "jitter_buffer_delay\t" + jitter + "\n"
+		}
 	}
 	answer := "auto"
 	if echo {

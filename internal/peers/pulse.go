@@ -1,9 +1,11 @@
 package peers
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +52,7 @@ func StartPulse(t testing.TB) *Pulse {
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if exec.Command("pactl", "--server="+p.Server, "info").Run() == nil {
+			p.warm(t)
 			return p
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -57,6 +60,41 @@ func StartPulse(t testing.TB) *Pulse {
 	out, _ := os.ReadFile(log.Name())
 	t.Fatalf("pulseaudio did not start:\n%s", out)
 	return nil
+}
+
+// warm waits until the null sinks render at the pace their clients ask
+// for. A fresh null sink renders its first block at its default latency
+// (about two seconds) before the loopbacks' low latency takes hold; a
+// device opened during that block would see no data for seconds, which
+// no real sound card does.
+func (p *Pulse) warm(t testing.TB) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, source := range []string{"mic.monitor", "spk.monitor", "rec.monitor"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := exec.Command("parec", "--server="+p.Server, "--device="+source, "--raw", "--rate=8000", "--channels=1",
+				"--format=s16le", "--latency-msec=10")
+			out, err := rec.StdoutPipe()
+			if err != nil || rec.Start() != nil {
+				t.Errorf("warming %s: cannot record", source)
+				return
+			}
+			defer func() { rec.Process.Kill(); rec.Wait() }()
+			timer := time.AfterFunc(15*time.Second, func() { rec.Process.Kill() })
+			defer timer.Stop()
+			// Two reads of 10 ms: the second comes once the sink keeps pace.
+			buf := make([]byte, 160)
+			for range 2 {
+				if _, err := io.ReadFull(out, buf); err != nil {
+					t.Errorf("warming %s: %v", source, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // Env returns environment entries that point clients at this daemon.

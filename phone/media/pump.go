@@ -3,6 +3,8 @@ package media
 import (
 	"context"
 	"time"
+
+	"github.com/tetherphone/tether/audio"
 )
 
 // Source gives audio to send, one frame at a time; it returns false when
@@ -49,6 +51,52 @@ func Pump(ctx context.Context, s *Session, src Source, sink Sink, stopAtEnd bool
 			sink.WriteFrame(in)
 		}
 		frames++
+	}
+}
+
+// PumpDevice runs a call's audio at the sound device's pace rather than
+// on a timer of its own: each frame the microphone completes is sent at
+// once, and the speaker is topped up from the jitter buffer only when its
+// queue runs under half a frame, so audio waits in no queue longer than it
+// must. What goes to the speaker passes through speaker (the device
+// itself, or a mixer in front of it). It returns the frames sent.
+func PumpDevice(ctx context.Context, s *Session, dev *audio.Device, speaker Sink, done <-chan struct{}) int {
+	n := s.FrameSize()
+	out, in := make([]int16, n), make([]int16, n)
+	if speaker == nil {
+		speaker = dev
+	}
+	// A silent timer keeps the call going if the device stops calling
+	// back (it is being replaced): the far end still gets a frame per
+	// interval.
+	s.mu.Lock()
+	interval := s.cfg.PTime
+	s.mu.Unlock()
+	idle := time.NewTimer(4 * interval)
+	defer idle.Stop()
+	frames := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return frames
+		case <-done:
+			return frames
+		case <-idle.C:
+			clear(out)
+			s.WriteFrame(out)
+			frames++
+		case <-dev.Wake():
+		}
+		idle.Reset(4 * interval)
+		for dev.Captured() >= n {
+			dev.ReadFrame(out)
+			s.WriteFrame(out)
+			frames++
+		}
+		for dev.Queued() < n/2 {
+			s.ReadFrame(in)
+			speaker.WriteFrame(in)
+		}
 	}
 }
 
