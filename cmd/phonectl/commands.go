@@ -95,6 +95,7 @@ func writeRecord(path string, sink *media.PCMSink) error {
 type audioFlags struct {
 	play, record              *string
 	backend, capture, speaker *string
+	period                    *time.Duration
 }
 
 func addAudioFlags(fs *flag.FlagSet) audioFlags {
@@ -104,6 +105,7 @@ func addAudioFlags(fs *flag.FlagSet) audioFlags {
 		backend: fs.String("audio-backend", "", "sound system: pulse, alsa or null (default: the system's)"),
 		capture: fs.String("capture", "", "microphone device name, or part of it (default: the system's)"),
 		speaker: fs.String("playback", "", "speaker device name, or part of it (default: the system's)"),
+		period:  fs.Duration("audio-period", 10*time.Millisecond, "sound device period, 1ms to 100ms: shorter is less delay, more CPU"),
 	}
 }
 
@@ -122,7 +124,7 @@ func (a audioFlags) load(stderr io.Writer, mayUseDevices bool) (*media.PCMSource
 	if !mayUseDevices || !a.devices() {
 		return src, nil, exitOK
 	}
-	dev, err := audio.OpenDevice(audio.DeviceConfig{Backend: *a.backend, Capture: *a.capture, Playback: *a.speaker})
+	dev, err := audio.OpenDevice(audio.DeviceConfig{Backend: *a.backend, Capture: *a.capture, Playback: *a.speaker, Period: *a.period})
 	if err != nil {
 		fmt.Fprintln(stderr, "phonectl:", err)
 		return nil, nil, exitFailure

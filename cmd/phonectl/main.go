@@ -13,6 +13,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -75,6 +77,13 @@ func (o out) event(kind string, text string, fields map[string]any) {
 }
 
 func main() {
+	// One processor unless told otherwise: a call's work is small and
+	// steady, and the sound device calls into Go a hundred times a second
+	// from its own thread; with more processors the runtime hands work
+	// between them on each call and spends twice the CPU doing it.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -89,11 +98,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	srtp := fs.String("srtp", "", `encrypt calls: "" with tls, "required" always, "off" never`)
 	listen := fs.String("listen", "", "local SIP address HOST:PORT (default: the address that reaches the server, any port)")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (for `go tool pprof`)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "phonectl: --cpuprofile:", err)
+			return exitUsage
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	o := out{w: stdout, json: *asJSON}
 	if fs.NArg() == 0 {
