@@ -49,8 +49,13 @@ func (c *Call) reinvite(ctx context.Context, dir sdp.Direction) error {
 	if !res.IsSuccess() {
 		return responseError(res)
 	}
-	// The 2xx to a re-INVITE is acknowledged end to end, like the first.
-	ackErr := c.write(sip.NewRequest(sip.ACK, c.remoteTarget()))
+	// The 2xx to a re-INVITE is acknowledged end to end, like the first,
+	// and again each time the 2xx comes again.
+	ack := sip.NewRequest(sip.ACK, c.remoteTarget())
+	ackErr := c.write(ack)
+	if ackErr == nil {
+		c.ua.reAcks.keep(ack)
+	}
 	answer, err := sdp.Parse(res.Body())
 	if err != nil {
 		return err
@@ -130,8 +135,8 @@ func (u *UA) onReinvite(c *Call, req *sip.Request, tx sip.ServerTransaction) {
 	c.media.SetExpectReceive(n.Direction.Receives() && !offer.OnHold())
 	res := sip.NewSDPResponseFromRequest(req, body)
 	res.AppendHeader(u.contact())
-	tx.Respond(res)
 	c.emitRemoteHold(offer.OnHold())
+	u.respond2xx(req, tx, res)
 }
 
 // emitRemoteHold reports the far end holding or resuming.

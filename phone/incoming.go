@@ -44,6 +44,9 @@ func (u *UA) track(c *Call) {
 		u.calls.mu.Lock()
 		delete(u.calls.list, c)
 		u.calls.mu.Unlock()
+		if id := c.callID(); id != "" {
+			u.reAcks.drop(id)
+		}
 	}()
 }
 
@@ -174,8 +177,11 @@ func (in *Incoming) Decline(code int) error {
 }
 
 func (u *UA) onAck(req *sip.Request, tx sip.ServerTransaction) {
-	// The ACK of a first INVITE confirms a dialog we answered; the ACK of
-	// a re-INVITE needs nothing more.
+	// The ACK of a re-INVITE's 2xx stops its repeats; the ACK of a first
+	// INVITE confirms a dialog we answered.
+	if u.acks.acked(req) {
+		return
+	}
 	u.serverDialogs.ReadAck(req, tx)
 }
 
@@ -199,14 +205,16 @@ func (u *UA) onBye(req *sip.Request, tx sip.ServerTransaction) {
 
 func matches(c *Call, req *sip.Request) bool {
 	id := req.CallID()
-	if id == nil {
-		return false
-	}
+	return id != nil && id.Value() != "" && c.callID() == id.Value()
+}
+
+// callID is the call's SIP Call-ID; "" before its INVITE went out.
+func (c *Call) callID() string {
 	switch {
 	case c.client != nil:
-		return c.client.InviteRequest.CallID().Value() == id.Value()
+		return c.client.InviteRequest.CallID().Value()
 	case c.server != nil:
-		return c.server.InviteRequest.CallID().Value() == id.Value()
+		return c.server.InviteRequest.CallID().Value()
 	}
-	return false
+	return ""
 }

@@ -83,6 +83,8 @@ type UA struct {
 	dialogs       *sipgo.DialogClientCache
 	serverDialogs *sipgo.DialogServerCache
 	calls         calls
+	acks          ackWaits // re-INVITE 2xx responses repeating until ACKed
+	reAcks        reAck    // ACKs to repeat if a re-INVITE's 2xx comes again
 
 	mu    sync.Mutex
 	state RegState
@@ -164,7 +166,8 @@ func (u *UA) listen() error {
 	if name == "" {
 		name = "Tether"
 	}
-	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(name)}
+	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(name),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerUnhandledResponseHandler(u.onStrayResponse))}
 	if u.transport == "tls" {
 		conf := u.cfg.TLS
 		if conf == nil {

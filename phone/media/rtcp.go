@@ -192,8 +192,10 @@ func (s *Session) rtcpReadLoop() {
 // (kept for LSR), its report blocks about our stream, its goodbye.
 func (s *Session) receiveRTCP(b []byte, from netip.AddrPort, via *net.UDPConn) {
 	now := time.Now()
-	s.rxMu.Lock()
+	s.mu.Lock()
 	dec := s.srtpRx
+	s.mu.Unlock()
+	s.rxMu.Lock()
 	if dec != nil {
 		var err error
 		b, err = dec.DecryptRTCP(nil, b, nil)
