@@ -86,6 +86,7 @@ type Device struct {
 	closed    bool
 	last      atomic.Int64 // unix nanos of the latest callback; 0 before the first
 	fallbacks atomic.Int32
+	rate      int
 	underruns atomic.Int64 // callbacks that found the speaker's queue short
 	wake      chan struct{}
 	stop      chan struct{}
@@ -107,7 +108,7 @@ func OpenDevice(cfg DeviceConfig) (*Device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDevice, err)
 	}
-	d := &Device{ctx: ctx, mic: NewRing(cfg.SampleRate), spk: NewRing(cfg.SampleRate), wake: make(chan struct{}, 1)}
+	d := &Device{ctx: ctx, rate: cfg.SampleRate, mic: NewRing(cfg.SampleRate), spk: NewRing(cfg.SampleRate), wake: make(chan struct{}, 1)}
 	dc := malgo.DefaultDeviceConfig(malgo.Duplex)
 	dc.Capture.Format, dc.Capture.Channels = malgo.FormatS16, 1
 	dc.Playback.Format, dc.Playback.Channels = malgo.FormatS16, 1
@@ -229,6 +230,9 @@ func (d *Device) watch() {
 // Wake is signalled after every device period: the microphone may have a
 // frame ready, the speaker may want one.
 func (d *Device) Wake() <-chan struct{} { return d.wake }
+
+// SampleRate is the rate frames are exchanged at.
+func (d *Device) SampleRate() int { return d.rate }
 
 // Captured is how many samples the microphone has waiting.
 func (d *Device) Captured() int { return d.mic.Len() }

@@ -51,13 +51,13 @@ var codecs = []sdp.Format{
 	{PayloadType: 110, Name: "telephone-event", ClockRate: 48000, Fmtp: "0-16"},
 }
 
-// pcmRate is the rate audio is exchanged at with devices and files.
-const pcmRate = 8000
+// opusRate is the rate Opus runs at here: wideband, 16 kHz.
+const opusRate = 16000
 
 func codecFor(f sdp.Format) (audio.Codec, error) {
 	switch {
 	case f.Same(formatOpus):
-		return audio.NewOpus(pcmRate)
+		return audio.NewOpus(opusRate)
 	case f.Same(formatPCMU):
 		return audio.PCMU{}, nil
 	case f.Same(formatPCMA):
@@ -194,7 +194,8 @@ func (c *Call) startMedia(n sdp.Negotiated) error {
 	}
 	cfg := media.Config{Codec: codec, PayloadType: n.Codec.PayloadType, PTime: 20 * time.Millisecond,
 		Remote: netip.AddrPortFrom(n.Remote.Addr, uint16(n.Remote.Port)), Symmetric: true,
-		RemoteRTCP: n.Remote.RTCP(n.RTCPMux), RTCPMux: n.RTCPMux, RTCPInterval: c.ua.cfg.RTCPInterval}
+		RemoteRTCP: n.Remote.RTCP(n.RTCPMux), RTCPMux: n.RTCPMux, RTCPInterval: c.ua.cfg.RTCPInterval,
+		PCMRate: c.ua.cfg.SampleRate}
 	if n.Remote.PTime > 0 {
 		cfg.PTime = time.Duration(n.Remote.PTime) * time.Millisecond
 	}

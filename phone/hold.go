@@ -19,6 +19,13 @@ func (c *Call) Hold(ctx context.Context) error { return c.reinvite(ctx, sdp.Send
 // Resume takes the call off hold.
 func (c *Call) Resume(ctx context.Context) error { return c.reinvite(ctx, sdp.SendRecv) }
 
+// Mute stops sending what the microphone hears (silence goes instead, so
+// the call stays alive and key presses still go), or starts again.
+func (c *Call) Mute(m bool) { c.media.SetMuted(m) }
+
+// Muted reports whether the call is muted.
+func (c *Call) Muted() bool { return c.media.Muted() }
+
 // OnHold reports whether this phone has put the call on hold.
 func (c *Call) OnHold() bool {
 	c.mu.Lock()

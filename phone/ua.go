@@ -49,6 +49,10 @@ type Config struct {
 	// RTCPInterval is the mean time between RTCP reports in a call: 5 s
 	// when zero; negative sends none.
 	RTCPInterval time.Duration
+	// SampleRate is the rate calls exchange audio at with the program
+	// (its sound device, its files): 8000 (the default), 16000 or 48000.
+	// Codecs run at their own rates; the call resamples between.
+	SampleRate int
 	Log          *slog.Logger
 }
 
@@ -117,6 +121,13 @@ func New(cfg Config) (*UA, error) {
 	case "", "required", "off":
 	default:
 		return nil, fmt.Errorf("%w: srtp %q (\"\", required or off)", ErrConfig, cfg.SRTP)
+	}
+	switch u.cfg.SampleRate {
+	case 0:
+		u.cfg.SampleRate = 8000
+	case 8000, 16000, 48000:
+	default:
+		return nil, fmt.Errorf("%w: sample rate %d (8000, 16000 or 48000)", ErrConfig, cfg.SampleRate)
 	}
 	if u.cfg.KeepAlive == 0 {
 		u.cfg.KeepAlive = 25 * time.Second

@@ -98,6 +98,10 @@ type audioFlags struct {
 	period                    *time.Duration
 }
 
+// deviceRate is the rate the sound devices run at: wideband, so Opus
+// calls carry 16 kHz audio; G.711 calls are resampled to it.
+const deviceRate = 16000
+
 func addAudioFlags(fs *flag.FlagSet) audioFlags {
 	return audioFlags{
 		play:    fs.String("play", "", "WAV file (8 kHz mono) to play into the call instead of the microphone"),
@@ -124,7 +128,8 @@ func (a audioFlags) load(stderr io.Writer, mayUseDevices bool) (*media.PCMSource
 	if !mayUseDevices || !a.devices() {
 		return src, nil, exitOK
 	}
-	dev, err := audio.OpenDevice(audio.DeviceConfig{Backend: *a.backend, Capture: *a.capture, Playback: *a.speaker, Period: *a.period})
+	dev, err := audio.OpenDevice(audio.DeviceConfig{Backend: *a.backend, Capture: *a.capture, Playback: *a.speaker, Period: *a.period,
+		SampleRate: deviceRate})
 	if err != nil {
 		fmt.Fprintln(stderr, "phonectl:", err)
 		return nil, nil, exitFailure
@@ -156,8 +161,8 @@ func playTone(dev *audio.Device, tone audio.Cadence) func() {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		src := tone.New(8000, 8000)
-		frame := make([]int16, 160)
+		src := tone.New(dev.SampleRate(), 8000)
+		frame := make([]int16, dev.SampleRate()/50)
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
 		for {
@@ -203,6 +208,7 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 	}
 	if dev != nil {
 		defer dev.Close()
+		cfg.SampleRate = dev.SampleRate() // calls exchange audio at the device's rate
 	}
 	u, code := newUA(cfg, stderr)
 	if u == nil {
@@ -254,7 +260,7 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 		if err := c.Media().SendDTMF(*digits, 100*time.Millisecond); err != nil {
 			o.event("dtmf", "digits not sent: "+err.Error(), map[string]any{"error": err.Error()})
 		} else if dev != nil {
-			fb := audio.NewFeedback(dev, 8000)
+			fb := audio.NewFeedback(dev, dev.SampleRate())
 			fb.Press(*digits, 100*time.Millisecond, 60*time.Millisecond)
 			speaker = fb
 		}
@@ -314,6 +320,7 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 	}
 	if dev != nil {
 		defer dev.Close()
+		cfg.SampleRate = dev.SampleRate() // calls exchange audio at the device's rate
 	}
 	u, code := newUA(cfg, stderr)
 	if u == nil {

@@ -43,6 +43,10 @@ type Config struct {
 	// RTCPInterval is the mean time between reports: 5 s when zero (RFC
 	// 3550's minimum); negative sends none.
 	RTCPInterval time.Duration
+	// PCMRate is the rate WriteFrame and ReadFrame exchange audio at (a
+	// sound device's, a file's); the session resamples to and from the
+	// codec's. Zero means the codec's own.
+	PCMRate int
 }
 
 // Stats counts a session's packets.
@@ -74,11 +78,17 @@ type Session struct {
 	ssrc      uint32
 	sendBuf   []byte
 	pcmBuf    []byte
-	frame     int // samples per frame
+	frame     int              // samples per frame at the PCM rate
+	codecN    int              // samples per frame at the codec's rate
+	toCodec   *audio.Resampler // PCM rate to codec rate; nil when they match
+	fromCodec *audio.Resampler
+	txCodec   []int16 // a frame resampled for the encoder
+	rxCodec   []int16 // a frame decoded, before resampling
 	started   bool
 	dtmfQueue []queued
 	dtmfTS    uint32
 	paused    bool // on hold: send nothing
+	muted     bool // send silence (key presses still go)
 	noRecv    bool // the far end sends nothing (it holds us): no timeout
 
 	remoteRTCP   netip.AddrPort
@@ -142,8 +152,23 @@ func (s *Session) Start(cfg Config) error {
 	if cfg.PTime <= 0 {
 		cfg.PTime = 20 * time.Millisecond
 	}
-	frame := cfg.Codec.SampleRate() * int(cfg.PTime/time.Millisecond) / 1000
-	ticks := uint32(cfg.Codec.ClockRate() * int(cfg.PTime/time.Millisecond) / 1000)
+	ms := int(cfg.PTime / time.Millisecond)
+	codecN := cfg.Codec.SampleRate() * ms / 1000
+	if cfg.PCMRate == 0 {
+		cfg.PCMRate = cfg.Codec.SampleRate()
+	}
+	frame := cfg.PCMRate * ms / 1000
+	var toCodec, fromCodec *audio.Resampler
+	if cfg.PCMRate != cfg.Codec.SampleRate() {
+		var err error
+		if toCodec, err = audio.NewResampler(cfg.PCMRate, cfg.Codec.SampleRate()); err != nil {
+			return fmt.Errorf("media: %w", err)
+		}
+		if fromCodec, err = audio.NewResampler(cfg.Codec.SampleRate(), cfg.PCMRate); err != nil {
+			return fmt.Errorf("media: %w", err)
+		}
+	}
+	ticks := uint32(cfg.Codec.ClockRate() * ms / 1000)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var tx, rx *srtp.Context
@@ -153,18 +178,21 @@ func (s *Session) Start(cfg Config) error {
 			return err
 		}
 	}
-	codecChanged := s.cfg.Codec == nil || s.cfg.Codec.Name() != cfg.Codec.Name() || s.frame != frame
+	codecChanged := s.cfg.Codec == nil || s.cfg.Codec.Name() != cfg.Codec.Name() || s.frame != frame || s.codecN != codecN ||
+		s.cfg.PCMRate != cfg.PCMRate
 	if cfg.SRTP == nil || s.srtpTx == nil || !keysEqual(s.cfg.SRTP, cfg.SRTP) {
 		s.srtpTx, s.srtpRx = tx, rx // new keys, new contexts; the same keys keep their state
 	}
-	s.cfg, s.remote, s.frame = cfg, cfg.Remote, frame
+	s.cfg, s.remote, s.frame, s.codecN = cfg, cfg.Remote, frame, codecN
 	s.remoteRTCP = cfg.RemoteRTCP
 	s.encBuf = make([]byte, 1600)
 	if codecChanged {
 		s.jb = jitter.New(jitter.Config{FrameTicks: ticks, StartDelay: 1, MaxDelay: 10})
-		s.conceal = audio.NewConcealer(cfg.Codec.SampleRate(), frame)
-		s.sendBuf = make([]byte, 12+4*frame+64)
-		s.pcmBuf = make([]byte, 4*frame)
+		s.conceal = audio.NewConcealer(cfg.Codec.SampleRate(), codecN)
+		s.sendBuf = make([]byte, 12+4*codecN+64)
+		s.pcmBuf = make([]byte, 4*codecN)
+		s.toCodec, s.fromCodec = toCodec, fromCodec
+		s.txCodec, s.rxCodec = make([]int16, codecN+1), make([]int16, codecN)
 		s.popBuf = make([]byte, 1500)
 	}
 	if !s.started {
@@ -186,6 +214,22 @@ func (s *Session) SetPaused(p bool) {
 	s.mu.Lock()
 	s.paused = p
 	s.mu.Unlock()
+}
+
+// SetMuted sends silence instead of the microphone (or stops doing so).
+// The stream keeps flowing, so the far end does not take the call for
+// dead, and key presses still go.
+func (s *Session) SetMuted(m bool) {
+	s.mu.Lock()
+	s.muted = m
+	s.mu.Unlock()
+}
+
+// Muted reports whether the session sends silence.
+func (s *Session) Muted() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.muted
 }
 
 // SetExpectReceive says whether the far end is meant to send (not while it
@@ -227,6 +271,14 @@ func (s *Session) WriteFrame(pcm []int16) error {
 			payload := q.pkt.Event.Marshal(s.pcmBuf[:0])
 			return s.send(s.cfg.TelephoneEvent, s.dtmfTS, q.pkt.Marker, payload)
 		}
+	}
+	if s.muted {
+		clear(s.txCodec)
+		pcm = s.txCodec[:s.codecN]
+	} else if s.toCodec != nil {
+		m := s.toCodec.Process(pcm, s.txCodec)
+		clear(s.txCodec[m:]) // a short frame (the caller's odd size) is padded
+		pcm = s.txCodec[:s.codecN]
 	}
 	n, err := s.cfg.Codec.Encode(pcm, s.pcmBuf)
 	if err != nil {
@@ -304,11 +356,24 @@ func (s *Session) Digits() <-chan rune { return s.digits }
 func (s *Session) ReadFrame(pcm []int16) jitter.Status {
 	s.mu.Lock()
 	jb, conceal, codec, buf := s.jb, s.conceal, s.cfg.Codec, s.popBuf
+	from, decoded := s.fromCodec, s.rxCodec
 	s.mu.Unlock()
 	if jb == nil {
 		clear(pcm)
 		return jitter.Waiting
 	}
+	if from == nil {
+		return s.readCodec(jb, conceal, codec, buf, pcm)
+	}
+	st := s.readCodec(jb, conceal, codec, buf, decoded)
+	if n := from.Process(decoded, pcm); n < len(pcm) {
+		clear(pcm[n:])
+	}
+	return st
+}
+
+// readCodec pops and decodes (or conceals) one frame at the codec's rate.
+func (s *Session) readCodec(jb *jitter.Buffer, conceal *audio.Concealer, codec audio.Codec, buf []byte, pcm []int16) jitter.Status {
 	n, st := jb.Pop(buf)
 	switch st {
 	case jitter.Frame:

@@ -323,3 +323,144 @@ func TestRTCPSeparatePort(t *testing.T) {
 		t.Error("B never saw A's RTCP goodbye")
 	}
 }
+
+// pumpAt is pump at any PCM rate.
+func pumpAt(s *media.Session, freq float64, rate int, d time.Duration) []int16 {
+	n := s.FrameSize()
+	var out []int16
+	tone, in := make([]int16, n), make([]int16, n)
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for k := 0; k < int(d/(20*time.Millisecond)); k++ {
+		<-t.C
+		audio.Sine(tone, freq, rate, 12000, k*n)
+		s.WriteFrame(tone)
+		s.ReadFrame(in)
+		out = append(out, in...)
+	}
+	return out
+}
+
+// TestPCMRate: one side exchanges 16 kHz audio with its session, the other
+// 8 kHz, over PCMU and over 16 kHz Opus: each hears the other's tone at
+// its own rate.
+func TestPCMRate(t *testing.T) {
+	opus, err := audio.NewOpus(16000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opus2, _ := audio.NewOpus(16000)
+	for _, c := range []struct {
+		name   string
+		a, b   audio.Codec
+		pt     uint8
+		rateA  int
+		rateB  int
+		frameA int
+	}{
+		{"PCMU", audio.PCMU{}, audio.PCMU{}, 0, 16000, 8000, 320},
+		{"opus", opus, opus2, 111, 16000, 8000, 320},
+	} {
+		a, b := listen(t), listen(t)
+		for _, x := range []struct {
+			s      *media.Session
+			codec  audio.Codec
+			remote netip.AddrPort
+			rate   int
+		}{{a, c.a, b.LocalAddr(), c.rateA}, {b, c.b, a.LocalAddr(), c.rateB}} {
+			if err := x.s.Start(media.Config{Codec: x.codec, PayloadType: c.pt, PTime: 20 * time.Millisecond, Remote: x.remote,
+				Symmetric: true, PCMRate: x.rate}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if a.FrameSize() != c.frameA || b.FrameSize() != 160 {
+			t.Fatalf("%s: frames of %d and %d", c.name, a.FrameSize(), b.FrameSize())
+		}
+		var recA, recB []int16
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); recA = pumpAt(a, 1000, c.rateA, time.Second) }()
+		go func() { defer wg.Done(); recB = pumpAt(b, 440, c.rateB, time.Second) }()
+		wg.Wait()
+		if s := audio.ToneShare(recB[len(recB)/4:], 1000, c.rateB); s < 0.9 {
+			t.Errorf("%s: the 8 kHz side hears 1 kHz at share %.2f", c.name, s)
+		}
+		if s := audio.ToneShare(recA[len(recA)/4:], 440, c.rateA); s < 0.9 {
+			t.Errorf("%s: the 16 kHz side hears 440 Hz at share %.2f", c.name, s)
+		}
+	}
+}
+
+// TestWidebandOpus: between two 16 kHz ends, Opus carries a 6 kHz tone
+// (wideband) and PCMU, bound to 8 kHz, cannot.
+func TestWidebandOpus(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		codec   func() audio.Codec
+		pt      uint8
+		carries bool
+	}{
+		{"opus", func() audio.Codec { o, _ := audio.NewOpus(16000); return o }, 111, true},
+		{"PCMU", func() audio.Codec { return audio.PCMU{} }, 0, false},
+	} {
+		a, b := listen(t), listen(t)
+		for _, x := range [][2]*media.Session{{a, b}, {b, a}} {
+			if err := x[0].Start(media.Config{Codec: c.codec(), PayloadType: c.pt, PTime: 20 * time.Millisecond,
+				Remote: x[1].LocalAddr(), Symmetric: true, PCMRate: 16000}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var recB []int16
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); pumpAt(a, 6000, 16000, time.Second) }()
+		go func() { defer wg.Done(); recB = pumpAt(b, 0, 16000, time.Second) }()
+		wg.Wait()
+		heard := recB[len(recB)/4:]
+		share := audio.ToneShare(heard, 6000, 16000)
+		if c.carries && share < 0.8 {
+			t.Errorf("%s: 6 kHz arrives at share %.2f", c.name, share)
+		}
+		if !c.carries && audio.Energy(heard) > 1e-4 {
+			t.Errorf("%s: something arrives above its band (power %.5f)", c.name, audio.Energy(heard))
+		}
+	}
+}
+
+// TestMute: muted, the far end hears silence while packets keep flowing
+// (and key presses still go); unmuted, the tone again.
+func TestMute(t *testing.T) {
+	a, b := listen(t), listen(t)
+	start(t, a, b.LocalAddr(), true)
+	start(t, b, a.LocalAddr(), true)
+	both(a, b, 440, 1000, 400*time.Millisecond)
+	a.SetMuted(true)
+	if !a.Muted() {
+		t.Fatal("not muted")
+	}
+	before := b.Stats().Received
+	_, recB := both(a, b, 440, 1000, time.Second)
+	if e := audio.Energy(recB[800:]); e > 1e-5 {
+		t.Errorf("muted, the far end still hears power %.5f", e)
+	}
+	if got := b.Stats().Received - before; got < 40 {
+		t.Errorf("muted, only %d packets flowed in a second", got)
+	}
+	if err := a.SendDTMF("7", 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	both(a, b, 440, 1000, 400*time.Millisecond)
+	select {
+	case d := <-b.Digits():
+		if d != '7' {
+			t.Errorf("muted key press arrived as %q", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("a key pressed while muted never arrived")
+	}
+	a.SetMuted(false)
+	_, recB = both(a, b, 440, 1000, time.Second)
+	if s := audio.ToneShare(recB[1600:], 440, 8000); s < 0.9 {
+		t.Errorf("unmuted, the tone is back at share %.2f", s)
+	}
+}
