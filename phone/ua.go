@@ -53,7 +53,7 @@ type Config struct {
 	// (its sound device, its files): 8000 (the default), 16000 or 48000.
 	// Codecs run at their own rates; the call resamples between.
 	SampleRate int
-	Log          *slog.Logger
+	Log        *slog.Logger
 }
 
 // Message is a SIP MESSAGE (RFC 3428) received.
