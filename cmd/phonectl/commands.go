@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/tetherphone/tether/audio"
@@ -472,9 +473,16 @@ func reportQuality(o out, st media.Stats) {
 		}
 		return 100 * float64(lost) / float64(of)
 	}
-	text := fmt.Sprintf("quality: sent %d, received %d; lost %d of %d here (%.1f%%), far end lost %d; jitter %.1f ms; round trip %.1f ms",
-		st.Sent, st.Received, q.Lost, q.Expected, pct(q.Lost, q.Expected), q.RemoteLost,
-		float64(q.Jitter)/float64(time.Millisecond), float64(q.RTT)/float64(time.Millisecond))
+	far, rtt := "far end lost "+strconv.Itoa(q.RemoteLost), fmt.Sprintf("round trip %.1f ms", float64(q.RTT)/float64(time.Millisecond))
+	if q.Reports == 0 {
+		far = "no report from the far end yet"
+	}
+	if q.RTT == 0 {
+		rtt = "round trip not measured"
+	}
+	text := fmt.Sprintf("quality: sent %d, received %d; lost %d of %d here (%.1f%%), %s; jitter %.1f ms; %s",
+		st.Sent, st.Received, q.Lost, q.Expected, pct(q.Lost, q.Expected), far,
+		float64(q.Jitter)/float64(time.Millisecond), rtt)
 	o.event("quality", text, map[string]any{"sent": st.Sent, "received": st.Received, "lost": q.Lost, "expected": q.Expected,
 		"remote_lost": q.RemoteLost, "jitter_ms": q.Jitter.Milliseconds(), "rtt_ms": q.RTT.Milliseconds(), "rtcp_reports": q.Reports})
 }

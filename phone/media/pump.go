@@ -54,21 +54,33 @@ func Pump(ctx context.Context, s *Session, src Source, sink Sink, stopAtEnd bool
 	}
 }
 
+// Device is a sound device as PumpDevice drives it (*audio.Device is one).
+type Device interface {
+	Source
+	Sink
+	Wake() <-chan struct{} // signalled after every device period
+	Captured() int         // microphone samples waiting
+	Queued() int           // speaker samples waiting
+}
+
+var _ Device = (*audio.Device)(nil)
+
 // PumpDevice runs a call's audio at the sound device's pace rather than
 // on a timer of its own: each frame the microphone completes is sent at
 // once, and the speaker is topped up from the jitter buffer only when its
 // queue runs under half a frame, so audio waits in no queue longer than it
 // must. What goes to the speaker passes through speaker (the device
 // itself, or a mixer in front of it). It returns the frames sent.
-func PumpDevice(ctx context.Context, s *Session, dev *audio.Device, speaker Sink, done <-chan struct{}) int {
+func PumpDevice(ctx context.Context, s *Session, dev Device, speaker Sink, done <-chan struct{}) int {
 	n := s.FrameSize()
 	out, in := make([]int16, n), make([]int16, n)
 	if speaker == nil {
 		speaker = dev
 	}
-	// A silent timer keeps the call going if the device stops calling
-	// back (it is being replaced): the far end still gets a frame per
-	// interval.
+	// If the device stops calling back (it is starting, or being
+	// replaced), a timer keeps the call's clock instead: the far end gets
+	// silence each interval, and what it sends is played to nobody rather
+	// than piling up in the jitter buffer as delay for later.
 	s.mu.Lock()
 	interval := s.cfg.PTime
 	s.mu.Unlock()
@@ -84,7 +96,10 @@ func PumpDevice(ctx context.Context, s *Session, dev *audio.Device, speaker Sink
 		case <-idle.C:
 			clear(out)
 			s.WriteFrame(out)
+			s.ReadFrame(in)
 			frames++
+			idle.Reset(interval)
+			continue
 		case <-dev.Wake():
 		}
 		idle.Reset(4 * interval)

@@ -464,3 +464,33 @@ func TestMute(t *testing.T) {
 		t.Errorf("unmuted, the tone is back at share %.2f", s)
 	}
 }
+
+// stalled is a sound device that never calls back (starting, or being
+// replaced after a headset went away).
+type stalled struct{}
+
+func (stalled) ReadFrame(pcm []int16) bool { clear(pcm); return true }
+func (stalled) WriteFrame([]int16)         {}
+func (stalled) Wake() <-chan struct{}      { return nil }
+func (stalled) Captured() int              { return 0 }
+func (stalled) Queued() int                { return 1 << 20 }
+
+// TestPumpDeviceStalled: while the device is silent the call keeps its
+// clock: a frame goes out each interval, and what comes in is taken out of
+// the jitter buffer rather than piling up as delay.
+func TestPumpDeviceStalled(t *testing.T) {
+	a, b := listen(t), listen(t)
+	start(t, a, b.LocalAddr(), true)
+	start(t, b, a.LocalAddr(), true)
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	go pump(b, 440, 1500*time.Millisecond)
+	media.PumpDevice(ctx, a, stalled{}, nil, nil)
+	st := a.Stats()
+	if st.Sent < 45 { // 1.5 s: 75 frames, less the 80 ms before the timer takes over
+		t.Errorf("only %d frames went out while the device was stalled", st.Sent)
+	}
+	if j := st.Jitter; j.Played+j.Lost < 45 || j.Dropped > 2 || j.Resyncs > 0 {
+		t.Errorf("the jitter buffer was not drained while stalled: %+v", j)
+	}
+}
