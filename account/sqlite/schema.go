@@ -140,4 +140,30 @@ CREATE TABLE notifications (
 ) STRICT;
 CREATE INDEX notifications_account ON notifications(account, id);
 `,
+	// 3: the team: users and their phones' SIP credentials.
+	`
+CREATE TABLE users (
+	email      TEXT PRIMARY KEY CHECK (email = lower(email) AND email LIKE '%_@_%'),
+	account    TEXT NOT NULL REFERENCES customers(id),
+	role       TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+	extension  TEXT NOT NULL,
+	password   TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	UNIQUE (account, extension)
+) STRICT;
+-- Exactly one owner per account is kept by the code that changes roles;
+-- at most one is kept here.
+CREATE UNIQUE INDEX users_one_owner ON users(account) WHERE role = 'owner';
+
+CREATE TABLE devices (
+	username   TEXT PRIMARY KEY,
+	email      TEXT NOT NULL REFERENCES users(email),
+	name       TEXT NOT NULL,
+	realm      TEXT NOT NULL,
+	ha1_md5    TEXT NOT NULL,
+	ha1_sha256 TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX devices_email ON devices(email);
+`,
 }

@@ -1,0 +1,108 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tetherphone/tether/account/team"
+)
+
+var _ team.Store = (*DB)(nil)
+
+// CreateUser implements team.Store.
+func (db *DB) CreateUser(ctx context.Context, u team.User, passwordHash string) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	return db.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`INSERT INTO users (email, account, role, extension, password, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			u.Email, u.Account, string(u.Role), u.Extension, passwordHash, nanos(u.Created))
+		if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+			return clean(fmt.Errorf("%w: %s or extension %s", team.ErrExists, u.Email, u.Extension))
+		}
+		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+			return clean(fmt.Errorf("%w: account %s", team.ErrNotFound, u.Account))
+		}
+		return err
+	})
+}
+
+func scanUser(row scanner) (team.User, error) {
+	var u team.User
+	var role string
+	var created int64
+	err := row.Scan(&u.Email, &u.Account, &role, &u.Extension, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, team.ErrNotFound
+	}
+	u.Role, u.Created = team.Role(role), fromNanos(created)
+	return u, err
+}
+
+const userCols = `email, account, role, extension, created_at`
+
+// User implements team.Store.
+func (db *DB) User(ctx context.Context, email string) (team.User, error) {
+	return scanUser(db.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, strings.ToLower(email)))
+}
+
+// UserByExtension implements team.Store.
+func (db *DB) UserByExtension(ctx context.Context, account, extension string) (team.User, error) {
+	return scanUser(db.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE account = ? AND extension = ?`, account, extension))
+}
+
+// Users implements team.Store.
+func (db *DB) Users(ctx context.Context, account string) ([]team.User, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE account = ? ORDER BY extension`, account)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []team.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// PasswordHash implements team.Store.
+func (db *DB) PasswordHash(ctx context.Context, email string) (string, error) {
+	var h string
+	err := db.read.QueryRowContext(ctx, `SELECT password FROM users WHERE email = ?`, strings.ToLower(email)).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", team.ErrNotFound
+	}
+	return h, err
+}
+
+// AddDevice implements team.Store.
+func (db *DB) AddDevice(ctx context.Context, d team.Device) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`INSERT INTO devices (username, email, name, realm, ha1_md5, ha1_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			d.Username, d.Email, d.Name, d.Realm, d.HA1MD5, d.HA1SHA256, nanos(d.Created))
+		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+			return clean(fmt.Errorf("%w: user %s", team.ErrNotFound, d.Email))
+		}
+		return err
+	})
+}
+
+// Device implements team.Store.
+func (db *DB) Device(ctx context.Context, username string) (team.Device, error) {
+	var d team.Device
+	var created int64
+	err := db.read.QueryRowContext(ctx, `SELECT username, email, name, realm, ha1_md5, ha1_sha256, created_at FROM devices WHERE username = ?`,
+		username).Scan(&d.Username, &d.Email, &d.Name, &d.Realm, &d.HA1MD5, &d.HA1SHA256, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, team.ErrNotFound
+	}
+	d.Created = fromNanos(created)
+	return d, err
+}

@@ -1,0 +1,187 @@
+// Package team holds an account's people and their phones: users with
+// their roles, extensions and sign-in passwords, and the per-device SIP
+// credentials the switchboard's registrar checks. It does no I/O of its
+// own; a Store keeps its state.
+package team
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Errors.
+var (
+	ErrNotFound = errors.New("team: not found")
+	ErrExists   = errors.New("team: already exists")
+	ErrInvalid  = errors.New("team: invalid")
+)
+
+// Role is what a user may do.
+type Role string
+
+// The built-in roles.
+const (
+	Owner  Role = "owner"  // everything, and the only one who can transfer ownership
+	Admin  Role = "admin"  // everything but ownership transfer
+	Member Role = "member" // calls, messages, dispositions, contacts
+)
+
+// User is a person on an account.
+type User struct {
+	Account   string
+	Email     string // lower case; the sign-in name
+	Role      Role
+	Extension string // short number teammates dial, "101"
+	Created   time.Time
+}
+
+// Device is one phone's SIP credentials for a user: the registrar checks
+// digests against them, never against the user's password. Only the
+// digest hashes (HA1) are kept.
+type Device struct {
+	Username  string // the SIP and digest user name, "d7k2m9..."
+	Email     string // whose phone it is
+	Name      string // "desktop", "phonectl"
+	Realm     string
+	HA1MD5    string // hex MD5(username:realm:password)
+	HA1SHA256 string // hex SHA-256(username:realm:password)
+	Created   time.Time
+}
+
+// Store keeps users and devices.
+type Store interface {
+	// CreateUser adds a user with a password hash ("" until one is set).
+	CreateUser(ctx context.Context, u User, passwordHash string) error
+	User(ctx context.Context, email string) (User, error)
+	UserByExtension(ctx context.Context, account, extension string) (User, error)
+	Users(ctx context.Context, account string) ([]User, error)
+	PasswordHash(ctx context.Context, email string) (string, error)
+	AddDevice(ctx context.Context, d Device) error
+	Device(ctx context.Context, username string) (Device, error)
+}
+
+var extensionRE = regexp.MustCompile(`^[1-9][0-9]{1,5}$`)
+
+// NormalizeEmail checks an email address and returns it lower-cased.
+func NormalizeEmail(email string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Address != e || len(e) > 254 {
+		return "", fmt.Errorf("%w: %q is not an email address", ErrInvalid, email)
+	}
+	return e, nil
+}
+
+// Validate checks a user's fields.
+func (u User) Validate() error {
+	if e, err := NormalizeEmail(u.Email); err != nil {
+		return err
+	} else if e != u.Email {
+		return fmt.Errorf("%w: email %q is not in lower case", ErrInvalid, u.Email)
+	}
+	switch u.Role {
+	case Owner, Admin, Member:
+	default:
+		return fmt.Errorf("%w: role %q", ErrInvalid, u.Role)
+	}
+	if !extensionRE.MatchString(u.Extension) {
+		return fmt.Errorf("%w: extension %q (2 to 6 digits, not starting with 0)", ErrInvalid, u.Extension)
+	}
+	if u.Account == "" {
+		return fmt.Errorf("%w: a user needs an account", ErrInvalid)
+	}
+	return nil
+}
+
+// argon2id parameters (RFC 9106's second recommended option, lighter on
+// memory): 3 passes over 64 MiB.
+const (
+	argonTime    = 3
+	argonMemory  = 64 << 10
+	argonThreads = 2
+	argonKeyLen  = 32
+)
+
+// HashPassword returns an argon2id hash of pw in the PHC string format.
+func HashPassword(pw string) (string, error) {
+	if len(pw) < 10 || len(pw) > 256 {
+		return "", fmt.Errorf("%w: a password has 10 to 256 characters", ErrInvalid)
+	}
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+}
+
+// CheckPassword reports whether pw matches a hash from HashPassword.
+func CheckPassword(hash, pw string) bool {
+	var version int
+	var mem, iters uint32
+	var threads uint8
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &iters, &threads); err != nil || mem > 1<<20 || iters > 10 || threads == 0 {
+		return false
+	}
+	enc := base64.RawStdEncoding
+	salt, err1 := enc.DecodeString(parts[4])
+	want, err2 := enc.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 || len(want) > 64 {
+		return false
+	}
+	got := argon2.IDKey([]byte(pw), salt, iters, mem, threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// HA1 is the digest hash of username:realm:password for an algorithm
+// ("MD5" or "SHA-256").
+func HA1(algorithm, username, realm, password string) string {
+	s := username + ":" + realm + ":" + password
+	if strings.EqualFold(algorithm, "SHA-256") {
+		h := sha256.Sum256([]byte(s))
+		return hex.EncodeToString(h[:])
+	}
+	h := md5.Sum([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// NewDevice issues fresh SIP credentials for a user's phone: a random user
+// name and password. The password is returned once and not kept.
+func NewDevice(email, name, realm string, now time.Time) (Device, string) {
+	b := make([]byte, 24)
+	rand.Read(b)
+	user := "d" + strings.ToLower(base32(b[:10]))
+	password := base64.RawURLEncoding.EncodeToString(b[10:])
+	return Device{Username: user, Email: email, Name: name, Realm: realm, Created: now,
+		HA1MD5: HA1("MD5", user, realm, password), HA1SHA256: HA1("SHA-256", user, realm, password)}, password
+}
+
+func base32(b []byte) string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+	var sb strings.Builder
+	for _, c := range b {
+		sb.WriteByte(alphabet[c&31])
+		sb.WriteByte(alphabet[c>>5])
+	}
+	return sb.String()
+}
