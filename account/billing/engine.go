@@ -210,6 +210,14 @@ func (e *Engine) Balance(ctx context.Context, account string) (Balance, error) {
 	return Balance{Currency: c.Currency, Posted: b.Posted, Reserved: b.Reserved, Available: b.Available()}, nil
 }
 
+// Gate says whether the account may start anything (a call, even one
+// inside the team, or a message): nil, or a *CreditError when its
+// available credit is not positive (the positive balance rule).
+func (e *Engine) Gate(ctx context.Context, account string) error {
+	_, _, err := e.gate(ctx, account)
+	return err
+}
+
 // gate returns the account and its balance, or a *CreditError when nothing
 // may start.
 func (e *Engine) gate(ctx context.Context, account string) (Customer, ledger.Balance, error) {

@@ -1,0 +1,200 @@
+package switchboard
+
+import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/icholy/digest"
+)
+
+// nonces issues and checks digest nonces without keeping them: a nonce is
+// its issue time and some randomness, signed with a secret the process
+// picked at start. A nonce this process did not sign is refused; one it
+// signed that is older than maxAge is stale (the phone retries at once
+// with a fresh one, RFC 2617's stale=true).
+type nonces struct {
+	secret []byte
+	maxAge time.Duration
+	now    func() time.Time
+}
+
+func newNonces(maxAge time.Duration, now func() time.Time) *nonces {
+	s := make([]byte, 32)
+	rand.Read(s)
+	return &nonces{secret: s, maxAge: maxAge, now: now}
+}
+
+func (n *nonces) issue() string {
+	var b [8 + 8 + 16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(n.now().UnixNano()))
+	rand.Read(b[8:16])
+	m := hmac.New(sha256.New, n.secret)
+	m.Write(b[:16])
+	copy(b[16:], m.Sum(nil)[:16])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// check reports whether the nonce is ours, and whether it is stale.
+func (n *nonces) check(nonce string) (ours, stale bool) {
+	b, err := base64.RawURLEncoding.DecodeString(nonce)
+	if err != nil || len(b) != 32 {
+		return false, false
+	}
+	m := hmac.New(sha256.New, n.secret)
+	m.Write(b[:16])
+	if !hmac.Equal(m.Sum(nil)[:16], b[16:]) {
+		return false, false
+	}
+	issued := time.Unix(0, int64(binary.BigEndian.Uint64(b[:8])))
+	age := n.now().Sub(issued)
+	return true, age > n.maxAge || age < -time.Minute
+}
+
+// challenges returns the WWW-Authenticate (or Proxy-Authenticate) values
+// for a fresh challenge: SHA-256 first, then MD5 for older phones (RFC
+// 8760). Known and unknown users get the very same, so a challenge tells
+// nothing about who exists.
+func (n *nonces) challenges(realm string, stale bool) []string {
+	nonce := n.issue()
+	var out []string
+	for _, alg := range []string{"SHA-256", "MD5"} {
+		c := digest.Challenge{Realm: realm, Nonce: nonce, Algorithm: alg, QOP: []string{"auth"}, Stale: stale}
+		out = append(out, c.String())
+	}
+	return out
+}
+
+// verdict is what checking an Authorization header found.
+type verdict int
+
+const (
+	authMissing verdict = iota // no credentials: challenge
+	authStale                  // right credentials, expired nonce: challenge with stale=true
+	authFailed                 // wrong, or for nobody: challenge again, count a failure
+	authOK
+)
+
+// hashFor returns H for a digest algorithm name.
+func hashFor(alg string) (func(string) string, bool) {
+	switch strings.ToUpper(alg) {
+	case "", "MD5":
+		return func(s string) string { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }, true
+	case "SHA-256":
+		return func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }, true
+	}
+	return nil, false
+}
+
+// checkDigest verifies credentials for method against the user's HA1 for
+// the credentials' algorithm (ha1 returns "" for an unknown user).
+func (n *nonces) checkDigest(header, method, realm string, ha1 func(user, alg string) string) (verdict, *digest.Credentials) {
+	if header == "" {
+		return authMissing, nil
+	}
+	c, err := digest.ParseCredentials(header)
+	if err != nil || c.Realm != realm || c.Userhash {
+		return authFailed, c
+	}
+	h, ok := hashFor(c.Algorithm)
+	if !ok {
+		return authFailed, c
+	}
+	ours, stale := n.check(c.Nonce)
+	if !ours {
+		return authFailed, c
+	}
+	secret := ha1(c.Username, strings.ToUpper(cmpOr(c.Algorithm, "MD5")))
+	if secret == "" {
+		return authFailed, c
+	}
+	ha2 := h(method + ":" + c.URI)
+	var want string
+	switch c.QOP {
+	case "auth":
+		want = h(fmt.Sprintf("%s:%s:%08x:%s:auth:%s", secret, c.Nonce, c.Nc, c.Cnonce, ha2))
+	case "":
+		want = h(secret + ":" + c.Nonce + ":" + ha2)
+	default:
+		return authFailed, c
+	}
+	if !hmac.Equal([]byte(want), []byte(strings.ToLower(c.Response))) {
+		return authFailed, c
+	}
+	if stale {
+		return authStale, c
+	}
+	return authOK, c
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// bans keeps addresses that keep failing to authenticate out for a while.
+type bans struct {
+	mu       sync.Mutex
+	limit    int           // failures within window that earn a ban
+	window   time.Duration // failures older than this are forgotten
+	duration time.Duration // how long a ban lasts
+	now      func() time.Time
+	fails    map[netip.Addr][]time.Time
+	until    map[netip.Addr]time.Time
+}
+
+func newBans(limit int, window, duration time.Duration, now func() time.Time) *bans {
+	return &bans{limit: limit, window: window, duration: duration, now: now,
+		fails: map[netip.Addr][]time.Time{}, until: map[netip.Addr]time.Time{}}
+}
+
+// banned reports whether addr is banned now.
+func (b *bans) banned(addr netip.Addr) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	u, ok := b.until[addr]
+	if ok && b.now().After(u) {
+		delete(b.until, addr)
+		return false
+	}
+	return ok
+}
+
+// fail counts a failure from addr and reports whether it is now banned.
+func (b *bans) fail(addr netip.Addr) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	recent := b.fails[addr][:0]
+	for _, t := range b.fails[addr] {
+		if now.Sub(t) < b.window {
+			recent = append(recent, t)
+		}
+	}
+	recent = append(recent, now)
+	b.fails[addr] = recent
+	if len(recent) >= b.limit {
+		b.until[addr] = now.Add(b.duration)
+		delete(b.fails, addr)
+		return true
+	}
+	return false
+}
+
+// succeed forgets addr's failures.
+func (b *bans) succeed(addr netip.Addr) {
+	b.mu.Lock()
+	delete(b.fails, addr)
+	b.mu.Unlock()
+}

@@ -1,0 +1,493 @@
+package switchboard
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/team"
+)
+
+// call is one bridged call: the caller's leg (we answer it), the callee's
+// leg (we placed it), and the media relay between them.
+type call struct {
+	id     string
+	caller team.User
+	callee team.User
+	a      *sipgo.DialogServerSession
+	b      *sipgo.DialogClientSession
+	relay  *relay
+	done   chan struct{}
+	once   sync.Once
+}
+
+// calls indexes live calls by both legs' Call-IDs.
+type calls struct {
+	mu     sync.Mutex
+	byID   map[string]*call
+	active map[*call]struct{}
+}
+
+func newCalls() *calls {
+	return &calls{byID: map[string]*call{}, active: map[*call]struct{}{}}
+}
+
+func (cs *calls) add(c *call, ids ...string) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for _, id := range ids {
+		cs.byID[id] = c
+	}
+	cs.active[c] = struct{}{}
+}
+
+func (cs *calls) find(callID string) *call {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return cs.byID[callID]
+}
+
+func (cs *calls) remove(c *call) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for id, x := range cs.byID {
+		if x == c {
+			delete(cs.byID, id)
+		}
+	}
+	delete(cs.active, c)
+}
+
+func (cs *calls) endAll(s *Server) {
+	cs.mu.Lock()
+	var all []*call
+	for c := range cs.active {
+		all = append(all, c)
+	}
+	cs.mu.Unlock()
+	for _, c := range all {
+		s.hangup(c, nil)
+	}
+}
+
+// Calls returns how many calls are bridged now.
+func (s *Server) Calls() int {
+	s.calls.mu.Lock()
+	defer s.calls.mu.Unlock()
+	return len(s.calls.active)
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// reasonHeader is an RFC 3326 Reason header value.
+func reasonHeader(code int, text string) string {
+	return fmt.Sprintf("SIP;cause=%d;text=%q", code, strings.ReplaceAll(text, `"`, "'"))
+}
+
+// onInvite places a call from a registered phone: authenticate, pass the
+// gate, find the callee's phones, ring them all, bridge the first that
+// answers.
+func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		s.onReinvite(req, tx)
+		return
+	}
+	dev, ok := s.authenticate(req, tx, true)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	caller, err := s.cfg.Directory.User(ctx, dev.Email)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
+		return
+	}
+	if s.cfg.Gate != nil {
+		if err := s.cfg.Gate.Gate(ctx, caller.Account); err != nil {
+			s.refuseForCredit(req, tx, err)
+			return
+		}
+	}
+	callee, err := s.resolve(ctx, caller, req.Recipient.User)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
+		return
+	}
+	targets := s.location.user(callee.Email)
+	if len(targets) == 0 {
+		tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
+		return
+	}
+	ip := source(req).Addr()
+	if a, ok := s.Addr(strings.ToLower(req.Transport())); ok {
+		ip = a.Addr()
+	}
+	r, err := newRelay(ip)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		return
+	}
+	bRTP, bRTCP := r.b.ports()
+	offer, aMedia, err := rewriteSDP(req.Body(), ip, bRTP, bRTCP)
+	if err != nil {
+		r.close()
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	r.a.setPeer(aMedia)
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "switchboard", Host: ip.String(), Port: s.port(req.Transport())}}
+	serverDialogs := sipgo.NewDialogServerCache(s.client, contact)
+	sess, err := serverDialogs.ReadInvite(req, tx)
+	if err != nil {
+		r.close()
+		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
+		return
+	}
+	c := &call{id: newID(), caller: caller, callee: callee, a: sess, relay: r, done: make(chan struct{})}
+	s.calls.add(c, req.CallID().Value())
+	s.ring(c, req, tx, targets, offer, contact)
+}
+
+// refuseForCredit answers 402 with the gate's reason in a Reason header.
+func (s *Server) refuseForCredit(req *sip.Request, tx sip.ServerTransaction, err error) {
+	text := err.Error()
+	if ce := (*billing.CreditError)(nil); errors.As(err, &ce) {
+		text = ce.Reason // what the user reads, without the error chain
+	}
+	res := sip.NewResponseFromRequest(req, 402, "Payment Required", nil)
+	res.AppendHeader(sip.NewHeader("Reason", reasonHeader(402, text)))
+	tx.Respond(res)
+}
+
+// resolve finds whom a dialled user part means, inside the caller's
+// account: an extension ("102") or a teammate's email name ("rep").
+func (s *Server) resolve(ctx context.Context, caller team.User, dialled string) (team.User, error) {
+	if u, err := s.cfg.Directory.UserByExtension(ctx, caller.Account, dialled); err == nil {
+		return u, nil
+	}
+	users, err := s.cfg.Directory.Users(ctx, caller.Account)
+	if err != nil {
+		return team.User{}, err
+	}
+	for _, u := range users {
+		if name, _, _ := strings.Cut(u.Email, "@"); strings.EqualFold(name, dialled) || strings.EqualFold(u.Email, dialled) {
+			return u, nil
+		}
+	}
+	return team.User{}, team.ErrNotFound
+}
+
+func (s *Server) port(transport string) int {
+	a, _ := s.Addr(strings.ToLower(transport))
+	return int(a.Port())
+}
+
+// leg is one outgoing INVITE of a ring-all.
+type leg struct {
+	b      binding
+	sess   *sipgo.DialogClientSession
+	invite *sip.Request
+	res    *sip.Response // final response
+	err    error
+}
+
+// ring sends the INVITE to every phone of the callee at once; the first
+// 2xx is bridged, the rest are cancelled ("answered elsewhere").
+func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targets []binding, offer []byte, contact sip.ContactHeader) {
+	clientDialogs := sipgo.NewDialogClientCache(s.client, contact)
+	ringCtx, stopRinging := context.WithCancel(context.Background())
+	defer stopRinging()
+	results := make(chan *leg, len(targets))
+	var mu sync.Mutex
+	var legs []*leg
+	winner := make(chan *leg, 1)
+	var provisional sync.Once
+	for _, b := range targets {
+		l := &leg{b: b}
+		inv := sip.NewRequest(sip.INVITE, b.Contact)
+		inv.SetDestination(b.Source.String())
+		inv.SetTransport(b.Transport)
+		fromParams := sip.NewParams()
+		fromParams.Add("tag", sip.GenerateTagN(16))
+		inv.AppendHeader(&sip.FromHeader{DisplayName: c.caller.Extension, Address: sip.Uri{Scheme: "sip", User: c.caller.Extension, Host: contact.Address.Host},
+			Params: fromParams})
+		inv.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: b.Device, Host: b.Contact.Host, Port: b.Contact.Port}})
+		callID := sip.CallIDHeader(newID())
+		inv.AppendHeader(&callID)
+		inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		inv.SetBody(offer)
+		l.invite = inv
+		mu.Lock()
+		legs = append(legs, l)
+		mu.Unlock()
+		s.calls.add(c, string(callID))
+		go func() {
+			sess, err := clientDialogs.WriteInvite(ringCtx, inv)
+			if err != nil {
+				l.err = err
+				results <- l
+				return
+			}
+			l.sess = sess
+			err = sess.WaitAnswer(context.Background(), sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+				if res.StatusCode == 180 || res.StatusCode == 183 {
+					provisional.Do(func() { c.a.Respond(180, "Ringing", nil) })
+				}
+				return nil
+			}})
+			l.res, l.err = sess.InviteResponse, err
+			if err == nil && l.res != nil && l.res.IsSuccess() {
+				select {
+				case winner <- l:
+				default: // answered too late: another phone has the call
+					sess.Ack(context.Background())
+					sess.Bye(context.Background())
+					sess.Close()
+					l.err = errors.New("answered elsewhere")
+				}
+			}
+			results <- l
+		}()
+	}
+	cancelled := make(chan struct{})
+	var cancelOnce sync.Once
+	tx.OnCancel(func(*sip.Request) { cancelOnce.Do(func() { close(cancelled) }) })
+	pending := len(targets)
+	var won *leg
+	for won == nil && pending > 0 {
+		select {
+		case w := <-winner:
+			won = w
+		case l := <-results:
+			if l.err == nil && l.res != nil && l.res.IsSuccess() {
+				continue // the winner arrives on its own channel
+			}
+			pending--
+		case <-cancelled:
+			s.cancelLegs(legs, &mu, nil, 487, "caller hung up")
+			s.finish(c)
+			return // sipgo answers the INVITE with 487
+		case <-time.After(2 * time.Minute):
+			s.cancelLegs(legs, &mu, nil, 480, "no answer")
+			tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
+			s.finish(c)
+			return
+		}
+	}
+	if won == nil {
+		code, phrase := 480, "Temporarily Unavailable"
+		for _, l := range legs {
+			if l.res != nil && l.res.StatusCode >= 400 && (code == 480 || l.res.StatusCode == 486 || l.res.StatusCode == 600) {
+				code, phrase = l.res.StatusCode, l.res.Reason
+			}
+		}
+		tx.Respond(sip.NewResponseFromRequest(req, code, phrase, nil))
+		s.finish(c)
+		return
+	}
+	s.cancelLegs(legs, &mu, won, 200, "Call completed elsewhere")
+	c.b = won.sess
+	if err := won.sess.Ack(context.Background()); err != nil {
+		s.log.Warn("switchboard: ACK to the answering phone", "err", err)
+	}
+	aRTP, aRTCP := c.relay.a.ports()
+	answer, bMedia, err := rewriteSDP(won.res.Body(), c.relay.ip, aRTP, aRTCP)
+	if err != nil {
+		won.sess.Bye(context.Background())
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		s.finish(c)
+		return
+	}
+	c.relay.b.setPeer(bMedia)
+	c.relay.start()
+	if err := c.a.RespondSDP(answer); err != nil {
+		s.log.Warn("switchboard: answering the caller", "err", err)
+		s.hangup(c, nil)
+		return
+	}
+	// Either side hanging up ends the other.
+	go func() {
+		select {
+		case <-c.a.Context().Done():
+			s.hangup(c, c.a)
+		case <-c.b.Context().Done():
+			s.hangup(c, c.b)
+		case <-c.done:
+		}
+	}()
+}
+
+// cancelLegs cancels every ringing leg but the winner, with a Reason.
+func (s *Server) cancelLegs(legs []*leg, mu *sync.Mutex, winner *leg, cause int, text string) {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, l := range legs {
+		if l == winner || l.res != nil && !l.res.IsProvisional() {
+			continue
+		}
+		cancel := cancelFor(l.invite, reasonHeader(cause, text))
+		ctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		res, err := s.client.Do(ctx, cancel, func(*sipgo.Client, *sip.Request) error { return nil })
+		stop()
+		if err != nil || res.StatusCode != 200 {
+			s.log.Debug("switchboard: CANCEL", "err", err, "res", res)
+		}
+	}
+}
+
+// cancelFor builds the CANCEL of an INVITE (RFC 3261 9.1), with a Reason.
+func cancelFor(inv *sip.Request, reason string) *sip.Request {
+	c := sip.NewRequest(sip.CANCEL, inv.Recipient)
+	if v := inv.Via(); v != nil {
+		c.AppendHeader(sip.HeaderClone(v))
+	}
+	for _, h := range []sip.Header{inv.From(), inv.To(), inv.CallID()} {
+		if h != nil {
+			c.AppendHeader(sip.HeaderClone(h))
+		}
+	}
+	for _, h := range inv.GetHeaders("Route") {
+		c.AppendHeader(sip.HeaderClone(h))
+	}
+	c.AppendHeader(&sip.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sip.CANCEL})
+	c.AppendHeader(sip.NewHeader("Max-Forwards", "70"))
+	c.AppendHeader(sip.NewHeader("Reason", reason))
+	c.SetDestination(inv.Destination())
+	c.SetTransport(inv.Transport())
+	c.SetBody(nil)
+	return c
+}
+
+// hangup ends a bridged call: BYE to whichever leg did not hang up.
+func (s *Server) hangup(c *call, from any) {
+	c.once.Do(func() {
+		close(c.done)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if c.a != nil && from != c.a {
+			c.a.Bye(ctx)
+		}
+		if c.b != nil && from != c.b {
+			c.b.Bye(ctx)
+		}
+		s.finish(c)
+	})
+}
+
+// finish releases a call's relay and forgets it.
+func (s *Server) finish(c *call) {
+	if c.relay != nil {
+		c.relay.close()
+	}
+	if c.a != nil {
+		c.a.Close()
+	}
+	if c.b != nil {
+		c.b.Close()
+	}
+	s.calls.remove(c)
+}
+
+// onAck passes the caller's ACK to its dialog.
+func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.calls.find(req.CallID().Value())
+	if c == nil || c.a == nil {
+		return
+	}
+	c.a.ReadAck(req, tx)
+}
+
+// onBye ends the call the BYE belongs to, on either leg.
+func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.calls.find(req.CallID().Value())
+	if c == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	if c.a != nil && req.CallID().Value() == c.a.InviteRequest.CallID().Value() {
+		c.a.ReadBye(req, tx)
+		s.hangup(c, c.a)
+		return
+	}
+	if c.b != nil {
+		c.b.ReadBye(req, tx)
+		s.hangup(c, c.b)
+		return
+	}
+	tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+}
+
+// onReinvite carries a re-INVITE (hold, resume) across the bridge: the
+// offer goes to the other leg pointing at the relay, its answer comes
+// back the same way.
+func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.calls.find(req.CallID().Value())
+	if c == nil || c.a == nil || c.b == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	fromA := req.CallID().Value() == c.a.InviteRequest.CallID().Value()
+	in, out := &c.relay.a, &c.relay.b
+	if !fromA {
+		in, out = out, in
+	}
+	outRTP, outRTCP := out.ports()
+	offer, m, err := rewriteSDP(req.Body(), c.relay.ip, outRTP, outRTCP)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	in.setPeer(m)
+	fwd := sip.NewRequest(sip.INVITE, sip.Uri{})
+	fwd.SetBody(offer)
+	fwd.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var res *sip.Response
+	if fromA {
+		fwd.Recipient = c.b.InviteResponse.Contact().Address
+		res, err = c.b.Do(ctx, fwd)
+		if err == nil && res.IsSuccess() {
+			ack := sip.NewRequest(sip.ACK, fwd.Recipient)
+			c.b.WriteRequest(ack)
+		}
+	} else {
+		fwd.Recipient = c.a.InviteRequest.Contact().Address
+		res, err = c.a.Do(ctx, fwd)
+		if err == nil && res.IsSuccess() {
+			ack := sip.NewRequest(sip.ACK, fwd.Recipient)
+			c.a.WriteRequest(ack)
+		}
+	}
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		return
+	}
+	if !res.IsSuccess() {
+		tx.Respond(sip.NewResponseFromRequest(req, res.StatusCode, res.Reason, nil))
+		return
+	}
+	inRTP, inRTCP := in.ports()
+	answer, am, err := rewriteSDP(res.Body(), c.relay.ip, inRTP, inRTCP)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	out.setPeer(am)
+	ok := sip.NewSDPResponseFromRequest(req, answer)
+	ok.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "switchboard", Host: c.relay.ip.String(), Port: s.port(req.Transport())}})
+	tx.Respond(ok)
+}

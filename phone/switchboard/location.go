@@ -1,0 +1,91 @@
+package switchboard
+
+import (
+	"net/netip"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// binding is one registered phone: where a device can be reached.
+type binding struct {
+	Device    string // SIP user name (the AOR's user)
+	Email     string // whose device
+	Account   string
+	Contact   sip.Uri        // as the phone gave it
+	Source    netip.AddrPort // where its REGISTER came from: behind NAT, the only address that works
+	Transport string         // "UDP", "TCP", "TLS"
+	Expires   time.Time
+	CallID    string
+	CSeq      uint32
+}
+
+// location is the location service: bindings by device.
+type location struct {
+	mu       sync.Mutex
+	byDevice map[string][]binding
+	now      func() time.Time
+}
+
+func newLocation(now func() time.Time) *location {
+	return &location{byDevice: map[string][]binding{}, now: now}
+}
+
+// set adds or refreshes a binding (same device and contact), or removes it
+// when it expires now.
+func (l *location) set(b binding) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	list := l.byDevice[b.Device][:0:0]
+	for _, old := range l.byDevice[b.Device] {
+		if old.Contact.String() != b.Contact.String() && old.Expires.After(l.now()) {
+			list = append(list, old)
+		}
+	}
+	if b.Expires.After(l.now()) {
+		list = append(list, b)
+	}
+	if len(list) == 0 {
+		delete(l.byDevice, b.Device)
+		return
+	}
+	l.byDevice[b.Device] = list
+}
+
+// clear removes all of a device's bindings (Contact: *).
+func (l *location) clear(device string) {
+	l.mu.Lock()
+	delete(l.byDevice, device)
+	l.mu.Unlock()
+}
+
+// device returns a device's live bindings.
+func (l *location) device(device string) []binding {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []binding
+	for _, b := range l.byDevice[device] {
+		if b.Expires.After(l.now()) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// user returns the live bindings of every device of a user, newest first.
+func (l *location) user(email string) []binding {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []binding
+	for _, list := range l.byDevice {
+		for _, b := range list {
+			if b.Email == email && b.Expires.After(l.now()) {
+				out = append(out, b)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Expires.After(out[j].Expires) })
+	return out
+}

@@ -1,0 +1,213 @@
+package switchboard
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// side is one leg's end of a media relay: an RTP and an RTCP socket the
+// leg's phone sends to, and the address its packets go back to (first
+// what its SDP said, then wherever its packets really come from).
+type side struct {
+	rtp, rtcp         *net.UDPConn
+	peerRTP, peerRTCP atomic.Pointer[netip.AddrPort]
+}
+
+func (s *side) ports() (int, int) {
+	return s.rtp.LocalAddr().(*net.UDPAddr).Port, s.rtcp.LocalAddr().(*net.UDPAddr).Port
+}
+
+// relay carries one call's media between two legs, packet by packet,
+// without decoding: what comes in on one side goes out of the other.
+type relay struct {
+	ip      netip.Addr
+	a, b    side
+	packets atomic.Int64
+	wg      sync.WaitGroup
+	once    sync.Once
+}
+
+func listenUDP(ip netip.Addr) (*net.UDPConn, error) {
+	return net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+}
+
+// newRelay opens four sockets on ip.
+func newRelay(ip netip.Addr) (*relay, error) {
+	r := &relay{ip: ip}
+	var conns []*net.UDPConn
+	for range 4 {
+		c, err := listenUDP(ip)
+		if err != nil {
+			for _, c := range conns {
+				c.Close()
+			}
+			return nil, fmt.Errorf("switchboard: media relay: %w", err)
+		}
+		conns = append(conns, c)
+	}
+	r.a.rtp, r.a.rtcp, r.b.rtp, r.b.rtcp = conns[0], conns[1], conns[2], conns[3]
+	return r, nil
+}
+
+// setPeer sets where a side's packets go until its phone's own packets say
+// otherwise.
+func (s *side) setPeer(m mediaAddr) {
+	if !m.rtp.IsValid() {
+		return
+	}
+	rtp, rtcp := m.rtp, m.rtcp
+	s.peerRTP.Store(&rtp)
+	s.peerRTCP.Store(&rtcp)
+}
+
+// start forwards until close.
+func (r *relay) start() {
+	r.wg.Add(4)
+	go r.pipe(r.a.rtp, &r.a.peerRTP, r.b.rtp, &r.b.peerRTP)
+	go r.pipe(r.b.rtp, &r.b.peerRTP, r.a.rtp, &r.a.peerRTP)
+	go r.pipe(r.a.rtcp, &r.a.peerRTCP, r.b.rtcp, &r.b.peerRTCP)
+	go r.pipe(r.b.rtcp, &r.b.peerRTCP, r.a.rtcp, &r.a.peerRTCP)
+}
+
+// pipe reads what a phone sends to in, latches onto its address (symmetric
+// RTP: behind NAT the SDP's address is not the real one), and sends it on
+// from out to the other phone.
+func (r *relay) pipe(in *net.UDPConn, from *atomic.Pointer[netip.AddrPort], out *net.UDPConn, to *atomic.Pointer[netip.AddrPort]) {
+	defer r.wg.Done()
+	buf := make([]byte, 2048)
+	for {
+		n, src, err := in.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			return
+		}
+		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+		if p := from.Load(); p == nil || *p != src {
+			from.Store(&src)
+		}
+		if dst := to.Load(); dst != nil && dst.IsValid() {
+			out.WriteToUDPAddrPort(buf[:n], *dst)
+			r.packets.Add(1)
+		}
+	}
+}
+
+func (r *relay) close() {
+	r.once.Do(func() {
+		for _, c := range []*net.UDPConn{r.a.rtp, r.a.rtcp, r.b.rtp, r.b.rtcp} {
+			c.Close()
+		}
+		r.wg.Wait()
+	})
+}
+
+// mediaAddr is where an SDP says its audio (and RTCP) goes.
+type mediaAddr struct{ rtp, rtcp netip.AddrPort }
+
+// rewriteSDP points an SDP's audio at a relay side: connection address,
+// audio port and RTCP port; everything else (codecs, keys, directions)
+// passes untouched, end to end. It returns where the original pointed.
+func rewriteSDP(body []byte, ip netip.Addr, rtpPort, rtcpPort int) ([]byte, mediaAddr, error) {
+	text := string(body)
+	nl := "\r\n"
+	if !strings.Contains(text, "\r\n") {
+		nl = "\n"
+	}
+	lines := strings.Split(strings.TrimRight(text, "\r\n"), nl)
+	var sessionAddr, audioAddr netip.Addr
+	audioPort, rtcpAt, inAudio, seenAudio, mux := 0, 0, false, false, false
+	var rtcpAddr netip.Addr
+	addrType := "IP4"
+	if ip.Is6() {
+		addrType = "IP6"
+	}
+	var out []string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "m="):
+			inAudio = false
+			f := strings.Fields(l[2:])
+			if len(f) >= 3 && f[0] == "audio" && !seenAudio {
+				p, err := strconv.Atoi(f[1])
+				if err != nil || p < 0 || p > 65535 {
+					return nil, mediaAddr{}, fmt.Errorf("switchboard: SDP audio port %q", f[1])
+				}
+				inAudio, seenAudio, audioPort = true, true, p
+				if p != 0 {
+					f[1] = strconv.Itoa(rtpPort)
+				}
+				l = "m=" + strings.Join(f, " ")
+			}
+		case strings.HasPrefix(l, "c="):
+			f := strings.Fields(l[2:])
+			if len(f) == 3 {
+				a, err := netip.ParseAddr(strings.Split(f[2], "/")[0])
+				if err != nil {
+					return nil, mediaAddr{}, fmt.Errorf("switchboard: SDP connection address %q", f[2])
+				}
+				if inAudio {
+					audioAddr = a
+				} else if !seenAudio {
+					sessionAddr = a
+				}
+				if a.IsUnspecified() { // old-style hold: keep it so
+					break
+				}
+				l = "c=IN " + addrType + " " + ip.String()
+			}
+		case inAudio && strings.HasPrefix(l, "a=rtcp:"):
+			f := strings.Fields(l[len("a=rtcp:"):])
+			if len(f) > 0 {
+				rtcpAt, _ = strconv.Atoi(f[0])
+				if len(f) == 4 {
+					rtcpAddr, _ = netip.ParseAddr(f[3])
+				}
+			}
+			l = "a=rtcp:" + strconv.Itoa(rtcpPort)
+		case inAudio && l == "a=rtcp-mux":
+			mux = true
+		}
+		out = append(out, l)
+	}
+	if !seenAudio {
+		return nil, mediaAddr{}, fmt.Errorf("switchboard: the SDP has no audio stream")
+	}
+	addr := audioAddr
+	if !addr.IsValid() {
+		addr = sessionAddr
+	}
+	var m mediaAddr
+	if addr.IsValid() && audioPort != 0 && !addr.IsUnspecified() {
+		m.rtp = netip.AddrPortFrom(addr, uint16(audioPort))
+		switch {
+		case mux:
+			m.rtcp = m.rtp
+		case rtcpAt != 0 && rtcpAddr.IsValid():
+			m.rtcp = netip.AddrPortFrom(rtcpAddr, uint16(rtcpAt))
+		case rtcpAt != 0:
+			m.rtcp = netip.AddrPortFrom(addr, uint16(rtcpAt))
+		default:
+			m.rtcp = netip.AddrPortFrom(addr, uint16(audioPort+1))
+		}
+	}
+	// Say where RTCP goes when the offer left it implied (port+1 would be
+	// wrong for the relay's sockets).
+	if rtcpAt == 0 && audioPort != 0 {
+		end, in := len(out), false
+		for i, l := range out {
+			if strings.HasPrefix(l, "m=") {
+				if in {
+					end = i
+					break
+				}
+				in = strings.HasPrefix(l, "m=audio")
+			}
+		}
+		out = append(out[:end], append([]string{"a=rtcp:" + strconv.Itoa(rtcpPort)}, out[end:]...)...)
+	}
+	return []byte(strings.Join(out, nl) + nl), m, nil
+}

@@ -1,0 +1,348 @@
+package switchboard
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/tetherphone/tether/account/team"
+)
+
+// Directory is what the switchboard needs to know about people: team.Store
+// is one.
+type Directory interface {
+	Device(ctx context.Context, username string) (team.Device, error)
+	User(ctx context.Context, email string) (team.User, error)
+	UserByExtension(ctx context.Context, account, extension string) (team.User, error)
+	Users(ctx context.Context, account string) ([]team.User, error)
+}
+
+// Gate says whether an account may start a call or a message: nil, or an
+// error whose text is the reason given to the phone (402). The billing
+// engine is one.
+type Gate interface {
+	Gate(ctx context.Context, account string) error
+}
+
+// Config sets up a switchboard.
+type Config struct {
+	Realm     string   // digest realm; "tether" when empty
+	Listen    []string // "udp://127.0.0.1:5060", "tcp://...", "tls://..."
+	TLS       *tls.Config
+	Directory Directory
+	Gate      Gate // nil: no credit gate
+	// MinExpires and MaxExpires bound registrations (60 s and 3600 s by
+	// default).
+	MinExpires, MaxExpires time.Duration
+	Log                    *slog.Logger
+	Now                    func() time.Time
+}
+
+// Server is a running switchboard's SIP side.
+type Server struct {
+	cfg    Config
+	ua     *sipgo.UserAgent
+	srv    *sipgo.Server
+	client *sipgo.Client
+	log    *slog.Logger
+
+	nonces   *nonces
+	bans     *bans
+	location *location
+
+	mu        sync.Mutex
+	listeners []io_closer
+	addrs     map[string]netip.AddrPort // network -> bound address
+	calls     *calls
+	closed    bool
+}
+
+type io_closer interface{ Close() error }
+
+// ErrConfig means the configuration is unusable.
+var ErrConfig = errors.New("switchboard: bad configuration")
+
+// New checks cfg, binds every listen address and starts serving.
+func New(cfg Config) (*Server, error) {
+	if cfg.Realm == "" {
+		cfg.Realm = "tether"
+	}
+	if cfg.Directory == nil {
+		return nil, fmt.Errorf("%w: no directory", ErrConfig)
+	}
+	if cfg.MinExpires <= 0 {
+		cfg.MinExpires = time.Minute
+	}
+	if cfg.MaxExpires <= 0 {
+		cfg.MaxExpires = time.Hour
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if len(cfg.Listen) == 0 {
+		cfg.Listen = []string{"udp://127.0.0.1:5060", "tcp://127.0.0.1:5060"}
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, nonces: newNonces(5*time.Minute, cfg.Now),
+		bans: newBans(20, time.Minute, 10*time.Minute, cfg.Now), location: newLocation(cfg.Now),
+		addrs: map[string]netip.AddrPort{}, calls: newCalls()}
+	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent("Tether switchboard")}
+	if cfg.TLS != nil {
+		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(cfg.TLS))
+	}
+	ua, err := sipgo.NewUA(uaOpts...)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := sipgo.NewServer(ua)
+	if err != nil {
+		ua.Close()
+		return nil, err
+	}
+	s.ua, s.srv = ua, srv
+	srv.OnRegister(s.onRegister)
+	srv.OnInvite(s.onInvite)
+	srv.OnAck(s.onAck)
+	srv.OnBye(s.onBye)
+	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {}) // sipgo answers CANCEL and signals the INVITE's transaction
+	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
+		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+	})
+	for _, l := range cfg.Listen {
+		if err := s.listen(l); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	var host string
+	for _, a := range s.addrs {
+		host = a.Addr().String()
+		break
+	}
+	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname(host))
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.client = client
+	return s, nil
+}
+
+// listen binds one "scheme://host:port" address.
+func (s *Server) listen(spec string) error {
+	u, err := url.Parse(spec)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%w: listen address %q (udp://HOST:PORT, tcp://, tls://)", ErrConfig, spec)
+	}
+	switch u.Scheme {
+	case "udp":
+		pc, err := net.ListenPacket("udp", u.Host)
+		if err != nil {
+			return fmt.Errorf("switchboard: %w", err)
+		}
+		addr := pc.LocalAddr().(*net.UDPAddr).AddrPort()
+		s.track("udp", addr, pc)
+		go s.srv.ServeUDP(pc)
+		// Sending before ServeUDP registered the socket would bind another.
+		for range 500 {
+			if c, err := s.ua.TransportLayer().GetConnection("udp", addr.String()); err == nil && c != nil {
+				return nil
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		return fmt.Errorf("switchboard: udp listener on %s did not start", addr)
+	case "tcp":
+		l, err := net.Listen("tcp", u.Host)
+		if err != nil {
+			return fmt.Errorf("switchboard: %w", err)
+		}
+		s.track("tcp", l.Addr().(*net.TCPAddr).AddrPort(), l)
+		go s.srv.ServeTCP(l)
+	case "tls":
+		if s.cfg.TLS == nil || len(s.cfg.TLS.Certificates) == 0 {
+			return fmt.Errorf("%w: tls:// needs a certificate", ErrConfig)
+		}
+		l, err := tls.Listen("tcp", u.Host, s.cfg.TLS)
+		if err != nil {
+			return fmt.Errorf("switchboard: %w", err)
+		}
+		s.track("tls", l.Addr().(*net.TCPAddr).AddrPort(), l)
+		go s.srv.ServeTLS(l)
+	default:
+		return fmt.Errorf("%w: listen scheme %q (udp, tcp or tls)", ErrConfig, u.Scheme)
+	}
+	return nil
+}
+
+func (s *Server) track(network string, addr netip.AddrPort, c io_closer) {
+	s.mu.Lock()
+	s.listeners = append(s.listeners, c)
+	s.addrs[network] = addr
+	s.mu.Unlock()
+}
+
+// Addr returns the address bound for a network ("udp", "tcp", "tls").
+func (s *Server) Addr(network string) (netip.AddrPort, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.addrs[network]
+	return a, ok
+}
+
+// Close ends every call and stops serving.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	ls := s.listeners
+	s.mu.Unlock()
+	s.calls.endAll(s)
+	for _, l := range ls {
+		l.Close()
+	}
+	return s.ua.Close()
+}
+
+// source is where a request came from.
+func source(req *sip.Request) netip.AddrPort {
+	a, _ := netip.ParseAddrPort(req.Source())
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+}
+
+// authenticate checks a request's digest (WWW- for REGISTER, Proxy- for
+// the rest) and answers the challenge itself when it fails; it returns
+// the device on success.
+func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction, proxy bool) (team.Device, bool) {
+	from := source(req)
+	if s.bans.banned(from.Addr()) {
+		tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
+		return team.Device{}, false
+	}
+	hdr, chalHdr, code, reason := "Authorization", "WWW-Authenticate", 401, "Unauthorized"
+	if proxy {
+		hdr, chalHdr, code, reason = "Proxy-Authorization", "Proxy-Authenticate", 407, "Proxy Authentication Required"
+	}
+	var value string
+	if h := req.GetHeader(hdr); h != nil {
+		value = h.Value()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var dev team.Device
+	v, _ := s.nonces.checkDigest(value, string(req.Method), s.cfg.Realm, func(user, alg string) string {
+		d, err := s.cfg.Directory.Device(ctx, user)
+		if err != nil || d.Realm != s.cfg.Realm {
+			return ""
+		}
+		dev = d
+		if alg == "SHA-256" {
+			return d.HA1SHA256
+		}
+		return d.HA1MD5
+	})
+	switch v {
+	case authOK:
+		s.bans.succeed(from.Addr())
+		return dev, true
+	case authFailed:
+		if s.bans.fail(from.Addr()) {
+			s.log.Warn("switchboard: banned an address after repeated authentication failures", "addr", from.Addr())
+		}
+	}
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, c := range s.nonces.challenges(s.cfg.Realm, v == authStale) {
+		res.AppendHeader(sip.NewHeader(chalHdr, c))
+	}
+	tx.Respond(res)
+	return team.Device{}, false
+}
+
+// onRegister is the registrar (RFC 3261 section 10.3).
+func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
+	dev, ok := s.authenticate(req, tx, false)
+	if !ok {
+		return
+	}
+	to := req.To()
+	if to == nil || to.Address.User != dev.Username {
+		tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil)) // one device may not register another's address
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	user, err := s.cfg.Directory.User(ctx, dev.Email)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
+		return
+	}
+	defaultExpires := s.cfg.MaxExpires
+	if h := req.GetHeader("Expires"); h != nil {
+		if d, ok := parseSeconds(h.Value()); ok {
+			defaultExpires = d
+		}
+	}
+	contacts := req.GetHeaders("Contact")
+	now := s.cfg.Now()
+	for _, h := range contacts {
+		c, ok := h.(*sip.ContactHeader)
+		if !ok {
+			continue
+		}
+		if c.Address.Wildcard {
+			if len(contacts) != 1 || defaultExpires != 0 {
+				tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
+				return
+			}
+			s.location.clear(dev.Username)
+			continue
+		}
+		expires := defaultExpires
+		if v, ok := c.Params.Get("expires"); ok {
+			if d, ok := parseSeconds(v); ok {
+				expires = d
+			}
+		}
+		if expires > 0 && expires < s.cfg.MinExpires {
+			res := sip.NewResponseFromRequest(req, 423, "Interval Too Brief", nil)
+			res.AppendHeader(sip.NewHeader("Min-Expires", fmt.Sprint(int(s.cfg.MinExpires.Seconds()))))
+			tx.Respond(res)
+			return
+		}
+		expires = min(expires, s.cfg.MaxExpires)
+		s.location.set(binding{Device: dev.Username, Email: user.Email, Account: user.Account, Contact: c.Address,
+			Source: source(req), Transport: req.Transport(), Expires: now.Add(expires),
+			CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo})
+	}
+	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+	for _, b := range s.location.device(dev.Username) {
+		h := &sip.ContactHeader{Address: b.Contact, Params: sip.NewParams()}
+		h.Params.Add("expires", fmt.Sprint(int(b.Expires.Sub(now).Seconds())))
+		res.AppendHeader(h)
+	}
+	res.AppendHeader(sip.NewHeader("Date", now.UTC().Format(time.RFC1123)))
+	tx.Respond(res)
+}
+
+func parseSeconds(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	var n int64
+	if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n < 0 || n > 1<<31 || fmt.Sprint(n) != v {
+		return 0, false
+	}
+	return time.Duration(n) * time.Second, true
+}

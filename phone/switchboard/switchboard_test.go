@@ -1,0 +1,202 @@
+package switchboard_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/payment"
+	"github.com/tetherphone/tether/account/rating"
+	"github.com/tetherphone/tether/account/sqlite"
+	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/phone/media"
+	"github.com/tetherphone/tether/phone/switchboard"
+)
+
+// env is a switchboard on loopback with one account, its users and their
+// phones' credentials.
+type env struct {
+	t      *testing.T
+	ctx    context.Context
+	db     *sqlite.DB
+	engine *billing.Engine
+	sb     *switchboard.Server
+	creds  map[string][2]string // email -> device user name, password
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "tether.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bank, err := payment.OpenSandbox(ctx, filepath.Join(dir, "bank.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := billing.New(billing.Config{Store: db, Rater: rating.SampleRater(), Processor: bank})
+	t.Cleanup(func() { engine.Close(); bank.Close(); db.Close() })
+	e := &env{t: t, ctx: ctx, db: db, engine: engine, creds: map[string][2]string{}}
+	if err := engine.OpenAccount(ctx, billing.NewAccount{ID: "acme", Plan: "team", Owner: "ann@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.Adjust(ctx, "acme", "start", decimal.NewFromInt(10), "test credit"); err != nil {
+		t.Fatal(err)
+	}
+	for i, email := range []string{"ann@acme.test", "bob@acme.test", "cy@acme.test"} {
+		role := team.Member
+		if i == 0 {
+			role = team.Owner
+		}
+		if err := db.CreateUser(ctx, team.User{Account: "acme", Email: email, Role: role, Extension: fmt.Sprint(101 + i), Created: time.Now()}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sb, err := switchboard.New(switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}, Directory: db, Gate: engine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	e.sb = sb
+	return e
+}
+
+// phoneFor registers a new device of the user's over transport.
+func (e *env) phoneFor(email, transport string) *phone.UA {
+	e.t.Helper()
+	d, pw := team.NewDevice(email, "test", "tether", time.Now())
+	if err := e.db.AddDevice(e.ctx, d); err != nil {
+		e.t.Fatal(err)
+	}
+	addr, _ := e.sb.Addr(transport)
+	u, err := phone.New(phone.Config{User: fmt.Sprintf("sip:%s@%s", d.Username, addr), Password: pw, Transport: transport,
+		Listen: "127.0.0.1:0", Expires: time.Minute, KeepAlive: -1})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { u.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { u.Register(ctx); close(done) }()
+	e.t.Cleanup(func() { cancel(); <-done })
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case ev := <-u.Events():
+			if ev.State == phone.Registered {
+				return u
+			}
+			if ev.State == phone.Retrying {
+				e.t.Fatalf("%s could not register: %v", email, ev.Err)
+			}
+		case <-deadline:
+			e.t.Fatalf("%s never registered", email)
+		}
+	}
+}
+
+// talk plays a tone and records what comes back, in real time.
+func talk(m *media.Session, freq float64, d time.Duration) []int16 {
+	n := m.FrameSize()
+	tone, in := make([]int16, n), make([]int16, n)
+	var rec []int16
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for k := 0; k < int(d/(20*time.Millisecond)); k++ {
+		<-tick.C
+		audio.Sine(tone, freq, 8000, 12000, k*n)
+		m.WriteFrame(tone)
+		m.ReadFrame(in)
+		rec = append(rec, in...)
+	}
+	return rec
+}
+
+// TestCallThroughSwitchboard: ann (UDP) calls bob's extension; bob (TCP)
+// answers; each hears the other's tone through the switchboard's relay;
+// ann hangs up and bob's call ends.
+func TestCallThroughSwitchboard(t *testing.T) {
+	e := newEnv(t)
+	ann := e.phoneFor("ann@acme.test", "udp")
+	bob := e.phoneFor("bob@acme.test", "tcp")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	answered := make(chan *phone.Incoming, 1)
+	go func() {
+		in := <-bob.Incoming()
+		if err := in.Answer(ctx); err != nil {
+			t.Error(err)
+		}
+		answered <- in
+	}()
+	call, err := ann.Dial(ctx, "102")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := <-answered
+	var heardByAnn, heardByBob []int16
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); heardByAnn = talk(call.Media(), 440, 1500*time.Millisecond) }()
+	go func() { defer wg.Done(); heardByBob = talk(in.Media(), 1000, 1500*time.Millisecond) }()
+	wg.Wait()
+	if s := audio.ToneShare(heardByBob[4000:], 440, 8000); s < 0.9 {
+		t.Errorf("bob hears ann's 440 Hz at share %.2f", s)
+	}
+	if s := audio.ToneShare(heardByAnn[4000:], 1000, 8000); s < 0.9 {
+		t.Errorf("ann hears bob's 1000 Hz at share %.2f", s)
+	}
+	if e.sb.Calls() != 1 {
+		t.Errorf("%d calls bridged", e.sb.Calls())
+	}
+	call.Hangup(ctx)
+	select {
+	case <-in.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("bob's call did not end when ann hung up")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for e.sb.Calls() != 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if e.sb.Calls() != 0 {
+		t.Errorf("%d calls left on the switchboard", e.sb.Calls())
+	}
+}
+
+// TestGate: at zero available credit a call is refused with 402 and the
+// reason; unknown extensions get 404, unregistered users 480.
+func TestGate(t *testing.T) {
+	e := newEnv(t)
+	ann := e.phoneFor("ann@acme.test", "udp")
+	e.phoneFor("bob@acme.test", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := ann.Dial(ctx, "999"); !errors.Is(err, phone.ErrNotFound) {
+		t.Errorf("unknown extension: %v", err)
+	}
+	var ce *phone.CallError
+	if _, err := ann.Dial(ctx, "103"); !errors.As(err, &ce) || ce.Code != 480 {
+		t.Errorf("cy has no phone registered: %v", err)
+	}
+	b, _ := e.engine.Balance(ctx, "acme")
+	if err := e.engine.Adjust(ctx, "acme", "drain", b.Available.Neg(), "test: to zero"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ann.Dial(ctx, "102")
+	if !errors.Is(err, phone.ErrInsufficientCredit) || !errors.As(err, &ce) || ce.Code != 402 || !strings.HasPrefix(ce.Reason, "Your account has no credit") {
+		t.Fatalf("at zero: %v", err)
+	}
+	t.Logf("refused: %v", err)
+}
