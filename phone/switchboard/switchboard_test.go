@@ -200,3 +200,82 @@ func TestGate(t *testing.T) {
 	}
 	t.Logf("refused: %v", err)
 }
+
+// TestRingAll: bob has two phones; both ring, the first to answer gets the
+// call, the other stops ringing (CANCEL, "answered elsewhere").
+func TestRingAll(t *testing.T) {
+	e := newEnv(t)
+	ann := e.phoneFor("ann@acme.test", "udp")
+	desk := e.phoneFor("bob@acme.test", "udp")
+	laptop := e.phoneFor("bob@acme.test", "tcp")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rangLaptop := make(chan *phone.Incoming, 1)
+	go func() { rangLaptop <- <-laptop.Incoming() }()
+	go func() {
+		in := <-desk.Incoming()
+		time.Sleep(500 * time.Millisecond) // let the laptop ring too
+		in.Answer(ctx)
+	}()
+	call, err := ann.Dial(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer call.Hangup(context.Background())
+	var other *phone.Incoming
+	select {
+	case other = <-rangLaptop:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the laptop never rang")
+	}
+	select {
+	case <-other.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the laptop kept ringing after the desk phone answered")
+	}
+	if other.State() == phone.Connected {
+		t.Error("both phones have the call")
+	}
+}
+
+// TestRegistrarAuth: a wrong password is challenged again (never 403 with
+// a hint), and an address that keeps failing is banned.
+func TestRegistrarAuth(t *testing.T) {
+	e := newEnv(t)
+	d, _ := team.NewDevice("ann@acme.test", "test", "tether", time.Now())
+	if err := e.db.AddDevice(e.ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := e.sb.Addr("udp")
+	for _, user := range []string{d.Username, "nobody"} {
+		u, err := phone.New(phone.Config{User: fmt.Sprintf("sip:%s@%s", user, addr), Password: "wrong-password", Listen: "127.0.0.1:0", KeepAlive: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		go u.Register(ctx)
+		var got error
+		deadline := time.After(20 * time.Second)
+	wait:
+		for {
+			select {
+			case ev := <-u.Events():
+				if ev.State == phone.Retrying {
+					got = ev.Err
+					break wait
+				}
+				if ev.State == phone.Registered {
+					t.Fatalf("%s registered with a wrong password", user)
+				}
+			case <-deadline:
+				t.Fatal("no answer to a wrong password")
+			}
+		}
+		cancel()
+		u.Close()
+		var ce *phone.CallError
+		if !errors.As(got, &ce) || ce.Code != 401 {
+			t.Errorf("%s with a wrong password: %v (want the challenge again, 401)", user, got)
+		}
+	}
+}
