@@ -6,9 +6,12 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -16,6 +19,7 @@ import (
 	"github.com/tetherphone/tether/account/payment"
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/sqlite"
+	"github.com/tetherphone/tether/account/team"
 )
 
 // Account is the demo account's ID.
@@ -38,9 +42,21 @@ type System struct {
 	Engine *billing.Engine
 }
 
+// CredentialsFile is where the demo users' passwords are written, in the
+// data directory: one "EMAIL PASSWORD" per line, readable by the owner
+// only.
+const CredentialsFile = "demo-credentials.txt"
+
+// Extensions are the demo users' extensions, in the order of Users.
+var Extensions = []string{"101", "102", "103"}
+
 // Open opens the billing system kept in dir, creating the demo account on
 // first start.
-func Open(ctx context.Context, dir string) (*System, error) {
+func Open(ctx context.Context, dir string) (*System, error) { return OpenSystem(ctx, dir, true) }
+
+// OpenSystem opens the billing system kept in dir; withDemo creates the
+// demo account (and its users) on first start.
+func OpenSystem(ctx context.Context, dir string, withDemo bool) (*System, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -54,9 +70,15 @@ func Open(ctx context.Context, dir string) (*System, error) {
 		return nil, err
 	}
 	s := &System{Store: db, Bank: bank, Engine: billing.New(billing.Config{Store: db, Rater: rating.SampleRater(), Processor: bank})}
-	if err := s.ensureDemo(ctx); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("demo: %w", err)
+	if withDemo {
+		if err := s.ensureDemo(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		if err := s.ensureTeam(ctx, dir); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("demo: %w", err)
+		}
 	}
 	if err := s.Engine.Sweep(ctx); err != nil {
 		s.Close()
@@ -84,6 +106,37 @@ func (s *System) ensureDemo(ctx context.Context) error {
 	exp := time.Now().AddDate(3, 0, 0)
 	_, err := e.SaveCard(ctx, Account, payment.CardDetails{Number: payment.CardSucceeds, ExpMonth: int(exp.Month()), ExpYear: exp.Year(), CVC: "123"})
 	return err
+}
+
+// ensureTeam creates the demo users with fresh passwords, once, and
+// writes the passwords to dir's CredentialsFile.
+func (s *System) ensureTeam(ctx context.Context, dir string) error {
+	users, err := s.Store.Users(ctx, Account)
+	if err != nil || len(users) > 0 {
+		return err
+	}
+	roles := []team.Role{team.Owner, team.Admin, team.Member}
+	var lines strings.Builder
+	for i, email := range Users {
+		pw := newPassword()
+		hash, err := team.HashPassword(pw)
+		if err != nil {
+			return err
+		}
+		u := team.User{Account: Account, Email: email, Role: roles[i], Extension: Extensions[i], Created: time.Now()}
+		if err := s.Store.CreateUser(ctx, u, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(&lines, "%s %s\n", email, pw)
+	}
+	return os.WriteFile(filepath.Join(dir, CredentialsFile), []byte(lines.String()), 0o600)
+}
+
+// newPassword returns 16 random characters (80 bits).
+func newPassword() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	return strings.ToLower(base32.StdEncoding.EncodeToString(b))
 }
 
 // Close stops the engine and closes the files.

@@ -2,10 +2,14 @@ package demo_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/account/rating"
+	"github.com/tetherphone/tether/account/team"
 )
 
 func TestDemoAccount(t *testing.T) {
@@ -38,5 +42,48 @@ func TestDemoAccount(t *testing.T) {
 	}
 	if err := s.Store.Check(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDemoUsers: the three demo users exist with their roles and
+// extensions, their passwords are in the credentials file (owner-only),
+// and a second start neither changes them nor rewrites the file.
+func TestDemoUsers(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := demo.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, demo.CredentialsFile)
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file: %v %v", st, err)
+	}
+	first, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(first)), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("credentials file holds %d lines", len(lines))
+	}
+	roles := map[string]team.Role{"owner@demo.test": team.Owner, "admin@demo.test": team.Admin, "rep@demo.test": team.Member}
+	for _, l := range lines {
+		email, pw, ok := strings.Cut(l, " ")
+		u, err := s.Store.User(ctx, email)
+		if !ok || err != nil || u.Role != roles[email] || u.Account != demo.Account {
+			t.Errorf("line %q: user %+v %v", l, u, err)
+		}
+		hash, _ := s.Store.PasswordHash(ctx, email)
+		if !team.CheckPassword(hash, pw) {
+			t.Errorf("%s: the written password does not sign in", email)
+		}
+	}
+	s.Close()
+	s, err = demo.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if again, _ := os.ReadFile(path); string(again) != string(first) {
+		t.Error("a second start rewrote the credentials")
 	}
 }
