@@ -106,3 +106,17 @@ func (db *DB) Device(ctx context.Context, username string) (team.Device, error) 
 	d.Created = fromNanos(created)
 	return d, err
 }
+
+// DeleteDevice implements team.Store.
+func (db *DB) DeleteDevice(ctx context.Context, username string) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		r, err := tx.exec(`DELETE FROM devices WHERE username = ?`, username)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return clean(team.ErrNotFound)
+		}
+		return nil
+	})
+}

@@ -58,4 +58,13 @@ func TestTeamStore(t *testing.T) {
 	if _, err := db.Device(ctx, "nobody"); !errors.Is(err, team.ErrNotFound) {
 		t.Errorf("unknown device: %v", err)
 	}
+	if err := db.DeleteDevice(ctx, d.Username); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Device(ctx, d.Username); !errors.Is(err, team.ErrNotFound) {
+		t.Errorf("deleted device still there: %v", err)
+	}
+	if err := db.DeleteDevice(ctx, d.Username); !errors.Is(err, team.ErrNotFound) {
+		t.Errorf("deleting twice: %v", err)
+	}
 }

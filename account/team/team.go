@@ -71,6 +71,8 @@ type Store interface {
 	PasswordHash(ctx context.Context, email string) (string, error)
 	AddDevice(ctx context.Context, d Device) error
 	Device(ctx context.Context, username string) (Device, error)
+	// DeleteDevice forgets a device's credentials (signed out, lost).
+	DeleteDevice(ctx context.Context, username string) error
 }
 
 var extensionRE = regexp.MustCompile(`^[1-9][0-9]{1,5}$`)

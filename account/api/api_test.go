@@ -1,0 +1,150 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/account/team"
+)
+
+func start(t *testing.T) (*httptest.Server, map[string]string, *demo.System) {
+	t.Helper()
+	dir := t.TempDir()
+	sys, err := demo.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Realm: "tether",
+		SIP: map[string]string{"udp": "127.0.0.1:5060"}}))
+	t.Cleanup(srv.Close)
+	b, err := os.ReadFile(filepath.Join(dir, demo.CredentialsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		e, p, _ := strings.Cut(l, " ")
+		pw[e] = p
+	}
+	return srv, pw, sys
+}
+
+func apiErr(err error) *api.Error {
+	var e *api.Error
+	errors.As(err, &e)
+	return e
+}
+
+func TestSignInAndDevices(t *testing.T) {
+	srv, pw, sys := start(t)
+	ctx := context.Background()
+	c, _ := api.NewClient(srv.URL)
+	if _, err := c.Balance(ctx); apiErr(err) == nil || apiErr(err).Status != 401 {
+		t.Fatalf("balance before sign-in: %v", err)
+	}
+	if _, err := c.SignIn(ctx, "rep@demo.test", "wrong password!"); apiErr(err) == nil || apiErr(err).Code != "bad_credentials" {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if _, err := c.SignIn(ctx, "nobody@demo.test", "whatever pass"); apiErr(err) == nil || apiErr(err).Code != "bad_credentials" {
+		t.Fatalf("unknown user: %v (must look like a wrong password)", err)
+	}
+	s, err := c.SignIn(ctx, "REP@demo.test", pw["rep@demo.test"])
+	if err != nil || s.User.Extension != "103" || s.User.Role != "member" {
+		t.Fatalf("sign-in: %+v %v", s, err)
+	}
+	b, err := c.Balance(ctx)
+	if err != nil || b.Available != "20.0000" || b.Currency != "USD" {
+		t.Fatalf("balance %+v %v", b, err)
+	}
+	d, err := c.NewDevice(ctx, "laptop")
+	if err != nil || d.Username == "" || len(d.Password) < 16 || d.SIP["udp"] != "127.0.0.1:5060" {
+		t.Fatalf("device %+v %v", d, err)
+	}
+	kept, err := sys.Store.Device(ctx, d.Username)
+	if err != nil || kept.HA1SHA256 != team.HA1("SHA-256", d.Username, "tether", d.Password) || kept.Email != "rep@demo.test" {
+		t.Fatalf("kept device %+v %v", kept, err)
+	}
+	// Another user cannot delete it.
+	other, _ := api.NewClient(srv.URL)
+	if _, err := other.SignIn(ctx, "admin@demo.test", pw["admin@demo.test"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.DeleteDevice(ctx, d.Username); apiErr(err) == nil || apiErr(err).Status != 404 {
+		t.Errorf("someone else's device: %v", err)
+	}
+	if err := c.DeleteDevice(ctx, d.Username); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sys.Store.Device(ctx, d.Username); !errors.Is(err, team.ErrNotFound) {
+		t.Errorf("device still there: %v", err)
+	}
+	if err := c.SignOut(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Balance(ctx); apiErr(err) == nil || apiErr(err).Status != 401 {
+		t.Errorf("after sign-out: %v", err)
+	}
+}
+
+func TestSignInLockout(t *testing.T) {
+	srv, pw, _ := start(t)
+	ctx := context.Background()
+	c, _ := api.NewClient(srv.URL)
+	for range 5 {
+		c.SignIn(ctx, "owner@demo.test", "not the password")
+	}
+	if _, err := c.SignIn(ctx, "owner@demo.test", pw["owner@demo.test"]); apiErr(err) == nil || apiErr(err).Status != 429 {
+		t.Fatalf("after five failures, the right password: %v (want locked)", err)
+	}
+	// Another user is not locked.
+	if _, err := c.SignIn(ctx, "rep@demo.test", pw["rep@demo.test"]); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBadInput: malformed, mistyped, oversized, unexpected bodies get a 4xx
+// with a code, and nothing is created.
+func TestBadInput(t *testing.T) {
+	srv, pw, _ := start(t)
+	ctx := context.Background()
+	c, _ := api.NewClient(srv.URL)
+	if _, err := c.SignIn(ctx, "rep@demo.test", pw["rep@demo.test"]); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		path, ctype, body string
+		status            int
+	}{
+		{"/v1/session", "application/json", `{"email": "rep@demo.test"`, 400},
+		{"/v1/session", "application/json", `{"email": 7, "password": "x"}`, 400},
+		{"/v1/session", "application/json", `{"email": "rep@demo.test", "password": "x", "admin": true}`, 400},
+		{"/v1/session", "text/plain", `{}`, 415},
+		{"/v1/session", "application/json", `{"email": "' OR 1=1 --", "password": "x"}`, 400},
+		{"/v1/session", "application/json", `{"email":"a@b.c","password":"` + strings.Repeat("x", 70000) + `"}`, 413},
+		{"/v1/devices", "application/json", `{"name": ""}`, 400},
+		{"/v1/devices", "application/json", `{"name": "a\nb"}`, 400},
+		{"/v1/devices", "application/json", `{"name": "x"} {"name": "y"}`, 400},
+	}
+	for _, k := range cases {
+		req, _ := http.NewRequest("POST", srv.URL+k.path, strings.NewReader(k.body))
+		req.Header.Set("Content-Type", k.ctype)
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != k.status {
+			t.Errorf("POST %s %.40q: %d, want %d", k.path, k.body, res.StatusCode, k.status)
+		}
+	}
+}
