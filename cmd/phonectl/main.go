@@ -34,6 +34,11 @@ const (
 
 const usage = `Usage: phonectl --sip-user sip:USER@HOST:PORT --sip-password P [--transport udp|tcp|tls]
                 [--tls-ca FILE] [--srtp required|off] [--listen ADDR] [--json] COMMAND [ARGS]
+       phonectl --server URL --user EMAIL --password P [--transport ...] COMMAND [ARGS]
+
+The first form is a plain SIP phone on any SIP server. The second signs in to a
+Tether switchboard's account API, which issues this run its own SIP
+credentials (deleted again on exit), and registers with them.
 
 Commands:
   register [--for DURATION]           register and stay registered, printing state changes
@@ -97,6 +102,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	tlsCA := fs.String("tls-ca", "", "PEM file of the certificate authorities to trust for tls (default: the system's)")
 	srtp := fs.String("srtp", "", `encrypt calls: "" with tls, "required" always, "off" never`)
 	listen := fs.String("listen", "", "local SIP address HOST:PORT (default: the address that reaches the server, any port)")
+	server := fs.String("server", "", "a Tether switchboard's account API, http://HOST:PORT (account mode)")
+	email := fs.String("user", "", "account mode: the email you sign in with")
+	accountPassword := fs.String("password", "", "account mode: your password")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (for `go tool pprof`)")
 	if err := fs.Parse(args); err != nil {
@@ -124,12 +132,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if fs.Arg(0) == "devices" {
 		return cmdDevices(fs.Args()[1:], o, stderr)
 	}
-	if *user == "" {
-		fmt.Fprintln(stderr, "phonectl: --sip-user is required")
-		return exitUsage
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *server != "" {
+		if *user != "" || *password != "" {
+			fmt.Fprintln(stderr, "phonectl: --server signs in with --user and --password; --sip-user and --sip-password are for plain SIP")
+			return exitUsage
+		}
+		creds, release, code := signIn(ctx, *server, *email, *accountPassword, *transport, stderr)
+		if code != exitOK {
+			return code
+		}
+		defer release()
+		*user, *password = creds.user, creds.password
+	}
+	if *user == "" {
+		fmt.Fprintln(stderr, "phonectl: --sip-user (plain SIP) or --server (account mode) is required")
+		return exitUsage
+	}
 	cfg := phone.Config{User: *user, Password: *password, Transport: *transport, Listen: *listen, UserAgent: "Tether phonectl", SRTP: *srtp}
 	if *tlsCA != "" {
 		pem, err := os.ReadFile(*tlsCA)

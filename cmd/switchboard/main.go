@@ -1,0 +1,189 @@
+// Command switchboard is the phone-system server: SIP registrar and call
+// router with the credit gate, and the account API.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/account/money"
+	"github.com/tetherphone/tether/phone/switchboard"
+)
+
+const usage = `switchboard: the Tether phone-system server
+
+Usage:
+  switchboard [--data DIR] [--sip URI]... [--http ADDR] [--demo]
+  switchboard adjust --data DIR --account ID --amount DECIMAL --reason TEXT
+
+--sip takes udp://, tcp:// and tls:// listen addresses (default udp and tcp
+on 127.0.0.1:5060); port 0 picks a free port. The addresses bound are
+printed on start. SIGTERM or Ctrl-C stops it gracefully.
+
+adjust is an operator's audited balance change (refund, goodwill,
+correction): a negative amount may bring the balance down to zero, never
+below.
+`
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "adjust" {
+		return adjust(args[1:], stdout, stderr)
+	}
+	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage, "\nFlags:\n"); fs.PrintDefaults() }
+	data := fs.String("data", defaultData(), "data directory (the database, the demo credentials)")
+	var sips listFlag
+	fs.Var(&sips, "sip", "SIP listen URI, repeatable (udp://HOST:PORT, tcp://, tls://)")
+	httpAddr := fs.String("http", "127.0.0.1:8080", "account API listen address")
+	withDemo := fs.Bool("demo", false, "create the demo account on first start")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "switchboard: unexpected %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if len(sips) == 0 {
+		sips = listFlag{"udp://127.0.0.1:5060", "tcp://127.0.0.1:5060"}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	sys, err := demo.OpenSystem(ctx, *data, *withDemo)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard:", err)
+		return exitFailure
+	}
+	defer sys.Close()
+	sb, err := switchboard.New(switchboard.Config{Listen: sips, Directory: sys.Store, Gate: sys.Engine, Log: log})
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard:", err)
+		if errors.Is(err, switchboard.ErrConfig) {
+			return exitUsage
+		}
+		return exitFailure
+	}
+	defer sb.Close()
+	sipAddrs := map[string]string{}
+	for _, n := range []string{"udp", "tcp", "tls"} {
+		if a, ok := sb.Addr(n); ok {
+			sipAddrs[n] = a.String()
+			fmt.Fprintf(stdout, "sip %s://%s\n", n, a)
+		}
+	}
+	l, err := net.Listen("tcp", *httpAddr)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard:", err)
+		return exitFailure
+	}
+	srv := &http.Server{Handler: api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Realm: "tether", SIP: sipAddrs, Log: log}),
+		ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(l)
+	fmt.Fprintf(stdout, "http http://%s\n", l.Addr())
+	if *withDemo {
+		fmt.Fprintf(stdout, "demo account %q: passwords in %s\n", demo.Account, filepath.Join(*data, demo.CredentialsFile))
+	}
+	fmt.Fprintln(stdout, "ready")
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "stopping")
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(shut)
+	return exitOK
+}
+
+func defaultData() string {
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "tether-switchboard")
+	}
+	return "tether-switchboard"
+}
+
+func adjust(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("adjust", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", defaultData(), "data directory")
+	account := fs.String("account", "", "account ID")
+	amount := fs.String("amount", "", "decimal amount, negative to take credit away (e.g. -5.00)")
+	reason := fs.String("reason", "", "why, for the audit trail")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	amt, err := decimal.NewFromString(*amount)
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "switchboard adjust: unexpected %q\n", fs.Arg(0))
+		return exitUsage
+	case *account == "":
+		fmt.Fprintln(stderr, "switchboard adjust: --account is required")
+		return exitUsage
+	case err != nil || amt.IsZero():
+		fmt.Fprintf(stderr, "switchboard adjust: --amount %q is not a non-zero decimal\n", *amount)
+		return exitUsage
+	case strings.TrimSpace(*reason) == "":
+		fmt.Fprintln(stderr, "switchboard adjust: --reason is required")
+		return exitUsage
+	}
+	if _, err := os.Stat(*data); err != nil {
+		fmt.Fprintf(stderr, "switchboard adjust: no data directory %s\n", *data)
+		return exitUsage
+	}
+	ctx := context.Background()
+	sys, err := demo.OpenSystem(ctx, *data, false)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard adjust:", err)
+		return exitFailure
+	}
+	defer sys.Close()
+	id := fmt.Sprintf("adjust-%d", time.Now().UnixNano())
+	if err := sys.Engine.Adjust(ctx, *account, id, amt, *reason); err != nil {
+		fmt.Fprintln(stderr, "switchboard adjust:", err)
+		return exitFailure
+	}
+	b, err := sys.Engine.Balance(ctx, *account)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard adjust:", err)
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "adjusted %s by %s: balance %s\n", *account, amt.String(), money.Display(b.Posted, b.Currency))
+	return exitOK
+}

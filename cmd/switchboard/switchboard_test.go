@@ -1,0 +1,251 @@
+package main_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tetherphone/tether/audio"
+)
+
+var switchboardBin, phonectlBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "switchboard")
+	if err != nil {
+		panic(err)
+	}
+	switchboardBin, phonectlBin = filepath.Join(dir, "switchboard"), filepath.Join(dir, "phonectl")
+	for bin, pkg := range map[string]string{switchboardBin: ".", phonectlBin: "../phonectl"} {
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			panic(fmt.Sprintf("building %s: %v\n%s", pkg, err, out))
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// server is a running switchboard process.
+type server struct {
+	cmd      *exec.Cmd
+	data     string
+	api      string
+	out      <-chan string
+	accounts map[string]string // email -> password
+}
+
+func lines(r io.Reader) <-chan string {
+	ch := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			ch <- sc.Text()
+		}
+		close(ch)
+	}()
+	return ch
+}
+
+// waitFor reads lines until one contains want (or fails after a while),
+// returning it.
+func waitFor(t *testing.T, ch <-chan string, want string) string {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case l, ok := <-ch:
+			if !ok {
+				t.Fatalf("output ended before %q", want)
+			}
+			if strings.Contains(l, want) {
+				return l
+			}
+		case <-deadline:
+			t.Fatalf("no %q within 30 s", want)
+		}
+	}
+}
+
+func startServer(t *testing.T, data string) *server {
+	t.Helper()
+	cmd := exec.Command(switchboardBin, "--demo", "--data", data, "--sip", "udp://127.0.0.1:0", "--sip", "tcp://127.0.0.1:0",
+		"--http", "127.0.0.1:0")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	s := &server{cmd: cmd, data: data, out: lines(stdout), accounts: map[string]string{}}
+	for {
+		l := waitFor(t, s.out, "")
+		if api, ok := strings.CutPrefix(l, "http "); ok {
+			s.api = api
+		}
+		if l == "ready" {
+			break
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(data, "demo-credentials.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		email, pw, _ := strings.Cut(l, " ")
+		s.accounts[email] = pw
+	}
+	return s
+}
+
+// as returns phonectl's account-mode arguments for a demo user.
+func (s *server) as(email string, args ...string) []string {
+	return append([]string{"--server", s.api, "--user", email, "--password", s.accounts[email], "--listen", "127.0.0.1:0"}, args...)
+}
+
+func toneWAV(t *testing.T, path string, freq float64, seconds int) {
+	t.Helper()
+	pcm := make([]int16, 8000*seconds)
+	audio.Sine(pcm, freq, 8000, 12000, 0)
+	if err := audio.SaveWAV(path, &audio.PCM{Rate: 8000, Channels: 1, Samples: pcm}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func bestShare(t *testing.T, path string, freq float64) float64 {
+	t.Helper()
+	p, err := audio.LoadWAV(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, best := p.Mono(), 0.0
+	for i := 0; i+8000 <= len(s); i += 4000 {
+		best = max(best, audio.ToneShare(s[i:i+8000], freq, 8000))
+	}
+	return best
+}
+
+// answer starts phonectl answering one call as the rep.
+func (s *server) answer(t *testing.T, dir string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(phonectlBin, s.as("rep@demo.test", "answer", "--play", filepath.Join(dir, "1000.wav"),
+		"--record", filepath.Join(dir, "rep.wav"), "--count", "1")...)
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitFor(t, lines(stdout), "registered")
+	return cmd
+}
+
+func exitCode(err error) int {
+	if e, ok := err.(*exec.ExitError); ok {
+		return e.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+// TestDemoCallsAndGate: two demo users sign in with phonectl (account
+// mode) and call each other through the switchboard with audio both ways;
+// at zero credit the call is refused with exit status 3, and after credit
+// is added it goes through again; SIGTERM stops the server cleanly and a
+// restart keeps the balance.
+func TestDemoCallsAndGate(t *testing.T) {
+	dir, data := t.TempDir(), t.TempDir()
+	toneWAV(t, filepath.Join(dir, "440.wav"), 440, 3)
+	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 3)
+	s := startServer(t, data)
+
+	rep := s.answer(t, dir)
+	call := func() ([]byte, error) {
+		return exec.Command(phonectlBin, s.as("admin@demo.test", "call", "103", "--play", filepath.Join(dir, "440.wav"),
+			"--record", filepath.Join(dir, "admin.wav"), "--duration", "2s")...).CombinedOutput()
+	}
+	if out, err := call(); err != nil {
+		t.Fatalf("admin calls the rep: %v\n%s", err, out)
+	}
+	if err := rep.Wait(); err != nil {
+		t.Fatalf("the rep's answer: %v", err)
+	}
+	if sh := bestShare(t, filepath.Join(dir, "rep.wav"), 440); sh < 0.8 {
+		t.Errorf("the rep hears the admin's 440 Hz at share %.2f", sh)
+	}
+	if sh := bestShare(t, filepath.Join(dir, "admin.wav"), 1000); sh < 0.8 {
+		t.Errorf("the admin hears the rep's 1000 Hz at share %.2f", sh)
+	}
+
+	// The gate: take the account to zero.
+	adjust := func(amount string) {
+		t.Helper()
+		out, err := exec.Command(switchboardBin, "adjust", "--data", data, "--account", "demo", "--amount", amount, "--reason", "test").CombinedOutput()
+		if err != nil {
+			t.Fatalf("adjust %s: %v\n%s", amount, err, out)
+		}
+	}
+	adjust("-20")
+	out, err := call()
+	if code := exitCode(err); code != 3 {
+		t.Fatalf("at zero credit: exit %d, want 3\n%s", code, out)
+	}
+	if last := lastLine(out); !strings.Contains(last, "402") || !strings.Contains(last, "no credit") {
+		t.Errorf("at zero credit the last line says %q", last)
+	}
+	adjust("5")
+	s.answer(t, dir)
+	if out, err := call(); err != nil {
+		t.Fatalf("after credit was added: %v\n%s", err, out)
+	}
+
+	// SIGTERM: a clean stop; a restart on the same data keeps the balance.
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	waitFor(t, s.out, "stopping")
+	if err := s.cmd.Wait(); err != nil {
+		t.Fatalf("after SIGTERM: %v", err)
+	}
+	s2 := startServer(t, data)
+	out, err = exec.Command(switchboardBin, "adjust", "--data", data, "--account", "demo", "--amount", "-1", "--reason", "check").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "balance $4.00") {
+		t.Errorf("after a restart: %v %s", err, out)
+	}
+	_ = s2
+}
+
+func lastLine(b []byte) string {
+	ls := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return ls[len(ls)-1]
+}
+
+// TestAdjustRefusesBadInput: the operator command checks its flags.
+func TestAdjustRefusesBadInput(t *testing.T) {
+	data := t.TempDir()
+	s := startServer(t, data)
+	_ = s
+	for _, args := range [][]string{
+		{"--account", "demo", "--amount", "abc", "--reason", "x"},
+		{"--account", "demo", "--amount", "5"},
+		{"--amount", "5", "--reason", "x"},
+		{"--account", "demo", "--amount", "0", "--reason", "x"},
+	} {
+		err := exec.Command(switchboardBin, append([]string{"adjust", "--data", data}, args...)...).Run()
+		if code := exitCode(err); code != 2 {
+			t.Errorf("adjust %v: exit %d, want 2", args, code)
+		}
+	}
+	// Below zero: refused, balance unchanged.
+	out, err := exec.Command(switchboardBin, "adjust", "--data", data, "--account", "demo", "--amount", "-25", "--reason", "x").CombinedOutput()
+	if exitCode(err) != 1 || !strings.Contains(string(out), "not below") {
+		t.Errorf("below zero: %v %s", err, out)
+	}
+}
