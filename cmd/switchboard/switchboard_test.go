@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/peers"
 )
 
 var switchboardBin, phonectlBin string
@@ -247,5 +250,48 @@ func TestAdjustRefusesBadInput(t *testing.T) {
 	out, err := exec.Command(switchboardBin, "adjust", "--data", data, "--account", "demo", "--amount", "-25", "--reason", "x").CombinedOutput()
 	if exitCode(err) != 1 || !strings.Contains(string(out), "not below") {
 		t.Errorf("below zero: %v %s", err, out)
+	}
+}
+
+// TestBaresipThroughSwitchboard: baresip, a third-party SIP phone, signs
+// in with credentials the account API issued, registers to the switchboard
+// and calls the admin's extension; phonectl answers and hears its tone.
+func TestBaresipThroughSwitchboard(t *testing.T) {
+	dir, data := t.TempDir(), t.TempDir()
+	s := startServer(t, data)
+	ctx := context.Background()
+	c, _ := api.NewClient(s.api)
+	if _, err := c.SignIn(ctx, "rep@demo.test", s.accounts["rep@demo.test"]); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.NewDevice(ctx, "baresip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := exec.Command(phonectlBin, s.as("admin@demo.test", "answer", "--record", filepath.Join(dir, "admin.wav"),
+		"--duration", "3s", "--count", "1")...)
+	stdout, _ := admin.StdoutPipe()
+	admin.Stderr = os.Stderr
+	if err := admin.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Process.Kill(); admin.Wait() })
+	waitFor(t, lines(stdout), "registered")
+	b := peers.StartBaresipAccount(t, peers.SIPAccount{Registrar: d.SIP["udp"], User: d.Username, Password: d.Password}, 440,
+		"/dial sip:102@127.0.0.1")
+	done := make(chan error, 1)
+	go func() { done <- admin.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			log, _ := os.ReadFile(b.Log)
+			t.Fatalf("the admin's phonectl: %v\nbaresip:\n%s", err, log)
+		}
+	case <-time.After(60 * time.Second):
+		log, _ := os.ReadFile(b.Log)
+		t.Fatalf("the call from baresip never ended\nbaresip:\n%s", log)
+	}
+	if sh := bestShare(t, filepath.Join(dir, "admin.wav"), 440); sh < 0.8 {
+		t.Errorf("the admin hears baresip's 440 Hz at share %.2f", sh)
 	}
 }

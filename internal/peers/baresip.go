@@ -46,7 +46,28 @@ func StartBaresipEcho(t testing.TB, k *Kamailio, user, codec, jitter string) *Ba
 	return startBaresip(t, k, user, 440, codec, true, nil, jitter)
 }
 
+// SIPAccount is where and as whom a peer registers.
+type SIPAccount struct {
+	Registrar string // HOST:PORT, over UDP
+	User      string
+	Password  string
+}
+
+// StartBaresipAccount runs baresip registered with an account on any
+// registrar (the switchboard), auto-answering with a tone; commands run at
+// start ("/dial sip:102@127.0.0.1").
+func StartBaresipAccount(t testing.TB, a SIPAccount, toneHz int, commands ...string) *Baresip {
+	t.Helper()
+	return startBaresipAccount(t, a, toneHz, "PCMU", false, commands, "")
+}
+
 func startBaresip(t testing.TB, k *Kamailio, user string, toneHz int, codec string, echo bool, commands []string, jitter string) *Baresip {
+	t.Helper()
+	a := SIPAccount{Registrar: fmt.Sprintf("127.0.0.1:%d", k.Port), User: user, Password: user + "-secret"}
+	return startBaresipAccount(t, a, toneHz, codec, echo, commands, jitter)
+}
+
+func startBaresipAccount(t testing.TB, a SIPAccount, toneHz int, codec string, echo bool, commands []string, jitter string) *Baresip {
 	t.Helper()
 	if _, err := exec.LookPath("baresip"); err != nil {
 		t.Fatalf("baresip is not installed (make deps installs it): %v", err)
@@ -84,8 +105,8 @@ snd_path		%s
 	if echo {
 		answer = "manual" // the echo module answers
 	}
-	account := fmt.Sprintf("<sip:%s@127.0.0.1;transport=udp>;auth_pass=%s-secret;outbound=\"sip:127.0.0.1:%d;transport=udp\";answermode=%s;regint=60;audio_codecs=%s\n",
-		user, user, k.Port, answer, codec)
+	account := fmt.Sprintf("<sip:%s@127.0.0.1;transport=udp>;auth_pass=%s;outbound=\"sip:%s;transport=udp\";answermode=%s;regint=60;audio_codecs=%s\n",
+		a.User, a.Password, a.Registrar, answer, codec)
 	for name, body := range map[string]string{"config": config, "accounts": account, "contacts": ""} {
 		if err := os.WriteFile(filepath.Join(b.Dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
@@ -111,7 +132,7 @@ snd_path		%s
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		out, _ := os.ReadFile(b.Log)
-		if strings.Contains(string(out), "200 OK") && strings.Contains(string(out), user) {
+		if strings.Contains(string(out), "200 OK") && strings.Contains(string(out), a.User) {
 			return b
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -62,12 +62,18 @@ func (n *nonces) check(nonce string) (ours, stale bool) {
 
 // challenges returns the WWW-Authenticate (or Proxy-Authenticate) values
 // for a fresh challenge: SHA-256 first, then MD5 for older phones (RFC
-// 8760). Known and unknown users get the very same, so a challenge tells
-// nothing about who exists.
-func (n *nonces) challenges(realm string, stale bool) []string {
+// 8760), or MD5 alone (md5Only) for phones that give up on a challenge
+// they cannot answer instead of picking the one they can. Known and
+// unknown users get the very same, so a challenge tells nothing about who
+// exists.
+func (n *nonces) challenges(realm string, stale, md5Only bool) []string {
 	nonce := n.issue()
+	algs := []string{"SHA-256", "MD5"}
+	if md5Only {
+		algs = algs[1:]
+	}
 	var out []string
-	for _, alg := range []string{"SHA-256", "MD5"} {
+	for _, alg := range algs {
 		c := digest.Challenge{Realm: realm, Nonce: nonce, Algorithm: alg, QOP: []string{"auth"}, Stale: stale}
 		out = append(out, c.String())
 	}

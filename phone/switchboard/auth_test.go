@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,9 +38,12 @@ func TestDigestAuth(t *testing.T) {
 		}
 		return cred.String()
 	}
-	chals := n.challenges("tether", false)
-	if len(chals) != 2 {
+	chals := n.challenges("tether", false, false)
+	if len(chals) != 2 || !strings.Contains(chals[0], "SHA-256") || !strings.Contains(chals[1], "MD5") {
 		t.Fatalf("challenges %q", chals)
+	}
+	if md5 := n.challenges("tether", false, true); len(md5) != 1 || !strings.Contains(md5[0], "MD5") {
+		t.Fatalf("MD5-only challenge %q", md5)
 	}
 	for _, chal := range chals {
 		if v, _ := n.checkDigest(sign(chal, d.Username, pw), "REGISTER", "tether", ha1); v != authOK {
@@ -58,11 +62,11 @@ func TestDigestAuth(t *testing.T) {
 	}
 	// A nonce this process did not issue.
 	other := newNonces(5*time.Minute, clock.now)
-	if v, _ := n.checkDigest(sign(other.challenges("tether", false)[0], d.Username, pw), "REGISTER", "tether", ha1); v != authFailed {
+	if v, _ := n.checkDigest(sign(other.challenges("tether", false, false)[0], d.Username, pw), "REGISTER", "tether", ha1); v != authFailed {
 		t.Errorf("foreign nonce: %v", v)
 	}
 	// Old nonce, right answer: stale.
-	chal := n.challenges("tether", false)[0]
+	chal := n.challenges("tether", false, false)[0]
 	clock.t = clock.t.Add(6 * time.Minute)
 	if v, _ := n.checkDigest(sign(chal, d.Username, pw), "REGISTER", "tether", ha1); v != authStale {
 		t.Errorf("expired nonce: %v", v)

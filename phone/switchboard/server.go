@@ -41,12 +41,21 @@ type Config struct {
 	TLS       *tls.Config
 	Directory Directory
 	Gate      Gate // nil: no credit gate
+	// MD5OnlyAgents lists User-Agent substrings of phones challenged with
+	// MD5 alone: baresip 1.x (libre) aborts on a SHA-256 challenge rather
+	// than answer the MD5 one beside it. Nil means DefaultMD5OnlyAgents.
+	// (Device passwords are 128-bit random, so MD5 digest costs them
+	// nothing against guessing.)
+	MD5OnlyAgents []string
 	// MinExpires and MaxExpires bound registrations (60 s and 3600 s by
 	// default).
 	MinExpires, MaxExpires time.Duration
 	Log                    *slog.Logger
 	Now                    func() time.Time
 }
+
+// DefaultMD5OnlyAgents are the phones known to need an MD5-only challenge.
+var DefaultMD5OnlyAgents = []string{"baresip"}
 
 // Server is a running switchboard's SIP side.
 type Server struct {
@@ -91,6 +100,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MD5OnlyAgents == nil {
+		cfg.MD5OnlyAgents = DefaultMD5OnlyAgents
 	}
 	if len(cfg.Listen) == 0 {
 		cfg.Listen = []string{"udp://127.0.0.1:5060", "tcp://127.0.0.1:5060"}
@@ -265,11 +277,27 @@ func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction, proxy 
 		}
 	}
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
-	for _, c := range s.nonces.challenges(s.cfg.Realm, v == authStale) {
+	for _, c := range s.nonces.challenges(s.cfg.Realm, v == authStale, s.md5Only(req)) {
 		res.AppendHeader(sip.NewHeader(chalHdr, c))
 	}
 	tx.Respond(res)
 	return team.Device{}, false
+}
+
+// md5Only reports whether the request's phone is one that needs an
+// MD5-only challenge.
+func (s *Server) md5Only(req *sip.Request) bool {
+	h := req.GetHeader("User-Agent")
+	if h == nil {
+		return false
+	}
+	ua := strings.ToLower(h.Value())
+	for _, a := range s.cfg.MD5OnlyAgents {
+		if a != "" && strings.Contains(ua, strings.ToLower(a)) {
+			return true
+		}
+	}
+	return false
 }
 
 // onRegister is the registrar (RFC 3261 section 10.3).
