@@ -129,6 +129,15 @@ func (s *System) ensureTeam(ctx context.Context, dir string) error {
 		}
 		fmt.Fprintf(&lines, "%s %s\n", email, pw)
 	}
+	// The rep's dedicated line, and the line the admin and the rep share.
+	for _, n := range []team.Number{
+		{E164: Numbers[0], Account: Account, Members: []string{Users[2]}},
+		{E164: Numbers[1], Account: Account, Members: []string{Users[1], Users[2]}},
+	} {
+		if err := s.Store.SetNumber(ctx, n); err != nil {
+			return err
+		}
+	}
 	return os.WriteFile(filepath.Join(dir, CredentialsFile), []byte(lines.String()), 0o600)
 }
 

@@ -77,6 +77,12 @@ func TestDemoUsers(t *testing.T) {
 			t.Errorf("%s: the written password does not sign in", email)
 		}
 	}
+	if n, err := s.Store.Number(ctx, demo.Numbers[0]); err != nil || n.Shared() || n.Members[0] != "rep@demo.test" {
+		t.Errorf("dedicated number %+v %v", n, err)
+	}
+	if n, err := s.Store.Number(ctx, demo.Numbers[1]); err != nil || !n.Shared() || len(n.Members) != 2 {
+		t.Errorf("shared number %+v %v", n, err)
+	}
 	s.Close()
 	s, err = demo.Open(ctx, dir)
 	if err != nil {

@@ -166,4 +166,19 @@ CREATE TABLE devices (
 ) STRICT;
 CREATE INDEX devices_email ON devices(email);
 `,
+	// 4: numbers and who answers them.
+	`
+CREATE TABLE numbers (
+	e164       TEXT PRIMARY KEY CHECK (e164 GLOB '+[1-9]*' AND length(e164) BETWEEN 8 AND 16),
+	account    TEXT NOT NULL REFERENCES customers(id),
+	created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE number_members (
+	e164     TEXT NOT NULL REFERENCES numbers(e164),
+	email    TEXT NOT NULL REFERENCES users(email),
+	position INTEGER NOT NULL,
+	PRIMARY KEY (e164, email)
+) STRICT;
+CREATE INDEX number_members_email ON number_members(email);
+`,
 }

@@ -120,3 +120,97 @@ func (db *DB) DeleteDevice(ctx context.Context, username string) error {
 		return nil
 	})
 }
+
+// SetNumber implements team.Store: the number's members become exactly
+// n.Members, who must be users of n.Account.
+func (db *DB) SetNumber(ctx context.Context, n team.Number) error {
+	if len(n.Members) == 0 {
+		return fmt.Errorf("%w: number %s needs at least one member", team.ErrInvalid, n.E164)
+	}
+	return db.w.do(ctx, func(tx *wtx) error {
+		var owner string
+		err := tx.queryRow(`SELECT account FROM numbers WHERE e164 = ?`, n.E164).Scan(&owner)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.exec(`INSERT INTO numbers (e164, account, created_at) VALUES (?, ?, ?)`, n.E164, n.Account, nanos(db.now())); err != nil {
+				if strings.Contains(err.Error(), "CHECK") || strings.Contains(err.Error(), "FOREIGN KEY") {
+					return clean(fmt.Errorf("%w: number %q for account %q", team.ErrInvalid, n.E164, n.Account))
+				}
+				return err
+			}
+		case err != nil:
+			return err
+		case owner != n.Account:
+			return clean(fmt.Errorf("%w: %s belongs to another account", team.ErrExists, n.E164))
+		}
+		for _, m := range n.Members {
+			var acct string
+			if err := tx.queryRow(`SELECT account FROM users WHERE email = ?`, m).Scan(&acct); err != nil || acct != n.Account {
+				return fmt.Errorf("%w: %s is not a user of %s", team.ErrInvalid, m, n.Account) // not clean: the insert above rolls back
+			}
+		}
+		if _, err := tx.exec(`DELETE FROM number_members WHERE e164 = ?`, n.E164); err != nil {
+			return err
+		}
+		for i, m := range n.Members {
+			if _, err := tx.exec(`INSERT INTO number_members (e164, email, position) VALUES (?, ?, ?)`, n.E164, m, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Number implements team.Store.
+func (db *DB) Number(ctx context.Context, e164 string) (team.Number, error) {
+	n := team.Number{E164: e164}
+	err := db.read.QueryRowContext(ctx, `SELECT account FROM numbers WHERE e164 = ?`, e164).Scan(&n.Account)
+	if errors.Is(err, sql.ErrNoRows) {
+		return n, team.ErrNotFound
+	}
+	if err != nil {
+		return n, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT email FROM number_members WHERE e164 = ? ORDER BY position`, e164)
+	if err != nil {
+		return n, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return n, err
+		}
+		n.Members = append(n.Members, m)
+	}
+	return n, rows.Err()
+}
+
+// NumbersOf implements team.Store.
+func (db *DB) NumbersOf(ctx context.Context, email string) ([]team.Number, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT m.e164, (SELECT COUNT(*) FROM number_members o WHERE o.e164 = m.e164) AS n
+		FROM number_members m WHERE m.email = ? ORDER BY n, m.e164`, strings.ToLower(email))
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	var out []team.Number
+	for _, id := range ids {
+		n, err := db.Number(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

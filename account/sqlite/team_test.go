@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -66,5 +67,54 @@ func TestTeamStore(t *testing.T) {
 	}
 	if err := db.DeleteDevice(ctx, d.Username); !errors.Is(err, team.ErrNotFound) {
 		t.Errorf("deleting twice: %v", err)
+	}
+}
+
+func TestNumbersStore(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "team.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, acct := range []string{"acme", "other"} {
+		if _, err := db.CreateCustomer(ctx, billing.Customer{ID: acct, Currency: "USD", Plan: "team", CycleAnchor: time.Now(), Created: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, email := range []string{"ann@acme.test", "bob@acme.test"} {
+		if err := db.CreateUser(ctx, team.User{Account: "acme", Email: email, Role: team.Member, Extension: fmt.Sprint(101 + i)}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.CreateUser(ctx, team.User{Account: "other", Email: "eve@other.test", Role: team.Member, Extension: "101"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetNumber(ctx, team.Number{E164: "+14155550100", Account: "acme", Members: []string{"ann@acme.test"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetNumber(ctx, team.Number{E164: "+14155550101", Account: "acme", Members: []string{"bob@acme.test", "ann@acme.test"}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.Number(ctx, "+14155550101")
+	if err != nil || !n.Shared() || n.Members[0] != "bob@acme.test" || n.Account != "acme" {
+		t.Fatalf("shared number %+v %v", n, err)
+	}
+	if ns, err := db.NumbersOf(ctx, "ann@acme.test"); err != nil || len(ns) != 2 || ns[0].E164 != "+14155550100" {
+		t.Fatalf("ann's numbers (dedicated first) %+v %v", ns, err)
+	}
+	bad := map[string]team.Number{
+		"another account's user": {E164: "+14155550102", Account: "acme", Members: []string{"eve@other.test"}},
+		"no members":             {E164: "+14155550102", Account: "acme"},
+		"not E.164":              {E164: "4155550102", Account: "acme", Members: []string{"ann@acme.test"}},
+		"taken by another":       {E164: "+14155550100", Account: "other", Members: []string{"eve@other.test"}},
+	}
+	for name, n := range bad {
+		if err := db.SetNumber(ctx, n); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := db.Number(ctx, "+14155550102"); !errors.Is(err, team.ErrNotFound) {
+		t.Errorf("a refused number was kept: %v", err)
 	}
 }

@@ -61,6 +61,17 @@ type Device struct {
 	Created   time.Time
 }
 
+// Number is one of an account's phone numbers and who answers it: one
+// user (a dedicated line) or several (shared: all ring at once).
+type Number struct {
+	E164    string // "+14155550100"
+	Account string
+	Members []string // emails, in the order added
+}
+
+// Shared reports whether several people answer the number.
+func (n Number) Shared() bool { return len(n.Members) > 1 }
+
 // Store keeps users and devices.
 type Store interface {
 	// CreateUser adds a user with a password hash ("" until one is set).
@@ -73,6 +84,11 @@ type Store interface {
 	Device(ctx context.Context, username string) (Device, error)
 	// DeleteDevice forgets a device's credentials (signed out, lost).
 	DeleteDevice(ctx context.Context, username string) error
+	// SetNumber adds an account's number, or changes who answers it.
+	SetNumber(ctx context.Context, n Number) error
+	Number(ctx context.Context, e164 string) (Number, error)
+	// NumbersOf lists the numbers a user answers, dedicated ones first.
+	NumbersOf(ctx context.Context, email string) ([]Number, error)
 }
 
 var extensionRE = regexp.MustCompile(`^[1-9][0-9]{1,5}$`)
