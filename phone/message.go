@@ -57,6 +57,15 @@ func (u *UA) targetURI(target string) (sip.Uri, error) {
 		}
 		return uri, nil
 	}
+	// A phone number as people write it: "+44 20 7123-4567", "(415) 555.0100".
+	if n := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(" -().\u00a0", r) {
+			return -1
+		}
+		return r
+	}, target); n != target && n != "" && strings.Trim(strings.TrimPrefix(n, "+"), "0123456789") == "" {
+		target = n
+	}
 	if target == "" || strings.ContainsAny(target, "@<>;: \t\"") {
 		return uri, fmt.Errorf("phone: %q is neither a SIP URI nor a user or number", target)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -21,12 +22,19 @@ import (
 type call struct {
 	id     string
 	caller team.User
-	callee team.User
 	a      *sipgo.DialogServerSession
 	b      *sipgo.DialogClientSession
 	relay  *relay
 	done   chan struct{}
 	once   sync.Once
+
+	// A credit-billed call's meter (mu guards it).
+	mu       sync.Mutex
+	bill     *billing.Call
+	grant    billing.Grant
+	answered time.Time
+	charge   *billing.Charge
+	warned   bool
 }
 
 // calls indexes live calls by both legs' Call-IDs.
@@ -115,18 +123,38 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 403, "Forbidden", nil))
 		return
 	}
-	if s.cfg.Gate != nil {
-		if err := s.cfg.Gate.Gate(ctx, caller.Account); err != nil {
+	if s.cfg.Billing != nil {
+		if err := s.cfg.Billing.Gate(ctx, caller.Account); err != nil {
 			s.refuseForCredit(req, tx, err)
 			return
 		}
 	}
-	callee, err := s.resolve(ctx, caller, req.Recipient.User)
-	if err != nil {
+	c := &call{id: newID(), caller: caller, done: make(chan struct{})}
+	var targets []binding
+	users, external, err := s.route(ctx, caller, req.Recipient.User)
+	switch {
+	case errors.Is(err, errNoRoute):
 		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
 		return
+	case err != nil:
+		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		return
+	case external != "":
+		b, code, reason := s.startBilled(ctx, c, caller, external)
+		if code != 0 {
+			res := sip.NewResponseFromRequest(req, code, phrases[code], nil)
+			if reason != "" {
+				res.AppendHeader(sip.NewHeader("Reason", reasonHeader(code, reason)))
+			}
+			tx.Respond(res)
+			return
+		}
+		targets = []binding{b}
+	default:
+		for _, u := range users {
+			targets = append(targets, s.location.user(u.Email)...)
+		}
 	}
-	targets := s.location.user(callee.Email)
 	if len(targets) == 0 {
 		tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
 		return
@@ -137,6 +165,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	r, err := newRelay(ip)
 	if err != nil {
+		s.endBill(c, 0)
 		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
 		return
 	}
@@ -144,6 +173,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	offer, aMedia, err := rewriteSDP(req.Body(), ip, bRTP, bRTCP)
 	if err != nil {
 		r.close()
+		s.endBill(c, 0)
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return
 	}
@@ -153,10 +183,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	sess, err := serverDialogs.ReadInvite(req, tx)
 	if err != nil {
 		r.close()
+		s.endBill(c, 0)
 		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
 		return
 	}
-	c := &call{id: newID(), caller: caller, callee: callee, a: sess, relay: r, done: make(chan struct{})}
+	c.a, c.relay = sess, r
 	s.calls.add(c, req.CallID().Value())
 	s.ring(c, req, tx, targets, offer, contact)
 }
@@ -172,22 +203,89 @@ func (s *Server) refuseForCredit(req *sip.Request, tx sip.ServerTransaction, err
 	tx.Respond(res)
 }
 
-// resolve finds whom a dialled user part means, inside the caller's
-// account: an extension ("102") or a teammate's email name ("rep").
-func (s *Server) resolve(ctx context.Context, caller team.User, dialled string) (team.User, error) {
+var errNoRoute = errors.New("switchboard: no route")
+
+// phrases are the reason phrases of the refusals startBilled gives.
+var phrases = map[int]string{402: "Payment Required", 403: "Forbidden", 404: "Not Found", 500: "Server Internal Error"}
+
+// route finds what a dialled user part means: a teammate (extension
+// "102", or name "rep"), one of the switchboard's numbers (its members),
+// or a number outside (returned as E.164 for the trunk).
+func (s *Server) route(ctx context.Context, caller team.User, dialled string) ([]team.User, string, error) {
 	if u, err := s.cfg.Directory.UserByExtension(ctx, caller.Account, dialled); err == nil {
-		return u, nil
+		return []team.User{u}, "", nil
 	}
 	users, err := s.cfg.Directory.Users(ctx, caller.Account)
 	if err != nil {
-		return team.User{}, err
+		return nil, "", err
 	}
 	for _, u := range users {
 		if name, _, _ := strings.Cut(u.Email, "@"); strings.EqualFold(name, dialled) || strings.EqualFold(u.Email, dialled) {
-			return u, nil
+			return []team.User{u}, "", nil
 		}
 	}
-	return team.User{}, team.ErrNotFound
+	if !looksLikeNumber(dialled) {
+		return nil, "", errNoRoute
+	}
+	n, err := rating.ParseNumber(dialled, "US")
+	if err != nil {
+		return nil, "", errNoRoute
+	}
+	if num, err := s.cfg.Directory.Number(ctx, n.E164); err == nil {
+		var out []team.User
+		for _, m := range num.Members {
+			if u, err := s.cfg.Directory.User(ctx, m); err == nil {
+				out = append(out, u)
+			}
+		}
+		return out, "", nil
+	}
+	return nil, n.E164, nil
+}
+
+// looksLikeNumber: a + and digits, or seven digits or more.
+func looksLikeNumber(s string) bool {
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0:
+		case r == '-' || r == ' ' || r == '(' || r == ')' || r == '.':
+		default:
+			return false
+		}
+	}
+	return digits >= 7 || strings.HasPrefix(s, "+") && digits >= 3
+}
+
+// startBilled prepares a call off the network: the caller's number to
+// call from, the gate on the destination's price, the first chunk paid;
+// it returns the trunk as the one phone to ring, or the refusal.
+func (s *Server) startBilled(ctx context.Context, c *call, caller team.User, e164 string) (binding, int, string) {
+	trunk := s.trunk()
+	if !trunk.IsValid() || s.cfg.Billing == nil {
+		return binding{}, 404, "This switchboard has no route to outside numbers."
+	}
+	nums, err := s.cfg.Directory.NumbersOf(ctx, caller.Email)
+	if err != nil || len(nums) == 0 {
+		return binding{}, 403, "You have no number to call out from; ask an admin to assign you one."
+	}
+	bc, g, err := s.cfg.Billing.StartCall(ctx, billing.CallStart{Account: caller.Account, CallID: c.id,
+		Direction: rating.Outbound, Local: nums[0].E164, Remote: e164})
+	if ce := (*billing.CreditError)(nil); errors.As(err, &ce) {
+		return binding{}, 402, ce.Reason
+	}
+	if errors.Is(err, billing.ErrInvalid) || errors.Is(err, rating.ErrNoRate) {
+		return binding{}, 404, "That number cannot be called."
+	}
+	if err != nil {
+		s.log.Error("switchboard: starting a billed call", "err", err)
+		return binding{}, 500, ""
+	}
+	c.bill, c.grant = bc, g
+	return binding{Device: e164, Contact: sip.Uri{Scheme: "sip", User: e164, Host: trunk.Addr().String(), Port: int(trunk.Port())},
+		Source: trunk, Transport: "UDP", Expires: s.cfg.Now().Add(time.Hour), From: nums[0].E164}, 0, ""
 }
 
 func (s *Server) port(transport string) int {
@@ -222,7 +320,11 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		inv.SetTransport(b.Transport)
 		fromParams := sip.NewParams()
 		fromParams.Add("tag", sip.GenerateTagN(16))
-		inv.AppendHeader(&sip.FromHeader{DisplayName: c.caller.Extension, Address: sip.Uri{Scheme: "sip", User: c.caller.Extension, Host: contact.Address.Host},
+		fromUser := c.caller.Extension
+		if b.From != "" {
+			fromUser = b.From // off the network: the caller's number
+		}
+		inv.AppendHeader(&sip.FromHeader{DisplayName: fromUser, Address: sip.Uri{Scheme: "sip", User: fromUser, Host: contact.Address.Host},
 			Params: fromParams})
 		inv.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: b.Device, Host: b.Contact.Host, Port: b.Contact.Port}})
 		callID := sip.CallIDHeader(newID())
@@ -313,6 +415,13 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 	}
 	c.relay.b.setPeer(bMedia)
 	c.relay.start()
+	if c.bill != nil {
+		c.relay.prepareWarning(answer)
+		c.mu.Lock()
+		c.answered = s.cfg.Now()
+		c.mu.Unlock()
+		go s.meter(c)
+	}
 	if err := c.a.RespondSDP(answer); err != nil {
 		s.log.Warn("switchboard: answering the caller", "err", err)
 		s.hangup(c, nil)
@@ -372,23 +481,108 @@ func cancelFor(inv *sip.Request, reason string) *sip.Request {
 }
 
 // hangup ends a bridged call: BYE to whichever leg did not hang up.
-func (s *Server) hangup(c *call, from any) {
+func (s *Server) hangup(c *call, from any) { s.hangupWith(c, from, "") }
+
+// hangupWith ends a call, giving reason (an RFC 3326 Reason value) in the
+// BYEs when not empty.
+func (s *Server) hangupWith(c *call, from any, reason string) {
 	c.once.Do(func() {
 		close(c.done)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if c.a != nil && from != c.a {
-			c.a.Bye(ctx)
+			bye := sip.NewRequest(sip.BYE, c.a.InviteRequest.Contact().Address)
+			if reason != "" {
+				bye.AppendHeader(sip.NewHeader("Reason", reason))
+			}
+			c.a.WriteBye(ctx, bye)
 		}
 		if c.b != nil && from != c.b {
-			c.b.Bye(ctx)
+			bye := sip.NewRequest(sip.BYE, c.b.InviteResponse.Contact().Address)
+			if reason != "" {
+				bye.AppendHeader(sip.NewHeader("Reason", reason))
+			}
+			c.b.WriteBye(ctx, bye)
 		}
 		s.finish(c)
 	})
 }
 
-// finish releases a call's relay and forgets it.
+// meter keeps a credit-billed call paid ahead, chunk by chunk; when no
+// more can be paid, it warns the caller WarnBefore the paid time runs
+// out, and ends the call there.
+func (s *Server) meter(c *call) {
+	ctx := context.Background()
+	for {
+		c.mu.Lock()
+		elapsed := s.cfg.Now().Sub(c.answered)
+		g := c.grant
+		c.mu.Unlock()
+		wait := s.cfg.MeterEvery
+		if g.Final {
+			left := time.Duration(g.PaidThrough)*time.Second - elapsed
+			if left <= 0 {
+				s.log.Info("switchboard: credit exhausted, ending the call", "call", c.id, "paid", g.PaidThrough)
+				s.hangupWith(c, nil, reasonHeader(402, "Your credit ran out"))
+				return
+			}
+			if !c.warned && left <= s.cfg.WarnBefore {
+				c.warned = true
+				c.relay.warn()
+			}
+			wait = left
+			if !c.warned {
+				wait = left - s.cfg.WarnBefore
+			}
+		}
+		select {
+		case <-c.done:
+			return
+		case <-time.After(wait):
+		}
+		if !g.Final {
+			ng, err := c.bill.Extend(ctx, int64(s.cfg.Now().Sub(c.answered)/time.Second))
+			if err != nil {
+				s.log.Error("switchboard: paying for a call's next chunk", "call", c.id, "err", err)
+				continue
+			}
+			c.mu.Lock()
+			c.grant = ng
+			c.mu.Unlock()
+		}
+	}
+}
+
+// endBill settles a credit-billed call for its talk time (whole seconds,
+// rounded up, never past what was paid).
+func (s *Server) endBill(c *call, talk time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bill == nil || c.charge != nil {
+		return
+	}
+	secs := int64((talk + time.Second - 1) / time.Second)
+	if c.grant.Final && secs > c.grant.PaidThrough {
+		secs = c.grant.PaidThrough
+	}
+	ch, err := c.bill.End(context.Background(), secs)
+	if err != nil {
+		s.log.Error("switchboard: settling a call", "call", c.id, "err", err)
+		return
+	}
+	c.charge = &ch
+	s.log.Info("switchboard: call settled", "call", c.id, "account", c.caller.Account, "seconds", secs, "cost", ch.Cost.String())
+}
+
+// finish releases a call's relay, settles its bill and forgets it.
 func (s *Server) finish(c *call) {
+	var talk time.Duration
+	c.mu.Lock()
+	if !c.answered.IsZero() {
+		talk = s.cfg.Now().Sub(c.answered)
+	}
+	c.mu.Unlock()
+	s.endBill(c, talk)
 	if c.relay != nil {
 		c.relay.close()
 	}

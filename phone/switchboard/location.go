@@ -20,6 +20,7 @@ type binding struct {
 	Expires   time.Time
 	CallID    string
 	CSeq      uint32
+	From      string // the caller ID to present (a trunk leg: the caller's number)
 }
 
 // location is the location service: bindings by device.

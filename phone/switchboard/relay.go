@@ -2,6 +2,10 @@ package switchboard
 
 import (
 	"fmt"
+
+	"github.com/pion/rtp"
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone/sdp"
 	"net"
 	"net/netip"
 	"strconv"
@@ -30,6 +34,12 @@ type relay struct {
 	packets atomic.Int64
 	wg      sync.WaitGroup
 	once    sync.Once
+
+	// The low-credit warning: frames encoded for the caller's codec,
+	// played in place of the callee's audio once warn is called.
+	warnPT     uint8
+	warnFrames [][]byte
+	warnAt     atomic.Int64 // frames of the warning played; -1 when not playing
 }
 
 func listenUDP(ip netip.Addr) (*net.UDPConn, error) {
@@ -39,6 +49,7 @@ func listenUDP(ip netip.Addr) (*net.UDPConn, error) {
 // newRelay opens four sockets on ip.
 func newRelay(ip netip.Addr) (*relay, error) {
 	r := &relay{ip: ip}
+	r.warnAt.Store(-1)
 	var conns []*net.UDPConn
 	for range 4 {
 		c, err := listenUDP(ip)
@@ -68,18 +79,19 @@ func (s *side) setPeer(m mediaAddr) {
 // start forwards until close.
 func (r *relay) start() {
 	r.wg.Add(4)
-	go r.pipe(r.a.rtp, &r.a.peerRTP, r.b.rtp, &r.b.peerRTP)
-	go r.pipe(r.b.rtp, &r.b.peerRTP, r.a.rtp, &r.a.peerRTP)
-	go r.pipe(r.a.rtcp, &r.a.peerRTCP, r.b.rtcp, &r.b.peerRTCP)
-	go r.pipe(r.b.rtcp, &r.b.peerRTCP, r.a.rtcp, &r.a.peerRTCP)
+	go r.pipe(r.a.rtp, &r.a.peerRTP, r.b.rtp, &r.b.peerRTP, false)
+	go r.pipe(r.b.rtp, &r.b.peerRTP, r.a.rtp, &r.a.peerRTP, true)
+	go r.pipe(r.a.rtcp, &r.a.peerRTCP, r.b.rtcp, &r.b.peerRTCP, false)
+	go r.pipe(r.b.rtcp, &r.b.peerRTCP, r.a.rtcp, &r.a.peerRTCP, false)
 }
 
 // pipe reads what a phone sends to in, latches onto its address (symmetric
 // RTP: behind NAT the SDP's address is not the real one), and sends it on
 // from out to the other phone.
-func (r *relay) pipe(in *net.UDPConn, from *atomic.Pointer[netip.AddrPort], out *net.UDPConn, to *atomic.Pointer[netip.AddrPort]) {
+func (r *relay) pipe(in *net.UDPConn, from *atomic.Pointer[netip.AddrPort], out *net.UDPConn, to *atomic.Pointer[netip.AddrPort], toCaller bool) {
 	defer r.wg.Done()
 	buf := make([]byte, 2048)
+	var pkt rtp.Packet
 	for {
 		n, src, err := in.ReadFromUDPAddrPort(buf)
 		if err != nil {
@@ -89,8 +101,12 @@ func (r *relay) pipe(in *net.UDPConn, from *atomic.Pointer[netip.AddrPort], out 
 		if p := from.Load(); p == nil || *p != src {
 			from.Store(&src)
 		}
+		b := buf[:n]
+		if toCaller {
+			b = r.overlay(b, &pkt)
+		}
 		if dst := to.Load(); dst != nil && dst.IsValid() {
-			out.WriteToUDPAddrPort(buf[:n], *dst)
+			out.WriteToUDPAddrPort(b, *dst)
 			r.packets.Add(1)
 		}
 	}
@@ -211,3 +227,95 @@ func rewriteSDP(body []byte, ip netip.Addr, rtpPort, rtcpPort int) ([]byte, medi
 	}
 	return []byte(strings.Join(out, nl) + nl), m, nil
 }
+
+// WarningTone is the low-credit warning: three short 1400 Hz beeps, twice.
+func WarningTone(rate int) []int16 {
+	var out []int16
+	beep := make([]int16, rate*150/1000)
+	audio.Sine(beep, 1400, rate, 12000, 0)
+	gap := make([]int16, rate*150/1000)
+	for range 2 {
+		for range 3 {
+			out = append(out, beep...)
+			out = append(out, gap...)
+		}
+		out = append(out, make([]int16, rate*300/1000)...)
+	}
+	return out
+}
+
+// prepareWarning encodes the warning for the codec of the caller's stream
+// (the SDP answer it was given). Encrypted streams (SRTP) cannot be
+// overlaid; nor can codecs this switchboard does not encode.
+func (r *relay) prepareWarning(answer []byte) {
+	d, err := sdp.Parse(answer)
+	if err != nil || strings.Contains(d.Audio.Proto, "SAVP") {
+		return
+	}
+	for _, f := range d.Audio.Formats {
+		var codec audio.Codec
+		switch {
+		case strings.EqualFold(f.Name, "PCMU"):
+			codec = audio.PCMU{}
+		case strings.EqualFold(f.Name, "PCMA"):
+			codec = audio.PCMA{}
+		case strings.EqualFold(f.Name, "opus"):
+			o, err := audio.NewOpus(16000)
+			if err != nil {
+				return
+			}
+			codec = o
+		case strings.EqualFold(f.Name, "telephone-event"):
+			continue
+		default:
+			return
+		}
+		tone := WarningTone(codec.SampleRate())
+		frame := codec.SampleRate() / 50
+		for i := 0; i+frame <= len(tone); i += frame {
+			buf := make([]byte, 4*frame)
+			n, err := codec.Encode(tone[i:i+frame], buf)
+			if err != nil {
+				return
+			}
+			r.warnFrames = append(r.warnFrames, buf[:n])
+		}
+		r.warnPT = f.PayloadType
+		return
+	}
+}
+
+// warn starts the warning: the callee's next packets to the caller carry
+// it instead of their audio.
+func (r *relay) warn() {
+	if len(r.warnFrames) > 0 {
+		r.warnAt.Store(0)
+	}
+}
+
+// overlay replaces the payload of an audio packet to the caller with the
+// warning's next frame while the warning plays.
+func (r *relay) overlay(b []byte, pkt *rtp.Packet) []byte {
+	at := r.warnAt.Load()
+	if at < 0 || len(b) < 12 || b[1]&0x7f != r.warnPT || isRTCPPacket(b) {
+		return b
+	}
+	if int(at) >= len(r.warnFrames) {
+		r.warnAt.Store(-1)
+		return b
+	}
+	if err := pkt.Unmarshal(b); err != nil {
+		return b
+	}
+	pkt.Payload = r.warnFrames[at]
+	pkt.Padding, pkt.PaddingSize = false, 0
+	out, err := pkt.Marshal()
+	if err != nil {
+		return b
+	}
+	r.warnAt.Store(at + 1)
+	return out
+}
+
+// isRTCPPacket tells RTCP from RTP on a muxed port (RFC 5761).
+func isRTCPPacket(b []byte) bool { return len(b) >= 2 && b[1] >= 192 && b[1] <= 223 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -25,13 +26,18 @@ type Directory interface {
 	User(ctx context.Context, email string) (team.User, error)
 	UserByExtension(ctx context.Context, account, extension string) (team.User, error)
 	Users(ctx context.Context, account string) ([]team.User, error)
+	Number(ctx context.Context, e164 string) (team.Number, error)
+	NumbersOf(ctx context.Context, email string) ([]team.Number, error)
 }
 
-// Gate says whether an account may start a call or a message: nil, or an
-// error whose text is the reason given to the phone (402). The billing
-// engine is one.
-type Gate interface {
+// Billing is the credit gate and the meter: the billing engine is one.
+type Billing interface {
+	// Gate says whether an account may start anything: nil, or an error
+	// (a *billing.CreditError) whose reason the phone is given (402).
 	Gate(ctx context.Context, account string) error
+	// StartCall passes a credit-billed call through the gate and pays for
+	// its first chunk.
+	StartCall(ctx context.Context, s billing.CallStart) (*billing.Call, billing.Grant, error)
 }
 
 // Config sets up a switchboard.
@@ -40,7 +46,16 @@ type Config struct {
 	Listen    []string // "udp://127.0.0.1:5060", "tcp://...", "tls://..."
 	TLS       *tls.Config
 	Directory Directory
-	Gate      Gate // nil: no credit gate
+	Billing   Billing // nil: no gate, and no calls off the network
+	// Trunk is where calls to numbers outside the switchboard go
+	// (HOST:PORT, UDP): a carrier's SIP trunk, or the network simulator.
+	// Requests from it need no digest (IP authentication). Invalid: no
+	// external calls.
+	Trunk netip.AddrPort
+	// WarnBefore is how long before a credit-billed call's paid time runs
+	// out the caller hears the warning (60 s by default); MeterEvery is how
+	// often a call's credit is topped up (5 s).
+	WarnBefore, MeterEvery time.Duration
 	// MD5OnlyAgents lists User-Agent substrings of phones challenged with
 	// MD5 alone: baresip 1.x (libre) aborts on a SHA-256 challenge rather
 	// than answer the MD5 one beside it. Nil means DefaultMD5OnlyAgents.
@@ -100,6 +115,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.WarnBefore <= 0 {
+		cfg.WarnBefore = time.Minute
+	}
+	if cfg.MeterEvery <= 0 {
+		cfg.MeterEvery = 5 * time.Second
 	}
 	if cfg.MD5OnlyAgents == nil {
 		cfg.MD5OnlyAgents = DefaultMD5OnlyAgents
@@ -203,6 +224,20 @@ func (s *Server) track(network string, addr netip.AddrPort, c io_closer) {
 	s.listeners = append(s.listeners, c)
 	s.addrs[network] = addr
 	s.mu.Unlock()
+}
+
+// SetTrunk changes where calls to outside numbers go (see Config.Trunk):
+// the network simulator starts after the switchboard it serves.
+func (s *Server) SetTrunk(a netip.AddrPort) {
+	s.mu.Lock()
+	s.cfg.Trunk = a
+	s.mu.Unlock()
+}
+
+func (s *Server) trunk() netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.Trunk
 }
 
 // Addr returns the address bound for a network ("udp", "tcp", "tls").

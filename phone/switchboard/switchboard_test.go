@@ -19,6 +19,7 @@ import (
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
+	"github.com/tetherphone/tether/phone/netsim"
 	"github.com/tetherphone/tether/phone/switchboard"
 )
 
@@ -33,7 +34,11 @@ type env struct {
 	creds  map[string][2]string // email -> device user name, password
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, 0, switchboard.Config{}) }
+
+// newEnvWith sets the billing chunk (0: the default) and switchboard
+// options (Listen, Directory and Billing are filled in).
+func newEnvWith(t *testing.T, chunk int64, cfg switchboard.Config) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -45,7 +50,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := billing.New(billing.Config{Store: db, Rater: rating.SampleRater(), Processor: bank})
+	engine := billing.New(billing.Config{Store: db, Rater: rating.SampleRater(), Processor: bank, ChunkSeconds: chunk})
 	t.Cleanup(func() { engine.Close(); bank.Close(); db.Close() })
 	e := &env{t: t, ctx: ctx, db: db, engine: engine, creds: map[string][2]string{}}
 	if err := engine.OpenAccount(ctx, billing.NewAccount{ID: "acme", Plan: "team", Owner: "ann@acme.test"}); err != nil {
@@ -63,7 +68,14 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	sb, err := switchboard.New(switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}, Directory: db, Gate: engine})
+	if err := db.SetNumber(ctx, team.Number{E164: "+14155550100", Account: "acme", Members: []string{"ann@acme.test"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetNumber(ctx, team.Number{E164: "+14155550101", Account: "acme", Members: []string{"bob@acme.test", "cy@acme.test"}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Listen, cfg.Directory, cfg.Billing = []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}, db, engine
+	sb, err := switchboard.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,15 +118,24 @@ func (e *env) phoneFor(email, transport string) *phone.UA {
 	}
 }
 
-// talk plays a tone and records what comes back, in real time.
-func talk(m *media.Session, freq float64, d time.Duration) []int16 {
+// talk plays a tone and records what comes back, in real time, for d or
+// until the call ends.
+func talk(m *media.Session, freq float64, d time.Duration, done ...<-chan struct{}) []int16 {
+	var ended <-chan struct{}
+	if len(done) > 0 {
+		ended = done[0]
+	}
 	n := m.FrameSize()
 	tone, in := make([]int16, n), make([]int16, n)
 	var rec []int16
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for k := 0; k < int(d/(20*time.Millisecond)); k++ {
-		<-tick.C
+		select {
+		case <-tick.C:
+		case <-ended:
+			return rec
+		}
 		audio.Sine(tone, freq, 8000, 12000, k*n)
 		m.WriteFrame(tone)
 		m.ReadFrame(in)
@@ -277,5 +298,81 @@ func TestRegistrarAuth(t *testing.T) {
 		if !errors.As(got, &ce) || ce.Code != 401 {
 			t.Errorf("%s with a wrong password: %v (want the challenge again, 401)", user, got)
 		}
+	}
+}
+
+// TestBilledCallRunsOutOfCredit: ann calls a London number through the
+// network simulator with credit for ten seconds; she hears its prompt,
+// then her own voice echoed, then the low-credit warning; the call ends at
+// the end of its paid time with a Reason, and the ledger shows exactly the
+// rated cost. (Chunks of 4 s and a warning 3 s ahead stand in for 60 s
+// and a minute.)
+func TestBilledCallRunsOutOfCredit(t *testing.T) {
+	e := newEnvWith(t, 4, switchboard.Config{WarnBefore: 3 * time.Second, MeterEvery: 500 * time.Millisecond})
+	udp, _ := e.sb.Addr("udp")
+	sim, err := netsim.Start(netsim.Config{Switchboard: udp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	e.sb.SetTrunk(sim.Addr())
+	// $0.015/min to a London landline, per second: $0.0025 buys 10 s.
+	b, _ := e.engine.Balance(e.ctx, "acme")
+	if err := e.engine.Adjust(e.ctx, "acme", "leave-10s", b.Available.Sub(decimal.RequireFromString("0.0025")).Neg(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	ann := e.phoneFor("ann@acme.test", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	call, err := ann.Dial(ctx, "+44 20 7123 4567")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	heard := talk(call.Media(), 440, 20*time.Second, call.Done()) // until the switchboard ends it
+	took := time.Since(start)
+	select {
+	case <-call.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the call was not ended when its credit ran out")
+	}
+	if took < 9*time.Second || took > 13*time.Second {
+		t.Errorf("the call lasted %v; 10 s were paid", took)
+	}
+	// The prompt's first note in the first half second; the echo of the
+	// 440 Hz tone after it; the 1400 Hz warning in the last seconds.
+	best := 0.0
+	for i := 0; i+800 <= 8000; i += 400 {
+		best = max(best, audio.ToneShare(heard[i:i+800], netsim.Prompt[0], 8000))
+	}
+	if best < 0.6 {
+		t.Errorf("the prompt's first note at best share %.2f in the first second", best)
+	}
+	if sh := audio.ToneShare(heard[3*8000:5*8000], 440, 8000); sh < 0.8 {
+		t.Errorf("the echo at share %.2f", sh)
+	}
+	warnAt := -1
+	for i := 0; i+800 <= len(heard); i += 400 {
+		if audio.ToneShare(heard[i:i+800], 1400, 8000) > 0.5 {
+			warnAt = i
+			break
+		}
+	}
+	if warnAt < 0 {
+		t.Error("no warning before the credit ran out")
+	} else if at := time.Duration(warnAt) * time.Second / 8000; at < 5*time.Second || at > 9*time.Second {
+		t.Errorf("the warning came %v into the call (3 s before the 10 s paid)", at)
+	}
+	// The switchboard settles as it hangs up: wait for it (bounded).
+	after, _ := e.engine.Balance(e.ctx, "acme")
+	for deadline := time.Now().Add(5 * time.Second); !after.Reserved.IsZero() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		after, _ = e.engine.Balance(e.ctx, "acme")
+	}
+	if !after.Posted.IsZero() || !after.Reserved.IsZero() {
+		t.Errorf("after the call: %+v, want exactly the $0.0025 spent", after)
+	}
+	if err := e.db.Check(e.ctx); err != nil {
+		t.Error(err)
 	}
 }
