@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,18 +23,24 @@ import (
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/account/money"
+	"github.com/tetherphone/tether/phone/netsim"
 	"github.com/tetherphone/tether/phone/switchboard"
 )
 
 const usage = `switchboard: the Tether phone-system server
 
 Usage:
-  switchboard [--data DIR] [--sip URI]... [--http ADDR] [--demo]
+  switchboard [--data DIR] [--sip URI]... [--http ADDR] [--demo] [--trunk HOST:PORT|simulator]
   switchboard adjust --data DIR --account ID --amount DECIMAL --reason TEXT
 
 --sip takes udp://, tcp:// and tls:// listen addresses (default udp and tcp
 on 127.0.0.1:5060); port 0 picks a free port. The addresses bound are
 printed on start. SIGTERM or Ctrl-C stops it gracefully.
+
+--trunk is where calls to outside numbers go: a carrier's SIP trunk
+(HOST:PORT, UDP, authenticated by its address), or "simulator", the built-in
+network simulator that answers any number with a short prompt and then
+echoes (the default with --demo).
 
 adjust is an operator's audited balance change (refund, goodwill,
 correction): a negative amount may bring the balance down to zero, never
@@ -68,6 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&sips, "sip", "SIP listen URI, repeatable (udp://HOST:PORT, tcp://, tls://)")
 	httpAddr := fs.String("http", "127.0.0.1:8080", "account API listen address")
 	withDemo := fs.Bool("demo", false, "create the demo account on first start")
+	trunkFlag := fs.String("trunk", "", `outside calls: HOST:PORT of a SIP trunk, or "simulator" (default with --demo)`)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -100,6 +108,35 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	defer sb.Close()
+	trunk := *trunkFlag
+	if trunk == "" && *withDemo {
+		trunk = "simulator"
+	}
+	switch trunk {
+	case "":
+	case "simulator":
+		udp, ok := sb.Addr("udp")
+		if !ok {
+			fmt.Fprintln(stderr, "switchboard: the network simulator needs a udp:// SIP listener")
+			return exitUsage
+		}
+		sim, err := netsim.Start(netsim.Config{Switchboard: udp, Log: log})
+		if err != nil {
+			fmt.Fprintln(stderr, "switchboard:", err)
+			return exitFailure
+		}
+		defer sim.Close()
+		sb.SetTrunk(sim.Addr())
+		fmt.Fprintf(stdout, "trunk simulator %s\n", sim.Addr())
+	default:
+		a, err := netip.ParseAddrPort(trunk)
+		if err != nil {
+			fmt.Fprintf(stderr, "switchboard: --trunk %q is neither HOST:PORT nor \"simulator\"\n", trunk)
+			return exitUsage
+		}
+		sb.SetTrunk(a)
+		fmt.Fprintf(stdout, "trunk %s\n", a)
+	}
 	sipAddrs := map[string]string{}
 	for _, n := range []string{"udp", "tcp", "tls"} {
 		if a, ok := sb.Addr(n); ok {

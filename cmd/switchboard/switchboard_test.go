@@ -197,6 +197,10 @@ func TestDemoCallsAndGate(t *testing.T) {
 			t.Fatalf("adjust %s: %v\n%s", amount, err, out)
 		}
 	}
+	london := func() ([]byte, error) {
+		return exec.Command(phonectlBin, s.as("rep@demo.test", "call", "+442071234567", "--play", filepath.Join(dir, "440.wav"),
+			"--record", filepath.Join(dir, "london.wav"), "--duration", "2s")...).CombinedOutput()
+	}
 	adjust("-20")
 	out, err := call()
 	if code := exitCode(err); code != 3 {
@@ -205,10 +209,20 @@ func TestDemoCallsAndGate(t *testing.T) {
 	if last := lastLine(out); !strings.Contains(last, "402") || !strings.Contains(last, "no credit") {
 		t.Errorf("at zero credit the last line says %q", last)
 	}
+	if out, err := london(); exitCode(err) != 3 {
+		t.Errorf("a London number at zero credit: %v\n%s", err, out)
+	}
 	adjust("5")
 	s.answer(t, dir)
 	if out, err := call(); err != nil {
 		t.Fatalf("after credit was added: %v\n%s", err, out)
+	}
+	// The London number now: the simulator answers and echoes.
+	if out, err := london(); err != nil {
+		t.Fatalf("a London number after credit was added: %v\n%s", err, out)
+	}
+	if sh := bestShare(t, filepath.Join(dir, "london.wav"), 440); sh < 0.8 {
+		t.Errorf("the rep hears her 440 Hz echoed from London at share %.2f", sh)
 	}
 
 	// SIGTERM: a clean stop; a restart on the same data keeps the balance.
@@ -219,7 +233,8 @@ func TestDemoCallsAndGate(t *testing.T) {
 	}
 	s2 := startServer(t, data)
 	out, err = exec.Command(switchboardBin, "adjust", "--data", data, "--account", "demo", "--amount", "-1", "--reason", "check").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "balance $4.00") {
+	// $5 less the two seconds to London ($0.015/min: a fraction of a cent), less $1.
+	if err != nil || !strings.Contains(string(out), "balance $3.99") {
 		t.Errorf("after a restart: %v %s", err, out)
 	}
 	_ = s2
