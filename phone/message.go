@@ -17,6 +17,12 @@ const maxMessageLen = 1300
 // SendMessage sends text to target (a SIP URI, or a user or number at the
 // account's domain) as a SIP MESSAGE (RFC 3428), through the server.
 func (u *UA) SendMessage(ctx context.Context, target, text string) error {
+	return u.SendMessageAs(ctx, "", target, text)
+}
+
+// SendMessageAs is SendMessage with another user part in From (a trunk
+// sending on behalf of an outside number); "" keeps the account's.
+func (u *UA) SendMessageAs(ctx context.Context, fromUser, target, text string) error {
 	if !utf8.ValidString(text) || text == "" {
 		return fmt.Errorf("phone: a message must be non-empty UTF-8 text")
 	}
@@ -28,7 +34,11 @@ func (u *UA) SendMessage(ctx context.Context, target, text string) error {
 		return err
 	}
 	req := sip.NewRequest(sip.MESSAGE, to)
-	from := &sip.FromHeader{Address: u.aor, Params: sip.NewParams()}
+	fromURI := u.aor
+	if fromUser != "" {
+		fromURI.User = fromUser
+	}
+	from := &sip.FromHeader{Address: fromURI, Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(from)
 	req.AppendHeader(&sip.ToHeader{Address: to})

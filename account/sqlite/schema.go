@@ -181,4 +181,15 @@ CREATE TABLE number_members (
 ) STRICT;
 CREATE INDEX number_members_email ON number_members(email);
 `,
+	// 5: texts waiting for their recipients.
+	`
+CREATE TABLE queued_messages (
+	id         INTEGER PRIMARY KEY,
+	email      TEXT NOT NULL REFERENCES users(email),
+	sender     TEXT NOT NULL,
+	text       TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX queued_messages_email ON queued_messages(email, id);
+`,
 }

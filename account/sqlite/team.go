@@ -214,3 +214,43 @@ func (db *DB) NumbersOf(ctx context.Context, email string) ([]team.Number, error
 	}
 	return out, nil
 }
+
+// QueueMessage implements team.Store.
+func (db *DB) QueueMessage(ctx context.Context, m team.QueuedMessage) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`INSERT INTO queued_messages (email, sender, text, created_at) VALUES (?, ?, ?, ?)`,
+			m.Email, m.From, m.Text, nanos(m.Created))
+		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+			return clean(fmt.Errorf("%w: user %s", team.ErrNotFound, m.Email))
+		}
+		return err
+	})
+}
+
+// Pending implements team.Store.
+func (db *DB) Pending(ctx context.Context, email string) ([]team.QueuedMessage, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, email, sender, text, created_at FROM queued_messages WHERE email = ? ORDER BY id`, email)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []team.QueuedMessage
+	for rows.Next() {
+		var m team.QueuedMessage
+		var created int64
+		if err := rows.Scan(&m.ID, &m.Email, &m.From, &m.Text, &created); err != nil {
+			return nil, err
+		}
+		m.Created = fromNanos(created)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Delivered implements team.Store.
+func (db *DB) Delivered(ctx context.Context, id int64) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`DELETE FROM queued_messages WHERE id = ?`, id)
+		return err
+	})
+}

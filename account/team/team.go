@@ -72,6 +72,16 @@ type Number struct {
 // Shared reports whether several people answer the number.
 func (n Number) Shared() bool { return len(n.Members) > 1 }
 
+// QueuedMessage is a text waiting for its recipient's phone to come
+// online.
+type QueuedMessage struct {
+	ID      int64
+	Email   string // the recipient
+	From    string // the sender as shown: an extension or a number
+	Text    string
+	Created time.Time
+}
+
 // Store keeps users and devices.
 type Store interface {
 	// CreateUser adds a user with a password hash ("" until one is set).
@@ -89,6 +99,11 @@ type Store interface {
 	Number(ctx context.Context, e164 string) (Number, error)
 	// NumbersOf lists the numbers a user answers, dedicated ones first.
 	NumbersOf(ctx context.Context, email string) ([]Number, error)
+	// QueueMessage keeps a text for a user who is offline; Pending lists a
+	// user's, oldest first; Delivered forgets one.
+	QueueMessage(ctx context.Context, m QueuedMessage) error
+	Pending(ctx context.Context, email string) ([]QueuedMessage, error)
+	Delivered(ctx context.Context, id int64) error
 }
 
 var extensionRE = regexp.MustCompile(`^[1-9][0-9]{1,5}$`)

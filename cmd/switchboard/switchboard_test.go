@@ -212,6 +212,12 @@ func TestDemoCallsAndGate(t *testing.T) {
 	if out, err := london(); exitCode(err) != 3 {
 		t.Errorf("a London number at zero credit: %v\n%s", err, out)
 	}
+	text := func() ([]byte, error) {
+		return exec.Command(phonectlBin, s.as("rep@demo.test", "sms", "send", "+442071234567", "hi")...).CombinedOutput()
+	}
+	if out, err := text(); exitCode(err) != 3 {
+		t.Errorf("a text at zero credit: %v\n%s", err, out)
+	}
 	adjust("5")
 	s.answer(t, dir)
 	if out, err := call(); err != nil {
@@ -224,6 +230,9 @@ func TestDemoCallsAndGate(t *testing.T) {
 	if sh := bestShare(t, filepath.Join(dir, "london.wav"), 440); sh < 0.8 {
 		t.Errorf("the rep hears her 440 Hz echoed from London at share %.2f", sh)
 	}
+	if out, err := text(); err != nil {
+		t.Errorf("a text after credit was added: %v\n%s", err, out)
+	}
 
 	// SIGTERM: a clean stop; a restart on the same data keeps the balance.
 	s.cmd.Process.Signal(syscall.SIGTERM)
@@ -233,8 +242,8 @@ func TestDemoCallsAndGate(t *testing.T) {
 	}
 	s2 := startServer(t, data)
 	out, err = exec.Command(switchboardBin, "adjust", "--data", data, "--account", "demo", "--amount", "-1", "--reason", "check").CombinedOutput()
-	// $5 less the two seconds to London ($0.015/min: a fraction of a cent), less $1.
-	if err != nil || !strings.Contains(string(out), "balance $3.99") {
+	// $5 less two seconds to London ($0.015/min), a text ($0.04), and $1.
+	if err != nil || !strings.Contains(string(out), "balance $3.95") {
 		t.Errorf("after a restart: %v %s", err, out)
 	}
 	_ = s2

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
@@ -142,7 +143,33 @@ func (n *Network) answerTexts(ctx context.Context) {
 			n.mu.Lock()
 			n.texts++
 			n.mu.Unlock()
-			_ = m // replies travel back through the switchboard's inbound trunk (not yet)
+			n.wg.Add(1)
+			go func() {
+				defer n.wg.Done()
+				n.reply(ctx, m)
+			}()
 		}
+	}
+}
+
+// Reply is what the simulator answers a text with.
+func Reply(text string) string {
+	if len([]rune(text)) > 40 {
+		text = string([]rune(text)[:40]) + "..."
+	}
+	return fmt.Sprintf("Auto-reply: got your message %q", text)
+}
+
+// reply answers a text from the number it was sent to, back through the
+// switchboard.
+func (n *Network) reply(ctx context.Context, m phone.Message) {
+	var to, from sip.Uri
+	if sip.ParseUri(m.To, &to) != nil || sip.ParseUri(m.From, &from) != nil || from.User == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := n.ua.SendMessageAs(ctx, to.User, from.User, Reply(m.Text)); err != nil {
+		n.log.Warn("netsim: replying to a text", "to", from.User, "err", err)
 	}
 }

@@ -28,6 +28,7 @@ type Directory interface {
 	Users(ctx context.Context, account string) ([]team.User, error)
 	Number(ctx context.Context, e164 string) (team.Number, error)
 	NumbersOf(ctx context.Context, email string) ([]team.Number, error)
+	MessageStore
 }
 
 // Billing is the credit gate and the meter: the billing engine is one.
@@ -38,6 +39,8 @@ type Billing interface {
 	// StartCall passes a credit-billed call through the gate and pays for
 	// its first chunk.
 	StartCall(ctx context.Context, s billing.CallStart) (*billing.Call, billing.Grant, error)
+	// ChargeMessage rates a text per segment and charges it.
+	ChargeMessage(ctx context.Context, m billing.Message) (billing.Charge, error)
 }
 
 // Config sets up a switchboard.
@@ -149,6 +152,7 @@ func New(cfg Config) (*Server, error) {
 	srv.OnInvite(s.onInvite)
 	srv.OnAck(s.onAck)
 	srv.OnBye(s.onBye)
+	srv.OnMessage(s.onMessage)
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {}) // sipgo answers CANCEL and signals the INVITE's transaction
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
@@ -390,6 +394,9 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		s.location.set(binding{Device: dev.Username, Email: user.Email, Account: user.Account, Contact: c.Address,
 			Source: source(req), Transport: req.Transport(), Expires: now.Add(expires),
 			CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo})
+	}
+	if len(s.location.device(dev.Username)) > 0 {
+		go s.flush(user.Email) // texts that waited for this user
 	}
 	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
 	for _, b := range s.location.device(dev.Username) {

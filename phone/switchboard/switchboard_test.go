@@ -376,3 +376,92 @@ func TestBilledCallRunsOutOfCredit(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func waitText(t *testing.T, u *phone.UA, within time.Duration) phone.Message {
+	t.Helper()
+	select {
+	case m := <-u.Messages():
+		return m
+	case <-time.After(within):
+		t.Fatal("no text arrived")
+	}
+	return phone.Message{}
+}
+
+// TestTexts: a text between teammates arrives at once; one to a teammate
+// with no phone online waits and arrives when a phone registers; one to
+// the shared number reaches both members; one to a London number is
+// charged per segment, and the simulator's reply comes back to the number
+// it was sent from. At zero credit a text is refused with 402.
+func TestTexts(t *testing.T) {
+	e := newEnv(t)
+	udp, _ := e.sb.Addr("udp")
+	sim, err := netsim.Start(netsim.Config{Switchboard: udp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	e.sb.SetTrunk(sim.Addr())
+	ann := e.phoneFor("ann@acme.test", "udp")
+	bob := e.phoneFor("bob@acme.test", "tcp")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	if err := ann.SendMessage(ctx, "102", "Lunch? 🍜"); err != nil {
+		t.Fatal(err)
+	}
+	if m := waitText(t, bob, 10*time.Second); m.Text != "Lunch? 🍜" || !strings.Contains(m.From, "101") {
+		t.Errorf("bob got %+v", m)
+	}
+	// Cy is offline: kept, then delivered when his phone registers.
+	if err := ann.SendMessage(ctx, "cy", "Call me back"); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := e.db.Pending(ctx, "cy@acme.test"); len(p) != 1 {
+		t.Fatalf("%d texts waiting for cy", len(p))
+	}
+	cy := e.phoneFor("cy@acme.test", "udp")
+	if m := waitText(t, cy, 10*time.Second); m.Text != "Call me back" {
+		t.Errorf("cy got %+v", m)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for p, _ := e.db.Pending(ctx, "cy@acme.test"); len(p) > 0 && time.Now().Before(deadline); p, _ = e.db.Pending(ctx, "cy@acme.test") {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if p, _ := e.db.Pending(ctx, "cy@acme.test"); len(p) != 0 {
+		t.Error("a delivered text is still waiting")
+	}
+	// The shared number +14155550101: bob and cy both get it.
+	if err := ann.SendMessage(ctx, "+1 415 555 0101", "Shared line test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*phone.UA{bob, cy} {
+		if m := waitText(t, u, 10*time.Second); m.Text != "Shared line test" {
+			t.Errorf("shared number: %+v", m)
+		}
+	}
+	// London: charged, and the simulator replies to ann's number.
+	before, _ := e.engine.Balance(ctx, "acme")
+	if err := ann.SendMessage(ctx, "+442071234567", "Hello London"); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := e.engine.Balance(ctx, "acme")
+	if !after.Posted.LessThan(before.Posted) {
+		t.Errorf("a text to London cost nothing: %s -> %s", before.Posted, after.Posted)
+	}
+	m := waitText(t, ann, 10*time.Second)
+	if m.Text != netsim.Reply("Hello London") || !strings.Contains(m.From, "+442071234567") {
+		t.Errorf("the reply: %+v", m)
+	}
+	// At zero: 402.
+	b, _ := e.engine.Balance(ctx, "acme")
+	if err := e.engine.Adjust(ctx, "acme", "drain", b.Available.Neg(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ann.SendMessage(ctx, "+442071234567", "hi"); !errors.Is(err, phone.ErrInsufficientCredit) {
+		t.Errorf("a text at zero credit: %v", err)
+	}
+	if err := ann.SendMessage(ctx, "102", "hi"); !errors.Is(err, phone.ErrInsufficientCredit) {
+		t.Errorf("a text to a teammate at zero credit: %v", err)
+	}
+}
