@@ -23,6 +23,9 @@ type binding struct {
 	From      string // the caller ID to present (a trunk leg: the caller's number)
 }
 
+// maxContacts is how many bindings one device keeps.
+const maxContacts = 5
+
 // location is the location service: bindings by device.
 type location struct {
 	mu       sync.Mutex
@@ -47,6 +50,11 @@ func (l *location) set(b binding) {
 	}
 	if b.Expires.After(l.now()) {
 		list = append(list, b)
+	}
+	// A device is one phone: a few contacts at most (a new one after a
+	// network change while the old has not expired). The oldest go first.
+	if len(list) > maxContacts {
+		list = list[len(list)-maxContacts:]
 	}
 	if len(list) == 0 {
 		delete(l.byDevice, b.Device)

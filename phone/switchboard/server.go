@@ -61,7 +61,8 @@ type Config struct {
 	WarnBefore, MeterEvery time.Duration
 	// MD5OnlyAgents lists User-Agent substrings of phones challenged with
 	// MD5 alone: baresip 1.x (libre) aborts on a SHA-256 challenge rather
-	// than answer the MD5 one beside it. Nil means DefaultMD5OnlyAgents.
+	// than answer the MD5 one beside it, and sipp signs with MD5 only. Nil
+	// means DefaultMD5OnlyAgents.
 	// (Device passwords are 128-bit random, so MD5 digest costs them
 	// nothing against guessing.)
 	MD5OnlyAgents []string
@@ -73,7 +74,7 @@ type Config struct {
 }
 
 // DefaultMD5OnlyAgents are the phones known to need an MD5-only challenge.
-var DefaultMD5OnlyAgents = []string{"baresip"}
+var DefaultMD5OnlyAgents = []string{"baresip", "sipp"}
 
 // Server is a running switchboard's SIP side.
 type Server struct {
@@ -392,7 +393,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		expires = min(expires, s.cfg.MaxExpires)
 		s.location.set(binding{Device: dev.Username, Email: user.Email, Account: user.Account, Contact: c.Address,
-			Source: source(req), Transport: req.Transport(), Expires: now.Add(expires),
+			Source: reachAt(req, c.Address), Transport: req.Transport(), Expires: now.Add(expires),
 			CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo})
 	}
 	if len(s.location.device(dev.Username)) > 0 {
@@ -406,6 +407,21 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	res.AppendHeader(sip.NewHeader("Date", now.UTC().Format(time.RFC1123)))
 	tx.Respond(res)
+}
+
+// reachAt is where requests to a registered phone go: over UDP, the
+// Contact's port when the Contact names the address the REGISTER came
+// from, else (behind NAT: the Contact is a private address) the address it
+// came from; over TCP and TLS, the connection it came on.
+func reachAt(req *sip.Request, contact sip.Uri) netip.AddrPort {
+	src := source(req)
+	if !strings.EqualFold(req.Transport(), "UDP") {
+		return src
+	}
+	if a, err := netip.ParseAddr(contact.Host); err == nil && a.Unmap() == src.Addr() && contact.Port > 0 {
+		return netip.AddrPortFrom(src.Addr(), uint16(contact.Port))
+	}
+	return src
 }
 
 func parseSeconds(v string) (time.Duration, bool) {

@@ -26,7 +26,7 @@ import (
 // env is a switchboard on loopback with one account, its users and their
 // phones' credentials.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	db     *sqlite.DB
 	engine *billing.Engine
@@ -34,11 +34,11 @@ type env struct {
 	creds  map[string][2]string // email -> device user name, password
 }
 
-func newEnv(t *testing.T) *env { return newEnvWith(t, 0, switchboard.Config{}) }
+func newEnv(t testing.TB) *env { return newEnvWith(t, 0, switchboard.Config{}) }
 
 // newEnvWith sets the billing chunk (0: the default) and switchboard
 // options (Listen, Directory and Billing are filled in).
-func newEnvWith(t *testing.T, chunk int64, cfg switchboard.Config) *env {
+func newEnvWith(t testing.TB, chunk int64, cfg switchboard.Config) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
