@@ -69,6 +69,8 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./account/rating/ ./account/sms/ ./account/billing/ ./audio/ | tee -a /tmp/tether-bench.txt | awk -f scripts/benchtable.awk
 	@echo "Mouth-to-ear: phonectl on PulseAudio null sinks calling baresip's echo server (ms-round-trip; the phone's %cpu of one core)"
 	$(GO) test -run '^$$' -bench MouthToEar -benchtime 3x -timeout 20m ./cmd/phonectl/ | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
+	@echo "Switchboard under sipp on loopback: authenticated REGISTER/s and calls/s (gate, B2BUA, media relay), failures, p99"
+	$(GO) test -run '^$$' -bench Sipp -benchtime 1x -count 3 -timeout 20m ./phone/switchboard/ 2>/dev/null | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
 
 # Each fuzz target for a while (FUZZTIME each).
 FUZZTIME ?= 30s
