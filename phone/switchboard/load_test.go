@@ -21,7 +21,7 @@ import (
 // sippRun is one sipp run's outcome.
 type sippRun struct {
 	calls, failed int
-	rate          float64 // calls per second over the run, by sipp's count
+	rate          float64         // calls per second over the run, by sipp's count
 	rtts          []time.Duration // one per call that completed
 	took          time.Duration
 }
