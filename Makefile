@@ -86,6 +86,7 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./phone/sdp/
 	$(GO) test -run '^$$' -fuzz '^FuzzReceive$$' -fuzztime $(FUZZTIME) ./phone/media/
 	$(GO) test -run '^$$' -fuzz '^FuzzReceiveRTCP$$' -fuzztime $(FUZZTIME) ./phone/media/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseHours$$' -fuzztime $(FUZZTIME) ./account/team/
 
 clean:
 	rm -rf bin

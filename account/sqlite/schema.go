@@ -192,4 +192,20 @@ CREATE TABLE queued_messages (
 ) STRICT;
 CREATE INDEX queued_messages_email ON queued_messages(email, id);
 `,
+	// 6: business hours and voicemail.
+	`
+ALTER TABLE numbers ADD COLUMN hours TEXT NOT NULL DEFAULT 'always';
+ALTER TABLE numbers ADD COLUMN zone TEXT NOT NULL DEFAULT 'UTC';
+CREATE TABLE voicemails (
+	id         TEXT PRIMARY KEY,
+	account    TEXT NOT NULL REFERENCES customers(id),
+	e164       TEXT NOT NULL REFERENCES numbers(e164),
+	caller     TEXT NOT NULL,
+	seconds    INTEGER NOT NULL CHECK (seconds >= 0),
+	path       TEXT NOT NULL,
+	heard      INTEGER NOT NULL DEFAULT 0 CHECK (heard IN (0, 1)),
+	created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX voicemails_number ON voicemails(e164, created_at);
+`,
 }

@@ -164,12 +164,16 @@ func (db *DB) SetNumber(ctx context.Context, n team.Number) error {
 // Number implements team.Store.
 func (db *DB) Number(ctx context.Context, e164 string) (team.Number, error) {
 	n := team.Number{E164: e164}
-	err := db.read.QueryRowContext(ctx, `SELECT account FROM numbers WHERE e164 = ?`, e164).Scan(&n.Account)
+	var hours, zone string
+	err := db.read.QueryRowContext(ctx, `SELECT account, hours, zone FROM numbers WHERE e164 = ?`, e164).Scan(&n.Account, &hours, &zone)
 	if errors.Is(err, sql.ErrNoRows) {
 		return n, team.ErrNotFound
 	}
 	if err != nil {
 		return n, err
+	}
+	if n.Hours, err = team.ParseHours(hours, zone); err != nil {
+		return n, fmt.Errorf("number %s: stored hours: %w", e164, err)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT email FROM number_members WHERE e164 = ? ORDER BY position`, e164)
 	if err != nil {
@@ -252,5 +256,81 @@ func (db *DB) Delivered(ctx context.Context, id int64) error {
 	return db.w.do(ctx, func(tx *wtx) error {
 		_, err := tx.exec(`DELETE FROM queued_messages WHERE id = ?`, id)
 		return err
+	})
+}
+
+// SetHours implements team.Store.
+func (db *DB) SetHours(ctx context.Context, e164 string, h team.Hours) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		r, err := tx.exec(`UPDATE numbers SET hours = ?, zone = ? WHERE e164 = ?`, h.String(), cmpOr(h.Zone, "UTC"), e164)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return clean(fmt.Errorf("%w: number %s", team.ErrNotFound, e164))
+		}
+		return nil
+	})
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// AddVoicemail implements team.Store.
+func (db *DB) AddVoicemail(ctx context.Context, v team.Voicemail) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`INSERT INTO voicemails (id, account, e164, caller, seconds, path, heard, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			v.ID, v.Account, v.Number, v.From, v.Seconds, v.Path, boolInt(v.Heard), nanos(v.Created))
+		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+			return clean(fmt.Errorf("%w: number %s", team.ErrNotFound, v.Number))
+		}
+		return err
+	})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Voicemails implements team.Store.
+func (db *DB) Voicemails(ctx context.Context, e164 string) ([]team.Voicemail, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, account, e164, caller, seconds, path, heard, created_at FROM voicemails
+		WHERE e164 = ? ORDER BY created_at DESC, id`, e164)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []team.Voicemail
+	for rows.Next() {
+		var v team.Voicemail
+		var heard int
+		var created int64
+		if err := rows.Scan(&v.ID, &v.Account, &v.Number, &v.From, &v.Seconds, &v.Path, &heard, &created); err != nil {
+			return nil, err
+		}
+		v.Heard, v.Created = heard == 1, fromNanos(created)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// MarkHeard implements team.Store.
+func (db *DB) MarkHeard(ctx context.Context, id string, heard bool) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		r, err := tx.exec(`UPDATE voicemails SET heard = ? WHERE id = ?`, boolInt(heard), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return clean(fmt.Errorf("%w: voicemail %s", team.ErrNotFound, id))
+		}
+		return nil
 	})
 }

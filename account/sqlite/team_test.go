@@ -117,4 +117,32 @@ func TestNumbersStore(t *testing.T) {
 	if _, err := db.Number(ctx, "+14155550102"); !errors.Is(err, team.ErrNotFound) {
 		t.Errorf("a refused number was kept: %v", err)
 	}
+	// Business hours and voicemail.
+	h, _ := team.ParseHours("mon-fri 09:00-17:00", "Europe/London")
+	if err := db.SetHours(ctx, "+14155550100", h); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.Number(ctx, "+14155550100"); n.Hours.String() != h.String() || n.Hours.Zone != "Europe/London" {
+		t.Errorf("hours %q %q", n.Hours, n.Hours.Zone)
+	}
+	if err := db.SetHours(ctx, "+19999999999", h); !errors.Is(err, team.ErrNotFound) {
+		t.Errorf("hours for no number: %v", err)
+	}
+	for i, id := range []string{"vm1", "vm2"} {
+		v := team.Voicemail{ID: id, Account: "acme", Number: "+14155550100", From: "+442071234567", Seconds: 7, Path: "voicemail/" + id + ".wav",
+			Created: time.Unix(int64(1000+i), 0)}
+		if err := db.AddVoicemail(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.MarkHeard(ctx, "vm1", true); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := db.Voicemails(ctx, "+14155550100")
+	if err != nil || len(vs) != 2 || vs[0].ID != "vm2" || vs[0].Heard || !vs[1].Heard || vs[1].Seconds != 7 {
+		t.Errorf("voicemails %+v %v", vs, err)
+	}
+	if err := db.MarkHeard(ctx, "nope", true); !errors.Is(err, team.ErrNotFound) {
+		t.Errorf("marking no voicemail: %v", err)
+	}
 }

@@ -67,6 +67,19 @@ type Number struct {
 	E164    string // "+14155550100"
 	Account string
 	Members []string // emails, in the order added
+	Hours   Hours    // outside them, calls go to voicemail
+}
+
+// Voicemail is a message left on a number.
+type Voicemail struct {
+	ID       string
+	Account  string
+	Number   string // the number called
+	From     string // the caller as shown
+	Seconds  int
+	Path     string // the recording (WAV), under the data directory
+	Heard    bool
+	Created  time.Time
 }
 
 // Shared reports whether several people answer the number.
@@ -99,6 +112,13 @@ type Store interface {
 	Number(ctx context.Context, e164 string) (Number, error)
 	// NumbersOf lists the numbers a user answers, dedicated ones first.
 	NumbersOf(ctx context.Context, email string) ([]Number, error)
+	// SetHours changes a number's business hours.
+	SetHours(ctx context.Context, e164 string, h Hours) error
+	// AddVoicemail keeps a message left on a number; Voicemails lists a
+	// number's, newest first; MarkHeard marks one heard (or new again).
+	AddVoicemail(ctx context.Context, v Voicemail) error
+	Voicemails(ctx context.Context, e164 string) ([]Voicemail, error)
+	MarkHeard(ctx context.Context, id string, heard bool) error
 	// QueueMessage keeps a text for a user who is offline; Pending lists a
 	// user's, oldest first; Delivered forgets one.
 	QueueMessage(ctx context.Context, m QueuedMessage) error
