@@ -72,14 +72,14 @@ type Number struct {
 
 // Voicemail is a message left on a number.
 type Voicemail struct {
-	ID       string
-	Account  string
-	Number   string // the number called
-	From     string // the caller as shown
-	Seconds  int
-	Path     string // the recording (WAV), under the data directory
-	Heard    bool
-	Created  time.Time
+	ID      string
+	Account string
+	Number  string // the number called
+	From    string // the caller as shown
+	Seconds int
+	Path    string // the recording (WAV), under the data directory
+	Heard   bool
+	Created time.Time
 }
 
 // Shared reports whether several people answer the number.
