@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -53,6 +54,14 @@ var codecs = []sdp.Format{
 
 // opusRate is the rate Opus runs at here: wideband, 16 kHz.
 const opusRate = 16000
+
+// Codecs returns the formats this phone offers, in preference order,
+// telephone-events included: for other endpoints of the system (the
+// switchboard's voicemail) that answer like a phone.
+func Codecs() []sdp.Format { return slices.Clone(codecs) }
+
+// CodecFor returns the codec for a negotiated format.
+func CodecFor(f sdp.Format) (audio.Codec, error) { return codecFor(f) }
 
 func codecFor(f sdp.Format) (audio.Codec, error) {
 	switch {

@@ -131,7 +131,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c := &call{id: newID(), caller: caller, done: make(chan struct{})}
 	var targets []binding
-	users, external, err := s.route(ctx, caller, req.Recipient.User)
+	users, external, num, err := s.route(ctx, caller, req.Recipient.User)
+	if num != nil && !num.Hours.OpenAt(s.cfg.Now()) {
+		s.voicemail(req, tx, *num, caller.Extension)
+		return
+	}
 	switch {
 	case errors.Is(err, errNoRoute):
 		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
@@ -211,25 +215,28 @@ var phrases = map[int]string{402: "Payment Required", 403: "Forbidden", 404: "No
 // route finds what a dialled user part means: a teammate (extension
 // "102", or name "rep"), one of the switchboard's numbers (its members),
 // or a number outside (returned as E.164 for the trunk).
-func (s *Server) route(ctx context.Context, caller team.User, dialled string) ([]team.User, string, error) {
+//
+// For one of the switchboard's numbers it also returns the number (its
+// business hours decide between its members and its voicemail).
+func (s *Server) route(ctx context.Context, caller team.User, dialled string) ([]team.User, string, *team.Number, error) {
 	if u, err := s.cfg.Directory.UserByExtension(ctx, caller.Account, dialled); err == nil {
-		return []team.User{u}, "", nil
+		return []team.User{u}, "", nil, nil
 	}
 	users, err := s.cfg.Directory.Users(ctx, caller.Account)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	for _, u := range users {
 		if name, _, _ := strings.Cut(u.Email, "@"); strings.EqualFold(name, dialled) || strings.EqualFold(u.Email, dialled) {
-			return []team.User{u}, "", nil
+			return []team.User{u}, "", nil, nil
 		}
 	}
 	if !looksLikeNumber(dialled) {
-		return nil, "", errNoRoute
+		return nil, "", nil, errNoRoute
 	}
 	n, err := rating.ParseNumber(dialled, "US")
 	if err != nil {
-		return nil, "", errNoRoute
+		return nil, "", nil, errNoRoute
 	}
 	if num, err := s.cfg.Directory.Number(ctx, n.E164); err == nil {
 		var out []team.User
@@ -238,9 +245,9 @@ func (s *Server) route(ctx context.Context, caller team.User, dialled string) ([
 				out = append(out, u)
 			}
 		}
-		return out, "", nil
+		return out, "", &num, nil
 	}
-	return nil, n.E164, nil
+	return nil, n.E164, nil, nil
 }
 
 // looksLikeNumber: a + and digits, or seven digits or more.

@@ -59,7 +59,7 @@ func (s *Server) onMessage(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 	}
-	users, external, err := s.route(ctx, sender, req.Recipient.User)
+	users, external, _, err := s.route(ctx, sender, req.Recipient.User)
 	switch {
 	case errors.Is(err, errNoRoute):
 		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))

@@ -29,6 +29,7 @@ type Directory interface {
 	Number(ctx context.Context, e164 string) (team.Number, error)
 	NumbersOf(ctx context.Context, email string) ([]team.Number, error)
 	MessageStore
+	AddVoicemail(ctx context.Context, v team.Voicemail) error
 }
 
 // Billing is the credit gate and the meter: the billing engine is one.
@@ -59,6 +60,9 @@ type Config struct {
 	// out the caller hears the warning (60 s by default); MeterEvery is how
 	// often a call's credit is topped up (5 s).
 	WarnBefore, MeterEvery time.Duration
+	// VoicemailDir is where voicemail recordings are kept (under
+	// voicemail/NUMBER/); empty: no voicemail (calls after hours get 480).
+	VoicemailDir string
 	// MD5OnlyAgents lists User-Agent substrings of phones challenged with
 	// MD5 alone: baresip 1.x (libre) aborts on a SHA-256 challenge rather
 	// than answer the MD5 one beside it, and sipp signs with MD5 only. Nil

@@ -26,6 +26,7 @@ import (
 // env is a switchboard on loopback with one account, its users and their
 // phones' credentials.
 type env struct {
+	dir    string
 	t      testing.TB
 	ctx    context.Context
 	db     *sqlite.DB
@@ -52,7 +53,7 @@ func newEnvWith(t testing.TB, chunk int64, cfg switchboard.Config) *env {
 	}
 	engine := billing.New(billing.Config{Store: db, Rater: rating.SampleRater(), Processor: bank, ChunkSeconds: chunk})
 	t.Cleanup(func() { engine.Close(); bank.Close(); db.Close() })
-	e := &env{t: t, ctx: ctx, db: db, engine: engine, creds: map[string][2]string{}}
+	e := &env{dir: dir, t: t, ctx: ctx, db: db, engine: engine, creds: map[string][2]string{}}
 	if err := engine.OpenAccount(ctx, billing.NewAccount{ID: "acme", Plan: "team", Owner: "ann@acme.test"}); err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +76,9 @@ func newEnvWith(t testing.TB, chunk int64, cfg switchboard.Config) *env {
 		t.Fatal(err)
 	}
 	cfg.Listen, cfg.Directory, cfg.Billing = []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}, db, engine
+	if cfg.VoicemailDir == "" {
+		cfg.VoicemailDir = dir
+	}
 	sb, err := switchboard.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -463,5 +467,73 @@ func TestTexts(t *testing.T) {
 	}
 	if err := ann.SendMessage(ctx, "102", "hi"); !errors.Is(err, phone.ErrInsufficientCredit) {
 		t.Errorf("a text to a teammate at zero credit: %v", err)
+	}
+}
+
+// TestVoicemailAfterHours: outside its business hours, ann's dedicated
+// number does not ring her phone; the caller hears the greeting and the
+// beep, leaves a message, and it is kept as a recording listed on the
+// number.
+func TestVoicemailAfterHours(t *testing.T) {
+	e := newEnv(t)
+	// Open only on a day that is not today: closed now.
+	day := strings.ToLower(time.Now().UTC().AddDate(0, 0, 2).Weekday().String()[:3])
+	h, err := team.ParseHours(day+" 09:00-10:00", "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetHours(e.ctx, "+14155550100", h); err != nil {
+		t.Fatal(err)
+	}
+	ann := e.phoneFor("ann@acme.test", "udp")
+	bob := e.phoneFor("bob@acme.test", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	call, err := bob.Dial(ctx, "+1 (415) 555-0100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Listen for the greeting (about 1.4 s), then speak for two seconds.
+	var heard []int16
+	n := call.Media().FrameSize()
+	tone, in := make([]int16, n), make([]int16, n)
+	tick := time.NewTicker(20 * time.Millisecond)
+	for k := 0; k < 200; k++ { // 4 s
+		<-tick.C
+		if k >= 90 {
+			audio.Sine(tone, 440, 8000, 12000, k*n)
+		}
+		call.Media().WriteFrame(tone)
+		call.Media().ReadFrame(in)
+		heard = append(heard, in...)
+	}
+	tick.Stop()
+	call.Hangup(ctx)
+	beep := 0.0
+	for i := 0; i+800 <= len(heard); i += 400 {
+		beep = max(beep, audio.ToneShare(heard[i:i+800], switchboard.BeepHz, 8000))
+	}
+	if beep < 0.8 {
+		t.Errorf("no beep heard (best share %.2f)", beep)
+	}
+	select {
+	case in := <-ann.Incoming():
+		t.Errorf("ann's phone rang after hours: %v", in.Remote())
+	default:
+	}
+	var vms []team.Voicemail
+	for deadline := time.Now().Add(10 * time.Second); len(vms) == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		vms, _ = e.db.Voicemails(e.ctx, "+14155550100")
+	}
+	if len(vms) != 1 || vms[0].Heard || vms[0].Seconds < 1 || vms[0].From != "102" {
+		t.Fatalf("voicemails %+v", vms)
+	}
+	rec, err := audio.LoadWAV(filepath.Join(e.dir, vms[0].Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh := audio.ToneShare(rec.Mono(), 440, 8000); sh < 0.8 {
+		t.Errorf("the message holds the caller's 440 Hz at share %.2f", sh)
 	}
 }

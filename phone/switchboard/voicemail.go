@@ -1,0 +1,141 @@
+package switchboard
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/phone/media"
+	"github.com/tetherphone/tether/phone/sdp"
+)
+
+// maxVoicemail is the longest message kept.
+const maxVoicemail = 2 * time.Minute
+
+// VoicemailGreeting is what a caller hears before leaving a message: two
+// falling notes, a pause, and the beep.
+func VoicemailGreeting(rate int) []int16 {
+	var out []int16
+	for _, f := range []float64{880, 660} {
+		note := make([]int16, rate/4)
+		audio.Sine(note, f, rate, 9000, 0)
+		out = append(out, note...)
+	}
+	out = append(out, make([]int16, rate/2)...)
+	beep := make([]int16, rate*2/5)
+	audio.Sine(beep, BeepHz, rate, 12000, 0)
+	return append(out, beep...)
+}
+
+// BeepHz is the voicemail beep's pitch: speak after it.
+const BeepHz = 1000
+
+// voicemail answers a call to a number outside its hours: the greeting,
+// the beep, then a recording of up to maxVoicemail, kept as a WAV file
+// under VoicemailDir and listed on the number.
+func (s *Server) voicemail(req *sip.Request, tx sip.ServerTransaction, num team.Number, from string) {
+	if s.cfg.VoicemailDir == "" {
+		tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
+		return
+	}
+	offer, err := sdp.Parse(req.Body())
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	ip := source(req).Addr()
+	if a, ok := s.Addr(strings.ToLower(req.Transport())); ok {
+		ip = a.Addr()
+	}
+	m, err := media.Listen(ip)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		return
+	}
+	defer m.Close()
+	local := sdp.Local{Addr: ip, Port: int(m.LocalAddr().Port()), Formats: phone.Codecs(), Direction: sdp.SendRecv, PTime: 20,
+		SessionID: uint64(time.Now().UnixNano() >> 2), SessionVersion: 1, RTCPPort: int(m.LocalRTCPAddr().Port()), RTCPMux: true}
+	ans, n, err := sdp.Answer(offer, local)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	codec, err := phone.CodecFor(n.Codec)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	cfg := media.Config{Codec: codec, PayloadType: n.Codec.PayloadType, PTime: 20 * time.Millisecond,
+		Remote: netip.AddrPortFrom(n.Remote.Addr, uint16(n.Remote.Port)), Symmetric: true, PCMRate: 8000,
+		RemoteRTCP: n.Remote.RTCP(n.RTCPMux), RTCPMux: n.RTCPMux}
+	if n.TelephoneEvent != nil {
+		cfg.TelephoneEvent = n.TelephoneEvent.PayloadType
+	}
+	if err := m.Start(cfg); err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		return
+	}
+	body, _ := ans.Marshal()
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "voicemail", Host: ip.String(), Port: s.port(req.Transport())}}
+	sess, err := sipgo.NewDialogServerCache(s.client, contact).ReadInvite(req, tx)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
+		return
+	}
+	defer sess.Close()
+	// Known before the answer goes, so the ACK finds its dialog.
+	c := &call{id: newID(), a: sess, done: make(chan struct{})}
+	s.calls.add(c, req.CallID().Value())
+	defer s.calls.remove(c)
+	if err := sess.RespondSDP(body); err != nil {
+		return
+	}
+	// The greeting, then the recording until the caller hangs up.
+	ctx, cancel := context.WithTimeout(context.Background(), maxVoicemail+10*time.Second)
+	defer cancel()
+	media.Pump(ctx, m, &media.PCMSource{Samples: VoicemailGreeting(8000)}, nil, true, sess.Context().Done())
+	var rec media.PCMSink
+	rctx, stop := context.WithTimeout(ctx, maxVoicemail)
+	media.Pump(rctx, m, nil, &rec, false, sess.Context().Done())
+	stop()
+	if sess.Context().Err() == nil { // time is up: say goodbye
+		bctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sess.Bye(bctx)
+		cancel()
+	}
+	s.keepVoicemail(num, from, rec.Samples)
+}
+
+// keepVoicemail writes a recording and lists it on the number.
+func (s *Server) keepVoicemail(num team.Number, from string, pcm []int16) {
+	if len(pcm) < 8000/2 { // under half a second: a hang-up, not a message
+		return
+	}
+	id := newID()
+	rel := filepath.Join("voicemail", strings.TrimPrefix(num.E164, "+"), id+".wav")
+	path := filepath.Join(s.cfg.VoicemailDir, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		s.log.Error("switchboard: voicemail directory", "err", err)
+		return
+	}
+	if err := audio.SaveWAV(path, &audio.PCM{Rate: 8000, Channels: 1, Samples: pcm}); err != nil {
+		s.log.Error("switchboard: writing a voicemail", "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	v := team.Voicemail{ID: id, Account: num.Account, Number: num.E164, From: from, Seconds: len(pcm) / 8000, Path: rel, Created: s.cfg.Now()}
+	if err := s.cfg.Directory.AddVoicemail(ctx, v); err != nil {
+		s.log.Error("switchboard: listing a voicemail", "err", err)
+		return
+	}
+	s.log.Info("switchboard: voicemail kept", "number", num.E164, "from", from, "seconds", v.Seconds, "path", path)
+}
