@@ -537,3 +537,37 @@ func TestVoicemailAfterHours(t *testing.T) {
 		t.Errorf("the message holds the caller's 440 Hz at share %.2f", sh)
 	}
 }
+
+// TestSharedNumber: a call to the shared number rings both members; the
+// first to answer has it, the other's phone stops ringing.
+func TestSharedNumber(t *testing.T) {
+	e := newEnv(t)
+	ann := e.phoneFor("ann@acme.test", "udp")
+	bob := e.phoneFor("bob@acme.test", "udp")
+	cy := e.phoneFor("cy@acme.test", "tcp")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cyRang := make(chan *phone.Incoming, 1)
+	go func() { cyRang <- <-cy.Incoming() }()
+	go func() {
+		in := <-bob.Incoming()
+		time.Sleep(300 * time.Millisecond)
+		in.Answer(ctx)
+	}()
+	call, err := ann.Dial(ctx, "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer call.Hangup(context.Background())
+	var other *phone.Incoming
+	select {
+	case other = <-cyRang:
+	case <-time.After(10 * time.Second):
+		t.Fatal("cy's phone never rang for the shared number")
+	}
+	select {
+	case <-other.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("cy's phone kept ringing after bob answered")
+	}
+}
