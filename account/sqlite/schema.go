@@ -208,4 +208,37 @@ CREATE TABLE voicemails (
 ) STRICT;
 CREATE INDEX voicemails_number ON voicemails(e164, created_at);
 `,
+	// 7: call detail records and message records.
+	`
+CREATE TABLE call_records (
+	id          TEXT PRIMARY KEY,
+	account     TEXT NOT NULL REFERENCES customers(id),
+	direction   TEXT NOT NULL CHECK (direction IN ('internal', 'outbound', 'inbound')),
+	from_party  TEXT NOT NULL,
+	to_party    TEXT NOT NULL,
+	started_at  INTEGER NOT NULL,
+	answered_at INTEGER,
+	ended_at    INTEGER NOT NULL,
+	seconds     INTEGER NOT NULL CHECK (seconds >= 0),
+	cost        INTEGER NOT NULL CHECK (cost >= 0),
+	currency    TEXT NOT NULL,
+	destination TEXT NOT NULL,
+	disposition TEXT NOT NULL CHECK (disposition IN ('answered', 'missed', 'busy', 'refused', 'failed', 'voicemail')),
+	cause       TEXT NOT NULL
+) STRICT;
+CREATE INDEX call_records_account ON call_records(account, started_at);
+CREATE TABLE message_records (
+	id         TEXT PRIMARY KEY,
+	account    TEXT NOT NULL REFERENCES customers(id),
+	direction  TEXT NOT NULL CHECK (direction IN ('internal', 'outbound', 'inbound')),
+	from_party TEXT NOT NULL,
+	to_party   TEXT NOT NULL,
+	at         INTEGER NOT NULL,
+	segments   INTEGER NOT NULL CHECK (segments >= 0),
+	cost       INTEGER NOT NULL CHECK (cost >= 0),
+	currency   TEXT NOT NULL,
+	status     TEXT NOT NULL
+) STRICT;
+CREATE INDEX message_records_account ON message_records(account, at);
+`,
 }

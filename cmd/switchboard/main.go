@@ -99,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	defer sys.Close()
-	sb, err := switchboard.New(switchboard.Config{Listen: sips, Directory: sys.Store, Billing: sys.Engine, VoicemailDir: *data, Log: log})
+	sb, err := switchboard.New(switchboard.Config{Listen: sips, Directory: sys.Store, Billing: sys.Engine, Records: sys.Store, VoicemailDir: *data, Log: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		if errors.Is(err, switchboard.ErrConfig) {

@@ -14,19 +14,29 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/rating"
+	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 )
 
 // call is one bridged call: the caller's leg (we answer it), the callee's
 // leg (we placed it), and the media relay between them.
 type call struct {
-	id     string
-	caller team.User
-	a      *sipgo.DialogServerSession
-	b      *sipgo.DialogClientSession
-	relay  *relay
-	done   chan struct{}
-	once   sync.Once
+	id        string
+	caller    team.User
+	voicemail bool // answered by voicemail, which writes the record itself
+	// The record's story: who, whom, when, how it ended.
+	from, to    string
+	direction   string
+	started     time.Time
+	disposition records.Disposition
+	cause       string
+	recorded    sync.Once
+
+	a     *sipgo.DialogServerSession
+	b     *sipgo.DialogClientSession
+	relay *relay
+	done  chan struct{}
+	once  sync.Once
 
 	// A credit-billed call's meter (mu guards it).
 	mu       sync.Mutex
@@ -125,15 +135,21 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if s.cfg.Billing != nil {
 		if err := s.cfg.Billing.Gate(ctx, caller.Account); err != nil {
+			s.record(&call{id: newID(), caller: caller, from: caller.Extension, to: req.Recipient.User, direction: "internal",
+				started: s.cfg.Now()}, records.Refused, "402 no credit")
 			s.refuseForCredit(req, tx, err)
 			return
 		}
 	}
-	c := &call{id: newID(), caller: caller, done: make(chan struct{})}
+	c := &call{id: newID(), caller: caller, done: make(chan struct{}), from: caller.Extension, to: req.Recipient.User,
+		direction: "internal", started: s.cfg.Now()}
 	var targets []binding
 	users, external, num, err := s.route(ctx, caller, req.Recipient.User)
+	if num != nil {
+		c.to = num.E164
+	}
 	if num != nil && !num.Hours.OpenAt(s.cfg.Now()) {
-		s.voicemail(req, tx, *num, caller.Extension)
+		s.voicemail(req, tx, *num, caller)
 		return
 	}
 	switch {
@@ -144,8 +160,10 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
 		return
 	case external != "":
+		c.to, c.direction = external, "outbound"
 		b, code, reason := s.startBilled(ctx, c, caller, external)
 		if code != 0 {
+			s.record(c, records.Refused, fmt.Sprintf("%d %s", code, reason))
 			res := sip.NewResponseFromRequest(req, code, phrases[code], nil)
 			if reason != "" {
 				res.AppendHeader(sip.NewHeader("Reason", reasonHeader(code, reason)))
@@ -387,11 +405,13 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 			pending--
 		case <-cancelled:
 			s.cancelLegs(legs, &mu, nil, 487, "caller hung up")
+			c.setEnd(records.Missed, "487 the caller hung up")
 			s.finish(c)
 			return // sipgo answers the INVITE with 487
 		case <-time.After(2 * time.Minute):
 			s.cancelLegs(legs, &mu, nil, 480, "no answer")
 			tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
+			c.setEnd(records.Missed, "480 no answer")
 			s.finish(c)
 			return
 		}
@@ -404,11 +424,20 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 			}
 		}
 		tx.Respond(sip.NewResponseFromRequest(req, code, phrase, nil))
+		d := records.Failed
+		switch code {
+		case 486, 600, 603:
+			d = records.Busy
+		case 480, 408:
+			d = records.Missed
+		}
+		c.setEnd(d, fmt.Sprintf("%d %s", code, phrase))
 		s.finish(c)
 		return
 	}
 	s.cancelLegs(legs, &mu, won, 200, "Call completed elsewhere")
 	c.b = won.sess
+	c.setEnd(records.Answered, "")
 	if err := won.sess.Ack(context.Background()); err != nil {
 		s.log.Warn("switchboard: ACK to the answering phone", "err", err)
 	}
@@ -438,8 +467,10 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 	go func() {
 		select {
 		case <-c.a.Context().Done():
+			c.setEnd("", "the caller hung up")
 			s.hangup(c, c.a)
 		case <-c.b.Context().Done():
+			c.setEnd("", "the callee hung up")
 			s.hangup(c, c.b)
 		case <-c.done:
 		}
@@ -530,6 +561,7 @@ func (s *Server) meter(c *call) {
 			left := time.Duration(g.PaidThrough)*time.Second - elapsed
 			if left <= 0 {
 				s.log.Info("switchboard: credit exhausted, ending the call", "call", c.id, "paid", g.PaidThrough)
+				c.setEnd("", "402 the credit ran out")
 				s.hangupWith(c, nil, reasonHeader(402, "Your credit ran out"))
 				return
 			}
@@ -590,6 +622,14 @@ func (s *Server) finish(c *call) {
 	}
 	c.mu.Unlock()
 	s.endBill(c, talk)
+	if c.voicemail {
+		return
+	}
+	c.setEnd(records.Failed, "not connected") // only where nothing was said before
+	c.mu.Lock()
+	d, cause := c.disposition, c.cause
+	c.mu.Unlock()
+	s.record(c, d, cause)
 	if c.relay != nil {
 		c.relay.close()
 	}
@@ -619,11 +659,13 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if c.a != nil && req.CallID().Value() == c.a.InviteRequest.CallID().Value() {
+		c.setEnd("", "the caller hung up")
 		c.a.ReadBye(req, tx)
 		s.hangup(c, c.a)
 		return
 	}
 	if c.b != nil {
+		c.setEnd("", "the callee hung up")
 		c.b.ReadBye(req, tx)
 		s.hangup(c, c.b)
 		return
@@ -691,4 +733,43 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	ok := sip.NewSDPResponseFromRequest(req, answer)
 	ok.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "switchboard", Host: c.relay.ip.String(), Port: s.port(req.Transport())}})
 	tx.Respond(ok)
+}
+
+// setEnd says how the call went, first word wins for each part (an empty
+// part says nothing).
+func (c *call) setEnd(d records.Disposition, cause string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.disposition == "" {
+		c.disposition = d
+	}
+	if c.cause == "" {
+		c.cause = cause
+	}
+}
+
+// record writes a call's detail record, once.
+func (s *Server) record(c *call, d records.Disposition, cause string) {
+	if s.cfg.Records == nil {
+		return
+	}
+	c.recorded.Do(func() {
+		c.mu.Lock()
+		r := records.Call{ID: c.id, Account: c.caller.Account, Direction: c.direction, From: c.from, To: c.to, Started: c.started,
+			Answered: c.answered, Ended: s.cfg.Now(), Disposition: d, Cause: cause, Currency: "USD"}
+		if c.charge != nil {
+			r.Seconds, r.Cost, r.Destination, r.Currency = c.charge.Seconds, c.charge.Cost, c.charge.Destination, c.charge.Currency
+		} else if !c.answered.IsZero() {
+			r.Seconds = int64(r.Ended.Sub(c.answered) / time.Second)
+		}
+		c.mu.Unlock()
+		if r.Account == "" {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.cfg.Records.AddCall(ctx, r); err != nil {
+			s.log.Error("switchboard: writing a call record", "call", c.id, "err", err)
+		}
+	})
 }

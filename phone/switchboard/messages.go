@@ -11,6 +11,8 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/rating"
+	"github.com/tetherphone/tether/account/records"
+	"github.com/tetherphone/tether/account/sms"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -70,6 +72,8 @@ func (s *Server) onMessage(req *sip.Request, tx sip.ServerTransaction) {
 	default:
 		code := s.deliver(ctx, users, sender.Extension, string(body))
 		tx.Respond(sip.NewResponseFromRequest(req, code, map[int]string{200: "OK", 202: "Accepted"}[code], nil))
+		s.recordText(records.Message{Account: sender.Account, Direction: "internal", From: sender.Extension, To: req.Recipient.User,
+			Status: map[int]string{200: "delivered", 202: "queued"}[code]}, string(body))
 	}
 }
 
@@ -106,6 +110,8 @@ func (s *Server) textOut(ctx context.Context, req *sip.Request, tx sip.ServerTra
 		return
 	}
 	s.log.Info("switchboard: text sent", "account", sender.Account, "to", to, "segments", ch.Segments, "cost", ch.Cost.String())
+	s.recordText(records.Message{Account: sender.Account, Direction: "outbound", From: nums[0].E164, To: to, Segments: ch.Segments,
+		Cost: ch.Cost, Currency: ch.Currency, Status: "sent"}, text)
 	tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 }
 
@@ -145,6 +151,27 @@ func (s *Server) inboundText(ctx context.Context, req *sip.Request, tx sip.Serve
 	}
 	code := s.deliver(ctx, users, from, string(req.Body()))
 	tx.Respond(sip.NewResponseFromRequest(req, code, map[int]string{200: "OK", 202: "Accepted"}[code], nil))
+	s.recordText(records.Message{Account: num.Account, Direction: "inbound", From: from, To: num.E164,
+		Status: map[int]string{200: "delivered", 202: "queued"}[code]}, string(req.Body()))
+}
+
+// recordText writes a message record (segments counted when not given).
+func (s *Server) recordText(m records.Message, text string) {
+	if s.cfg.Records == nil {
+		return
+	}
+	m.ID, m.At = "msg-"+newID(), s.cfg.Now()
+	if m.Segments == 0 {
+		_, m.Segments, _ = sms.Count(text)
+	}
+	if m.Currency == "" {
+		m.Currency = "USD"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.cfg.Records.AddMessage(ctx, m); err != nil {
+		s.log.Error("switchboard: writing a message record", "err", err)
+	}
 }
 
 // deliver gives a text to every online phone of each user, and keeps it

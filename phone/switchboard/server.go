@@ -16,6 +16,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -60,6 +61,8 @@ type Config struct {
 	// out the caller hears the warning (60 s by default); MeterEvery is how
 	// often a call's credit is topped up (5 s).
 	WarnBefore, MeterEvery time.Duration
+	// Records keeps call detail and message records; nil keeps none.
+	Records records.Store
 	// VoicemailDir is where voicemail recordings are kept (under
 	// voicemail/NUMBER/); empty: no voicemail (calls after hours get 480).
 	VoicemailDir string

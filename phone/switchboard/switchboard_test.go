@@ -14,6 +14,7 @@ import (
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/payment"
 	"github.com/tetherphone/tether/account/rating"
+	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/sqlite"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
@@ -75,7 +76,7 @@ func newEnvWith(t testing.TB, chunk int64, cfg switchboard.Config) *env {
 	if err := db.SetNumber(ctx, team.Number{E164: "+14155550101", Account: "acme", Members: []string{"bob@acme.test", "cy@acme.test"}}); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Listen, cfg.Directory, cfg.Billing = []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}, db, engine
+	cfg.Listen, cfg.Directory, cfg.Billing, cfg.Records = []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}, db, engine, db
 	if cfg.VoicemailDir == "" {
 		cfg.VoicemailDir = dir
 	}
@@ -224,6 +225,10 @@ func TestGate(t *testing.T) {
 		t.Fatalf("at zero: %v", err)
 	}
 	t.Logf("refused: %v", err)
+	recs, _ := e.db.Calls(e.ctx, "acme", 10)
+	if len(recs) == 0 || recs[0].Disposition != records.Refused || recs[0].To != "102" {
+		t.Errorf("the refused call's record: %+v", recs)
+	}
 }
 
 // TestRingAll: bob has two phones; both ring, the first to answer gets the
@@ -379,6 +384,17 @@ func TestBilledCallRunsOutOfCredit(t *testing.T) {
 	if err := e.db.Check(e.ctx); err != nil {
 		t.Error(err)
 	}
+	// Its record: outbound, answered, 10 s, the rated cost, why it ended.
+	recs, _ := e.db.Calls(e.ctx, "acme", 10)
+	if len(recs) != 1 {
+		t.Fatalf("%d call records", len(recs))
+	}
+	r := recs[0]
+	if r.Direction != "outbound" || r.To != "+442071234567" || r.From != "101" || r.Disposition != records.Answered ||
+		r.Seconds != 10 || !r.Cost.Equal(decimal.RequireFromString("0.0025")) || r.Destination != "United Kingdom" ||
+		!strings.Contains(r.Cause, "credit ran out") || r.Answered.IsZero() {
+		t.Errorf("record %+v", r)
+	}
 }
 
 func waitText(t *testing.T, u *phone.UA, within time.Duration) phone.Message {
@@ -468,6 +484,19 @@ func TestTexts(t *testing.T) {
 	if err := ann.SendMessage(ctx, "102", "hi"); !errors.Is(err, phone.ErrInsufficientCredit) {
 		t.Errorf("a text to a teammate at zero credit: %v", err)
 	}
+	// Records: three internal (one queued), one outbound with its cost,
+	// one inbound (the reply).
+	msgs, _ := e.db.Messages(ctx, "acme", 20)
+	count := map[string]int{}
+	for _, m := range msgs {
+		count[m.Direction+"/"+m.Status]++
+		if m.Direction == "outbound" && !m.Cost.IsPositive() {
+			t.Errorf("outbound text record without its cost: %+v", m)
+		}
+	}
+	if count["internal/delivered"] != 2 || count["internal/queued"] != 1 || count["outbound/sent"] != 1 || count["inbound/delivered"] != 1 {
+		t.Errorf("message records %v", count)
+	}
 }
 
 // TestVoicemailAfterHours: outside its business hours, ann's dedicated
@@ -533,8 +562,17 @@ func TestVoicemailAfterHours(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sh := audio.ToneShare(rec.Mono(), 440, 8000); sh < 0.8 {
-		t.Errorf("the message holds the caller's 440 Hz at share %.2f", sh)
+	// The caller's tone, in the best half second of the message (its
+	// edges hold the moments before speaking and after hanging up).
+	pcm, best := rec.Mono(), 0.0
+	for i := 0; i+4000 <= len(pcm); i += 800 {
+		best = max(best, audio.ToneShare(pcm[i:i+4000], 440, 8000))
+	}
+	if best < 0.9 {
+		t.Errorf("the message holds the caller's 440 Hz at best share %.2f", best)
+	}
+	if recs, _ := e.db.Calls(e.ctx, "acme", 10); len(recs) != 1 || recs[0].Disposition != records.Voicemail || recs[0].To != "+14155550100" {
+		t.Errorf("the call's record: %+v", recs)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/phone"
@@ -41,7 +42,8 @@ const BeepHz = 1000
 // voicemail answers a call to a number outside its hours: the greeting,
 // the beep, then a recording of up to maxVoicemail, kept as a WAV file
 // under VoicemailDir and listed on the number.
-func (s *Server) voicemail(req *sip.Request, tx sip.ServerTransaction, num team.Number, from string) {
+func (s *Server) voicemail(req *sip.Request, tx sip.ServerTransaction, num team.Number, caller team.User) {
+	from := caller.Extension
 	if s.cfg.VoicemailDir == "" {
 		tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
 		return
@@ -92,7 +94,8 @@ func (s *Server) voicemail(req *sip.Request, tx sip.ServerTransaction, num team.
 	}
 	defer sess.Close()
 	// Known before the answer goes, so the ACK finds its dialog.
-	c := &call{id: newID(), a: sess, done: make(chan struct{})}
+	c := &call{id: newID(), a: sess, done: make(chan struct{}), caller: caller, from: from, to: num.E164, direction: "internal",
+		started: s.cfg.Now(), voicemail: true}
 	s.calls.add(c, req.CallID().Value())
 	defer s.calls.remove(c)
 	if err := sess.RespondSDP(body); err != nil {
@@ -111,31 +114,36 @@ func (s *Server) voicemail(req *sip.Request, tx sip.ServerTransaction, num team.
 		sess.Bye(bctx)
 		cancel()
 	}
-	s.keepVoicemail(num, from, rec.Samples)
+	if s.keepVoicemail(num, from, rec.Samples) {
+		s.record(c, records.Voicemail, "a message was left")
+	} else {
+		s.record(c, records.Missed, "the caller hung up at the greeting")
+	}
 }
 
 // keepVoicemail writes a recording and lists it on the number.
-func (s *Server) keepVoicemail(num team.Number, from string, pcm []int16) {
+func (s *Server) keepVoicemail(num team.Number, from string, pcm []int16) bool {
 	if len(pcm) < 8000/2 { // under half a second: a hang-up, not a message
-		return
+		return false
 	}
 	id := newID()
 	rel := filepath.Join("voicemail", strings.TrimPrefix(num.E164, "+"), id+".wav")
 	path := filepath.Join(s.cfg.VoicemailDir, rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		s.log.Error("switchboard: voicemail directory", "err", err)
-		return
+		return false
 	}
 	if err := audio.SaveWAV(path, &audio.PCM{Rate: 8000, Channels: 1, Samples: pcm}); err != nil {
 		s.log.Error("switchboard: writing a voicemail", "err", err)
-		return
+		return false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	v := team.Voicemail{ID: id, Account: num.Account, Number: num.E164, From: from, Seconds: len(pcm) / 8000, Path: rel, Created: s.cfg.Now()}
 	if err := s.cfg.Directory.AddVoicemail(ctx, v); err != nil {
 		s.log.Error("switchboard: listing a voicemail", "err", err)
-		return
+		return false
 	}
 	s.log.Info("switchboard: voicemail kept", "number", num.E164, "from", from, "seconds", v.Seconds, "path", path)
+	return true
 }

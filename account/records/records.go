@@ -1,0 +1,62 @@
+// Package records holds call detail records and message records: what
+// happened on each call and text, who, when, how long, what it cost. The
+// ledger holds the money; these hold the story the money belongs to.
+package records
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Disposition is how a call ended.
+type Disposition string
+
+// Dispositions.
+const (
+	Answered  Disposition = "answered"
+	Missed    Disposition = "missed"    // nobody answered, or the caller gave up
+	Busy      Disposition = "busy"      // refused by the callee (486, 603)
+	Refused   Disposition = "refused"   // refused by the system: credit, permission
+	Failed    Disposition = "failed"    // a network or server failure
+	Voicemail Disposition = "voicemail" // a message was left
+)
+
+// Call is one call's record.
+type Call struct {
+	ID          string
+	Account     string
+	Direction   string // "internal", "outbound", "inbound"
+	From, To    string // as dialled and shown: extensions or E.164 numbers
+	Started     time.Time
+	Answered    time.Time // zero when not answered
+	Ended       time.Time
+	Seconds     int64 // talk time billed (0 when not answered)
+	Cost        decimal.Decimal
+	Currency    string
+	Destination string // the rate deck's name for a billed call
+	Disposition Disposition
+	Cause       string // the SIP status or Reason that ended it
+}
+
+// Message is one text's record.
+type Message struct {
+	ID        string
+	Account   string
+	Direction string // "internal", "outbound", "inbound"
+	From, To  string
+	At        time.Time
+	Segments  int
+	Cost      decimal.Decimal
+	Currency  string
+	Status    string // "delivered", "queued", "sent", "refused"
+}
+
+// Store keeps records.
+type Store interface {
+	AddCall(ctx context.Context, c Call) error
+	Calls(ctx context.Context, account string, limit int) ([]Call, error)
+	AddMessage(ctx context.Context, m Message) error
+	Messages(ctx context.Context, account string, limit int) ([]Message, error)
+}

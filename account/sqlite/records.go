@@ -1,0 +1,105 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tetherphone/tether/account/money"
+	"github.com/tetherphone/tether/account/records"
+)
+
+var _ records.Store = (*DB)(nil)
+
+func optNanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return nanos(t)
+}
+
+// AddCall implements records.Store. A record is written once; the same ID
+// again is an error.
+func (db *DB) AddCall(ctx context.Context, c records.Call) error {
+	cost, err := money.ToUnits(c.Cost)
+	if err != nil {
+		return err
+	}
+	return db.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`INSERT INTO call_records (id, account, direction, from_party, to_party, started_at, answered_at, ended_at,
+			seconds, cost, currency, destination, disposition, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.Account, c.Direction, c.From, c.To, nanos(c.Started), optNanos(c.Answered), nanos(c.Ended),
+			c.Seconds, cost, c.Currency, c.Destination, string(c.Disposition), c.Cause)
+		if err != nil && (strings.Contains(err.Error(), "CHECK") || strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "FOREIGN KEY")) {
+			return clean(fmt.Errorf("records: call %s: %v", c.ID, err))
+		}
+		return err
+	})
+}
+
+// Calls implements records.Store: newest first.
+func (db *DB) Calls(ctx context.Context, account string, limit int) ([]records.Call, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, account, direction, from_party, to_party, started_at, answered_at, ended_at,
+		seconds, cost, currency, destination, disposition, cause FROM call_records WHERE account = ? ORDER BY started_at DESC, id LIMIT ?`,
+		account, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []records.Call
+	for rows.Next() {
+		var c records.Call
+		var started, ended, cost int64
+		var answered sql.NullInt64
+		var disp string
+		if err := rows.Scan(&c.ID, &c.Account, &c.Direction, &c.From, &c.To, &started, &answered, &ended, &c.Seconds, &cost,
+			&c.Currency, &c.Destination, &disp, &c.Cause); err != nil {
+			return nil, err
+		}
+		c.Started, c.Ended, c.Cost, c.Disposition = fromNanos(started), fromNanos(ended), money.FromUnits(cost), records.Disposition(disp)
+		if answered.Valid {
+			c.Answered = fromNanos(answered.Int64)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// AddMessage implements records.Store.
+func (db *DB) AddMessage(ctx context.Context, m records.Message) error {
+	cost, err := money.ToUnits(m.Cost)
+	if err != nil {
+		return err
+	}
+	return db.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`INSERT INTO message_records (id, account, direction, from_party, to_party, at, segments, cost, currency, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.Account, m.Direction, m.From, m.To, nanos(m.At), m.Segments, cost, m.Currency, m.Status)
+		if err != nil && (strings.Contains(err.Error(), "CHECK") || strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "FOREIGN KEY")) {
+			return clean(fmt.Errorf("records: message %s: %v", m.ID, err))
+		}
+		return err
+	})
+}
+
+// Messages implements records.Store: newest first.
+func (db *DB) Messages(ctx context.Context, account string, limit int) ([]records.Message, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, account, direction, from_party, to_party, at, segments, cost, currency, status
+		FROM message_records WHERE account = ? ORDER BY at DESC, id LIMIT ?`, account, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []records.Message
+	for rows.Next() {
+		var m records.Message
+		var at, cost int64
+		if err := rows.Scan(&m.ID, &m.Account, &m.Direction, &m.From, &m.To, &at, &m.Segments, &cost, &m.Currency, &m.Status); err != nil {
+			return nil, err
+		}
+		m.At, m.Cost = fromNanos(at), money.FromUnits(cost)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
