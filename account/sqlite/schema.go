@@ -241,4 +241,18 @@ CREATE TABLE message_records (
 ) STRICT;
 CREATE INDEX message_records_account ON message_records(account, at);
 `,
+	// 8: registrations outlive a restart.
+	`
+CREATE TABLE registrations (
+	device     TEXT NOT NULL,
+	contact    TEXT NOT NULL,
+	email      TEXT NOT NULL,
+	account    TEXT NOT NULL,
+	source     TEXT NOT NULL,
+	transport  TEXT NOT NULL,
+	expires_at INTEGER NOT NULL,
+	PRIMARY KEY (device, contact)
+) STRICT;
+CREATE INDEX registrations_expiry ON registrations(expires_at);
+`,
 }

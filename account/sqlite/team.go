@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/tetherphone/tether/account/team"
 )
@@ -333,4 +334,41 @@ func (db *DB) MarkHeard(ctx context.Context, id string, heard bool) error {
 		}
 		return nil
 	})
+}
+
+// SetRegistrations implements team.Store.
+func (db *DB) SetRegistrations(ctx context.Context, device string, rs []team.Registration) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		if _, err := tx.exec(`DELETE FROM registrations WHERE device = ?`, device); err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if _, err := tx.exec(`INSERT INTO registrations (device, contact, email, account, source, transport, expires_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, device, r.Contact, r.Email, r.Account, r.Source, r.Transport, nanos(r.Expires)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Registrations implements team.Store.
+func (db *DB) Registrations(ctx context.Context, now time.Time) ([]team.Registration, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT device, contact, email, account, source, transport, expires_at FROM registrations
+		WHERE expires_at > ? ORDER BY device, expires_at`, nanos(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []team.Registration
+	for rows.Next() {
+		var r team.Registration
+		var exp int64
+		if err := rows.Scan(&r.Device, &r.Contact, &r.Email, &r.Account, &r.Source, &r.Transport, &exp); err != nil {
+			return nil, err
+		}
+		r.Expires = fromNanos(exp)
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

@@ -95,6 +95,18 @@ type QueuedMessage struct {
 	Created time.Time
 }
 
+// Registration is where a device's phone can be reached (a registrar's
+// binding), kept so a restarted switchboard still knows.
+type Registration struct {
+	Device    string
+	Contact   string // the Contact URI as the phone gave it
+	Email     string
+	Account   string
+	Source    string // HOST:PORT requests go to
+	Transport string // "UDP", "TCP", "TLS"
+	Expires   time.Time
+}
+
 // Store keeps users and devices.
 type Store interface {
 	// CreateUser adds a user with a password hash ("" until one is set).
@@ -119,6 +131,10 @@ type Store interface {
 	AddVoicemail(ctx context.Context, v Voicemail) error
 	Voicemails(ctx context.Context, e164 string) ([]Voicemail, error)
 	MarkHeard(ctx context.Context, id string, heard bool) error
+	// SetRegistrations replaces a device's bindings (none: unregistered);
+	// Registrations lists every binding that has not expired at now.
+	SetRegistrations(ctx context.Context, device string, rs []Registration) error
+	Registrations(ctx context.Context, now time.Time) ([]Registration, error)
 	// QueueMessage keeps a text for a user who is offline; Pending lists a
 	// user's, oldest first; Delivered forgets one.
 	QueueMessage(ctx context.Context, m QueuedMessage) error

@@ -1,12 +1,15 @@
 package switchboard
 
 import (
+	"context"
+	"fmt"
 	"net/netip"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+	"github.com/tetherphone/tether/account/team"
 )
 
 // binding is one registered phone: where a device can be reached.
@@ -97,4 +100,57 @@ func (l *location) user(email string) []binding {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Expires.After(out[j].Expires) })
 	return out
+}
+
+// registrationStore keeps bindings across restarts (team.Store does).
+type registrationStore interface {
+	SetRegistrations(ctx context.Context, device string, rs []team.Registration) error
+	Registrations(ctx context.Context, now time.Time) ([]team.Registration, error)
+}
+
+// loadRegistrations fills the location service from the store, if the
+// directory keeps registrations.
+func (s *Server) loadRegistrations() error {
+	rs, ok := s.cfg.Directory.(registrationStore)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	list, err := rs.Registrations(ctx, s.cfg.Now())
+	if err != nil {
+		return fmt.Errorf("switchboard: reading registrations: %w", err)
+	}
+	for _, r := range list {
+		var contact sip.Uri
+		src, err := netip.ParseAddrPort(r.Source)
+		if sip.ParseUri(r.Contact, &contact) != nil || err != nil {
+			s.log.Warn("switchboard: a stored registration does not read", "device", r.Device, "contact", r.Contact)
+			continue
+		}
+		s.location.set(binding{Device: r.Device, Email: r.Email, Account: r.Account, Contact: contact, Source: src,
+			Transport: r.Transport, Expires: r.Expires})
+	}
+	if len(list) > 0 {
+		s.log.Info("switchboard: registrations restored", "count", len(list))
+	}
+	return nil
+}
+
+// saveRegistrations writes a device's bindings as they are now.
+func (s *Server) saveRegistrations(device string) {
+	rs, ok := s.cfg.Directory.(registrationStore)
+	if !ok {
+		return
+	}
+	var out []team.Registration
+	for _, b := range s.location.device(device) {
+		out = append(out, team.Registration{Device: b.Device, Contact: b.Contact.String(), Email: b.Email, Account: b.Account,
+			Source: b.Source.String(), Transport: b.Transport, Expires: b.Expires})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := rs.SetRegistrations(ctx, device, out); err != nil {
+		s.log.Error("switchboard: saving a registration", "device", device, "err", err)
+	}
 }

@@ -165,6 +165,10 @@ func New(cfg Config) (*Server, error) {
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
+	if err := s.loadRegistrations(); err != nil {
+		ua.Close()
+		return nil, err
+	}
 	for _, l := range cfg.Listen {
 		if err := s.listen(l); err != nil {
 			s.Close()
@@ -384,7 +388,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 				return
 			}
 			s.location.clear(dev.Username)
-			continue
+			continue // saved below, with whatever else this request did
 		}
 		expires := defaultExpires
 		if v, ok := c.Params.Get("expires"); ok {
@@ -403,6 +407,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 			Source: reachAt(req, c.Address), Transport: req.Transport(), Expires: now.Add(expires),
 			CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo})
 	}
+	s.saveRegistrations(dev.Username)
 	if len(s.location.device(dev.Username)) > 0 {
 		go s.flush(user.Email) // texts that waited for this user
 	}

@@ -609,3 +609,32 @@ func TestSharedNumber(t *testing.T) {
 		t.Fatal("cy's phone kept ringing after bob answered")
 	}
 }
+
+// TestRegistrationsSurviveRestart: a switchboard restarted on the same
+// data still reaches a phone that registered before, without waiting for
+// it to register again.
+func TestRegistrationsSurviveRestart(t *testing.T) {
+	e := newEnv(t)
+	bob := e.phoneFor("bob@acme.test", "udp")
+	udp, _ := e.sb.Addr("udp")
+	e.sb.Close()
+	sb2, err := switchboard.New(switchboard.Config{Listen: []string{"udp://" + udp.String()}, Directory: e.db, Billing: e.engine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb2.Close() }) // after ann's phone unregisters
+	e.sb = sb2
+	ann := e.phoneFor("ann@acme.test", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	go func() {
+		if in := <-bob.Incoming(); in != nil {
+			in.Answer(ctx)
+		}
+	}()
+	call, err := ann.Dial(ctx, "102")
+	if err != nil {
+		t.Fatalf("after the restart, bob cannot be reached: %v", err)
+	}
+	call.Hangup(ctx)
+}
