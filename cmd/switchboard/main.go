@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/account/money"
+	"github.com/tetherphone/tether/internal/selfcert"
 	"github.com/tetherphone/tether/phone/netsim"
 	"github.com/tetherphone/tether/phone/switchboard"
 )
@@ -76,6 +78,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	httpAddr := fs.String("http", "127.0.0.1:8080", "account API listen address")
 	withDemo := fs.Bool("demo", false, "create the demo account on first start")
 	trunkFlag := fs.String("trunk", "", `outside calls: HOST:PORT of a SIP trunk, or "simulator" (default with --demo)`)
+	tlsCert := fs.String("tls-cert", "", "PEM certificate for tls:// listeners (default: a self-signed one, written to DATA/tls/)")
+	tlsKey := fs.String("tls-key", "", "PEM private key for --tls-cert")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -99,7 +103,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	defer sys.Close()
-	sb, err := switchboard.New(switchboard.Config{Listen: sips, Directory: sys.Store, Billing: sys.Engine, Records: sys.Store, VoicemailDir: *data, Log: log})
+	tlsConf, code := loadTLS(sips, *tlsCert, *tlsKey, *data, stdout, stderr)
+	if code != exitOK {
+		return code
+	}
+	sb, err := switchboard.New(switchboard.Config{Listen: sips, TLS: tlsConf, Directory: sys.Store, Billing: sys.Engine, Records: sys.Store, VoicemailDir: *data, Log: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		if errors.Is(err, switchboard.ErrConfig) {
@@ -223,4 +231,48 @@ func adjust(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "adjusted %s by %s: balance %s\n", *account, amt.String(), money.Display(b.Posted, b.Currency))
 	return exitOK
+}
+
+// loadTLS returns the certificate for tls:// listeners: the one given, or
+// a self-signed one made once and kept in DATA/tls/ (phones trust it with
+// its switchboard.crt).
+func loadTLS(sips []string, certFile, keyFile, data string, stdout, stderr io.Writer) (*tls.Config, int) {
+	wanted := false
+	for _, s := range sips {
+		wanted = wanted || strings.HasPrefix(s, "tls://")
+	}
+	if !wanted {
+		return nil, exitOK
+	}
+	if (certFile == "") != (keyFile == "") {
+		fmt.Fprintln(stderr, "switchboard: --tls-cert and --tls-key go together")
+		return nil, exitUsage
+	}
+	if certFile == "" {
+		dir := filepath.Join(data, "tls")
+		certFile, keyFile = filepath.Join(dir, "switchboard.crt"), filepath.Join(dir, "switchboard.key")
+		if _, err := os.Stat(certFile); err != nil {
+			c, err := selfcert.New()
+			if err == nil {
+				err = os.MkdirAll(dir, 0o700)
+			}
+			if err == nil {
+				err = os.WriteFile(keyFile, c.KeyPEM, 0o600)
+			}
+			if err == nil {
+				err = os.WriteFile(certFile, c.CertPEM, 0o644)
+			}
+			if err != nil {
+				fmt.Fprintln(stderr, "switchboard: a self-signed certificate:", err)
+				return nil, exitFailure
+			}
+		}
+		fmt.Fprintf(stdout, "tls certificate %s (self-signed; phones trust it with --tls-ca)\n", certFile)
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard: TLS certificate:", err)
+		return nil, exitUsage
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, exitOK
 }

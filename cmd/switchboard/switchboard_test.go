@@ -77,10 +77,10 @@ func waitFor(t *testing.T, ch <-chan string, want string) string {
 	}
 }
 
-func startServer(t *testing.T, data string) *server {
+func startServer(t *testing.T, data string, extra ...string) *server {
 	t.Helper()
-	cmd := exec.Command(switchboardBin, "--demo", "--data", data, "--sip", "udp://127.0.0.1:0", "--sip", "tcp://127.0.0.1:0",
-		"--http", "127.0.0.1:0")
+	cmd := exec.Command(switchboardBin, append([]string{"--demo", "--data", data, "--sip", "udp://127.0.0.1:0", "--sip", "tcp://127.0.0.1:0",
+		"--http", "127.0.0.1:0"}, extra...)...)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -317,5 +317,25 @@ func TestBaresipThroughSwitchboard(t *testing.T) {
 	}
 	if sh := bestShare(t, filepath.Join(dir, "admin.wav"), 440); sh < 0.8 {
 		t.Errorf("the admin hears baresip's 440 Hz at share %.2f", sh)
+	}
+}
+
+// TestTLS: with a tls:// listener and no certificate given, the
+// switchboard makes a self-signed one in DATA/tls/; phonectl trusts it
+// with --tls-ca, registers over TLS and calls a teammate on UDP, with
+// SRTP end to end.
+func TestTLS(t *testing.T) {
+	dir, data := t.TempDir(), t.TempDir()
+	toneWAV(t, filepath.Join(dir, "440.wav"), 440, 3)
+	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 3)
+	s := startServer(t, data, "--sip", "tls://127.0.0.1:0")
+	s.answer(t, dir)
+	out, err := exec.Command(phonectlBin, s.as("admin@demo.test", "--transport", "tls", "--tls-ca", filepath.Join(data, "tls", "switchboard.crt"),
+		"call", "103", "--play", filepath.Join(dir, "440.wav"), "--record", filepath.Join(dir, "admin.wav"), "--duration", "2s")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("a call over TLS: %v\n%s", err, out)
+	}
+	if sh := bestShare(t, filepath.Join(dir, "admin.wav"), 1000); sh < 0.8 {
+		t.Errorf("over TLS and SRTP the admin hears the rep at share %.2f", sh)
 	}
 }

@@ -2,6 +2,7 @@ package switchboard_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/tetherphone/tether/account/sqlite"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/selfcert"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/phone/netsim"
@@ -76,7 +78,10 @@ func newEnvWith(t testing.TB, chunk int64, cfg switchboard.Config) *env {
 	if err := db.SetNumber(ctx, team.Number{E164: "+14155550101", Account: "acme", Members: []string{"bob@acme.test", "cy@acme.test"}}); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Listen, cfg.Directory, cfg.Billing, cfg.Records = []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}, db, engine, db
+	if cfg.Listen == nil {
+		cfg.Listen = []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}
+	}
+	cfg.Directory, cfg.Billing, cfg.Records = db, engine, db
 	if cfg.VoicemailDir == "" {
 		cfg.VoicemailDir = dir
 	}
@@ -637,4 +642,69 @@ func TestRegistrationsSurviveRestart(t *testing.T) {
 		t.Fatalf("after the restart, bob cannot be reached: %v", err)
 	}
 	call.Hangup(ctx)
+}
+
+// TestTLSAndSRTP: a phone registers over TLS and calls a phone on UDP;
+// the TLS phone offers SRTP, the keys pass the switchboard untouched (the
+// relay carries the encrypted packets), and each hears the other.
+func TestTLSAndSRTP(t *testing.T) {
+	cert, err := selfcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvWith(t, 0, switchboard.Config{Listen: []string{"tls://127.0.0.1:0", "udp://127.0.0.1:0"},
+		TLS: &tls.Config{Certificates: []tls.Certificate{cert.TLS}}})
+	d, pw := team.NewDevice("ann@acme.test", "tls", "tether", time.Now())
+	if err := e.db.AddDevice(e.ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := e.sb.Addr("tls")
+	ann, err := phone.New(phone.Config{User: fmt.Sprintf("sip:%s@%s", d.Username, addr), Password: pw, Transport: "tls",
+		TLS: &tls.Config{RootCAs: cert.Pool}, Listen: "127.0.0.1:0", Expires: time.Minute, KeepAlive: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ann.Close() })
+	rctx, rcancel := context.WithCancel(context.Background())
+	rdone := make(chan struct{})
+	go func() { ann.Register(rctx); close(rdone) }()
+	t.Cleanup(func() { rcancel(); <-rdone })
+	for ev := range ann.Events() {
+		if ev.State == phone.Registered {
+			break
+		}
+		if ev.State == phone.Retrying {
+			t.Fatalf("no TLS registration: %v", ev.Err)
+		}
+	}
+	bob := e.phoneFor("bob@acme.test", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	answered := make(chan *phone.Incoming, 1)
+	go func() {
+		in := <-bob.Incoming()
+		in.Answer(ctx)
+		answered <- in
+	}()
+	call, err := ann.Dial(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer call.Hangup(context.Background())
+	in := <-answered
+	if !call.Secure() || !in.Secure() {
+		t.Fatalf("SRTP: caller %v, callee %v", call.Secure(), in.Secure())
+	}
+	var heardByAnn, heardByBob []int16
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); heardByAnn = talk(call.Media(), 440, 1500*time.Millisecond) }()
+	go func() { defer wg.Done(); heardByBob = talk(in.Media(), 1000, 1500*time.Millisecond) }()
+	wg.Wait()
+	if s := audio.ToneShare(heardByBob[4000:], 440, 8000); s < 0.9 {
+		t.Errorf("bob hears ann at share %.2f over SRTP", s)
+	}
+	if s := audio.ToneShare(heardByAnn[4000:], 1000, 8000); s < 0.9 {
+		t.Errorf("ann hears bob at share %.2f over SRTP", s)
+	}
 }
