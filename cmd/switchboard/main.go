@@ -33,6 +33,7 @@ const usage = `switchboard: the Tether phone-system server
 
 Usage:
   switchboard [--data DIR] [--sip URI]... [--http ADDR] [--demo] [--trunk HOST:PORT|simulator]
+              [--tls-cert FILE --tls-key FILE]
   switchboard adjust --data DIR --account ID --amount DECIMAL --reason TEXT
 
 --sip takes udp://, tcp:// and tls:// listen addresses (default udp and tcp

@@ -491,12 +491,19 @@ func TestTexts(t *testing.T) {
 	}
 	// Records: three internal (one queued), one outbound with its cost,
 	// one inbound (the reply).
-	msgs, _ := e.db.Messages(ctx, "acme", 20)
-	count := map[string]int{}
-	for _, m := range msgs {
-		count[m.Direction+"/"+m.Status]++
-		if m.Direction == "outbound" && !m.Cost.IsPositive() {
-			t.Errorf("outbound text record without its cost: %+v", m)
+	// (The reply's record is written once it is delivered: wait for it.)
+	var count map[string]int
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		msgs, _ := e.db.Messages(ctx, "acme", 20)
+		count = map[string]int{}
+		for _, m := range msgs {
+			count[m.Direction+"/"+m.Status]++
+			if m.Direction == "outbound" && !m.Cost.IsPositive() {
+				t.Errorf("outbound text record without its cost: %+v", m)
+			}
+		}
+		if count["inbound/delivered"] == 1 || time.Now().After(deadline) {
+			break
 		}
 	}
 	if count["internal/delivered"] != 2 || count["internal/queued"] != 1 || count["outbound/sent"] != 1 || count["inbound/delivered"] != 1 {
