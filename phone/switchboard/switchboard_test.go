@@ -390,7 +390,7 @@ func TestBilledCallRunsOutOfCredit(t *testing.T) {
 		t.Error(err)
 	}
 	// Its record: outbound, answered, 10 s, the rated cost, why it ended.
-	recs, _ := e.db.Calls(e.ctx, "acme", 10)
+	recs := waitRecords(e, 1)
 	if len(recs) != 1 {
 		t.Fatalf("%d call records", len(recs))
 	}
@@ -583,7 +583,7 @@ func TestVoicemailAfterHours(t *testing.T) {
 	if best < 0.9 {
 		t.Errorf("the message holds the caller's 440 Hz at best share %.2f", best)
 	}
-	if recs, _ := e.db.Calls(e.ctx, "acme", 10); len(recs) != 1 || recs[0].Disposition != records.Voicemail || recs[0].To != "+14155550100" {
+	if recs := waitRecords(e, 1); len(recs) != 1 || recs[0].Disposition != records.Voicemail || recs[0].To != "+14155550100" {
 		t.Errorf("the call's record: %+v", recs)
 	}
 }
@@ -714,4 +714,17 @@ func TestTLSAndSRTP(t *testing.T) {
 	if s := audio.ToneShare(heardByAnn[4000:], 1000, 8000); s < 0.9 {
 		t.Errorf("ann hears bob at share %.2f over SRTP", s)
 	}
+}
+
+// waitRecords waits (bounded) until the account has n call records: they
+// are written as the switchboard finishes a call, after the phones see it
+// end.
+func waitRecords(e *env, n int) []records.Call {
+	var recs []records.Call
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if recs, _ = e.db.Calls(e.ctx, "acme", 100); len(recs) >= n {
+			break
+		}
+	}
+	return recs
 }
