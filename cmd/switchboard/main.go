@@ -36,7 +36,8 @@ Usage:
               [--tls-cert FILE --tls-key FILE]
   switchboard adjust --data DIR --account ID --amount DECIMAL --reason TEXT
 
---sip takes udp://, tcp:// and tls:// listen addresses (default udp and tcp
+--sip takes udp://, tcp://, tls://, ws:// and wss:// (SIP over WebSocket,
+RFC 7118) listen addresses (default udp and tcp
 on 127.0.0.1:5060); port 0 picks a free port. The addresses bound are
 printed on start. SIGTERM or Ctrl-C stops it gracefully.
 
@@ -75,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, usage, "\nFlags:\n"); fs.PrintDefaults() }
 	data := fs.String("data", defaultData(), "data directory (the database, the demo credentials)")
 	var sips listFlag
-	fs.Var(&sips, "sip", "SIP listen URI, repeatable (udp://HOST:PORT, tcp://, tls://)")
+	fs.Var(&sips, "sip", "SIP listen URI, repeatable (udp://HOST:PORT, tcp://, tls://, ws://, wss://)")
 	httpAddr := fs.String("http", "127.0.0.1:8080", "account API listen address")
 	withDemo := fs.Bool("demo", false, "create the demo account on first start")
 	trunkFlag := fs.String("trunk", "", `outside calls: HOST:PORT of a SIP trunk, or "simulator" (default with --demo)`)
@@ -147,7 +148,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "trunk %s\n", a)
 	}
 	sipAddrs := map[string]string{}
-	for _, n := range []string{"udp", "tcp", "tls"} {
+	for _, n := range []string{"udp", "tcp", "tls", "ws", "wss"} {
 		if a, ok := sb.Addr(n); ok {
 			sipAddrs[n] = a.String()
 			fmt.Fprintf(stdout, "sip %s://%s\n", n, a)
@@ -240,7 +241,7 @@ func adjust(args []string, stdout, stderr io.Writer) int {
 func loadTLS(sips []string, certFile, keyFile, data string, stdout, stderr io.Writer) (*tls.Config, int) {
 	wanted := false
 	for _, s := range sips {
-		wanted = wanted || strings.HasPrefix(s, "tls://")
+		wanted = wanted || strings.HasPrefix(s, "tls://") || strings.HasPrefix(s, "wss://")
 	}
 	if !wanted {
 		return nil, exitOK

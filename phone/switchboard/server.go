@@ -48,7 +48,7 @@ type Billing interface {
 // Config sets up a switchboard.
 type Config struct {
 	Realm     string   // digest realm; "tether" when empty
-	Listen    []string // "udp://127.0.0.1:5060", "tcp://...", "tls://..."
+	Listen    []string // "udp://127.0.0.1:5060", "tcp://...", "tls://...", "ws://...", "wss://..." (RFC 7118)
 	TLS       *tls.Config
 	Directory Directory
 	Billing   Billing // nil: no gate, and no calls off the network
@@ -229,8 +229,25 @@ func (s *Server) listen(spec string) error {
 		}
 		s.track("tls", l.Addr().(*net.TCPAddr).AddrPort(), l)
 		go s.srv.ServeTLS(l)
+	case "ws":
+		l, err := net.Listen("tcp", u.Host)
+		if err != nil {
+			return fmt.Errorf("switchboard: %w", err)
+		}
+		s.track("ws", l.Addr().(*net.TCPAddr).AddrPort(), l)
+		go s.srv.ServeWS(l)
+	case "wss":
+		if s.cfg.TLS == nil || len(s.cfg.TLS.Certificates) == 0 {
+			return fmt.Errorf("%w: wss:// needs a certificate", ErrConfig)
+		}
+		l, err := tls.Listen("tcp", u.Host, s.cfg.TLS)
+		if err != nil {
+			return fmt.Errorf("switchboard: %w", err)
+		}
+		s.track("wss", l.Addr().(*net.TCPAddr).AddrPort(), l)
+		go s.srv.ServeWSS(l)
 	default:
-		return fmt.Errorf("%w: listen scheme %q (udp, tcp or tls)", ErrConfig, u.Scheme)
+		return fmt.Errorf("%w: listen scheme %q (udp, tcp, tls, ws or wss)", ErrConfig, u.Scheme)
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/payment"
@@ -727,4 +729,48 @@ func waitRecords(e *env, n int) []records.Call {
 		}
 	}
 	return recs
+}
+
+// TestWebSocketRegister: SIP over WebSocket (RFC 7118), as browsers and
+// the WebRTC softphone speak it: a REGISTER is challenged and accepted.
+func TestWebSocketRegister(t *testing.T) {
+	e := newEnvWith(t, 0, switchboard.Config{Listen: []string{"ws://127.0.0.1:0"}})
+	d, pw := team.NewDevice("ann@acme.test", "browser", "tether", time.Now())
+	if err := e.db.AddDevice(e.ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	addr, ok := e.sb.Addr("ws")
+	if !ok {
+		t.Fatal("no ws listener")
+	}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("ws test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ua.Close()
+	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	aor := sip.Uri{Scheme: "sip", User: d.Username, Host: addr.Addr().String(), Port: int(addr.Port())}
+	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: addr.Addr().String(), Port: int(addr.Port())})
+	req.AppendHeader(&sip.ToHeader{Address: aor})
+	from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(8))
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: d.Username, Host: "df7jal23ls0d.invalid",
+		UriParams: sip.HeaderParams{{K: "transport", V: "ws"}}}})
+	req.AppendHeader(sip.NewHeader("Expires", "300"))
+	req.SetTransport("WS")
+	req.SetDestination(addr.String())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := client.Do(ctx, req)
+	if err != nil || res.StatusCode != 401 {
+		t.Fatalf("first REGISTER over ws: %v %v", res, err)
+	}
+	res, err = client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: d.Username, Password: pw})
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("REGISTER with credentials over ws: %v %v", res, err)
+	}
 }
