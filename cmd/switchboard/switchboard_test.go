@@ -339,3 +339,53 @@ func TestTLS(t *testing.T) {
 		t.Errorf("over TLS and SRTP the admin hears the rep at share %.2f", sh)
 	}
 }
+
+// TestCreditRunsOut is the acceptance test at full scale: with credit for
+// two minutes to a London landline ($0.015/min, so $0.03), the rep's call
+// hears the warning a minute before the end and is hung up at two
+// minutes; the ledger shows exactly the rated cost. (It takes two real
+// minutes, in parallel with the other tests.)
+func TestCreditRunsOut(t *testing.T) {
+	t.Parallel()
+	dir, data := t.TempDir(), t.TempDir()
+	toneWAV(t, filepath.Join(dir, "440.wav"), 440, 3)
+	s := startServer(t, data)
+	out, err := exec.Command(switchboardBin, "adjust", "--data", data, "--account", "demo", "--amount", "-19.97", "--reason", "leave two minutes").CombinedOutput()
+	if err != nil {
+		t.Fatalf("adjust: %v\n%s", err, out)
+	}
+	start := time.Now()
+	out, err = exec.Command(phonectlBin, s.as("rep@demo.test", "call", "+442071234567", "--play", filepath.Join(dir, "440.wav"),
+		"--record", filepath.Join(dir, "london.wav"))...).CombinedOutput()
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("the call: %v\n%s", err, out)
+	}
+	if last := lastLine(out); !strings.Contains(last, "the far end hung up") {
+		t.Errorf("the call ended with %q", last)
+	}
+	if took < 115*time.Second || took > 135*time.Second {
+		t.Errorf("the call lasted %v; two minutes were paid", took)
+	}
+	p, err := audio.LoadWAV(filepath.Join(dir, "london.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := p.Mono()
+	warnAt := -1
+	for i := 0; i+800 <= len(rec); i += 400 {
+		if audio.ToneShare(rec[i:i+800], 1400, 8000) > 0.5 {
+			warnAt = i
+			break
+		}
+	}
+	if at := time.Duration(warnAt) * time.Second / 8000; warnAt < 0 || at < 55*time.Second || at > 65*time.Second {
+		t.Errorf("the warning came at %v into the call (want about 60 s)", at)
+	}
+	// Exactly zero left: charges are whole ten-thousandths, and taking one
+	// more away is refused.
+	out, err = exec.Command(switchboardBin, "adjust", "--data", data, "--account", "demo", "--amount", "-0.0001", "--reason", "check").CombinedOutput()
+	if exitCode(err) != 1 || !strings.Contains(string(out), "$0.00 available") {
+		t.Errorf("after the call the balance is not exactly zero: %v %s", err, out)
+	}
+}
