@@ -248,7 +248,12 @@ type DialOption func(*dialOptions)
 type dialOptions struct {
 	onRinging    func()
 	onEarlyMedia func(*Call)
+	fromUser     string
 }
+
+// As presents another user part as the caller (a trunk placing a call on
+// behalf of an outside number).
+func As(user string) DialOption { return func(o *dialOptions) { o.fromUser = user } }
 
 // OnRinging calls f when the far end starts ringing (180 or 183): a
 // caller may then show it, or cancel the call with Dial's context.
@@ -283,7 +288,11 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 		return nil, err
 	}
 	req := sip.NewRequest(sip.INVITE, to)
-	from := &sip.FromHeader{Address: u.aor, Params: sip.NewParams()}
+	fromURI := u.aor
+	if o.fromUser != "" {
+		fromURI.User = o.fromUser
+	}
+	from := &sip.FromHeader{Address: fromURI, Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(from)
 	req.AppendHeader(&sip.ToHeader{Address: to})

@@ -79,6 +79,13 @@ func (n *Network) Stats() (calls, texts int) {
 	return n.calls, n.texts
 }
 
+// Call places a call from an outside number to one of the switchboard's
+// numbers, as the telephone network would: the demo's way to ring the
+// team, and the tests' way to call in.
+func (n *Network) Call(ctx context.Context, from, to string) (*phone.Call, error) {
+	return n.ua.Dial(ctx, to, phone.As(from))
+}
+
 // Close hangs up every call and stops.
 func (n *Network) Close() error {
 	n.cancel()

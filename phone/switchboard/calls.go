@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -16,14 +17,16 @@ import (
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone/media"
 )
 
 // call is one bridged call: the caller's leg (we answer it), the callee's
 // leg (we placed it), and the media relay between them.
 type call struct {
-	id        string
-	caller    team.User
-	voicemail bool // answered by voicemail, which writes the record itself
+	id           string
+	caller       team.User
+	selfRecorded bool // answered by the switchboard itself (voicemail, an announcement), which writes the record
 	// The record's story: who, whom, when, how it ended.
 	from, to    string
 	direction   string
@@ -122,6 +125,10 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.onReinvite(req, tx)
 		return
 	}
+	if t := s.trunk(); t.IsValid() && source(req) == t {
+		s.inboundCall(req, tx)
+		return
+	}
 	dev, ok := s.authenticate(req, tx, true)
 	if !ok {
 		return
@@ -181,7 +188,22 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
 		return
 	}
+	s.connect(c, req, tx, targets)
+}
+
+// localIP is the switchboard's address on the transport a request came
+// by: where media relays and answers listen.
+func (s *Server) localIP(req *sip.Request) netip.Addr {
 	ip := source(req).Addr()
+	if a, ok := s.Addr(strings.ToLower(req.Transport())); ok {
+		ip = a.Addr()
+	}
+	return ip
+}
+
+// connect bridges the caller's INVITE to the first of targets to answer.
+func (s *Server) connect(c *call, req *sip.Request, tx sip.ServerTransaction, targets []binding) {
+	ip := s.localIP(req)
 	if a, ok := s.Addr(strings.ToLower(req.Transport())); ok {
 		ip = a.Addr()
 	}
@@ -622,7 +644,7 @@ func (s *Server) finish(c *call) {
 	}
 	c.mu.Unlock()
 	s.endBill(c, talk)
-	if c.voicemail {
+	if c.selfRecorded {
 		return
 	}
 	c.setEnd(records.Failed, "not connected") // only where nothing was said before
@@ -772,4 +794,112 @@ func (s *Server) record(c *call, d records.Disposition, cause string) {
 			s.log.Error("switchboard: writing a call record", "call", c.id, "err", err)
 		}
 	})
+}
+
+// inboundCall takes a call from the trunk to one of the switchboard's
+// numbers: at zero credit the caller hears the announcement and the call
+// ends; outside hours, or with nobody online, voicemail; else every member
+// rings. The call is metered on the number's account (inbound minutes draw
+// on the bundle; toll-free ones cost per minute).
+func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n, err := rating.ParseNumber(req.Recipient.User, "US")
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
+		return
+	}
+	num, err := s.cfg.Directory.Number(ctx, n.E164)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
+		return
+	}
+	from := "anonymous"
+	if f := req.From(); f != nil && f.Address.User != "" {
+		from = f.Address.User
+	}
+	// The outside caller, as the rest of the switchboard sees a caller.
+	caller := team.User{Account: num.Account, Extension: from}
+	c := &call{id: newID(), caller: caller, done: make(chan struct{}), from: from, to: num.E164, direction: "inbound",
+		started: s.cfg.Now()}
+	if s.cfg.Billing != nil {
+		if err := s.cfg.Billing.Gate(ctx, num.Account); err != nil {
+			s.record(c, records.Refused, "402 the account has no credit")
+			s.announce(req, tx, c, SITone(8000))
+			return
+		}
+	}
+	var targets []binding
+	for _, m := range num.Members {
+		targets = append(targets, s.location.user(m)...)
+	}
+	if !num.Hours.OpenAt(s.cfg.Now()) || len(targets) == 0 && s.cfg.VoicemailDir != "" {
+		s.voicemail(req, tx, num, caller)
+		return
+	}
+	if len(targets) == 0 {
+		tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
+		return
+	}
+	if s.cfg.Billing != nil {
+		bc, g, err := s.cfg.Billing.StartCall(ctx, billing.CallStart{Account: num.Account, CallID: c.id,
+			Direction: rating.Inbound, Local: num.E164, Remote: n164(from)})
+		switch {
+		case err == nil:
+			c.bill, c.grant = bc, g
+		case errors.As(err, new(*billing.CreditError)):
+			s.record(c, records.Refused, "402 the account has no credit")
+			s.announce(req, tx, c, SITone(8000))
+			return
+		default:
+			s.log.Warn("switchboard: metering an inbound call", "number", num.E164, "err", err)
+		}
+	}
+	s.connect(c, req, tx, targets)
+}
+
+// n164 returns an outside caller's number in E.164 for rating, or a
+// placeholder the rater treats as domestic when the caller hid it.
+func n164(from string) string {
+	if n, err := rating.ParseNumber(from, "US"); err == nil {
+		return n.E164
+	}
+	return "+12025550100"
+}
+
+// SITone is the special information tone (ITU-T E.180: 950, 1400 and
+// 1800 Hz rising, 330 ms each) played three times: the call cannot be
+// connected.
+func SITone(rate int) []int16 {
+	var out []int16
+	for range 3 {
+		for _, f := range []float64{950, 1400, 1800} {
+			seg := make([]int16, rate*330/1000)
+			audio.Sine(seg, f, rate, 10000, 0)
+			out = append(out, seg...)
+		}
+		out = append(out, make([]int16, rate/2)...)
+	}
+	return out
+}
+
+// announce answers a call, plays pcm (8 kHz) and hangs up; the call's
+// record was written already.
+func (s *Server) announce(req *sip.Request, tx sip.ServerTransaction, c *call, pcm []int16) {
+	c.selfRecorded = true // its record is written already
+	m, sess, cleanup, ok := s.answerLocally(req, tx, "announcement", c)
+	if !ok {
+		return
+	}
+	defer cleanup()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	media.Pump(ctx, m, &media.PCMSource{Samples: pcm}, nil, true, sess.Context().Done())
+	if sess.Context().Err() == nil {
+		bctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		bye := sip.NewRequest(sip.BYE, sess.InviteRequest.Contact().Address)
+		bye.AppendHeader(sip.NewHeader("Reason", reasonHeader(402, "The account called has no credit")))
+		sess.WriteBye(bctx, bye)
+		cancel()
+	}
 }

@@ -774,3 +774,106 @@ func TestWebSocketRegister(t *testing.T) {
 		t.Fatalf("REGISTER with credentials over ws: %v %v", res, err)
 	}
 }
+
+// withSim starts the network simulator as the switchboard's trunk.
+func (e *env) withSim() *netsim.Network {
+	e.t.Helper()
+	udp, _ := e.sb.Addr("udp")
+	sim, err := netsim.Start(netsim.Config{Switchboard: udp})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { sim.Close() })
+	e.sb.SetTrunk(sim.Addr())
+	return sim
+}
+
+// TestInboundCalls: a call from the telephone network to the shared
+// number rings its members and the one who answers talks to the caller; at
+// zero credit the caller hears the special information tone and the call
+// is hung up; with nobody online the caller reaches voicemail.
+func TestInboundCalls(t *testing.T) {
+	e := newEnv(t)
+	sim := e.withSim()
+	bob := e.phoneFor("bob@acme.test", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	answered := make(chan *phone.Incoming, 1)
+	go func() {
+		in := <-bob.Incoming()
+		in.Answer(ctx)
+		answered <- in
+	}()
+	call, err := sim.Call(ctx, "+442071234567", "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := <-answered
+	if !strings.Contains(in.Remote(), "+442071234567") {
+		t.Errorf("bob sees the call from %q", in.Remote())
+	}
+	var heardOutside, heardByBob []int16
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); heardOutside = talk(call.Media(), 440, 1500*time.Millisecond) }()
+	go func() { defer wg.Done(); heardByBob = talk(in.Media(), 1000, 1500*time.Millisecond) }()
+	wg.Wait()
+	if s := audio.ToneShare(heardByBob[4000:], 440, 8000); s < 0.9 {
+		t.Errorf("bob hears the caller at share %.2f", s)
+	}
+	if s := audio.ToneShare(heardOutside[4000:], 1000, 8000); s < 0.9 {
+		t.Errorf("the caller hears bob at share %.2f", s)
+	}
+	call.Hangup(ctx)
+	if recs := waitRecords(e, 1); len(recs) != 1 || recs[0].Direction != "inbound" || recs[0].From != "+442071234567" ||
+		recs[0].To != "+14155550101" || recs[0].Disposition != records.Answered {
+		t.Errorf("record %+v", recs)
+	}
+
+	// Nobody answers ann's dedicated line (ann has no phone): voicemail.
+	vm, err := sim.Call(ctx, "+442071234567", "+14155550100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	heard := talk(vm.Media(), 440, 1500*time.Millisecond)
+	vm.Hangup(ctx)
+	beep := 0.0
+	for i := 0; i+800 <= len(heard); i += 400 {
+		beep = max(beep, audio.ToneShare(heard[i:i+800], switchboard.BeepHz, 8000))
+	}
+	if beep < 0.8 {
+		t.Errorf("with nobody online the caller did not reach voicemail (beep share %.2f)", beep)
+	}
+
+	// At zero: the information tone, then the switchboard hangs up.
+	b, _ := e.engine.Balance(ctx, "acme")
+	if err := e.engine.Adjust(ctx, "acme", "drain", b.Available.Neg(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	zero, err := sim.Call(ctx, "+442071234567", "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sit := talk(zero.Media(), 0, 6*time.Second, zero.Done())
+	select {
+	case <-zero.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the switchboard did not hang up after the announcement")
+	}
+	found := map[float64]bool{}
+	for i := 0; i+800 <= len(sit); i += 400 {
+		for _, f := range []float64{950, 1400, 1800} {
+			if audio.ToneShare(sit[i:i+800], f, 8000) > 0.6 {
+				found[f] = true
+			}
+		}
+	}
+	if len(found) != 3 {
+		t.Errorf("the caller heard %v of the information tone's three notes", found)
+	}
+	select {
+	case in := <-bob.Incoming():
+		t.Errorf("bob's phone rang for an account at zero: %v", in.Remote())
+	default:
+	}
+}

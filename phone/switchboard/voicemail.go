@@ -48,59 +48,16 @@ func (s *Server) voicemail(req *sip.Request, tx sip.ServerTransaction, num team.
 		tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
 		return
 	}
-	offer, err := sdp.Parse(req.Body())
-	if err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+	c := &call{id: newID(), done: make(chan struct{}), caller: caller, from: from, to: num.E164, direction: "internal",
+		started: s.cfg.Now(), selfRecorded: true}
+	if caller.Email == "" {
+		c.direction = "inbound"
+	}
+	m, sess, cleanup, ok := s.answerLocally(req, tx, "voicemail", c)
+	if !ok {
 		return
 	}
-	ip := source(req).Addr()
-	if a, ok := s.Addr(strings.ToLower(req.Transport())); ok {
-		ip = a.Addr()
-	}
-	m, err := media.Listen(ip)
-	if err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
-		return
-	}
-	defer m.Close()
-	local := sdp.Local{Addr: ip, Port: int(m.LocalAddr().Port()), Formats: phone.Codecs(), Direction: sdp.SendRecv, PTime: 20,
-		SessionID: uint64(time.Now().UnixNano() >> 2), SessionVersion: 1, RTCPPort: int(m.LocalRTCPAddr().Port()), RTCPMux: true}
-	ans, n, err := sdp.Answer(offer, local)
-	if err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
-		return
-	}
-	codec, err := phone.CodecFor(n.Codec)
-	if err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
-		return
-	}
-	cfg := media.Config{Codec: codec, PayloadType: n.Codec.PayloadType, PTime: 20 * time.Millisecond,
-		Remote: netip.AddrPortFrom(n.Remote.Addr, uint16(n.Remote.Port)), Symmetric: true, PCMRate: 8000,
-		RemoteRTCP: n.Remote.RTCP(n.RTCPMux), RTCPMux: n.RTCPMux}
-	if n.TelephoneEvent != nil {
-		cfg.TelephoneEvent = n.TelephoneEvent.PayloadType
-	}
-	if err := m.Start(cfg); err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
-		return
-	}
-	body, _ := ans.Marshal()
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "voicemail", Host: ip.String(), Port: s.port(req.Transport())}}
-	sess, err := sipgo.NewDialogServerCache(s.client, contact).ReadInvite(req, tx)
-	if err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
-		return
-	}
-	defer sess.Close()
-	// Known before the answer goes, so the ACK finds its dialog.
-	c := &call{id: newID(), a: sess, done: make(chan struct{}), caller: caller, from: from, to: num.E164, direction: "internal",
-		started: s.cfg.Now(), voicemail: true}
-	s.calls.add(c, req.CallID().Value())
-	defer s.calls.remove(c)
-	if err := sess.RespondSDP(body); err != nil {
-		return
-	}
+	defer cleanup()
 	// The greeting, then the recording until the caller hangs up.
 	ctx, cancel := context.WithTimeout(context.Background(), maxVoicemail+10*time.Second)
 	defer cancel()
@@ -146,4 +103,70 @@ func (s *Server) keepVoicemail(num team.Number, from string, pcm []int16) bool {
 	}
 	s.log.Info("switchboard: voicemail kept", "number", num.E164, "from", from, "seconds", v.Seconds, "path", path)
 	return true
+}
+
+// answerLocally answers a call with the switchboard's own media (for
+// voicemail and announcements): it negotiates like a phone, starts the
+// stream at 8 kHz and waits for the ACK. cleanup releases both.
+//
+// c is the call as the switchboard tracks it: known before the answer
+// goes, so the ACK and a BYE find the dialog.
+func (s *Server) answerLocally(req *sip.Request, tx sip.ServerTransaction, user string, c *call) (*media.Session, *sipgo.DialogServerSession, func(), bool) {
+	offer, err := sdp.Parse(req.Body())
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return nil, nil, nil, false
+	}
+	ip := s.localIP(req)
+	m, err := media.Listen(ip)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		return nil, nil, nil, false
+	}
+	local := sdp.Local{Addr: ip, Port: int(m.LocalAddr().Port()), Formats: phone.Codecs(), Direction: sdp.SendRecv, PTime: 20,
+		SessionID: uint64(time.Now().UnixNano() >> 2), SessionVersion: 1, RTCPPort: int(m.LocalRTCPAddr().Port()), RTCPMux: true}
+	ans, n, err := sdp.Answer(offer, local)
+	var codec audio.Codec
+	if err == nil {
+		codec, err = phone.CodecFor(n.Codec)
+	}
+	if err != nil {
+		m.Close()
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return nil, nil, nil, false
+	}
+	cfg := media.Config{Codec: codec, PayloadType: n.Codec.PayloadType, PTime: 20 * time.Millisecond,
+		Remote: netip.AddrPortFrom(n.Remote.Addr, uint16(n.Remote.Port)), Symmetric: true, PCMRate: 8000,
+		RemoteRTCP: n.Remote.RTCP(n.RTCPMux), RTCPMux: n.RTCPMux}
+	if n.TelephoneEvent != nil {
+		cfg.TelephoneEvent = n.TelephoneEvent.PayloadType
+	}
+	body, err := ans.Marshal()
+	if err == nil {
+		err = m.Start(cfg)
+	}
+	if err != nil {
+		m.Close()
+		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		return nil, nil, nil, false
+	}
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: ip.String(), Port: s.port(req.Transport())}}
+	sess, err := sipgo.NewDialogServerCache(s.client, contact).ReadInvite(req, tx)
+	if err != nil {
+		m.Close()
+		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
+		return nil, nil, nil, false
+	}
+	c.a = sess
+	s.calls.add(c, req.CallID().Value())
+	cleanup := func() {
+		s.calls.remove(c)
+		sess.Close()
+		m.Close()
+	}
+	if err := sess.RespondSDP(body); err != nil {
+		cleanup()
+		return nil, nil, nil, false
+	}
+	return m, sess, cleanup, true
 }
