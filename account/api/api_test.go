@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
@@ -16,6 +17,11 @@ import (
 )
 
 func start(t *testing.T) (*httptest.Server, map[string]string, *demo.System) {
+	srv, pw, sys, _ := startIn(t)
+	return srv, pw, sys
+}
+
+func startIn(t *testing.T) (*httptest.Server, map[string]string, *demo.System, string) {
 	t.Helper()
 	dir := t.TempDir()
 	sys, err := demo.Open(context.Background(), dir)
@@ -23,7 +29,7 @@ func start(t *testing.T) (*httptest.Server, map[string]string, *demo.System) {
 		t.Fatal(err)
 	}
 	t.Cleanup(sys.Close)
-	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Realm: "tether",
+	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether",
 		SIP: map[string]string{"udp": "127.0.0.1:5060"}}))
 	t.Cleanup(srv.Close)
 	b, err := os.ReadFile(filepath.Join(dir, demo.CredentialsFile))
@@ -35,7 +41,7 @@ func start(t *testing.T) (*httptest.Server, map[string]string, *demo.System) {
 		e, p, _ := strings.Cut(l, " ")
 		pw[e] = p
 	}
-	return srv, pw, sys
+	return srv, pw, sys, dir
 }
 
 func apiErr(err error) *api.Error {
@@ -146,5 +152,55 @@ func TestBadInput(t *testing.T) {
 		if res.StatusCode != k.status {
 			t.Errorf("POST %s %.40q: %d, want %d", k.path, k.body, res.StatusCode, k.status)
 		}
+	}
+}
+
+// TestVoicemailAPI: the numbers' members and the admins list, hear and
+// mark voicemails; nobody else, and no path leaves the data directory.
+func TestVoicemailAPI(t *testing.T) {
+	srv, pw, sys, dir := startIn(t)
+	ctx := context.Background()
+	wav := []byte("RIFF....WAVEfmt fake recording")
+	if err := os.MkdirAll(filepath.Join(dir, "voicemail", "14155550100"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "voicemail", "14155550100", "vm1.wav"), wav, 0o600)
+	for _, v := range []team.Voicemail{
+		{ID: "vm1", Account: demo.Account, Number: demo.Numbers[0], From: "+442071234567", Seconds: 4, Path: "voicemail/14155550100/vm1.wav", Created: time.Now()},
+		{ID: "evil", Account: demo.Account, Number: demo.Numbers[0], From: "x", Seconds: 1, Path: "../../etc/passwd", Created: time.Now().Add(-time.Hour)},
+	} {
+		if err := sys.Store.AddVoicemail(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	as := func(email string) *api.Client {
+		c, _ := api.NewClient(srv.URL)
+		if _, err := c.SignIn(ctx, email, pw[email]); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	rep, admin := as("rep@demo.test"), as("admin@demo.test")
+	vs, err := rep.Voicemails(ctx, "+1 415 555 0100")
+	if err != nil || len(vs) != 2 || vs[0].ID != "vm1" || vs[0].Heard || vs[0].From != "+442071234567" {
+		t.Fatalf("the rep's voicemails: %+v %v", vs, err)
+	}
+	if got, err := rep.VoicemailAudio(ctx, "vm1"); err != nil || string(got) != string(wav) {
+		t.Errorf("the recording: %q %v", got, err)
+	}
+	if _, err := rep.VoicemailAudio(ctx, "evil"); apiErr(err) == nil || apiErr(err).Status != 404 {
+		t.Errorf("a path out of the data directory: %v", err)
+	}
+	if err := admin.MarkVoicemail(ctx, "vm1", true); err != nil {
+		t.Fatal(err)
+	}
+	if vs, _ := rep.Voicemails(ctx, demo.Numbers[0]); !vs[0].Heard {
+		t.Error("marked heard, still new")
+	}
+	if _, err := rep.Voicemails(ctx, "+14155559999"); apiErr(err) == nil || apiErr(err).Status != 404 {
+		t.Errorf("someone else's number: %v", err)
+	}
+	if err := rep.MarkVoicemail(ctx, "nope", true); apiErr(err) == nil || apiErr(err).Status != 404 {
+		t.Errorf("no such voicemail: %v", err)
 	}
 }

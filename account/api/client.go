@@ -107,3 +107,40 @@ func (c *Client) Balance(ctx context.Context) (BalanceInfo, error) {
 	err := c.do(ctx, http.MethodGet, "/v1/balance", nil, &b)
 	return b, err
 }
+
+// Voicemails lists a number's voicemails, newest first.
+func (c *Client) Voicemails(ctx context.Context, number string) ([]VoicemailInfo, error) {
+	var out []VoicemailInfo
+	err := c.do(ctx, http.MethodGet, "/v1/voicemails?number="+url.QueryEscape(number), nil, &out)
+	return out, err
+}
+
+// MarkVoicemail marks a voicemail heard (or new again).
+func (c *Client) MarkVoicemail(ctx context.Context, id string, heard bool) error {
+	return c.do(ctx, http.MethodPatch, "/v1/voicemails/"+url.PathEscape(id), MarkRequest{Heard: &heard}, nil)
+}
+
+// VoicemailAudio downloads a voicemail's recording (WAV).
+func (c *Client) VoicemailAudio(ctx context.Context, id string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+"/v1/voicemails/"+url.PathEscape(id)+"/audio", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, &Error{Status: res.StatusCode, Code: "http", Message: res.Status}
+	}
+	return io.ReadAll(io.LimitReader(res.Body, 64<<20))
+}
+
+// Calls lists call records, newest first.
+func (c *Client) Calls(ctx context.Context, limit int) ([]CallInfo, error) {
+	var out []CallInfo
+	err := c.do(ctx, http.MethodGet, fmt.Sprintf("/v1/calls?limit=%d", limit), nil, &out)
+	return out, err
+}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -26,6 +27,10 @@ import (
 type Config struct {
 	Users   team.Store
 	Billing *billing.Engine
+	Records records.Store // call and message records; nil: none served
+	// DataDir is where voicemail recordings live (their paths are
+	// relative to it).
+	DataDir string
 	Realm   string // the switchboard's digest realm
 	// SIP lists the switchboard's SIP addresses by transport ("udp" ->
 	// "127.0.0.1:5060"), for phones to register to.
@@ -76,6 +81,10 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("POST /v1/devices", s.auth(s.newDevice))
 	s.mux.HandleFunc("DELETE /v1/devices/{username}", s.auth(s.deleteDevice))
 	s.mux.HandleFunc("GET /v1/balance", s.auth(s.balance))
+	s.mux.HandleFunc("GET /v1/voicemails", s.auth(s.voicemails))
+	s.mux.HandleFunc("PATCH /v1/voicemails/{id}", s.auth(s.markVoicemail))
+	s.mux.HandleFunc("GET /v1/voicemails/{id}/audio", s.auth(s.voicemailAudio))
+	s.mux.HandleFunc("GET /v1/calls", s.auth(s.calls))
 	return s
 }
 

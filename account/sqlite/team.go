@@ -372,3 +372,17 @@ func (db *DB) Registrations(ctx context.Context, now time.Time) ([]team.Registra
 	}
 	return out, rows.Err()
 }
+
+// VoicemailByID implements team.Store.
+func (db *DB) VoicemailByID(ctx context.Context, id string) (team.Voicemail, error) {
+	var v team.Voicemail
+	var heard int
+	var created int64
+	err := db.read.QueryRowContext(ctx, `SELECT id, account, e164, caller, seconds, path, heard, created_at FROM voicemails WHERE id = ?`, id).
+		Scan(&v.ID, &v.Account, &v.Number, &v.From, &v.Seconds, &v.Path, &heard, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, team.ErrNotFound
+	}
+	v.Heard, v.Created = heard == 1, fromNanos(created)
+	return v, err
+}

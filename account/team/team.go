@@ -130,6 +130,7 @@ type Store interface {
 	// number's, newest first; MarkHeard marks one heard (or new again).
 	AddVoicemail(ctx context.Context, v Voicemail) error
 	Voicemails(ctx context.Context, e164 string) ([]Voicemail, error)
+	VoicemailByID(ctx context.Context, id string) (Voicemail, error)
 	MarkHeard(ctx context.Context, id string, heard bool) error
 	// SetRegistrations replaces a device's bindings (none: unregistered);
 	// Registrations lists every binding that has not expired at now.

@@ -159,7 +159,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return exitFailure
 	}
-	srv := &http.Server{Handler: api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Realm: "tether", SIP: sipAddrs, Log: log}),
+	srv := &http.Server{Handler: api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: *data, Realm: "tether",
+		SIP: sipAddrs, Log: log}),
 		ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(l)
 	fmt.Fprintf(stdout, "http http://%s\n", l.Addr())

@@ -1,0 +1,181 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tetherphone/tether/account/rating"
+	"github.com/tetherphone/tether/account/team"
+)
+
+// VoicemailInfo is one voicemail as the API shows it.
+type VoicemailInfo struct {
+	ID      string    `json:"id"`
+	Number  string    `json:"number"`
+	From    string    `json:"from"`
+	Seconds int       `json:"seconds"`
+	Heard   bool      `json:"heard"`
+	Created time.Time `json:"created"`
+	Audio   string    `json:"audio"` // the recording's URL path
+}
+
+// mayHear reports whether u may hear a number's voicemail: the owner and
+// admins any of the account's numbers, others the numbers they answer.
+func mayHear(u team.User, n team.Number) bool {
+	if n.Account != u.Account {
+		return false
+	}
+	return u.Role == team.Owner || u.Role == team.Admin || slices.Contains(n.Members, u.Email)
+}
+
+func (s *Server) voicemails(w http.ResponseWriter, r *http.Request, u team.User) {
+	raw := r.URL.Query().Get("number")
+	pn, err := rating.ParseNumber(raw, "US")
+	if raw == "" || err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_input", "give ?number= one of your numbers in E.164 (+14155550100)")
+		return
+	}
+	n, err := s.cfg.Users.Number(r.Context(), pn.E164)
+	if err != nil || !mayHear(u, n) {
+		writeErr(w, http.StatusNotFound, "not_found", "no such number of yours")
+		return
+	}
+	vs, err := s.cfg.Users.Voicemails(r.Context(), n.E164)
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, "internal", "could not list the voicemails")
+		return
+	}
+	out := []VoicemailInfo{}
+	for _, v := range vs {
+		out = append(out, VoicemailInfo{ID: v.ID, Number: v.Number, From: v.From, Seconds: v.Seconds, Heard: v.Heard,
+			Created: v.Created, Audio: "/v1/voicemails/" + v.ID + "/audio"})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// voicemail finds a voicemail u may hear, or answers 404.
+func (s *Server) voicemail(w http.ResponseWriter, r *http.Request, u team.User) (team.Voicemail, bool) {
+	v, err := s.cfg.Users.VoicemailByID(r.Context(), r.PathValue("id"))
+	if err == nil {
+		if n, err2 := s.cfg.Users.Number(r.Context(), v.Number); err2 == nil && mayHear(u, n) {
+			return v, true
+		}
+	}
+	if err != nil && !errors.Is(err, team.ErrNotFound) {
+		writeErr(w, http.StatusInternalServerError, "internal", "could not read the voicemail")
+		return v, false
+	}
+	writeErr(w, http.StatusNotFound, "not_found", "no such voicemail of yours")
+	return v, false
+}
+
+// MarkRequest is PATCH /v1/voicemails/{id}'s body.
+type MarkRequest struct {
+	Heard *bool `json:"heard"`
+}
+
+func (s *Server) markVoicemail(w http.ResponseWriter, r *http.Request, u team.User) {
+	var req MarkRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if req.Heard == nil {
+		writeErr(w, http.StatusBadRequest, "bad_input", `say {"heard": true} or {"heard": false}`)
+		return
+	}
+	v, ok := s.voicemail(w, r, u)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Users.MarkHeard(r.Context(), v.ID, *req.Heard); err != nil {
+		writeErr(w, http.StatusInternalServerError, "internal", "could not mark the voicemail")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) voicemailAudio(w http.ResponseWriter, r *http.Request, u team.User) {
+	v, ok := s.voicemail(w, r, u)
+	if !ok {
+		return
+	}
+	path := filepath.Join(s.cfg.DataDir, filepath.Clean(v.Path))
+	if s.cfg.DataDir == "" || !strings.HasPrefix(path, filepath.Clean(s.cfg.DataDir)+string(filepath.Separator)) {
+		writeErr(w, http.StatusNotFound, "not_found", "the recording is not here")
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		writeErr(w, http.StatusNotFound, "not_found", "the recording is missing")
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Content-Disposition", `attachment; filename="voicemail-`+v.ID+`.wav"`)
+	http.ServeContent(w, r, "voicemail.wav", v.Created, f)
+}
+
+// CallInfo is one call record as the API shows it; cost is a decimal
+// string.
+type CallInfo struct {
+	ID          string    `json:"id"`
+	Direction   string    `json:"direction"`
+	From        string    `json:"from"`
+	To          string    `json:"to"`
+	Started     time.Time `json:"started"`
+	Seconds     int64     `json:"seconds"`
+	Cost        string    `json:"cost"`
+	Currency    string    `json:"currency"`
+	Destination string    `json:"destination,omitempty"`
+	Disposition string    `json:"disposition"`
+	Cause       string    `json:"cause"`
+}
+
+// calls lists the account's call records, newest first: all of them for
+// the owner and admins, the user's own (by extension and numbers) for
+// others.
+func (s *Server) calls(w http.ResponseWriter, r *http.Request, u team.User) {
+	if s.cfg.Records == nil {
+		writeErr(w, http.StatusNotFound, "not_found", "this server keeps no call records")
+		return
+	}
+	limit := 50
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			writeErr(w, http.StatusBadRequest, "bad_input", "limit is 1 to 500")
+			return
+		}
+		limit = n
+	}
+	mine := map[string]bool{u.Extension: true}
+	if nums, err := s.cfg.Users.NumbersOf(r.Context(), u.Email); err == nil {
+		for _, n := range nums {
+			mine[n.E164] = true
+		}
+	}
+	all := u.Role == team.Owner || u.Role == team.Admin
+	recs, err := s.cfg.Records.Calls(r.Context(), u.Account, 500)
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, "internal", "could not list the calls")
+		return
+	}
+	out := []CallInfo{}
+	for _, c := range recs {
+		if len(out) == limit {
+			break
+		}
+		if !all && !mine[c.From] && !mine[c.To] {
+			continue
+		}
+		out = append(out, CallInfo{ID: c.ID, Direction: c.Direction, From: c.From, To: c.To, Started: c.Started, Seconds: c.Seconds,
+			Cost: c.Cost.StringFixed(4), Currency: c.Currency, Destination: c.Destination, Disposition: string(c.Disposition), Cause: c.Cause})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
