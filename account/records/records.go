@@ -27,7 +27,7 @@ const (
 type Call struct {
 	ID          string
 	Account     string
-	Direction   string // "internal", "outbound", "inbound"
+	Direction   string // "internal", "outbound", "inbound", "forwarded" (to the number's Forward)
 	From, To    string // as dialled and shown: extensions or E.164 numbers
 	Started     time.Time
 	Answered    time.Time // zero when not answered

@@ -213,7 +213,7 @@ CREATE INDEX voicemails_number ON voicemails(e164, created_at);
 CREATE TABLE call_records (
 	id          TEXT PRIMARY KEY,
 	account     TEXT NOT NULL REFERENCES customers(id),
-	direction   TEXT NOT NULL CHECK (direction IN ('internal', 'outbound', 'inbound')),
+	direction   TEXT NOT NULL CHECK (direction IN ('internal', 'outbound', 'inbound', 'forwarded')),
 	from_party  TEXT NOT NULL,
 	to_party    TEXT NOT NULL,
 	started_at  INTEGER NOT NULL,
@@ -254,5 +254,10 @@ CREATE TABLE registrations (
 	PRIMARY KEY (device, contact)
 ) STRICT;
 CREATE INDEX registrations_expiry ON registrations(expires_at);
+`,
+	// 9: forwarding.
+	`
+ALTER TABLE numbers ADD COLUMN forward TEXT NOT NULL DEFAULT '' CHECK (forward = '' OR forward GLOB '+[1-9]*');
+ALTER TABLE numbers ADD COLUMN forward_after_hours INTEGER NOT NULL DEFAULT 0 CHECK (forward_after_hours IN (0, 1));
 `,
 }

@@ -166,7 +166,10 @@ func (db *DB) SetNumber(ctx context.Context, n team.Number) error {
 func (db *DB) Number(ctx context.Context, e164 string) (team.Number, error) {
 	n := team.Number{E164: e164}
 	var hours, zone string
-	err := db.read.QueryRowContext(ctx, `SELECT account, hours, zone FROM numbers WHERE e164 = ?`, e164).Scan(&n.Account, &hours, &zone)
+	var afterHours int
+	err := db.read.QueryRowContext(ctx, `SELECT account, hours, zone, forward, forward_after_hours FROM numbers WHERE e164 = ?`, e164).
+		Scan(&n.Account, &hours, &zone, &n.Forward, &afterHours)
+	n.AfterHoursOnly = afterHours == 1
 	if errors.Is(err, sql.ErrNoRows) {
 		return n, team.ErrNotFound
 	}
@@ -385,4 +388,21 @@ func (db *DB) VoicemailByID(ctx context.Context, id string) (team.Voicemail, err
 	}
 	v.Heard, v.Created = heard == 1, fromNanos(created)
 	return v, err
+}
+
+// SetForward implements team.Store.
+func (db *DB) SetForward(ctx context.Context, e164, to string, afterHoursOnly bool) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		r, err := tx.exec(`UPDATE numbers SET forward = ?, forward_after_hours = ? WHERE e164 = ?`, to, boolInt(afterHoursOnly), e164)
+		if err != nil {
+			if strings.Contains(err.Error(), "CHECK") {
+				return clean(fmt.Errorf("%w: forward to %q (E.164)", team.ErrInvalid, to))
+			}
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return clean(fmt.Errorf("%w: number %s", team.ErrNotFound, e164))
+		}
+		return nil
+	})
 }

@@ -67,7 +67,12 @@ type Number struct {
 	E164    string // "+14155550100"
 	Account string
 	Members []string // emails, in the order added
-	Hours   Hours    // outside them, calls go to voicemail
+	Hours   Hours    // outside them, calls go to voicemail (or Forward)
+	// Forward is an outside number (E.164) calls go to instead of the
+	// members (billed per minute from credits); with AfterHoursOnly, only
+	// outside business hours, in place of voicemail.
+	Forward        string
+	AfterHoursOnly bool
 }
 
 // Voicemail is a message left on a number.
@@ -126,6 +131,8 @@ type Store interface {
 	NumbersOf(ctx context.Context, email string) ([]Number, error)
 	// SetHours changes a number's business hours.
 	SetHours(ctx context.Context, e164 string, h Hours) error
+	// SetForward sends a number's calls to an outside number ("" stops).
+	SetForward(ctx context.Context, e164, to string, afterHoursOnly bool) error
 	// AddVoicemail keeps a message left on a number; Voicemails lists a
 	// number's, newest first; MarkHeard marks one heard (or new again).
 	AddVoicemail(ctx context.Context, v Voicemail) error

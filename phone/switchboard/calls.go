@@ -155,9 +155,15 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if num != nil {
 		c.to = num.E164
 	}
-	if num != nil && !num.Hours.OpenAt(s.cfg.Now()) {
-		s.voicemail(req, tx, *num, caller)
-		return
+	if num != nil {
+		switch numberRoute(*num, s.cfg.Now()) {
+		case "voicemail":
+			s.voicemail(req, tx, *num, caller)
+			return
+		case "forward":
+			s.forward(ctx, c, req, tx, *num)
+			return
+		}
 	}
 	switch {
 	case errors.Is(err, errNoRoute):
@@ -481,7 +487,9 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		go s.meter(c)
 	}
 	if err := c.a.RespondSDP(answer); err != nil {
-		s.log.Warn("switchboard: answering the caller", "err", err)
+		if c.a.Context().Err() == nil { // (not just a BYE overtaking its ACK)
+			s.log.Warn("switchboard: answering the caller", "err", err)
+		}
 		s.hangup(c, nil)
 		return
 	}
@@ -833,7 +841,12 @@ func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 	for _, m := range num.Members {
 		targets = append(targets, s.location.user(m)...)
 	}
-	if !num.Hours.OpenAt(s.cfg.Now()) || len(targets) == 0 && s.cfg.VoicemailDir != "" {
+	route := numberRoute(num, s.cfg.Now())
+	if route == "forward" {
+		s.forward(ctx, c, req, tx, num)
+		return
+	}
+	if route == "voicemail" || len(targets) == 0 && s.cfg.VoicemailDir != "" {
 		s.voicemail(req, tx, num, caller)
 		return
 	}
@@ -902,4 +915,55 @@ func (s *Server) announce(req *sip.Request, tx sip.ServerTransaction, c *call, p
 		sess.WriteBye(bctx, bye)
 		cancel()
 	}
+}
+
+// numberRoute decides where a call to a number goes now: its members,
+// its voicemail (outside hours) or its forwarding number.
+func numberRoute(n team.Number, now time.Time) string {
+	open := n.Hours.OpenAt(now)
+	switch {
+	case n.Forward != "" && (!n.AfterHoursOnly || !open):
+		return "forward"
+	case !open:
+		return "voicemail"
+	}
+	return "members"
+}
+
+// forward sends a call to a number on to its forwarding number through
+// the trunk, billed per minute from the number's account; the caller's
+// number is shown when it is one.
+func (s *Server) forward(ctx context.Context, c *call, req *sip.Request, tx sip.ServerTransaction, num team.Number) {
+	c.direction, c.to = "forwarded", num.Forward
+	trunk := s.trunk()
+	refuse := func(code int, reason string) {
+		s.record(c, records.Refused, fmt.Sprintf("%d %s", code, reason))
+		res := sip.NewResponseFromRequest(req, code, phrases[code], nil)
+		if reason != "" {
+			res.AppendHeader(sip.NewHeader("Reason", reasonHeader(code, reason)))
+		}
+		tx.Respond(res)
+	}
+	if !trunk.IsValid() || s.cfg.Billing == nil {
+		refuse(404, "This switchboard has no route to outside numbers.")
+		return
+	}
+	bc, g, err := s.cfg.Billing.StartCall(ctx, billing.CallStart{Account: num.Account, CallID: c.id, Direction: rating.Forward,
+		Local: num.E164, Remote: num.Forward})
+	if ce := (*billing.CreditError)(nil); errors.As(err, &ce) {
+		refuse(402, ce.Reason)
+		return
+	}
+	if err != nil {
+		s.log.Warn("switchboard: forwarding", "number", num.E164, "to", num.Forward, "err", err)
+		refuse(404, "The forwarding number cannot be called.")
+		return
+	}
+	c.bill, c.grant = bc, g
+	shown := num.E164
+	if _, err := rating.ParseNumber(c.from, "US"); err == nil && strings.HasPrefix(c.from, "+") {
+		shown = c.from
+	}
+	s.connect(c, req, tx, []binding{{Device: num.Forward, Contact: sip.Uri{Scheme: "sip", User: num.Forward, Host: trunk.Addr().String(),
+		Port: int(trunk.Port())}, Source: trunk, Transport: "UDP", Expires: s.cfg.Now().Add(time.Hour), From: shown}})
 }

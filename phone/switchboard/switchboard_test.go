@@ -877,3 +877,58 @@ func TestInboundCalls(t *testing.T) {
 	default:
 	}
 }
+
+// TestForwarding: a number forwarded to an outside number sends its calls
+// through the trunk, billed per minute to the number's account; forwarded
+// after hours only, it rings its members while open.
+func TestForwarding(t *testing.T) {
+	e := newEnv(t)
+	e.withSim()
+	ann := e.phoneFor("ann@acme.test", "udp")
+	bob := e.phoneFor("bob@acme.test", "udp")
+	if err := e.db.SetForward(e.ctx, "+14155550100", "+442079460000", false); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	before, _ := e.engine.Balance(ctx, "acme")
+	call, err := bob.Dial(ctx, "+14155550100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	heard := talk(call.Media(), 440, 3*time.Second)
+	call.Hangup(ctx)
+	if sh := audio.ToneShare(heard[len(heard)/2:], 440, 8000); sh < 0.8 {
+		t.Errorf("the forwarded call does not reach the far end's echo (share %.2f)", sh)
+	}
+	recs := waitRecords(e, 1)
+	if len(recs) != 1 || recs[0].Direction != "forwarded" || recs[0].To != "+442079460000" || !recs[0].Cost.IsPositive() {
+		t.Fatalf("record %+v", recs)
+	}
+	after, _ := e.engine.Balance(ctx, "acme")
+	if !after.Posted.Equal(before.Posted.Sub(recs[0].Cost)) {
+		t.Errorf("balance %s -> %s for a call costing %s", before.Posted, after.Posted, recs[0].Cost)
+	}
+	select {
+	case <-ann.Incoming():
+		t.Error("ann's phone rang for a forwarded number")
+	default:
+	}
+	// Forwarded after hours only, and open now: ann's phone rings.
+	if err := e.db.SetForward(e.ctx, "+14155550100", "+442079460000", true); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if in := <-ann.Incoming(); in != nil {
+			in.Answer(ctx)
+		}
+	}()
+	c2, err := bob.Dial(ctx, "+14155550100")
+	if err != nil {
+		t.Fatalf("open hours with after-hours forwarding: %v", err)
+	}
+	c2.Hangup(ctx)
+	if err := e.db.SetForward(e.ctx, "+14155550100", "4420", false); !errors.Is(err, team.ErrInvalid) {
+		t.Errorf("forwarding to a non-E.164 number: %v", err)
+	}
+}
