@@ -38,6 +38,7 @@ type Call struct {
 	Destination string // the rate deck's name for a billed call
 	Disposition Disposition
 	Cause       string // the SIP status or Reason that ended it
+	Recording   string // the recording's path under the data directory; "" when not recorded
 }
 
 // Message is one text's record.

@@ -29,9 +29,9 @@ func (db *DB) AddCall(ctx context.Context, c records.Call) error {
 	}
 	return db.w.do(ctx, func(tx *wtx) error {
 		_, err := tx.exec(`INSERT INTO call_records (id, account, direction, from_party, to_party, started_at, answered_at, ended_at,
-			seconds, cost, currency, destination, disposition, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			seconds, cost, currency, destination, disposition, cause, recording) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.Account, c.Direction, c.From, c.To, nanos(c.Started), optNanos(c.Answered), nanos(c.Ended),
-			c.Seconds, cost, c.Currency, c.Destination, string(c.Disposition), c.Cause)
+			c.Seconds, cost, c.Currency, c.Destination, string(c.Disposition), c.Cause, c.Recording)
 		if err != nil && (strings.Contains(err.Error(), "CHECK") || strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "FOREIGN KEY")) {
 			return clean(fmt.Errorf("records: call %s: %v", c.ID, err))
 		}
@@ -42,7 +42,7 @@ func (db *DB) AddCall(ctx context.Context, c records.Call) error {
 // Calls implements records.Store: newest first.
 func (db *DB) Calls(ctx context.Context, account string, limit int) ([]records.Call, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id, account, direction, from_party, to_party, started_at, answered_at, ended_at,
-		seconds, cost, currency, destination, disposition, cause FROM call_records WHERE account = ? ORDER BY started_at DESC, id LIMIT ?`,
+		seconds, cost, currency, destination, disposition, cause, recording FROM call_records WHERE account = ? ORDER BY started_at DESC, id LIMIT ?`,
 		account, limit)
 	if err != nil {
 		return nil, err
@@ -55,7 +55,7 @@ func (db *DB) Calls(ctx context.Context, account string, limit int) ([]records.C
 		var answered sql.NullInt64
 		var disp string
 		if err := rows.Scan(&c.ID, &c.Account, &c.Direction, &c.From, &c.To, &started, &answered, &ended, &c.Seconds, &cost,
-			&c.Currency, &c.Destination, &disp, &c.Cause); err != nil {
+			&c.Currency, &c.Destination, &disp, &c.Cause, &c.Recording); err != nil {
 			return nil, err
 		}
 		c.Started, c.Ended, c.Cost, c.Disposition = fromNanos(started), fromNanos(ended), money.FromUnits(cost), records.Disposition(disp)

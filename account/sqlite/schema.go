@@ -224,7 +224,8 @@ CREATE TABLE call_records (
 	currency    TEXT NOT NULL,
 	destination TEXT NOT NULL,
 	disposition TEXT NOT NULL CHECK (disposition IN ('answered', 'missed', 'busy', 'refused', 'failed', 'voicemail')),
-	cause       TEXT NOT NULL
+	cause       TEXT NOT NULL,
+	recording   TEXT NOT NULL DEFAULT ''
 ) STRICT;
 CREATE INDEX call_records_account ON call_records(account, started_at);
 CREATE TABLE message_records (
@@ -259,5 +260,9 @@ CREATE INDEX registrations_expiry ON registrations(expires_at);
 	`
 ALTER TABLE numbers ADD COLUMN forward TEXT NOT NULL DEFAULT '' CHECK (forward = '' OR forward GLOB '+[1-9]*');
 ALTER TABLE numbers ADD COLUMN forward_after_hours INTEGER NOT NULL DEFAULT 0 CHECK (forward_after_hours IN (0, 1));
+`,
+	// 10: call recording.
+	`
+ALTER TABLE numbers ADD COLUMN record INTEGER NOT NULL DEFAULT 0 CHECK (record IN (0, 1));
 `,
 }

@@ -166,10 +166,10 @@ func (db *DB) SetNumber(ctx context.Context, n team.Number) error {
 func (db *DB) Number(ctx context.Context, e164 string) (team.Number, error) {
 	n := team.Number{E164: e164}
 	var hours, zone string
-	var afterHours int
-	err := db.read.QueryRowContext(ctx, `SELECT account, hours, zone, forward, forward_after_hours FROM numbers WHERE e164 = ?`, e164).
-		Scan(&n.Account, &hours, &zone, &n.Forward, &afterHours)
-	n.AfterHoursOnly = afterHours == 1
+	var afterHours, record int
+	err := db.read.QueryRowContext(ctx, `SELECT account, hours, zone, forward, forward_after_hours, record FROM numbers WHERE e164 = ?`, e164).
+		Scan(&n.Account, &hours, &zone, &n.Forward, &afterHours, &record)
+	n.AfterHoursOnly, n.Record = afterHours == 1, record == 1
 	if errors.Is(err, sql.ErrNoRows) {
 		return n, team.ErrNotFound
 	}
@@ -398,6 +398,20 @@ func (db *DB) SetForward(ctx context.Context, e164, to string, afterHoursOnly bo
 			if strings.Contains(err.Error(), "CHECK") {
 				return clean(fmt.Errorf("%w: forward to %q (E.164)", team.ErrInvalid, to))
 			}
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return clean(fmt.Errorf("%w: number %s", team.ErrNotFound, e164))
+		}
+		return nil
+	})
+}
+
+// SetRecording implements team.Store.
+func (db *DB) SetRecording(ctx context.Context, e164 string, on bool) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		r, err := tx.exec(`UPDATE numbers SET record = ? WHERE e164 = ?`, boolInt(on), e164)
+		if err != nil {
 			return err
 		}
 		if n, _ := r.RowsAffected(); n == 0 {

@@ -73,6 +73,8 @@ type Number struct {
 	// outside business hours, in place of voicemail.
 	Forward        string
 	AfterHoursOnly bool
+	// Record records its calls (both sides, after a notice both hear).
+	Record bool
 }
 
 // Voicemail is a message left on a number.
@@ -131,6 +133,8 @@ type Store interface {
 	NumbersOf(ctx context.Context, email string) ([]Number, error)
 	// SetHours changes a number's business hours.
 	SetHours(ctx context.Context, e164 string, h Hours) error
+	// SetRecording turns recording a number's calls on or off.
+	SetRecording(ctx context.Context, e164 string, on bool) error
 	// SetForward sends a number's calls to an outside number ("" stops).
 	SetForward(ctx context.Context, e164, to string, afterHoursOnly bool) error
 	// AddVoicemail keeps a message left on a number; Voicemails lists a

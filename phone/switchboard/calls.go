@@ -26,7 +26,9 @@ import (
 type call struct {
 	id           string
 	caller       team.User
-	selfRecorded bool // answered by the switchboard itself (voicemail, an announcement), which writes the record
+	selfRecorded bool   // answered by the switchboard itself (voicemail, an announcement), which writes the record
+	recordOn     string // the number whose calls are recorded; "" for none
+	recording    string // where the recording was written, under VoicemailDir
 	// The record's story: who, whom, when, how it ended.
 	from, to    string
 	direction   string
@@ -154,6 +156,9 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	users, external, num, err := s.route(ctx, caller, req.Recipient.User)
 	if num != nil {
 		c.to = num.E164
+		if num.Record {
+			c.recordOn = num.E164
+		}
 	}
 	if num != nil {
 		switch numberRoute(*num, s.cfg.Now()) {
@@ -337,6 +342,9 @@ func (s *Server) startBilled(ctx context.Context, c *call, caller team.User, e16
 		return binding{}, 500, ""
 	}
 	c.bill, c.grant = bc, g
+	if nums[0].Record {
+		c.recordOn = nums[0].E164
+	}
 	return binding{Device: e164, Contact: sip.Uri{Scheme: "sip", User: e164, Host: trunk.Addr().String(), Port: int(trunk.Port())},
 		Source: trunk, Transport: "UDP", Expires: s.cfg.Now().Add(time.Hour), From: nums[0].E164}, 0, ""
 }
@@ -479,8 +487,17 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 	}
 	c.relay.b.setPeer(bMedia)
 	c.relay.start()
+	if c.recordOn != "" && s.cfg.VoicemailDir != "" {
+		if c.relay.rec = newRecorder(answer, 4*time.Hour); c.relay.rec != nil {
+			c.relay.prepareOverlays(answer)
+			c.relay.toCaller.play(RecordingNotice)
+			c.relay.toCallee.play(RecordingNotice)
+		} else {
+			s.log.Warn("switchboard: this call cannot be recorded (encrypted, or a codec not decoded here)", "call", c.id)
+		}
+	}
 	if c.bill != nil {
-		c.relay.prepareWarning(answer)
+		c.relay.prepareOverlays(answer)
 		c.mu.Lock()
 		c.answered = s.cfg.Now()
 		c.mu.Unlock()
@@ -652,6 +669,7 @@ func (s *Server) finish(c *call) {
 	}
 	c.mu.Unlock()
 	s.endBill(c, talk)
+	s.keepRecording(c)
 	if c.selfRecorded {
 		return
 	}
@@ -786,7 +804,7 @@ func (s *Server) record(c *call, d records.Disposition, cause string) {
 	c.recorded.Do(func() {
 		c.mu.Lock()
 		r := records.Call{ID: c.id, Account: c.caller.Account, Direction: c.direction, From: c.from, To: c.to, Started: c.started,
-			Answered: c.answered, Ended: s.cfg.Now(), Disposition: d, Cause: cause, Currency: "USD"}
+			Answered: c.answered, Ended: s.cfg.Now(), Disposition: d, Cause: cause, Currency: "USD", Recording: c.recording}
 		if c.charge != nil {
 			r.Seconds, r.Cost, r.Destination, r.Currency = c.charge.Seconds, c.charge.Cost, c.charge.Destination, c.charge.Currency
 		} else if !c.answered.IsZero() {
@@ -830,6 +848,9 @@ func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 	caller := team.User{Account: num.Account, Extension: from}
 	c := &call{id: newID(), caller: caller, done: make(chan struct{}), from: from, to: num.E164, direction: "inbound",
 		started: s.cfg.Now()}
+	if num.Record {
+		c.recordOn = num.E164
+	}
 	if s.cfg.Billing != nil {
 		if err := s.cfg.Billing.Gate(ctx, num.Account); err != nil {
 			s.record(c, records.Refused, "402 the account has no credit")

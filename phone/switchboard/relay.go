@@ -35,11 +35,10 @@ type relay struct {
 	wg      sync.WaitGroup
 	once    sync.Once
 
-	// The low-credit warning: frames encoded for the caller's codec,
-	// played in place of the callee's audio once warn is called.
-	warnPT     uint8
-	warnFrames [][]byte
-	warnAt     atomic.Int64 // frames of the warning played; -1 when not playing
+	// Announcements over the call (the low-credit warning, the recording
+	// notice), each way; and the recorder, when the call is recorded.
+	toCaller, toCallee overlay
+	rec                *recorder
 }
 
 func listenUDP(ip netip.Addr) (*net.UDPConn, error) {
@@ -49,7 +48,6 @@ func listenUDP(ip netip.Addr) (*net.UDPConn, error) {
 // newRelay opens four sockets on ip.
 func newRelay(ip netip.Addr) (*relay, error) {
 	r := &relay{ip: ip}
-	r.warnAt.Store(-1)
 	var conns []*net.UDPConn
 	for range 4 {
 		c, err := listenUDP(ip)
@@ -79,16 +77,16 @@ func (s *side) setPeer(m mediaAddr) {
 // start forwards until close.
 func (r *relay) start() {
 	r.wg.Add(4)
-	go r.pipe(r.a.rtp, &r.a.peerRTP, r.b.rtp, &r.b.peerRTP, false)
-	go r.pipe(r.b.rtp, &r.b.peerRTP, r.a.rtp, &r.a.peerRTP, true)
-	go r.pipe(r.a.rtcp, &r.a.peerRTCP, r.b.rtcp, &r.b.peerRTCP, false)
-	go r.pipe(r.b.rtcp, &r.b.peerRTCP, r.a.rtcp, &r.a.peerRTCP, false)
+	go r.pipe(r.a.rtp, &r.a.peerRTP, r.b.rtp, &r.b.peerRTP, true, false)
+	go r.pipe(r.b.rtp, &r.b.peerRTP, r.a.rtp, &r.a.peerRTP, true, true)
+	go r.pipe(r.a.rtcp, &r.a.peerRTCP, r.b.rtcp, &r.b.peerRTCP, false, false)
+	go r.pipe(r.b.rtcp, &r.b.peerRTCP, r.a.rtcp, &r.a.peerRTCP, false, true)
 }
 
 // pipe reads what a phone sends to in, latches onto its address (symmetric
 // RTP: behind NAT the SDP's address is not the real one), and sends it on
 // from out to the other phone.
-func (r *relay) pipe(in *net.UDPConn, from *atomic.Pointer[netip.AddrPort], out *net.UDPConn, to *atomic.Pointer[netip.AddrPort], toCaller bool) {
+func (r *relay) pipe(in *net.UDPConn, from *atomic.Pointer[netip.AddrPort], out *net.UDPConn, to *atomic.Pointer[netip.AddrPort], rtpPipe, toCaller bool) {
 	defer r.wg.Done()
 	buf := make([]byte, 2048)
 	var pkt rtp.Packet
@@ -102,8 +100,15 @@ func (r *relay) pipe(in *net.UDPConn, from *atomic.Pointer[netip.AddrPort], out 
 			from.Store(&src)
 		}
 		b := buf[:n]
-		if toCaller {
-			b = r.overlay(b, &pkt)
+		if rtpPipe {
+			if r.rec != nil {
+				r.rec.packet(toCaller, b, &pkt)
+			}
+			if toCaller {
+				b = r.toCaller.apply(b, &pkt)
+			} else {
+				b = r.toCallee.apply(b, &pkt)
+			}
 		}
 		if dst := to.Load(); dst != nil && dst.IsValid() {
 			out.WriteToUDPAddrPort(b, *dst)
@@ -244,78 +249,101 @@ func WarningTone(rate int) []int16 {
 	return out
 }
 
-// prepareWarning encodes the warning for the codec of the caller's stream
-// (the SDP answer it was given). Encrypted streams (SRTP) cannot be
-// overlaid; nor can codecs this switchboard does not encode.
-func (r *relay) prepareWarning(answer []byte) {
-	d, err := sdp.Parse(answer)
+// codecForSDP returns a fresh codec for the first audio format of an SDP
+// this switchboard can encode, with its payload type; nil for encrypted
+// streams (SRTP cannot be overlaid or recorded) and unknown codecs.
+func codecForSDP(desc []byte) (audio.Codec, uint8) {
+	d, err := sdp.Parse(desc)
 	if err != nil || strings.Contains(d.Audio.Proto, "SAVP") {
-		return
+		return nil, 0
 	}
 	for _, f := range d.Audio.Formats {
-		var codec audio.Codec
 		switch {
 		case strings.EqualFold(f.Name, "PCMU"):
-			codec = audio.PCMU{}
+			return audio.PCMU{}, f.PayloadType
 		case strings.EqualFold(f.Name, "PCMA"):
-			codec = audio.PCMA{}
+			return audio.PCMA{}, f.PayloadType
 		case strings.EqualFold(f.Name, "opus"):
 			o, err := audio.NewOpus(16000)
 			if err != nil {
-				return
+				return nil, 0
 			}
-			codec = o
+			return o, f.PayloadType
 		case strings.EqualFold(f.Name, "telephone-event"):
 			continue
-		default:
-			return
 		}
-		tone := WarningTone(codec.SampleRate())
-		frame := codec.SampleRate() / 50
-		for i := 0; i+frame <= len(tone); i += frame {
-			buf := make([]byte, 4*frame)
-			n, err := codec.Encode(tone[i:i+frame], buf)
-			if err != nil {
-				return
-			}
-			r.warnFrames = append(r.warnFrames, buf[:n])
-		}
-		r.warnPT = f.PayloadType
-		return
+		return nil, 0
 	}
+	return nil, 0
 }
 
-// warn starts the warning: the callee's next packets to the caller carry
-// it instead of their audio.
-func (r *relay) warn() {
-	if len(r.warnFrames) > 0 {
-		r.warnAt.Store(0)
-	}
+// overlay plays encoded frames in place of the audio of packets going
+// one way: announcements heard over the call.
+type overlay struct {
+	mu     sync.Mutex
+	codec  audio.Codec
+	pt     uint8
+	frames [][]byte
+	at     int
 }
 
-// overlay replaces the payload of an audio packet to the caller with the
-// warning's next frame while the warning plays.
-func (r *relay) overlay(b []byte, pkt *rtp.Packet) []byte {
-	at := r.warnAt.Load()
-	if at < 0 || len(b) < 12 || b[1]&0x7f != r.warnPT || isRTCPPacket(b) {
-		return b
+// prepare learns the stream's codec from its SDP.
+func (o *overlay) prepare(desc []byte) {
+	o.mu.Lock()
+	o.codec, o.pt = codecForSDP(desc)
+	o.mu.Unlock()
+}
+
+// play starts pcm (at the codec's rate, from tone) over the stream.
+func (o *overlay) play(tone func(rate int) []int16) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.codec == nil {
+		return false
 	}
-	if int(at) >= len(r.warnFrames) {
-		r.warnAt.Store(-1)
+	pcm := tone(o.codec.SampleRate())
+	frame := o.codec.SampleRate() / 50
+	o.frames, o.at = nil, 0
+	for i := 0; i+frame <= len(pcm); i += frame {
+		buf := make([]byte, 4*frame)
+		n, err := o.codec.Encode(pcm[i:i+frame], buf)
+		if err != nil {
+			return false
+		}
+		o.frames = append(o.frames, buf[:n])
+	}
+	return true
+}
+
+// apply replaces an audio packet's payload with the next frame while an
+// announcement plays.
+func (o *overlay) apply(b []byte, pkt *rtp.Packet) []byte {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.at >= len(o.frames) || len(b) < 12 || b[1]&0x7f != o.pt || isRTCPPacket(b) {
 		return b
 	}
 	if err := pkt.Unmarshal(b); err != nil {
 		return b
 	}
-	pkt.Payload = r.warnFrames[at]
+	pkt.Payload = o.frames[o.at]
 	pkt.Padding, pkt.PaddingSize = false, 0
 	out, err := pkt.Marshal()
 	if err != nil {
 		return b
 	}
-	r.warnAt.Store(at + 1)
+	o.at++
 	return out
 }
+
+// prepareOverlays learns the call's codec (from the answer) for both ways.
+func (r *relay) prepareOverlays(answer []byte) {
+	r.toCaller.prepare(answer)
+	r.toCallee.prepare(answer)
+}
+
+// warn plays the low-credit warning to the caller.
+func (r *relay) warn() { r.toCaller.play(WarningTone) }
 
 // isRTCPPacket tells RTCP from RTP on a muxed port (RFC 5761).
 func isRTCPPacket(b []byte) bool { return len(b) >= 2 && b[1] >= 192 && b[1] <= 223 }
