@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -42,7 +43,8 @@ on 127.0.0.1:5060); port 0 picks a free port. The addresses bound are
 printed on start. SIGTERM or Ctrl-C stops it gracefully.
 
 --trunk is where calls to outside numbers go: a carrier's SIP trunk
-(HOST:PORT, UDP, authenticated by its address), or "simulator", the built-in
+(HOST:PORT, UDP, authenticated by its address; or sip:USER:PASSWORD@HOST:PORT
+for a carrier that wants the switchboard to register), or "simulator", the built-in
 network simulator that answers any number with a short prompt and then
 echoes (the default with --demo).
 
@@ -79,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&sips, "sip", "SIP listen URI, repeatable (udp://HOST:PORT, tcp://, tls://, ws://, wss://)")
 	httpAddr := fs.String("http", "127.0.0.1:8080", "account API listen address")
 	withDemo := fs.Bool("demo", false, "create the demo account on first start")
-	trunkFlag := fs.String("trunk", "", `outside calls: HOST:PORT of a SIP trunk, or "simulator" (default with --demo)`)
+	trunkFlag := fs.String("trunk", "", `outside calls: a SIP trunk, HOST:PORT (by address) or sip:USER:PASSWORD@HOST:PORT (registering), or "simulator" (default with --demo)`)
 	tlsCert := fs.String("tls-cert", "", "PEM certificate for tls:// listeners (default: a self-signed one, written to DATA/tls/)")
 	tlsKey := fs.String("tls-key", "", "PEM private key for --tls-cert")
 	if err := fs.Parse(args); err != nil {
@@ -139,13 +141,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		sb.SetTrunk(sim.Addr())
 		fmt.Fprintf(stdout, "trunk simulator %s\n", sim.Addr())
 	default:
-		a, err := netip.ParseAddrPort(trunk)
+		a, auth, err := parseTrunk(trunk)
 		if err != nil {
-			fmt.Fprintf(stderr, "switchboard: --trunk %q is neither HOST:PORT nor \"simulator\"\n", trunk)
+			fmt.Fprintln(stderr, "switchboard:", err)
 			return exitUsage
 		}
 		sb.SetTrunk(a)
-		fmt.Fprintf(stdout, "trunk %s\n", a)
+		if auth != nil {
+			sb.SetTrunkAuth(auth)
+			fmt.Fprintf(stdout, "trunk %s (registering as %s)\n", a, auth.User)
+		} else {
+			fmt.Fprintf(stdout, "trunk %s\n", a)
+		}
 	}
 	sipAddrs := map[string]string{}
 	for _, n := range []string{"udp", "tcp", "tls", "ws", "wss"} {
@@ -244,12 +251,16 @@ func loadTLS(sips []string, certFile, keyFile, data string, stdout, stderr io.Wr
 	for _, s := range sips {
 		wanted = wanted || strings.HasPrefix(s, "tls://") || strings.HasPrefix(s, "wss://")
 	}
-	if !wanted {
-		return nil, exitOK
-	}
 	if (certFile == "") != (keyFile == "") {
 		fmt.Fprintln(stderr, "switchboard: --tls-cert and --tls-key go together")
 		return nil, exitUsage
+	}
+	if !wanted {
+		if certFile != "" {
+			fmt.Fprintln(stderr, "switchboard: --tls-cert is for tls:// and wss:// listeners; none is given")
+			return nil, exitUsage
+		}
+		return nil, exitOK
 	}
 	if certFile == "" {
 		dir := filepath.Join(data, "tls")
@@ -278,4 +289,26 @@ func loadTLS(sips []string, certFile, keyFile, data string, stdout, stderr io.Wr
 		return nil, exitUsage
 	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, exitOK
+}
+
+// parseTrunk reads --trunk: HOST:PORT, or sip:USER:PASSWORD@HOST:PORT for
+// a carrier that wants registration.
+func parseTrunk(v string) (netip.AddrPort, *switchboard.TrunkAuth, error) {
+	if a, err := netip.ParseAddrPort(v); err == nil {
+		return a, nil, nil
+	}
+	u, err := url.Parse(v)
+	if err == nil && u.Scheme == "sip" && u.Opaque != "" {
+		// sip:user:pass@host:port parses as opaque; read it as sip://...
+		u, err = url.Parse("sip://" + u.Opaque)
+	}
+	if err != nil || u.User == nil || u.User.Username() == "" {
+		return netip.AddrPort{}, nil, fmt.Errorf("--trunk %q is not HOST:PORT, sip:USER:PASSWORD@HOST:PORT or \"simulator\"", v)
+	}
+	a, err := netip.ParseAddrPort(u.Host)
+	if err != nil {
+		return netip.AddrPort{}, nil, fmt.Errorf("--trunk %q: the carrier's address must be IP:PORT", v)
+	}
+	pw, _ := u.User.Password()
+	return a, &switchboard.TrunkAuth{User: u.User.Username(), Password: pw}, nil
 }

@@ -389,3 +389,24 @@ func TestCreditRunsOut(t *testing.T) {
 		t.Errorf("after the call the balance is not exactly zero: %v %s", err, out)
 	}
 }
+
+// TestBadFlags: unusable flags stop the server at once with status 2 and
+// say why.
+func TestBadFlags(t *testing.T) {
+	data := t.TempDir()
+	for _, args := range [][]string{
+		{"--sip", "smtp://127.0.0.1:0"},
+		{"--sip", "udp://127.0.0.1:0", "--trunk", "carrier.example"},
+		{"--sip", "udp://127.0.0.1:0", "--trunk", "sip:user:pw@carrier.example:5060"},
+		{"--sip", "udp://127.0.0.1:0", "--tls-cert", "x.pem"},
+		{"--bogus"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a server that starts is a failure
+		cmd := exec.CommandContext(ctx, switchboardBin, append([]string{"--data", data, "--http", "127.0.0.1:0"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if code := exitCode(err); code != 2 || len(out) == 0 {
+			t.Errorf("%v: exit %d\n%s", args, code, out)
+		}
+	}
+}

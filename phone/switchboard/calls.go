@@ -346,7 +346,7 @@ func (s *Server) startBilled(ctx context.Context, c *call, caller team.User, e16
 		c.recordOn = nums[0].E164
 	}
 	return binding{Device: e164, Contact: sip.Uri{Scheme: "sip", User: e164, Host: trunk.Addr().String(), Port: int(trunk.Port())},
-		Source: trunk, Transport: "UDP", Expires: s.cfg.Now().Add(time.Hour), From: nums[0].E164}, 0, ""
+		Source: trunk, Transport: "UDP", Expires: s.cfg.Now().Add(time.Hour), From: nums[0].E164, Trunk: true}, 0, ""
 }
 
 func (s *Server) port(transport string) int {
@@ -381,11 +381,18 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		inv.SetTransport(b.Transport)
 		fromParams := sip.NewParams()
 		fromParams.Add("tag", sip.GenerateTagN(16))
-		fromUser := c.caller.Extension
+		fromUser, display := c.caller.Extension, c.caller.Extension
 		if b.From != "" {
-			fromUser = b.From // off the network: the caller's number
+			fromUser, display = b.From, b.From // off the network: the caller's number
 		}
-		inv.AppendHeader(&sip.FromHeader{DisplayName: fromUser, Address: sip.Uri{Scheme: "sip", User: fromUser, Host: contact.Address.Host},
+		var auth sipgo.AnswerOptions
+		if ta := s.trunkAuth(); b.Trunk && ta != nil && ta.User != "" {
+			// The carrier knows the account; the number goes as identity.
+			fromUser = ta.User
+			auth.Username, auth.Password = ta.User, ta.Password
+			inv.AppendHeader(sip.NewHeader("P-Asserted-Identity", fmt.Sprintf("<sip:%s@%s>", display, contact.Address.Host)))
+		}
+		inv.AppendHeader(&sip.FromHeader{DisplayName: display, Address: sip.Uri{Scheme: "sip", User: fromUser, Host: contact.Address.Host},
 			Params: fromParams})
 		inv.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: b.Device, Host: b.Contact.Host, Port: b.Contact.Port}})
 		callID := sip.CallIDHeader(newID())
@@ -405,7 +412,7 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 				return
 			}
 			l.sess = sess
-			err = sess.WaitAnswer(context.Background(), sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+			err = sess.WaitAnswer(context.Background(), sipgo.AnswerOptions{Username: auth.Username, Password: auth.Password, OnResponse: func(res *sip.Response) error {
 				if res.StatusCode == 180 || res.StatusCode == 183 {
 					provisional.Do(func() { c.a.Respond(180, "Ringing", nil) })
 				}
@@ -486,7 +493,6 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		return
 	}
 	c.relay.b.setPeer(bMedia)
-	c.relay.start()
 	if c.recordOn != "" && s.cfg.VoicemailDir != "" {
 		if c.relay.rec = newRecorder(answer, 4*time.Hour); c.relay.rec != nil {
 			c.relay.prepareOverlays(answer)
@@ -496,8 +502,11 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 			s.log.Warn("switchboard: this call cannot be recorded (encrypted, or a codec not decoded here)", "call", c.id)
 		}
 	}
+	c.relay.start() // after the recorder is in place: the pipes read it
 	if c.bill != nil {
-		c.relay.prepareOverlays(answer)
+		if c.relay.rec == nil { // (else prepared above)
+			c.relay.prepareOverlays(answer)
+		}
 		c.mu.Lock()
 		c.answered = s.cfg.Now()
 		c.mu.Unlock()
@@ -830,7 +839,7 @@ func (s *Server) record(c *call, d records.Disposition, cause string) {
 func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	n, err := rating.ParseNumber(req.Recipient.User, "US")
+	n, err := dialledNumber(req)
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
 		return
@@ -986,5 +995,16 @@ func (s *Server) forward(ctx context.Context, c *call, req *sip.Request, tx sip.
 		shown = c.from
 	}
 	s.connect(c, req, tx, []binding{{Device: num.Forward, Contact: sip.Uri{Scheme: "sip", User: num.Forward, Host: trunk.Addr().String(),
-		Port: int(trunk.Port())}, Source: trunk, Transport: "UDP", Expires: s.cfg.Now().Add(time.Hour), From: shown}})
+		Port: int(trunk.Port())}, Source: trunk, Transport: "UDP", Expires: s.cfg.Now().Add(time.Hour), From: shown, Trunk: true}})
+}
+
+// dialledNumber is the number a request from the trunk is for: the
+// request URI's user, or (a trunk we register with sends to our Contact,
+// the account's name) the To header's.
+func dialledNumber(req *sip.Request) (rating.Number, error) {
+	n, err := rating.ParseNumber(req.Recipient.User, "US")
+	if err != nil && req.To() != nil {
+		n, err = rating.ParseNumber(req.To().Address.User, "US")
+	}
+	return n, err
 }

@@ -24,6 +24,7 @@ type binding struct {
 	CallID    string
 	CSeq      uint32
 	From      string // the caller ID to present (a trunk leg: the caller's number)
+	Trunk     bool   // a leg to the trunk: signed as TrunkAuth when set
 }
 
 // maxContacts is how many bindings one device keeps.

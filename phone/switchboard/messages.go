@@ -118,7 +118,7 @@ func (s *Server) textOut(ctx context.Context, req *sip.Request, tx sip.ServerTra
 // inboundText takes a text from the trunk to one of the switchboard's
 // numbers: charged to the number's account, delivered to its members.
 func (s *Server) inboundText(ctx context.Context, req *sip.Request, tx sip.ServerTransaction) {
-	n, err := rating.ParseNumber(req.Recipient.User, "US")
+	n, err := dialledNumber(req)
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
 		return

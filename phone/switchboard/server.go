@@ -57,6 +57,11 @@ type Config struct {
 	// Requests from it need no digest (IP authentication). Invalid: no
 	// external calls.
 	Trunk netip.AddrPort
+	// TrunkAuth, when set, has the switchboard register with the trunk and
+	// answer its digest challenges as that account; calls then go out From
+	// the account, with the caller's number as display name and in
+	// P-Asserted-Identity.
+	TrunkAuth *TrunkAuth
 	// WarnBefore is how long before a credit-billed call's paid time runs
 	// out the caller hears the warning (60 s by default); MeterEvery is how
 	// often a call's credit is topped up (5 s).
@@ -100,6 +105,7 @@ type Server struct {
 	addrs     map[string]netip.AddrPort // network -> bound address
 	calls     *calls
 	closed    bool
+	trunkReg  trunkState
 }
 
 type io_closer interface{ Close() error }
@@ -186,6 +192,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.client = client
+	s.startTrunkRegistration()
 	return s, nil
 }
 
@@ -291,6 +298,7 @@ func (s *Server) Close() error {
 	s.closed = true
 	ls := s.listeners
 	s.mu.Unlock()
+	s.stopTrunkRegistration()
 	s.calls.endAll(s)
 	for _, l := range ls {
 		l.Close()

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/tetherphone/tether/account/sqlite"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/peers"
 	"github.com/tetherphone/tether/internal/selfcert"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
@@ -1005,5 +1007,40 @@ func TestRecording(t *testing.T) {
 	}
 	if sh := audio.ToneShare(right[tail:], 1000, 8000); sh < 0.8 {
 		t.Errorf("the callee's side holds 1000 Hz at share %.2f", sh)
+	}
+}
+
+// TestRegisteredTrunk: a carrier that wants registration (Kamailio here,
+// with its own subscribers): the switchboard registers as the trunk's
+// account and signs its calls with it; ann's call to a London number goes
+// through the carrier to a phone registered there (baresip) and she hears
+// it.
+func TestRegisteredTrunk(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"tether": "trunk-secret", "+442071234567": "london-secret"}, "MD5")
+	peers.StartBaresipAccount(t, peers.SIPAccount{Registrar: fmt.Sprintf("127.0.0.1:%d", k.Port), User: "+442071234567",
+		Password: "london-secret"}, 440)
+	carrier := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(k.Port))
+	e := newEnvWith(t, 0, switchboard.Config{Trunk: carrier, TrunkAuth: &switchboard.TrunkAuth{User: "tether", Password: "trunk-secret"}})
+	deadline := time.Now().Add(20 * time.Second)
+	for !e.sb.TrunkRegistered() && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !e.sb.TrunkRegistered() {
+		t.Fatal("the switchboard did not register with the carrier")
+	}
+	ann := e.phoneFor("ann@acme.test", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	call, err := ann.Dial(ctx, "+44 20 7123 4567")
+	if err != nil {
+		t.Fatal(err)
+	}
+	heard := talk(call.Media(), 1000, 2*time.Second)
+	call.Hangup(ctx)
+	if sh := audio.ToneShare(heard[8000:], 440, 8000); sh < 0.8 {
+		t.Errorf("ann hears the London phone at share %.2f", sh)
+	}
+	if recs := waitRecords(e, 1); len(recs) != 1 || recs[0].Direction != "outbound" || !recs[0].Cost.IsPositive() {
+		t.Errorf("record %+v", recs)
 	}
 }
