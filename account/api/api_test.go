@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -202,5 +204,41 @@ func TestVoicemailAPI(t *testing.T) {
 	}
 	if err := rep.MarkVoicemail(ctx, "nope", true); apiErr(err) == nil || apiErr(err).Status != 404 {
 		t.Errorf("no such voicemail: %v", err)
+	}
+}
+
+// TestSessionsSurviveRestart: a token from before a restart still works
+// (the store keeps only its hash), and signing out ends it everywhere.
+func TestSessionsSurviveRestart(t *testing.T) {
+	srv, pw, sys, dir := startIn(t)
+	ctx := context.Background()
+	c, _ := api.NewClient(srv.URL)
+	if _, err := c.SignIn(ctx, "rep@demo.test", pw["rep@demo.test"]); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sys.Store.Session(ctx, c.Token); !errors.Is(err, team.ErrNotFound) {
+		t.Error("the store keeps the token itself")
+	}
+	h := sha256.Sum256([]byte(c.Token))
+	if email, _, err := sys.Store.Session(ctx, hex.EncodeToString(h[:])); err != nil || email != "rep@demo.test" {
+		t.Errorf("the session's hash: %q %v", email, err)
+	}
+	// "Restart": a new API server on the same store.
+	srv2 := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, DataDir: dir, Realm: "tether"}))
+	defer srv2.Close()
+	c2, _ := api.NewClient(srv2.URL)
+	c2.Token = c.Token
+	if _, err := c2.Balance(ctx); err != nil {
+		t.Fatalf("after a restart the session is gone: %v", err)
+	}
+	if err := c2.SignOut(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv3 := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, DataDir: dir, Realm: "tether"}))
+	defer srv3.Close()
+	c3, _ := api.NewClient(srv3.URL)
+	c3.Token = c.Token
+	if _, err := c3.Balance(ctx); apiErr(err) == nil || apiErr(err).Status != 401 {
+		t.Errorf("signed out, yet the token works after another restart: %v", err)
 	}
 }

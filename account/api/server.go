@@ -7,7 +7,9 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -142,11 +144,22 @@ func (s *Server) auth(next func(http.ResponseWriter, *http.Request, team.User)) 
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		s.mu.Lock()
 		sess, found := s.sessions[token]
+		s.mu.Unlock()
+		if !found && ok && token != "" {
+			// Signed in before a restart: the store has it.
+			if email, exp, err := s.cfg.Users.Session(r.Context(), hashToken(token)); err == nil {
+				sess, found = session{email: email, expires: exp}, true
+				s.mu.Lock()
+				s.sessions[token] = sess
+				s.mu.Unlock()
+			}
+		}
 		if found && s.cfg.Now().After(sess.expires) {
+			s.mu.Lock()
 			delete(s.sessions, token)
+			s.mu.Unlock()
 			found = false
 		}
-		s.mu.Unlock()
 		if !ok || !found {
 			writeErr(w, http.StatusUnauthorized, "not_signed_in", "sign in first (POST /v1/session)")
 			return
@@ -237,6 +250,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	rand.Read(b)
 	token := base64.RawURLEncoding.EncodeToString(b)
 	exp := s.cfg.Now().Add(s.cfg.SessionTTL)
+	if err := s.cfg.Users.SaveSession(r.Context(), hashToken(token), email, exp); err != nil {
+		writeErr(w, http.StatusInternalServerError, "internal", "could not keep the session")
+		return
+	}
 	s.mu.Lock()
 	s.sessions[token] = session{email: email, expires: exp}
 	delete(s.failures, email)
@@ -256,6 +273,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, _ team.User) {
 	s.mu.Lock()
 	delete(s.sessions, token)
 	s.mu.Unlock()
+	s.cfg.Users.DeleteSession(r.Context(), hashToken(token))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -323,4 +341,11 @@ func (s *Server) balance(w http.ResponseWriter, r *http.Request, u team.User) {
 	}
 	writeJSON(w, http.StatusOK, BalanceInfo{Currency: b.Currency, Posted: b.Posted.StringFixed(4), Reserved: b.Reserved.StringFixed(4),
 		Available: b.Available.StringFixed(4)})
+}
+
+// hashToken is what the store keeps of a session token: its SHA-256, so a
+// copy of the database signs nobody in.
+func hashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
 }

@@ -265,4 +265,13 @@ ALTER TABLE numbers ADD COLUMN forward_after_hours INTEGER NOT NULL DEFAULT 0 CH
 	`
 ALTER TABLE numbers ADD COLUMN record INTEGER NOT NULL DEFAULT 0 CHECK (record IN (0, 1));
 `,
+	// 11: sign-in sessions outlive a restart.
+	`
+CREATE TABLE sessions (
+	token_hash TEXT PRIMARY KEY,
+	email      TEXT NOT NULL REFERENCES users(email),
+	expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_expiry ON sessions(expires_at);
+`,
 }

@@ -420,3 +420,34 @@ func (db *DB) SetRecording(ctx context.Context, e164 string, on bool) error {
 		return nil
 	})
 }
+
+// SaveSession implements team.Store; expired sessions are swept as new
+// ones are saved.
+func (db *DB) SaveSession(ctx context.Context, tokenHash, email string, expires time.Time) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		if _, err := tx.exec(`DELETE FROM sessions WHERE expires_at <= ?`, nanos(db.now())); err != nil {
+			return err
+		}
+		_, err := tx.exec(`INSERT INTO sessions (token_hash, email, expires_at) VALUES (?, ?, ?)`, tokenHash, email, nanos(expires))
+		return err
+	})
+}
+
+// Session implements team.Store.
+func (db *DB) Session(ctx context.Context, tokenHash string) (string, time.Time, error) {
+	var email string
+	var exp int64
+	err := db.read.QueryRowContext(ctx, `SELECT email, expires_at FROM sessions WHERE token_hash = ?`, tokenHash).Scan(&email, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, team.ErrNotFound
+	}
+	return email, fromNanos(exp), err
+}
+
+// DeleteSession implements team.Store.
+func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+		return err
+	})
+}

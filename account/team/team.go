@@ -143,6 +143,12 @@ type Store interface {
 	Voicemails(ctx context.Context, e164 string) ([]Voicemail, error)
 	VoicemailByID(ctx context.Context, id string) (Voicemail, error)
 	MarkHeard(ctx context.Context, id string, heard bool) error
+	// SaveSession keeps a sign-in session under a hash of its token (the
+	// token itself is never stored); Session finds one; DeleteSession ends
+	// it.
+	SaveSession(ctx context.Context, tokenHash, email string, expires time.Time) error
+	Session(ctx context.Context, tokenHash string) (email string, expires time.Time, err error)
+	DeleteSession(ctx context.Context, tokenHash string) error
 	// SetRegistrations replaces a device's bindings (none: unregistered);
 	// Registrations lists every binding that has not expired at now.
 	SetRegistrations(ctx context.Context, device string, rs []Registration) error
