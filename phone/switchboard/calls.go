@@ -503,13 +503,13 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		}
 	}
 	c.relay.start() // after the recorder is in place: the pipes read it
+	c.mu.Lock()
+	c.answered = s.cfg.Now()
+	c.mu.Unlock()
 	if c.bill != nil {
 		if c.relay.rec == nil { // (else prepared above)
 			c.relay.prepareOverlays(answer)
 		}
-		c.mu.Lock()
-		c.answered = s.cfg.Now()
-		c.mu.Unlock()
 		go s.meter(c)
 	}
 	if err := c.a.RespondSDP(answer); err != nil {

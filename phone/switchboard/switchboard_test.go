@@ -208,6 +208,10 @@ func TestCallThroughSwitchboard(t *testing.T) {
 	if e.sb.Calls() != 0 {
 		t.Errorf("%d calls left on the switchboard", e.sb.Calls())
 	}
+	if recs := waitRecords(e, 1); len(recs) != 1 || recs[0].Direction != "internal" || recs[0].Seconds < 1 ||
+		recs[0].Disposition != records.Answered || recs[0].From != "101" || recs[0].To != "102" {
+		t.Errorf("the call's record: %+v", recs)
+	}
 }
 
 // TestGate: at zero available credit a call is refused with 402 and the
@@ -836,7 +840,7 @@ func TestInboundCalls(t *testing.T) {
 	}
 	call.Hangup(ctx)
 	if recs := waitRecords(e, 1); len(recs) != 1 || recs[0].Direction != "inbound" || recs[0].From != "+442071234567" ||
-		recs[0].To != "+14155550101" || recs[0].Disposition != records.Answered {
+		recs[0].To != "+14155550101" || recs[0].Disposition != records.Answered || recs[0].Seconds < 1 || recs[0].Answered.IsZero() {
 		t.Errorf("record %+v", recs)
 	}
 
