@@ -839,19 +839,9 @@ func (s *Server) record(c *call, d records.Disposition, cause string) {
 func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	n, err := dialledNumber(req)
-	if err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
+	num, from, ok := s.fromTrunk(ctx, req, tx)
+	if !ok {
 		return
-	}
-	num, err := s.cfg.Directory.Number(ctx, n.E164)
-	if err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
-		return
-	}
-	from := "anonymous"
-	if f := req.From(); f != nil && f.Address.User != "" {
-		from = f.Address.User
 	}
 	// The outside caller, as the rest of the switchboard sees a caller.
 	caller := team.User{Account: num.Account, Extension: from}
@@ -1007,4 +997,24 @@ func dialledNumber(req *sip.Request) (rating.Number, error) {
 		n, err = rating.ParseNumber(req.To().Address.User, "US")
 	}
 	return n, err
+}
+
+// fromTrunk reads a request from the trunk: the number it is for (404
+// when not the switchboard's) and the caller's number ("anonymous" when
+// hidden).
+func (s *Server) fromTrunk(ctx context.Context, req *sip.Request, tx sip.ServerTransaction) (team.Number, string, bool) {
+	n, err := dialledNumber(req)
+	var num team.Number
+	if err == nil {
+		num, err = s.cfg.Directory.Number(ctx, n.E164)
+	}
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
+		return num, "", false
+	}
+	from := "anonymous"
+	if f := req.From(); f != nil && f.Address.User != "" {
+		from = f.Address.User
+	}
+	return num, from, true
 }

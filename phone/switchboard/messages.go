@@ -118,19 +118,9 @@ func (s *Server) textOut(ctx context.Context, req *sip.Request, tx sip.ServerTra
 // inboundText takes a text from the trunk to one of the switchboard's
 // numbers: charged to the number's account, delivered to its members.
 func (s *Server) inboundText(ctx context.Context, req *sip.Request, tx sip.ServerTransaction) {
-	n, err := dialledNumber(req)
-	if err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
+	num, from, ok := s.fromTrunk(ctx, req, tx)
+	if !ok {
 		return
-	}
-	num, err := s.cfg.Directory.Number(ctx, n.E164)
-	if err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))
-		return
-	}
-	from := ""
-	if f := req.From(); f != nil {
-		from = f.Address.User
 	}
 	if s.cfg.Billing != nil {
 		_, err := s.cfg.Billing.ChargeMessage(ctx, billing.Message{Account: num.Account, MessageID: "sms-in-" + newID(),

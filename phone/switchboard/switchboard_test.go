@@ -180,12 +180,7 @@ func TestCallThroughSwitchboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := <-answered
-	var heardByAnn, heardByBob []int16
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); heardByAnn = talk(call.Media(), 440, 1500*time.Millisecond) }()
-	go func() { defer wg.Done(); heardByBob = talk(in.Media(), 1000, 1500*time.Millisecond) }()
-	wg.Wait()
+	heardByAnn, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 1500*time.Millisecond)
 	if s := audio.ToneShare(heardByBob[4000:], 440, 8000); s < 0.9 {
 		t.Errorf("bob hears ann's 440 Hz at share %.2f", s)
 	}
@@ -251,32 +246,39 @@ func TestRingAll(t *testing.T) {
 	ann := e.phoneFor("ann@acme.test", "udp")
 	desk := e.phoneFor("bob@acme.test", "udp")
 	laptop := e.phoneFor("bob@acme.test", "tcp")
+	ringAll(t, ann, "bob", desk, laptop)
+}
+
+// ringAll has caller dial target, which rings both answering and other;
+// answering picks up, and other must stop ringing without the call.
+func ringAll(t *testing.T, caller *phone.UA, target string, answering, other *phone.UA) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rangLaptop := make(chan *phone.Incoming, 1)
-	go func() { rangLaptop <- <-laptop.Incoming() }()
+	rang := make(chan *phone.Incoming, 1)
+	go func() { rang <- <-other.Incoming() }()
 	go func() {
-		in := <-desk.Incoming()
-		time.Sleep(500 * time.Millisecond) // let the laptop ring too
+		in := <-answering.Incoming()
+		time.Sleep(500 * time.Millisecond) // let the other phone ring too
 		in.Answer(ctx)
 	}()
-	call, err := ann.Dial(ctx, "bob")
+	call, err := caller.Dial(ctx, target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer call.Hangup(context.Background())
-	var other *phone.Incoming
+	var in *phone.Incoming
 	select {
-	case other = <-rangLaptop:
+	case in = <-rang:
 	case <-time.After(10 * time.Second):
-		t.Fatal("the laptop never rang")
+		t.Fatal("the other phone never rang")
 	}
 	select {
-	case <-other.Done():
+	case <-in.Done():
 	case <-time.After(10 * time.Second):
-		t.Fatal("the laptop kept ringing after the desk phone answered")
+		t.Fatal("the other phone kept ringing after one answered")
 	}
-	if other.State() == phone.Connected {
+	if in.State() == phone.Connected {
 		t.Error("both phones have the call")
 	}
 }
@@ -611,31 +613,7 @@ func TestSharedNumber(t *testing.T) {
 	ann := e.phoneFor("ann@acme.test", "udp")
 	bob := e.phoneFor("bob@acme.test", "udp")
 	cy := e.phoneFor("cy@acme.test", "tcp")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cyRang := make(chan *phone.Incoming, 1)
-	go func() { cyRang <- <-cy.Incoming() }()
-	go func() {
-		in := <-bob.Incoming()
-		time.Sleep(300 * time.Millisecond)
-		in.Answer(ctx)
-	}()
-	call, err := ann.Dial(ctx, "+14155550101")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer call.Hangup(context.Background())
-	var other *phone.Incoming
-	select {
-	case other = <-cyRang:
-	case <-time.After(10 * time.Second):
-		t.Fatal("cy's phone never rang for the shared number")
-	}
-	select {
-	case <-other.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatal("cy's phone kept ringing after bob answered")
-	}
+	ringAll(t, ann, "+14155550101", bob, cy)
 }
 
 // TestRegistrationsSurviveRestart: a switchboard restarted on the same
@@ -718,12 +696,7 @@ func TestTLSAndSRTP(t *testing.T) {
 	if !call.Secure() || !in.Secure() {
 		t.Fatalf("SRTP: caller %v, callee %v", call.Secure(), in.Secure())
 	}
-	var heardByAnn, heardByBob []int16
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); heardByAnn = talk(call.Media(), 440, 1500*time.Millisecond) }()
-	go func() { defer wg.Done(); heardByBob = talk(in.Media(), 1000, 1500*time.Millisecond) }()
-	wg.Wait()
+	heardByAnn, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 1500*time.Millisecond)
 	if s := audio.ToneShare(heardByBob[4000:], 440, 8000); s < 0.9 {
 		t.Errorf("bob hears ann at share %.2f over SRTP", s)
 	}
@@ -826,12 +799,7 @@ func TestInboundCalls(t *testing.T) {
 	if !strings.Contains(in.Remote(), "+442071234567") {
 		t.Errorf("bob sees the call from %q", in.Remote())
 	}
-	var heardOutside, heardByBob []int16
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); heardOutside = talk(call.Media(), 440, 1500*time.Millisecond) }()
-	go func() { defer wg.Done(); heardByBob = talk(in.Media(), 1000, 1500*time.Millisecond) }()
-	wg.Wait()
+	heardOutside, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 1500*time.Millisecond)
 	if s := audio.ToneShare(heardByBob[4000:], 440, 8000); s < 0.9 {
 		t.Errorf("bob hears the caller at share %.2f", s)
 	}
@@ -970,12 +938,7 @@ func TestRecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := <-answered
-	var heardByBob, heardByAnn []int16
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); heardByBob = talk(call.Media(), 440, 3*time.Second) }()
-	go func() { defer wg.Done(); heardByAnn = talk(in.Media(), 1000, 3*time.Second) }()
-	wg.Wait()
+	heardByBob, heardByAnn := talkBoth(call.Media(), in.Media(), 440, 1000, 3*time.Second)
 	call.Hangup(ctx)
 	for who, heard := range map[string][]int16{"bob": heardByBob, "ann": heardByAnn} {
 		notice := 0.0
@@ -1047,4 +1010,14 @@ func TestRegisteredTrunk(t *testing.T) {
 	if recs := waitRecords(e, 1); len(recs) != 1 || recs[0].Direction != "outbound" || !recs[0].Cost.IsPositive() {
 		t.Errorf("record %+v", recs)
 	}
+}
+
+// talkBoth runs talk on two sessions at once: a plays fa, b plays fb.
+func talkBoth(a, b *media.Session, fa, fb float64, d time.Duration) (heardByA, heardByB []int16) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); heardByA = talk(a, fa, d) }()
+	go func() { defer wg.Done(); heardByB = talk(b, fb, d) }()
+	wg.Wait()
+	return
 }
