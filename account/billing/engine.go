@@ -230,6 +230,7 @@ func (e *Engine) gate(ctx context.Context, account string) (Customer, ledger.Bal
 		return c, b, err
 	}
 	if !b.Available().IsPositive() {
+		e.afterDebit(c) // a refusal is a low balance too: top up if the account says so
 		return c, b, noCredit(b.Available(), c.Currency)
 	}
 	return c, b, nil

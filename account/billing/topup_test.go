@@ -127,10 +127,17 @@ func TestAutoTopUpFiresOnce(t *testing.T) {
 // low: it starts an automatic top-up, so the rep's next try goes through.
 func TestRefusedCallStartsAutoTopUp(t *testing.T) {
 	e := newEnv(t)
-	e.open("acme", "team", "0")
+	e.open("acme", "team", "10")
 	e.saveCard("acme", payment.CardSucceeds)
+	// Turned on above the threshold (turning it on below would top up at
+	// once), then the balance is taken away by an adjustment, which starts
+	// nothing by itself.
 	if err := e.engine.SetAutoTopUp(e.ctx, "acme", billing.AutoTopUp{Enabled: true, Threshold: dec("5"), Amount: dec("20")}); err != nil {
 		t.Fatal(err)
+	}
+	e.spendAll("acme", "drain")
+	if as, _ := e.engine.TopUps(e.ctx, "acme", 10); len(as) != 0 {
+		t.Fatalf("a top-up before the refusal: %+v", as)
 	}
 	_, _, err := e.engine.StartCall(e.ctx, billing.CallStart{Account: "acme", CallID: "c1", Direction: rating.Outbound, Local: us, Remote: ukMob})
 	if !errors.Is(err, billing.ErrNoCredit) {
