@@ -195,13 +195,23 @@ func (u *UA) listen() error {
 		ua.Close()
 		return err
 	}
-	srv.OnMessage(u.onMessage)
-	srv.OnInvite(u.onInvite)
-	srv.OnAck(u.onAck)
-	srv.OnBye(u.onBye)
-	srv.OnInfo(u.onInfo)
-	srv.OnRefer(u.onRefer)
-	srv.OnNotify(u.onNotify)
+	// Requests may arrive as soon as the socket is served, before the
+	// client and dialog caches below exist: handlers wait for them.
+	ready := make(chan struct{})
+	defer close(ready)
+	when := func(h func(*sip.Request, sip.ServerTransaction)) func(*sip.Request, sip.ServerTransaction) {
+		return func(req *sip.Request, tx sip.ServerTransaction) {
+			<-ready
+			h(req, tx)
+		}
+	}
+	srv.OnMessage(when(u.onMessage))
+	srv.OnInvite(when(u.onInvite))
+	srv.OnAck(when(u.onAck))
+	srv.OnBye(when(u.onBye))
+	srv.OnInfo(when(u.onInfo))
+	srv.OnRefer(when(u.onRefer))
+	srv.OnNotify(when(u.onNotify))
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
