@@ -155,3 +155,79 @@ func (s *Server) saveRegistrations(device string) {
 		s.log.Error("switchboard: saving a registration", "device", device, "err", err)
 	}
 }
+
+// regSaver writes registrations behind the registrar: a REGISTER is
+// answered from memory at once, and the devices it changed are written
+// a moment later, many in one commit. A crash loses at most that moment
+// (phones register again); a graceful stop writes everything first.
+type regSaver struct {
+	mu    sync.Mutex
+	dirty map[string]struct{}
+	kick  chan struct{}
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+func (s *Server) startSaver() {
+	if _, ok := s.cfg.Directory.(registrationStore); !ok {
+		return
+	}
+	v := &s.saver
+	v.dirty, v.kick, v.stop, v.done = map[string]struct{}{}, make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(v.done)
+		for {
+			select {
+			case <-v.kick:
+				time.Sleep(50 * time.Millisecond) // gather the devices of the moment
+				s.flushRegistrations()
+			case <-v.stop:
+				s.flushRegistrations()
+				return
+			}
+		}
+	}()
+}
+
+func (s *Server) stopSaver() {
+	if s.saver.stop != nil {
+		close(s.saver.stop)
+		<-s.saver.done
+	}
+}
+
+// markDirty queues a device's bindings for writing.
+func (s *Server) markDirty(device string) {
+	v := &s.saver
+	if v.kick == nil { // (set once, before any request: no registrations kept)
+		return
+	}
+	v.mu.Lock()
+	v.dirty[device] = struct{}{}
+	v.mu.Unlock()
+	select {
+	case v.kick <- struct{}{}:
+	default:
+	}
+}
+
+// flushRegistrations writes every queued device, several at a time so the
+// store's group commit takes them together.
+func (s *Server) flushRegistrations() {
+	v := &s.saver
+	v.mu.Lock()
+	devices := v.dirty
+	v.dirty = map[string]struct{}{}
+	v.mu.Unlock()
+	sem := make(chan struct{}, 32)
+	var wg sync.WaitGroup
+	for d := range devices {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			s.saveRegistrations(d)
+		}()
+	}
+	wg.Wait()
+}

@@ -106,6 +106,7 @@ type Server struct {
 	calls     *calls
 	closed    bool
 	trunkReg  trunkState
+	saver     regSaver
 }
 
 type io_closer interface{ Close() error }
@@ -175,6 +176,7 @@ func New(cfg Config) (*Server, error) {
 		ua.Close()
 		return nil, err
 	}
+	s.startSaver() // before any REGISTER can arrive
 	for _, l := range cfg.Listen {
 		if err := s.listen(l); err != nil {
 			s.Close()
@@ -299,6 +301,7 @@ func (s *Server) Close() error {
 	ls := s.listeners
 	s.mu.Unlock()
 	s.stopTrunkRegistration()
+	s.stopSaver() // what was registered last is written before we stop
 	s.calls.endAll(s)
 	for _, l := range ls {
 		l.Close()
@@ -432,7 +435,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 			Source: reachAt(req, c.Address), Transport: req.Transport(), Expires: now.Add(expires),
 			CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo})
 	}
-	s.saveRegistrations(dev.Username)
+	s.markDirty(dev.Username)
 	if len(s.location.device(dev.Username)) > 0 {
 		go s.flush(user.Email) // texts that waited for this user
 	}
