@@ -93,20 +93,29 @@ type Device struct {
 	watching  sync.WaitGroup
 }
 
-// OpenDevice opens and starts a duplex device, mono 16-bit. If chosen
-// devices stop once they had started (a headset unplugged), the system's
-// defaults take over.
-func OpenDevice(cfg DeviceConfig) (*Device, error) {
+// openContext fills cfg's defaults and opens its backend's context.
+func openContext(cfg DeviceConfig) (DeviceConfig, *malgo.AllocatedContext, error) {
 	if cfg.SampleRate == 0 {
 		cfg.SampleRate = 8000
 	}
 	bs, err := backends(cfg.Backend)
 	if err != nil {
-		return nil, err
+		return cfg, nil, err
 	}
 	ctx, err := malgo.InitContext(bs, malgo.ContextConfig{}, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDevice, err)
+		return cfg, nil, fmt.Errorf("%w: %v", ErrDevice, err)
+	}
+	return cfg, ctx, nil
+}
+
+// OpenDevice opens and starts a duplex device, mono 16-bit. If chosen
+// devices stop once they had started (a headset unplugged), the system's
+// defaults take over.
+func OpenDevice(cfg DeviceConfig) (*Device, error) {
+	cfg, ctx, err := openContext(cfg)
+	if err != nil {
+		return nil, err
 	}
 	d := &Device{ctx: ctx, rate: cfg.SampleRate, mic: NewRing(cfg.SampleRate), spk: NewRing(cfg.SampleRate), wake: make(chan struct{}, 1)}
 	dc := malgo.DefaultDeviceConfig(malgo.Duplex)

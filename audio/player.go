@@ -32,16 +32,9 @@ type Player struct {
 // Play opens cfg's playback device (cfg.Capture is ignored) and starts
 // playing src on it.
 func Play(cfg DeviceConfig, src FrameReader) (*Player, error) {
-	if cfg.SampleRate == 0 {
-		cfg.SampleRate = 8000
-	}
-	bs, err := backends(cfg.Backend)
+	cfg, ctx, err := openContext(cfg)
 	if err != nil {
 		return nil, err
-	}
-	ctx, err := malgo.InitContext(bs, malgo.ContextConfig{}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDevice, err)
 	}
 	p := &Player{ctx: ctx}
 	dc := malgo.DefaultDeviceConfig(malgo.Playback)
