@@ -274,4 +274,72 @@ CREATE TABLE sessions (
 ) STRICT;
 CREATE INDEX sessions_expiry ON sessions(expires_at);
 `,
+	// 12: the account API: custom roles, invitations, the audit log,
+	// contacts, dispositions, number settings.
+	`
+CREATE TABLE roles (
+	account     TEXT NOT NULL REFERENCES customers(id),
+	name        TEXT NOT NULL CHECK (name NOT IN ('owner', 'admin', 'member')),
+	description TEXT NOT NULL DEFAULT '',
+	permissions TEXT NOT NULL,
+	created_at  INTEGER NOT NULL,
+	PRIMARY KEY (account, name)
+) STRICT;
+-- A user with a custom role has role 'member' and custom_role set.
+ALTER TABLE users ADD COLUMN custom_role TEXT;
+
+CREATE TABLE invitations (
+	token_hash TEXT PRIMARY KEY,
+	account    TEXT NOT NULL REFERENCES customers(id),
+	email      TEXT NOT NULL CHECK (email = lower(email) AND email LIKE '%_@_%'),
+	role       TEXT NOT NULL,
+	invited_by TEXT NOT NULL,
+	expires_at INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX invitations_account ON invitations(account, email);
+
+CREATE TABLE audit_log (
+	id      INTEGER PRIMARY KEY AUTOINCREMENT,
+	account TEXT NOT NULL,
+	at      INTEGER NOT NULL,
+	actor   TEXT NOT NULL,
+	action  TEXT NOT NULL,
+	target  TEXT NOT NULL,
+	detail  TEXT NOT NULL,
+	source  TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_account ON audit_log(account, id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+CREATE TABLE contacts (
+	id         TEXT PRIMARY KEY,
+	account    TEXT NOT NULL REFERENCES customers(id),
+	name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+	company    TEXT NOT NULL DEFAULT '',
+	notes      TEXT NOT NULL DEFAULT '',
+	numbers    TEXT NOT NULL DEFAULT '',
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX contacts_account ON contacts(account, name);
+
+CREATE TABLE dispositions (
+	account  TEXT NOT NULL REFERENCES customers(id),
+	name     TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 60),
+	position INTEGER NOT NULL,
+	PRIMARY KEY (account, name)
+) STRICT;
+ALTER TABLE call_records ADD COLUMN tag TEXT NOT NULL DEFAULT '';
+ALTER TABLE call_records ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+
+ALTER TABLE numbers ADD COLUMN routing TEXT NOT NULL DEFAULT 'members' CHECK (routing IN ('members', 'ivr', 'voicemail'));
+ALTER TABLE numbers ADD COLUMN menu TEXT NOT NULL DEFAULT '';
+ALTER TABLE numbers ADD COLUMN voicemail INTEGER NOT NULL DEFAULT 1 CHECK (voicemail IN (0, 1));
+ALTER TABLE numbers ADD COLUMN transcribe INTEGER NOT NULL DEFAULT 0 CHECK (transcribe IN (0, 1));
+ALTER TABLE numbers ADD COLUMN greeting TEXT NOT NULL DEFAULT '';
+ALTER TABLE numbers ADD COLUMN kind TEXT NOT NULL DEFAULT 'local';
+ALTER TABLE numbers ADD COLUMN monthly INTEGER NOT NULL DEFAULT 0 CHECK (monthly >= 0);
+`,
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -19,8 +20,18 @@ func (db *DB) CreateUser(ctx context.Context, u team.User, passwordHash string) 
 		return err
 	}
 	return db.w.do(ctx, func(tx *wtx) error {
-		_, err := tx.exec(`INSERT INTO users (email, account, role, extension, password, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			u.Email, u.Account, string(u.Role), u.Extension, passwordHash, nanos(u.Created))
+		return insertUser(tx, u, passwordHash)
+	})
+}
+
+func insertUser(tx *wtx, u team.User, passwordHash string) error {
+	base, custom, err := roleColumns(tx, u.Account, u.Role)
+	if err != nil {
+		return err
+	}
+	{
+		_, err := tx.exec(`INSERT INTO users (email, account, role, custom_role, extension, password, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			u.Email, u.Account, base, custom, u.Extension, passwordHash, nanos(u.Created))
 		if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 			return clean(fmt.Errorf("%w: %s or extension %s", team.ErrExists, u.Email, u.Extension))
 		}
@@ -28,7 +39,7 @@ func (db *DB) CreateUser(ctx context.Context, u team.User, passwordHash string) 
 			return clean(fmt.Errorf("%w: account %s", team.ErrNotFound, u.Account))
 		}
 		return err
-	})
+	}
 }
 
 func scanUser(row scanner) (team.User, error) {
@@ -43,7 +54,7 @@ func scanUser(row scanner) (team.User, error) {
 	return u, err
 }
 
-const userCols = `email, account, role, extension, created_at`
+const userCols = `email, account, COALESCE(custom_role, role), extension, created_at`
 
 // User implements team.Store.
 func (db *DB) User(ctx context.Context, email string) (team.User, error) {
@@ -133,7 +144,12 @@ func (db *DB) SetNumber(ctx context.Context, n team.Number) error {
 		err := tx.queryRow(`SELECT account FROM numbers WHERE e164 = ?`, n.E164).Scan(&owner)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			if _, err := tx.exec(`INSERT INTO numbers (e164, account, created_at) VALUES (?, ?, ?)`, n.E164, n.Account, nanos(db.now())); err != nil {
+			monthly, err := money.ToUnits(n.Monthly)
+			if err != nil || monthly < 0 {
+				return clean(fmt.Errorf("%w: monthly price %s", team.ErrInvalid, n.Monthly))
+			}
+			if _, err := tx.exec(`INSERT INTO numbers (e164, account, kind, monthly, created_at) VALUES (?, ?, ?, ?, ?)`,
+				n.E164, n.Account, cmpOr(n.Kind, "local"), monthly, nanos(db.now())); err != nil {
 				if strings.Contains(err.Error(), "CHECK") || strings.Contains(err.Error(), "FOREIGN KEY") {
 					return clean(fmt.Errorf("%w: number %q for account %q", team.ErrInvalid, n.E164, n.Account))
 				}
@@ -165,11 +181,15 @@ func (db *DB) SetNumber(ctx context.Context, n team.Number) error {
 // Number implements team.Store.
 func (db *DB) Number(ctx context.Context, e164 string) (team.Number, error) {
 	n := team.Number{E164: e164}
-	var hours, zone string
-	var afterHours, record int
-	err := db.read.QueryRowContext(ctx, `SELECT account, hours, zone, forward, forward_after_hours, record FROM numbers WHERE e164 = ?`, e164).
-		Scan(&n.Account, &hours, &zone, &n.Forward, &afterHours, &record)
-	n.AfterHoursOnly, n.Record = afterHours == 1, record == 1
+	var hours, zone, routing, menu string
+	var afterHours, record, voicemail, transcribe int
+	var monthly, created int64
+	err := db.read.QueryRowContext(ctx, `SELECT account, hours, zone, forward, forward_after_hours, record, routing, menu, voicemail,
+		transcribe, greeting, kind, monthly, created_at FROM numbers WHERE e164 = ?`, e164).
+		Scan(&n.Account, &hours, &zone, &n.Forward, &afterHours, &record, &routing, &menu, &voicemail, &transcribe, &n.Greeting,
+			&n.Kind, &monthly, &created)
+	n.AfterHoursOnly, n.Record, n.Voicemail, n.Transcribe = afterHours == 1, record == 1, voicemail == 1, transcribe == 1
+	n.Routing, n.Monthly, n.Created = team.Routing(routing), money.FromUnits(monthly), fromNanos(created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return n, team.ErrNotFound
 	}
@@ -178,6 +198,9 @@ func (db *DB) Number(ctx context.Context, e164 string) (team.Number, error) {
 	}
 	if n.Hours, err = team.ParseHours(hours, zone); err != nil {
 		return n, fmt.Errorf("number %s: stored hours: %w", e164, err)
+	}
+	if n.Menu, err = team.ParseMenu(menu); err != nil {
+		return n, fmt.Errorf("number %s: stored menu: %w", e164, err)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT email FROM number_members WHERE e164 = ? ORDER BY position`, e164)
 	if err != nil {

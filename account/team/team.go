@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -75,7 +76,28 @@ type Number struct {
 	AfterHoursOnly bool
 	// Record records its calls (both sides, after a notice both hear).
 	Record bool
+	// Routing is where calls go in business hours: RouteMembers (ring the
+	// members), RouteMenu (the IVR menu), RouteVoicemail; forwarding is
+	// Forward.
+	Routing    Routing
+	Menu       *Menu // the IVR menu when Routing is RouteMenu
+	Voicemail  bool  // take messages when nobody answers (and after hours)
+	Transcribe bool  // transcribe voicemail (billed per minute)
+	Greeting   string
+	Kind       string          // "local", "mobile", "toll-free", "national"
+	Monthly    decimal.Decimal // the monthly price; zero for the free ones
+	Created    time.Time
 }
+
+// Routing is a number's in-hours call route.
+type Routing string
+
+// Routes.
+const (
+	RouteMembers   Routing = "members"
+	RouteMenu      Routing = "ivr"
+	RouteVoicemail Routing = "voicemail"
+)
 
 // Voicemail is a message left on a number.
 type Voicemail struct {
@@ -179,9 +201,7 @@ func (u User) Validate() error {
 	} else if e != u.Email {
 		return fmt.Errorf("%w: email %q is not in lower case", ErrInvalid, u.Email)
 	}
-	switch u.Role {
-	case Owner, Admin, Member:
-	default:
+	if !u.Role.Builtin() && !roleNameRE.MatchString(string(u.Role)) {
 		return fmt.Errorf("%w: role %q", ErrInvalid, u.Role)
 	}
 	if !extensionRE.MatchString(u.Extension) {
@@ -271,4 +291,98 @@ func base32(b []byte) string {
 		sb.WriteByte(alphabet[c>>5])
 	}
 	return sb.String()
+}
+
+// Invitation lets someone join an account: an admin invites an email with
+// a role; the invitee sets a password with the token (kept only as its
+// hash).
+type Invitation struct {
+	TokenHash string
+	Account   string
+	Email     string
+	Role      Role
+	InvitedBy string
+	Expires   time.Time
+	Created   time.Time
+}
+
+// AuditEntry is one line of an account's append-only audit log: who did
+// what, to what, when and from where.
+type AuditEntry struct {
+	ID      int64
+	Account string
+	At      time.Time
+	Actor   string // the user's email, or "system"
+	Action  string // "credits.add", "number.buy", "team.role", ...
+	Target  string // what was changed: an email, a number, a role
+	Detail  string // the change, for people
+	Source  string // where from: the client's address
+}
+
+type auditKey struct{}
+
+// WithAudit returns a context whose next store write also appends e to
+// the audit log, in the same transaction: the change and its audit line
+// are kept together or not at all.
+func WithAudit(ctx context.Context, e AuditEntry) context.Context {
+	return context.WithValue(ctx, auditKey{}, e)
+}
+
+// AuditFrom returns the audit entry a context carries.
+func AuditFrom(ctx context.Context) (AuditEntry, bool) {
+	e, ok := ctx.Value(auditKey{}).(AuditEntry)
+	return e, ok
+}
+
+// Contact is someone the team talks to.
+type Contact struct {
+	ID      string
+	Account string
+	Name    string
+	Company string
+	Notes   string
+	Numbers []string // E.164
+	Created time.Time
+	Updated time.Time
+}
+
+// AdminStore keeps what the account API manages beyond Store: custom
+// roles, invitations, the audit log, contacts, the disposition list and
+// number settings.
+type AdminStore interface {
+	Store
+	SaveRole(ctx context.Context, r CustomRole) error
+	Role(ctx context.Context, account, name string) (CustomRole, error)
+	Roles(ctx context.Context, account string) ([]CustomRole, error)
+	// DeleteRole removes a custom role nobody holds.
+	DeleteRole(ctx context.Context, account, name string) error
+	// SetRole changes a user's role (not to or from Owner: see
+	// TransferOwnership).
+	SetRole(ctx context.Context, email string, role Role) error
+	// TransferOwnership makes to the Owner and the Owner an Admin, at once.
+	TransferOwnership(ctx context.Context, account, to string) error
+	// RemoveUser takes a user off the account: their devices, sessions,
+	// numbers and queued texts go; records keep their name.
+	RemoveUser(ctx context.Context, email string) error
+	SaveInvitation(ctx context.Context, in Invitation) error
+	Invitation(ctx context.Context, tokenHash string) (Invitation, error)
+	Invitations(ctx context.Context, account string) ([]Invitation, error)
+	// AcceptInvitation creates the invited user and spends the invitation.
+	AcceptInvitation(ctx context.Context, tokenHash string, u User, passwordHash string) error
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// AuditLog lists an account's entries, newest first, older than
+	// before (0: from the newest).
+	AuditLog(ctx context.Context, account string, before int64, limit int) ([]AuditEntry, error)
+	SaveContact(ctx context.Context, c Contact) error
+	Contact(ctx context.Context, id string) (Contact, error)
+	Contacts(ctx context.Context, account, query string, limit int) ([]Contact, error)
+	DeleteContact(ctx context.Context, id string) error
+	SetDispositions(ctx context.Context, account string, names []string) error
+	Dispositions(ctx context.Context, account string) ([]string, error)
+	// UpdateNumber writes a number's settings (everything but members).
+	UpdateNumber(ctx context.Context, n Number) error
+	// AccountNumbers lists an account's numbers.
+	AccountNumbers(ctx context.Context, account string) ([]Number, error)
+	// ReleaseNumber gives a number back; its voicemails go with it.
+	ReleaseNumber(ctx context.Context, e164 string) error
 }

@@ -60,7 +60,7 @@ func TestUserValidate(t *testing.T) {
 	for name, u := range map[string]team.User{
 		"email":     {Account: "a", Email: "not an email", Role: team.Member, Extension: "103"},
 		"upper":     {Account: "a", Email: "Rep@demo.test", Role: team.Member, Extension: "103"},
-		"role":      {Account: "a", Email: "rep@demo.test", Role: "god", Extension: "103"},
+		"role":      {Account: "a", Email: "rep@demo.test", Role: "God Mode!", Extension: "103"},
 		"extension": {Account: "a", Email: "rep@demo.test", Role: team.Member, Extension: "0103"},
 		"account":   {Email: "rep@demo.test", Role: team.Member, Extension: "103"},
 	} {

@@ -1,0 +1,142 @@
+package team
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Permission is one thing a role lets a user do. The server checks one
+// before every action.
+type Permission string
+
+// The permissions. Owner holds all of them; Admin all but
+// TransferOwnership; Member the everyday ones (calls, messages,
+// contacts, dispositions).
+const (
+	Calls             Permission = "calls"              // make and take calls, see one's own call history
+	Messages          Permission = "messages"           // send and read texts
+	Contacts          Permission = "contacts"           // read and edit the shared contacts
+	Dispositions      Permission = "dispositions"       // log a disposition and notes after a call
+	ViewAllCalls      Permission = "calls.all"          // see everyone's call history
+	ViewBilling       Permission = "billing.view"       // balance, transactions, usage
+	ManageBilling     Permission = "billing.manage"     // add credits, the card on file, auto top-up
+	ManageNumbers     Permission = "numbers.manage"     // buy, release, assign, share, number settings and IVR
+	ManageTeam        Permission = "team.manage"        // invite, change roles, remove
+	ManageRoles       Permission = "roles.manage"       // custom roles, the disposition list
+	ViewAudit         Permission = "audit.view"         // the audit log
+	TransferOwnership Permission = "ownership.transfer" // the Owner's alone; never in a custom role
+)
+
+// AllPermissions lists every permission, in a stable order.
+var AllPermissions = []Permission{Calls, Messages, Contacts, Dispositions, ViewAllCalls, ViewBilling, ManageBilling,
+	ManageNumbers, ManageTeam, ManageRoles, ViewAudit, TransferOwnership}
+
+// Builtin reports whether r is one of the three built-in roles.
+func (r Role) Builtin() bool { return r == Owner || r == Admin || r == Member }
+
+// BuiltinPermissions are the built-in roles' rights.
+func BuiltinPermissions(r Role) []Permission {
+	switch r {
+	case Owner:
+		return slices.Clone(AllPermissions)
+	case Admin:
+		return slices.DeleteFunc(slices.Clone(AllPermissions), func(p Permission) bool { return p == TransferOwnership })
+	case Member:
+		return []Permission{Calls, Messages, Contacts, Dispositions}
+	}
+	return nil
+}
+
+// CustomRole is a role an account builds from permissions.
+type CustomRole struct {
+	Account     string
+	Name        string // lower case, "sales-lead"
+	Description string
+	Permissions []Permission
+}
+
+var roleNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,31}$`)
+
+// ParsePermissions checks and sorts a list of permission names.
+func ParsePermissions(names []string) ([]Permission, error) {
+	var out []Permission
+	for _, n := range names {
+		p := Permission(strings.TrimSpace(n))
+		if !slices.Contains(AllPermissions, p) {
+			return nil, fmt.Errorf("%w: no permission %q (there are %s)", ErrInvalid, n, joinPerms(AllPermissions))
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b Permission) int { return slices.Index(AllPermissions, a) - slices.Index(AllPermissions, b) })
+	return out, nil
+}
+
+func joinPerms(ps []Permission) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Validate checks a custom role's shape: a new name (not a built-in
+// one), known permissions, never ownership transfer.
+func (c CustomRole) Validate() error {
+	switch {
+	case !roleNameRE.MatchString(c.Name):
+		return fmt.Errorf("%w: role name %q (2 to 32 of a-z, 0-9 and -, starting with a letter)", ErrInvalid, c.Name)
+	case Role(c.Name).Builtin():
+		return fmt.Errorf("%w: %q is a built-in role", ErrInvalid, c.Name)
+	case len(c.Description) > 200 || strings.ContainsAny(c.Description, "\x00\r\n"):
+		return fmt.Errorf("%w: a description is one line of at most 200 bytes", ErrInvalid)
+	case slices.Contains(c.Permissions, TransferOwnership):
+		return fmt.Errorf("%w: ownership transfer belongs to the Owner and cannot be put in a role", ErrInvalid)
+	}
+	if _, err := ParsePermissions(permStrings(c.Permissions)); err != nil {
+		return err
+	}
+	return nil
+}
+
+func permStrings(ps []Permission) []string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return s
+}
+
+// Rights is what one user may do: their role's permissions.
+type Rights struct {
+	Role        Role
+	Permissions []Permission
+}
+
+// Has reports whether the rights include p.
+func (r Rights) Has(p Permission) bool { return slices.Contains(r.Permissions, p) }
+
+// Covers reports whether the rights include every one of ps: nobody may
+// hand out (in a role or by assigning one) more than they hold.
+func (r Rights) Covers(ps []Permission) bool {
+	for _, p := range ps {
+		if !r.Has(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// Missing lists those of ps the rights lack.
+func (r Rights) Missing(ps []Permission) []Permission {
+	var out []Permission
+	for _, p := range ps {
+		if !r.Has(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
