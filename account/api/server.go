@@ -15,19 +15,23 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/catalog"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 )
 
 // Config wires the API to the account's state.
 type Config struct {
-	Users   team.Store
+	Users   team.AdminStore
 	Billing *billing.Engine
 	Records records.Store // call and message records; nil: none served
 	// DataDir is where voicemail recordings live (their paths are
@@ -38,14 +42,25 @@ type Config struct {
 	// "127.0.0.1:5060"), for phones to register to.
 	SIP        map[string]string
 	SessionTTL time.Duration // 12 h by default
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Catalog is where numbers are bought (catalog.Sandbox when nil).
+	Catalog catalog.Provider
+	// FreeNumbers is how many numbers an account has without a monthly
+	// price (2 when 0).
+	FreeNumbers int
+	// InviteTTL is how long an invitation stays good (7 days when 0).
+	InviteTTL time.Duration
+	// Webhooks receives payment processors' events by path
+	// ("/v1/webhooks/stripe"); nil for none.
+	Webhooks map[string]http.Handler
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // Server serves the API.
 type Server struct {
 	cfg      Config
 	mux      *http.ServeMux
+	routes   []Route
 	mu       sync.Mutex
 	sessions map[string]session
 	failures map[string][]time.Time // by email
@@ -76,18 +91,146 @@ func New(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Catalog == nil {
+		cfg.Catalog = catalog.Sandbox{}
+	}
+	if cfg.FreeNumbers == 0 {
+		cfg.FreeNumbers = 2
+	}
+	if cfg.InviteTTL <= 0 {
+		cfg.InviteTTL = 7 * 24 * time.Hour
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), sessions: map[string]session{}, failures: map[string][]time.Time{}}
-	s.mux.HandleFunc("POST /v1/session", s.signIn)
-	s.mux.HandleFunc("DELETE /v1/session", s.auth(s.signOut))
-	s.mux.HandleFunc("GET /v1/me", s.auth(s.me))
-	s.mux.HandleFunc("POST /v1/devices", s.auth(s.newDevice))
-	s.mux.HandleFunc("DELETE /v1/devices/{username}", s.auth(s.deleteDevice))
-	s.mux.HandleFunc("GET /v1/balance", s.auth(s.balance))
-	s.mux.HandleFunc("GET /v1/voicemails", s.auth(s.voicemails))
-	s.mux.HandleFunc("PATCH /v1/voicemails/{id}", s.auth(s.markVoicemail))
-	s.mux.HandleFunc("GET /v1/voicemails/{id}/audio", s.auth(s.voicemailAudio))
-	s.mux.HandleFunc("GET /v1/calls", s.auth(s.calls))
+	s.public("POST /v1/session", s.signIn)
+	s.public("POST /v1/invitations/accept", s.acceptInvitation)
+	s.public("GET /v1/openapi.json", serveOpenAPI)
+	for _, path := range slices.Sorted(maps.Keys(cfg.Webhooks)) {
+		s.public("POST "+path, cfg.Webhooks[path].ServeHTTP)
+	}
+	s.handle("DELETE /v1/session", "", s.signOut)
+	s.handle("GET /v1/me", "", s.me)
+	s.handle("POST /v1/devices", "", s.newDevice)
+	s.handle("DELETE /v1/devices/{username}", "", s.deleteDevice)
+	s.handle("GET /v1/balance", "", s.balance)
+	s.handle("GET /v1/quote", team.Calls, s.quote)
+
+	s.handle("GET /v1/credits/transactions", team.ViewBilling, s.transactions)
+	s.handle("GET /v1/credits/usage", team.ViewBilling, s.usage)
+	s.handle("POST /v1/credits", team.ManageBilling, s.addCredits)
+	s.handle("GET /v1/card", team.ViewBilling, s.card)
+	s.handle("PUT /v1/card", team.ManageBilling, s.saveCard)
+	s.handle("GET /v1/topup", team.ViewBilling, s.topUp)
+	s.handle("PUT /v1/topup", team.ManageBilling, s.setTopUp)
+	s.handle("GET /v1/topup/history", team.ViewBilling, s.topUpHistory)
+
+	s.handle("GET /v1/numbers", "", s.numbers)
+	s.handle("GET /v1/numbers/search", team.ManageNumbers, s.searchNumbers)
+	s.handle("POST /v1/numbers", team.ManageNumbers, s.buyNumber)
+	s.handle("GET /v1/numbers/{number}", "", s.number)
+	s.handle("PATCH /v1/numbers/{number}", team.ManageNumbers, s.numberSettings)
+	s.handle("PUT /v1/numbers/{number}/members", team.ManageNumbers, s.numberMembers)
+	s.handle("DELETE /v1/numbers/{number}", team.ManageNumbers, s.releaseNumber)
+
+	s.handle("GET /v1/team", "", s.teamList)
+	s.handle("GET /v1/team/invitations", team.ManageTeam, s.invitations)
+	s.handle("POST /v1/team/invitations", team.ManageTeam, s.invite)
+	s.handle("PATCH /v1/team/{email}", team.ManageTeam, s.changeRole)
+	s.handle("DELETE /v1/team/{email}", team.ManageTeam, s.removeUser)
+	s.handle("POST /v1/team/transfer-ownership", team.TransferOwnership, s.transferOwnership)
+	s.handle("GET /v1/roles", "", s.roles)
+	s.handle("PUT /v1/roles/{name}", team.ManageRoles, s.saveRole)
+	s.handle("DELETE /v1/roles/{name}", team.ManageRoles, s.deleteRole)
+
+	s.handle("GET /v1/contacts", team.Contacts, s.contacts)
+	s.handle("POST /v1/contacts", team.Contacts, s.createContact)
+	s.handle("PUT /v1/contacts/{id}", team.Contacts, s.updateContact)
+	s.handle("DELETE /v1/contacts/{id}", team.Contacts, s.deleteContact)
+	s.handle("GET /v1/dispositions", "", s.dispositions)
+	s.handle("PUT /v1/dispositions", team.ManageRoles, s.setDispositions)
+	s.handle("PUT /v1/calls/{id}/disposition", team.Dispositions, s.disposeCall)
+
+	s.handle("GET /v1/voicemails", team.Calls, s.voicemails)
+	s.handle("PATCH /v1/voicemails/{id}", team.Calls, s.markVoicemail)
+	s.handle("GET /v1/voicemails/{id}/audio", team.Calls, s.voicemailAudio)
+	s.handle("GET /v1/calls", team.Calls, s.calls)
+	s.handle("GET /v1/audit", team.ViewAudit, s.audit)
 	return s
+}
+
+// Route is one endpoint and the permission it needs ("" for any
+// signed-in user; Public for no sign-in at all).
+type Route struct {
+	Method, Path string
+	Permission   team.Permission
+	Public       bool
+}
+
+// Routes lists the API's endpoints, in the order they were added.
+func (s *Server) Routes() []Route { return slices.Clone(s.routes) }
+
+func (s *Server) public(pattern string, h http.HandlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	s.routes = append(s.routes, Route{Method: method, Path: path, Public: true})
+	s.mux.HandleFunc(pattern, h)
+}
+
+// handle adds an endpoint for signed-in users holding perm.
+func (s *Server) handle(pattern string, perm team.Permission, h func(http.ResponseWriter, *http.Request, caller)) {
+	method, path, _ := strings.Cut(pattern, " ")
+	s.routes = append(s.routes, Route{Method: method, Path: path, Permission: perm})
+	s.mux.HandleFunc(pattern, s.auth(func(w http.ResponseWriter, r *http.Request, u team.User) {
+		rights, err := s.rights(r.Context(), u)
+		if err != nil {
+			writeErr(w, http.StatusInternalServerError, "internal", "could not read your role")
+			return
+		}
+		if perm != "" && !rights.Has(perm) {
+			writeErr(w, http.StatusForbidden, "forbidden", "your role (%s) does not allow this (it needs %s)", u.Role, perm)
+			return
+		}
+		h(w, r, caller{User: u, Rights: rights, source: source(r)})
+	}))
+}
+
+// caller is who is asking: the user and their rights.
+type caller struct {
+	team.User
+	Rights team.Rights
+	source string
+}
+
+// can reports whether the caller holds p.
+func (c caller) can(p team.Permission) bool { return c.Rights.Has(p) }
+
+// audit returns a context whose next write is logged as action on target.
+func (c caller) audit(ctx context.Context, action, target, format string, args ...any) context.Context {
+	return team.WithAudit(ctx, c.entry(action, target, format, args...))
+}
+
+func (c caller) entry(action, target, format string, args ...any) team.AuditEntry {
+	return team.AuditEntry{Account: c.Account, At: time.Now(), Actor: c.Email, Action: action, Target: target,
+		Detail: fmt.Sprintf(format, args...), Source: c.source}
+}
+
+// source is where a request came from, for the audit log.
+func source(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// rights reads what u may do.
+func (s *Server) rights(ctx context.Context, u team.User) (team.Rights, error) {
+	if u.Role.Builtin() {
+		return team.Rights{Role: u.Role, Permissions: team.BuiltinPermissions(u.Role)}, nil
+	}
+	cr, err := s.cfg.Users.Role(ctx, u.Account, string(u.Role))
+	if errors.Is(err, team.ErrNotFound) {
+		return team.Rights{Role: u.Role}, nil
+	}
+	return team.Rights{Role: u.Role, Permissions: cr.Permissions}, err
 }
 
 // ServeHTTP implements http.Handler.
@@ -192,6 +335,9 @@ type UserInfo struct {
 	Account   string `json:"account"`
 	Role      string `json:"role"`
 	Extension string `json:"extension"`
+	// Permissions are what the user's role allows: the app shows only
+	// what they may use (the server checks every request regardless).
+	Permissions []team.Permission `json:"permissions,omitempty"`
 }
 
 func info(u team.User) UserInfo {
@@ -258,7 +404,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	s.sessions[token] = session{email: email, expires: exp}
 	delete(s.failures, email)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusCreated, Session{Token: token, Expires: exp, User: info(u)})
+	ui := info(u)
+	if rights, err := s.rights(r.Context(), u); err == nil {
+		ui.Permissions = rights.Permissions
+	}
+	writeJSON(w, http.StatusCreated, Session{Token: token, Expires: exp, User: ui})
 }
 
 // dummyHash is checked against for unknown emails, so a sign-in takes as
@@ -268,7 +418,7 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
-func (s *Server) signOut(w http.ResponseWriter, r *http.Request, _ team.User) {
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request, _ caller) {
 	token, _ := r.Context().Value(userKey{}).(string)
 	s.mu.Lock()
 	delete(s.sessions, token)
@@ -277,8 +427,10 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, _ team.User) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) me(w http.ResponseWriter, _ *http.Request, u team.User) {
-	writeJSON(w, http.StatusOK, info(u))
+func (s *Server) me(w http.ResponseWriter, _ *http.Request, u caller) {
+	ui := info(u.User)
+	ui.Permissions = u.Rights.Permissions
+	writeJSON(w, http.StatusOK, ui)
 }
 
 // DeviceRequest is POST /v1/devices's body.
@@ -294,7 +446,7 @@ type DeviceCredentials struct {
 	SIP      map[string]string `json:"sip"` // transport -> HOST:PORT
 }
 
-func (s *Server) newDevice(w http.ResponseWriter, r *http.Request, u team.User) {
+func (s *Server) newDevice(w http.ResponseWriter, r *http.Request, u caller) {
 	var req DeviceRequest
 	if !readJSON(w, r, &req) {
 		return
@@ -312,7 +464,7 @@ func (s *Server) newDevice(w http.ResponseWriter, r *http.Request, u team.User) 
 	writeJSON(w, http.StatusCreated, DeviceCredentials{Username: d.Username, Password: pw, Realm: d.Realm, SIP: s.cfg.SIP})
 }
 
-func (s *Server) deleteDevice(w http.ResponseWriter, r *http.Request, u team.User) {
+func (s *Server) deleteDevice(w http.ResponseWriter, r *http.Request, u caller) {
 	d, err := s.cfg.Users.Device(r.Context(), r.PathValue("username"))
 	if err != nil || d.Email != u.Email {
 		writeErr(w, http.StatusNotFound, "not_found", "no such device of yours")
@@ -326,21 +478,17 @@ func (s *Server) deleteDevice(w http.ResponseWriter, r *http.Request, u team.Use
 }
 
 // BalanceInfo is GET /v1/balance's answer; amounts are decimal strings.
+// Everyone sees whether the credit gate is open; the amounts and the
+// bundle need billing.view.
 type BalanceInfo struct {
-	Currency  string `json:"currency"`
-	Posted    string `json:"posted"`
-	Reserved  string `json:"reserved"`
-	Available string `json:"available"`
-}
-
-func (s *Server) balance(w http.ResponseWriter, r *http.Request, u team.User) {
-	b, err := s.cfg.Billing.Balance(r.Context(), u.Account)
-	if err != nil {
-		writeErr(w, http.StatusInternalServerError, "internal", "could not read the balance")
-		return
-	}
-	writeJSON(w, http.StatusOK, BalanceInfo{Currency: b.Currency, Posted: b.Posted.StringFixed(4), Reserved: b.Reserved.StringFixed(4),
-		Available: b.Available.StringFixed(4)})
+	Currency  string      `json:"currency"`
+	Gate      string      `json:"gate"` // "open" or "closed"
+	Reason    string      `json:"reason,omitempty"`
+	Posted    string      `json:"posted,omitempty"`
+	Reserved  string      `json:"reserved,omitempty"`
+	Available string      `json:"available,omitempty"`
+	Display   string      `json:"display,omitempty"` // available, to the cent, for people
+	Bundle    *BundleInfo `json:"bundle,omitempty"`
 }
 
 // hashToken is what the store keeps of a session token: its SHA-256, so a

@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tetherphone/tether/account/rating"
+	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -27,14 +27,14 @@ type VoicemailInfo struct {
 
 // mayHear reports whether u may hear a number's voicemail: the owner and
 // admins any of the account's numbers, others the numbers they answer.
-func mayHear(u team.User, n team.Number) bool {
+func mayHear(u caller, n team.Number) bool {
 	if n.Account != u.Account {
 		return false
 	}
-	return u.Role == team.Owner || u.Role == team.Admin || slices.Contains(n.Members, u.Email)
+	return u.can(team.ManageNumbers) || u.can(team.ViewAllCalls) || slices.Contains(n.Members, u.Email)
 }
 
-func (s *Server) voicemails(w http.ResponseWriter, r *http.Request, u team.User) {
+func (s *Server) voicemails(w http.ResponseWriter, r *http.Request, u caller) {
 	raw := r.URL.Query().Get("number")
 	pn, err := rating.ParseNumber(raw, "US")
 	if raw == "" || err != nil {
@@ -60,7 +60,7 @@ func (s *Server) voicemails(w http.ResponseWriter, r *http.Request, u team.User)
 }
 
 // voicemail finds a voicemail u may hear, or answers 404.
-func (s *Server) voicemail(w http.ResponseWriter, r *http.Request, u team.User) (team.Voicemail, bool) {
+func (s *Server) voicemail(w http.ResponseWriter, r *http.Request, u caller) (team.Voicemail, bool) {
 	v, err := s.cfg.Users.VoicemailByID(r.Context(), r.PathValue("id"))
 	if err == nil {
 		if n, err2 := s.cfg.Users.Number(r.Context(), v.Number); err2 == nil && mayHear(u, n) {
@@ -80,7 +80,7 @@ type MarkRequest struct {
 	Heard *bool `json:"heard"`
 }
 
-func (s *Server) markVoicemail(w http.ResponseWriter, r *http.Request, u team.User) {
+func (s *Server) markVoicemail(w http.ResponseWriter, r *http.Request, u caller) {
 	var req MarkRequest
 	if !readJSON(w, r, &req) {
 		return
@@ -100,7 +100,7 @@ func (s *Server) markVoicemail(w http.ResponseWriter, r *http.Request, u team.Us
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) voicemailAudio(w http.ResponseWriter, r *http.Request, u team.User) {
+func (s *Server) voicemailAudio(w http.ResponseWriter, r *http.Request, u caller) {
 	v, ok := s.voicemail(w, r, u)
 	if !ok {
 		return
@@ -133,26 +133,35 @@ type CallInfo struct {
 	Cost        string    `json:"cost"`
 	Currency    string    `json:"currency"`
 	Destination string    `json:"destination,omitempty"`
-	Disposition string    `json:"disposition"`
+	Disposition string    `json:"disposition"` // how it ended: answered, missed, busy, refused, failed, voicemail
 	Cause       string    `json:"cause"`
+	Tag         string    `json:"tag,omitempty"`   // the disposition logged after it ("Call back")
+	Notes       string    `json:"notes,omitempty"` // and its notes
+}
+
+func callInfo(c records.Call) CallInfo {
+	return CallInfo{ID: c.ID, Direction: c.Direction, From: c.From, To: c.To, Started: c.Started, Seconds: c.Seconds,
+		Cost: c.Cost.StringFixed(4), Currency: c.Currency, Destination: c.Destination, Disposition: string(c.Disposition), Cause: c.Cause,
+		Tag: c.Tag, Notes: c.Notes}
 }
 
 // calls lists the account's call records, newest first: all of them for
-// the owner and admins, the user's own (by extension and numbers) for
+// those who see all calls, the user's own (by extension and numbers) for
 // others.
-func (s *Server) calls(w http.ResponseWriter, r *http.Request, u team.User) {
+func (s *Server) calls(w http.ResponseWriter, r *http.Request, u caller) {
 	if s.cfg.Records == nil {
 		writeErr(w, http.StatusNotFound, "not_found", "this server keeps no call records")
 		return
 	}
-	limit := 50
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			writeErr(w, http.StatusBadRequest, "bad_input", "limit is 1 to 500")
-			return
-		}
-		limit = n
+	limit, err := queryInt(r, "limit", 50, 1, 500)
+	if err != nil {
+		writeAPIErr(w, err)
+		return
+	}
+	recs, err := s.cfg.Records.Calls(r.Context(), u.Account, 2000)
+	if err != nil {
+		s.fail(w, err, "list the calls")
+		return
 	}
 	mine := map[string]bool{u.Extension: true}
 	if nums, err := s.cfg.Users.NumbersOf(r.Context(), u.Email); err == nil {
@@ -160,12 +169,7 @@ func (s *Server) calls(w http.ResponseWriter, r *http.Request, u team.User) {
 			mine[n.E164] = true
 		}
 	}
-	all := u.Role == team.Owner || u.Role == team.Admin
-	recs, err := s.cfg.Records.Calls(r.Context(), u.Account, 500)
-	if err != nil {
-		writeErr(w, http.StatusInternalServerError, "internal", "could not list the calls")
-		return
-	}
+	all := u.can(team.ViewAllCalls)
 	out := []CallInfo{}
 	for _, c := range recs {
 		if len(out) == limit {
@@ -174,8 +178,7 @@ func (s *Server) calls(w http.ResponseWriter, r *http.Request, u team.User) {
 		if !all && !mine[c.From] && !mine[c.To] {
 			continue
 		}
-		out = append(out, CallInfo{ID: c.ID, Direction: c.Direction, From: c.From, To: c.To, Started: c.Started, Seconds: c.Seconds,
-			Cost: c.Cost.StringFixed(4), Currency: c.Currency, Destination: c.Destination, Disposition: string(c.Disposition), Cause: c.Cause})
+		out = append(out, callInfo(c))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

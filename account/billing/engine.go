@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -269,3 +270,63 @@ func (e *Engine) Adjust(ctx context.Context, account, id string, amount decimal.
 
 // reservationID names a chunk's reservation.
 func reservationID(callID string, n int) string { return fmt.Sprintf("call:%s:chunk:%d", callID, n) }
+
+// NumberRental is the ledger code for numbers' monthly prices.
+const NumberRental = "number-rental"
+
+// Purchase charges the account's credit for something bought outright (a
+// number's first month): refused with a *CreditError when available credit
+// does not cover it. id is the purchase's idempotency key.
+func (e *Engine) Purchase(ctx context.Context, account, id, code string, amount decimal.Decimal, memo string) error {
+	c, err := e.store.Customer(ctx, account)
+	if err != nil {
+		return err
+	}
+	if !amount.IsPositive() || !amount.Equal(amount.Truncate(money.ChargePlaces)) {
+		return invalid("a purchase needs a positive amount with at most %d decimal places", money.ChargePlaces)
+	}
+	if id == "" || len(id) > 150 || code == "" {
+		return invalid("a purchase needs an ID and a code")
+	}
+	cur := ledger.Unit(c.Currency)
+	revenue := ledger.Revenue(code, cur)
+	if err := e.store.EnsureAccounts(ctx, ledger.Account{ID: revenue, Unit: cur}); err != nil {
+		return err
+	}
+	err = e.store.Post(ctx, ledger.Transfer{ID: "purchase:" + account + ":" + id, From: ledger.Customer(account), To: revenue,
+		Amount: amount, Unit: cur, Code: code, Ref: id, Memo: memo})
+	if errors.Is(err, ledger.ErrInsufficient) {
+		b, _ := e.store.Balance(ctx, ledger.Customer(account))
+		ce := noCredit(b.Available(), c.Currency)
+		ce.Needed = amount
+		ce.Reason = fmt.Sprintf("This costs %s and your account has %s available. Add credits first.",
+			money.Display(amount, c.Currency), money.Display(b.Available(), c.Currency))
+		return ce
+	}
+	if err == nil {
+		e.afterDebit(c)
+	}
+	return err
+}
+
+// Transactions lists the transfers in and out of an account's credit,
+// newest first, skipping offset and returning at most limit.
+func (e *Engine) Transactions(ctx context.Context, account string, f ledger.Filter, offset, limit int) ([]ledger.Transfer, error) {
+	if _, err := e.store.Customer(ctx, account); err != nil {
+		return nil, err
+	}
+	f.Account, f.Limit = ledger.Customer(account), 0
+	ts, err := e.store.Transfers(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(ts)
+	if offset >= len(ts) {
+		return []ledger.Transfer{}, nil
+	}
+	ts = ts[offset:]
+	if len(ts) > limit {
+		ts = ts[:limit]
+	}
+	return ts, nil
+}

@@ -222,3 +222,13 @@ func (Sandbox) Order(_ context.Context, e164 string) (Offer, error) {
 
 // Release implements Provider.
 func (Sandbox) Release(context.Context, string) error { return nil }
+
+// Display formats a number for people ("+1 415-555-0100") and names its
+// country; an unparsable one comes back as given.
+func Display(e164 string) (string, string) {
+	n, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return e164, ""
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL), phonenumbers.GetRegionCodeForNumber(n)
+}

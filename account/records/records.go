@@ -5,10 +5,14 @@ package records
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/shopspring/decimal"
 )
+
+// ErrNotFound means no record has that ID.
+var ErrNotFound = errors.New("records: not found")
 
 // Disposition is how a call ended.
 type Disposition string
@@ -39,6 +43,10 @@ type Call struct {
 	Disposition Disposition
 	Cause       string // the SIP status or Reason that ended it
 	Recording   string // the recording's path under the data directory; "" when not recorded
+	// Tag is the disposition a person logged after the call, from the
+	// account's list ("Interested", "Call back"), with their notes.
+	Tag   string
+	Notes string
 }
 
 // Message is one text's record.
@@ -58,6 +66,9 @@ type Message struct {
 type Store interface {
 	AddCall(ctx context.Context, c Call) error
 	Calls(ctx context.Context, account string, limit int) ([]Call, error)
+	Call(ctx context.Context, id string) (Call, error)
+	// Tag logs a disposition and notes on a call.
+	Tag(ctx context.Context, id, tag, notes string) error
 	AddMessage(ctx context.Context, m Message) error
 	Messages(ctx context.Context, account string, limit int) ([]Message, error)
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -41,8 +42,7 @@ func (db *DB) AddCall(ctx context.Context, c records.Call) error {
 
 // Calls implements records.Store: newest first.
 func (db *DB) Calls(ctx context.Context, account string, limit int) ([]records.Call, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, account, direction, from_party, to_party, started_at, answered_at, ended_at,
-		seconds, cost, currency, destination, disposition, cause, recording FROM call_records WHERE account = ? ORDER BY started_at DESC, id LIMIT ?`,
+	rows, err := db.read.QueryContext(ctx, `SELECT `+callCols+` FROM call_records WHERE account = ? ORDER BY started_at DESC, id LIMIT ?`,
 		account, limit)
 	if err != nil {
 		return nil, err
@@ -50,21 +50,56 @@ func (db *DB) Calls(ctx context.Context, account string, limit int) ([]records.C
 	defer rows.Close()
 	var out []records.Call
 	for rows.Next() {
-		var c records.Call
-		var started, ended, cost int64
-		var answered sql.NullInt64
-		var disp string
-		if err := rows.Scan(&c.ID, &c.Account, &c.Direction, &c.From, &c.To, &started, &answered, &ended, &c.Seconds, &cost,
-			&c.Currency, &c.Destination, &disp, &c.Cause, &c.Recording); err != nil {
+		c, err := scanCall(rows)
+		if err != nil {
 			return nil, err
-		}
-		c.Started, c.Ended, c.Cost, c.Disposition = fromNanos(started), fromNanos(ended), money.FromUnits(cost), records.Disposition(disp)
-		if answered.Valid {
-			c.Answered = fromNanos(answered.Int64)
 		}
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+const callCols = `id, account, direction, from_party, to_party, started_at, answered_at, ended_at,
+	seconds, cost, currency, destination, disposition, cause, recording, tag, notes`
+
+func scanCall(row scanner) (records.Call, error) {
+	var c records.Call
+	var started, ended, cost int64
+	var answered sql.NullInt64
+	var disp string
+	if err := row.Scan(&c.ID, &c.Account, &c.Direction, &c.From, &c.To, &started, &answered, &ended, &c.Seconds, &cost,
+		&c.Currency, &c.Destination, &disp, &c.Cause, &c.Recording, &c.Tag, &c.Notes); err != nil {
+		return c, err
+	}
+	c.Started, c.Ended, c.Cost, c.Disposition = fromNanos(started), fromNanos(ended), money.FromUnits(cost), records.Disposition(disp)
+	if answered.Valid {
+		c.Answered = fromNanos(answered.Int64)
+	}
+	return c, nil
+}
+
+// Call implements records.Store.
+func (db *DB) Call(ctx context.Context, id string) (records.Call, error) {
+	c, err := scanCall(db.read.QueryRowContext(ctx, `SELECT `+callCols+` FROM call_records WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, records.ErrNotFound
+	}
+	return c, err
+}
+
+// Tag implements records.Store; the context's audit entry, if any, is
+// written with it.
+func (db *DB) Tag(ctx context.Context, id, tag, notes string) error {
+	return db.write(ctx, func(tx *wtx) error {
+		r, err := tx.exec(`UPDATE call_records SET tag = ?, notes = ? WHERE id = ?`, tag, notes, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return clean(records.ErrNotFound)
+		}
+		return nil
+	})
 }
 
 // AddMessage implements records.Store.

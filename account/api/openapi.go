@@ -1,0 +1,234 @@
+package api
+
+import (
+	_ "embed"
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tetherphone/tether/account/team"
+)
+
+// The OpenAPI document is generated from the route table and the request
+// and answer types below (OpenAPI), checked in as openapi.json (a test
+// fails when the two differ: `go test ./account/api -run OpenAPI -update`
+// rewrites it) and served at GET /v1/openapi.json.
+//
+//go:embed openapi.json
+var openapiJSON []byte
+
+func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openapiJSON)
+}
+
+// op documents one endpoint.
+type op struct {
+	summary string
+	query   []string // query parameters, "name: description"
+	body    any      // the request body's type (nil: none)
+	status  int      // the success status
+	answer  any      // the answer's type (nil: none)
+}
+
+var ops = map[string]op{
+	"POST /v1/session":                 {"Sign in with email and password; the token goes in Authorization: Bearer.", nil, SignInRequest{}, 201, Session{}},
+	"POST /v1/invitations/accept":      {"Accept an invitation: set a password and join the team.", nil, AcceptRequest{}, 201, UserInfo{}},
+	"GET /v1/openapi.json":             {"This document.", nil, nil, 200, nil},
+	"POST /v1/webhooks/stripe":         {"Stripe's events (signed); payments credit the account once.", nil, nil, 200, nil},
+	"DELETE /v1/session":               {"Sign out.", nil, nil, 204, nil},
+	"GET /v1/me":                       {"Who I am and what my role allows.", nil, nil, 200, UserInfo{}},
+	"POST /v1/devices":                 {"Issue SIP credentials for one of my phones (shown once).", nil, DeviceRequest{}, 201, DeviceCredentials{}},
+	"DELETE /v1/devices/{username}":    {"Forget one of my phones' SIP credentials.", nil, nil, 204, nil},
+	"GET /v1/balance":                  {"The credit gate's state; with billing.view, the balance and the bundle left.", nil, nil, 200, BalanceInfo{}},
+	"GET /v1/quote":                    {"What a call would cost, before dialling.", []string{"to: the number to call", "from: one of my numbers"}, nil, 200, QuoteInfo{}},
+	"GET /v1/credits/transactions":     {"Credit movements, newest first.", []string{"since: YYYY-MM-DD", "until: YYYY-MM-DD (inclusive)", "type: a transaction type", "offset: skip this many", "limit: 1-500"}, nil, 200, TransactionPage{}},
+	"GET /v1/credits/usage":            {"Credit spent per day by usage type (the spend chart).", []string{"days: 1-366, 30 by default"}, nil, 200, []UsageDay{}},
+	"POST /v1/credits":                 {"Add credits: charge the card on file, applied at once; idempotent by key.", nil, AddCreditsRequest{}, 201, TopUpInfo{}},
+	"GET /v1/card":                     {"The card on file.", nil, nil, 200, CardInfo{}},
+	"PUT /v1/card":                     {"Save a card (the number goes to the processor, never stored here).", nil, CardRequest{}, 200, CardInfo{}},
+	"GET /v1/topup":                    {"Auto top-up settings and the suggested threshold.", nil, nil, 200, TopUpSettings{}},
+	"PUT /v1/topup":                    {"Change auto top-up.", nil, SetTopUpRequest{}, 200, TopUpSettings{}},
+	"GET /v1/topup/history":            {"Top-ups and failures, and notifications for the owner.", []string{"limit: 1-500"}, nil, 200, TopUpHistory{}},
+	"GET /v1/numbers":                  {"My numbers (all the account's with numbers.manage).", nil, nil, 200, []NumberInfo{}},
+	"GET /v1/numbers/search":           {"Numbers on offer.", []string{"country: ISO 3166 alpha-2", "type: local, mobile, toll-free or national", "limit: 1-50"}, nil, 200, []OfferInfo{}},
+	"POST /v1/numbers":                 {"Buy a number (two free per account, then its monthly price from credits).", nil, BuyRequest{}, 201, NumberInfo{}},
+	"GET /v1/numbers/{number}":         {"One number and its settings.", nil, nil, 200, NumberInfo{}},
+	"PATCH /v1/numbers/{number}":       {"Change a number's hours, routing, IVR menu, voicemail, recording.", nil, SettingsRequest{}, 200, NumberInfo{}},
+	"PUT /v1/numbers/{number}/members": {"Assign a number to one teammate or share it with several.", nil, MembersRequest{}, 200, NumberInfo{}},
+	"DELETE /v1/numbers/{number}":      {"Release a number.", nil, nil, 204, nil},
+	"GET /v1/team":                     {"The team.", nil, nil, 200, []Member{}},
+	"GET /v1/team/invitations":         {"Invitations not yet accepted.", nil, nil, 200, []InvitationInfo{}},
+	"POST /v1/team/invitations":        {"Invite someone with a role; the token is shown once.", nil, InviteRequest{}, 201, InvitationInfo{}},
+	"PATCH /v1/team/{email}":           {"Change a teammate's role.", nil, RoleChange{}, 200, Member{}},
+	"DELETE /v1/team/{email}":          {"Remove a teammate.", nil, nil, 204, nil},
+	"POST /v1/team/transfer-ownership": {"Make a teammate the Owner (the Owner becomes an Admin).", nil, TransferRequest{}, 200, Member{}},
+	"GET /v1/roles":                    {"Built-in and custom roles with their permissions.", nil, nil, 200, []RoleInfo{}},
+	"PUT /v1/roles/{name}":             {"Create or change a custom role.", nil, RoleRequest{}, 200, RoleInfo{}},
+	"DELETE /v1/roles/{name}":          {"Delete a custom role nobody holds.", nil, nil, 204, nil},
+	"GET /v1/contacts":                 {"Contacts, searched by name, company or number.", []string{"q: search text or a number", "limit: 1-1000"}, nil, 200, []ContactInfo{}},
+	"POST /v1/contacts":                {"Add a contact.", nil, ContactInfo{}, 201, ContactInfo{}},
+	"PUT /v1/contacts/{id}":            {"Change a contact.", nil, ContactInfo{}, 200, ContactInfo{}},
+	"DELETE /v1/contacts/{id}":         {"Delete a contact.", nil, nil, 204, nil},
+	"GET /v1/dispositions":             {"The account's list of call dispositions.", nil, nil, 200, []string{}},
+	"PUT /v1/dispositions":             {"Change the list of call dispositions.", nil, DispositionList{}, 200, []string{}},
+	"PUT /v1/calls/{id}/disposition":   {"Log a disposition and notes on a call.", nil, DispositionRequest{}, 200, CallInfo{}},
+	"GET /v1/voicemails":               {"A number's voicemails, newest first.", []string{"number: one of my numbers"}, nil, 200, []VoicemailInfo{}},
+	"PATCH /v1/voicemails/{id}":        {"Mark a voicemail heard or new.", nil, MarkRequest{}, 204, nil},
+	"GET /v1/voicemails/{id}/audio":    {"A voicemail's recording (audio/wav).", nil, nil, 200, nil},
+	"GET /v1/calls":                    {"Call history, newest first.", []string{"limit: 1-500"}, nil, 200, []CallInfo{}},
+	"GET /v1/audit":                    {"The audit log, newest first.", []string{"before: entries older than this ID", "limit: 1-1000"}, nil, 200, []AuditInfo{}},
+}
+
+var pathParamRE = regexp.MustCompile(`\{([a-z]+)\}`)
+
+// OpenAPI builds the API's OpenAPI 3.1 document from its routes.
+func (s *Server) OpenAPI() ([]byte, error) {
+	paths := map[string]map[string]any{}
+	schemas := map[string]any{}
+	for _, rt := range s.routes {
+		key := rt.Method + " " + rt.Path
+		o, ok := ops[key]
+		if !ok {
+			o = op{summary: "(undocumented)", status: 200}
+		}
+		m := map[string]any{"summary": o.summary, "operationId": operationID(rt)}
+		var params []any
+		for _, p := range pathParamRE.FindAllStringSubmatch(rt.Path, -1) {
+			params = append(params, map[string]any{"name": p[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		}
+		for _, q := range o.query {
+			name, desc, _ := strings.Cut(q, ": ")
+			params = append(params, map[string]any{"name": name, "in": "query", "description": desc, "schema": map[string]any{"type": "string"}})
+		}
+		if params != nil {
+			m["parameters"] = params
+		}
+		if rt.Public {
+			m["security"] = []any{}
+		} else if rt.Permission != "" {
+			m["x-permission"] = string(rt.Permission)
+		}
+		if o.body != nil {
+			m["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(o.body), schemas)}}}
+		}
+		ok200 := map[string]any{"description": http.StatusText(o.status)}
+		if o.answer != nil {
+			ok200["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(o.answer), schemas)}}
+		}
+		responses := map[string]any{itoa(o.status): ok200, "4XX": map[string]any{"$ref": "#/components/responses/Error"}}
+		m["responses"] = responses
+		if paths[rt.Path] == nil {
+			paths[rt.Path] = map[string]any{}
+		}
+		paths[rt.Path][strings.ToLower(rt.Method)] = m
+	}
+	schemas["Error"] = map[string]any{"type": "object", "required": []string{"error"}, "properties": map[string]any{
+		"error": map[string]any{"type": "object", "properties": map[string]any{
+			"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}}}
+	doc := map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{"title": "Tether account API", "version": "1",
+			"description": "The switchboard's account API: sign-in, credits, auto top-up, numbers, IVR, team and roles, contacts, the audit log. " +
+				"Money is a decimal string. Errors are {\"error\": {\"code\", \"message\"}} with a 4xx status. x-permission names the permission an endpoint needs."},
+		"paths": paths,
+		"components": map[string]any{
+			"schemas":         schemas,
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
+			"responses": map[string]any{"Error": map[string]any{"description": "refused", "content": map[string]any{
+				"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}},
+		},
+		"security": []any{map[string]any{"bearer": []any{}}},
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	return append(b, '\n'), err
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func operationID(rt Route) string {
+	parts := []string{strings.ToLower(rt.Method)}
+	for _, p := range strings.Split(strings.Trim(rt.Path, "/"), "/")[1:] {
+		p = strings.Trim(p, "{}")
+		p = strings.NewReplacer("-", " ", ".", " ").Replace(p)
+		for _, w := range strings.Fields(p) {
+			parts = append(parts, strings.ToUpper(w[:1])+w[1:])
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+var (
+	timeType    = reflect.TypeOf(time.Time{})
+	decimalType = reflect.TypeOf(decimal.Decimal{})
+	permType    = reflect.TypeOf(team.Permission(""))
+)
+
+// schemaOf describes a Go type as a JSON schema, naming structs under
+// components.
+func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case t == decimalType:
+		return map[string]any{"type": "string", "format": "decimal"}
+	case t == permType:
+		var names []string
+		for _, p := range team.AllPermissions {
+			names = append(names, string(p))
+		}
+		return map[string]any{"type": "string", "enum": names}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return schemaOf(t.Elem(), schemas)
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return map[string]any{"type": "integer"}
+	case reflect.Slice:
+		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), schemas)}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), schemas)}
+	case reflect.Struct:
+		name := t.Name()
+		if _, ok := schemas[name]; !ok {
+			schemas[name] = map[string]any{} // a placeholder while recursing
+			props := map[string]any{}
+			addFields(t, props, schemas)
+			schemas[name] = map[string]any{"type": "object", "properties": props}
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
+	return map[string]any{}
+}
+
+func addFields(t reflect.Type, props map[string]any, schemas map[string]any) {
+	for f := range t.Fields() {
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && tag == "" {
+			addFields(f.Type, props, schemas)
+			continue
+		}
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = schemaOf(f.Type, schemas)
+	}
+}

@@ -1,0 +1,402 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tetherphone/tether/account/team"
+)
+
+// Member is one person on the team.
+type Member struct {
+	Email       string            `json:"email"`
+	Role        string            `json:"role"`
+	Extension   string            `json:"extension"`
+	Permissions []team.Permission `json:"permissions,omitempty"` // shown to those who manage the team
+	Created     time.Time         `json:"created"`
+}
+
+func (s *Server) teamList(w http.ResponseWriter, r *http.Request, u caller) {
+	us, err := s.cfg.Users.Users(r.Context(), u.Account)
+	if err != nil {
+		s.fail(w, err, "list the team")
+		return
+	}
+	out := []Member{}
+	for _, m := range us {
+		info := Member{Email: m.Email, Role: string(m.Role), Extension: m.Extension, Created: m.Created}
+		if u.can(team.ManageTeam) {
+			rights, err := s.rights(r.Context(), m)
+			if err != nil {
+				s.fail(w, err, "read a role")
+				return
+			}
+			info.Permissions = rights.Permissions
+		}
+		out = append(out, info)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// RoleInfo is a role and what it allows.
+type RoleInfo struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	Builtin     bool              `json:"builtin"`
+	Permissions []team.Permission `json:"permissions"`
+}
+
+var builtinDescriptions = map[team.Role]string{
+	team.Owner:  "Everything, including billing and transferring ownership. Exactly one per account.",
+	team.Admin:  "Everything but transferring ownership: numbers, team, roles, billing.",
+	team.Member: "Calls, messages, contacts and dispositions. No billing, no number settings.",
+}
+
+func (s *Server) roles(w http.ResponseWriter, r *http.Request, u caller) {
+	out := []RoleInfo{}
+	for _, b := range []team.Role{team.Owner, team.Admin, team.Member} {
+		out = append(out, RoleInfo{Name: string(b), Description: builtinDescriptions[b], Builtin: true, Permissions: team.BuiltinPermissions(b)})
+	}
+	crs, err := s.cfg.Users.Roles(r.Context(), u.Account)
+	if err != nil {
+		s.fail(w, err, "list the roles")
+		return
+	}
+	for _, c := range crs {
+		out = append(out, RoleInfo{Name: c.Name, Description: c.Description, Permissions: c.Permissions})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// RoleRequest is PUT /v1/roles/{name}'s body.
+type RoleRequest struct {
+	Description string   `json:"description"`
+	Permissions []string `json:"permissions"`
+}
+
+func (s *Server) saveRole(w http.ResponseWriter, r *http.Request, u caller) {
+	var req RoleRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	perms, err := team.ParsePermissions(req.Permissions)
+	if err != nil {
+		s.fail(w, err, "read the permissions")
+		return
+	}
+	cr := team.CustomRole{Account: u.Account, Name: r.PathValue("name"), Description: strings.TrimSpace(req.Description), Permissions: perms}
+	if err := cr.Validate(); err != nil {
+		s.fail(w, err, "save the role")
+		return
+	}
+	if missing := u.Rights.Missing(perms); len(missing) > 0 {
+		writeErr(w, http.StatusForbidden, "forbidden", "a role cannot grant more than you hold yourself: you lack %s", joinPerms(missing))
+		return
+	}
+	ctx := u.audit(r.Context(), "role.save", cr.Name, "role %s: %s", cr.Name, joinPerms(perms))
+	if err := s.cfg.Users.SaveRole(ctx, cr); err != nil {
+		s.fail(w, err, "save the role")
+		return
+	}
+	writeJSON(w, http.StatusOK, RoleInfo{Name: cr.Name, Description: cr.Description, Permissions: cr.Permissions})
+}
+
+func joinPerms(ps []team.Permission) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request, u caller) {
+	name := r.PathValue("name")
+	if team.Role(name).Builtin() {
+		writeErr(w, http.StatusBadRequest, "bad_input", "%s is a built-in role", name)
+		return
+	}
+	if err := s.cfg.Users.DeleteRole(u.audit(r.Context(), "role.delete", name, "deleted role %s", name), u.Account, name); err != nil {
+		s.fail(w, err, "delete the role")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// roleRights reads a role's permissions on u's account; ok is false (and
+// the answer written) when it does not exist.
+func (s *Server) roleRights(w http.ResponseWriter, r *http.Request, u caller, role string) (team.Rights, bool) {
+	if role == "" || len(role) > 32 {
+		writeErr(w, http.StatusBadRequest, "bad_input", "give a role: owner, admin, member or one of the account's custom roles")
+		return team.Rights{}, false
+	}
+	rights, err := s.rights(r.Context(), team.User{Account: u.Account, Role: team.Role(role)})
+	if err != nil {
+		s.fail(w, err, "read the role")
+		return rights, false
+	}
+	if !team.Role(role).Builtin() && len(rights.Permissions) == 0 {
+		if _, err := s.cfg.Users.Role(r.Context(), u.Account, role); err != nil {
+			writeErr(w, http.StatusBadRequest, "bad_input", "there is no role %q (see GET /v1/roles)", role)
+			return rights, false
+		}
+	}
+	return rights, true
+}
+
+// teammate reads the user named in the path, on u's account.
+func (s *Server) teammate(w http.ResponseWriter, r *http.Request, u caller) (team.User, team.Rights, bool) {
+	email, err := team.NormalizeEmail(r.PathValue("email"))
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_input", "the path names a teammate by email")
+		return team.User{}, team.Rights{}, false
+	}
+	t, err := s.cfg.Users.User(r.Context(), email)
+	if err != nil || t.Account != u.Account {
+		writeErr(w, http.StatusNotFound, "not_found", "%s is not on your team", email)
+		return t, team.Rights{}, false
+	}
+	rights, err := s.rights(r.Context(), t)
+	if err != nil {
+		s.fail(w, err, "read a role")
+		return t, rights, false
+	}
+	return t, rights, true
+}
+
+// RoleChange is PATCH /v1/team/{email}'s body.
+type RoleChange struct {
+	Role string `json:"role"`
+}
+
+func (s *Server) changeRole(w http.ResponseWriter, r *http.Request, u caller) {
+	var req RoleChange
+	if !readJSON(w, r, &req) {
+		return
+	}
+	t, current, ok := s.teammate(w, r, u)
+	if !ok {
+		return
+	}
+	if t.Role == team.Owner {
+		writeErr(w, http.StatusForbidden, "forbidden", "the Owner's role changes only when the Owner transfers ownership")
+		return
+	}
+	if req.Role == string(team.Owner) {
+		writeErr(w, http.StatusBadRequest, "bad_input", "ownership moves only by transfer (POST /v1/team/transfer-ownership, by the Owner)")
+		return
+	}
+	next, ok := s.roleRights(w, r, u, req.Role)
+	if !ok {
+		return
+	}
+	if missing := u.Rights.Missing(append(next.Permissions, current.Permissions...)); len(missing) > 0 {
+		writeErr(w, http.StatusForbidden, "forbidden", "you cannot hand out or take away rights you do not hold: %s", joinPerms(missing))
+		return
+	}
+	ctx := u.audit(r.Context(), "team.role", t.Email, "role %s -> %s", t.Role, req.Role)
+	if err := s.cfg.Users.SetRole(ctx, t.Email, team.Role(req.Role)); err != nil {
+		s.fail(w, err, "change the role")
+		return
+	}
+	t.Role = team.Role(req.Role)
+	writeJSON(w, http.StatusOK, Member{Email: t.Email, Role: string(t.Role), Extension: t.Extension, Permissions: next.Permissions, Created: t.Created})
+}
+
+func (s *Server) removeUser(w http.ResponseWriter, r *http.Request, u caller) {
+	t, current, ok := s.teammate(w, r, u)
+	if !ok {
+		return
+	}
+	switch {
+	case t.Role == team.Owner:
+		writeErr(w, http.StatusForbidden, "forbidden", "the Owner cannot be removed")
+		return
+	case t.Email == u.Email:
+		writeErr(w, http.StatusBadRequest, "bad_input", "you cannot remove yourself; ask another admin")
+		return
+	case !u.Rights.Covers(current.Permissions):
+		writeErr(w, http.StatusForbidden, "forbidden", "you cannot remove someone with rights you do not hold: %s", joinPerms(u.Rights.Missing(current.Permissions)))
+		return
+	}
+	if err := s.cfg.Users.RemoveUser(u.audit(r.Context(), "team.remove", t.Email, "removed %s (%s, extension %s)", t.Email, t.Role, t.Extension), t.Email); err != nil {
+		s.fail(w, err, "remove the teammate")
+		return
+	}
+	if err := s.cfg.Billing.RemoveSeat(r.Context(), u.Account, t.Email); err != nil {
+		s.cfg.Log.Warn("api: remove a seat", "user", t.Email, "err", err)
+	}
+	s.mu.Lock()
+	for tok, sess := range s.sessions {
+		if sess.email == t.Email {
+			delete(s.sessions, tok)
+		}
+	}
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// TransferRequest is POST /v1/team/transfer-ownership's body.
+type TransferRequest struct {
+	Email string `json:"email"`
+}
+
+func (s *Server) transferOwnership(w http.ResponseWriter, r *http.Request, u caller) {
+	var req TransferRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	email, err := team.NormalizeEmail(req.Email)
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_input", "give the new Owner's email")
+		return
+	}
+	t, err := s.cfg.Users.User(r.Context(), email)
+	if err != nil || t.Account != u.Account {
+		writeErr(w, http.StatusNotFound, "not_found", "%s is not on your team", email)
+		return
+	}
+	if t.Email == u.Email {
+		writeErr(w, http.StatusBadRequest, "bad_input", "you are already the Owner")
+		return
+	}
+	ctx := u.audit(r.Context(), "team.transfer-ownership", t.Email, "ownership %s -> %s (%s becomes admin)", u.Email, t.Email, u.Email)
+	if err := s.cfg.Users.TransferOwnership(ctx, u.Account, t.Email); err != nil {
+		s.fail(w, err, "transfer ownership")
+		return
+	}
+	writeJSON(w, http.StatusOK, Member{Email: t.Email, Role: string(team.Owner), Extension: t.Extension, Created: t.Created})
+}
+
+// InviteRequest is POST /v1/team/invitations's body.
+type InviteRequest struct {
+	Email string `json:"email"`
+	Role  string `json:"role"`
+}
+
+// InvitationInfo describes an invitation; Token is shown once, when it is
+// made, for the inviter to pass on (the invitee accepts with it).
+type InvitationInfo struct {
+	Email     string    `json:"email"`
+	Role      string    `json:"role"`
+	InvitedBy string    `json:"invited_by"`
+	Expires   time.Time `json:"expires"`
+	Token     string    `json:"token,omitempty"`
+}
+
+func (s *Server) invite(w http.ResponseWriter, r *http.Request, u caller) {
+	var req InviteRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	email, err := team.NormalizeEmail(req.Email)
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_input", "%q is not an email address", req.Email)
+		return
+	}
+	if req.Role == string(team.Owner) {
+		writeErr(w, http.StatusBadRequest, "bad_input", "nobody joins as the Owner; invite them, then transfer ownership")
+		return
+	}
+	rights, ok := s.roleRights(w, r, u, req.Role)
+	if !ok {
+		return
+	}
+	if missing := u.Rights.Missing(rights.Permissions); len(missing) > 0 {
+		writeErr(w, http.StatusForbidden, "forbidden", "you cannot invite someone with rights you do not hold: %s", joinPerms(missing))
+		return
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	token := base64.RawURLEncoding.EncodeToString(b)
+	now := s.cfg.Now()
+	in := team.Invitation{TokenHash: hashToken(token), Account: u.Account, Email: email, Role: team.Role(req.Role), InvitedBy: u.Email,
+		Expires: now.Add(s.cfg.InviteTTL), Created: now}
+	if err := s.cfg.Users.SaveInvitation(u.audit(r.Context(), "team.invite", email, "invited %s as %s", email, req.Role), in); err != nil {
+		s.fail(w, err, "invite")
+		return
+	}
+	writeJSON(w, http.StatusCreated, InvitationInfo{Email: email, Role: req.Role, InvitedBy: u.Email, Expires: in.Expires, Token: token})
+}
+
+func (s *Server) invitations(w http.ResponseWriter, r *http.Request, u caller) {
+	ins, err := s.cfg.Users.Invitations(r.Context(), u.Account)
+	if err != nil {
+		s.fail(w, err, "list invitations")
+		return
+	}
+	out := []InvitationInfo{}
+	for _, in := range ins {
+		out = append(out, InvitationInfo{Email: in.Email, Role: string(in.Role), InvitedBy: in.InvitedBy, Expires: in.Expires})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// AcceptRequest is POST /v1/invitations/accept's body.
+type AcceptRequest struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
+	var req AcceptRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if req.Token == "" || len(req.Token) > 100 {
+		writeErr(w, http.StatusBadRequest, "bad_input", "give the invitation's token")
+		return
+	}
+	hash, err := team.HashPassword(req.Password)
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_input", "a password has 10 to 256 characters")
+		return
+	}
+	in, err := s.cfg.Users.Invitation(r.Context(), hashToken(req.Token))
+	if err != nil || s.cfg.Now().After(in.Expires) {
+		writeErr(w, http.StatusNotFound, "not_found", "this invitation is not valid (used, replaced or expired); ask for a new one")
+		return
+	}
+	ext, err := s.nextExtension(r, in.Account)
+	if err != nil {
+		s.fail(w, err, "choose an extension")
+		return
+	}
+	u := team.User{Account: in.Account, Email: in.Email, Role: in.Role, Extension: ext, Created: s.cfg.Now()}
+	ctx := team.WithAudit(r.Context(), team.AuditEntry{Account: in.Account, At: s.cfg.Now(), Actor: in.Email, Action: "team.join",
+		Target: in.Email, Detail: "accepted the invitation from " + in.InvitedBy + " as " + string(in.Role) + ", extension " + ext, Source: source(r)})
+	if err := s.cfg.Users.AcceptInvitation(ctx, in.TokenHash, u, hash); err != nil {
+		if errors.Is(err, team.ErrNotFound) {
+			writeErr(w, http.StatusNotFound, "not_found", "this invitation is not valid (used, replaced or expired); ask for a new one")
+			return
+		}
+		s.fail(w, err, "accept the invitation")
+		return
+	}
+	if err := s.cfg.Billing.AddSeat(r.Context(), in.Account, in.Email); err != nil {
+		s.cfg.Log.Warn("api: add a seat", "user", in.Email, "err", err)
+	}
+	writeJSON(w, http.StatusCreated, info(u))
+}
+
+// nextExtension picks the lowest free extension from 101.
+func (s *Server) nextExtension(r *http.Request, account string) (string, error) {
+	us, err := s.cfg.Users.Users(r.Context(), account)
+	if err != nil {
+		return "", err
+	}
+	taken := map[string]bool{}
+	for _, u := range us {
+		taken[u.Extension] = true
+	}
+	for n := 101; n < 1000000; n++ {
+		if e := strconv.Itoa(n); !taken[e] {
+			return e, nil
+		}
+	}
+	return "", errors.New("no free extension")
+}
