@@ -359,18 +359,24 @@ func (db *DB) SaveContact(ctx context.Context, c team.Contact) error {
 		err := tx.queryRow(`SELECT account FROM contacts WHERE id = ?`, c.ID).Scan(&acct)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.exec(`INSERT INTO contacts (id, account, name, company, notes, numbers, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				c.ID, c.Account, c.Name, c.Company, c.Notes, strings.Join(c.Numbers, " "), nanos(c.Created), nanos(c.Updated))
+			_, err = tx.exec(`INSERT INTO contacts (id, account, name, company, notes, numbers, search, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				c.ID, c.Account, c.Name, c.Company, c.Notes, strings.Join(c.Numbers, " "), searchKey(c), nanos(c.Created), nanos(c.Updated))
 			return err
 		case err != nil:
 			return err
 		case acct != c.Account:
 			return clean(team.ErrNotFound)
 		}
-		_, err = tx.exec(`UPDATE contacts SET name = ?, company = ?, notes = ?, numbers = ?, updated_at = ? WHERE id = ?`,
-			c.Name, c.Company, c.Notes, strings.Join(c.Numbers, " "), nanos(c.Updated), c.ID)
+		_, err = tx.exec(`UPDATE contacts SET name = ?, company = ?, notes = ?, numbers = ?, search = ?, updated_at = ? WHERE id = ?`,
+			c.Name, c.Company, c.Notes, strings.Join(c.Numbers, " "), searchKey(c), nanos(c.Updated), c.ID)
 		return err
 	})
+}
+
+// searchKey is what a contact search matches: its name, company and
+// numbers, lower-cased by Go (SQLite's lower() knows only ASCII).
+func searchKey(c team.Contact) string {
+	return strings.ToLower(c.Name + "\x1f" + c.Company + "\x1f" + strings.Join(c.Numbers, " "))
 }
 
 const contactCols = `id, account, name, company, notes, numbers, created_at, updated_at`
@@ -399,9 +405,8 @@ func (db *DB) Contact(ctx context.Context, id string) (team.Contact, error) {
 // and numbers, case-insensitively.
 func (db *DB) Contacts(ctx context.Context, account, query string, limit int) ([]team.Contact, error) {
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(query)) + "%"
-	rows, err := db.read.QueryContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE account = ?
-		AND (lower(name) LIKE ? ESCAPE '\' OR lower(company) LIKE ? ESCAPE '\' OR numbers LIKE ? ESCAPE '\')
-		ORDER BY lower(name), id LIMIT ?`, account, like, like, like, limit)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE account = ? AND search LIKE ? ESCAPE '\'
+		ORDER BY search, id LIMIT ?`, account, like, limit)
 	if err != nil {
 		return nil, err
 	}

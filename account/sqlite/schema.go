@@ -320,6 +320,7 @@ CREATE TABLE contacts (
 	company    TEXT NOT NULL DEFAULT '',
 	notes      TEXT NOT NULL DEFAULT '',
 	numbers    TEXT NOT NULL DEFAULT '',
+	search     TEXT NOT NULL DEFAULT '', -- name, company and numbers, lower-cased (Unicode) for search
 	created_at INTEGER NOT NULL,
 	updated_at INTEGER NOT NULL
 ) STRICT;
