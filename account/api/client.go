@@ -144,3 +144,242 @@ func (c *Client) Calls(ctx context.Context, limit int) ([]CallInfo, error) {
 	err := c.do(ctx, http.MethodGet, fmt.Sprintf("/v1/calls?limit=%d", limit), nil, &out)
 	return out, err
 }
+
+// Me reads who the session is and what the role allows.
+func (c *Client) Me(ctx context.Context) (UserInfo, error) {
+	var u UserInfo
+	err := c.do(ctx, http.MethodGet, "/v1/me", nil, &u)
+	return u, err
+}
+
+// Quote prices a call before it is dialled.
+func (c *Client) Quote(ctx context.Context, from, to string) (QuoteInfo, error) {
+	var q QuoteInfo
+	err := c.do(ctx, http.MethodGet, "/v1/quote?"+url.Values{"from": {from}, "to": {to}}.Encode(), nil, &q)
+	return q, err
+}
+
+// TransactionFilter selects credit movements.
+type TransactionFilter struct {
+	Since, Until  string // YYYY-MM-DD
+	Type          string
+	Offset, Limit int
+}
+
+// Transactions lists credit movements, newest first.
+func (c *Client) Transactions(ctx context.Context, f TransactionFilter) (TransactionPage, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"since": f.Since, "until": f.Until, "type": f.Type} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.Offset > 0 {
+		q.Set("offset", fmt.Sprint(f.Offset))
+	}
+	if f.Limit > 0 {
+		q.Set("limit", fmt.Sprint(f.Limit))
+	}
+	var p TransactionPage
+	err := c.do(ctx, http.MethodGet, "/v1/credits/transactions?"+q.Encode(), nil, &p)
+	return p, err
+}
+
+// Usage reads credit spend per day for the last days.
+func (c *Client) Usage(ctx context.Context, days int) ([]UsageDay, error) {
+	var out []UsageDay
+	err := c.do(ctx, http.MethodGet, fmt.Sprintf("/v1/credits/usage?days=%d", days), nil, &out)
+	return out, err
+}
+
+// AddCredits charges the card on file; key makes a retry safe.
+func (c *Client) AddCredits(ctx context.Context, amount, key string) (TopUpInfo, error) {
+	var t TopUpInfo
+	err := c.do(ctx, http.MethodPost, "/v1/credits", AddCreditsRequest{Amount: amount, IdempotencyKey: key}, &t)
+	return t, err
+}
+
+// Card reads the card on file.
+func (c *Client) Card(ctx context.Context) (CardInfo, error) {
+	var ci CardInfo
+	err := c.do(ctx, http.MethodGet, "/v1/card", nil, &ci)
+	return ci, err
+}
+
+// SaveCard puts a card on file.
+func (c *Client) SaveCard(ctx context.Context, card CardRequest) (CardInfo, error) {
+	var ci CardInfo
+	err := c.do(ctx, http.MethodPut, "/v1/card", card, &ci)
+	return ci, err
+}
+
+// TopUp reads auto top-up and the suggested threshold.
+func (c *Client) TopUp(ctx context.Context) (TopUpSettings, error) {
+	var t TopUpSettings
+	err := c.do(ctx, http.MethodGet, "/v1/topup", nil, &t)
+	return t, err
+}
+
+// SetTopUp changes auto top-up ("" keeps a value).
+func (c *Client) SetTopUp(ctx context.Context, enabled bool, threshold, amount string) (TopUpSettings, error) {
+	var t TopUpSettings
+	err := c.do(ctx, http.MethodPut, "/v1/topup", SetTopUpRequest{Enabled: &enabled, Threshold: threshold, Amount: amount}, &t)
+	return t, err
+}
+
+// TopUpHistory lists top-ups and the owner's notifications.
+func (c *Client) TopUpHistory(ctx context.Context) (TopUpHistory, error) {
+	var h TopUpHistory
+	err := c.do(ctx, http.MethodGet, "/v1/topup/history", nil, &h)
+	return h, err
+}
+
+// Numbers lists my numbers (all the account's for those who manage them).
+func (c *Client) Numbers(ctx context.Context) ([]NumberInfo, error) {
+	var out []NumberInfo
+	err := c.do(ctx, http.MethodGet, "/v1/numbers", nil, &out)
+	return out, err
+}
+
+// Number reads one number.
+func (c *Client) Number(ctx context.Context, number string) (NumberInfo, error) {
+	var n NumberInfo
+	err := c.do(ctx, http.MethodGet, "/v1/numbers/"+url.PathEscape(number), nil, &n)
+	return n, err
+}
+
+// SearchNumbers lists numbers on offer in a country ("" type: local).
+func (c *Client) SearchNumbers(ctx context.Context, country, kind string, limit int) ([]OfferInfo, error) {
+	q := url.Values{"country": {country}}
+	if kind != "" {
+		q.Set("type", kind)
+	}
+	if limit > 0 {
+		q.Set("limit", fmt.Sprint(limit))
+	}
+	var out []OfferInfo
+	err := c.do(ctx, http.MethodGet, "/v1/numbers/search?"+q.Encode(), nil, &out)
+	return out, err
+}
+
+// BuyNumber buys a number, answered by assign (the buyer when empty).
+func (c *Client) BuyNumber(ctx context.Context, number string, assign ...string) (NumberInfo, error) {
+	var n NumberInfo
+	err := c.do(ctx, http.MethodPost, "/v1/numbers", BuyRequest{Number: number, Assign: assign}, &n)
+	return n, err
+}
+
+// ReleaseNumber gives a number back.
+func (c *Client) ReleaseNumber(ctx context.Context, number string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/numbers/"+url.PathEscape(number), nil, nil)
+}
+
+// SetMembers assigns a number to one teammate or shares it with several.
+func (c *Client) SetMembers(ctx context.Context, number string, emails ...string) (NumberInfo, error) {
+	var n NumberInfo
+	err := c.do(ctx, http.MethodPut, "/v1/numbers/"+url.PathEscape(number)+"/members", MembersRequest{Members: emails}, &n)
+	return n, err
+}
+
+// NumberSettings changes a number's settings.
+func (c *Client) NumberSettings(ctx context.Context, number string, s SettingsRequest) (NumberInfo, error) {
+	var n NumberInfo
+	err := c.do(ctx, http.MethodPatch, "/v1/numbers/"+url.PathEscape(number), s, &n)
+	return n, err
+}
+
+// Team lists the team.
+func (c *Client) Team(ctx context.Context) ([]Member, error) {
+	var out []Member
+	err := c.do(ctx, http.MethodGet, "/v1/team", nil, &out)
+	return out, err
+}
+
+// Invite invites someone with a role; the answer carries the token.
+func (c *Client) Invite(ctx context.Context, email, role string) (InvitationInfo, error) {
+	var in InvitationInfo
+	err := c.do(ctx, http.MethodPost, "/v1/team/invitations", InviteRequest{Email: email, Role: role}, &in)
+	return in, err
+}
+
+// Accept accepts an invitation (no sign-in needed).
+func (c *Client) Accept(ctx context.Context, token, password string) (UserInfo, error) {
+	var u UserInfo
+	err := c.do(ctx, http.MethodPost, "/v1/invitations/accept", AcceptRequest{Token: token, Password: password}, &u)
+	return u, err
+}
+
+// SetRole changes a teammate's role.
+func (c *Client) SetRole(ctx context.Context, email, role string) (Member, error) {
+	var m Member
+	err := c.do(ctx, http.MethodPatch, "/v1/team/"+url.PathEscape(email), RoleChange{Role: role}, &m)
+	return m, err
+}
+
+// Remove removes a teammate.
+func (c *Client) Remove(ctx context.Context, email string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/team/"+url.PathEscape(email), nil, nil)
+}
+
+// TransferOwnership makes a teammate the Owner.
+func (c *Client) TransferOwnership(ctx context.Context, email string) (Member, error) {
+	var m Member
+	err := c.do(ctx, http.MethodPost, "/v1/team/transfer-ownership", TransferRequest{Email: email}, &m)
+	return m, err
+}
+
+// Roles lists the roles.
+func (c *Client) Roles(ctx context.Context) ([]RoleInfo, error) {
+	var out []RoleInfo
+	err := c.do(ctx, http.MethodGet, "/v1/roles", nil, &out)
+	return out, err
+}
+
+// SaveRole creates or changes a custom role.
+func (c *Client) SaveRole(ctx context.Context, name, description string, permissions ...string) (RoleInfo, error) {
+	var r RoleInfo
+	err := c.do(ctx, http.MethodPut, "/v1/roles/"+url.PathEscape(name), RoleRequest{Description: description, Permissions: permissions}, &r)
+	return r, err
+}
+
+// Contacts searches contacts ("" lists them all).
+func (c *Client) Contacts(ctx context.Context, query string) ([]ContactInfo, error) {
+	var out []ContactInfo
+	err := c.do(ctx, http.MethodGet, "/v1/contacts?"+url.Values{"q": {query}}.Encode(), nil, &out)
+	return out, err
+}
+
+// SaveContact creates a contact (no ID) or changes one.
+func (c *Client) SaveContact(ctx context.Context, ci ContactInfo) (ContactInfo, error) {
+	var out ContactInfo
+	var err error
+	if ci.ID == "" {
+		err = c.do(ctx, http.MethodPost, "/v1/contacts", ci, &out)
+	} else {
+		id := ci.ID
+		ci.ID = ""
+		err = c.do(ctx, http.MethodPut, "/v1/contacts/"+url.PathEscape(id), ci, &out)
+	}
+	return out, err
+}
+
+// Dispositions reads the account's list of call dispositions.
+func (c *Client) Dispositions(ctx context.Context) ([]string, error) {
+	var out []string
+	err := c.do(ctx, http.MethodGet, "/v1/dispositions", nil, &out)
+	return out, err
+}
+
+// Dispose logs a disposition and notes on a call.
+func (c *Client) Dispose(ctx context.Context, callID, disposition, notes string) (CallInfo, error) {
+	var ci CallInfo
+	err := c.do(ctx, http.MethodPut, "/v1/calls/"+url.PathEscape(callID)+"/disposition", DispositionRequest{Disposition: disposition, Notes: notes}, &ci)
+	return ci, err
+}
+
+// Audit reads the audit log, newest first.
+func (c *Client) Audit(ctx context.Context, limit int) ([]AuditInfo, error) {
+	var out []AuditInfo
+	err := c.do(ctx, http.MethodGet, fmt.Sprintf("/v1/audit?limit=%d", limit), nil, &out)
+	return out, err
+}

@@ -50,12 +50,31 @@ Commands:
   sms listen [--count N]              register and print each message received
   devices [--audio-backend B]         list sound devices (needs no account)
 
+Account commands (account mode only; what each may do depends on your role):
+  credits                             the credit gate, balance and bundle left
+  credits add AMOUNT [--key K]        charge the card on file and add credit at once
+  credits history [--since D] [--until D] [--type T] [--limit N] [--offset N]
+  topup [--threshold T --amount A | --off]
+                                      show or set auto top-up (with the suggested threshold)
+  numbers list                        my numbers (all the account's for admins)
+  numbers search COUNTRY [local|mobile|toll-free|national]
+  numbers buy NUMBER                  two are free per account, then the monthly price
+  numbers release NUMBER
+  numbers assign NUMBER EMAIL         a dedicated line
+  numbers share NUMBER EMAIL...       a shared line: all of them ring
+  numbers settings NUMBER [--hours S] [--zone Z] [--routing members|ivr|forward|voicemail]
+                [--forward N|none] [--forward-after-hours on|off] [--record on|off]
+                [--voicemail on|off] [--transcribe on|off] [--greeting TEXT] [--menu FILE.json]
+  team list | team invite EMAIL ROLE | team role EMAIL ROLE | team remove EMAIL
+  team transfer-ownership EMAIL       (the Owner only)
+
 Calls use the sound devices (--capture, --playback, --audio-backend choose them)
 unless --play or --record is given: then audio comes from and goes to 16-bit mono
 8 kHz WAV files (either may be given alone). "phonectl devices" lists the devices.
 
 Exit status: 0 answered and ended normally (or done); 3 refused for credit (402);
-4 forbidden (403); 5 busy, declined or unanswered; 2 bad usage; 1 any other failure.
+4 forbidden (403, or a failed sign-in); 5 busy, declined or unanswered; 2 bad usage
+or input (the server's 400 or 404 included); 1 any other failure.
 The last line printed states the outcome. "phonectl COMMAND --help" shows a command's flags.
 `
 
@@ -134,6 +153,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if _, ok := accountCommands[fs.Arg(0)]; ok {
+		return runAccount(ctx, *server, *email, *accountPassword, fs.Arg(0), fs.Args()[1:], o, stderr)
+	}
 	if *server != "" {
 		if *user != "" || *password != "" {
 			fmt.Fprintln(stderr, "phonectl: --server signs in with --user and --password; --sip-user and --sip-password are for plain SIP")

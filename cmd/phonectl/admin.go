@@ -1,0 +1,470 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/team"
+)
+
+// accountCommands need only the account API, no phone.
+var accountCommands = map[string]func(context.Context, *api.Client, []string, out, io.Writer) int{
+	"credits": cmdCredits,
+	"topup":   cmdTopUp,
+	"numbers": cmdNumbers,
+	"team":    cmdTeam,
+}
+
+// runAccount signs in and runs an account command.
+func runAccount(ctx context.Context, server, email, password, cmd string, args []string, o out, stderr io.Writer) int {
+	if server == "" || email == "" || password == "" {
+		fmt.Fprintf(stderr, "phonectl: %s needs --server URL --user EMAIL --password P\n", cmd)
+		return exitUsage
+	}
+	c, err := api.NewClient(server)
+	if err != nil {
+		fmt.Fprintln(stderr, "phonectl:", err)
+		return exitUsage
+	}
+	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := c.SignIn(sctx, email, password); err != nil {
+		return apiOutcome(o, err, "")
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c.SignOut(rctx)
+	}()
+	return accountCommands[cmd](sctx, c, args, o, stderr)
+}
+
+// exitForAPI maps an account API answer to the exit status contract: 2
+// for bad input (400, 404, 413, 415), 3 for credit (402), 4 for not
+// allowed (401, 403), 1 otherwise.
+func exitForAPI(err error) int {
+	var e *api.Error
+	if err == nil {
+		return exitOK
+	}
+	if errors.As(err, &e) {
+		switch e.Status {
+		case 400, 404, 413, 415, 422:
+			return exitUsage
+		case 402:
+			return exitCredit
+		case 401, 403:
+			return exitForbidden
+		}
+	}
+	return exitFailure
+}
+
+// apiOutcome prints the last line and returns the exit status.
+func apiOutcome(o out, err error, okText string) int {
+	code := exitForAPI(err)
+	var e *api.Error
+	switch {
+	case err == nil:
+		o.event("outcome", okText, map[string]any{"ok": true, "exit": code})
+	case errors.As(err, &e):
+		o.event("outcome", fmt.Sprintf("refused: %d %s: %s", e.Status, e.Code, e.Message),
+			map[string]any{"ok": false, "status": e.Status, "code": e.Code, "reason": e.Message, "exit": code})
+	default:
+		o.event("outcome", "failed: "+err.Error(), map[string]any{"ok": false, "error": err.Error(), "exit": code})
+	}
+	return code
+}
+
+// show prints an answer: text lines, or with --json the answer as data.
+func show(o out, kind string, data any, lines ...string) {
+	if o.json {
+		o.event(kind, "", map[string]any{"data": data})
+		return
+	}
+	for _, l := range lines {
+		fmt.Fprintln(o.w, l)
+	}
+}
+
+var amountRE = regexp.MustCompile(`^[0-9]{1,7}(\.[0-9]{1,2})?$`)
+
+func checkAmount(stderr io.Writer, what, s string) bool {
+	s = strings.TrimPrefix(s, "$")
+	if !amountRE.MatchString(s) {
+		fmt.Fprintf(stderr, "phonectl: %s %q is not an amount of dollars and cents (25 or 25.00)\n", what, s)
+		return false
+	}
+	return true
+}
+
+func cmdCredits(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
+	sub := "show"
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	switch sub {
+	case "show":
+		if len(args) > 0 {
+			return usageErr(stderr, nil, "credits takes no arguments (credits add AMOUNT, credits history)")
+		}
+		b, err := c.Balance(ctx)
+		if err != nil {
+			return apiOutcome(o, err, "")
+		}
+		lines := []string{fmt.Sprintf("credit gate: %s", b.Gate)}
+		if b.Available != "" {
+			lines = append(lines, fmt.Sprintf("available: %s %s (posted %s, reserved %s)", b.Available, b.Currency, b.Posted, b.Reserved))
+		}
+		if b.Bundle != nil {
+			lines = append(lines, fmt.Sprintf("bundle (%s plan, until %s): %d of %d minutes, %d of %d texts left", b.Bundle.Plan,
+				b.Bundle.CycleEnds.Format("2006-01-02"), b.Bundle.MinutesLeft, b.Bundle.MinutesAll, b.Bundle.SMSLeft, b.Bundle.SMSAll))
+		}
+		if b.Reason != "" {
+			lines = append(lines, b.Reason)
+		}
+		show(o, "balance", b, lines...)
+		return apiOutcome(o, nil, "ok")
+	case "add":
+		fs := flag.NewFlagSet("credits add", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		key := fs.String("key", "", "idempotency key (default: a fresh random one; give the same one to retry safely)")
+		pos, err := parseArgs(fs, args)
+		if err != nil || len(pos) != 1 {
+			return usageErr(stderr, err, "credits add takes AMOUNT")
+		}
+		amount := strings.TrimPrefix(pos[0], "$")
+		if !checkAmount(stderr, "AMOUNT", amount) {
+			return exitUsage
+		}
+		if *key == "" {
+			b := make([]byte, 12)
+			rand.Read(b)
+			*key = "phonectl-" + hex.EncodeToString(b)
+		}
+		t, err := c.AddCredits(ctx, amount, *key)
+		if err != nil {
+			return apiOutcome(o, err, "")
+		}
+		show(o, "topup", t, fmt.Sprintf("added %s (%s, payment %s)", t.Amount, t.Status, t.ID))
+		return apiOutcome(o, nil, "added "+t.Amount)
+	case "history":
+		fs := flag.NewFlagSet("credits history", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		var f api.TransactionFilter
+		fs.StringVar(&f.Since, "since", "", "from this day, YYYY-MM-DD")
+		fs.StringVar(&f.Until, "until", "", "to this day, YYYY-MM-DD")
+		fs.StringVar(&f.Type, "type", "", "only this type (payment, international-call, number-rental, ...)")
+		fs.IntVar(&f.Limit, "limit", 50, "at most this many")
+		fs.IntVar(&f.Offset, "offset", 0, "skip this many (for the next page)")
+		pos, err := parseArgs(fs, args)
+		if err != nil || len(pos) > 0 {
+			return usageErr(stderr, err, "credits history takes flags only")
+		}
+		p, err := c.Transactions(ctx, f)
+		if err != nil {
+			return apiOutcome(o, err, "")
+		}
+		var lines []string
+		for _, t := range p.Items {
+			lines = append(lines, fmt.Sprintf("%s  %10s  %-20s %s", t.At.Local().Format("2006-01-02 15:04"), t.Amount, t.Type, cmpOr(t.Memo, t.Ref)))
+		}
+		if p.NextOffset > 0 {
+			lines = append(lines, fmt.Sprintf("(more: --offset %d)", p.NextOffset))
+		}
+		show(o, "transactions", p, lines...)
+		return apiOutcome(o, nil, fmt.Sprintf("%d transactions", len(p.Items)))
+	}
+	return usageErr(stderr, nil, "credits [add AMOUNT | history]")
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func cmdTopUp(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
+	fs := flag.NewFlagSet("topup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	threshold := fs.String("threshold", "", "top up when available credit falls below this")
+	amount := fs.String("amount", "", "add this much each time")
+	off := fs.Bool("off", false, "turn auto top-up off")
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) > 0 || (*off && (*threshold != "" || *amount != "")) {
+		return usageErr(stderr, err, "topup [--threshold T --amount A | --off]")
+	}
+	for what, v := range map[string]*string{"--threshold": threshold, "--amount": amount} {
+		*v = strings.TrimPrefix(*v, "$")
+		if *v != "" && !checkAmount(stderr, what, *v) {
+			return exitUsage
+		}
+	}
+	var t api.TopUpSettings
+	switch {
+	case *off:
+		t, err = c.SetTopUp(ctx, false, "", "")
+	case *threshold != "" || *amount != "":
+		t, err = c.SetTopUp(ctx, true, *threshold, *amount)
+	default:
+		t, err = c.TopUp(ctx)
+	}
+	if err != nil {
+		return apiOutcome(o, err, "")
+	}
+	state := "off"
+	if t.Enabled {
+		state = fmt.Sprintf("on: add %s when available credit falls below %s (at most %d a day, %s a month)", t.Amount, t.Threshold, t.DailyCount, t.MonthlyCap)
+	}
+	lines := []string{"auto top-up " + state, fmt.Sprintf("suggested threshold: %s. %s", t.Suggested.Threshold, t.Suggested.Basis)}
+	if t.Disabled != "" {
+		lines = append(lines, "turned itself off: "+t.Disabled)
+	}
+	show(o, "topup", t, lines...)
+	return apiOutcome(o, nil, "auto top-up "+strings.SplitN(state, ":", 2)[0])
+}
+
+func numberLine(n api.NumberInfo) string {
+	who := strings.Join(n.Members, ", ")
+	if n.Shared {
+		who = "shared: " + who
+	}
+	return fmt.Sprintf("%-16s %-18s %-9s %-8s %s", n.Number, n.Display, n.Type, n.Routing, who)
+}
+
+func onOff(s string) (*bool, error) {
+	switch s {
+	case "":
+		return nil, nil
+	case "on", "true", "yes":
+		b := true
+		return &b, nil
+	case "off", "false", "no":
+		b := false
+		return &b, nil
+	}
+	return nil, fmt.Errorf("%q is not on or off", s)
+}
+
+func cmdNumbers(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"list"}
+	}
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "list":
+		ns, err := c.Numbers(ctx)
+		if err != nil {
+			return apiOutcome(o, err, "")
+		}
+		var lines []string
+		for _, n := range ns {
+			lines = append(lines, numberLine(n))
+		}
+		show(o, "numbers", ns, lines...)
+		return apiOutcome(o, nil, fmt.Sprintf("%d numbers", len(ns)))
+	case "search":
+		fs := flag.NewFlagSet("numbers search", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		limit := fs.Int("limit", 10, "at most this many")
+		pos, err := parseArgs(fs, args)
+		if err != nil || len(pos) < 1 || len(pos) > 2 {
+			return usageErr(stderr, err, "numbers search COUNTRY [local|mobile|toll-free|national]")
+		}
+		kind := ""
+		if len(pos) == 2 {
+			kind = pos[1]
+		}
+		offers, err := c.SearchNumbers(ctx, strings.ToUpper(pos[0]), kind, *limit)
+		if err != nil {
+			return apiOutcome(o, err, "")
+		}
+		var lines []string
+		for _, of := range offers {
+			lines = append(lines, fmt.Sprintf("%-16s %-20s %-9s %s/month", of.E164, of.Display, of.Kind, of.Price))
+		}
+		show(o, "offers", offers, lines...)
+		return apiOutcome(o, nil, fmt.Sprintf("%d numbers on offer", len(offers)))
+	case "buy":
+		pos, err := parseArgs(flagSet("numbers buy", stderr), args)
+		if err != nil || len(pos) != 1 {
+			return usageErr(stderr, err, "numbers buy NUMBER")
+		}
+		n, err := c.BuyNumber(ctx, pos[0])
+		if err != nil {
+			return apiOutcome(o, err, "")
+		}
+		show(o, "number", n, numberLine(n))
+		return apiOutcome(o, nil, fmt.Sprintf("bought %s (%s a month)", n.Number, n.Monthly))
+	case "release":
+		pos, err := parseArgs(flagSet("numbers release", stderr), args)
+		if err != nil || len(pos) != 1 {
+			return usageErr(stderr, err, "numbers release NUMBER")
+		}
+		return apiOutcome(o, c.ReleaseNumber(ctx, pos[0]), "released "+pos[0])
+	case "assign", "share":
+		pos, err := parseArgs(flagSet("numbers "+sub, stderr), args)
+		if err != nil || len(pos) < 2 || (sub == "assign" && len(pos) != 2) {
+			return usageErr(stderr, err, "numbers assign NUMBER EMAIL | numbers share NUMBER EMAIL...")
+		}
+		n, err := c.SetMembers(ctx, pos[0], pos[1:]...)
+		if err != nil {
+			return apiOutcome(o, err, "")
+		}
+		show(o, "number", n, numberLine(n))
+		return apiOutcome(o, nil, "answered by "+strings.Join(n.Members, ", "))
+	case "settings":
+		return numberSettings(ctx, c, args, o, stderr)
+	}
+	return usageErr(stderr, nil, "numbers [list | search COUNTRY [TYPE] | buy NUMBER | release NUMBER | assign NUMBER EMAIL | share NUMBER EMAIL... | settings NUMBER [flags]]")
+}
+
+func flagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func numberSettings(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
+	fs := flagSet("numbers settings", stderr)
+	hours := fs.String("hours", "", `business hours: "mon-fri 09:00-17:00", "always", "never"`)
+	zone := fs.String("zone", "", "the hours' time zone (IANA, America/New_York)")
+	routing := fs.String("routing", "", "in hours: members, ivr, forward or voicemail")
+	forward := fs.String("forward", "", `forward to this outside number ("none" stops)`)
+	afterHours := fs.String("forward-after-hours", "", "on: forward only outside business hours")
+	record := fs.String("record", "", "record calls: on or off")
+	voicemail := fs.String("voicemail", "", "voicemail: on or off")
+	transcribe := fs.String("transcribe", "", "transcribe voicemail: on or off")
+	greeting := fs.String("greeting", "", "the voicemail greeting text")
+	menu := fs.String("menu", "", "the IVR menu, a JSON file (see the OpenAPI document's Menu)")
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) != 1 {
+		return usageErr(stderr, err, "numbers settings NUMBER [flags]")
+	}
+	var req api.SettingsRequest
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if len(set) == 0 {
+		n, err := c.Number(ctx, pos[0])
+		if err != nil {
+			return apiOutcome(o, err, "")
+		}
+		show(o, "number", n, numberLine(n), fmt.Sprintf("hours: %s (%s), open now: %t", n.Hours, n.Zone, n.OpenNow),
+			fmt.Sprintf("forward: %q (after hours only: %t); record: %t; voicemail: %t; transcribe: %t", n.Forward, n.ForwardAfterHours, n.Record, n.Voicemail, n.Transcribe))
+		return apiOutcome(o, nil, "ok")
+	}
+	if set["hours"] {
+		req.Hours = hours
+	}
+	if set["zone"] {
+		req.Zone = zone
+	}
+	if set["routing"] {
+		req.Routing = routing
+	}
+	if set["forward"] {
+		f := *forward
+		if f == "none" {
+			f = ""
+		}
+		req.Forward = &f
+	}
+	if set["greeting"] {
+		req.Greeting = greeting
+	}
+	for name, v := range map[string]struct {
+		s  string
+		to **bool
+	}{"forward-after-hours": {*afterHours, &req.ForwardAfterHours}, "record": {*record, &req.Record}, "voicemail": {*voicemail, &req.Voicemail}, "transcribe": {*transcribe, &req.Transcribe}} {
+		if !set[name] {
+			continue
+		}
+		b, err := onOff(v.s)
+		if err != nil || b == nil {
+			return usageErr(stderr, nil, "--"+name+" is on or off")
+		}
+		*v.to = b
+	}
+	if set["menu"] {
+		data, err := os.ReadFile(*menu)
+		if err != nil {
+			fmt.Fprintln(stderr, "phonectl: --menu:", err)
+			return exitUsage
+		}
+		var m team.Menu
+		dec := json.NewDecoder(strings.NewReader(string(data)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&m); err != nil {
+			fmt.Fprintln(stderr, "phonectl: --menu: the file is not a menu:", err)
+			return exitUsage
+		}
+		req.Menu = &m
+	}
+	n, err := c.NumberSettings(ctx, pos[0], req)
+	if err != nil {
+		return apiOutcome(o, err, "")
+	}
+	show(o, "number", n, numberLine(n))
+	return apiOutcome(o, nil, "settings changed")
+}
+
+func cmdTeam(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"list"}
+	}
+	sub, args := args[0], args[1:]
+	pos, err := parseArgs(flagSet("team "+sub, stderr), args)
+	if err != nil {
+		return usageErr(stderr, err, "")
+	}
+	switch {
+	case sub == "list" && len(pos) == 0:
+		ms, err := c.Team(ctx)
+		if err != nil {
+			return apiOutcome(o, err, "")
+		}
+		var lines []string
+		for _, m := range ms {
+			lines = append(lines, fmt.Sprintf("%-6s %-32s %s", m.Extension, m.Email, m.Role))
+		}
+		show(o, "team", ms, lines...)
+		return apiOutcome(o, nil, fmt.Sprintf("%d people", len(ms)))
+	case sub == "invite" && len(pos) == 2:
+		in, err := c.Invite(ctx, pos[0], pos[1])
+		if err != nil {
+			return apiOutcome(o, err, "")
+		}
+		show(o, "invitation", in, fmt.Sprintf("invited %s as %s until %s", in.Email, in.Role, in.Expires.Local().Format("2006-01-02 15:04")),
+			"invitation token (pass it on; it is shown once): "+in.Token)
+		return apiOutcome(o, nil, "invited "+in.Email)
+	case sub == "role" && len(pos) == 2:
+		m, err := c.SetRole(ctx, pos[0], pos[1])
+		if err != nil {
+			return apiOutcome(o, err, "")
+		}
+		show(o, "member", m, fmt.Sprintf("%s is now %s", m.Email, m.Role))
+		return apiOutcome(o, nil, m.Email+" is "+m.Role)
+	case sub == "remove" && len(pos) == 1:
+		return apiOutcome(o, c.Remove(ctx, pos[0]), "removed "+pos[0])
+	case sub == "transfer-ownership" && len(pos) == 1:
+		m, err := c.TransferOwnership(ctx, pos[0])
+		if err != nil {
+			return apiOutcome(o, err, "")
+		}
+		show(o, "member", m, m.Email+" is now the Owner; you are an Admin")
+		return apiOutcome(o, nil, "ownership transferred to "+m.Email)
+	}
+	return usageErr(stderr, nil, "team [list | invite EMAIL ROLE | role EMAIL ROLE | remove EMAIL | transfer-ownership EMAIL]")
+}

@@ -1,0 +1,148 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/demo"
+)
+
+// TestAccountCommands runs phonectl's account commands against the account
+// API on the demo account, as a rep and as the Owner: the exit statuses
+// are the contract (0 done, 2 bad input, 3 no credit, 4 not allowed).
+func TestAccountCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	sys, err := demo.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Close()
+	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether"}))
+	defer srv.Close()
+	b, err := os.ReadFile(filepath.Join(dir, demo.CredentialsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		e, p, _ := strings.Cut(l, " ")
+		pw[e] = p
+	}
+	run := func(who string, args ...string) (int, string) {
+		t.Helper()
+		full := append([]string{"--server", srv.URL, "--user", who, "--password", pw[who]}, args...)
+		cmd := exec.Command(bin, full...)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return code, out.String() + errOut.String()
+	}
+	expect := func(want int, who string, args ...string) string {
+		t.Helper()
+		code, out := run(who, args...)
+		if code != want {
+			t.Errorf("phonectl %s as %s: exit %d, want %d\n%s", strings.Join(args, " "), who, code, want, out)
+		}
+		return out
+	}
+	const rep, owner, admin = "rep@demo.test", "owner@demo.test", "admin@demo.test"
+
+	if out := expect(0, rep, "credits"); !strings.Contains(out, "credit gate: open") || strings.Contains(out, "available") {
+		t.Errorf("a rep's credits show the gate, not the money:\n%s", out)
+	}
+	expect(4, rep, "credits", "add", "10")
+	expect(4, rep, "topup", "--threshold", "10", "--amount", "30")
+	expect(4, rep, "numbers", "search", "GB")
+	expect(4, rep, "team", "invite", "x@demo.test", "member")
+	expect(0, rep, "numbers", "list")
+	expect(0, rep, "team", "list")
+
+	if out := expect(0, owner, "credits"); !strings.Contains(out, "available: 20.0000 USD") {
+		t.Errorf("the owner's credits:\n%s", out)
+	}
+	if out := expect(0, owner, "credits", "add", "12.50"); !strings.Contains(out, "added 12.50") {
+		t.Errorf("credits add:\n%s", out)
+	}
+	for _, bad := range [][]string{{"credits", "add", "-5"}, {"credits", "add", "1e3"}, {"credits", "add"}, {"credits", "add", "2.00"},
+		{"topup", "--threshold", "ten"}, {"topup", "--off", "--amount", "5"}, {"numbers", "search", "ZZ"}, {"numbers", "buy", "+1 nope"},
+		{"team", "invite", "not-an-email", "member"}, {"team", "role", rep, "owner"}, {"numbers", "settings", "+14155550101", "--record", "maybe"},
+		{"credits", "history", "--since", "last week"}, {"numbers", "frobnicate"}} {
+		expect(2, owner, bad...)
+	}
+	// --json: one object per line, the answer under "data", the outcome last.
+	code, out := run(owner, "--json", "credits", "history", "--type", "payment")
+	var lines []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) != nil {
+			t.Fatalf("not a JSON line: %q", sc.Text())
+		}
+		lines = append(lines, m)
+	}
+	if code != 0 || len(lines) != 2 || lines[0]["event"] != "transactions" || lines[1]["event"] != "outcome" {
+		t.Fatalf("--json credits history: %d\n%s", code, out)
+	}
+	items := lines[0]["data"].(map[string]any)["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["amount"] != "12.5000" {
+		t.Errorf("payments: %v", items)
+	}
+	if out := expect(0, owner, "topup", "--threshold", "10", "--amount", "30"); !strings.Contains(out, "auto top-up on: add 30.00 when available credit falls below 10.00") {
+		t.Errorf("topup:\n%s", out)
+	}
+	expect(0, owner, "topup", "--off")
+
+	out = expect(0, admin, "numbers", "search", "gb", "mobile", "--limit", "2")
+	first := strings.Fields(strings.Split(out, "\n")[0])[0]
+	if !strings.HasPrefix(first, "+447") {
+		t.Fatalf("search:\n%s", out)
+	}
+	if out := expect(0, admin, "numbers", "buy", first); !strings.Contains(out, "5.00 a month") {
+		t.Errorf("buy:\n%s", out)
+	}
+	expect(0, admin, "numbers", "share", first, admin, rep)
+	expect(0, admin, "numbers", "settings", first, "--routing", "voicemail", "--record", "on", "--hours", "mon-fri 09:00-17:00", "--zone", "Europe/London")
+	if out := expect(0, rep, "numbers", "settings", first); !strings.Contains(out, "record: true") || !strings.Contains(out, "Europe/London") {
+		t.Errorf("settings as seen by a member:\n%s", out)
+	}
+	expect(4, rep, "numbers", "settings", first, "--record", "off")
+	menu := filepath.Join(dir, "menu.json")
+	os.WriteFile(menu, []byte(`{"greeting": "Sales 1, support 2", "options": {"1": {"kind": "user", "target": "rep@demo.test"}, "2": {"kind": "voicemail"}}, "timeout": 5, "timeout_route": {"kind": "group"}}`), 0o600)
+	if out := expect(0, admin, "numbers", "settings", first, "--menu", menu, "--routing", "ivr"); !strings.Contains(out, " ivr ") {
+		t.Errorf("menu:\n%s", out)
+	}
+	if out := expect(0, admin, "team", "invite", "new@demo.test", "member"); !strings.Contains(out, "invitation token") {
+		t.Errorf("invite:\n%s", out)
+	}
+	expect(0, admin, "team", "role", rep, "admin")
+	expect(4, admin, "team", "transfer-ownership", rep)
+	expect(0, owner, "team", "transfer-ownership", admin)
+	expect(4, owner, "team", "transfer-ownership", rep) // no longer the Owner
+	// At zero credit a paid number is refused for credit.
+	bal, _ := sys.Engine.Balance(ctx, demo.Account)
+	if err := sys.Engine.Adjust(ctx, demo.Account, "to-zero", bal.Available.Neg(), "test: drain"); err != nil {
+		t.Fatal(err)
+	}
+	out = expect(0, admin, "numbers", "search", "DE", "--limit", "1")
+	expect(3, admin, "numbers", "buy", strings.Fields(out)[0])
+	pw["nobody@demo.test"] = "not a user here"
+	expect(4, "nobody@demo.test", "credits")
+}
