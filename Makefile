@@ -9,6 +9,10 @@ export GOFLAGS := -buildvcs=false
 GOBIN := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
+# Stripe's API as its specification describes it, for the payment tests
+# (internal/peers.StripeMockVersion names the same version).
+STRIPEMOCK := $(GOBIN)/stripe-mock
+STRIPEMOCK_VERSION := v0.203.0
 DATA ?= $(HOME)/.local/share/tether
 
 .PHONY: all deps tools build run test vet lint unit race bench fuzz screenshot clean
@@ -22,7 +26,10 @@ deps:
 $(STATICCHECK):
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-tools: $(STATICCHECK)
+$(STRIPEMOCK):
+	$(GO) install github.com/stripe/stripe-mock@$(STRIPEMOCK_VERSION)
+
+tools: $(STATICCHECK) $(STRIPEMOCK)
 
 build: deps
 	$(GO) build ./...
@@ -52,13 +59,13 @@ lint: vet tools
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(STATICCHECK) ./...
 
-unit: deps
+unit: deps tools
 	$(GO) test -count=1 -timeout 30m ./...
 
 # The money and media code again under the race detector (the concurrency
 # test runs 500 calls against one balance; media runs a network goroutine
 # beside the audio pump).
-race: deps
+race: deps tools
 	$(GO) test -count=1 -race -timeout 30m ./account/... ./audio/... ./phone/...
 
 test: lint unit race
@@ -78,6 +85,7 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzReadDeck$$' -fuzztime $(FUZZTIME) ./account/rating/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseNumber$$' -fuzztime $(FUZZTIME) ./account/rating/
 	$(GO) test -run '^$$' -fuzz '^FuzzCount$$' -fuzztime $(FUZZTIME) ./account/sms/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseMenu$$' -fuzztime $(FUZZTIME) ./account/team/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseReason$$' -fuzztime $(FUZZTIME) ./phone/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDTMFInfo$$' -fuzztime $(FUZZTIME) ./phone/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseSipfrag$$' -fuzztime $(FUZZTIME) ./phone/

@@ -297,6 +297,13 @@ func (s *Server) addCredits(w http.ResponseWriter, r *http.Request, u caller) {
 	if a.ID != "" {
 		s.cfg.Users.AppendAudit(r.Context(), u.entry("credits.add", a.ID, "add %s: %s%s", amount.StringFixed(2), a.Status, suffix(a.Failure)))
 	}
+	if errors.Is(err, billing.ErrPaymentPending) && a.ID != "" {
+		// The processor has not finished (a bank's check, a slow network):
+		// the credit lands when it does, through its webhook or
+		// reconciliation, once.
+		writeJSON(w, http.StatusAccepted, topUpInfo(a))
+		return
+	}
 	if err != nil {
 		s.fail(w, err, "add credits")
 		return

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -356,3 +357,31 @@ func (e *Engine) Sweep(ctx context.Context) error {
 
 // Display formats an amount in an account's currency, to the cent.
 func Display(d decimal.Decimal, currency string) string { return money.Display(d, currency) }
+
+// SettlePayment records what the processor says happened to a top-up's
+// charge, told later than its answer (a webhook): key is the idempotency
+// key the charge was made under. A top-up already finished is left as it
+// is, so a repeated event changes nothing; the credit's ledger key (the
+// payment's ID) would drop a repeat anyway.
+func (e *Engine) SettlePayment(ctx context.Context, key string, p payment.Payment) error {
+	id, ok := strings.CutPrefix(key, "topup:")
+	if !ok {
+		return nil // not a top-up of ours
+	}
+	a, err := e.store.Attempt(ctx, id)
+	if err != nil {
+		return err
+	}
+	if a.Status != Pending {
+		if a.Status == Succeeded && p.Status == payment.Succeeded && a.PaymentID != p.ID {
+			e.log.Error("billing: a second payment for one top-up", "attempt", a.ID, "kept", a.PaymentID, "other", p.ID)
+		}
+		return nil
+	}
+	_, err = e.finish(ctx, a, p, p.Err())
+	var decline *payment.DeclineError
+	if errors.As(err, &decline) {
+		return nil // recorded as failed
+	}
+	return err
+}

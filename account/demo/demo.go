@@ -57,6 +57,20 @@ func Open(ctx context.Context, dir string) (*System, error) { return OpenSystem(
 // OpenSystem opens the billing system kept in dir; withDemo creates the
 // demo account (and its users) on first start.
 func OpenSystem(ctx context.Context, dir string, withDemo bool) (*System, error) {
+	return OpenWith(ctx, dir, Options{Demo: withDemo})
+}
+
+// Options choose how OpenWith sets the system up.
+type Options struct {
+	Demo bool // create the demo account and its users on first start
+	// Processor charges cards (Stripe); nil for the sandbox processor,
+	// kept in dir.
+	Processor payment.Processor
+}
+
+// OpenWith opens the billing system kept in dir.
+func OpenWith(ctx context.Context, dir string, opt Options) (*System, error) {
+	withDemo := opt.Demo
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -69,7 +83,11 @@ func OpenSystem(ctx context.Context, dir string, withDemo bool) (*System, error)
 		db.Close()
 		return nil, err
 	}
-	s := &System{Store: db, Bank: bank, Engine: billing.New(billing.Config{Store: db, Rater: rating.SampleRater(), Processor: bank})}
+	var proc payment.Processor = bank
+	if opt.Processor != nil {
+		proc = opt.Processor
+	}
+	s := &System{Store: db, Bank: bank, Engine: billing.New(billing.Config{Store: db, Rater: rating.SampleRater(), Processor: proc})}
 	if withDemo {
 		if err := s.ensureDemo(ctx); err != nil {
 			s.Close()
