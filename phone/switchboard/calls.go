@@ -17,6 +17,7 @@ import (
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/phone/media"
 )
 
 // call is one bridged call: the caller's leg (we answer it), the callee's
@@ -38,8 +39,13 @@ type call struct {
 	a     *sipgo.DialogServerSession
 	b     *sipgo.DialogClientSession
 	relay *relay
-	done  chan struct{}
-	once  sync.Once
+	// local is the switchboard's own media on the caller's leg, when it
+	// answered the call itself (a menu); onWarn plays the low-credit
+	// warning to the caller where there is no relay to do it.
+	local  *media.Session
+	onWarn func()
+	done   chan struct{}
+	once   sync.Once
 
 	// A credit-billed call's meter (mu guards it).
 	mu       sync.Mutex
@@ -59,6 +65,16 @@ type calls struct {
 
 func newCalls() *calls {
 	return &calls{byID: map[string]*call{}, active: map[*call]struct{}{}}
+}
+
+// warnCaller plays the low-credit warning to the caller.
+func (c *call) warnCaller() {
+	switch {
+	case c.relay != nil:
+		c.relay.warn()
+	case c.onWarn != nil:
+		c.onWarn()
+	}
 }
 
 func (cs *calls) add(c *call, ids ...string) {
@@ -329,9 +345,20 @@ type leg struct {
 	err    error
 }
 
-// ring sends the INVITE to every phone of the callee at once; the first
-// 2xx is bridged, the rest are cancelled ("answered elsewhere").
-func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targets []binding, offer []byte, contact sip.ContactHeader) {
+// ringEnd says how a ring-all ended without an answer: the best final
+// response of the phones rung, or the caller giving up, or time.
+type ringEnd struct {
+	code      int
+	phrase    string
+	cancelled bool // the caller hung up
+	timedOut  bool
+}
+
+// ringAll sends an INVITE carrying offer to every target at once. The
+// first to answer wins and is returned (the others are cancelled, "call
+// completed elsewhere"); ringing is called on the first 180 or 183; a
+// close of cancelled (the caller hung up) cancels them all.
+func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.ContactHeader, ringing func(), cancelled <-chan struct{}) (*leg, ringEnd) {
 	clientDialogs := sipgo.NewDialogClientCache(s.client, contact)
 	ringCtx, stopRinging := context.WithCancel(context.Background())
 	defer stopRinging()
@@ -379,8 +406,8 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 			}
 			l.sess = sess
 			err = sess.WaitAnswer(context.Background(), sipgo.AnswerOptions{Username: auth.Username, Password: auth.Password, OnResponse: func(res *sip.Response) error {
-				if res.StatusCode == 180 || res.StatusCode == 183 {
-					provisional.Do(func() { c.a.Respond(180, "Ringing", nil) })
+				if (res.StatusCode == 180 || res.StatusCode == 183) && ringing != nil {
+					provisional.Do(ringing)
 				}
 				return nil
 			}})
@@ -398,15 +425,12 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 			results <- l
 		}()
 	}
-	cancelled := make(chan struct{})
-	var cancelOnce sync.Once
-	tx.OnCancel(func(*sip.Request) { cancelOnce.Do(func() { close(cancelled) }) })
 	pending := len(targets)
-	var won *leg
-	for won == nil && pending > 0 {
+	for pending > 0 {
 		select {
 		case w := <-winner:
-			won = w
+			s.cancelLegs(legs, &mu, w, 200, "Call completed elsewhere")
+			return w, ringEnd{}
 		case l := <-results:
 			if l.err == nil && l.res != nil && l.res.IsSuccess() {
 				continue // the winner arrives on its own channel
@@ -414,37 +438,54 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 			pending--
 		case <-cancelled:
 			s.cancelLegs(legs, &mu, nil, 487, "caller hung up")
-			c.setEnd(records.Missed, "487 the caller hung up")
-			s.finish(c)
-			return // sipgo answers the INVITE with 487
+			return nil, ringEnd{cancelled: true}
 		case <-time.After(2 * time.Minute):
 			s.cancelLegs(legs, &mu, nil, 480, "no answer")
-			tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
-			c.setEnd(records.Missed, "480 no answer")
-			s.finish(c)
-			return
+			return nil, ringEnd{code: 480, phrase: "Temporarily Unavailable", timedOut: true}
 		}
 	}
-	if won == nil {
-		code, phrase := 480, "Temporarily Unavailable"
-		for _, l := range legs {
-			if l.res != nil && l.res.StatusCode >= 400 && (code == 480 || l.res.StatusCode == 486 || l.res.StatusCode == 600) {
-				code, phrase = l.res.StatusCode, l.res.Reason
-			}
+	end := ringEnd{code: 480, phrase: "Temporarily Unavailable"}
+	for _, l := range legs {
+		if l.res != nil && l.res.StatusCode >= 400 && (end.code == 480 || l.res.StatusCode == 486 || l.res.StatusCode == 600) {
+			end.code, end.phrase = l.res.StatusCode, l.res.Reason
 		}
-		tx.Respond(sip.NewResponseFromRequest(req, code, phrase, nil))
-		d := records.Failed
-		switch code {
-		case 486, 600, 603:
-			d = records.Busy
-		case 480, 408:
-			d = records.Missed
+	}
+	return nil, end
+}
+
+// disposition names how a ring-all that nobody answered ended.
+func (e ringEnd) disposition() records.Disposition {
+	switch e.code {
+	case 486, 600, 603:
+		return records.Busy
+	case 480, 408:
+		return records.Missed
+	}
+	return records.Failed
+}
+
+// ring sends the INVITE to every phone of the callee at once; the first
+// 2xx is bridged, the rest are cancelled ("answered elsewhere").
+func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targets []binding, offer []byte, contact sip.ContactHeader) {
+	cancelled := make(chan struct{})
+	var cancelOnce sync.Once
+	tx.OnCancel(func(*sip.Request) { cancelOnce.Do(func() { close(cancelled) }) })
+	won, end := s.ringAll(c, targets, offer, contact, func() { c.a.Respond(180, "Ringing", nil) }, cancelled)
+	switch {
+	case end.cancelled:
+		c.setEnd(records.Missed, "487 the caller hung up")
+		s.finish(c)
+		return // sipgo answers the INVITE with 487
+	case won == nil:
+		tx.Respond(sip.NewResponseFromRequest(req, end.code, end.phrase, nil))
+		if end.timedOut {
+			c.setEnd(records.Missed, "480 no answer")
+		} else {
+			c.setEnd(end.disposition(), fmt.Sprintf("%d %s", end.code, end.phrase))
 		}
-		c.setEnd(d, fmt.Sprintf("%d %s", code, phrase))
 		s.finish(c)
 		return
 	}
-	s.cancelLegs(legs, &mu, won, 200, "Call completed elsewhere")
 	c.b = won.sess
 	c.setEnd(records.Answered, "")
 	if err := won.sess.Ack(context.Background()); err != nil {
@@ -636,6 +677,10 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.calls.find(req.CallID().Value())
 	if c == nil || c.a == nil || c.b == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	if c.relay == nil { // bridged through the switchboard's own media (a menu's call)
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return
 	}
 	fromA := req.CallID().Value() == c.a.InviteRequest.CallID().Value()

@@ -68,7 +68,7 @@ func (s *Server) meter(c *call) {
 			}
 			if !c.warned && left <= s.cfg.WarnBefore {
 				c.warned = true
-				c.relay.warn()
+				c.warnCaller()
 			}
 			wait = left
 			if !c.warned {

@@ -55,11 +55,16 @@ func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 		s.forward(ctx, c, req, tx, num)
 		return
 	}
-	if route == "voicemail" || len(targets) == 0 && s.cfg.VoicemailDir != "" {
+	if route == "menu" {
+		s.menuCall(req, tx, num, c)
+		return
+	}
+	if route == "voicemail" && num.Voicemail || len(targets) == 0 && num.Voicemail && s.cfg.VoicemailDir != "" {
 		s.voicemail(req, tx, num, caller)
 		return
 	}
-	if len(targets) == 0 {
+	if len(targets) == 0 || route == "voicemail" {
+		s.record(c, records.Missed, "480 nobody to answer, and the number takes no voicemail")
 		tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
 		return
 	}
@@ -127,14 +132,17 @@ func (s *Server) announce(req *sip.Request, tx sip.ServerTransaction, c *call, p
 }
 
 // numberRoute decides where a call to a number goes now: its members,
-// its voicemail (outside hours) or its forwarding number.
+// its menu, its voicemail (outside hours, or always) or its forwarding
+// number.
 func numberRoute(n team.Number, now time.Time) string {
 	open := n.Hours.OpenAt(now)
 	switch {
 	case n.Forward != "" && (!n.AfterHoursOnly || !open):
 		return "forward"
-	case !open:
+	case !open, n.Routing == team.RouteVoicemail:
 		return "voicemail"
+	case n.Routing == team.RouteMenu && n.Menu != nil:
+		return "menu"
 	}
 	return "members"
 }

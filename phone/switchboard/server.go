@@ -167,6 +167,7 @@ func New(cfg Config) (*Server, error) {
 	srv.OnInvite(s.onInvite)
 	srv.OnAck(s.onAck)
 	srv.OnBye(s.onBye)
+	srv.OnInfo(s.onInfo)
 	srv.OnMessage(s.onMessage)
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {}) // sipgo answers CANCEL and signals the INVITE's transaction
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {

@@ -58,6 +58,13 @@ func (s *Server) voicemail(req *sip.Request, tx sip.ServerTransaction, num team.
 		return
 	}
 	defer cleanup()
+	s.takeMessage(m, sess, num, c)
+}
+
+// takeMessage plays the greeting and records a message on a call the
+// switchboard has answered, then writes the call's record.
+func (s *Server) takeMessage(m *media.Session, sess *sipgo.DialogServerSession, num team.Number, c *call) {
+	from := c.from
 	// The greeting, then the recording until the caller hangs up.
 	ctx, cancel := context.WithTimeout(context.Background(), maxVoicemail+10*time.Second)
 	defer cancel()

@@ -1,0 +1,171 @@
+package switchboard_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tetherphone/tether/account/records"
+	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/phone/media"
+	"github.com/tetherphone/tether/phone/netsim"
+	"github.com/tetherphone/tether/phone/switchboard"
+)
+
+// listen plays silence for d and returns what was heard.
+func listen(m *media.Session, d time.Duration) []int16 { return talk(m, 0, d) }
+
+// notesHeard counts the menu prompt's notes in pcm.
+func notesHeard(pcm []int16, notes []float64) int {
+	n := 0
+	for _, f := range notes {
+		best := 0.0
+		for i := 0; i+800 <= len(pcm); i += 200 {
+			best = max(best, audio.ToneShare(pcm[i:i+800], f, 8000))
+		}
+		if best >= 0.6 {
+			n++
+		}
+	}
+	return n
+}
+
+// TestMenu: the shared number answers with its menu; key 1 (an RFC 4733
+// event) rings bob, who talks with the caller through the switchboard's
+// bridge; key 2 (sent as SIP INFO) takes a voicemail; key 9 forwards to an
+// outside number, billed as forwarding; no key takes the timeout route.
+func TestMenu(t *testing.T) {
+	e := newEnv(t)
+	sim := e.withSim()
+	n, err := e.db.Number(e.ctx, "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Routing = team.RouteMenu
+	n.Menu = &team.Menu{Greeting: "Sales 1, messages 2, London office 9", Timeout: 3, OnTime: team.Route{Kind: team.ToVoicemail},
+		Options: map[string]team.Route{"1": {Kind: team.ToUser, Target: "bob@acme.test"}, "2": {Kind: team.ToVoicemail},
+			"9": {Kind: team.ToExternal, Target: "+442079460000"}}}
+	if err := e.db.UpdateNumber(e.ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	bob := e.phoneFor("bob@acme.test", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	// Key 1: bob.
+	answered := make(chan *phone.Incoming, 1)
+	go func() {
+		select {
+		case in := <-bob.Incoming():
+			in.Answer(ctx)
+			answered <- in
+		case <-ctx.Done():
+		}
+	}()
+	call, err := sim.Call(ctx, "+442071234567", "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompt := listen(call.Media(), 900*time.Millisecond)
+	if k := notesHeard(prompt, switchboard.MenuNotes); k < 2 {
+		t.Errorf("the caller heard %d of the menu's three notes", k)
+	}
+	if err := call.Media().SendDTMF("1", 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	listen(call.Media(), 600*time.Millisecond) // the key goes out with the audio
+	var in *phone.Incoming
+	select {
+	case in = <-answered:
+	case <-time.After(20 * time.Second):
+		t.Fatal("key 1 did not ring bob")
+	}
+	heardOutside, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 2*time.Second)
+	if s := bestShare(heardByBob[4000:], 440); s < 0.8 {
+		t.Errorf("bob hears the caller at share %.2f", s)
+	}
+	if s := bestShare(heardOutside[4000:], 1000); s < 0.8 {
+		t.Errorf("the caller hears bob at share %.2f", s)
+	}
+	call.Hangup(ctx)
+	select {
+	case <-in.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("bob's call did not end when the caller hung up")
+	}
+	recs := waitRecords(e, 1)
+	if len(recs) != 1 || recs[0].Direction != "inbound" || recs[0].Disposition != records.Answered || recs[0].Seconds < 1 ||
+		recs[0].From != "+442071234567" {
+		t.Fatalf("record %+v", recs)
+	}
+
+	// Key 2, sent as SIP INFO: voicemail.
+	vm, err := sim.Call(ctx, "+442071234567", "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen(vm.Media(), 700*time.Millisecond)
+	if err := vm.SendDTMFInfo(ctx, "2"); err != nil {
+		t.Fatal(err)
+	}
+	heard := talk(vm.Media(), 0, 1500*time.Millisecond)
+	beep := 0.0
+	for i := 0; i+800 <= len(heard); i += 400 {
+		beep = max(beep, audio.ToneShare(heard[i:i+800], switchboard.BeepHz, 8000))
+	}
+	if beep < 0.8 {
+		t.Errorf("key 2 did not reach voicemail (beep share %.2f)", beep)
+	}
+	talk(vm.Media(), 440, 1500*time.Millisecond)
+	vm.Hangup(ctx)
+	var vms []team.Voicemail
+	for deadline := time.Now().Add(10 * time.Second); len(vms) == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		vms, _ = e.db.Voicemails(e.ctx, "+14155550101")
+	}
+	if len(vms) != 1 || vms[0].Seconds < 1 {
+		t.Fatalf("voicemails %+v", vms)
+	}
+
+	// Key 9: forwarded to London through the trunk; the simulator answers
+	// with its prompt.
+	fw, err := sim.Call(ctx, "+12125550123", "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen(fw.Media(), 700*time.Millisecond)
+	fw.Media().SendDTMF("9", 100*time.Millisecond)
+	heard = listen(fw.Media(), 3*time.Second)
+	if k := notesHeard(heard, netsim.Prompt); k < 2 {
+		t.Errorf("key 9: the caller heard %d of the far end's prompt notes", k)
+	}
+	fw.Hangup(ctx)
+	recs = waitRecords(e, 3)
+	var fwd *records.Call
+	for i := range recs {
+		if recs[i].Direction == "forwarded" {
+			fwd = &recs[i]
+		}
+	}
+	if fwd == nil || fwd.To != "+442079460000" || fwd.Disposition != records.Answered || !fwd.Cost.IsPositive() || !strings.Contains(fwd.Destination, "United Kingdom") {
+		t.Errorf("the forwarded call's record: %+v", fwd)
+	}
+
+	// No key: the timeout route (voicemail).
+	quiet, err := sim.Call(ctx, "+442071234567", "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	heard = listen(quiet.Media(), 6*time.Second)
+	quiet.Hangup(ctx)
+	beep = 0
+	for i := 0; i+800 <= len(heard); i += 400 {
+		beep = max(beep, audio.ToneShare(heard[i:i+800], switchboard.BeepHz, 8000))
+	}
+	if beep < 0.8 {
+		t.Errorf("no key: the timeout route did not reach voicemail (beep share %.2f)", beep)
+	}
+}
