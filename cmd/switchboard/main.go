@@ -25,6 +25,8 @@ import (
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/account/money"
+	"github.com/tetherphone/tether/account/payment"
+	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/internal/selfcert"
 	"github.com/tetherphone/tether/phone/netsim"
 	"github.com/tetherphone/tether/phone/switchboard"
@@ -34,7 +36,7 @@ const usage = `switchboard: the Tether phone-system server
 
 Usage:
   switchboard [--data DIR] [--sip URI]... [--http ADDR] [--demo] [--trunk HOST:PORT|simulator]
-              [--tls-cert FILE --tls-key FILE]
+              [--tls-cert FILE --tls-key FILE] [--payments sandbox|stripe [--stripe-api URL]]
   switchboard adjust --data DIR --account ID --amount DECIMAL --reason TEXT
 
 --sip takes udp://, tcp://, tls://, ws:// and wss:// (SIP over WebSocket,
@@ -47,6 +49,13 @@ printed on start. SIGTERM or Ctrl-C stops it gracefully.
 for a carrier that wants the switchboard to register), or "simulator", the built-in
 network simulator that answers any number with a short prompt and then
 echoes (the default with --demo).
+
+--payments chooses who charges cards: "sandbox" (the default; moves no
+money, test cards 4242... succeed, 4000000000000002 is declined) or "stripe",
+which reads the secret key from STRIPE_SECRET_KEY and the webhook signing
+secret from STRIPE_WEBHOOK_SECRET, and takes Stripe's events at
+POST /v1/webhooks/stripe on the account API. --stripe-api points it at
+another API base URL (stripe-mock in tests).
 
 adjust is an operator's audited balance change (refund, goodwill,
 correction): a negative amount may bring the balance down to zero, never
@@ -84,6 +93,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	trunkFlag := fs.String("trunk", "", `outside calls: a SIP trunk, HOST:PORT (by address) or sip:USER:PASSWORD@HOST:PORT (registering), or "simulator" (default with --demo)`)
 	tlsCert := fs.String("tls-cert", "", "PEM certificate for tls:// listeners (default: a self-signed one, written to DATA/tls/)")
 	tlsKey := fs.String("tls-key", "", "PEM private key for --tls-cert")
+	payments := fs.String("payments", "sandbox", `who charges cards: "sandbox" or "stripe" (keys from STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET)`)
+	stripeAPI := fs.String("stripe-api", "", "Stripe's API base URL (default Stripe's own; stripe-mock's in tests)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -101,12 +112,54 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	sys, err := demo.OpenSystem(ctx, *data, *withDemo)
+	opt := demo.Options{Demo: *withDemo}
+	webhooks := map[string]http.Handler{}
+	var hook *payment.StripeWebhook
+	switch *payments {
+	case "sandbox":
+	case "stripe":
+		key, secret := os.Getenv("STRIPE_SECRET_KEY"), os.Getenv("STRIPE_WEBHOOK_SECRET")
+		if !strings.HasPrefix(secret, "whsec_") {
+			fmt.Fprintln(stderr, "switchboard: --payments stripe needs STRIPE_WEBHOOK_SECRET (whsec_...) in the environment")
+			return exitUsage
+		}
+		proc, err := payment.NewStripe(payment.StripeConfig{Key: key, URL: *stripeAPI, Log: log})
+		if err != nil {
+			fmt.Fprintln(stderr, "switchboard: STRIPE_SECRET_KEY:", err)
+			return exitUsage
+		}
+		opt.Processor = proc
+		hook = &payment.StripeWebhook{Secret: secret, Log: log}
+		webhooks["/v1/webhooks/stripe"] = hook
+	default:
+		fmt.Fprintf(stderr, "switchboard: --payments is sandbox or stripe, not %q\n", *payments)
+		return exitUsage
+	}
+	sys, err := demo.OpenWith(ctx, *data, opt)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return exitFailure
 	}
 	defer sys.Close()
+	if hook != nil {
+		hook.Settle = sys.Engine.SettlePayment
+	}
+	// Reservations of calls that stopped settling expire, and top-ups whose
+	// outcome the processor had not told are finished, every minute.
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := sys.Engine.Sweep(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("switchboard: sweep", "err", err)
+				}
+			}
+		}
+	}()
 	tlsConf, code := loadTLS(sips, *tlsCert, *tlsKey, *data, stdout, stderr)
 	if code != exitOK {
 		return code
@@ -167,7 +220,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	srv := &http.Server{Handler: api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: *data, Realm: "tether",
-		SIP: sipAddrs, Log: log}),
+		SIP: sipAddrs, Webhooks: webhooks, Log: log}),
 		ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(l)
 	fmt.Fprintf(stdout, "http http://%s\n", l.Addr())
@@ -233,6 +286,11 @@ func adjust(args []string, stdout, stderr io.Writer) int {
 	if err := sys.Engine.Adjust(ctx, *account, id, amt, *reason); err != nil {
 		fmt.Fprintln(stderr, "switchboard adjust:", err)
 		return exitFailure
+	}
+	host, _ := os.Hostname()
+	if err := sys.Store.AppendAudit(ctx, team.AuditEntry{Account: *account, At: time.Now(), Actor: "operator", Action: "credits.adjust",
+		Target: id, Detail: fmt.Sprintf("%s: %s", amt.String(), *reason), Source: "switchboard adjust on " + host}); err != nil {
+		fmt.Fprintln(stderr, "switchboard adjust: the audit log:", err)
 	}
 	b, err := sys.Engine.Balance(ctx, *account)
 	if err != nil {

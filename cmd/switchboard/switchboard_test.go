@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -402,6 +403,8 @@ func TestBadFlags(t *testing.T) {
 		{"--sip", "udp://127.0.0.1:0", "--trunk", "sip:user:pw@carrier.example:5060"},
 		{"--sip", "udp://127.0.0.1:0", "--tls-cert", "x.pem"},
 		{"--bogus"},
+		{"--sip", "udp://127.0.0.1:0", "--payments", "paypal"},
+		{"--sip", "udp://127.0.0.1:0", "--payments", "stripe"}, // no keys in the environment
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a server that starts is a failure
 		cmd := exec.CommandContext(ctx, switchboardBin, append([]string{"--data", data, "--http", "127.0.0.1:0"}, args...)...)
@@ -410,5 +413,33 @@ func TestBadFlags(t *testing.T) {
 		if code := exitCode(err); code != 2 || len(out) == 0 {
 			t.Errorf("%v: exit %d\n%s", args, code, out)
 		}
+	}
+}
+
+// TestStripePayments: the switchboard charging through Stripe (stripe-mock
+// standing in for Stripe's API): the demo card is saved with Stripe, the
+// owner adds credits with phonectl, and a signed webhook is accepted while
+// a forged one is refused.
+func TestStripePayments(t *testing.T) {
+	mock := peers.StartStripeMock(t, "succeeded")
+	t.Setenv("STRIPE_SECRET_KEY", "sk_test_tether")
+	t.Setenv("STRIPE_WEBHOOK_SECRET", "whsec_tether_test")
+	s := startServer(t, t.TempDir(), "--payments", "stripe", "--stripe-api", mock.URL)
+	cmd := exec.Command(phonectlBin, s.as("owner@demo.test", "credits", "add", "15")...)
+	out, err := cmd.CombinedOutput()
+	if exitCode(err) != 0 || !strings.Contains(string(out), "added 15.00 (succeeded") {
+		t.Fatalf("credits add through Stripe: %v\n%s", err, out)
+	}
+	out, err = exec.Command(phonectlBin, s.as("owner@demo.test", "credits")...).CombinedOutput()
+	if exitCode(err) != 0 || !strings.Contains(string(out), "available: 35.0000 USD") {
+		t.Fatalf("credits after adding $15 to $20: %v\n%s", err, out)
+	}
+	res, err := http.Post(s.api+"/v1/webhooks/stripe", "application/json", strings.NewReader(`{"id": "evt_forged", "type": "payment_intent.succeeded"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 400 {
+		t.Errorf("an unsigned webhook: %d, want 400", res.StatusCode)
 	}
 }
