@@ -177,7 +177,15 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if num != nil {
 		switch numberRoute(*num, s.cfg.Now()) {
 		case "voicemail":
+			if !num.Voicemail {
+				s.record(c, records.Missed, "480 the number takes no voicemail")
+				tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
+				return
+			}
 			s.voicemail(req, tx, *num, caller)
+			return
+		case "menu":
+			s.menuCall(req, tx, *num, c)
 			return
 		case "forward":
 			s.forward(ctx, c, req, tx, *num)

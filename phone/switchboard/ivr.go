@@ -108,7 +108,7 @@ func (s *Server) menuCall(req *sip.Request, tx sip.ServerTransaction, num team.N
 			targets = append(targets, s.location.user(e)...)
 		}
 	}
-	if len(targets) > 0 && s.cfg.Billing != nil {
+	if len(targets) > 0 && s.cfg.Billing != nil && c.direction == "inbound" { // teammates' calls are free
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		bc, g, err := s.cfg.Billing.StartCall(ctx, billing.CallStart{Account: num.Account, CallID: c.id,
 			Direction: rating.Inbound, Local: num.E164, Remote: n164(c.from)})
