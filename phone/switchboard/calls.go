@@ -42,10 +42,11 @@ type call struct {
 	// local is the switchboard's own media on the caller's leg, when it
 	// answered the call itself (a menu); onWarn plays the low-credit
 	// warning to the caller where there is no relay to do it.
-	local  *media.Session
-	onWarn func()
-	done   chan struct{}
-	once   sync.Once
+	local     *media.Session
+	onWarn    func()
+	bridgeRec *recorder // a recorded call the switchboard bridges itself
+	done      chan struct{}
+	once      sync.Once
 
 	// A credit-billed call's meter (mu guards it).
 	mu       sync.Mutex

@@ -294,7 +294,10 @@ func (s *Server) bridge(req *sip.Request, m *media.Session, sess *sipgo.DialogSe
 	if c.bill != nil {
 		go s.meter(c)
 	}
-	who := pcmBridge(m, m2, warn, sess.Context().Done(), won.sess.Context().Done(), c.done)
+	if c.recordOn != "" && s.cfg.VoicemailDir != "" {
+		c.bridgeRec = newPCMRecorder(4 * time.Hour)
+	}
+	who := pcmBridge(m, m2, warn, c.bridgeRec, sess.Context().Done(), won.sess.Context().Done(), c.done)
 	cause := "the caller hung up"
 	if who == 1 {
 		cause = "the callee hung up"
@@ -317,14 +320,18 @@ func (s *Server) bridge(req *sip.Request, m *media.Session, sess *sipgo.DialogSe
 
 // pcmBridge carries audio between two sessions, a 20 ms frame each way
 // per tick, until one of the done channels closes; it returns which (0:
-// a's, 1: b's, 2: the call's). A signal on warn mixes the low-credit
-// warning into what a hears.
-func pcmBridge(a, b *media.Session, warn <-chan struct{}, aDone, bDone, callDone <-chan struct{}) int {
+// a's, 1: b's, 2: the call's). A signal on warn plays the low-credit
+// warning over what a hears. With rec, both sides hear the recording
+// notice first and both are recorded (a left, b right).
+func pcmBridge(a, b *media.Session, warn <-chan struct{}, rec *recorder, aDone, bDone, callDone <-chan struct{}) int {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	fa := make([]int16, a.FrameSize())
 	fb := make([]int16, b.FrameSize())
-	var overlay []int16
+	var overlay, overlayB []int16
+	if rec != nil {
+		overlay, overlayB = RecordingNotice(8000), RecordingNotice(8000)
+	}
 	for {
 		select {
 		case <-aDone:
@@ -337,8 +344,18 @@ func pcmBridge(a, b *media.Session, warn <-chan struct{}, aDone, bDone, callDone
 			overlay = WarningTone(8000)
 		case <-t.C:
 			a.ReadFrame(fa)
+			if rec != nil {
+				rec.add(0, fa)
+			}
+			if len(overlayB) > 0 {
+				k := copy(fa, overlayB)
+				overlayB = overlayB[k:]
+			}
 			b.WriteFrame(fa[:min(len(fa), len(fb))])
 			b.ReadFrame(fb)
+			if rec != nil {
+				rec.add(1, fb)
+			}
 			if len(overlay) > 0 {
 				k := min(len(overlay), len(fb))
 				for i := range k {

@@ -2,6 +2,7 @@ package switchboard_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,6 @@ import (
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
-	"github.com/tetherphone/tether/phone/netsim"
 	"github.com/tetherphone/tether/phone/switchboard"
 )
 
@@ -37,6 +37,7 @@ func notesHeard(pcm []int16, notes []float64) int {
 // event) rings bob, who talks with the caller through the switchboard's
 // bridge; key 2 (sent as SIP INFO) takes a voicemail; key 9 forwards to an
 // outside number, billed as forwarding; no key takes the timeout route.
+// The number records its calls, bridged ones included.
 func TestMenu(t *testing.T) {
 	e := newEnv(t)
 	sim := e.withSim()
@@ -44,7 +45,7 @@ func TestMenu(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Routing = team.RouteMenu
+	n.Routing, n.Record = team.RouteMenu, true
 	n.Menu = &team.Menu{Greeting: "Sales 1, messages 2, London office 9", Timeout: 3, OnTime: team.Route{Kind: team.ToVoicemail},
 		Options: map[string]team.Route{"1": {Kind: team.ToUser, Target: "bob@acme.test"}, "2": {Kind: team.ToVoicemail},
 			"9": {Kind: team.ToExternal, Target: "+442079460000"}}}
@@ -83,7 +84,11 @@ func TestMenu(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("key 1 did not ring bob")
 	}
-	heardOutside, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 2*time.Second)
+	heardOutside, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 3500*time.Millisecond)
+	// The number records its calls: both hear the notice first.
+	if k := notesHeard(heardByBob[:12000], []float64{1200, 900}); k != 2 {
+		t.Errorf("bob heard %d of the recording notice's two notes", k)
+	}
 	if s := bestShare(heardByBob[4000:], 440); s < 0.8 {
 		t.Errorf("bob hears the caller at share %.2f", s)
 	}
@@ -98,8 +103,19 @@ func TestMenu(t *testing.T) {
 	}
 	recs := waitRecords(e, 1)
 	if len(recs) != 1 || recs[0].Direction != "inbound" || recs[0].Disposition != records.Answered || recs[0].Seconds < 1 ||
-		recs[0].From != "+442071234567" {
+		recs[0].From != "+442071234567" || recs[0].Recording == "" {
 		t.Fatalf("record %+v", recs)
+	}
+	rec, err := audio.LoadWAV(filepath.Join(e.dir, recs[0].Recording))
+	if err != nil || rec.Channels != 2 {
+		t.Fatalf("the recording: %v", err)
+	}
+	left, right := make([]int16, len(rec.Samples)/2), make([]int16, len(rec.Samples)/2)
+	for i := range left {
+		left[i], right[i] = rec.Samples[2*i], rec.Samples[2*i+1]
+	}
+	if l, r := bestShare(left, 440), bestShare(right, 1000); l < 0.8 || r < 0.8 {
+		t.Errorf("the recording: caller 440 Hz at %.2f on the left, bob 1000 Hz at %.2f on the right", l, r)
 	}
 
 	// Key 2, sent as SIP INFO: voicemail.
@@ -138,9 +154,14 @@ func TestMenu(t *testing.T) {
 	}
 	listen(fw.Media(), 700*time.Millisecond)
 	fw.Media().SendDTMF("9", 100*time.Millisecond)
-	heard = listen(fw.Media(), 3*time.Second)
-	if k := notesHeard(heard, netsim.Prompt); k < 2 {
-		t.Errorf("key 9: the caller heard %d of the far end's prompt notes", k)
+	// The number records its calls, so the notice plays over the far
+	// end's prompt; then the simulator echoes the caller.
+	heard = talk(fw.Media(), 440, 5*time.Second)
+	if k := notesHeard(heard[:3*8000], []float64{1200, 900}); k != 2 {
+		t.Errorf("key 9: the caller heard %d of the recording notice's notes", k)
+	}
+	if sh := bestShare(heard[3*8000:], 440); sh < 0.8 {
+		t.Errorf("key 9: the far end's echo at share %.2f", sh)
 	}
 	fw.Hangup(ctx)
 	recs = waitRecords(e, 3)

@@ -82,6 +82,22 @@ func (r *recorder) packet(toCaller bool, b []byte, pkt *rtp.Packet) {
 	copy(r.tracks[side][at:], pcm)
 }
 
+// newPCMRecorder records a call the switchboard bridges itself, frame
+// by frame (add).
+func newPCMRecorder(maxLen time.Duration) *recorder {
+	return &recorder{start: time.Now(), limit: int(maxLen.Seconds() * 8000)}
+}
+
+// add appends a frame of 8 kHz audio to one side (0 the caller, 1 the
+// callee).
+func (r *recorder) add(side int, pcm []int16) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.tracks[side])+len(pcm) <= r.limit {
+		r.tracks[side] = append(r.tracks[side], pcm...)
+	}
+}
+
 // stereo returns the recording: the caller left, the callee right.
 func (r *recorder) stereo() *audio.PCM {
 	r.mu.Lock()
@@ -117,10 +133,14 @@ func RecordingNotice(rate int) []int16 {
 // keepRecording writes a recorded call's two sides to
 // DATA/recordings/NUMBER/CALL.wav (stereo: the caller left).
 func (s *Server) keepRecording(c *call) {
-	if c.relay == nil || c.relay.rec == nil {
+	rec := c.bridgeRec
+	if c.relay != nil && c.relay.rec != nil {
+		rec = c.relay.rec
+	}
+	if rec == nil {
 		return
 	}
-	pcm := c.relay.rec.stereo()
+	pcm := rec.stereo()
 	if len(pcm.Samples) == 0 {
 		return
 	}
