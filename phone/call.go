@@ -249,7 +249,13 @@ type dialOptions struct {
 	onRinging    func()
 	onEarlyMedia func(*Call)
 	fromUser     string
+	callerID     string
 }
+
+// CallerID asks the server to present one of the user's numbers as the
+// caller (RFC 3325 P-Preferred-Identity); a server grants it only for a
+// number the user answers.
+func CallerID(number string) DialOption { return func(o *dialOptions) { o.callerID = number } }
 
 // As presents another user part as the caller (a trunk placing a call on
 // behalf of an outside number).
@@ -299,6 +305,9 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 	req.SetBody(offer)
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO"))
+	if o.callerID != "" {
+		req.AppendHeader(sip.NewHeader("P-Preferred-Identity", fmt.Sprintf("<sip:%s@%s>", o.callerID, u.registrar.Host)))
+	}
 	req.SetTransport(u.transport)
 	req.SetDestination(fmt.Sprintf("%s:%d", u.registrar.Host, u.registrar.Port))
 	sess, err := u.dialogs.WriteInvite(ctx, req)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,31 @@ type Incoming struct {
 	offer   *sdp.Description
 	settled chan struct{} // closed once answered (and ACKed) or declined
 	settle  sync.Once
+	line    string
+}
+
+// Line is the number the caller dialled, when the server says (RFC 3455
+// P-Called-Party-ID): which of my lines, dedicated or shared, is ringing.
+func (in *Incoming) Line() string { return in.line }
+
+// calledParty reads the user part of a request's P-Called-Party-ID.
+func calledParty(req *sip.Request) string {
+	h := req.GetHeader("P-Called-Party-ID")
+	if h == nil {
+		return ""
+	}
+	v := strings.TrimSpace(h.Value())
+	if i := strings.IndexByte(v, '<'); i >= 0 {
+		v = strings.TrimSuffix(v[i+1:], ">")
+		if j := strings.IndexByte(v, '>'); j >= 0 {
+			v = v[:j]
+		}
+	}
+	var u sip.Uri
+	if err := sip.ParseUri(v, &u); err != nil {
+		return ""
+	}
+	return u.User
 }
 
 // ringTimeout is how long an unanswered call rings before 480.
@@ -82,7 +108,7 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c.server = sess
 	c.state = Ringing
-	in := &Incoming{Call: c, offer: offer, settled: make(chan struct{})}
+	in := &Incoming{Call: c, offer: offer, settled: make(chan struct{}), line: calledParty(req)}
 	sess.Respond(180, "Ringing", nil)
 	select {
 	case u.incoming <- in:

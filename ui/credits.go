@@ -6,238 +6,234 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image/color"
+	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 	"github.com/shopspring/decimal"
-	"github.com/tetherphone/tether/account/billing"
-	"github.com/tetherphone/tether/account/money"
-	"github.com/tetherphone/tether/account/payment"
-	"github.com/tetherphone/tether/account/rating"
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/team"
 )
 
-// Money is what the credits view needs from the account side;
-// billing.Account implements it.
-type Money interface {
-	Balance(ctx context.Context) (billing.Balance, error)
-	Bundle(ctx context.Context) (billing.BundleState, error)
-	Quote(ctx context.Context, from, to string) (billing.Quote, error)
-	AddCredits(ctx context.Context, amount decimal.Decimal, key string) (billing.Attempt, error)
-	Card(ctx context.Context) (billing.SavedCard, bool, error)
-	AutoTopUp(ctx context.Context) (billing.AutoTopUp, error)
-	SetAutoTopUp(ctx context.Context, s billing.AutoTopUp) error
-	SuggestThreshold(ctx context.Context) (billing.Suggestion, error)
-	TopUps(ctx context.Context, limit int) ([]billing.Attempt, error)
-}
+// CreditsView shows the balance, the bundle, spend over the last 30 days
+// with the runway it leaves, the transactions, Add credits and auto
+// top-up.
+type CreditsView struct {
+	s    Session
+	gate *Gate
+	win  fyne.Window
 
-// Credits is the credits view: balance, bundle use, the credit gate's
-// banner, Add credits, auto top-up and a price check before dialling.
-type Credits struct {
-	money   Money
-	canBill bool   // the signed-in user may add credits and change auto top-up
-	from    string // the number calls would be made from, for price checks
+	available, detail, runway *widget.Label
+	voice, texts              *widget.ProgressBar
+	voiceText, textsText      *widget.Label
+	chart                     *SpendChart
+	legend                    *fyne.Container
+	transactions              *widget.Label
+	add                       *widget.Button
+	addStatus                 *widget.Label
+	autoOn                    *widget.Check
+	threshold, autoAmount     *widget.Entry
+	suggestion, autoStatus    *widget.Label
+	saveAuto                  *widget.Button
+	thresholdItem             *widget.FormItem
+	autoForm                  *widget.Form
+	history                   *widget.Label
+	content                   fyne.CanvasObject
 
-	available, detail     *widget.Label
-	banner                *fyne.Container
-	bannerText            *widget.Label
-	bannerAction          *widget.Button
-	voice, texts          *widget.ProgressBar
-	voiceText, textsText  *widget.Label
-	dial                  *widget.Entry
-	quote                 *widget.Label
-	amount                *widget.Entry
-	add                   *widget.Button
-	addStatus             *widget.Label
-	autoOn                *widget.Check
-	threshold, autoAmount *widget.Entry
-	suggestion            *widget.Label
-	saveAuto              *widget.Button
-	autoStatus            *widget.Label
-	history               *widget.Label
-	content               fyne.CanvasObject
-
+	mu sync.Mutex
 	// pendingKey is reused when the last Add credits ended without a
-	// verdict, so pressing again cannot charge twice.
+	// verdict, so asking again cannot charge twice.
 	pendingKey, pendingAmount string
+	card                      api.CardInfo
 }
 
-// NewCredits builds the view. canBill is whether the user holds billing
-// rights (Owner, Admin); others see the state but not the controls.
-func NewCredits(m Money, canBill bool, from string) *Credits {
-	v := &Credits{money: m, canBill: canBill, from: from}
+// NewCreditsView builds the view; its controls need billing.manage.
+func NewCreditsView(s Session, gate *Gate, win fyne.Window) *CreditsView {
+	v := &CreditsView{s: s, gate: gate, win: win}
 	v.available = widget.NewLabelWithStyle("…", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.available.SizeName = "headingText"
-	v.detail = widget.NewLabel("")
-	v.bannerText = widget.NewLabel("")
-	v.bannerText.Wrapping = fyne.TextWrapWord
-	v.bannerAction = widget.NewButton("Add credits", func() { fyne.CurrentApp().Driver().CanvasForObject(v.amount).Focus(v.amount) })
-	v.bannerAction.Importance = widget.HighImportance
-	v.banner = container.NewBorder(nil, nil, nil, v.bannerAction, v.bannerText)
-	v.banner.Hide()
+	v.detail, v.runway = widget.NewLabel(""), widget.NewLabel("")
 	v.voice, v.texts = widget.NewProgressBar(), widget.NewProgressBar()
-	// The bars show what is left: a full bar is a full bundle.
-	v.voice.TextFormatter = func() string { return fmt.Sprintf("%.0f%% left", 100*v.voice.Value) }
-	v.texts.TextFormatter = func() string { return fmt.Sprintf("%.0f%% left", 100*v.texts.Value) }
+	v.voice.TextFormatter = func() string { return "" }
+	v.texts.TextFormatter = func() string { return "" }
 	v.voiceText, v.textsText = widget.NewLabel(""), widget.NewLabel("")
-
-	v.dial = widget.NewEntry()
-	v.dial.SetPlaceHolder("Number to call, e.g. +44 20 7946 0958")
-	v.quote = widget.NewLabel("Enter a number to see what a call costs.")
-	v.quote.Wrapping = fyne.TextWrapWord
-	v.dial.OnChanged = func(s string) { go v.priceCheck(s) }
-
-	v.amount = widget.NewEntry()
-	v.amount.SetPlaceHolder("Amount, e.g. 25")
-	v.add = widget.NewButton("Add credits", v.addCredits)
+	v.chart = NewSpendChart()
+	v.legend = container.NewHBox()
+	v.transactions = widget.NewLabel("")
+	v.add = widget.NewButton("Add credits…", v.ShowAddCredits)
 	v.add.Importance = widget.HighImportance
 	v.addStatus = widget.NewLabel("")
 	v.addStatus.Wrapping = fyne.TextWrapWord
-
 	v.autoOn = widget.NewCheck("Top up automatically", nil)
 	v.threshold, v.autoAmount = widget.NewEntry(), widget.NewEntry()
-	v.threshold.SetPlaceHolder("When below, e.g. 10")
-	v.autoAmount.SetPlaceHolder("Add, e.g. 25")
+	v.threshold.SetPlaceHolder("10.00")
+	v.autoAmount.SetPlaceHolder("25.00")
 	v.suggestion = widget.NewLabel("")
 	v.suggestion.Wrapping = fyne.TextWrapWord
-	v.saveAuto = widget.NewButton("Save auto top-up", v.saveAutoTopUp)
 	v.autoStatus = widget.NewLabel("")
 	v.autoStatus.Wrapping = fyne.TextWrapWord
+	v.saveAuto = widget.NewButton("Save auto top-up", v.saveAutoTopUp)
 	v.history = widget.NewLabel("")
+	v.history.Wrapping = fyne.TextWrapWord
 
-	balance := widget.NewCard("Credit", "", container.NewVBox(v.available, v.detail))
-	bundle := widget.NewCard("Bundle this cycle", "", container.NewVBox(v.voiceText, v.voice, v.textsText, v.texts))
-	check := widget.NewCard("Price check", "", container.NewVBox(v.dial, v.quote))
-	parts := []fyne.CanvasObject{v.banner, container.NewGridWithColumns(2, balance, bundle), check}
-	if canBill {
-		addForm := container.NewBorder(nil, nil, nil, v.add, v.amount)
-		parts = append(parts,
-			widget.NewCard("Add credits", "Charged to the card on file and applied at once.", container.NewVBox(addForm, v.addStatus)),
-			widget.NewCard("Auto top-up", "", container.NewVBox(v.autoOn,
-				container.NewGridWithColumns(2, labeled("Threshold", v.threshold), labeled("Amount", v.autoAmount)),
-				v.suggestion, container.NewBorder(nil, nil, nil, v.saveAuto, v.autoStatus))),
-			widget.NewCard("Recent top-ups", "", v.history))
-	} else {
-		v.bannerAction.Hide()
+	heading := func(t string) fyne.CanvasObject {
+		return widget.NewLabelWithStyle(t, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
-	v.content = container.NewVScroll(container.NewVBox(parts...))
+	left := container.NewVBox(
+		v.available, v.detail, v.runway,
+		heading("Bundle this cycle"), v.voiceText, v.voice, v.textsText, v.texts,
+		heading("Spend, last 30 days"), v.chart, v.legend,
+		heading("Transactions"), v.transactions,
+	)
+	v.thresholdItem = widget.NewFormItem("When below $", v.threshold)
+	v.autoForm = widget.NewForm(v.thresholdItem, widget.NewFormItem("Add $", v.autoAmount))
+	right := container.NewVBox(heading("Add credits"), v.add, v.addStatus,
+		heading("Auto top-up"), v.autoOn, v.autoForm, v.saveAuto, v.autoStatus, heading("Top-ups"), v.history)
+	if !s.Can(team.ManageBilling) {
+		right = container.NewVBox(heading("Auto top-up"), v.autoStatus, heading("Top-ups"), v.history,
+			widget.NewLabel("Adding credits and auto top-up are for the account's owner and admins."))
+	}
+	v.content = container.NewVScroll(container.NewPadded(container.NewGridWithColumns(2, left, right)))
 	return v
 }
 
-func labeled(text string, o fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewBorder(nil, nil, widget.NewLabel(text), nil, o)
+// Object is the view's content.
+func (v *CreditsView) Object() fyne.CanvasObject { return v.content }
+
+// creditsData is one load's worth of answers.
+type creditsData struct {
+	b       api.BalanceInfo
+	usage   []api.UsageDay
+	page    api.TransactionPage
+	top     api.TopUpSettings
+	hist    api.TopUpHistory
+	card    api.CardInfo
+	cardErr error
 }
 
-// Object returns the view's canvas object.
-func (v *Credits) Object() fyne.CanvasObject { return v.content }
-
-// snapshot is everything the view shows, loaded off the UI goroutine.
-type snapshot struct {
-	balance    billing.Balance
-	bundle     billing.BundleState
-	card       billing.SavedCard
-	hasCard    bool
-	auto       billing.AutoTopUp
-	suggestion billing.Suggestion
-	topups     []billing.Attempt
-}
-
-// Load reads the account and updates the widgets. It may be called from
-// any goroutine; it blocks while reading.
-func (v *Credits) Load(ctx context.Context) error {
-	var s snapshot
+// Load reads everything from the server; call it off the UI thread.
+func (v *CreditsView) Load(ctx context.Context) error {
+	var d creditsData
 	var err error
-	if s.balance, err = v.money.Balance(ctx); err != nil {
+	if d.b, err = v.s.Account.Balance(ctx); err != nil {
 		return err
 	}
-	if s.bundle, err = v.money.Bundle(ctx); err != nil {
+	if d.usage, err = v.s.Account.Usage(ctx, 30); err != nil {
 		return err
 	}
-	if v.canBill {
-		if s.card, s.hasCard, err = v.money.Card(ctx); err != nil {
-			return err
-		}
-		if s.auto, err = v.money.AutoTopUp(ctx); err != nil {
-			return err
-		}
-		if s.suggestion, err = v.money.SuggestThreshold(ctx); err != nil {
-			return err
-		}
-		if s.topups, err = v.money.TopUps(ctx, 5); err != nil {
-			return err
-		}
+	if d.page, err = v.s.Account.Transactions(ctx, api.TransactionFilter{Limit: 12}); err != nil {
+		return err
 	}
-	fyne.DoAndWait(func() { v.apply(s) })
+	if d.top, err = v.s.Account.TopUp(ctx); err != nil {
+		return err
+	}
+	if d.hist, err = v.s.Account.TopUpHistory(ctx); err != nil {
+		return err
+	}
+	d.card, d.cardErr = v.s.Account.Card(ctx)
+	fyne.DoAndWait(func() { v.apply(d) })
 	return nil
 }
 
-func (v *Credits) apply(s snapshot) {
-	b := s.balance
-	v.available.SetText(money.Display(b.Available, b.Currency) + " available")
-	v.detail.SetText(fmt.Sprintf("Balance %s · held by calls in progress %s",
-		money.Display(b.Posted, b.Currency), money.Display(b.Reserved, b.Currency)))
-	if b.Available.IsPositive() {
-		v.banner.Hide()
-	} else {
-		msg := "Calls and messages are paused: your account has no credit available, even with bundle minutes left."
-		if v.canBill {
-			msg += " Add credits to resume at once."
-		} else {
-			msg += " Ask your account owner to add credits."
-		}
-		v.bannerText.SetText(msg)
-		v.banner.Show()
+func dollars(s string) string {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return s
 	}
-	pool := func(p rating.Pool, bar *widget.ProgressBar, label *widget.Label, what string, per int64) {
-		st, ok := s.bundle.Pools[p]
-		if !ok || st.Allowance == 0 {
-			label.SetText(what + ": not in your plan")
-			bar.SetValue(0)
-			return
-		}
-		label.SetText(fmt.Sprintf("%s: %d of %d used, %d left", what, (st.Used+per-1)/per, st.Allowance/per, st.Left/per))
-		bar.Max = 1
-		bar.SetValue(frac(st.Left, st.Allowance))
-	}
-	pool(rating.PoolVoice, v.voice, v.voiceText, "Call minutes", 60)
-	pool(rating.PoolSMS, v.texts, v.textsText, "Text segments", 1)
-	if !v.canBill {
-		return
-	}
-	if s.hasCard {
-		v.add.Enable()
-		v.add.SetText(fmt.Sprintf("Add to %s •••• %s", s.card.Brand, s.card.Last4))
-	} else {
-		v.add.Disable()
-		v.addStatus.SetText("Add a card to buy credits.")
-	}
-	v.autoOn.SetChecked(s.auto.Enabled)
-	if !s.auto.Threshold.IsZero() || !s.auto.Amount.IsZero() {
-		v.threshold.SetText(s.auto.Threshold.StringFixed(2))
-		v.autoAmount.SetText(s.auto.Amount.StringFixed(2))
-	}
-	v.suggestion.SetText(fmt.Sprintf("Suggested threshold: %s. %s", money.Display(s.suggestion.Threshold, b.Currency), s.suggestion.Basis))
-	if s.auto.Disabled != "" {
-		v.autoStatus.SetText(s.auto.Disabled)
-	}
-	var lines []string
-	for _, a := range s.topups {
-		line := fmt.Sprintf("%s  %s  %s  %s", a.Created.Local().Format("Jan 2 15:04"), a.Kind, money.Display(a.Amount, a.Currency), a.Status)
-		if a.Failure != "" {
-			line += " (" + a.Failure + ")"
-		}
-		lines = append(lines, line)
-	}
-	if len(lines) == 0 {
-		lines = []string{"No top-ups yet."}
-	}
-	v.history.SetText(strings.Join(lines, "\n"))
+	return "$" + d.StringFixed(2)
 }
 
-// frac returns part/total as a progress bar value (a ratio for display,
-// not money).
+func (v *CreditsView) apply(d creditsData) {
+	v.gate.Set(d.b.Gate == "open", d.b.Reason)
+	v.available.SetText(dollars(d.b.Available) + " available")
+	v.detail.SetText(fmt.Sprintf("Posted %s · held for calls in progress %s", dollars(d.b.Posted), dollars(d.b.Reserved)))
+	if bu := d.b.Bundle; bu != nil {
+		v.voice.SetValue(frac(bu.MinutesLeft, bu.MinutesAll))
+		v.texts.SetValue(frac(bu.SMSLeft, bu.SMSAll))
+		until := bu.CycleEnds.Local().Format("Jan 2")
+		v.voiceText.SetText(fmt.Sprintf("%d of %d minutes left until %s", bu.MinutesLeft, bu.MinutesAll, until))
+		v.textsText.SetText(fmt.Sprintf("%d of %d texts left", bu.SMSLeft, bu.SMSAll))
+	}
+	v.chart.SetData(d.usage)
+	v.legend.RemoveAll()
+	for _, t := range v.chart.Types() {
+		sw := canvas.NewRectangle(usageColor(t))
+		sw.SetMinSize(fyne.NewSize(12, 12))
+		v.legend.Add(container.NewHBox(container.NewCenter(sw), widget.NewLabel(usageName(t))))
+	}
+	v.runway.SetText(Runway(d.b.Available, d.usage))
+	var lines []string
+	for _, t := range d.page.Items {
+		lines = append(lines, fmt.Sprintf("%s   %s   %s", t.At.Local().Format("Jan 2 15:04"), signedDollars(t.Amount), txName(t)))
+	}
+	if len(lines) == 0 {
+		lines = []string{"No transactions yet."}
+	}
+	v.transactions.SetText(strings.Join(lines, "\n"))
+	v.mu.Lock()
+	v.card = d.card
+	v.mu.Unlock()
+	switch {
+	case d.cardErr != nil:
+		v.addStatus.SetText("There is no card on file.")
+		v.add.Disable()
+	case v.addStatus.Text == "" || strings.HasPrefix(v.addStatus.Text, "Card on file"):
+		v.addStatus.SetText(fmt.Sprintf("Card on file: %s ending %s", d.card.Brand, d.card.Last4))
+		v.add.Enable()
+	}
+	if v.threshold.Text == "" {
+		v.autoOn.SetChecked(d.top.Enabled)
+		th, am := d.top.Threshold, d.top.Amount
+		if !d.top.Enabled && th == "0.00" {
+			th = d.top.Suggested.Threshold // never set: start from the suggestion
+		}
+		if am == "0.00" {
+			am = "25.00"
+		}
+		v.threshold.SetText(th)
+		v.autoAmount.SetText(am)
+	}
+	v.suggestion.SetText(fmt.Sprintf("Suggested threshold: $%s. %s", d.top.Suggested.Threshold, d.top.Suggested.Basis))
+	v.thresholdItem.HintText = fmt.Sprintf("Suggested: $%s (about %d days of your usual spend)", d.top.Suggested.Threshold, 3)
+	v.autoForm.Refresh()
+	state := "Auto top-up is off."
+	if d.top.Enabled {
+		state = fmt.Sprintf("On: adds $%s when available credit falls below $%s.", d.top.Amount, d.top.Threshold)
+	}
+	if d.top.Disabled != "" {
+		state = "Turned itself off: " + d.top.Disabled
+	}
+	if !v.s.Can(team.ManageBilling) || !strings.HasPrefix(v.autoStatus.Text, "Saved") {
+		v.autoStatus.SetText(state)
+	}
+	var hist []string
+	for _, t := range d.hist.TopUps {
+		line := fmt.Sprintf("%s  %s %s  %s", t.Created.Local().Format("Jan 2 15:04"), t.Kind, dollars(t.Amount), t.Status)
+		if t.Failure != "" {
+			line += ": " + t.Failure
+		}
+		hist = append(hist, line)
+		if len(hist) == 8 {
+			break
+		}
+	}
+	for _, n := range d.hist.Notifications {
+		hist = append(hist, "⚠ "+n.Message)
+	}
+	if len(hist) == 0 {
+		hist = []string{"None yet."}
+	}
+	v.history.SetText(strings.Join(hist, "\n"))
+}
+
 func frac(part, total int64) float64 {
 	if total <= 0 {
 		return 0
@@ -245,127 +241,305 @@ func frac(part, total int64) float64 {
 	return float64(part) / float64(total)
 }
 
-// priceCheck quotes a call to what has been typed so far.
-func (v *Credits) priceCheck(text string) {
-	text = strings.TrimSpace(text)
-	msg := "Enter a number to see what a call costs."
-	if text != "" {
-		q, err := v.money.Quote(context.Background(), v.from, text)
-		msg = quoteText(q, err)
+func signedDollars(s string) string {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return s
 	}
-	fyne.Do(func() {
-		if strings.TrimSpace(v.dial.Text) == text { // not stale
-			v.quote.SetText(msg)
+	if d.IsNegative() {
+		return "−$" + d.Neg().StringFixed(4)
+	}
+	return "+$" + d.StringFixed(2)
+}
+
+func txName(t api.Transaction) string {
+	if t.Memo != "" {
+		return usageName(t.Type) + " · " + t.Memo
+	}
+	return usageName(t.Type)
+}
+
+// Runway says how long the credit lasts at the usual spend.
+func Runway(available string, usage []api.UsageDay) string {
+	a, err := decimal.NewFromString(available)
+	if err != nil {
+		return ""
+	}
+	total := decimal.Zero
+	for _, d := range usage {
+		if t, err := decimal.NewFromString(d.Total); err == nil {
+			total = total.Add(t)
 		}
-	})
-}
-
-func quoteText(q billing.Quote, err error) string {
+	}
+	if !total.IsPositive() || len(usage) == 0 {
+		return "No credit spent in the last 30 days."
+	}
+	perDay := total.DivRound(decimal.NewFromInt(int64(len(usage))), 6)
+	days := a.DivRound(perDay, 0).IntPart()
 	switch {
-	case errors.Is(err, billing.ErrInvalid), errors.Is(err, rating.ErrNumber):
-		return "Not a complete phone number yet."
-	case errors.Is(err, rating.ErrNoRate):
-		return "Calls to this destination are not available."
-	case err != nil:
-		return "Price unavailable: " + err.Error()
+	case days < 1:
+		return "Less than a day of credit left at your usual spend."
+	case days == 1:
+		return "About 1 day of credit at your usual spend."
 	}
-	price := fmt.Sprintf("%s: %s/min, billed %s", q.Destination, money.Rate(q.PerMinute, q.Currency), q.Increment)
-	if q.ConnectFee.IsPositive() {
-		price += fmt.Sprintf(", %s to connect", money.Display(q.ConnectFee, q.Currency))
-	}
-	switch {
-	case !q.Allowed:
-		return price + ". " + q.Reason
-	case q.InBundle:
-		return price + ". Included in your bundle (" + fmt.Sprint(q.BundleLeft/60) + " minutes left)."
-	default:
-		return price + fmt.Sprintf(". Paid from credits; your credit covers about %d minutes.", q.MaxSeconds/60)
-	}
+	return fmt.Sprintf("About %d days of credit at your usual spend ($%s a day).", days, perDay.StringFixed(2))
 }
 
-func newKey() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
+var amountRE = regexp.MustCompile(`^[0-9]{1,7}(\.[0-9]{1,2})?$`)
 
-func (v *Credits) addCredits() {
-	text := strings.TrimSpace(v.amount.Text)
-	amount, err := money.Parse(text, 2, false)
-	if err != nil || !amount.IsPositive() {
-		v.addStatus.SetText("Enter an amount in dollars and cents, such as 25 or 25.50.")
+// ShowAddCredits opens the Add credits dialog: an amount, the card on
+// file, a confirmation, and the balance updated at once.
+func (v *CreditsView) ShowAddCredits() {
+	if v.win == nil || !v.s.Can(team.ManageBilling) {
 		return
 	}
-	key := newKey()
-	if v.pendingKey != "" && v.pendingAmount == amount.String() {
-		key = v.pendingKey // the last press had no verdict: ask again, same key
+	amount := widget.NewEntry()
+	amount.SetPlaceHolder("25.00")
+	v.mu.Lock()
+	card := v.card
+	if v.pendingAmount != "" {
+		amount.SetText(v.pendingAmount)
 	}
-	v.pendingKey, v.pendingAmount = key, amount.String()
-	v.add.Disable()
-	v.addStatus.SetText("Charging your card…")
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		a, err := v.money.AddCredits(ctx, amount, key)
-		var msg string
-		var decline *payment.DeclineError
-		done := true
-		switch {
-		case err == nil:
-			msg = fmt.Sprintf("Added %s. It is available now.", money.Display(a.Amount, a.Currency))
-		case errors.As(err, &decline):
-			msg = "Your card was not charged: " + decline.Message
-		case errors.Is(err, billing.ErrPaymentPending):
-			msg = "The card processor has not answered yet. Press again to check; you will not be charged twice."
-			done = false
-		case errors.Is(err, billing.ErrInvalid):
-			msg = strings.TrimPrefix(err.Error(), billing.ErrInvalid.Error()+": ")
-		default:
-			msg = "Could not add credits: " + err.Error()
-			done = false
+	v.mu.Unlock()
+	cardText := "the card on file"
+	if card.Last4 != "" {
+		cardText = fmt.Sprintf("%s ending %s", card.Brand, card.Last4)
+	}
+	dialog.ShowForm("Add credits", "Continue", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("Amount $", amount), widget.NewFormItem("Card", widget.NewLabel(cardText))}, func(ok bool) {
+		a := strings.TrimPrefix(strings.TrimSpace(amount.Text), "$")
+		if !ok {
+			return
 		}
-		fyne.Do(func() {
-			if done {
-				v.pendingKey = ""
-				v.amount.SetText("")
+		if !amountRE.MatchString(a) {
+			dialog.ShowError(errors.New("the amount is dollars and cents, such as 25 or 25.00"), v.win)
+			return
+		}
+		dialog.ShowConfirm("Add credits", fmt.Sprintf("Charge %s to %s now?", dollars(a), cardText), func(yes bool) {
+			if yes {
+				v.AddCredits(a)
 			}
-			v.addStatus.SetText(msg)
+		}, v.win)
+	}, v.win)
+}
+
+// AddCredits charges the card on file for amount ("25.00") and updates
+// the view; a retry after an unanswered attempt reuses its key.
+func (v *CreditsView) AddCredits(amount string) {
+	v.mu.Lock()
+	key := v.pendingKey
+	if key == "" || v.pendingAmount != amount {
+		b := make([]byte, 12)
+		rand.Read(b)
+		key = "app-" + hex.EncodeToString(b)
+	}
+	v.pendingKey, v.pendingAmount = key, amount
+	v.mu.Unlock()
+	v.add.Disable()
+	v.addStatus.SetText("Charging " + dollars(amount) + "…")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		t, err := v.s.Account.AddCredits(ctx, amount, key)
+		var e *api.Error
+		fyne.Do(func() {
 			v.add.Enable()
+			switch {
+			case err == nil && t.Status == "pending":
+				v.addStatus.SetText("The card processor has not answered yet; the credit will appear once it does, and only once.")
+				return
+			case err == nil:
+				v.addStatus.SetText(fmt.Sprintf("Added %s. Card on file charged.", dollars(t.Amount)))
+			case errors.As(err, &e) && e.Status < 500:
+				v.addStatus.SetText(e.Message)
+			default:
+				v.addStatus.SetText("No answer from the server; try again (you will not be charged twice).")
+				return // keep the key for the retry
+			}
+			v.mu.Lock()
+			v.pendingKey, v.pendingAmount = "", ""
+			v.mu.Unlock()
 		})
 		v.Load(ctx)
 	}()
 }
 
-func (v *Credits) saveAutoTopUp() {
-	threshold, err1 := money.Parse(v.threshold.Text, 2, false)
-	amount, err2 := money.Parse(v.autoAmount.Text, 2, false)
-	if err1 != nil || err2 != nil {
-		v.autoStatus.SetText("Enter the threshold and the amount in dollars and cents.")
+func (v *CreditsView) saveAutoTopUp() {
+	th := strings.TrimPrefix(strings.TrimSpace(v.threshold.Text), "$")
+	am := strings.TrimPrefix(strings.TrimSpace(v.autoAmount.Text), "$")
+	if !amountRE.MatchString(th) || !amountRE.MatchString(am) {
+		v.autoStatus.SetText("The threshold and the amount are dollars and cents, such as 10 or 25.00.")
 		return
 	}
-	s := billing.AutoTopUp{Enabled: v.autoOn.Checked, Threshold: threshold, Amount: amount}
+	on := v.autoOn.Checked
 	v.saveAuto.Disable()
 	go func() {
-		ctx := context.Background()
-		err := v.money.SetAutoTopUp(ctx, s)
-		msg := "Saved."
-		switch {
-		case errors.Is(err, billing.ErrInvalid):
-			msg = strings.TrimPrefix(err.Error(), billing.ErrInvalid.Error()+": ")
-		case errors.Is(err, payment.ErrNoCard):
-			msg = "Add a card before turning on auto top-up."
-		case err != nil:
-			msg = "Could not save: " + err.Error()
-		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		t, err := v.s.Account.SetTopUp(ctx, on, th, am)
 		fyne.Do(func() {
-			v.autoStatus.SetText(msg)
 			v.saveAuto.Enable()
+			if err != nil {
+				var e *api.Error
+				if errors.As(err, &e) {
+					v.autoStatus.SetText(e.Message)
+				} else {
+					v.autoStatus.SetText(err.Error())
+				}
+				return
+			}
+			if t.Enabled {
+				v.autoStatus.SetText(fmt.Sprintf("Saved: adds $%s when available credit falls below $%s.", t.Amount, t.Threshold))
+			} else {
+				v.autoStatus.SetText("Saved: auto top-up is off.")
+			}
 		})
-		if err == nil {
-			v.Load(ctx)
-		}
+		v.Load(ctx)
 	}()
 }
 
-// SetDial puts a number in the price check, as if typed.
-func (v *Credits) SetDial(number string) { v.dial.SetText(number) }
+// AddStatus is the Add credits line (for tests and the status bar).
+func (v *CreditsView) AddStatus() string { return v.addStatus.Text }
+
+// AvailableText is the balance heading.
+func (v *CreditsView) AvailableText() string { return v.available.Text }
+
+// usageNames are the usage types as people call them.
+var usageNames = map[string]string{
+	"domestic-call": "Domestic calls", "international-call": "International calls", "premium-call": "Premium numbers",
+	"forwarded-call": "Forwarding", "toll-free-inbound": "Toll-free calls in", "domestic-sms": "Domestic texts",
+	"international-sms": "International texts", "bulk-sms": "Bulk texts", "voicemail-transcription": "Transcription",
+	"ai-agent": "AI agent", "number-rental": "Numbers", "payment": "Credits added", "adjustment": "Adjustment",
+}
+
+func usageName(t string) string {
+	if n, ok := usageNames[t]; ok {
+		return n
+	}
+	return t
+}
+
+var palette = []color.NRGBA{{0x1f, 0x77, 0xb4, 0xff}, {0xff, 0x7f, 0x0e, 0xff}, {0x2c, 0xa0, 0x2c, 0xff}, {0xd6, 0x27, 0x28, 0xff},
+	{0x94, 0x67, 0xbd, 0xff}, {0x8c, 0x56, 0x4b, 0xff}, {0xe3, 0x77, 0xc2, 0xff}, {0x7f, 0x7f, 0x7f, 0xff}}
+
+// usageColor gives each usage type a steady colour.
+func usageColor(t string) color.Color {
+	keys := make([]string, 0, len(usageNames))
+	for k := range usageNames {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	i := slices.Index(keys, t)
+	if i < 0 {
+		i = len(t)
+	}
+	return palette[i%len(palette)]
+}
+
+// SpendChart draws credit spent per day, stacked by usage type.
+type SpendChart struct {
+	widget.BaseWidget
+	days  []api.UsageDay
+	types []string
+}
+
+// NewSpendChart returns an empty chart.
+func NewSpendChart() *SpendChart {
+	c := &SpendChart{}
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// SetData shows days of usage.
+func (c *SpendChart) SetData(days []api.UsageDay) {
+	c.days = days
+	seen := map[string]bool{}
+	c.types = nil
+	for _, d := range days {
+		for t := range d.ByType {
+			if !seen[t] {
+				seen[t] = true
+				c.types = append(c.types, t)
+			}
+		}
+	}
+	slices.Sort(c.types)
+	c.Refresh()
+}
+
+// Types lists the usage types the chart shows.
+func (c *SpendChart) Types() []string { return c.types }
+
+// CreateRenderer implements fyne.Widget.
+func (c *SpendChart) CreateRenderer() fyne.WidgetRenderer {
+	r := &chartRenderer{c: c, axis: canvas.NewLine(color.NRGBA{0x88, 0x88, 0x88, 0xff}), label: canvas.NewText("", color.NRGBA{0x88, 0x88, 0x88, 0xff})}
+	r.label.TextSize = 11
+	r.Refresh()
+	return r
+}
+
+type chartRenderer struct {
+	c     *SpendChart
+	bars  []*canvas.Rectangle
+	axis  *canvas.Line
+	label *canvas.Text
+	size  fyne.Size
+}
+
+func (r *chartRenderer) Layout(s fyne.Size) { r.size = s; r.Refresh() }
+
+func (r *chartRenderer) MinSize() fyne.Size { return fyne.NewSize(300, 120) }
+
+func (r *chartRenderer) Refresh() {
+	s := r.size
+	if s.IsZero() {
+		s = r.MinSize()
+	}
+	peak := decimal.Zero
+	for _, d := range r.c.days {
+		if t, err := decimal.NewFromString(d.Total); err == nil && t.GreaterThan(peak) {
+			peak = t
+		}
+	}
+	r.bars = r.bars[:0]
+	top := float32(16)
+	h := s.Height - top - 2
+	if n := len(r.c.days); n > 0 && peak.IsPositive() {
+		w := s.Width / float32(n)
+		for i, d := range r.c.days {
+			y := s.Height - 2
+			for _, t := range r.c.types {
+				v, err := decimal.NewFromString(d.ByType[t])
+				if err != nil || !v.IsPositive() {
+					continue
+				}
+				bh := float32(v.Div(peak).InexactFloat64()) * h // drawing only; no money math
+				rect := canvas.NewRectangle(usageColor(t))
+				rect.Move(fyne.NewPos(float32(i)*w+1, y-bh))
+				rect.Resize(fyne.NewSize(max(w-2, 1), bh))
+				r.bars = append(r.bars, rect)
+				y -= bh
+			}
+		}
+		r.label.Text = "peak $" + peak.StringFixed(2) + " a day"
+	} else {
+		r.label.Text = "no credit spent"
+	}
+	r.axis.Position1, r.axis.Position2 = fyne.NewPos(0, s.Height-1), fyne.NewPos(s.Width, s.Height-1)
+	r.label.Move(fyne.NewPos(0, 0))
+	r.label.Refresh()
+	for _, b := range r.bars {
+		b.Refresh()
+	}
+	r.axis.Refresh()
+}
+
+func (r *chartRenderer) Objects() []fyne.CanvasObject {
+	out := []fyne.CanvasObject{r.axis, r.label}
+	for _, b := range r.bars {
+		out = append(out, b)
+	}
+	return out
+}
+
+func (r *chartRenderer) Destroy() {}

@@ -515,6 +515,8 @@ func (s *Server) quote(w http.ResponseWriter, r *http.Request, u caller) {
 	if from == "" {
 		if nums, err := s.cfg.Users.NumbersOf(r.Context(), u.Email); err == nil && len(nums) > 0 {
 			from = nums[0].E164
+		} else if nums, err := s.cfg.Users.AccountNumbers(r.Context(), u.Account); err == nil && len(nums) > 0 {
+			from = nums[0].E164 // priced as from the account's main number
 		}
 	}
 	q, err := s.cfg.Billing.Quote(r.Context(), u.Account, from, to)

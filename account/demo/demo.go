@@ -29,7 +29,8 @@ const Account = "demo"
 var Users = []string{"owner@demo.test", "admin@demo.test", "rep@demo.test"}
 
 // Numbers are the demo account's two free numbers: the first dedicated to
-// the rep, the second shared by the admin and the rep.
+// the rep, the second the main line, shared by the owner, the admin and
+// the rep.
 var Numbers = []string{"+14155550100", "+14155550101"}
 
 // StartingCredit is what the demo account starts with.
@@ -147,10 +148,10 @@ func (s *System) ensureTeam(ctx context.Context, dir string) error {
 		}
 		fmt.Fprintf(&lines, "%s %s\n", email, pw)
 	}
-	// The rep's dedicated line, and the line the admin and the rep share.
+	// The rep's dedicated line, and the main line everyone shares.
 	for _, n := range []team.Number{
 		{E164: Numbers[0], Account: Account, Members: []string{Users[2]}},
-		{E164: Numbers[1], Account: Account, Members: []string{Users[1], Users[2]}},
+		{E164: Numbers[1], Account: Account, Members: []string{Users[0], Users[1], Users[2]}},
 	} {
 		if err := s.Store.SetNumber(ctx, n); err != nil {
 			return err

@@ -80,7 +80,7 @@ func TestDemoUsers(t *testing.T) {
 	if n, err := s.Store.Number(ctx, demo.Numbers[0]); err != nil || n.Shared() || n.Members[0] != "rep@demo.test" {
 		t.Errorf("dedicated number %+v %v", n, err)
 	}
-	if n, err := s.Store.Number(ctx, demo.Numbers[1]); err != nil || !n.Shared() || len(n.Members) != 2 {
+	if n, err := s.Store.Number(ctx, demo.Numbers[1]); err != nil || !n.Shared() || len(n.Members) != 3 || n.Members[0] != "owner@demo.test" {
 		t.Errorf("shared number %+v %v", n, err)
 	}
 	s.Close()

@@ -1,51 +1,121 @@
-// Command softphone is the Tether desktop app. With no server configured it
-// runs the billing system in-process on the demo account, so a new user can
-// see credits, bundles, prices, top-ups and auto top-up with nothing else
+// Command softphone is the Tether desktop app. Signed in to a switchboard
+// it is the rep's phone and the owner's and admin's account console. With
+// no server configured it starts a whole phone system in-process on the
+// demo account (switchboard, network simulator, account API), so a new
+// user can call, top up and manage numbers and team with nothing else
 // installed.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
-	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/embedded"
+	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/ui"
 )
 
+const usage = `Usage: softphone [--data DIR] [--as owner|admin|rep] [--server URL --user EMAIL] [--dial NUMBER]
+                 [--tab NAME] [--call NUMBER] [--quit-after DURATION] [tel:NUMBER]
+
+The Tether desktop app. With no --server it runs a demo phone system in-process,
+kept in DIR (sample rates, sandbox payments, a simulated telephone network: no
+real money or calls), signed in as the demo account's owner (--as picks another
+demo user). With --server it signs in to that switchboard's account API with
+--user and the password in TETHER_PASSWORD.
+
+A tel: or callto: link puts its number in the dialer.
+`
+
 func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+type options struct {
+	data, as, server, user, dial, tab, call string
+	quitAfter                               time.Duration
+	backend, capture, playback, ringDevice  string
+}
+
+func run(args []string, stderr io.Writer) int {
+	start := time.Now()
 	fs := flag.NewFlagSet("softphone", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: softphone [--data DIR] [--dial NUMBER]\n\n"+
-			"The Tether desktop app. With no server configured it runs on the demo account,\n"+
-			"kept in DIR (sample rates, sandbox payments: no real money moves).\n\n")
-		fs.PrintDefaults()
-	}
-	data := fs.String("data", defaultDataDir(), "directory holding the demo account's files")
-	dial := fs.String("dial", "", "number to show in the price check at start")
-	if err := fs.Parse(os.Args[1:]); err != nil {
-		if err == flag.ErrHelp {
-			return
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage, "\nFlags:\n"); fs.PrintDefaults() }
+	var o options
+	fs.StringVar(&o.data, "data", defaultDataDir(), "the demo phone system's directory")
+	fs.StringVar(&o.as, "as", "owner", "the demo user to sign in as: owner, admin or rep")
+	fs.StringVar(&o.server, "server", "", "a switchboard's account API, http(s)://HOST:PORT (default: the in-process demo)")
+	fs.StringVar(&o.user, "user", "", "with --server: the email to sign in with (password from TETHER_PASSWORD)")
+	fs.StringVar(&o.dial, "dial", "", "a number to put in the dialer")
+	fs.StringVar(&o.tab, "tab", "", "the view to open: Phone, Calls, Credits, Numbers or Team")
+	fs.StringVar(&o.call, "call", "", "call this number once registered")
+	fs.DurationVar(&o.quitAfter, "quit-after", 0, "quit this long after registering (0: run until closed)")
+	fs.StringVar(&o.backend, "audio-backend", "", "sound system: pulse, alsa or null (default: the system's)")
+	fs.StringVar(&o.capture, "capture", "", "microphone device (name or part of one)")
+	fs.StringVar(&o.playback, "playback", "", "speaker device (name or part of one)")
+	fs.StringVar(&o.ringDevice, "ring-device", "", "where the ringtone plays (default: the speaker)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
 		}
-		os.Exit(2)
+		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "softphone: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		os.Exit(2)
+	for _, a := range fs.Args() {
+		n, ok := telNumber(a)
+		if !ok {
+			fmt.Fprintf(stderr, "softphone: unexpected argument %q (a tel: or callto: link is taken)\n", a)
+			return 2
+		}
+		o.dial = n
 	}
-	if err := run(*data, *dial); err != nil {
-		fmt.Fprintln(os.Stderr, "softphone:", err)
-		os.Exit(1)
+	switch o.as {
+	case "owner", "admin", "rep":
+	default:
+		fmt.Fprintf(stderr, "softphone: --as is owner, admin or rep, not %q\n", o.as)
+		return 2
 	}
+	if o.server != "" && (o.user == "" || os.Getenv("TETHER_PASSWORD") == "") {
+		fmt.Fprintln(stderr, "softphone: --server needs --user and the password in TETHER_PASSWORD")
+		return 2
+	}
+	if err := runApp(o, start); err != nil {
+		fmt.Fprintln(stderr, "softphone:", err)
+		return 1
+	}
+	return 0
+}
+
+// telNumber reads a tel: or callto: link (RFC 3966).
+func telNumber(link string) (string, bool) {
+	for _, p := range []string{"tel:", "callto:", "callto://"} {
+		if rest, ok := strings.CutPrefix(strings.ToLower(link), p); ok {
+			n, _ := url.PathUnescape(link[len(link)-len(rest):])
+			n, _, _ = strings.Cut(n, ";")
+			n = strings.TrimPrefix(n, "//")
+			if n != "" && strings.Trim(n, "+0123456789 -().") == "" {
+				return n, true
+			}
+		}
+	}
+	return "", false
 }
 
 func defaultDataDir() string {
@@ -58,33 +128,176 @@ func defaultDataDir() string {
 	return "tether-data"
 }
 
-func run(dataDir, dial string) error {
-	ctx := context.Background()
-	sys, err := demo.Open(ctx, dataDir)
+func runApp(o options, start time.Time) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	base, email, password := o.server, o.user, os.Getenv("TETHER_PASSWORD")
+	title := "Tether"
+	if base == "" {
+		sys, err := embedded.Start(ctx, o.data, log)
+		if err != nil {
+			return err
+		}
+		defer sys.Close()
+		base, email = sys.API, o.as+"@demo.test"
+		password = sys.Users[email]
+		title = "Tether — demo account (sample rates, sandbox payments, simulated network)"
+	}
+	client, err := api.NewClient(base)
 	if err != nil {
 		return err
 	}
-	defer sys.Close()
-	slog.Info("demo account ready", "data", dataDir)
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	sess, err := client.SignIn(sctx, email, password)
+	if err != nil {
+		return fmt.Errorf("sign-in: %w", err)
+	}
+	host, _ := os.Hostname()
+	dev, err := client.NewDevice(sctx, "desktop on "+host)
+	if err != nil {
+		return fmt.Errorf("phone credentials: %w", err)
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		client.DeleteDevice(rctx, dev.Username)
+		client.SignOut(rctx)
+		cancel()
+	}()
+	sipAddr := dev.SIP["udp"]
+	cfg := phone.Config{User: fmt.Sprintf("sip:%s@%s", dev.Username, sipAddr), Password: dev.Password, UserAgent: "Tether desktop", SampleRate: 16000, Log: log}
+	if h, _, err := net.SplitHostPort(sipAddr); err == nil && net.ParseIP(h).IsLoopback() {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	ua, err := phone.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer ua.Close()
 
 	a := app.NewWithID("com.tetherphone.softphone")
-	w := a.NewWindow("Tether — demo account")
-	credits := ui.NewCredits(sys.Engine.For(demo.Account), true, demo.Numbers[0])
-	header := widget.NewLabel(fmt.Sprintf("Signed in as %s (Owner) · demo account: sample rates, sandbox payments", demo.Users[0]))
-	w.SetContent(container.NewBorder(header, nil, nil, nil, credits.Object()))
-	w.Resize(fyne.NewSize(900, 760))
+	w := a.NewWindow(title)
+	shell := ui.NewShell(ui.Session{Account: client, Me: sess.User}, ua, w)
+	shell.Phone.Audio = func(ctx context.Context, c *phone.Call) { callAudio(ctx, c, o, log) }
+	shell.Phone.Ringer = func() func() { return ring(o, log) }
+	w.SetContent(shell.Object())
+	w.Resize(fyne.NewSize(1024, 720))
+	if o.dial != "" {
+		shell.Phone.SetNumber(o.dial)
+	}
+	if o.tab != "" && !shell.Select(o.tab) {
+		return fmt.Errorf("no view %q for this user (there are %s)", o.tab, strings.Join(shell.TabNames(), ", "))
+	}
 
+	registered := make(chan struct{})
+	go ua.Register(ctx)
 	go func() {
-		if err := credits.Load(ctx); err != nil {
-			slog.Error("loading the account", "err", err)
-		}
-		if dial != "" {
-			fyne.DoAndWait(func() { credits.SetDial(dial) })
-		}
-		for range time.Tick(5 * time.Second) {
-			credits.Load(ctx)
+		first := true
+		for e := range ua.Events() {
+			text := string(e.State)
+			if e.State == phone.Registered {
+				text = "registered"
+				if first {
+					first = false
+					fmt.Printf("registered in %d ms\n", time.Since(start).Milliseconds())
+					close(registered)
+				}
+			}
+			if e.State == phone.Retrying {
+				text = "not registered: " + e.Err.Error()
+			}
+			fyne.Do(func() { shell.SetStatus(text) })
 		}
 	}()
+	go func() {
+		for {
+			select {
+			case in := <-ua.Incoming():
+				fyne.Do(func() { shell.Phone.Ring(in) })
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		if err := shell.Refresh(ctx); err != nil {
+			log.Warn("loading the account", "err", err)
+		}
+		t := time.NewTicker(10 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				fyne.Do(a.Quit)
+				return
+			case <-t.C:
+				shell.Refresh(ctx)
+			}
+		}
+	}()
+	go automate(ctx, o, shell, w, a, registered)
 	w.ShowAndRun()
 	return nil
+}
+
+// automate runs what the flags ask for once registered: a call, then
+// "ready" on standard output (scripts/screenshot.sh waits for it), then
+// quitting (for the README's pictures and the tests).
+func automate(ctx context.Context, o options, shell *ui.Shell, w fyne.Window, a fyne.App, registered <-chan struct{}) {
+	select {
+	case <-registered:
+	case <-ctx.Done():
+		return
+	}
+	time.Sleep(500 * time.Millisecond) // the first refresh
+	if o.call != "" {
+		fyne.DoAndWait(func() {
+			shell.Phone.SetNumber(o.call)
+			shell.Phone.Dial()
+		})
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			var in bool
+			var state string
+			fyne.DoAndWait(func() { in, state = shell.Phone.InCall() })
+			if in && strings.HasPrefix(state, "Connected 0:0") && !strings.HasSuffix(state, "0:00") {
+				fmt.Println("connected")
+				break
+			}
+		}
+		time.Sleep(1500 * time.Millisecond)
+	}
+	fmt.Println("ready")
+	if o.quitAfter > 0 {
+		select {
+		case <-time.After(o.quitAfter):
+		case <-ctx.Done():
+		}
+		fyne.Do(a.Quit)
+	}
+}
+
+// callAudio runs a call's sound through the sound devices.
+func callAudio(ctx context.Context, c *phone.Call, o options, log *slog.Logger) {
+	dev, err := audio.OpenDevice(audio.DeviceConfig{Backend: o.backend, Capture: o.capture, Playback: o.playback, SampleRate: 16000})
+	if err != nil {
+		log.Warn("no sound device for the call", "err", err)
+		return
+	}
+	defer dev.Close()
+	media.PumpDevice(ctx, c.Media(), dev, dev, c.Done())
+}
+
+// ring plays the ringtone until stopped.
+func ring(o options, log *slog.Logger) func() {
+	dev := o.ringDevice
+	if dev == "" {
+		dev = o.playback
+	}
+	p, err := audio.Play(audio.DeviceConfig{Backend: o.backend, Playback: dev}, audio.Ringtone.New(8000, 12000))
+	if err != nil {
+		log.Warn("no device for the ringtone", "err", err)
+		return func() {}
+	}
+	return p.Close
 }

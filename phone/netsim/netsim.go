@@ -46,6 +46,15 @@ type Network struct {
 	mu     sync.Mutex
 	calls  int
 	texts  int
+	last   string // the caller shown on the last call answered
+}
+
+// LastCaller is the caller the network saw on the last call it answered
+// (the From header's user: the number the switchboard presented).
+func (n *Network) LastCaller() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.last
 }
 
 // Start starts the simulator.
@@ -119,6 +128,7 @@ func (n *Network) serve(ctx context.Context, in *phone.Incoming) {
 	}
 	n.mu.Lock()
 	n.calls++
+	n.last = in.Remote()
 	n.mu.Unlock()
 	m := in.Media()
 	rate := m.FrameSize() * 50

@@ -202,7 +202,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	case external != "":
 		c.to, c.direction = external, "outbound"
-		b, code, reason := s.startBilled(ctx, c, caller, external)
+		b, code, reason := s.startBilled(ctx, c, caller, external, preferredIdentity(req))
 		if code != 0 {
 			s.record(c, records.Refused, fmt.Sprintf("%d %s", code, reason))
 			res := sip.NewResponseFromRequest(req, code, phrases[code], nil)
@@ -324,6 +324,24 @@ func (s *Server) route(ctx context.Context, caller team.User, dialled string) ([
 	return nil, n.E164, nil, nil
 }
 
+// preferredIdentity is the number a caller asks to be shown as (RFC 3325
+// P-Preferred-Identity's user part), or "".
+func preferredIdentity(req *sip.Request) string {
+	h := req.GetHeader("P-Preferred-Identity")
+	if h == nil {
+		return ""
+	}
+	v := strings.Trim(strings.TrimSpace(h.Value()), "<>")
+	var u sip.Uri
+	if err := sip.ParseUri(v, &u); err != nil {
+		return ""
+	}
+	if n, err := rating.ParseNumber(u.User, "US"); err == nil {
+		return n.E164
+	}
+	return ""
+}
+
 // looksLikeNumber: a + and digits, or seven digits or more.
 func looksLikeNumber(s string) bool {
 	digits := 0
@@ -400,6 +418,10 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 		callID := sip.CallIDHeader(newID())
 		inv.AppendHeader(&callID)
 		inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		if strings.HasPrefix(c.to, "+") && !b.Trunk {
+			// Which of the callee's lines was dialled (RFC 3455).
+			inv.AppendHeader(sip.NewHeader("P-Called-Party-ID", fmt.Sprintf("<sip:%s@%s>", c.to, contact.Address.Host)))
+		}
 		inv.SetBody(offer)
 		l.invite = inv
 		mu.Lock()

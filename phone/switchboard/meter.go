@@ -18,7 +18,7 @@ import (
 // startBilled prepares a call off the network: the caller's number to
 // call from, the gate on the destination's price, the first chunk paid;
 // it returns the trunk as the one phone to ring, or the refusal.
-func (s *Server) startBilled(ctx context.Context, c *call, caller team.User, e164 string) (binding, int, string) {
+func (s *Server) startBilled(ctx context.Context, c *call, caller team.User, e164, preferred string) (binding, int, string) {
 	trunk := s.trunk()
 	if !trunk.IsValid() || s.cfg.Billing == nil {
 		return binding{}, 404, "This switchboard has no route to outside numbers."
@@ -26,6 +26,12 @@ func (s *Server) startBilled(ctx context.Context, c *call, caller team.User, e16
 	nums, err := s.cfg.Directory.NumbersOf(ctx, caller.Email)
 	if err != nil || len(nums) == 0 {
 		return binding{}, 403, "You have no number to call out from; ask an admin to assign you one."
+	}
+	// The caller's choice of number to show, when it is one of theirs.
+	for i, n := range nums {
+		if n.E164 == preferred {
+			nums[0], nums[i] = nums[i], nums[0]
+		}
 	}
 	bc, g, err := s.cfg.Billing.StartCall(ctx, billing.CallStart{Account: caller.Account, CallID: c.id,
 		Direction: rating.Outbound, Local: nums[0].E164, Remote: e164})

@@ -335,8 +335,8 @@ func TestInboundCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := <-answered
-	if !strings.Contains(in.Remote(), "+442071234567") {
-		t.Errorf("bob sees the call from %q", in.Remote())
+	if !strings.Contains(in.Remote(), "+442071234567") || in.Line() != "+14155550101" {
+		t.Errorf("bob sees the call from %q on line %q", in.Remote(), in.Line())
 	}
 	heardOutside, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 1500*time.Millisecond)
 	if s := bestShare(heardByBob[4000:], 440); s < 0.9 {
@@ -548,5 +548,38 @@ func TestRegisteredTrunk(t *testing.T) {
 	}
 	if recs := waitRecords(e, 1); len(recs) != 1 || recs[0].Direction != "outbound" || !recs[0].Cost.IsPositive() {
 		t.Errorf("record %+v", recs)
+	}
+}
+
+// TestCallerID: a caller with several numbers picks which one an outside
+// call shows (P-Preferred-Identity); a number that is not theirs is not
+// shown, their first (dedicated) number is.
+func TestCallerID(t *testing.T) {
+	e := newEnv(t)
+	sim := e.withSim()
+	if err := e.db.SetNumber(e.ctx, team.Number{E164: "+14155550102", Account: "acme", Members: []string{"bob@acme.test"}}); err != nil {
+		t.Fatal(err)
+	}
+	bob := e.phoneFor("bob@acme.test", "udp")
+	for _, k := range []struct{ ask, shown string }{
+		{"+14155550101", "+14155550101"}, // the shared line
+		{"", "+14155550102"},             // by default, the dedicated line
+		{"+14155550100", "+14155550102"}, // ann's: not his to show
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var opts []phone.DialOption
+		if k.ask != "" {
+			opts = append(opts, phone.CallerID(k.ask))
+		}
+		call, err := bob.Dial(ctx, "+442071234567", opts...)
+		if err != nil {
+			cancel()
+			t.Fatalf("asking for %q: %v", k.ask, err)
+		}
+		call.Hangup(ctx)
+		cancel()
+		if got := sim.LastCaller(); !strings.Contains(got, k.shown) {
+			t.Errorf("asking for %q the network saw %q, want %s", k.ask, got, k.shown)
+		}
 	}
 }

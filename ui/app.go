@@ -1,0 +1,275 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/team"
+)
+
+// Account is what the views need from the account API; *api.Client
+// implements it. Views run its calls off the UI thread and show their
+// answers through fyne.Do.
+type Account interface {
+	Me(ctx context.Context) (api.UserInfo, error)
+	Balance(ctx context.Context) (api.BalanceInfo, error)
+	Quote(ctx context.Context, from, to string) (api.QuoteInfo, error)
+	Calls(ctx context.Context, limit int) ([]api.CallInfo, error)
+	Transactions(ctx context.Context, f api.TransactionFilter) (api.TransactionPage, error)
+	Usage(ctx context.Context, days int) ([]api.UsageDay, error)
+	AddCredits(ctx context.Context, amount, key string) (api.TopUpInfo, error)
+	Card(ctx context.Context) (api.CardInfo, error)
+	TopUp(ctx context.Context) (api.TopUpSettings, error)
+	SetTopUp(ctx context.Context, enabled bool, threshold, amount string) (api.TopUpSettings, error)
+	TopUpHistory(ctx context.Context) (api.TopUpHistory, error)
+	Numbers(ctx context.Context) ([]api.NumberInfo, error)
+	SearchNumbers(ctx context.Context, country, kind string, limit int) ([]api.OfferInfo, error)
+	BuyNumber(ctx context.Context, number string, assign ...string) (api.NumberInfo, error)
+	ReleaseNumber(ctx context.Context, number string) error
+	SetMembers(ctx context.Context, number string, emails ...string) (api.NumberInfo, error)
+	NumberSettings(ctx context.Context, number string, s api.SettingsRequest) (api.NumberInfo, error)
+	Team(ctx context.Context) ([]api.Member, error)
+	Roles(ctx context.Context) ([]api.RoleInfo, error)
+	SaveRole(ctx context.Context, name, description string, permissions ...string) (api.RoleInfo, error)
+	Invite(ctx context.Context, email, role string) (api.InvitationInfo, error)
+	SetRole(ctx context.Context, email, role string) (api.Member, error)
+	Remove(ctx context.Context, email string) error
+	TransferOwnership(ctx context.Context, email string) (api.Member, error)
+	Dispositions(ctx context.Context) ([]string, error)
+	Dispose(ctx context.Context, callID, disposition, notes string) (api.CallInfo, error)
+}
+
+var _ Account = (*api.Client)(nil)
+
+// Session is who is signed in and what they may do.
+type Session struct {
+	Account Account
+	Me      api.UserInfo
+}
+
+// Can reports whether the signed-in user's role allows p.
+func (s Session) Can(p team.Permission) bool { return slices.Contains(s.Me.Permissions, p) }
+
+// Gate holds the credit gate's state for every view: at zero available
+// credit, dial and send are disabled with a banner saying why, and those
+// with billing rights get Add credits right there.
+type Gate struct {
+	mu       sync.Mutex
+	open     bool
+	reason   string
+	watchers []func(open bool)
+
+	banner     *fyne.Container
+	bannerText *widget.Label
+	addButton  *widget.Button
+}
+
+// NewGate builds the gate's banner; addCredits is what its button does
+// (nil: the user may not add credits, and reads whom to ask).
+func NewGate(addCredits func()) *Gate {
+	g := &Gate{open: true}
+	g.bannerText = widget.NewLabel("")
+	g.bannerText.Wrapping = fyne.TextWrapWord
+	g.bannerText.Importance = widget.DangerImportance
+	g.addButton = widget.NewButton("Add credits", func() {
+		if addCredits != nil {
+			addCredits()
+		}
+	})
+	g.addButton.Importance = widget.HighImportance
+	if addCredits == nil {
+		g.addButton.Hide()
+	}
+	g.banner = container.NewBorder(nil, nil, nil, g.addButton, g.bannerText)
+	g.banner.Hide()
+	return g
+}
+
+// Banner is the banner to place above the views.
+func (g *Gate) Banner() fyne.CanvasObject { return g.banner }
+
+// Open reports whether calls and texts may start.
+func (g *Gate) Open() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.open
+}
+
+// Watch calls f (on the UI thread) whenever the gate opens or closes, and
+// once now.
+func (g *Gate) Watch(f func(open bool)) {
+	g.mu.Lock()
+	g.watchers = append(g.watchers, f)
+	open := g.open
+	g.mu.Unlock()
+	f(open)
+}
+
+// Set records the server's verdict; call it on the UI thread.
+func (g *Gate) Set(open bool, reason string) {
+	g.mu.Lock()
+	changed := g.open != open || g.reason != reason
+	g.open, g.reason = open, reason
+	ws := slices.Clone(g.watchers)
+	g.mu.Unlock()
+	if !changed {
+		return
+	}
+	if open {
+		g.banner.Hide()
+	} else {
+		text := reason
+		if text == "" {
+			text = "Your account has no credit available. Calls and texts are paused until credits are added."
+		}
+		if g.addButton.Hidden {
+			text += " Ask your account owner to add credits."
+		}
+		g.bannerText.SetText(text)
+		g.banner.Show()
+	}
+	for _, f := range ws {
+		f(open)
+	}
+}
+
+// Refused tells the gate that the server refused something for credit
+// (a 402): it closes at once, as the server said.
+func (g *Gate) Refused(err error) bool {
+	var e *api.Error
+	if errors.As(err, &e) && e.Status == 402 {
+		g.Set(false, e.Message)
+		return true
+	}
+	return false
+}
+
+// Shell is the signed-in app: the gate's banner on top, the views the
+// user's role allows in tabs down the side, and who is signed in below.
+type Shell struct {
+	Session Session
+	Gate    *Gate
+	Phone   *PhoneView
+	Credits *CreditsView
+	Numbers *NumbersView
+	Team    *TeamView
+	Calls   *CallsView
+	tabs    *container.AppTabs
+	status  *widget.Label
+	content fyne.CanvasObject
+	win     fyne.Window
+}
+
+// NewShell builds the app for a signed-in user; dialer places calls
+// (nil: no phone, the views only).
+func NewShell(s Session, dialer Dialer, win fyne.Window) *Shell {
+	sh := &Shell{Session: s, win: win}
+	var add func()
+	if s.Can(team.ManageBilling) {
+		add = func() { sh.Credits.ShowAddCredits() }
+	}
+	sh.Gate = NewGate(add)
+	sh.Phone = NewPhoneView(s, sh.Gate, dialer, win)
+	sh.Calls = NewCallsView(s, win)
+	sh.Numbers = NewNumbersView(s, win)
+	tabs := []*container.TabItem{
+		container.NewTabItem("Phone", sh.Phone.Object()),
+		container.NewTabItem("Calls", sh.Calls.Object()),
+	}
+	if s.Can(team.ViewBilling) {
+		sh.Credits = NewCreditsView(s, sh.Gate, win)
+		tabs = append(tabs, container.NewTabItem("Credits", sh.Credits.Object()))
+	}
+	tabs = append(tabs, container.NewTabItem("Numbers", sh.Numbers.Object()))
+	if s.Can(team.ManageTeam) {
+		sh.Team = NewTeamView(s, win)
+		tabs = append(tabs, container.NewTabItem("Team", sh.Team.Object()))
+	}
+	sh.tabs = container.NewAppTabs(tabs...)
+	sh.tabs.SetTabLocation(container.TabLocationLeading)
+	sh.tabs.OnSelected = func(*container.TabItem) { go sh.Refresh(context.Background()) }
+	sh.status = widget.NewLabel(fmt.Sprintf("%s · %s · extension %s", s.Me.Email, roleName(s.Me.Role), s.Me.Extension))
+	sh.content = container.NewBorder(sh.Gate.Banner(), sh.status, nil, nil, sh.tabs)
+	return sh
+}
+
+// Object is the shell's content.
+func (sh *Shell) Object() fyne.CanvasObject { return sh.content }
+
+// Select shows the tab of that name ("Credits").
+func (sh *Shell) Select(name string) bool {
+	for _, t := range sh.tabs.Items {
+		if t.Text == name {
+			sh.tabs.Select(t)
+			return true
+		}
+	}
+	return false
+}
+
+// TabNames lists the tabs the user's role shows.
+func (sh *Shell) TabNames() []string {
+	var out []string
+	for _, t := range sh.tabs.Items {
+		out = append(out, t.Text)
+	}
+	return out
+}
+
+// SetStatus shows a line under the views (registration state).
+func (sh *Shell) SetStatus(text string) {
+	sh.status.SetText(fmt.Sprintf("%s · %s · extension %s · %s", sh.Session.Me.Email, roleName(sh.Session.Me.Role), sh.Session.Me.Extension, text))
+}
+
+// Refresh reloads the gate and every view from the server; call it off
+// the UI thread.
+func (sh *Shell) Refresh(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	b, err := sh.Session.Account.Balance(ctx)
+	if err != nil {
+		return err
+	}
+	fyne.DoAndWait(func() { sh.Gate.Set(b.Gate == "open", b.Reason) })
+	errs := []error{sh.Phone.Load(ctx), sh.Calls.Load(ctx), sh.Numbers.Load(ctx)}
+	if sh.Credits != nil {
+		errs = append(errs, sh.Credits.Load(ctx))
+	}
+	if sh.Team != nil {
+		errs = append(errs, sh.Team.Load(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+func roleName(r string) string {
+	switch r {
+	case "owner":
+		return "Owner"
+	case "admin":
+		return "Admin"
+	case "member":
+		return "Team Member"
+	}
+	return r
+}
+
+// showErr shows an error from the server in a dialog.
+func showErr(win fyne.Window, err error) {
+	if win == nil || err == nil {
+		return
+	}
+	var e *api.Error
+	if errors.As(err, &e) {
+		err = errors.New(e.Message)
+	}
+	dialog.ShowError(err, win)
+}

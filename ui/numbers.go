@@ -1,0 +1,244 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/team"
+)
+
+// NumbersView lists my numbers (all the account's for those who manage
+// numbers) and, for them, buying, settings, assigning and sharing.
+type NumbersView struct {
+	s       Session
+	win     fyne.Window
+	list    *fyne.Container
+	buy     *widget.Button
+	status  *widget.Label
+	content fyne.CanvasObject
+	numbers []api.NumberInfo
+	members []api.Member
+}
+
+// NewNumbersView builds the view.
+func NewNumbersView(s Session, win fyne.Window) *NumbersView {
+	v := &NumbersView{s: s, win: win, list: container.NewVBox(), status: widget.NewLabel("")}
+	v.buy = widget.NewButton("Get a number…", v.showBuy)
+	v.buy.Importance = widget.HighImportance
+	top := container.NewHBox(widget.NewLabelWithStyle("Numbers", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	if s.Can(team.ManageNumbers) {
+		top.Add(v.buy)
+	}
+	v.content = container.NewBorder(container.NewVBox(top, v.status), nil, nil, nil, container.NewVScroll(v.list))
+	return v
+}
+
+// Object is the view's content.
+func (v *NumbersView) Object() fyne.CanvasObject { return v.content }
+
+// Load reads the numbers (and the team, for assigning); off the UI thread.
+func (v *NumbersView) Load(ctx context.Context) error {
+	ns, err := v.s.Account.Numbers(ctx)
+	if err != nil {
+		return err
+	}
+	var ms []api.Member
+	if v.s.Can(team.ManageNumbers) {
+		if ms, err = v.s.Account.Team(ctx); err != nil {
+			return err
+		}
+	}
+	fyne.DoAndWait(func() {
+		v.numbers, v.members = ns, ms
+		v.render()
+	})
+	return nil
+}
+
+// Rows are the numbers as listed (for tests).
+func (v *NumbersView) Rows() []api.NumberInfo { return v.numbers }
+
+func routingWords(n api.NumberInfo) string {
+	switch n.Routing {
+	case "ivr":
+		return "phone menu"
+	case "forward":
+		return "forwarded to " + n.Forward
+	case "voicemail":
+		return "straight to voicemail"
+	}
+	if n.Shared {
+		return "rings everyone"
+	}
+	return "rings " + strings.Join(n.Members, "")
+}
+
+func (v *NumbersView) render() {
+	v.list.RemoveAll()
+	if len(v.numbers) == 0 {
+		v.list.Add(widget.NewLabel("No numbers yet."))
+	}
+	for _, n := range v.numbers {
+		kind := "Dedicated"
+		if n.Shared {
+			kind = "Shared"
+		}
+		title := widget.NewLabelWithStyle(fmt.Sprintf("%s   %s %s · %s", n.Display, kind, n.Type, n.Country), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		hours := "open now"
+		if !n.OpenNow {
+			hours = "closed now"
+		}
+		extra := []string{routingWords(n), fmt.Sprintf("hours %s (%s), %s", n.Hours, n.Zone, hours)}
+		if n.Record {
+			extra = append(extra, "calls recorded")
+		}
+		if !n.Voicemail {
+			extra = append(extra, "no voicemail")
+		}
+		extra = append(extra, "answered by "+strings.Join(n.Members, ", "))
+		detail := widget.NewLabel(strings.Join(extra, " · "))
+		detail.Wrapping = fyne.TextWrapWord
+		row := container.NewVBox(title, detail)
+		if v.s.Can(team.ManageNumbers) {
+			n := n
+			row.Add(container.NewHBox(
+				widget.NewButton("Settings…", func() { v.showSettings(n) }),
+				widget.NewButton("Who answers…", func() { v.showMembers(n) }),
+				widget.NewButton("Release", func() { v.release(n) })))
+		}
+		v.list.Add(row)
+		v.list.Add(widget.NewSeparator())
+	}
+}
+
+func (v *NumbersView) do(what string, f func(ctx context.Context) error) {
+	v.status.SetText(what + "…")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err := f(ctx)
+		fyne.Do(func() {
+			if err != nil {
+				v.status.SetText("")
+				showErr(v.win, err)
+				return
+			}
+			v.status.SetText(what + ": done.")
+		})
+		v.Load(ctx)
+	}()
+}
+
+func (v *NumbersView) showBuy() {
+	country := widget.NewEntry()
+	country.SetText("US")
+	kind := widget.NewSelect([]string{"local", "mobile", "toll-free", "national"}, nil)
+	kind.SetSelected("local")
+	results := container.NewVBox()
+	var d dialog.Dialog
+	search := widget.NewButton("Search", func() {
+		results.RemoveAll()
+		results.Add(widget.NewLabel("Searching…"))
+		c, k := strings.ToUpper(strings.TrimSpace(country.Text)), kind.Selected
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			offers, err := v.s.Account.SearchNumbers(ctx, c, k, 6)
+			fyne.Do(func() {
+				results.RemoveAll()
+				if err != nil {
+					results.Add(widget.NewLabel(errText(err)))
+					return
+				}
+				for _, o := range offers {
+					o := o
+					price := "free (one of your two)"
+					if o.Price != "0.00" {
+						price = "$" + o.Price + " a month"
+					}
+					results.Add(container.NewBorder(nil, nil, nil, widget.NewButton("Buy", func() {
+						d.Hide()
+						v.do("Buying "+o.Display, func(ctx context.Context) error { _, err := v.s.Account.BuyNumber(ctx, o.E164); return err })
+					}), widget.NewLabel(fmt.Sprintf("%s  %s", o.Display, price))))
+				}
+			})
+		}()
+	})
+	form := container.NewVBox(widget.NewForm(widget.NewFormItem("Country (US, GB, DE…)", country), widget.NewFormItem("Type", kind)), search, results)
+	d = dialog.NewCustom("Get a number", "Close", container.NewGridWrap(fyne.NewSize(460, 380), form), v.win)
+	d.Show()
+}
+
+func (v *NumbersView) showSettings(n api.NumberInfo) {
+	hours, zone := widget.NewEntry(), widget.NewEntry()
+	hours.SetText(n.Hours)
+	zone.SetText(n.Zone)
+	routing := widget.NewSelect([]string{"members", "ivr", "forward", "voicemail"}, nil)
+	routing.SetSelected(n.Routing)
+	forward := widget.NewEntry()
+	forward.SetText(n.Forward)
+	forward.SetPlaceHolder("+442071234567")
+	afterHours := widget.NewCheck("Forward only after hours", nil)
+	afterHours.SetChecked(n.ForwardAfterHours)
+	record := widget.NewCheck("Record calls (both sides hear a notice)", nil)
+	record.SetChecked(n.Record)
+	vm := widget.NewCheck("Voicemail", nil)
+	vm.SetChecked(n.Voicemail)
+	tr := widget.NewCheck("Transcribe voicemail", nil)
+	tr.SetChecked(n.Transcribe)
+	dialog.ShowForm("Settings for "+n.Display, "Save", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("Business hours", hours), widget.NewFormItem("Time zone", zone),
+		widget.NewFormItem("In hours, calls go to", routing), widget.NewFormItem("Forward to", forward),
+		widget.NewFormItem("", afterHours), widget.NewFormItem("", record), widget.NewFormItem("", vm), widget.NewFormItem("", tr),
+	}, func(ok bool) {
+		if !ok {
+			return
+		}
+		req := api.SettingsRequest{Hours: &hours.Text, Zone: &zone.Text, Forward: &forward.Text, Record: &record.Checked,
+			Voicemail: &vm.Checked, Transcribe: &tr.Checked, ForwardAfterHours: &afterHours.Checked}
+		if routing.Selected != n.Routing {
+			req.Routing = &routing.Selected
+		}
+		v.do("Saving "+n.Display, func(ctx context.Context) error { _, err := v.s.Account.NumberSettings(ctx, n.Number, req); return err })
+	}, v.win)
+}
+
+func (v *NumbersView) showMembers(n api.NumberInfo) {
+	var opts []string
+	for _, m := range v.members {
+		opts = append(opts, m.Email)
+	}
+	group := widget.NewCheckGroup(opts, nil)
+	group.SetSelected(n.Members)
+	dialog.ShowForm("Who answers "+n.Display, "Save", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("One person: a dedicated line. Several: a shared line, all ring.", group)}, func(ok bool) {
+		if !ok {
+			return
+		}
+		sel := group.Selected
+		v.do("Saving who answers "+n.Display, func(ctx context.Context) error { _, err := v.s.Account.SetMembers(ctx, n.Number, sel...); return err })
+	}, v.win)
+}
+
+func (v *NumbersView) release(n api.NumberInfo) {
+	dialog.ShowConfirm("Release "+n.Display, "Give this number back? Its calls and texts will stop reaching you, and its voicemails go with it.", func(yes bool) {
+		if yes {
+			v.do("Releasing "+n.Display, func(ctx context.Context) error { return v.s.Account.ReleaseNumber(ctx, n.Number) })
+		}
+	}, v.win)
+}
+
+func errText(err error) string {
+	var e *api.Error
+	if ok := asAPIErr(err, &e); ok {
+		return e.Message
+	}
+	return err.Error()
+}

@@ -1,0 +1,685 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+	"github.com/nyaruka/phonenumbers"
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/phone/media"
+)
+
+// Dialer places calls; *phone.UA implements it.
+type Dialer interface {
+	Dial(ctx context.Context, target string, opts ...phone.DialOption) (*phone.Call, error)
+}
+
+var _ Dialer = (*phone.UA)(nil)
+
+// FormatNumber formats a number as it is typed: once the digits make a
+// possible number it is grouped the way its country writes it (national
+// form for the caller's own country, international otherwise); before
+// that, and for extensions, it is left as typed.
+func FormatNumber(text, region string) string {
+	var digits strings.Builder
+	for i, r := range text {
+		switch {
+		case r >= '0' && r <= '9':
+			digits.WriteRune(r)
+		case r == '+' && i == 0:
+			digits.WriteRune(r)
+		case unicode.IsSpace(r) || strings.ContainsRune("-().", r):
+		default:
+			return text // letters, * or #: not a number to format
+		}
+	}
+	d := digits.String()
+	if len(strings.TrimPrefix(d, "+")) < 7 {
+		return text
+	}
+	n, err := phonenumbers.Parse(d, region)
+	if err != nil || !phonenumbers.IsPossibleNumber(n) {
+		return text
+	}
+	if !strings.HasPrefix(d, "+") && phonenumbers.GetRegionCodeForNumber(n) == region {
+		return phonenumbers.Format(n, phonenumbers.NATIONAL)
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+}
+
+// regionOf is the country of one of my numbers ("US" when unknown).
+func regionOf(e164 string) string {
+	if n, err := phonenumbers.Parse(e164, ""); err == nil {
+		if r := phonenumbers.GetRegionCodeForNumber(n); r != "" {
+			return r
+		}
+	}
+	return "US"
+}
+
+// PhoneView is the dialer and the call in progress.
+type PhoneView struct {
+	s      Session
+	gate   *Gate
+	dialer Dialer
+	win    fyne.Window
+
+	number     *widget.Entry
+	callerID   *widget.Select
+	quote      *widget.Label
+	callBtn    *widget.Button
+	pad        *fyne.Container
+	inCall     *fyne.Container
+	peer       *widget.Label
+	state      *widget.Label
+	quality    *widget.Label
+	mute       *widget.Button
+	hold       *widget.Button
+	hangup     *widget.Button
+	content    fyne.CanvasObject
+	formatting bool
+
+	// Audio runs a connected call's sound (the sound devices) until it
+	// ends; nil leaves the call silent (tests, no devices).
+	Audio func(ctx context.Context, c *phone.Call)
+	// Ringer rings for an incoming call until the returned stop is called;
+	// nil rings silently.
+	Ringer func() (stop func())
+
+	mu        sync.Mutex
+	call      *phone.Call
+	cancel    context.CancelFunc
+	quoteSeq  int
+	numbers   []api.NumberInfo
+	dialled   string
+	started   time.Time
+	connected time.Time
+}
+
+// NewPhoneView builds the dialer.
+func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneView {
+	v := &PhoneView{s: s, gate: gate, dialer: dialer, win: win}
+	v.number = widget.NewEntry()
+	v.number.SetPlaceHolder("Number, extension or name")
+	v.number.OnChanged = v.changed
+	v.number.OnSubmitted = func(string) { v.Dial() }
+	v.callerID = widget.NewSelect(nil, func(string) { v.requote() })
+	v.callerID.PlaceHolder = "Call from…"
+	v.quote = widget.NewLabel("")
+	v.quote.Wrapping = fyne.TextWrapWord
+	v.callBtn = widget.NewButton("Call", v.Dial)
+	v.callBtn.Importance = widget.SuccessImportance
+	keys := container.NewGridWithColumns(3)
+	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"} {
+		keys.Add(widget.NewButton(k, func() { v.key(k) }))
+	}
+	v.pad = keys
+	v.peer = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	v.state = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	v.quality = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	v.mute = widget.NewButton("Mute", v.toggleMute)
+	v.hold = widget.NewButton("Hold", v.toggleHold)
+	v.hangup = widget.NewButton("Hang up", v.Hangup)
+	v.hangup.Importance = widget.DangerImportance
+	v.inCall = container.NewVBox(v.peer, v.state, v.quality, container.NewGridWithColumns(3, v.mute, v.hold, v.hangup))
+	v.inCall.Hide()
+	form := container.NewVBox(
+		widget.NewLabelWithStyle("Dial", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		v.number, v.callerID, v.quote, v.callBtn, v.inCall, v.pad)
+	v.content = container.NewPadded(container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 560), form)))
+	gate.Watch(func(bool) { v.refreshButtons() })
+	return v
+}
+
+// Object is the view's content.
+func (v *PhoneView) Object() fyne.CanvasObject { return v.content }
+
+// Load reads my numbers for the caller-ID picker; call it off the UI
+// thread.
+func (v *PhoneView) Load(ctx context.Context) error {
+	nums, err := v.s.Account.Numbers(ctx)
+	if err != nil {
+		return err
+	}
+	var opts []string
+	mine := []api.NumberInfo{}
+	for _, n := range nums {
+		if containsStr(n.Members, v.s.Me.Email) {
+			mine = append(mine, n)
+			label := n.Display + " (dedicated)"
+			if n.Shared {
+				label = n.Display + " (shared)"
+			}
+			opts = append(opts, label)
+		}
+	}
+	fyne.DoAndWait(func() {
+		v.mu.Lock()
+		v.numbers = mine
+		v.mu.Unlock()
+		v.callerID.SetOptions(opts)
+		if v.callerID.SelectedIndex() < 0 && len(opts) > 0 {
+			v.callerID.SetSelectedIndex(0)
+		}
+		if len(opts) == 0 {
+			v.callerID.PlaceHolder = "No number of yours: teammates only"
+			v.callerID.Refresh()
+		}
+	})
+	return nil
+}
+
+func containsStr(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// from is the number picked to call from.
+func (v *PhoneView) from() string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	i := v.callerID.SelectedIndex()
+	if i < 0 || i >= len(v.numbers) {
+		return ""
+	}
+	return v.numbers[i].Number
+}
+
+// SetNumber puts a number in the dialer (a tel: link, a contact).
+func (v *PhoneView) SetNumber(n string) { v.number.SetText(n) }
+
+// Number is what the dialer holds.
+func (v *PhoneView) Number() string { return v.number.Text }
+
+// QuoteText is the pre-dial line.
+func (v *PhoneView) QuoteText() string { return v.quote.Text }
+
+func (v *PhoneView) changed(text string) {
+	if v.formatting {
+		return
+	}
+	if f := FormatNumber(text, regionOf(v.from())); f != text {
+		v.formatting = true
+		v.number.SetText(f)
+		v.number.CursorColumn = len([]rune(f))
+		v.formatting = false
+	}
+	v.refreshButtons()
+	v.requote()
+}
+
+// requote fetches the pre-dial price line for what is in the dialer.
+func (v *PhoneView) requote() {
+	to := strings.TrimSpace(v.number.Text)
+	v.mu.Lock()
+	v.quoteSeq++
+	seq := v.quoteSeq
+	v.mu.Unlock()
+	if len(strings.Trim(to, "+0123456789 -().")) > 0 || len(to) < 7 || !v.s.Can(team.Calls) {
+		v.quote.SetText("")
+		return
+	}
+	from := v.from()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		q, err := v.s.Account.Quote(ctx, from, to)
+		fyne.Do(func() {
+			v.mu.Lock()
+			stale := seq != v.quoteSeq
+			v.mu.Unlock()
+			if stale {
+				return
+			}
+			if err != nil {
+				var e *api.Error
+				if errors.As(err, &e) && e.Status == 400 {
+					v.quote.SetText("Not a number that can be called yet.")
+				} else {
+					v.quote.SetText("")
+				}
+				return
+			}
+			v.quote.SetText(QuoteLine(q))
+		})
+	}()
+}
+
+// QuoteLine says in words what a call will cost.
+func QuoteLine(q api.QuoteInfo) string {
+	if !q.Allowed {
+		return q.Reason
+	}
+	if q.InBundle {
+		return fmt.Sprintf("%s: in your plan's bundle (no credit used).", q.Destination)
+	}
+	fee := ""
+	if q.Connection != "0.0000" && q.Connection != "" {
+		fee = fmt.Sprintf(", plus %s to connect", trimMoney(q.Connection))
+	}
+	return fmt.Sprintf("%s: %s a minute, billed %s%s. Paid from credits.", q.Destination, trimMoney(q.PerMinute), incrementWords(q.Increment), fee)
+}
+
+// trimMoney shows "$0.0150" as "$0.015" and "$1.2000" as "$1.20".
+func trimMoney(s string) string {
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		for len(s) > i+3 && s[len(s)-1] == '0' {
+			s = s[:len(s)-1]
+		}
+	}
+	return "$" + s
+}
+
+func incrementWords(inc string) string {
+	switch inc {
+	case "60/60":
+		return "by the minute"
+	case "1/1":
+		return "by the second"
+	}
+	return inc + " seconds"
+}
+
+func (v *PhoneView) refreshButtons() {
+	v.mu.Lock()
+	inCall := v.call != nil
+	v.mu.Unlock()
+	if inCall || !v.gate.Open() || strings.TrimSpace(v.number.Text) == "" || v.dialer == nil {
+		v.callBtn.Disable()
+	} else {
+		v.callBtn.Enable()
+	}
+}
+
+// key is a dialpad press: a digit into the dialer, or a key tone into the
+// call in progress.
+func (v *PhoneView) key(k string) {
+	v.mu.Lock()
+	c := v.call
+	v.mu.Unlock()
+	if c != nil && c.State() == phone.Connected {
+		if err := c.Media().SendDTMF(k, 100*time.Millisecond); err != nil {
+			go c.SendDTMFInfo(context.Background(), k)
+		}
+		return
+	}
+	v.number.SetText(v.number.Text + k)
+}
+
+// Dial calls what is in the dialer.
+func (v *PhoneView) Dial() {
+	target := strings.TrimSpace(v.number.Text)
+	if target == "" || v.dialer == nil {
+		return
+	}
+	if !v.gate.Open() {
+		return // the banner says why
+	}
+	v.mu.Lock()
+	if v.call != nil || v.cancel != nil {
+		v.mu.Unlock()
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	v.cancel, v.dialled, v.started = cancel, target, time.Now()
+	v.mu.Unlock()
+	from := v.from()
+	v.showCall(target, "Calling…")
+	go func() {
+		var opts []phone.DialOption
+		if from != "" {
+			opts = append(opts, phone.CallerID(from))
+		}
+		opts = append(opts, phone.OnRinging(func() { fyne.Do(func() { v.state.SetText("Ringing…") }) }))
+		c, err := v.dialer.Dial(ctx, dialTarget(target), opts...)
+		if err != nil {
+			cancel()
+			fyne.Do(func() {
+				v.mu.Lock()
+				v.cancel = nil
+				v.mu.Unlock()
+				v.endCall(callFailure(err))
+				if !v.gate.Refused(err) && !errors.Is(err, context.Canceled) {
+					var ce *phone.CallError
+					if errors.As(err, &ce) && ce.Code == 402 {
+						v.gate.Set(false, ce.Reason)
+					}
+				}
+			})
+			return
+		}
+		v.connectedCall(c)
+	}()
+}
+
+// connectedCall shows a call that is now connected and runs it until it
+// ends; off the UI thread.
+func (v *PhoneView) connectedCall(c *phone.Call) {
+	fyne.Do(func() {
+		v.mu.Lock()
+		v.call, v.connected = c, time.Now()
+		v.mu.Unlock()
+		v.state.SetText("Connected 0:00")
+		v.refreshButtons()
+	})
+	if v.Audio != nil {
+		go v.Audio(context.Background(), c)
+	}
+	v.run(c)
+}
+
+// Ring shows an incoming call: who calls, on which line, Answer or
+// Decline; a call that stops ringing unanswered becomes a missed-call
+// notification.
+func (v *PhoneView) Ring(in *phone.Incoming) {
+	from := callerName(in.Remote())
+	line := "to you"
+	if l := in.Line(); l != "" {
+		line = "on " + l
+		v.mu.Lock()
+		for _, n := range v.numbers {
+			if n.Number == l {
+				kind := "your dedicated line"
+				if n.Shared {
+					kind = "the shared line"
+				}
+				line = fmt.Sprintf("on %s %s", kind, n.Display)
+			}
+		}
+		v.mu.Unlock()
+	}
+	var stopRing func()
+	if v.Ringer != nil {
+		stopRing = v.Ringer()
+	}
+	stop := func() {
+		if stopRing != nil {
+			stopRing()
+			stopRing = nil
+		}
+	}
+	var d dialog.Dialog
+	handled := false // on the UI thread only
+	answer := widget.NewButton("Answer", func() {
+		handled = true
+		d.Hide()
+		stop()
+		v.mu.Lock()
+		busy := v.call != nil
+		v.mu.Unlock()
+		if busy {
+			in.Decline(486)
+			return
+		}
+		v.showCall(from, "Answering…")
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err := in.Answer(ctx)
+			cancel()
+			if err != nil {
+				fyne.Do(func() { v.endCall("Could not answer: " + err.Error()) })
+				return
+			}
+			v.connectedCall(in.Call)
+		}()
+	})
+	answer.Importance = widget.SuccessImportance
+	decline := widget.NewButton("Decline", func() { handled = true; d.Hide(); stop(); in.Decline(603) })
+	decline.Importance = widget.DangerImportance
+	d = dialog.NewCustomWithoutButtons("Incoming call", container.NewVBox(
+		widget.NewLabelWithStyle(from, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle(line, fyne.TextAlignCenter, fyne.TextStyle{}),
+		container.NewGridWithColumns(2, decline, answer)), v.win)
+	d.Show()
+	go func() {
+		<-in.Done()
+		fyne.Do(func() {
+			if !handled {
+				d.Hide()
+				stop()
+				fyne.CurrentApp().SendNotification(fyne.NewNotification("Missed call", fmt.Sprintf("%s called %s", from, line)))
+			}
+		})
+	}()
+}
+
+// callerName shows a caller's URI as a number or a name.
+func callerName(uri string) string {
+	s := strings.TrimPrefix(strings.TrimPrefix(uri, "sip:"), "sips:")
+	if i := strings.IndexByte(s, '@'); i >= 0 {
+		s = s[:i]
+	}
+	if f := FormatNumber(s, "US"); f != s {
+		return f
+	}
+	return s
+}
+
+// dialTarget turns what was typed into what to dial: numbers lose their
+// formatting.
+func dialTarget(s string) string {
+	if strings.Trim(s, "+0123456789 -().") == "" {
+		return strings.Map(func(r rune) rune {
+			if r == '+' || r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+	}
+	return s
+}
+
+func callFailure(err error) string {
+	var ce *phone.CallError
+	switch {
+	case errors.As(err, &ce) && ce.Reason != "":
+		return ce.Reason
+	case errors.Is(err, phone.ErrBusy):
+		return "Busy."
+	case errors.Is(err, phone.ErrDeclined):
+		return "Declined."
+	case errors.Is(err, phone.ErrUnanswered):
+		return "No answer."
+	case errors.Is(err, context.Canceled):
+		return "Cancelled."
+	}
+	return "The call failed: " + err.Error()
+}
+
+// run keeps the in-call screen up to date until the call ends.
+func (v *PhoneView) run(c *phone.Call) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.Done():
+			fyne.Do(func() { v.endCall("Call ended.") })
+			return
+		case <-t.C:
+			q := c.Media().Quality()
+			fyne.Do(func() {
+				v.mu.Lock()
+				d := time.Since(v.connected)
+				v.mu.Unlock()
+				state := fmt.Sprintf("Connected %d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+				if c.OnHold() {
+					state = "On hold · " + state
+				}
+				v.state.SetText(state)
+				v.quality.SetText(QualityWords(q))
+			})
+		}
+	}
+}
+
+// QualityWords says how a call sounds, from what RTP and RTCP measured.
+func QualityWords(q media.Quality) string {
+	loss := 0.0
+	if q.Expected > 0 {
+		loss = 100 * float64(q.Lost) / float64(q.Expected)
+	}
+	loss = max(loss, 100*q.RemoteLoss)
+	jitter := max(q.Jitter, q.RemoteJitter)
+	switch {
+	case q.Expected == 0:
+		return "Waiting for audio…"
+	case loss >= 5 || jitter >= 60*time.Millisecond || q.RTT >= 500*time.Millisecond:
+		return fmt.Sprintf("Poor line: %.0f%% of the sound lost", loss)
+	case loss >= 1 || jitter >= 30*time.Millisecond || q.RTT >= 300*time.Millisecond:
+		return "Fair line: some sound may break up"
+	}
+	return "Good line"
+}
+
+func (v *PhoneView) showCall(peer, state string) {
+	v.peer.SetText(peer)
+	v.state.SetText(state)
+	v.quality.SetText("")
+	v.mute.SetText("Mute")
+	v.hold.SetText("Hold")
+	v.inCall.Show()
+	v.callBtn.Hide()
+	v.refreshButtons()
+}
+
+// endCall returns to the dialer, saying how the call ended.
+func (v *PhoneView) endCall(why string) {
+	v.mu.Lock()
+	c := v.call
+	v.call, v.cancel = nil, nil
+	dialled, started := v.dialled, v.started
+	v.mu.Unlock()
+	v.inCall.Hide()
+	v.callBtn.Show()
+	v.quote.SetText(why)
+	v.refreshButtons()
+	if c != nil && v.s.Can(team.Dispositions) && v.win != nil {
+		go v.askDisposition(dialled, started)
+	}
+}
+
+// Hangup ends the call in progress, or stops one still ringing.
+func (v *PhoneView) Hangup() {
+	v.mu.Lock()
+	c, cancel := v.call, v.cancel
+	v.mu.Unlock()
+	if c != nil {
+		go c.Hangup(context.Background())
+	} else if cancel != nil {
+		cancel()
+	}
+}
+
+func (v *PhoneView) toggleMute() {
+	v.mu.Lock()
+	c := v.call
+	v.mu.Unlock()
+	if c == nil {
+		return
+	}
+	c.Mute(!c.Muted())
+	if c.Muted() {
+		v.mute.SetText("Unmute")
+	} else {
+		v.mute.SetText("Mute")
+	}
+}
+
+func (v *PhoneView) toggleHold() {
+	v.mu.Lock()
+	c := v.call
+	v.mu.Unlock()
+	if c == nil {
+		return
+	}
+	go func() {
+		var err error
+		held := c.OnHold()
+		if held {
+			err = c.Resume(context.Background())
+		} else {
+			err = c.Hold(context.Background())
+		}
+		fyne.Do(func() {
+			if err != nil {
+				showErr(v.win, err)
+				return
+			}
+			if held {
+				v.hold.SetText("Hold")
+			} else {
+				v.hold.SetText("Resume")
+			}
+		})
+	}()
+}
+
+// InCall reports whether a call is in progress, and its state line.
+func (v *PhoneView) InCall() (bool, string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.call != nil, v.state.Text
+}
+
+// askDisposition offers the account's dispositions for the call just
+// ended, and logs the choice on its record.
+func (v *PhoneView) askDisposition(dialled string, started time.Time) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	ds, err := v.s.Account.Dispositions(ctx)
+	if err != nil || len(ds) == 0 {
+		return
+	}
+	var rec api.CallInfo
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		calls, err := v.s.Account.Calls(ctx, 5)
+		if err != nil {
+			return
+		}
+		for _, c := range calls {
+			if !c.Started.Before(started.Add(-2*time.Second)) && (c.To == dialTarget(dialled) || strings.HasSuffix(dialTarget(dialled), strings.TrimPrefix(c.To, "+"))) {
+				rec = c
+				break
+			}
+		}
+		if rec.ID != "" {
+			break
+		}
+	}
+	if rec.ID == "" {
+		return
+	}
+	fyne.Do(func() {
+		choice := widget.NewRadioGroup(ds, nil)
+		notes := widget.NewMultiLineEntry()
+		notes.SetPlaceHolder("Notes")
+		dialog.ShowForm("How did the call go?", "Save", "Skip", []*widget.FormItem{
+			widget.NewFormItem("Disposition", choice), widget.NewFormItem("Notes", notes)}, func(ok bool) {
+			if !ok || choice.Selected == "" {
+				return
+			}
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+				defer cancel()
+				if _, err := v.s.Account.Dispose(ctx, rec.ID, choice.Selected, notes.Text); err != nil {
+					fyne.Do(func() { showErr(v.win, err) })
+				}
+			}()
+		}, v.win)
+	})
+}

@@ -1,0 +1,215 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/team"
+)
+
+func asAPIErr(err error, e **api.Error) bool { return errors.As(err, e) }
+
+// TeamView lists the team and their roles, and lets those who manage the
+// team invite, change roles, remove, build custom roles and (the Owner)
+// transfer ownership.
+type TeamView struct {
+	s       Session
+	win     fyne.Window
+	list    *fyne.Container
+	roles   *widget.Label
+	status  *widget.Label
+	content fyne.CanvasObject
+	members []api.Member
+	roleSet []api.RoleInfo
+}
+
+// NewTeamView builds the view.
+func NewTeamView(s Session, win fyne.Window) *TeamView {
+	v := &TeamView{s: s, win: win, list: container.NewVBox(), roles: widget.NewLabel(""), status: widget.NewLabel("")}
+	v.roles.Wrapping = fyne.TextWrapWord
+	invite := widget.NewButton("Invite…", v.showInvite)
+	invite.Importance = widget.HighImportance
+	buttons := container.NewHBox(widget.NewLabelWithStyle("Team", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), invite)
+	if s.Can(team.ManageRoles) {
+		buttons.Add(widget.NewButton("New role…", v.showNewRole))
+	}
+	if s.Can(team.TransferOwnership) {
+		buttons.Add(widget.NewButton("Transfer ownership…", v.showTransfer))
+	}
+	v.content = container.NewBorder(container.NewVBox(buttons, v.status), nil, nil, nil,
+		container.NewVScroll(container.NewVBox(v.list, widget.NewSeparator(),
+			widget.NewLabelWithStyle("Roles", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), v.roles)))
+	return v
+}
+
+// Object is the view's content.
+func (v *TeamView) Object() fyne.CanvasObject { return v.content }
+
+// Members are the people listed (for tests).
+func (v *TeamView) Members() []api.Member { return v.members }
+
+// Load reads the team and the roles; off the UI thread.
+func (v *TeamView) Load(ctx context.Context) error {
+	ms, err := v.s.Account.Team(ctx)
+	if err != nil {
+		return err
+	}
+	rs, err := v.s.Account.Roles(ctx)
+	if err != nil {
+		return err
+	}
+	fyne.DoAndWait(func() {
+		v.members, v.roleSet = ms, rs
+		v.render()
+	})
+	return nil
+}
+
+func (v *TeamView) roleNames() []string {
+	var out []string
+	for _, r := range v.roleSet {
+		if r.Name != "owner" {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+func (v *TeamView) render() {
+	v.list.RemoveAll()
+	for _, m := range v.members {
+		m := m
+		name := widget.NewLabel(fmt.Sprintf("%s   ext. %s", m.Email, m.Extension))
+		var right fyne.CanvasObject
+		if m.Role == "owner" || m.Email == v.s.Me.Email {
+			right = widget.NewLabel(roleName(m.Role))
+		} else {
+			sel := widget.NewSelect(v.roleNames(), nil)
+			sel.SetSelected(m.Role)
+			sel.OnChanged = func(role string) {
+				if role == m.Role {
+					return
+				}
+				v.do(fmt.Sprintf("Making %s %s", m.Email, role), func(ctx context.Context) error { _, err := v.s.Account.SetRole(ctx, m.Email, role); return err })
+			}
+			right = container.NewHBox(sel, widget.NewButton("Remove", func() {
+				dialog.ShowConfirm("Remove "+m.Email, "Take "+m.Email+" off the team? Their phones stop working at once.", func(yes bool) {
+					if yes {
+						v.do("Removing "+m.Email, func(ctx context.Context) error { return v.s.Account.Remove(ctx, m.Email) })
+					}
+				}, v.win)
+			}))
+		}
+		v.list.Add(container.NewBorder(nil, nil, nil, right, name))
+	}
+	var lines []string
+	for _, r := range v.roleSet {
+		perms := make([]string, len(r.Permissions))
+		for i, p := range r.Permissions {
+			perms[i] = string(p)
+		}
+		desc := r.Description
+		if desc == "" {
+			desc = strings.Join(perms, ", ")
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s", roleName(r.Name), desc))
+	}
+	v.roles.SetText(strings.Join(lines, "\n"))
+}
+
+func (v *TeamView) do(what string, f func(ctx context.Context) error) {
+	v.status.SetText(what + "…")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err := f(ctx)
+		fyne.Do(func() {
+			if err != nil {
+				v.status.SetText("")
+				showErr(v.win, err)
+				return
+			}
+			v.status.SetText(what + ": done.")
+		})
+		v.Load(ctx)
+	}()
+}
+
+func (v *TeamView) showInvite() {
+	email := widget.NewEntry()
+	email.SetPlaceHolder("name@company.com")
+	role := widget.NewSelect(v.roleNames(), nil)
+	role.SetSelected("member")
+	dialog.ShowForm("Invite a teammate", "Invite", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("Email", email), widget.NewFormItem("Role", role)}, func(ok bool) {
+		if !ok {
+			return
+		}
+		e, r := strings.TrimSpace(email.Text), role.Selected
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			in, err := v.s.Account.Invite(ctx, e, r)
+			fyne.Do(func() {
+				if err != nil {
+					showErr(v.win, err)
+					return
+				}
+				token := widget.NewEntry()
+				token.SetText(in.Token)
+				dialog.ShowCustom("Invitation for "+in.Email, "Done", container.NewVBox(
+					widget.NewLabel("Send this invitation code to "+in.Email+"; it is shown once and works until "+in.Expires.Local().Format("Jan 2")+"."),
+					token), v.win)
+			})
+		}()
+	}, v.win)
+}
+
+func (v *TeamView) showNewRole() {
+	name := widget.NewEntry()
+	name.SetPlaceHolder("sales-lead")
+	desc := widget.NewEntry()
+	var opts []string
+	for _, p := range v.s.Me.Permissions {
+		if p != team.TransferOwnership {
+			opts = append(opts, string(p))
+		}
+	}
+	perms := widget.NewCheckGroup(opts, nil)
+	dialog.ShowForm("New role", "Save", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("Name", name), widget.NewFormItem("Description", desc),
+		widget.NewFormItem("May", perms)}, func(ok bool) {
+		if !ok {
+			return
+		}
+		n, d, p := strings.TrimSpace(name.Text), desc.Text, perms.Selected
+		v.do("Saving role "+n, func(ctx context.Context) error { _, err := v.s.Account.SaveRole(ctx, n, d, p...); return err })
+	}, v.win)
+}
+
+func (v *TeamView) showTransfer() {
+	var opts []string
+	for _, m := range v.members {
+		if m.Email != v.s.Me.Email {
+			opts = append(opts, m.Email)
+		}
+	}
+	to := widget.NewSelect(opts, nil)
+	dialog.ShowForm("Transfer ownership", "Transfer", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("New Owner", to),
+		widget.NewFormItem("", widget.NewLabel("You become an Admin. Only the new Owner can transfer it back."))}, func(ok bool) {
+		if !ok || to.Selected == "" {
+			return
+		}
+		e := to.Selected
+		v.do("Transferring ownership to "+e, func(ctx context.Context) error { _, err := v.s.Account.TransferOwnership(ctx, e); return err })
+	}, v.win)
+}

@@ -1,0 +1,268 @@
+package ui_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/internal/embedded"
+	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/ui"
+)
+
+// account is the demo account behind a real account API.
+type account struct {
+	t   *testing.T
+	url string
+	pw  map[string]string
+	sys *demo.System
+}
+
+func newAccount(t *testing.T) *account {
+	t.Helper()
+	dir := t.TempDir()
+	sys, err := demo.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether"}))
+	t.Cleanup(srv.Close)
+	b, err := os.ReadFile(filepath.Join(dir, demo.CredentialsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &account{t: t, url: srv.URL, pw: map[string]string{}, sys: sys}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		e, p, _ := strings.Cut(l, " ")
+		a.pw[e] = p
+	}
+	return a
+}
+
+// session signs in as a demo user ("owner", "admin", "rep").
+func session(t *testing.T, base string, pw map[string]string, who string) ui.Session {
+	t.Helper()
+	c, err := api.NewClient(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := who + "@demo.test"
+	s, err := c.SignIn(context.Background(), email, pw[email])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ui.Session{Account: c, Me: s.User}
+}
+
+// drain takes the demo account to zero available credit.
+func (a *account) drain() {
+	ctx := context.Background()
+	b, _ := a.sys.Engine.Balance(ctx, demo.Account)
+	if err := a.sys.Engine.Adjust(ctx, demo.Account, "drain", b.Available.Neg(), "test"); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
+func shell(t *testing.T, s ui.Session, d ui.Dialer) (*ui.Shell, fyne.Window) {
+	t.Helper()
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	sh := ui.NewShell(s, d, w)
+	w.SetContent(sh.Object())
+	w.Resize(fyne.NewSize(1024, 720))
+	if err := sh.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return sh, w
+}
+
+// eventually waits, within a generous bound, for cond (checked on the UI
+// thread).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var ok bool
+		fyne.DoAndWait(func() { ok = cond() })
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestTabsByRole: each role sees the views it may use.
+func TestTabsByRole(t *testing.T) {
+	a := newAccount(t)
+	for who, want := range map[string][]string{
+		"owner": {"Phone", "Calls", "Credits", "Numbers", "Team"},
+		"admin": {"Phone", "Calls", "Credits", "Numbers", "Team"},
+		"rep":   {"Phone", "Calls", "Numbers"},
+	} {
+		sh, _ := shell(t, session(t, a.url, a.pw, who), nil)
+		if got := sh.TabNames(); !slices.Equal(got, want) {
+			t.Errorf("%s sees %v, want %v", who, got, want)
+		}
+	}
+}
+
+// TestGateAtZero: at zero available credit the banner says why, dialling
+// is off, and the Owner gets Add credits where a rep reads whom to ask.
+// The Phone view's markup is kept in testdata.
+func TestGateAtZero(t *testing.T) {
+	a := newAccount(t)
+	a.drain()
+	for _, who := range []string{"owner", "rep"} {
+		sh, w := shell(t, session(t, a.url, a.pw, who), phoneStub{})
+		fyne.DoAndWait(func() { sh.Phone.SetNumber("+44 20 7123 4567") })
+		eventually(t, "the price line", func() bool { return strings.Contains(sh.Phone.QuoteText(), "no credit") })
+		if sh.Gate.Open() {
+			t.Fatalf("%s: the gate is open at zero", who)
+		}
+		test.AssertRendersToMarkup(t, "gate_"+who+"_zero.xml", w.Canvas())
+	}
+}
+
+// phoneStub is a dialer that must not be used: the gate keeps it idle.
+type phoneStub struct{}
+
+func (phoneStub) Dial(context.Context, string, ...phone.DialOption) (*phone.Call, error) {
+	panic("dialled through a closed gate")
+}
+
+// TestFormatNumber: numbers are grouped as their country writes them once
+// they are possible numbers; extensions and partial numbers stay as typed.
+func TestFormatNumber(t *testing.T) {
+	for _, k := range []struct{ in, region, want string }{
+		{"4155550100", "US", "(415) 555-0100"},
+		{"+442071234567", "US", "+44 20 7123 4567"},
+		{"02071234567", "GB", "020 7123 4567"},
+		{"101", "US", "101"},
+		{"+4420", "US", "+4420"},
+		{"rep", "US", "rep"},
+		{"*72", "US", "*72"},
+	} {
+		if got := ui.FormatNumber(k.in, k.region); got != k.want {
+			t.Errorf("FormatNumber(%q, %s) = %q, want %q", k.in, k.region, got, k.want)
+		}
+	}
+}
+
+// TestQuoteAndRunway: the pre-dial line and the runway in words.
+func TestQuoteAndRunway(t *testing.T) {
+	q := api.QuoteInfo{Destination: "United Kingdom", PerMinute: "0.0150", Increment: "1/1", Connection: "0.0000", Allowed: true}
+	if got := ui.QuoteLine(q); got != "United Kingdom: $0.015 a minute, billed by the second. Paid from credits." {
+		t.Errorf("quote line %q", got)
+	}
+	q.InBundle, q.Destination = true, "United States"
+	if got := ui.QuoteLine(q); !strings.Contains(got, "in your plan's bundle") {
+		t.Errorf("in-bundle line %q", got)
+	}
+	days := make([]api.UsageDay, 30)
+	for i := range days {
+		days[i] = api.UsageDay{Total: "0.5000"}
+	}
+	if got := ui.Runway("10.00", days); got != "About 20 days of credit at your usual spend ($0.50 a day)." {
+		t.Errorf("runway %q", got)
+	}
+	if got := ui.Runway("10.00", nil); !strings.Contains(got, "No credit spent") {
+		t.Errorf("runway with no spend %q", got)
+	}
+}
+
+// TestCreditsView: the owner adds credits and sets auto top-up; the view
+// updates from the server.
+func TestCreditsView(t *testing.T) {
+	a := newAccount(t)
+	sh, _ := shell(t, session(t, a.url, a.pw, "owner"), nil)
+	eventually(t, "the balance", func() bool { return sh.Credits.AvailableText() == "$20.00 available" })
+	fyne.DoAndWait(func() { sh.Credits.AddCredits("12.50") })
+	eventually(t, "the credit added", func() bool {
+		return sh.Credits.AvailableText() == "$32.50 available" && strings.Contains(sh.Credits.AddStatus(), "Added $12.50")
+	})
+	b, _ := a.sys.Engine.Balance(context.Background(), demo.Account)
+	if b.Available.String() != "32.5" {
+		t.Errorf("the server's balance: %s", b.Available)
+	}
+}
+
+// TestNumbersAndTeamViews: an admin sees both numbers and the team; a rep
+// sees her numbers.
+func TestNumbersAndTeamViews(t *testing.T) {
+	a := newAccount(t)
+	sh, _ := shell(t, session(t, a.url, a.pw, "admin"), nil)
+	if n := len(sh.Numbers.Rows()); n != 2 {
+		t.Errorf("the admin sees %d numbers", n)
+	}
+	if n := len(sh.Team.Members()); n != 3 {
+		t.Errorf("the team has %d people", n)
+	}
+	rep, _ := shell(t, session(t, a.url, a.pw, "rep"), nil)
+	if n := len(rep.Numbers.Rows()); n != 2 || rep.Team != nil || rep.Credits != nil {
+		t.Errorf("the rep sees %d numbers, team view %v, credits view %v", n, rep.Team != nil, rep.Credits != nil)
+	}
+}
+
+// TestCallFromTheDialer: on the in-process demo system, the owner dials a
+// London number from the dialer; the pre-dial line prices it, the call
+// connects to the simulated network, the in-call screen counts, and hang
+// up returns to the dialer with the call in the history.
+func TestCallFromTheDialer(t *testing.T) {
+	ctx := context.Background()
+	sys, err := embedded.Start(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	s := session(t, sys.API, sys.Users, "owner")
+	c := s.Account.(*api.Client)
+	dev, err := c.NewDevice(ctx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ua, err := phone.New(phone.Config{User: "sip:" + dev.Username + "@" + sys.SIP, Password: dev.Password, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ua.Close() })
+	rctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	go ua.Register(rctx)
+	for e := range ua.Events() {
+		if e.State == phone.Registered {
+			break
+		}
+	}
+	sh, _ := shell(t, s, ua)
+	fyne.DoAndWait(func() { sh.Phone.SetNumber("+442071234567") })
+	eventually(t, "the price line", func() bool { return strings.HasPrefix(sh.Phone.QuoteText(), "United Kingdom: $0.015 a minute") })
+	if got := sh.Phone.Number(); got != "+44 20 7123 4567" {
+		t.Errorf("the dialer shows %q", got)
+	}
+	fyne.DoAndWait(func() { sh.Phone.Dial() })
+	eventually(t, "the call to connect and count", func() bool {
+		in, state := sh.Phone.InCall()
+		return in && strings.HasPrefix(state, "Connected 0:0") && state != "Connected 0:00"
+	})
+	fyne.DoAndWait(func() { sh.Phone.Hangup() })
+	eventually(t, "the dialer back", func() bool { in, _ := sh.Phone.InCall(); return !in })
+	if err := sh.Calls.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sh.Calls.Text(); !strings.Contains(got, "+442071234567") || !strings.Contains(got, "answered") {
+		t.Errorf("the history: %q", got)
+	}
+}
