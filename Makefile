@@ -78,6 +78,8 @@ bench: deps
 	$(GO) test -run '^$$' -bench MouthToEar -benchtime 3x -timeout 20m ./cmd/phonectl/ | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
 	@echo "Switchboard under sipp on loopback: authenticated REGISTER/s and calls/s (gate, B2BUA, media relay), failures, p99"
 	$(GO) test -run '^$$' -bench Sipp -benchtime 1x -count 3 -timeout 20m ./phone/switchboard/ 2>/dev/null | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
+	@echo "Desktop app under Xvfb on the in-process demo: launch to registered (warm), memory idle and registered"
+	$(GO) test -run '^$$' -bench Launch -benchtime 3x -timeout 10m ./cmd/softphone/ 2>/dev/null | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
 
 # Each fuzz target for a while (FUZZTIME each).
 FUZZTIME ?= 30s

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -49,6 +50,26 @@ type Account interface {
 }
 
 var _ Account = (*api.Client)(nil)
+
+// stopped is set once the app stops: late network events (a call's
+// timer, a refresh) then change nothing.
+var stopped atomic.Bool
+
+// Stopped tells the views the app has stopped (its window is gone); wire
+// it to the app's lifecycle.
+func Stopped() { stopped.Store(true) }
+
+// do runs f on the UI thread, unless the app has stopped.
+func do(f func()) {
+	if stopped.Load() {
+		return
+	}
+	fyne.Do(func() {
+		if !stopped.Load() {
+			f()
+		}
+	})
+}
 
 // Session is who is signed in and what they may do.
 type Session struct {
@@ -238,6 +259,9 @@ func (sh *Shell) Refresh(ctx context.Context) error {
 	b, err := sh.Session.Account.Balance(ctx)
 	if err != nil {
 		return err
+	}
+	if stopped.Load() {
+		return nil
 	}
 	fyne.DoAndWait(func() { sh.Gate.Set(b.Gate == "open", b.Reason) })
 	errs := []error{sh.Phone.Load(ctx), sh.Calls.Load(ctx), sh.Numbers.Load(ctx)}

@@ -342,7 +342,7 @@ func (v *CreditsView) AddCredits(amount string) {
 		defer cancel()
 		t, err := v.s.Account.AddCredits(ctx, amount, key)
 		var e *api.Error
-		fyne.Do(func() {
+		do(func() {
 			v.add.Enable()
 			switch {
 			case err == nil && t.Status == "pending":
@@ -377,7 +377,7 @@ func (v *CreditsView) saveAutoTopUp() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		t, err := v.s.Account.SetTopUp(ctx, on, th, am)
-		fyne.Do(func() {
+		do(func() {
 			v.saveAuto.Enable()
 			if err != nil {
 				var e *api.Error

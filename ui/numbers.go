@@ -124,7 +124,7 @@ func (v *NumbersView) do(what string, f func(ctx context.Context) error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		err := f(ctx)
-		fyne.Do(func() {
+		do(func() {
 			if err != nil {
 				v.status.SetText("")
 				showErr(v.win, err)
@@ -151,7 +151,7 @@ func (v *NumbersView) showBuy() {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			offers, err := v.s.Account.SearchNumbers(ctx, c, k, 6)
-			fyne.Do(func() {
+			do(func() {
 				results.RemoveAll()
 				if err != nil {
 					results.Add(widget.NewLabel(errText(err)))

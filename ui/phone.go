@@ -239,7 +239,7 @@ func (v *PhoneView) requote() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		q, err := v.s.Account.Quote(ctx, from, to)
-		fyne.Do(func() {
+		do(func() {
 			v.mu.Lock()
 			stale := seq != v.quoteSeq
 			v.mu.Unlock()
@@ -345,11 +345,11 @@ func (v *PhoneView) Dial() {
 		if from != "" {
 			opts = append(opts, phone.CallerID(from))
 		}
-		opts = append(opts, phone.OnRinging(func() { fyne.Do(func() { v.state.SetText("Ringing…") }) }))
+		opts = append(opts, phone.OnRinging(func() { do(func() { v.state.SetText("Ringing…") }) }))
 		c, err := v.dialer.Dial(ctx, dialTarget(target), opts...)
 		if err != nil {
 			cancel()
-			fyne.Do(func() {
+			do(func() {
 				v.mu.Lock()
 				v.cancel = nil
 				v.mu.Unlock()
@@ -370,7 +370,7 @@ func (v *PhoneView) Dial() {
 // connectedCall shows a call that is now connected and runs it until it
 // ends; off the UI thread.
 func (v *PhoneView) connectedCall(c *phone.Call) {
-	fyne.Do(func() {
+	do(func() {
 		v.mu.Lock()
 		v.call, v.connected = c, time.Now()
 		v.mu.Unlock()
@@ -432,7 +432,7 @@ func (v *PhoneView) Ring(in *phone.Incoming) {
 			err := in.Answer(ctx)
 			cancel()
 			if err != nil {
-				fyne.Do(func() { v.endCall("Could not answer: " + err.Error()) })
+				do(func() { v.endCall("Could not answer: " + err.Error()) })
 				return
 			}
 			v.connectedCall(in.Call)
@@ -448,7 +448,7 @@ func (v *PhoneView) Ring(in *phone.Incoming) {
 	d.Show()
 	go func() {
 		<-in.Done()
-		fyne.Do(func() {
+		do(func() {
 			if !handled {
 				d.Hide()
 				stop()
@@ -508,11 +508,11 @@ func (v *PhoneView) run(c *phone.Call) {
 	for {
 		select {
 		case <-c.Done():
-			fyne.Do(func() { v.endCall("Call ended.") })
+			do(func() { v.endCall("Call ended.") })
 			return
 		case <-t.C:
 			q := c.Media().Quality()
-			fyne.Do(func() {
+			do(func() {
 				v.mu.Lock()
 				d := time.Since(v.connected)
 				v.mu.Unlock()
@@ -615,7 +615,7 @@ func (v *PhoneView) toggleHold() {
 		} else {
 			err = c.Hold(context.Background())
 		}
-		fyne.Do(func() {
+		do(func() {
 			if err != nil {
 				showErr(v.win, err)
 				return
@@ -664,7 +664,7 @@ func (v *PhoneView) askDisposition(dialled string, started time.Time) {
 	if rec.ID == "" {
 		return
 	}
-	fyne.Do(func() {
+	do(func() {
 		choice := widget.NewRadioGroup(ds, nil)
 		notes := widget.NewMultiLineEntry()
 		notes.SetPlaceHolder("Notes")
@@ -677,7 +677,7 @@ func (v *PhoneView) askDisposition(dialled string, started time.Time) {
 				ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 				defer cancel()
 				if _, err := v.s.Account.Dispose(ctx, rec.ID, choice.Selected, notes.Text); err != nil {
-					fyne.Do(func() { showErr(v.win, err) })
+					do(func() { showErr(v.win, err) })
 				}
 			}()
 		}, v.win)

@@ -131,7 +131,7 @@ func (v *TeamView) do(what string, f func(ctx context.Context) error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		err := f(ctx)
-		fyne.Do(func() {
+		do(func() {
 			if err != nil {
 				v.status.SetText("")
 				showErr(v.win, err)
@@ -158,7 +158,7 @@ func (v *TeamView) showInvite() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			in, err := v.s.Account.Invite(ctx, e, r)
-			fyne.Do(func() {
+			do(func() {
 				if err != nil {
 					showErr(v.win, err)
 					return

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -177,6 +178,7 @@ func runApp(o options, start time.Time) error {
 	defer ua.Close()
 
 	a := app.NewWithID("com.tetherphone.softphone")
+	a.Lifecycle().SetOnStopped(ui.Stopped)
 	w := a.NewWindow(title)
 	shell := ui.NewShell(ui.Session{Account: client, Me: sess.User}, ua, w)
 	shell.Phone.Audio = func(ctx context.Context, c *phone.Call) { callAudio(ctx, c, o, log) }
@@ -251,6 +253,9 @@ func automate(ctx context.Context, o options, shell *ui.Shell, w fyne.Window, a 
 		return
 	}
 	time.Sleep(500 * time.Millisecond) // the first refresh
+	// Signing in hashed a password with argon2id (64 MiB, in-process with
+	// the demo system): give that memory back now rather than whenever.
+	debug.FreeOSMemory()
 	if o.call != "" {
 		fyne.DoAndWait(func() {
 			shell.Phone.SetNumber(o.call)
@@ -272,6 +277,15 @@ func automate(ctx context.Context, o options, shell *ui.Shell, w fyne.Window, a 
 		select {
 		case <-time.After(o.quitAfter):
 		case <-ctx.Done():
+		}
+		// Hang up first, so no call is left updating a closed window.
+		fyne.DoAndWait(shell.Phone.Hangup)
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			var in bool
+			fyne.DoAndWait(func() { in, _ = shell.Phone.InCall() })
+			if !in {
+				break
+			}
 		}
 		fyne.Do(a.Quit)
 	}
