@@ -46,11 +46,20 @@ run: deps
 		xvfb-run -a -s "-screen 0 1280x1024x24" ./bin/softphone --data "$(DATA)"; \
 	fi
 
-# A picture of the app on a throwaway demo account, for the README.
+# Pictures of the app on a throwaway demo account, for the README.
+SHOT_DATA := /tmp/tether-shot
+SHOT := SETTLE=2 ./scripts/screenshot.sh
 screenshot: deps
 	$(GO) build -o bin/softphone ./cmd/softphone
-	rm -rf /tmp/tether-shot
-	./scripts/screenshot.sh docs/credits.png ./bin/softphone --data /tmp/tether-shot --dial "+44 20 7946 0958"
+	$(GO) build -o bin/switchboard ./cmd/switchboard
+	rm -rf $(SHOT_DATA)
+	$(SHOT) docs/dialer.png ./bin/softphone --data $(SHOT_DATA) --audio-backend null --dial "+44 20 7946 0958"
+	$(SHOT) docs/credits.png ./bin/softphone --data $(SHOT_DATA) --audio-backend null --tab Credits
+	$(SHOT) docs/numbers.png ./bin/softphone --data $(SHOT_DATA) --audio-backend null --tab Numbers
+	$(SHOT) docs/team.png ./bin/softphone --data $(SHOT_DATA) --audio-backend null --tab Team
+	$(SHOT) docs/call.png ./bin/softphone --data $(SHOT_DATA) --audio-backend null --call "+44 20 7946 0958" --quit-after 20s
+	./bin/switchboard adjust --data $(SHOT_DATA) --account demo --amount "-$$(./bin/switchboard balance --data $(SHOT_DATA) --account demo)" --reason "screenshot: zero balance"
+	$(SHOT) docs/zero-balance.png ./bin/softphone --data $(SHOT_DATA) --audio-backend null --as rep --dial "+44 20 7946 0958"
 
 vet: deps
 	$(GO) vet ./...

@@ -255,6 +255,10 @@ func (v *PhoneView) requote() {
 				}
 				return
 			}
+			if !q.Allowed && !v.gate.Open() {
+				v.quote.SetText("") // the banner says why
+				return
+			}
 			v.quote.SetText(QuoteLine(q))
 		})
 	}()

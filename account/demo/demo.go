@@ -16,6 +16,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/ledger"
 	"github.com/tetherphone/tether/account/payment"
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/sqlite"
@@ -122,9 +123,49 @@ func (s *System) ensureDemo(ctx context.Context) error {
 	if err := e.Adjust(ctx, Account, "welcome", StartingCredit, "demo starting credit"); err != nil {
 		return err
 	}
+	if err := s.sampleHistory(ctx, time.Now()); err != nil {
+		return err
+	}
 	exp := time.Now().AddDate(3, 0, 0)
 	_, err := e.SaveCard(ctx, Account, payment.CardDetails{Number: payment.CardSucceeds, ExpMonth: int(exp.Month()), ExpYear: exp.Year(), CVC: "123"})
 	return err
+}
+
+// sampleHistory gives the demo account a month of sample spending (calls
+// abroad, texts, forwarding), paid for by a sample credit of the same
+// amount, so its spend chart, runway and suggested threshold have
+// something to show; the balance is unchanged. It is all before today.
+func (s *System) sampleHistory(ctx context.Context, now time.Time) error {
+	cur := ledger.Unit("USD")
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	start := day.AddDate(0, 0, -30)
+	var spends []ledger.Transfer
+	total := decimal.Zero
+	for i := 1; i <= 29; i++ {
+		at := start.AddDate(0, 0, i).Add(10 * time.Hour)
+		if at.Weekday() == time.Saturday || at.Weekday() == time.Sunday {
+			continue
+		}
+		for j, k := range []struct {
+			code  string
+			cents int64
+		}{{"international-call", 18 + int64(i*7%23)}, {"international-sms", 4 + int64(i%5)}, {"forwarded-call", int64(i % 3 * 6)}} {
+			if k.cents == 0 {
+				continue
+			}
+			amt := decimal.New(k.cents, -2)
+			total = total.Add(amt)
+			spends = append(spends, ledger.Transfer{ID: fmt.Sprintf("sample:%s:%d:%d", Account, i, j), From: ledger.Customer(Account),
+				To: ledger.Revenue(k.code, cur), Amount: amt, Unit: cur, Code: k.code, Ref: fmt.Sprintf("sample-%d-%d", i, j),
+				Memo: "sample history", At: at.Add(time.Duration(j) * time.Hour)})
+		}
+	}
+	credit := ledger.Transfer{ID: "sample:" + Account + ":credit", From: ledger.Adjustments(cur), To: ledger.Customer(Account),
+		Amount: total, Unit: cur, Code: "adjustment", Ref: "sample-history", Memo: "demo: credit for the sample history", At: start}
+	if err := s.Store.EnsureAccounts(ctx, ledger.Account{ID: ledger.Revenue("number-rental", cur), Unit: cur}); err != nil {
+		return err
+	}
+	return s.Store.Post(ctx, append([]ledger.Transfer{credit}, spends...)...)
 }
 
 // ensureTeam creates the demo users with fresh passwords, once, and

@@ -38,6 +38,7 @@ Usage:
   switchboard [--data DIR] [--sip URI]... [--http ADDR] [--demo] [--trunk HOST:PORT|simulator]
               [--tls-cert FILE --tls-key FILE] [--payments sandbox|stripe [--stripe-api URL]]
   switchboard adjust --data DIR --account ID --amount DECIMAL --reason TEXT
+  switchboard balance --data DIR --account ID
 
 --sip takes udp://, tcp://, tls://, ws:// and wss:// (SIP over WebSocket,
 RFC 7118) listen addresses (default udp and tcp
@@ -56,6 +57,8 @@ which reads the secret key from STRIPE_SECRET_KEY and the webhook signing
 secret from STRIPE_WEBHOOK_SECRET, and takes Stripe's events at
 POST /v1/webhooks/stripe on the account API. --stripe-api points it at
 another API base URL (stripe-mock in tests).
+
+balance prints an account's available credit (a decimal, for scripts).
 
 adjust is an operator's audited balance change (refund, goodwill,
 correction): a negative amount may bring the balance down to zero, never
@@ -81,6 +84,9 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "adjust" {
 		return adjust(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "balance" {
+		return balance(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -369,4 +375,40 @@ func parseTrunk(v string) (netip.AddrPort, *switchboard.TrunkAuth, error) {
 	}
 	pw, _ := u.User.Password()
 	return a, &switchboard.TrunkAuth{User: u.User.Username(), Password: pw}, nil
+}
+
+// balance prints an account's available credit.
+func balance(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("balance", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", defaultData(), "data directory")
+	account := fs.String("account", "", "account ID")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *account == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "switchboard balance: --account ID, and nothing else")
+		return exitUsage
+	}
+	if _, err := os.Stat(*data); err != nil {
+		fmt.Fprintf(stderr, "switchboard balance: no data directory %s\n", *data)
+		return exitUsage
+	}
+	ctx := context.Background()
+	sys, err := demo.OpenSystem(ctx, *data, false)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard balance:", err)
+		return exitFailure
+	}
+	defer sys.Close()
+	b, err := sys.Engine.Balance(ctx, *account)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard balance:", err)
+		return exitFailure
+	}
+	fmt.Fprintln(stdout, b.Available.StringFixed(4))
+	return exitOK
 }
