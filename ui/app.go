@@ -92,6 +92,7 @@ type Gate struct {
 	banner     *fyne.Container
 	bannerText *widget.Label
 	addButton  *widget.Button
+	parent     fyne.CanvasObject // laid out again when the banner shows or hides
 }
 
 // NewGate builds the gate's banner; addCredits is what its button does
@@ -158,6 +159,9 @@ func (g *Gate) Set(open bool, reason string) {
 		g.bannerText.SetText(text)
 		g.banner.Show()
 	}
+	if g.parent != nil {
+		g.parent.Refresh()
+	}
 	for _, f := range ws {
 		f(open)
 	}
@@ -177,17 +181,18 @@ func (g *Gate) Refused(err error) bool {
 // Shell is the signed-in app: the gate's banner on top, the views the
 // user's role allows in tabs down the side, and who is signed in below.
 type Shell struct {
-	Session Session
-	Gate    *Gate
-	Phone   *PhoneView
-	Credits *CreditsView
-	Numbers *NumbersView
-	Team    *TeamView
-	Calls   *CallsView
-	tabs    *container.AppTabs
-	status  *widget.Label
-	content fyne.CanvasObject
-	win     fyne.Window
+	Session  Session
+	Gate     *Gate
+	Phone    *PhoneView
+	Credits  *CreditsView
+	Numbers  *NumbersView
+	Team     *TeamView
+	Calls    *CallsView
+	Messages *MessagesView
+	tabs     *container.AppTabs
+	status   *widget.Label
+	content  fyne.CanvasObject
+	win      fyne.Window
 }
 
 // NewShell builds the app for a signed-in user; dialer places calls
@@ -206,6 +211,16 @@ func NewShell(s Session, dialer Dialer, win fyne.Window) *Shell {
 		container.NewTabItem("Phone", sh.Phone.Object()),
 		container.NewTabItem("Calls", sh.Calls.Object()),
 	}
+	if s.Can(team.Messages) {
+		var texter Texter
+		if t, ok := dialer.(Texter); ok {
+			texter = t
+		}
+		if texts, ok := s.Account.(Texts); ok {
+			sh.Messages = NewMessagesView(s, sh.Gate, texter, texts)
+			tabs = append(tabs, container.NewTabItem("Messages", sh.Messages.Object()))
+		}
+	}
 	if s.Can(team.ViewBilling) {
 		sh.Credits = NewCreditsView(s, sh.Gate, win)
 		tabs = append(tabs, container.NewTabItem("Credits", sh.Credits.Object()))
@@ -220,6 +235,7 @@ func NewShell(s Session, dialer Dialer, win fyne.Window) *Shell {
 	sh.tabs.OnSelected = func(*container.TabItem) { go sh.Refresh(context.Background()) }
 	sh.status = widget.NewLabel(fmt.Sprintf("%s · %s · extension %s", s.Me.Email, roleName(s.Me.Role), s.Me.Extension))
 	sh.content = container.NewBorder(sh.Gate.Banner(), sh.status, nil, nil, sh.tabs)
+	sh.Gate.parent = sh.content
 	return sh
 }
 
@@ -265,6 +281,9 @@ func (sh *Shell) Refresh(ctx context.Context) error {
 	}
 	fyne.DoAndWait(func() { sh.Gate.Set(b.Gate == "open", b.Reason) })
 	errs := []error{sh.Phone.Load(ctx), sh.Calls.Load(ctx), sh.Numbers.Load(ctx)}
+	if sh.Messages != nil {
+		errs = append(errs, sh.Messages.Load(ctx))
+	}
 	if sh.Credits != nil {
 		errs = append(errs, sh.Credits.Load(ctx))
 	}

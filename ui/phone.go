@@ -687,3 +687,5 @@ func (v *PhoneView) askDisposition(dialled string, started time.Time) {
 		}, v.win)
 	})
 }
+
+func asCallErr(err error, ce **phone.CallError) bool { return errors.As(err, ce) }

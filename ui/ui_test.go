@@ -108,9 +108,9 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestTabsByRole(t *testing.T) {
 	a := newAccount(t)
 	for who, want := range map[string][]string{
-		"owner": {"Phone", "Calls", "Credits", "Numbers", "Team"},
-		"admin": {"Phone", "Calls", "Credits", "Numbers", "Team"},
-		"rep":   {"Phone", "Calls", "Numbers"},
+		"owner": {"Phone", "Calls", "Messages", "Credits", "Numbers", "Team"},
+		"admin": {"Phone", "Calls", "Messages", "Credits", "Numbers", "Team"},
+		"rep":   {"Phone", "Calls", "Messages", "Numbers"},
 	} {
 		sh, _ := shell(t, session(t, a.url, a.pw, who), nil)
 		if got := sh.TabNames(); !slices.Equal(got, want) {
@@ -268,4 +268,22 @@ func TestCallFromTheDialer(t *testing.T) {
 	if got := sh.Calls.Text(); !strings.Contains(got, "+442071234567") || !strings.Contains(got, "answered") {
 		t.Errorf("the history: %q", got)
 	}
+
+	// A text: the counter counts and prices it as it is typed; the
+	// simulated network answers it and the reply joins the thread.
+	go func() {
+		for m := range ua.Messages() {
+			fyne.Do(func() { sh.Messages.Received(m) })
+		}
+	}()
+	fyne.DoAndWait(func() { sh.Messages.SetDraft("+442071234567", "Hello from Tether ✓") })
+	eventually(t, "the text's price", func() bool {
+		c := sh.Messages.Counter()
+		return strings.Contains(c, "1 segment(s), UCS-2") && strings.Contains(c, "United Kingdom") && strings.Contains(c, "from credits")
+	})
+	fyne.DoAndWait(func() { sh.Messages.Send() })
+	eventually(t, "the reply", func() bool {
+		th := sh.Messages.Thread("+442071234567")
+		return len(th) >= 2 && strings.Contains(th[0], "me: Hello from Tether ✓") && strings.Contains(th[len(th)-1], "them: ")
+	})
 }

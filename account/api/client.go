@@ -383,3 +383,17 @@ func (c *Client) Audit(ctx context.Context, limit int) ([]AuditInfo, error) {
 	err := c.do(ctx, http.MethodGet, fmt.Sprintf("/v1/audit?limit=%d", limit), nil, &out)
 	return out, err
 }
+
+// Messages lists texts' records, newest first.
+func (c *Client) Messages(ctx context.Context, limit int) ([]MessageInfo, error) {
+	var out []MessageInfo
+	err := c.do(ctx, http.MethodGet, fmt.Sprintf("/v1/messages?limit=%d", limit), nil, &out)
+	return out, err
+}
+
+// QuoteMessage prices a text as typed.
+func (c *Client) QuoteMessage(ctx context.Context, from, to, text string) (MessageQuoteInfo, error) {
+	var q MessageQuoteInfo
+	err := c.do(ctx, http.MethodGet, "/v1/quote?"+url.Values{"type": {"sms"}, "from": {from}, "to": {to}, "text": {text}}.Encode(), nil, &q)
+	return q, err
+}

@@ -519,6 +519,21 @@ func (s *Server) quote(w http.ResponseWriter, r *http.Request, u caller) {
 			from = nums[0].E164 // priced as from the account's main number
 		}
 	}
+	if r.URL.Query().Get("type") == "sms" {
+		text := r.URL.Query().Get("text")
+		if len(text) > 2000 {
+			writeErr(w, http.StatusBadRequest, "bad_input", "a text is at most 2000 bytes")
+			return
+		}
+		q, err := s.cfg.Billing.QuoteMessage(r.Context(), u.Account, from, to, text)
+		if err != nil {
+			s.fail(w, err, "quote the text")
+			return
+		}
+		writeJSON(w, http.StatusOK, MessageQuoteInfo{From: from, To: to, Destination: q.Destination, Encoding: q.Encoding, Segments: q.Segments,
+			PerSegment: q.PerSegment.StringFixed(4), Cost: q.Cost.StringFixed(4), InBundle: q.InBundle, Currency: q.Currency, Allowed: q.Allowed, Reason: q.Reason})
+		return
+	}
 	q, err := s.cfg.Billing.Quote(r.Context(), u.Account, from, to)
 	if err != nil {
 		s.fail(w, err, "quote the call")
@@ -533,4 +548,20 @@ func quoteInfo(q billing.Quote) QuoteInfo {
 	return QuoteInfo{Destination: q.Destination, PerMinute: q.PerMinute.StringFixed(4),
 		Increment: fmt.Sprintf("%d/%d", q.Increment.Initial, q.Increment.Step), Connection: q.ConnectFee.StringFixed(4),
 		InBundle: q.InBundle, Currency: q.Currency, Allowed: q.Allowed, Reason: q.Reason}
+}
+
+// MessageQuoteInfo is GET /v1/quote?type=sms's answer: the segments and
+// the price of a text as typed.
+type MessageQuoteInfo struct {
+	From        string `json:"from"`
+	To          string `json:"to"`
+	Destination string `json:"destination"`
+	Encoding    string `json:"encoding"` // "GSM-7" or "UCS-2"
+	Segments    int    `json:"segments"`
+	PerSegment  string `json:"per_segment"`
+	Cost        string `json:"cost"`
+	InBundle    bool   `json:"in_bundle"`
+	Currency    string `json:"currency"`
+	Allowed     bool   `json:"allowed"`
+	Reason      string `json:"reason,omitempty"`
 }

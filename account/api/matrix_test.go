@@ -250,6 +250,7 @@ var matrix = map[string]permRow{
 	"PATCH /v1/voicemails/{id}":        {"OAML", fixed("PATCH", "/v1/voicemails/vm-matrix", `{"heard": true}`)},
 	"GET /v1/voicemails/{id}/audio":    {"OAML", fixed("GET", "/v1/voicemails/vm-matrix/audio", "")},
 	"GET /v1/calls":                    {"OAML", fixed("GET", "/v1/calls", "")},
+	"GET /v1/messages":                 {"OAML", fixed("GET", "/v1/messages", "")},
 	"GET /v1/audit":                    {"OA", fixed("GET", "/v1/audit", "")},
 	"POST /v1/team/transfer-ownership": {"O", fixed("POST", "/v1/team/transfer-ownership", `{"email": "admin@demo.test"}`)},
 }

@@ -45,7 +45,7 @@ var ops = map[string]op{
 	"POST /v1/devices":                 {"Issue SIP credentials for one of my phones (shown once).", nil, DeviceRequest{}, 201, DeviceCredentials{}},
 	"DELETE /v1/devices/{username}":    {"Forget one of my phones' SIP credentials.", nil, nil, 204, nil},
 	"GET /v1/balance":                  {"The credit gate's state; with billing.view, the balance and the bundle left.", nil, nil, 200, BalanceInfo{}},
-	"GET /v1/quote":                    {"What a call would cost, before dialling.", []string{"to: the number to call", "from: one of my numbers"}, nil, 200, QuoteInfo{}},
+	"GET /v1/quote":                    {"What a call (or with type=sms, a text: a MessageQuoteInfo) would cost, before sending.", []string{"to: the number", "from: one of my numbers", "type: sms for a text", "text: with type=sms, the text"}, nil, 200, QuoteInfo{}},
 	"GET /v1/credits/transactions":     {"Credit movements, newest first.", []string{"since: YYYY-MM-DD", "until: YYYY-MM-DD (inclusive)", "type: a transaction type", "offset: skip this many", "limit: 1-500"}, nil, 200, TransactionPage{}},
 	"GET /v1/credits/usage":            {"Credit spent per day by usage type (the spend chart).", []string{"days: 1-366, 30 by default"}, nil, 200, []UsageDay{}},
 	"POST /v1/credits":                 {"Add credits: charge the card on file, applied at once; idempotent by key.", nil, AddCreditsRequest{}, 201, TopUpInfo{}},
@@ -81,6 +81,7 @@ var ops = map[string]op{
 	"PATCH /v1/voicemails/{id}":        {"Mark a voicemail heard or new.", nil, MarkRequest{}, 204, nil},
 	"GET /v1/voicemails/{id}/audio":    {"A voicemail's recording (audio/wav).", nil, nil, 200, nil},
 	"GET /v1/calls":                    {"Call history, newest first.", []string{"limit: 1-500"}, nil, 200, []CallInfo{}},
+	"GET /v1/messages":                 {"Texts sent and received (their records), newest first.", []string{"limit: 1-500"}, nil, 200, []MessageInfo{}},
 	"GET /v1/audit":                    {"The audit log, newest first.", []string{"before: entries older than this ID", "limit: 1-1000"}, nil, 200, []AuditInfo{}},
 }
 
@@ -127,6 +128,7 @@ func (s *Server) OpenAPI() ([]byte, error) {
 		}
 		paths[rt.Path][strings.ToLower(rt.Method)] = m
 	}
+	schemaOf(reflect.TypeOf(MessageQuoteInfo{}), schemas) // GET /v1/quote?type=sms's answer
 	schemas["Error"] = map[string]any{"type": "object", "required": []string{"error"}, "properties": map[string]any{
 		"error": map[string]any{"type": "object", "properties": map[string]any{
 			"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}}}

@@ -153,6 +153,7 @@ func New(cfg Config) *Server {
 	s.handle("PATCH /v1/voicemails/{id}", team.Calls, s.markVoicemail)
 	s.handle("GET /v1/voicemails/{id}/audio", team.Calls, s.voicemailAudio)
 	s.handle("GET /v1/calls", team.Calls, s.calls)
+	s.handle("GET /v1/messages", team.Messages, s.messages)
 	s.handle("GET /v1/audit", team.ViewAudit, s.audit)
 	return s
 }

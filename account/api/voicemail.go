@@ -182,3 +182,52 @@ func (s *Server) calls(w http.ResponseWriter, r *http.Request, u caller) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// MessageInfo is one text's record as the API shows it.
+type MessageInfo struct {
+	ID        string    `json:"id"`
+	Direction string    `json:"direction"`
+	From      string    `json:"from"`
+	To        string    `json:"to"`
+	At        time.Time `json:"at"`
+	Segments  int       `json:"segments"`
+	Cost      string    `json:"cost"`
+	Status    string    `json:"status"`
+}
+
+// messages lists the texts of the user's extension and numbers (everyone's
+// with calls.all), newest first. Texts' bodies are not kept on the server.
+func (s *Server) messages(w http.ResponseWriter, r *http.Request, u caller) {
+	if s.cfg.Records == nil {
+		writeErr(w, http.StatusNotFound, "not_found", "this server keeps no records")
+		return
+	}
+	limit, err := queryInt(r, "limit", 100, 1, 500)
+	if err != nil {
+		writeAPIErr(w, err)
+		return
+	}
+	recs, err := s.cfg.Records.Messages(r.Context(), u.Account, 2000)
+	if err != nil {
+		s.fail(w, err, "list the texts")
+		return
+	}
+	mine := map[string]bool{u.Extension: true}
+	if nums, err := s.cfg.Users.NumbersOf(r.Context(), u.Email); err == nil {
+		for _, n := range nums {
+			mine[n.E164] = true
+		}
+	}
+	out := []MessageInfo{}
+	for _, m := range recs {
+		if len(out) == limit {
+			break
+		}
+		if !u.can(team.ViewAllCalls) && !mine[m.From] && !mine[m.To] {
+			continue
+		}
+		out = append(out, MessageInfo{ID: m.ID, Direction: m.Direction, From: m.From, To: m.To, At: m.At, Segments: m.Segments,
+			Cost: m.Cost.StringFixed(4), Status: m.Status})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/rating"
+	"github.com/tetherphone/tether/account/sms"
 )
 
 // Quote is what a call will cost, shown before dialling.
@@ -64,6 +65,61 @@ func (e *Engine) Quote(ctx context.Context, account, from, to string) (Quote, er
 			q.Reason = fmt.Sprintf("A call to %s needs %s for its first %d seconds.", t.Destination,
 				Display(t.CostOf(t.Increment.Billed(1)), c.Currency), t.Increment.Initial)
 		}
+	}
+	return q, nil
+}
+
+// MessageQuote is what a text will cost, shown as it is typed.
+type MessageQuote struct {
+	Destination string
+	Encoding    string // "GSM-7" or "UCS-2"
+	Segments    int
+	PerSegment  decimal.Decimal
+	Cost        decimal.Decimal // when paid from credits
+	Currency    string
+	InBundle    bool // the bundle covers it now
+	Allowed     bool
+	Reason      string
+}
+
+// QuoteMessage prices a text from one of the account's numbers without
+// sending it.
+func (e *Engine) QuoteMessage(ctx context.Context, account, from, to, text string) (MessageQuote, error) {
+	local, err := rating.ParseNumber(from, "US")
+	if err != nil {
+		return MessageQuote{}, fmt.Errorf("%w: from: %v", ErrInvalid, err)
+	}
+	remote, err := rating.ParseNumber(to, "US")
+	if err != nil {
+		return MessageQuote{}, fmt.Errorf("%w: to: %v", ErrInvalid, err)
+	}
+	enc, segments, _ := sms.Count(text)
+	if segments > sms.MaxSegments {
+		return MessageQuote{}, invalid("the message needs %d segments; the most is %d", segments, sms.MaxSegments)
+	}
+	t, err := e.rater.RateSMS(rating.SMSSpec{Direction: rating.Outbound, Local: local, Remote: remote})
+	if err != nil {
+		return MessageQuote{}, err
+	}
+	c, err := e.store.Customer(ctx, account)
+	if err != nil {
+		return MessageQuote{}, err
+	}
+	q := MessageQuote{Destination: t.Destination, Encoding: string(enc), Segments: segments, PerSegment: t.PerSegment,
+		Cost: t.Cost(segments), Currency: c.Currency, Allowed: true}
+	left, _, err := e.bundleLeft(ctx, c, t.Pool, e.now())
+	if err != nil {
+		return MessageQuote{}, err
+	}
+	q.InBundle = left >= int64(segments)
+	b, err := e.Balance(ctx, account)
+	if err != nil {
+		return MessageQuote{}, err
+	}
+	if !b.Available.IsPositive() {
+		q.Allowed, q.Reason = false, noCredit(b.Available, c.Currency).Reason
+	} else if !q.InBundle && b.Available.LessThan(q.Cost) {
+		q.Allowed, q.Reason = false, fmt.Sprintf("This text costs %s; %s is available.", Display(q.Cost, c.Currency), Display(b.Available, c.Currency))
 	}
 	return q, nil
 }

@@ -66,7 +66,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.StringVar(&o.server, "server", "", "a switchboard's account API, http(s)://HOST:PORT (default: the in-process demo)")
 	fs.StringVar(&o.user, "user", "", "with --server: the email to sign in with (password from TETHER_PASSWORD)")
 	fs.StringVar(&o.dial, "dial", "", "a number to put in the dialer")
-	fs.StringVar(&o.tab, "tab", "", "the view to open: Phone, Calls, Credits, Numbers or Team")
+	fs.StringVar(&o.tab, "tab", "", "the view to open: Phone, Calls, Messages, Credits, Numbers or Team")
 	fs.StringVar(&o.call, "call", "", "call this number once registered")
 	fs.DurationVar(&o.quitAfter, "quit-after", 0, "quit this long after registering (0: run until closed)")
 	fs.StringVar(&o.backend, "audio-backend", "", "sound system: pulse, alsa or null (default: the system's)")
@@ -217,6 +217,10 @@ func runApp(o options, start time.Time) error {
 			select {
 			case in := <-ua.Incoming():
 				fyne.Do(func() { shell.Phone.Ring(in) })
+			case m := <-ua.Messages():
+				if shell.Messages != nil {
+					fyne.Do(func() { shell.Messages.Received(m) })
+				}
 			case <-ctx.Done():
 				return
 			}
