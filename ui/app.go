@@ -181,18 +181,20 @@ func (g *Gate) Refused(err error) bool {
 // Shell is the signed-in app: the gate's banner on top, the views the
 // user's role allows in tabs down the side, and who is signed in below.
 type Shell struct {
-	Session  Session
-	Gate     *Gate
-	Phone    *PhoneView
-	Credits  *CreditsView
-	Numbers  *NumbersView
-	Team     *TeamView
-	Calls    *CallsView
-	Messages *MessagesView
-	tabs     *container.AppTabs
-	status   *widget.Label
-	content  fyne.CanvasObject
-	win      fyne.Window
+	Session   Session
+	Gate      *Gate
+	Phone     *PhoneView
+	Credits   *CreditsView
+	Numbers   *NumbersView
+	Team      *TeamView
+	Calls     *CallsView
+	Messages  *MessagesView
+	Voicemail *VoicemailView
+	Contacts  *ContactsView
+	tabs      *container.AppTabs
+	status    *widget.Label
+	content   fyne.CanvasObject
+	win       fyne.Window
 }
 
 // NewShell builds the app for a signed-in user; dialer places calls
@@ -220,6 +222,18 @@ func NewShell(s Session, dialer Dialer, win fyne.Window) *Shell {
 			sh.Messages = NewMessagesView(s, sh.Gate, texter, texts)
 			tabs = append(tabs, container.NewTabItem("Messages", sh.Messages.Object()))
 		}
+	}
+	if vm, ok := s.Account.(Voicemails); ok && s.Can(team.Calls) {
+		sh.Voicemail = NewVoicemailView(s, vm, win)
+		tabs = append(tabs, container.NewTabItem("Voicemail", sh.Voicemail.Object()))
+	}
+	if book, ok := s.Account.(ContactBook); ok && s.Can(team.Contacts) {
+		sh.Contacts = NewContactsView(s, book, win)
+		sh.Contacts.Call = func(n string) { sh.Phone.SetNumber(n); sh.Select("Phone") }
+		if sh.Messages != nil {
+			sh.Contacts.Text = func(n string) { sh.Messages.SetDraft(n, ""); sh.Select("Messages") }
+		}
+		tabs = append(tabs, container.NewTabItem("Contacts", sh.Contacts.Object()))
 	}
 	if s.Can(team.ViewBilling) {
 		sh.Credits = NewCreditsView(s, sh.Gate, win)
@@ -283,6 +297,12 @@ func (sh *Shell) Refresh(ctx context.Context) error {
 	errs := []error{sh.Phone.Load(ctx), sh.Calls.Load(ctx), sh.Numbers.Load(ctx)}
 	if sh.Messages != nil {
 		errs = append(errs, sh.Messages.Load(ctx))
+	}
+	if sh.Voicemail != nil {
+		errs = append(errs, sh.Voicemail.Load(ctx))
+	}
+	if sh.Contacts != nil {
+		errs = append(errs, sh.Contacts.Load(ctx))
 	}
 	if sh.Credits != nil {
 		errs = append(errs, sh.Credits.Load(ctx))

@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/internal/embedded"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/ui"
@@ -108,9 +110,9 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestTabsByRole(t *testing.T) {
 	a := newAccount(t)
 	for who, want := range map[string][]string{
-		"owner": {"Phone", "Calls", "Messages", "Credits", "Numbers", "Team"},
-		"admin": {"Phone", "Calls", "Messages", "Credits", "Numbers", "Team"},
-		"rep":   {"Phone", "Calls", "Messages", "Numbers"},
+		"owner": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team"},
+		"admin": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team"},
+		"rep":   {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Numbers"},
 	} {
 		sh, _ := shell(t, session(t, a.url, a.pw, who), nil)
 		if got := sh.TabNames(); !slices.Equal(got, want) {
@@ -262,11 +264,19 @@ func TestCallFromTheDialer(t *testing.T) {
 	})
 	fyne.DoAndWait(func() { sh.Phone.Hangup() })
 	eventually(t, "the dialer back", func() bool { in, _ := sh.Phone.InCall(); return !in })
-	if err := sh.Calls.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if got := sh.Calls.Text(); !strings.Contains(got, "+442071234567") || !strings.Contains(got, "answered") {
-		t.Errorf("the history: %q", got)
+	// The switchboard writes the call's record as it hangs up.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if err := sh.Calls.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		fyne.DoAndWait(func() { got = sh.Calls.Text() })
+		if strings.Contains(got, "+442071234567") && strings.Contains(got, "answered") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the history: %q", got)
+		}
 	}
 
 	// A text: the counter counts and prices it as it is typed; the
@@ -283,7 +293,49 @@ func TestCallFromTheDialer(t *testing.T) {
 	})
 	fyne.DoAndWait(func() { sh.Messages.Send() })
 	eventually(t, "the reply", func() bool {
-		th := sh.Messages.Thread("+442071234567")
-		return len(th) >= 2 && strings.Contains(th[0], "me: Hello from Tether ✓") && strings.Contains(th[len(th)-1], "them: ")
+		th := strings.Join(sh.Messages.Thread("+442071234567"), "\n")
+		return strings.Contains(th, "me: Hello from Tether ✓") && strings.Contains(th, "them: ")
 	})
+}
+
+// TestVoicemailAndContacts: a message left on the rep's line is listed and
+// played (marked heard); a contact added is found by its number.
+func TestVoicemailAndContacts(t *testing.T) {
+	a := newAccount(t)
+	ctx := context.Background()
+	dir := filepath.Dir(a.sys.Store.Path())
+	pcm := make([]int16, 8000)
+	audio.Sine(pcm, 440, 8000, 9000, 0)
+	os.MkdirAll(filepath.Join(dir, "voicemail"), 0o700)
+	if err := audio.SaveWAV(filepath.Join(dir, "voicemail", "vm1.wav"), &audio.PCM{Rate: 8000, Channels: 1, Samples: pcm}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.sys.Store.AddVoicemail(ctx, team.Voicemail{ID: "vm1", Account: demo.Account, Number: "+14155550100", From: "+442071234567",
+		Seconds: 1, Path: filepath.Join("voicemail", "vm1.wav"), Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	sh, _ := shell(t, session(t, a.url, a.pw, "rep"), nil)
+	var played *audio.PCM
+	sh.Voicemail.Play = func(p *audio.PCM) (func(), error) { played = p; return func() {}, nil }
+	items := sh.Voicemail.Items()
+	if len(items) != 1 || items[0].Heard {
+		t.Fatalf("voicemail items %+v", items)
+	}
+	fyne.DoAndWait(func() { sh.Voicemail.PlayMessage(items[0]) })
+	eventually(t, "the message played and marked heard", func() bool {
+		return played != nil && len(sh.Voicemail.Items()) == 1 && sh.Voicemail.Items()[0].Heard
+	})
+	if bestShare := audio.ToneShare(played.Samples, 440, 8000); bestShare < 0.9 {
+		t.Errorf("the message played is not the one left (440 Hz share %.2f)", bestShare)
+	}
+	c := session(t, a.url, a.pw, "rep").Account.(*api.Client)
+	if _, err := c.SaveContact(ctx, api.ContactInfo{Name: "Ada Lovelace", Company: "Analytical", Numbers: []string{"+44 20 7123 4567"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Contacts.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if items := sh.Contacts.Items(); len(items) != 1 || items[0].Numbers[0] != "+442071234567" {
+		t.Errorf("contacts %+v", items)
+	}
 }

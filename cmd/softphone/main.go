@@ -183,6 +183,16 @@ func runApp(o options, start time.Time) error {
 	shell := ui.NewShell(ui.Session{Account: client, Me: sess.User}, ua, w)
 	shell.Phone.Audio = func(ctx context.Context, c *phone.Call) { callAudio(ctx, c, o, log) }
 	shell.Phone.Ringer = func() func() { return ring(o, log) }
+	if shell.Voicemail != nil {
+		shell.Voicemail.Play = func(pcm *audio.PCM) (func(), error) {
+			p, err := audio.Play(audio.DeviceConfig{Backend: o.backend, Playback: o.playback, SampleRate: pcm.Rate},
+				&media.PCMSource{Samples: pcm.Mono()})
+			if err != nil {
+				return nil, err
+			}
+			return p.Close, nil
+		}
+	}
 	w.SetContent(shell.Object())
 	w.Resize(fyne.NewSize(1024, 720))
 	if o.dial != "" {
