@@ -191,6 +191,7 @@ type Shell struct {
 	Messages  *MessagesView
 	Voicemail *VoicemailView
 	Contacts  *ContactsView
+	Settings  *SettingsView
 	tabs      *container.AppTabs
 	status    *widget.Label
 	content   fyne.CanvasObject
@@ -200,6 +201,11 @@ type Shell struct {
 // NewShell builds the app for a signed-in user; dialer places calls
 // (nil: no phone, the views only).
 func NewShell(s Session, dialer Dialer, win fyne.Window) *Shell {
+	return NewShellWith(s, dialer, win, SettingsHooks{})
+}
+
+// NewShellWith is NewShell with the settings view's hooks.
+func NewShellWith(s Session, dialer Dialer, win fyne.Window, hooks SettingsHooks) *Shell {
 	sh := &Shell{Session: s, win: win}
 	var add func()
 	if s.Can(team.ManageBilling) {
@@ -243,6 +249,10 @@ func NewShell(s Session, dialer Dialer, win fyne.Window) *Shell {
 	if s.Can(team.ManageTeam) {
 		sh.Team = NewTeamView(s, win)
 		tabs = append(tabs, container.NewTabItem("Team", sh.Team.Object()))
+	}
+	if app := fyne.CurrentApp(); app != nil {
+		sh.Settings = NewSettingsView(s, hooks, app.Preferences())
+		tabs = append(tabs, container.NewTabItem("Settings", sh.Settings.Object()))
 	}
 	sh.tabs = container.NewAppTabs(tabs...)
 	sh.tabs.SetTabLocation(container.TabLocationLeading)

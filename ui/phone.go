@@ -200,6 +200,13 @@ func (v *PhoneView) from() string {
 	return v.numbers[i].Number
 }
 
+// Focus puts the keyboard in the dialer.
+func (v *PhoneView) Focus() {
+	if c := fyne.CurrentApp().Driver().CanvasForObject(v.number); c != nil {
+		c.Focus(v.number)
+	}
+}
+
 // SetNumber puts a number in the dialer (a tel: link, a contact).
 func (v *PhoneView) SetNumber(n string) { v.number.SetText(n) }
 

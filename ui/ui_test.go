@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/account/team"
@@ -110,9 +112,9 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestTabsByRole(t *testing.T) {
 	a := newAccount(t)
 	for who, want := range map[string][]string{
-		"owner": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team"},
-		"admin": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team"},
-		"rep":   {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Numbers"},
+		"owner": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team", "Settings"},
+		"admin": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team", "Settings"},
+		"rep":   {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Numbers", "Settings"},
 	} {
 		sh, _ := shell(t, session(t, a.url, a.pw, who), nil)
 		if got := sh.TabNames(); !slices.Equal(got, want) {
@@ -338,4 +340,62 @@ func TestVoicemailAndContacts(t *testing.T) {
 	if items := sh.Contacts.Items(); len(items) != 1 || items[0].Numbers[0] != "+442071234567" {
 		t.Errorf("contacts %+v", items)
 	}
+}
+
+// TestSettings: the devices listed are offered, a choice is kept in the
+// app's preferences, the test tone and the link handler report back.
+func TestSettings(t *testing.T) {
+	a := newAccount(t)
+	test.NewTempApp(t)
+	var toned string
+	hooks := ui.SettingsHooks{
+		Devices:       func() ([]string, []string, error) { return []string{"Monitor of mic"}, []string{"spk", "bell"}, nil },
+		TestTone:      func(p string) error { toned = p; return nil },
+		RegisterLinks: func() (string, error) { return "/tmp/x.desktop", nil },
+	}
+	sh := ui.NewShellWith(session(t, a.url, a.pw, "rep"), nil, test.NewTempWindow(t, nil), hooks)
+	sh.Settings.Choose("playback", "spk")
+	sh.Settings.Choose("ring", "bell")
+	prefs := fyne.CurrentApp().Preferences()
+	if prefs.String(ui.PrefPlayback) != "spk" || prefs.String(ui.PrefRing) != "bell" {
+		t.Errorf("preferences: speaker %q, ring %q", prefs.String(ui.PrefPlayback), prefs.String(ui.PrefRing))
+	}
+	sh.Settings.Choose("ring", "System default")
+	if prefs.String(ui.PrefRing) != "" {
+		t.Errorf("the default ring device kept as %q", prefs.String(ui.PrefRing))
+	}
+	test.Tap(findButton(t, sh.Settings.Object(), "Play a test tone"))
+	if toned != "spk" {
+		t.Errorf("the test tone went to %q", toned)
+	}
+	test.Tap(findButton(t, sh.Settings.Object(), "Open tel: and callto: links with Tether"))
+	if !strings.Contains(sh.Settings.Status(), "/tmp/x.desktop") {
+		t.Errorf("status %q", sh.Settings.Status())
+	}
+}
+
+// findButton finds a button by its label in a tree of objects.
+func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Button:
+			if x.Text == label {
+				found = x
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case *container.Scroll:
+			walk(x.Content)
+		}
+	}
+	walk(o)
+	if found == nil {
+		t.Fatalf("no button %q", label)
+	}
+	return found
 }

@@ -27,6 +27,7 @@ import (
 	"fyne.io/fyne/v2/app"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/desktop"
 	"github.com/tetherphone/tether/internal/embedded"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
@@ -180,12 +181,44 @@ func runApp(o options, start time.Time) error {
 	a := app.NewWithID("com.tetherphone.softphone")
 	a.Lifecycle().SetOnStopped(ui.Stopped)
 	w := a.NewWindow(title)
-	shell := ui.NewShell(ui.Session{Account: client, Me: sess.User}, ua, w)
-	shell.Phone.Audio = func(ctx context.Context, c *phone.Call) { callAudio(ctx, c, o, log) }
-	shell.Phone.Ringer = func() func() { return ring(o, log) }
+	prefs := a.Preferences()
+	device := func(flag, key string) string {
+		if flag != "" {
+			return flag
+		}
+		return prefs.String(key)
+	}
+	exe, _ := os.Executable()
+	hooks := ui.SettingsHooks{
+		Devices: func() ([]string, []string, error) { return audio.DeviceNames(o.backend) },
+		TestTone: func(playback string) error {
+			tone := make([]int16, 8000)
+			audio.Sine(tone, 440, 8000, 9000, 0)
+			p, err := audio.Play(audio.DeviceConfig{Backend: o.backend, Playback: device(o.playback, ui.PrefPlayback)}, &media.PCMSource{Samples: tone})
+			if err == nil {
+				time.AfterFunc(1200*time.Millisecond, p.Close)
+			}
+			return err
+		},
+		RegisterLinks: func() (string, error) { return desktop.RegisterLinks(exe) },
+		Autostart:     desktop.Autostart,
+		SetAutostart:  func(on bool) error { return desktop.SetAutostart(exe, on) },
+	}
+	shell := ui.NewShellWith(ui.Session{Account: client, Me: sess.User}, ua, w, hooks)
+	shell.Phone.Audio = func(ctx context.Context, c *phone.Call) {
+		oo := o
+		oo.capture, oo.playback = device(o.capture, ui.PrefCapture), device(o.playback, ui.PrefPlayback)
+		callAudio(ctx, c, oo, log)
+	}
+	shell.Phone.Ringer = func() func() {
+		oo := o
+		oo.playback, oo.ringDevice = device(o.playback, ui.PrefPlayback), device(o.ringDevice, ui.PrefRing)
+		return ring(oo, log)
+	}
+	desktopIntegration(a, w, shell)
 	if shell.Voicemail != nil {
 		shell.Voicemail.Play = func(pcm *audio.PCM) (func(), error) {
-			p, err := audio.Play(audio.DeviceConfig{Backend: o.backend, Playback: o.playback, SampleRate: pcm.Rate},
+			p, err := audio.Play(audio.DeviceConfig{Backend: o.backend, Playback: device(o.playback, ui.PrefPlayback), SampleRate: pcm.Rate},
 				&media.PCMSource{Samples: pcm.Mono()})
 			if err != nil {
 				return nil, err
@@ -329,3 +362,44 @@ func ring(o options, log *slog.Logger) func() {
 	}
 	return p.Close
 }
+
+// desktopIntegration adds the tray icon (status, quick dial, show) and the
+// keyboard shortcuts: Ctrl+D the dialer, Ctrl+H hang up, Ctrl+1..9 the
+// views.
+func desktopIntegration(a fyne.App, w fyne.Window, shell *ui.Shell) {
+	// The tray needs a session bus (StatusNotifierItem over D-Bus); without
+	// one Fyne's tray fails, and its shutdown crashes (fyne.io/systray
+	// closes a connection it never made), so it is only set up with one.
+	d, ok := a.(interface {
+		SetSystemTrayMenu(*fyne.Menu)
+		SetSystemTrayIcon(fyne.Resource)
+	})
+	if ok && os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		show := fyne.NewMenuItem("Show Tether", func() { w.Show(); w.RequestFocus() })
+		dial := fyne.NewMenuItem("Dial…", func() { w.Show(); shell.Select("Phone"); shell.Phone.Focus() })
+		hang := fyne.NewMenuItem("Hang up", shell.Phone.Hangup)
+		d.SetSystemTrayMenu(fyne.NewMenu("Tether", show, dial, hang))
+		if icon := a.Metadata().Icon; icon != nil {
+			d.SetSystemTrayIcon(icon)
+		}
+	}
+	c := w.Canvas()
+	c.AddShortcut(&desktopShortcut{key: fyne.KeyD}, func(fyne.Shortcut) { shell.Select("Phone"); shell.Phone.Focus() })
+	c.AddShortcut(&desktopShortcut{key: fyne.KeyH}, func(fyne.Shortcut) { shell.Phone.Hangup() })
+	for i, name := range shell.TabNames() {
+		if i >= 9 {
+			break
+		}
+		key := fyne.KeyName(fmt.Sprint(i + 1))
+		c.AddShortcut(&desktopShortcut{key: key}, func(fyne.Shortcut) { shell.Select(name) })
+	}
+}
+
+// desktopShortcut is Ctrl plus a key.
+type desktopShortcut struct{ key fyne.KeyName }
+
+func (s *desktopShortcut) Key() fyne.KeyName { return s.key }
+
+func (s *desktopShortcut) Mod() fyne.KeyModifier { return fyne.KeyModifierShortcutDefault }
+
+func (s *desktopShortcut) ShortcutName() string { return "Ctrl+" + string(s.key) }

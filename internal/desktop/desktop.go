@@ -1,0 +1,100 @@
+// Package desktop connects the app to a Linux desktop (freedesktop.org
+// conventions): the launcher entry that makes it the handler of tel: and
+// callto: links, and starting at login.
+package desktop
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// ID is the app's desktop entry name.
+const ID = "com.tetherphone.softphone"
+
+func dataHome() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return d
+	}
+	h, _ := os.UserHomeDir()
+	return filepath.Join(h, ".local", "share")
+}
+
+func configHome() string {
+	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
+		return d
+	}
+	h, _ := os.UserHomeDir()
+	return filepath.Join(h, ".config")
+}
+
+// Entry is the desktop entry that starts exe, handling tel: and callto:
+// links (the link is passed as the argument).
+func Entry(exe string) string {
+	return fmt.Sprintf(`[Desktop Entry]
+Type=Application
+Name=Tether
+GenericName=Business phone
+Comment=Calls, texts and your team's numbers
+Exec=%s %%u
+Icon=%s
+Terminal=false
+Categories=Network;Telephony;
+MimeType=x-scheme-handler/tel;x-scheme-handler/callto;
+`, quoteExec(exe), ID)
+}
+
+// quoteExec quotes a path for a desktop entry's Exec key.
+func quoteExec(p string) string {
+	if !strings.ContainsAny(p, " \t\"'\\$`") {
+		return p
+	}
+	r := strings.NewReplacer(`\`, `\\\\`, `"`, `\\"`, "`", "\\\\`", `$`, `\\$`)
+	return `"` + r.Replace(p) + `"`
+}
+
+// RegisterLinks installs the desktop entry and makes the app the default
+// handler of tel: and callto: links (through xdg-mime when the desktop has
+// it). It returns where the entry was written.
+func RegisterLinks(exe string) (string, error) {
+	dir := filepath.Join(dataHome(), "applications")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, ID+".desktop")
+	if err := os.WriteFile(path, []byte(Entry(exe)), 0o644); err != nil {
+		return "", err
+	}
+	if _, err := exec.LookPath("xdg-mime"); err == nil {
+		for _, scheme := range []string{"tel", "callto"} {
+			if out, err := exec.Command("xdg-mime", "default", ID+".desktop", "x-scheme-handler/"+scheme).CombinedOutput(); err != nil {
+				return path, fmt.Errorf("xdg-mime: %v: %s", err, out)
+			}
+		}
+	}
+	return path, nil
+}
+
+// SetAutostart starts the app at login (on) or not (off).
+func SetAutostart(exe string, on bool) error {
+	path := filepath.Join(configHome(), "autostart", ID+".desktop")
+	if !on {
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	entry := strings.Replace(Entry(exe), " %u\n", "\n", 1) + "X-GNOME-Autostart-enabled=true\n"
+	return os.WriteFile(path, []byte(entry), 0o644)
+}
+
+// Autostart reports whether the app starts at login.
+func Autostart() bool {
+	_, err := os.Stat(filepath.Join(configHome(), "autostart", ID+".desktop"))
+	return err == nil
+}

@@ -1,0 +1,44 @@
+package desktop_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tetherphone/tether/internal/desktop"
+)
+
+func TestLinksAndAutostart(t *testing.T) {
+	data, config := t.TempDir(), t.TempDir()
+	t.Setenv("XDG_DATA_HOME", data)
+	t.Setenv("XDG_CONFIG_HOME", config)
+	t.Setenv("PATH", "") // no xdg-mime: the entry alone
+	path, err := desktop.RegisterLinks("/opt/tether app/softphone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || path != filepath.Join(data, "applications", desktop.ID+".desktop") {
+		t.Fatalf("%s: %v", path, err)
+	}
+	entry := string(b)
+	for _, want := range []string{`Exec="/opt/tether app/softphone" %u`, "MimeType=x-scheme-handler/tel;x-scheme-handler/callto;"} {
+		if !strings.Contains(entry, want) {
+			t.Errorf("the entry lacks %q:\n%s", want, entry)
+		}
+	}
+	if desktop.Autostart() {
+		t.Fatal("autostart before it was set")
+	}
+	if err := desktop.SetAutostart("/usr/bin/softphone", true); err != nil || !desktop.Autostart() {
+		t.Fatalf("autostart on: %v", err)
+	}
+	b, _ = os.ReadFile(filepath.Join(config, "autostart", desktop.ID+".desktop"))
+	if !strings.Contains(string(b), "Exec=/usr/bin/softphone\n") {
+		t.Errorf("the autostart entry:\n%s", b)
+	}
+	if err := desktop.SetAutostart("/usr/bin/softphone", false); err != nil || desktop.Autostart() {
+		t.Fatalf("autostart off: %v", err)
+	}
+}

@@ -1,0 +1,140 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Preference keys the settings view writes and the app reads.
+const (
+	PrefCapture  = "audio.capture"
+	PrefPlayback = "audio.playback"
+	PrefRing     = "audio.ring"
+)
+
+// SettingsHooks are what the settings view asks of the machine; the app
+// wires them (tests use their own).
+type SettingsHooks struct {
+	Devices       func() (capture, playback []string, err error)
+	TestTone      func(playback string) error
+	RegisterLinks func() (string, error)
+	Autostart     func() bool
+	SetAutostart  func(on bool) error
+}
+
+// SettingsView chooses the sound devices (with a test tone), where the
+// ringtone plays, tel: links and starting at login.
+type SettingsView struct {
+	s        Session
+	h        SettingsHooks
+	prefs    fyne.Preferences
+	capture  *widget.Select
+	playback *widget.Select
+	ring     *widget.Select
+	autoOn   *widget.Check
+	status   *widget.Label
+	content  fyne.CanvasObject
+}
+
+const systemDefault = "System default"
+
+// NewSettingsView builds the view.
+func NewSettingsView(s Session, h SettingsHooks, prefs fyne.Preferences) *SettingsView {
+	v := &SettingsView{s: s, h: h, prefs: prefs, status: widget.NewLabel("")}
+	v.status.Wrapping = fyne.TextWrapWord
+	save := func(key string) func(string) {
+		return func(val string) {
+			if val == systemDefault {
+				val = ""
+			}
+			prefs.SetString(key, val)
+		}
+	}
+	v.capture = widget.NewSelect(nil, save(PrefCapture))
+	v.playback = widget.NewSelect(nil, save(PrefPlayback))
+	v.ring = widget.NewSelect(nil, save(PrefRing))
+	test := widget.NewButton("Play a test tone", func() {
+		if h.TestTone == nil {
+			return
+		}
+		if err := h.TestTone(prefs.String(PrefPlayback)); err != nil {
+			v.status.SetText("The speaker did not open: " + err.Error())
+			return
+		}
+		v.status.SetText("Playing a one-second 440 Hz tone on the speaker.")
+	})
+	links := widget.NewButton("Open tel: and callto: links with Tether", func() {
+		if h.RegisterLinks == nil {
+			return
+		}
+		path, err := h.RegisterLinks()
+		if err != nil {
+			v.status.SetText("Could not register: " + err.Error())
+			return
+		}
+		v.status.SetText("Registered (" + path + "): clicking a phone number on a web page or in your CRM opens the dialer.")
+	})
+	v.autoOn = widget.NewCheck("Start Tether when I log in", func(on bool) {
+		if h.SetAutostart != nil {
+			if err := h.SetAutostart(on); err != nil {
+				v.status.SetText("Could not change it: " + err.Error())
+			}
+		}
+	})
+	v.content = container.NewVScroll(container.NewPadded(container.NewVBox(
+		widget.NewLabelWithStyle("Sound", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewForm(widget.NewFormItem("Microphone", v.capture), widget.NewFormItem("Speaker", v.playback),
+			widget.NewFormItem("Ringtone plays on", v.ring)),
+		test,
+		widget.NewLabelWithStyle("Desktop", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		links, v.autoOn,
+		widget.NewLabelWithStyle("Account", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabel(s.Me.Email+" · "+roleName(s.Me.Role)+" · extension "+s.Me.Extension),
+		v.status)))
+	v.reload()
+	return v
+}
+
+// Object is the view's content.
+func (v *SettingsView) Object() fyne.CanvasObject { return v.content }
+
+// reload lists the devices and shows the saved choices.
+func (v *SettingsView) reload() {
+	var capture, playback []string
+	if v.h.Devices != nil {
+		var err error
+		if capture, playback, err = v.h.Devices(); err != nil {
+			v.status.SetText("Sound devices: " + err.Error())
+		}
+	}
+	set := func(sel *widget.Select, names []string, key string) {
+		sel.SetOptions(append([]string{systemDefault}, names...))
+		cur := v.prefs.String(key)
+		if cur == "" {
+			cur = systemDefault
+		}
+		sel.SetSelected(cur)
+	}
+	set(v.capture, capture, PrefCapture)
+	set(v.playback, playback, PrefPlayback)
+	set(v.ring, playback, PrefRing)
+	if v.h.Autostart != nil {
+		v.autoOn.SetChecked(v.h.Autostart())
+	}
+}
+
+// Choose picks a device as a person would (for tests).
+func (v *SettingsView) Choose(which, name string) {
+	switch which {
+	case "capture":
+		v.capture.SetSelected(name)
+	case "playback":
+		v.playback.SetSelected(name)
+	case "ring":
+		v.ring.SetSelected(name)
+	}
+}
+
+// Status is the view's last message.
+func (v *SettingsView) Status() string { return v.status.Text }
