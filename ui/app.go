@@ -192,6 +192,7 @@ type Shell struct {
 	Voicemail *VoicemailView
 	Contacts  *ContactsView
 	Settings  *SettingsView
+	Checklist *Checklist
 	tabs      *container.AppTabs
 	status    *widget.Label
 	content   fyne.CanvasObject
@@ -215,8 +216,13 @@ func NewShellWith(s Session, dialer Dialer, win fyne.Window, hooks SettingsHooks
 	sh.Phone = NewPhoneView(s, sh.Gate, dialer, win)
 	sh.Calls = NewCallsView(s, win)
 	sh.Numbers = NewNumbersView(s, win)
+	phoneTab := sh.Phone.Object()
+	if s.Can(team.ManageNumbers) || s.Can(team.ManageBilling) {
+		sh.Checklist = newChecklist(s, sh)
+		phoneTab = container.NewBorder(nil, nil, nil, container.NewPadded(sh.Checklist.Object()), phoneTab)
+	}
 	tabs := []*container.TabItem{
-		container.NewTabItem("Phone", sh.Phone.Object()),
+		container.NewTabItem("Phone", phoneTab),
 		container.NewTabItem("Calls", sh.Calls.Object()),
 	}
 	if s.Can(team.Messages) {
@@ -310,6 +316,9 @@ func (sh *Shell) Refresh(ctx context.Context) error {
 	}
 	if sh.Voicemail != nil {
 		errs = append(errs, sh.Voicemail.Load(ctx))
+	}
+	if sh.Checklist != nil {
+		errs = append(errs, sh.Checklist.Load(ctx))
 	}
 	if sh.Contacts != nil {
 		errs = append(errs, sh.Contacts.Load(ctx))

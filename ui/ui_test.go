@@ -217,7 +217,13 @@ func TestNumbersAndTeamViews(t *testing.T) {
 	if n := len(sh.Team.Members()); n != 3 {
 		t.Errorf("the team has %d people", n)
 	}
+	if d := sh.Checklist.Done(); d != [4]bool{true, true, false, false} {
+		t.Errorf("the admin's checklist: %v (numbers and team done; auto top-up off; CRM open)", d)
+	}
 	rep, _ := shell(t, session(t, a.url, a.pw, "rep"), nil)
+	if rep.Checklist != nil {
+		t.Error("a rep sees the owner's checklist")
+	}
 	if n := len(rep.Numbers.Rows()); n != 2 || rep.Team != nil || rep.Credits != nil {
 		t.Errorf("the rep sees %d numbers, team view %v, credits view %v", n, rep.Team != nil, rep.Credits != nil)
 	}
