@@ -39,11 +39,11 @@ build: deps
 run: deps
 	$(GO) build -o bin/softphone ./cmd/softphone
 	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then \
-		./bin/softphone --data "$(DATA)"; \
+		./bin/softphone --demo --data "$(DATA)"; \
 	else \
 		echo "run: no display found, so the app runs on a virtual one (xvfb-run); stop it with Ctrl-C."; \
 		echo "run: use a desktop session to see the window, or 'make screenshot' for a picture of it."; \
-		xvfb-run -a -s "-screen 0 1280x1024x24" ./bin/softphone --data "$(DATA)"; \
+		xvfb-run -a -s "-screen 0 1280x1024x24" ./bin/softphone --demo --data "$(DATA)"; \
 	fi
 
 # Pictures of the app on a throwaway demo account, for the README.
@@ -53,13 +53,14 @@ screenshot: deps
 	$(GO) build -o bin/softphone ./cmd/softphone
 	$(GO) build -o bin/switchboard ./cmd/switchboard
 	rm -rf $(SHOT_DATA)
-	$(SHOT) docs/dialer.png ./bin/softphone --data $(SHOT_DATA) --audio-backend null --dial "+44 20 7946 0958"
-	$(SHOT) docs/credits.png ./bin/softphone --data $(SHOT_DATA) --audio-backend null --tab Credits
-	$(SHOT) docs/numbers.png ./bin/softphone --data $(SHOT_DATA) --audio-backend null --tab Numbers
-	$(SHOT) docs/team.png ./bin/softphone --data $(SHOT_DATA) --audio-backend null --tab Team
-	$(SHOT) docs/call.png ./bin/softphone --data $(SHOT_DATA) --audio-backend null --call "+44 20 7946 0958" --quit-after 20s
+	$(SHOT) docs/sign-in.png env HOME=$(SHOT_DATA)/home ./bin/softphone
+	$(SHOT) docs/dialer.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --dial "+44 20 7946 0958"
+	$(SHOT) docs/credits.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --tab Credits
+	$(SHOT) docs/numbers.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --tab Numbers
+	$(SHOT) docs/team.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --tab Team
+	$(SHOT) docs/call.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --call "+44 20 7946 0958" --quit-after 20s
 	./bin/switchboard adjust --data $(SHOT_DATA) --account demo --amount "-$$(./bin/switchboard balance --data $(SHOT_DATA) --account demo)" --reason "screenshot: zero balance"
-	$(SHOT) docs/zero-balance.png ./bin/softphone --data $(SHOT_DATA) --audio-backend null --as rep --dial "+44 20 7946 0958"
+	$(SHOT) docs/zero-balance.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --as rep --dial "+44 20 7946 0958"
 
 vet: deps
 	$(GO) vet ./...

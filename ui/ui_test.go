@@ -405,3 +405,29 @@ func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button 
 	}
 	return found
 }
+
+// TestSignIn: the first screen takes a server, an email and a password,
+// refuses to go on without them, or starts the demo.
+func TestSignIn(t *testing.T) {
+	test.NewTempApp(t)
+	var got []string
+	demoed := false
+	v := ui.NewSignInView("https://phone.example.com", "", func(s, e, p string) { got = []string{s, e, p} }, func() { demoed = true })
+	w := test.NewTempWindow(t, v.Object())
+	w.Resize(fyne.NewSize(800, 600))
+	test.Tap(findButton(t, v.Object(), "Sign in"))
+	if got != nil || !strings.Contains(v.Status(), "your password") {
+		t.Fatalf("signed in without an email and password: %v, %q", got, v.Status())
+	}
+	test.Type(v.Email, "rep@demo.test")
+	test.Type(v.Password, "correct horse battery")
+	test.Tap(findButton(t, v.Object(), "Sign in"))
+	if !slices.Equal(got, []string{"https://phone.example.com", "rep@demo.test", "correct horse battery"}) || v.Status() != "Signing in…" {
+		t.Errorf("sign-in with %v, status %q", got, v.Status())
+	}
+	v.SetStatus("The email or the password is wrong")
+	test.Tap(findButton(t, v.Object(), "Try the demo"))
+	if !demoed {
+		t.Error("Try the demo did nothing")
+	}
+}

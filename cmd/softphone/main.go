@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -34,14 +35,15 @@ import (
 	"github.com/tetherphone/tether/ui"
 )
 
-const usage = `Usage: softphone [--data DIR] [--as owner|admin|rep] [--server URL --user EMAIL] [--dial NUMBER]
+const usage = `Usage: softphone [--demo [--data DIR] [--as owner|admin|rep]] [--server URL --user EMAIL] [--dial NUMBER]
                  [--tab NAME] [--call NUMBER] [--quit-after DURATION] [tel:NUMBER]
 
-The Tether desktop app. With no --server it runs a demo phone system in-process,
-kept in DIR (sample rates, sandbox payments, a simulated telephone network: no
-real money or calls), signed in as the demo account's owner (--as picks another
-demo user). With --server it signs in to that switchboard's account API with
---user and the password in TETHER_PASSWORD.
+The Tether desktop app. It opens on a sign-in screen: your company's switchboard
+(server address, email, password), or the demo. --demo starts the demo at once: a
+whole phone system in-process, kept in DIR (sample rates, sandbox payments, a
+simulated telephone network: no real money or calls), signed in as the demo
+account's owner (--as picks another demo user). --server signs in to that
+switchboard's account API with --user and the password in TETHER_PASSWORD.
 
 A tel: or callto: link puts its number in the dialer.
 `
@@ -52,6 +54,7 @@ func main() {
 
 type options struct {
 	data, as, server, user, dial, tab, call string
+	demo                                    bool
 	quitAfter                               time.Duration
 	backend, capture, playback, ringDevice  string
 }
@@ -63,7 +66,8 @@ func run(args []string, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, usage, "\nFlags:\n"); fs.PrintDefaults() }
 	var o options
 	fs.StringVar(&o.data, "data", defaultDataDir(), "the demo phone system's directory")
-	fs.StringVar(&o.as, "as", "owner", "the demo user to sign in as: owner, admin or rep")
+	fs.BoolVar(&o.demo, "demo", false, "start on the demo phone system at once (what make run does)")
+	fs.StringVar(&o.as, "as", "owner", "with --demo: the demo user to sign in as: owner, admin or rep")
 	fs.StringVar(&o.server, "server", "", "a switchboard's account API, http(s)://HOST:PORT (default: the in-process demo)")
 	fs.StringVar(&o.user, "user", "", "with --server: the email to sign in with (password from TETHER_PASSWORD)")
 	fs.StringVar(&o.dial, "dial", "", "a number to put in the dialer")
@@ -96,6 +100,10 @@ func run(args []string, stderr io.Writer) int {
 	}
 	if o.server != "" && (o.user == "" || os.Getenv("TETHER_PASSWORD") == "") {
 		fmt.Fprintln(stderr, "softphone: --server needs --user and the password in TETHER_PASSWORD")
+		return 2
+	}
+	if o.server != "" && o.demo {
+		fmt.Fprintln(stderr, "softphone: --server or --demo, not both")
 		return 2
 	}
 	if err := runApp(o, start); err != nil {
@@ -134,39 +142,132 @@ func runApp(o options, start time.Time) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	base, email, password := o.server, o.user, os.Getenv("TETHER_PASSWORD")
-	title := "Tether"
-	if base == "" {
+	a := app.NewWithID(desktop.ID)
+	a.Lifecycle().SetOnStopped(ui.Stopped)
+	w := a.NewWindow("Tether")
+	w.Resize(fyne.NewSize(1024, 720))
+	prefs := a.Preferences()
+	var mu sync.Mutex
+	var cleanups []func()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}()
+	fatal := make(chan error, 1)
+	// begin signs in and opens the app; off the UI thread.
+	begin := func(base, email, password, title string) error {
+		sess, err := connect(ctx, o, base, email, password, log, func(f func()) { mu.Lock(); cleanups = append(cleanups, f); mu.Unlock() })
+		if err != nil {
+			return err
+		}
+		fyne.DoAndWait(func() { err = sess.open(a, w, o, title, start) })
+		if err != nil {
+			return err
+		}
+		go sess.run(ctx, a, w, o, log)
+		return nil
+	}
+	demo := func() error {
 		sys, err := embedded.Start(ctx, o.data, log)
 		if err != nil {
 			return err
 		}
-		defer sys.Close()
-		base, email = sys.API, o.as+"@demo.test"
-		password = sys.Users[email]
-		title = "Tether — demo account (sample rates, sandbox payments, simulated network)"
+		mu.Lock()
+		cleanups = append(cleanups, sys.Close)
+		mu.Unlock()
+		email := o.as + "@demo.test"
+		return begin(sys.API, email, sys.Users[email], "Tether — demo account (sample rates, sandbox payments, simulated network)")
 	}
+	switch {
+	case o.server != "":
+		go func() {
+			if err := begin(o.server, o.user, os.Getenv("TETHER_PASSWORD"), "Tether — "+o.user); err != nil {
+				fatal <- err
+				fyne.Do(a.Quit)
+			}
+		}()
+	case o.demo:
+		go func() {
+			if err := demo(); err != nil {
+				fatal <- err
+				fyne.Do(a.Quit)
+			}
+		}()
+	default:
+		var v *ui.SignInView
+		v = ui.NewSignInView(prefs.String("server"), prefs.String("email"), func(server, email, password string) {
+			go func() {
+				if err := begin(server, email, password, "Tether — "+email); err != nil {
+					fyne.Do(func() { v.SetStatus(signInError(err)) })
+					return
+				}
+				prefs.SetString("server", server)
+				prefs.SetString("email", email)
+			}()
+		}, func() {
+			go func() {
+				if err := demo(); err != nil {
+					fyne.Do(func() { v.SetStatus("The demo did not start: " + err.Error()) })
+				}
+			}()
+		})
+		w.SetContent(v.Object())
+		fmt.Println("ready") // the sign-in screen is up
+	}
+	w.ShowAndRun()
+	select {
+	case err := <-fatal:
+		return err
+	default:
+	}
+	return nil
+}
+
+// signInError says in words why signing in failed.
+func signInError(err error) string {
+	var e *api.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Could not reach the server: " + err.Error()
+}
+
+// session is a signed-in user with a registered phone.
+type session struct {
+	client *api.Client
+	me     api.UserInfo
+	ua     *phone.UA
+	shell  *ui.Shell
+	reg    chan struct{}
+}
+
+// connect signs in, gets this desktop's SIP credentials and starts its
+// phone; cleanup collects what to undo on exit.
+func connect(ctx context.Context, o options, base, email, password string, log *slog.Logger, cleanup func(func())) (*session, error) {
 	client, err := api.NewClient(base)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	sess, err := client.SignIn(sctx, email, password)
 	if err != nil {
-		return fmt.Errorf("sign-in: %w", err)
+		return nil, err
 	}
 	host, _ := os.Hostname()
 	dev, err := client.NewDevice(sctx, "desktop on "+host)
 	if err != nil {
-		return fmt.Errorf("phone credentials: %w", err)
+		return nil, fmt.Errorf("phone credentials: %w", err)
 	}
-	defer func() {
+	cleanup(func() {
 		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		client.DeleteDevice(rctx, dev.Username)
 		client.SignOut(rctx)
 		cancel()
-	}()
+	})
 	sipAddr := dev.SIP["udp"]
 	cfg := phone.Config{User: fmt.Sprintf("sip:%s@%s", dev.Username, sipAddr), Password: dev.Password, UserAgent: "Tether desktop", SampleRate: 16000, Log: log}
 	if h, _, err := net.SplitHostPort(sipAddr); err == nil && net.ParseIP(h).IsLoopback() {
@@ -174,13 +275,14 @@ func runApp(o options, start time.Time) error {
 	}
 	ua, err := phone.New(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer ua.Close()
+	cleanup(func() { ua.Close() })
+	return &session{client: client, me: sess.User, ua: ua, reg: make(chan struct{})}, nil
+}
 
-	a := app.NewWithID("com.tetherphone.softphone")
-	a.Lifecycle().SetOnStopped(ui.Stopped)
-	w := a.NewWindow(title)
+// open builds the app's views for the session; on the UI thread.
+func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start time.Time) error {
 	prefs := a.Preferences()
 	device := func(flag, key string) string {
 		if flag != "" {
@@ -189,6 +291,7 @@ func runApp(o options, start time.Time) error {
 		return prefs.String(key)
 	}
 	exe, _ := os.Executable()
+	log := slog.Default()
 	hooks := ui.SettingsHooks{
 		Devices: func() ([]string, []string, error) { return audio.DeviceNames(o.backend) },
 		TestTone: func(playback string) error {
@@ -204,7 +307,7 @@ func runApp(o options, start time.Time) error {
 		Autostart:     desktop.Autostart,
 		SetAutostart:  func(on bool) error { return desktop.SetAutostart(exe, on) },
 	}
-	shell := ui.NewShellWith(ui.Session{Account: client, Me: sess.User}, ua, w, hooks)
+	shell := ui.NewShellWith(ui.Session{Account: s.client, Me: s.me}, s.ua, w, hooks)
 	shell.Phone.Audio = func(ctx context.Context, c *phone.Call) {
 		oo := o
 		oo.capture, oo.playback = device(o.capture, ui.PrefCapture), device(o.playback, ui.PrefPlayback)
@@ -215,7 +318,6 @@ func runApp(o options, start time.Time) error {
 		oo.playback, oo.ringDevice = device(o.playback, ui.PrefPlayback), device(o.ringDevice, ui.PrefRing)
 		return ring(oo, log)
 	}
-	desktopIntegration(a, w, shell)
 	if shell.Voicemail != nil {
 		shell.Voicemail.Play = func(pcm *audio.PCM) (func(), error) {
 			p, err := audio.Play(audio.DeviceConfig{Backend: o.backend, Playback: device(o.playback, ui.PrefPlayback), SampleRate: pcm.Rate},
@@ -226,27 +328,26 @@ func runApp(o options, start time.Time) error {
 			return p.Close, nil
 		}
 	}
+	desktopIntegration(a, w, shell)
+	s.shell = shell
+	w.SetTitle(title)
 	w.SetContent(shell.Object())
-	w.Resize(fyne.NewSize(1024, 720))
 	if o.dial != "" {
 		shell.Phone.SetNumber(o.dial)
 	}
 	if o.tab != "" && !shell.Select(o.tab) {
 		return fmt.Errorf("no view %q for this user (there are %s)", o.tab, strings.Join(shell.TabNames(), ", "))
 	}
-
-	registered := make(chan struct{})
-	go ua.Register(ctx)
 	go func() {
 		first := true
-		for e := range ua.Events() {
+		for e := range s.ua.Events() {
 			text := string(e.State)
 			if e.State == phone.Registered {
 				text = "registered"
 				if first {
 					first = false
 					fmt.Printf("registered in %d ms\n", time.Since(start).Milliseconds())
-					close(registered)
+					close(s.reg)
 				}
 			}
 			if e.State == phone.Retrying {
@@ -255,39 +356,42 @@ func runApp(o options, start time.Time) error {
 			fyne.Do(func() { shell.SetStatus(text) })
 		}
 	}()
+	return nil
+}
+
+// run registers, takes calls and texts, and keeps the views fresh until
+// the app stops.
+func (s *session) run(ctx context.Context, a fyne.App, w fyne.Window, o options, log *slog.Logger) {
+	go s.ua.Register(ctx)
 	go func() {
 		for {
 			select {
-			case in := <-ua.Incoming():
-				fyne.Do(func() { shell.Phone.Ring(in) })
-			case m := <-ua.Messages():
-				if shell.Messages != nil {
-					fyne.Do(func() { shell.Messages.Received(m) })
+			case in := <-s.ua.Incoming():
+				fyne.Do(func() { s.shell.Phone.Ring(in) })
+			case m := <-s.ua.Messages():
+				if s.shell.Messages != nil {
+					fyne.Do(func() { s.shell.Messages.Received(m) })
 				}
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
-	go func() {
-		if err := shell.Refresh(ctx); err != nil {
-			log.Warn("loading the account", "err", err)
+	go automate(ctx, o, s.shell, w, a, s.reg)
+	if err := s.shell.Refresh(ctx); err != nil {
+		log.Warn("loading the account", "err", err)
+	}
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fyne.Do(a.Quit)
+			return
+		case <-t.C:
+			s.shell.Refresh(ctx)
 		}
-		t := time.NewTicker(10 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				fyne.Do(a.Quit)
-				return
-			case <-t.C:
-				shell.Refresh(ctx)
-			}
-		}
-	}()
-	go automate(ctx, o, shell, w, a, registered)
-	w.ShowAndRun()
-	return nil
+	}
 }
 
 // automate runs what the flags ask for once registered: a call, then

@@ -171,7 +171,7 @@ func TestWindowCallsTheNetwork(t *testing.T) {
 	if err := audio.SaveWAV(tone, &audio.PCM{Rate: 8000, Channels: 1, Samples: pcm}); err != nil {
 		t.Fatal(err)
 	}
-	cmd, lines := app(t, display, p.Env(), "--data", filepath.Join(dir, "data"), "--audio-backend", "pulse",
+	cmd, lines := app(t, display, p.Env(), "--demo", "--data", filepath.Join(dir, "data"), "--audio-backend", "pulse",
 		"--capture", "Monitor of mic", "--playback", "spk", "--call", "+442071234567", "--quit-after", "6s")
 	waitLine(t, lines, "registered in ")
 	play := exec.Command("paplay", "--server="+p.Server, "--device=mic", tone)
@@ -220,7 +220,7 @@ func BenchmarkLaunch(b *testing.B) {
 	data := filepath.Join(b.TempDir(), "data")
 	var ms, rss, private []float64
 	for i := 0; i < b.N+1; i++ {
-		cmd, lines := app(b, display, nil, "--data", data, "--audio-backend", "null", "--quit-after", "4s")
+		cmd, lines := app(b, display, nil, "--demo", "--data", data, "--audio-backend", "null", "--quit-after", "4s")
 		l := waitLine(b, lines, "registered in ")
 		n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(l, "registered in "), " ms"))
 		waitLine(b, lines, "ready")
