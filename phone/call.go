@@ -128,6 +128,9 @@ func (c *Call) Secure() bool {
 // Media is the call's audio stream.
 func (c *Call) Media() *media.Session { return c.media }
 
+// Incoming reports whether the call came in (rather than being placed).
+func (c *Call) Incoming() bool { return c.incoming }
+
 // Remote is the other party's URI.
 func (c *Call) Remote() string { return c.remote }
 

@@ -96,8 +96,19 @@ type PhoneView struct {
 	// Ringer rings for an incoming call until the returned stop is called;
 	// nil rings silently.
 	Ringer func() (stop func())
+	// Speakers lists the sound devices a call can move to; nil hides the
+	// choice. Moving sets the preference Audio reads, and restarts it.
+	Speakers   func() []string
+	SetSpeaker func(name string)
+
+	warning  *widget.Label
+	speaker  *widget.Select
+	transfer *widget.Button
 
 	mu        sync.Mutex
+	lastQuote api.QuoteInfo
+	maxSecs   int64 // the longest the call in progress can last on credit (0: no limit)
+	audioStop context.CancelFunc
 	call      *phone.Call
 	cancel    context.CancelFunc
 	quoteSeq  int
@@ -132,7 +143,19 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 	v.hold = widget.NewButton("Hold", v.toggleHold)
 	v.hangup = widget.NewButton("Hang up", v.Hangup)
 	v.hangup.Importance = widget.DangerImportance
-	v.inCall = container.NewVBox(v.peer, v.state, v.quality, container.NewGridWithColumns(3, v.mute, v.hold, v.hangup))
+	v.warning = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	v.warning.Importance = widget.DangerImportance
+	v.warning.Wrapping = fyne.TextWrapWord
+	v.transfer = widget.NewButton("Transfer…", v.showTransfer)
+	v.speaker = widget.NewSelect(nil, func(name string) {
+		if v.SetSpeaker != nil && name != "" {
+			v.SetSpeaker(name)
+			v.restartAudio()
+		}
+	})
+	v.speaker.PlaceHolder = "Sound device…"
+	v.inCall = container.NewVBox(v.peer, v.state, v.quality, v.warning,
+		container.NewGridWithColumns(3, v.mute, v.hold, v.hangup), container.NewGridWithColumns(2, v.transfer, v.speaker))
 	v.inCall.Hide()
 	form := container.NewVBox(
 		widget.NewLabelWithStyle("Dial", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -262,6 +285,9 @@ func (v *PhoneView) requote() {
 				}
 				return
 			}
+			v.mu.Lock()
+			v.lastQuote = q
+			v.mu.Unlock()
 			if !q.Allowed && !v.gate.Open() {
 				v.quote.SetText("") // the banner says why
 				return
@@ -384,14 +410,91 @@ func (v *PhoneView) connectedCall(c *phone.Call) {
 	do(func() {
 		v.mu.Lock()
 		v.call, v.connected = c, time.Now()
+		v.maxSecs = 0
+		if !c.Incoming() && dialTarget(v.lastQuote.To) == dialTarget(v.dialled) {
+			v.maxSecs = v.lastQuote.MaxSeconds
+		}
 		v.mu.Unlock()
 		v.state.SetText("Connected 0:00")
+		v.warning.SetText("")
+		if v.Speakers != nil {
+			v.speaker.SetOptions(v.Speakers())
+			v.speaker.Show()
+		} else {
+			v.speaker.Hide()
+		}
 		v.refreshButtons()
 	})
-	if v.Audio != nil {
-		go v.Audio(context.Background(), c)
-	}
+	v.restartAudio()
 	v.run(c)
+}
+
+// restartAudio (re)starts the call's sound, on the device now chosen.
+func (v *PhoneView) restartAudio() {
+	v.mu.Lock()
+	c := v.call
+	if v.audioStop != nil {
+		v.audioStop()
+		v.audioStop = nil
+	}
+	if c == nil || v.Audio == nil {
+		v.mu.Unlock()
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	v.audioStop = cancel
+	v.mu.Unlock()
+	go v.Audio(ctx, c)
+}
+
+// CreditWarningText is what the in-call screen says elapsed into a call
+// that credit pays for maxSecs of ("" until its last minute).
+func CreditWarningText(elapsed time.Duration, maxSecs int64) string {
+	return creditWarning(elapsed, maxSecs)
+}
+
+// CreditWarning is the in-call warning line ("" when none).
+func (v *PhoneView) CreditWarning() string { return v.warning.Text }
+
+// creditWarning says when a call paid from credit will be ended, within
+// the last minute.
+func creditWarning(elapsed time.Duration, maxSecs int64) string {
+	if maxSecs <= 0 {
+		return ""
+	}
+	left := time.Duration(maxSecs)*time.Second - elapsed
+	if left > time.Minute {
+		return ""
+	}
+	if left < 0 {
+		left = 0
+	}
+	return fmt.Sprintf("Your credit runs out in %d s: the call will end then. Add credits to keep talking next time.", int(left.Seconds()))
+}
+
+func (v *PhoneView) showTransfer() {
+	v.mu.Lock()
+	c := v.call
+	v.mu.Unlock()
+	if c == nil || v.win == nil {
+		return
+	}
+	to := widget.NewEntry()
+	to.SetPlaceHolder("Extension, name or number")
+	dialog.ShowForm("Transfer the call", "Transfer", "Cancel", []*widget.FormItem{widget.NewFormItem("To", to)}, func(ok bool) {
+		if !ok || strings.TrimSpace(to.Text) == "" {
+			return
+		}
+		target := dialTarget(strings.TrimSpace(to.Text))
+		v.state.SetText("Transferring to " + target + "…")
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+			defer cancel()
+			if err := c.Transfer(ctx, target, 30*time.Second); err != nil {
+				do(func() { showErr(v.win, err) })
+			}
+		}()
+	}, v.win)
 }
 
 // Ring shows an incoming call: who calls, on which line, Answer or
@@ -533,6 +636,10 @@ func (v *PhoneView) run(c *phone.Call) {
 				}
 				v.state.SetText(state)
 				v.quality.SetText(QualityWords(q))
+				v.mu.Lock()
+				maxSecs := v.maxSecs
+				v.mu.Unlock()
+				v.warning.SetText(creditWarning(d, maxSecs))
 			})
 		}
 	}
@@ -573,6 +680,10 @@ func (v *PhoneView) endCall(why string) {
 	v.mu.Lock()
 	c := v.call
 	v.call, v.cancel = nil, nil
+	if v.audioStop != nil {
+		v.audioStop()
+		v.audioStop = nil
+	}
 	dialled, started := v.dialled, v.started
 	v.mu.Unlock()
 	v.inCall.Hide()

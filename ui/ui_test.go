@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/account/team"
@@ -304,6 +305,19 @@ func TestCallFromTheDialer(t *testing.T) {
 		th := strings.Join(sh.Messages.Thread("+442071234567"), "\n")
 		return strings.Contains(th, "me: Hello from Tether ✓") && strings.Contains(th, "them: ")
 	})
+
+	// With credit for 62 s to London ($0.015 a minute, by the second),
+	// the in-call screen warns in the call's last minute.
+	b, _ := sys.Billing().Balance(ctx, demo.Account)
+	if err := sys.Billing().Adjust(ctx, demo.Account, "leave-62s", b.Available.Sub(decimal.RequireFromString("0.0155")).Neg(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	fyne.DoAndWait(func() { sh.Phone.SetNumber("+442071234567") })
+	eventually(t, "the price with 62 s of credit", func() bool { return strings.HasPrefix(sh.Phone.QuoteText(), "United Kingdom") })
+	fyne.DoAndWait(func() { sh.Phone.Dial() })
+	eventually(t, "the credit warning", func() bool { return strings.Contains(sh.Phone.CreditWarning(), "runs out in") })
+	fyne.DoAndWait(func() { sh.Phone.Hangup() })
+	eventually(t, "the dialer back", func() bool { in, _ := sh.Phone.InCall(); return !in })
 }
 
 // TestVoicemailAndContacts: a message left on the rep's line is listed and
@@ -429,5 +443,23 @@ func TestSignIn(t *testing.T) {
 	test.Tap(findButton(t, v.Object(), "Try the demo"))
 	if !demoed {
 		t.Error("Try the demo did nothing")
+	}
+}
+
+// TestCreditWarning: a call paid from credit warns in its last minute.
+func TestCreditWarning(t *testing.T) {
+	for _, k := range []struct {
+		elapsed time.Duration
+		max     int64
+		want    string
+	}{
+		{10 * time.Second, 0, ""},
+		{10 * time.Second, 120, ""},
+		{70 * time.Second, 120, "runs out in 50 s"},
+		{130 * time.Second, 120, "runs out in 0 s"},
+	} {
+		if got := ui.CreditWarningText(k.elapsed, k.max); !strings.Contains(got, k.want) || (k.want == "") != (got == "") {
+			t.Errorf("%v of %d s: %q, want %q", k.elapsed, k.max, got, k.want)
+		}
 	}
 }

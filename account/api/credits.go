@@ -504,6 +504,9 @@ type QuoteInfo struct {
 	Currency    string `json:"currency"`
 	Allowed     bool   `json:"allowed"` // the credit gate would let it start
 	Reason      string `json:"reason,omitempty"`
+	// MaxSeconds is the longest call available credit pays for now (0:
+	// no limit from credit, the bundle covers it).
+	MaxSeconds int64 `json:"max_seconds,omitempty"`
 }
 
 func (s *Server) quote(w http.ResponseWriter, r *http.Request, u caller) {
@@ -547,7 +550,7 @@ func (s *Server) quote(w http.ResponseWriter, r *http.Request, u caller) {
 func quoteInfo(q billing.Quote) QuoteInfo {
 	return QuoteInfo{Destination: q.Destination, PerMinute: q.PerMinute.StringFixed(4),
 		Increment: fmt.Sprintf("%d/%d", q.Increment.Initial, q.Increment.Step), Connection: q.ConnectFee.StringFixed(4),
-		InBundle: q.InBundle, Currency: q.Currency, Allowed: q.Allowed, Reason: q.Reason}
+		InBundle: q.InBundle, Currency: q.Currency, Allowed: q.Allowed, Reason: q.Reason, MaxSeconds: q.MaxSeconds}
 }
 
 // MessageQuoteInfo is GET /v1/quote?type=sms's answer: the segments and

@@ -284,7 +284,11 @@ func connect(ctx context.Context, o options, base, email, password string, log *
 // open builds the app's views for the session; on the UI thread.
 func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start time.Time) error {
 	prefs := a.Preferences()
+	var chosen sync.Map // preference key -> device chosen during a call, over the flags
 	device := func(flag, key string) string {
+		if v, ok := chosen.Load(key); ok {
+			return v.(string)
+		}
 		if flag != "" {
 			return flag
 		}
@@ -312,6 +316,17 @@ func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start
 		oo := o
 		oo.capture, oo.playback = device(o.capture, ui.PrefCapture), device(o.playback, ui.PrefPlayback)
 		callAudio(ctx, c, oo, log)
+	}
+	shell.Phone.Speakers = func() []string {
+		_, playback, err := audio.DeviceNames(o.backend)
+		if err != nil {
+			return nil
+		}
+		return playback
+	}
+	shell.Phone.SetSpeaker = func(name string) {
+		chosen.Store(ui.PrefPlayback, name)
+		prefs.SetString(ui.PrefPlayback, name)
 	}
 	shell.Phone.Ringer = func() func() {
 		oo := o

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/phone/netsim"
 	"github.com/tetherphone/tether/phone/switchboard"
@@ -82,6 +83,10 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*System, error) {
 	}
 	return s, nil
 }
+
+// Billing is the demo system's billing engine (operators' adjustments,
+// tests).
+func (s *System) Billing() *billing.Engine { return s.sys.Engine }
 
 // Close stops everything.
 func (s *System) Close() {
