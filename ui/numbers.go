@@ -111,6 +111,7 @@ func (v *NumbersView) render() {
 			row.Add(container.NewHBox(
 				widget.NewButton("Settings…", func() { v.showSettings(n) }),
 				widget.NewButton("Who answers…", func() { v.showMembers(n) }),
+				widget.NewButton("Phone menu…", func() { v.showMenu(n) }),
 				widget.NewButton("Release", func() { v.release(n) })))
 		}
 		v.list.Add(row)
@@ -241,4 +242,97 @@ func errText(err error) string {
 		return e.Message
 	}
 	return err.Error()
+}
+
+var menuKeys = []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#"}
+var routeKinds = []string{"user", "group", "voicemail", "external"}
+
+// menuRow is one key of the menu editor.
+type menuRow struct {
+	key, kind *widget.Select
+	target    *widget.Entry
+}
+
+// MenuFromRows builds a menu from the editor's rows (for tests): each row
+// is key, kind, target; the timeout route is the last row's kind and
+// target with key "timeout".
+func MenuFromRows(greeting string, timeout int, rows [][3]string) team.Menu {
+	m := team.Menu{Greeting: greeting, Timeout: timeout, Options: map[string]team.Route{}}
+	for _, r := range rows {
+		rt := team.Route{Kind: team.RouteKind(r[1]), Target: strings.TrimSpace(r[2])}
+		if r[0] == "timeout" {
+			m.OnTime = rt
+			continue
+		}
+		if r[0] != "" && r[1] != "" {
+			m.Options[r[0]] = rt
+		}
+	}
+	return m
+}
+
+// showMenu edits the number's phone menu: a greeting, up to twelve keys
+// each to a teammate, a group, voicemail or an outside number, and where
+// callers go who press nothing.
+func (v *NumbersView) showMenu(n api.NumberInfo) {
+	greeting := widget.NewEntry()
+	greeting.SetPlaceHolder("Thanks for calling. For sales press 1, for support press 2.")
+	timeout := widget.NewEntry()
+	timeout.SetText("6")
+	use := widget.NewCheck("Answer calls in business hours with this menu", nil)
+	use.SetChecked(n.Routing == "ivr")
+	rows := container.NewVBox()
+	var editors []menuRow
+	addRow := func(key, kind, target string) {
+		r := menuRow{key: widget.NewSelect(menuKeys, nil), kind: widget.NewSelect(routeKinds, nil), target: widget.NewEntry()}
+		r.key.SetSelected(key)
+		r.kind.SetSelected(kind)
+		r.target.SetText(target)
+		r.target.SetPlaceHolder("email, emails, or +number")
+		editors = append(editors, r)
+		rows.Add(container.NewGridWithColumns(3, r.key, r.kind, r.target))
+	}
+	onTimeKind, onTimeTarget := widget.NewSelect(routeKinds, nil), widget.NewEntry()
+	onTimeKind.SetSelected("voicemail")
+	if m := n.Menu; m != nil {
+		greeting.SetText(m.Greeting)
+		timeout.SetText(fmt.Sprint(m.Timeout))
+		for _, k := range menuKeys {
+			if r, ok := m.Options[k]; ok {
+				addRow(k, string(r.Kind), r.Target)
+			}
+		}
+		onTimeKind.SetSelected(string(m.OnTime.Kind))
+		onTimeTarget.SetText(m.OnTime.Target)
+	} else {
+		addRow("1", "group", "")
+		addRow("2", "voicemail", "")
+	}
+	add := widget.NewButton("Add a key", func() { addRow("", "user", "") })
+	body := container.NewVBox(widget.NewForm(widget.NewFormItem("Greeting (shown to you; callers hear the menu's chime)", greeting),
+		widget.NewFormItem("Wait for a key (seconds)", timeout)),
+		widget.NewLabel("Key · goes to · whom"), rows, add,
+		widget.NewForm(widget.NewFormItem("No key pressed", container.NewGridWithColumns(2, onTimeKind, onTimeTarget))), use)
+	dialog.ShowCustomConfirm("Phone menu for "+n.Display, "Save", "Cancel", container.NewVScroll(container.NewGridWrap(fyne.NewSize(560, 420), body)), func(ok bool) {
+		if !ok {
+			return
+		}
+		var raw [][3]string
+		for _, r := range editors {
+			raw = append(raw, [3]string{r.key.Selected, r.kind.Selected, r.target.Text})
+		}
+		raw = append(raw, [3]string{"timeout", onTimeKind.Selected, onTimeTarget.Text})
+		secs := 0
+		fmt.Sscan(strings.TrimSpace(timeout.Text), &secs)
+		menu := MenuFromRows(greeting.Text, secs, raw)
+		req := api.SettingsRequest{Menu: &menu}
+		if use.Checked {
+			r := "ivr"
+			req.Routing = &r
+		} else if n.Routing == "ivr" {
+			r := "members"
+			req.Routing = &r
+		}
+		v.do("Saving the menu of "+n.Display, func(ctx context.Context) error { _, err := v.s.Account.NumberSettings(ctx, n.Number, req); return err })
+	}, v.win)
 }

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/internal/embedded"
@@ -460,6 +462,62 @@ func TestCreditWarning(t *testing.T) {
 	} {
 		if got := ui.CreditWarningText(k.elapsed, k.max); !strings.Contains(got, k.want) || (k.want == "") != (got == "") {
 			t.Errorf("%v of %d s: %q, want %q", k.elapsed, k.max, got, k.want)
+		}
+	}
+}
+
+// TestMenuEditor: the editor's rows make the menu the server takes.
+func TestMenuEditor(t *testing.T) {
+	a := newAccount(t)
+	m := ui.MenuFromRows("Sales 1, support 2", 6, [][3]string{{"1", "user", "rep@demo.test"}, {"2", "group", ""}, {"", "user", "ignored"},
+		{"9", "external", "+442071234567"}, {"timeout", "voicemail", ""}})
+	if len(m.Options) != 3 || m.OnTime.Kind != team.ToVoicemail || m.Validate() != nil {
+		t.Fatalf("menu %+v: %v", m, m.Validate())
+	}
+	c := session(t, a.url, a.pw, "admin").Account
+	r := "ivr"
+	n, err := c.NumberSettings(context.Background(), "+14155550101", api.SettingsRequest{Menu: &m, Routing: &r})
+	if err != nil || n.Routing != "ivr" || len(n.Menu.Options) != 3 {
+		t.Fatalf("the server took %+v: %v", n, err)
+	}
+}
+
+// TestCallsFilter: the history's filters keep what they name.
+func TestCallsFilter(t *testing.T) {
+	a := newAccount(t)
+	ctx := context.Background()
+	now := time.Now()
+	for i, k := range []struct {
+		dir, from, to string
+		d             records.Disposition
+	}{
+		{"inbound", "+442071234567", "+14155550100", records.Answered},
+		{"inbound", "+33123456789", "+14155550100", records.Missed},
+		{"inbound", "+49301234567", "+14155550100", records.Voicemail},
+		{"outbound", "103", "+442079460000", records.Answered},
+	} {
+		if err := a.sys.Store.AddCall(ctx, records.Call{ID: fmt.Sprint("c", i), Account: demo.Account, Direction: k.dir, From: k.from, To: k.to,
+			Started: now.Add(time.Duration(i) * time.Minute), Ended: now, Cost: decimal.Zero, Currency: "USD", Disposition: k.d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sh, _ := shell(t, session(t, a.url, a.pw, "rep"), nil)
+	for filter, want := range map[string][]string{
+		"All calls": {"+442071234567", "+33123456789", "+49301234567", "+442079460000"},
+		"Missed":    {"+33123456789"},
+		"Voicemail": {"+49301234567"},
+		"Outgoing":  {"+442079460000"},
+		"Incoming":  {"+442071234567", "+33123456789", "+49301234567"},
+	} {
+		fyne.DoAndWait(func() { sh.Calls.SetFilter(filter) })
+		got := sh.Calls.Text()
+		if n := strings.Count(got, "\n") + 1; n != len(want) {
+			t.Errorf("%s: %d lines, want %d:\n%s", filter, n, len(want), got)
+		}
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s lacks %s:\n%s", filter, w, got)
+			}
 		}
 	}
 }
