@@ -555,8 +555,23 @@ func (v *PhoneView) Ring(in *phone.Incoming) {
 	answer.Importance = widget.SuccessImportance
 	decline := widget.NewButton("Decline", func() { handled = true; d.Hide(); stop(); in.Decline(603) })
 	decline.Importance = widget.DangerImportance
+	who := widget.NewLabelWithStyle(from, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	if book, ok := v.s.Account.(ContactBook); ok && strings.HasPrefix(callerUser(in.Remote()), "+") {
+		number := callerUser(in.Remote())
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if cs, err := book.Contacts(ctx, number); err == nil && len(cs) > 0 {
+				name := cs[0].Name
+				if cs[0].Company != "" {
+					name += " (" + cs[0].Company + ")"
+				}
+				do(func() { who.SetText(name + " · " + from) })
+			}
+		}()
+	}
 	d = dialog.NewCustomWithoutButtons("Incoming call", container.NewVBox(
-		widget.NewLabelWithStyle(from, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+		who,
 		widget.NewLabelWithStyle(line, fyne.TextAlignCenter, fyne.TextStyle{}),
 		container.NewGridWithColumns(2, decline, answer)), v.win)
 	d.Show()

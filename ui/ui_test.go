@@ -521,3 +521,20 @@ func TestCallsFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestViewsMarkup keeps the markup of the views whose content does not
+// change with the day: the sign-in screen, and the demo account's numbers,
+// team and settings.
+func TestViewsMarkup(t *testing.T) {
+	a := newAccount(t)
+	test.NewTempApp(t)
+	v := ui.NewSignInView("", "", func(string, string, string) {}, func() {})
+	w := test.NewTempWindow(t, v.Object())
+	w.Resize(fyne.NewSize(800, 600))
+	test.AssertRendersToMarkup(t, "sign_in.xml", w.Canvas())
+	sh, w := shell(t, session(t, a.url, a.pw, "admin"), nil)
+	for _, tab := range []string{"Numbers", "Team", "Settings"} {
+		fyne.DoAndWait(func() { sh.Select(tab) })
+		test.AssertRendersToMarkup(t, "view_"+strings.ToLower(tab)+".xml", w.Canvas())
+	}
+}
