@@ -76,7 +76,7 @@ unit: deps tools
 # test runs 500 calls against one balance; media runs a network goroutine
 # beside the audio pump).
 race: deps tools
-	$(GO) test -count=1 -race -timeout 30m ./account/... ./audio/... ./phone/...
+	$(GO) test -count=1 -race -timeout 30m ./account/... ./audio/... ./phone/... ./ui/...
 
 test: lint unit race
 

@@ -59,17 +59,41 @@ var stopped atomic.Bool
 // it to the app's lifecycle.
 func Stopped() { stopped.Store(true) }
 
+// uiMu serializes the views' updates from the network with each other
+// and with Run: under a real window they all run on the UI thread anyway;
+// under Fyne's test driver fyne.Do runs them on the calling goroutine.
+var uiMu sync.Mutex
+
 // do runs f on the UI thread, unless the app has stopped.
 func do(f func()) {
 	if stopped.Load() {
 		return
 	}
 	fyne.Do(func() {
+		uiMu.Lock()
+		defer uiMu.Unlock()
 		if !stopped.Load() {
 			f()
 		}
 	})
 }
+
+// doWait is do, waiting for f to have run.
+func doWait(f func()) {
+	if stopped.Load() {
+		return
+	}
+	fyne.DoAndWait(func() {
+		uiMu.Lock()
+		defer uiMu.Unlock()
+		f()
+	})
+}
+
+// Run runs f on the UI thread, in turn with the views' own updates, and
+// waits for it: how code outside the UI thread (a test, a script) reads
+// or drives the views.
+func Run(f func()) { doWait(f) }
 
 // Session is who is signed in and what they may do.
 type Session struct {
@@ -306,10 +330,7 @@ func (sh *Shell) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if stopped.Load() {
-		return nil
-	}
-	fyne.DoAndWait(func() { sh.Gate.Set(b.Gate == "open", b.Reason) })
+	doWait(func() { sh.Gate.Set(b.Gate == "open", b.Reason) })
 	errs := []error{sh.Phone.Load(ctx), sh.Calls.Load(ctx), sh.Numbers.Load(ctx)}
 	if sh.Messages != nil {
 		errs = append(errs, sh.Messages.Load(ctx))

@@ -43,7 +43,7 @@ func (v *CallsView) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fyne.DoAndWait(func() {
+	doWait(func() {
 		v.calls = cs
 		v.render()
 	})

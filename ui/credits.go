@@ -139,7 +139,7 @@ func (v *CreditsView) Load(ctx context.Context) error {
 		return err
 	}
 	d.card, d.cardErr = v.s.Account.Card(ctx)
-	fyne.DoAndWait(func() { v.apply(d) })
+	doWait(func() { v.apply(d) })
 	return nil
 }
 

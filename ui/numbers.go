@@ -55,7 +55,7 @@ func (v *NumbersView) Load(ctx context.Context) error {
 			return err
 		}
 	}
-	fyne.DoAndWait(func() {
+	doWait(func() {
 		v.numbers, v.members = ns, ms
 		v.render()
 	})

@@ -178,7 +178,7 @@ func (v *ContactsView) Items() []api.ContactInfo { return v.items }
 // Load runs the search; off the UI thread.
 func (v *ContactsView) Load(ctx context.Context) error {
 	var q string
-	fyne.DoAndWait(func() { q = v.search.Text })
+	doWait(func() { q = v.search.Text })
 	cs, err := v.book.Contacts(ctx, q)
 	if err != nil {
 		return err

@@ -187,7 +187,7 @@ func (v *PhoneView) Load(ctx context.Context) error {
 			opts = append(opts, label)
 		}
 	}
-	fyne.DoAndWait(func() {
+	doWait(func() {
 		v.mu.Lock()
 		v.numbers = mine
 		v.mu.Unlock()
@@ -425,14 +425,21 @@ func (v *PhoneView) connectedCall(c *phone.Call) {
 		}
 		v.refreshButtons()
 	})
-	v.restartAudio()
+	v.startAudio(c)
 	v.run(c)
 }
 
-// restartAudio (re)starts the call's sound, on the device now chosen.
+// restartAudio restarts the call's sound, on the device now chosen.
 func (v *PhoneView) restartAudio() {
 	v.mu.Lock()
 	c := v.call
+	v.mu.Unlock()
+	v.startAudio(c)
+}
+
+// startAudio (re)starts c's sound.
+func (v *PhoneView) startAudio(c *phone.Call) {
+	v.mu.Lock()
 	if v.audioStop != nil {
 		v.audioStop()
 		v.audioStop = nil

@@ -66,7 +66,7 @@ func (v *TeamView) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fyne.DoAndWait(func() {
+	doWait(func() {
 		v.members, v.roleSet = ms, rs
 		v.render()
 	})

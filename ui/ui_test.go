@@ -100,7 +100,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var ok bool
-		fyne.DoAndWait(func() { ok = cond() })
+		ui.Run(func() { ok = cond() })
 		if ok {
 			return
 		}
@@ -134,15 +134,17 @@ func TestGateAtZero(t *testing.T) {
 	a.drain()
 	for _, who := range []string{"owner", "rep"} {
 		sh, w := shell(t, session(t, a.url, a.pw, who), phoneStub{})
-		fyne.DoAndWait(func() { sh.Phone.SetNumber("+44 20 7123 4567") })
+		ui.Run(func() { sh.Phone.SetNumber("+44 20 7123 4567") })
 		time.Sleep(300 * time.Millisecond) // the price line's answer, which the closed gate keeps blank
-		if q := sh.Phone.QuoteText(); q != "" {
+		var q string
+		ui.Run(func() { q = sh.Phone.QuoteText() })
+		if q != "" {
 			t.Errorf("%s: a price line under the banner: %q", who, q)
 		}
 		if sh.Gate.Open() {
 			t.Fatalf("%s: the gate is open at zero", who)
 		}
-		test.AssertRendersToMarkup(t, "gate_"+who+"_zero.xml", w.Canvas())
+		ui.Run(func() { test.AssertRendersToMarkup(t, "gate_"+who+"_zero.xml", w.Canvas()) })
 	}
 }
 
@@ -199,7 +201,7 @@ func TestCreditsView(t *testing.T) {
 	a := newAccount(t)
 	sh, _ := shell(t, session(t, a.url, a.pw, "owner"), nil)
 	eventually(t, "the balance", func() bool { return sh.Credits.AvailableText() == "$20.00 available" })
-	fyne.DoAndWait(func() { sh.Credits.AddCredits("12.50") })
+	ui.Run(func() { sh.Credits.AddCredits("12.50") })
 	eventually(t, "the credit added", func() bool {
 		return sh.Credits.AvailableText() == "$32.50 available" && strings.Contains(sh.Credits.AddStatus(), "Added $12.50")
 	})
@@ -263,17 +265,19 @@ func TestCallFromTheDialer(t *testing.T) {
 		}
 	}
 	sh, _ := shell(t, s, ua)
-	fyne.DoAndWait(func() { sh.Phone.SetNumber("+442071234567") })
+	ui.Run(func() { sh.Phone.SetNumber("+442071234567") })
 	eventually(t, "the price line", func() bool { return strings.HasPrefix(sh.Phone.QuoteText(), "United Kingdom: $0.015 a minute") })
-	if got := sh.Phone.Number(); got != "+44 20 7123 4567" {
+	var got string
+	ui.Run(func() { got = sh.Phone.Number() })
+	if got != "+44 20 7123 4567" {
 		t.Errorf("the dialer shows %q", got)
 	}
-	fyne.DoAndWait(func() { sh.Phone.Dial() })
+	ui.Run(func() { sh.Phone.Dial() })
 	eventually(t, "the call to connect and count", func() bool {
 		in, state := sh.Phone.InCall()
 		return in && strings.HasPrefix(state, "Connected 0:0") && state != "Connected 0:00"
 	})
-	fyne.DoAndWait(func() { sh.Phone.Hangup() })
+	ui.Run(func() { sh.Phone.Hangup() })
 	eventually(t, "the dialer back", func() bool { in, _ := sh.Phone.InCall(); return !in })
 	// The switchboard writes the call's record as it hangs up.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
@@ -281,7 +285,7 @@ func TestCallFromTheDialer(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got string
-		fyne.DoAndWait(func() { got = sh.Calls.Text() })
+		ui.Run(func() { got = sh.Calls.Text() })
 		if strings.Contains(got, "+442071234567") && strings.Contains(got, "answered") {
 			break
 		}
@@ -294,15 +298,15 @@ func TestCallFromTheDialer(t *testing.T) {
 	// simulated network answers it and the reply joins the thread.
 	go func() {
 		for m := range ua.Messages() {
-			fyne.Do(func() { sh.Messages.Received(m) })
+			ui.Run(func() { sh.Messages.Received(m) })
 		}
 	}()
-	fyne.DoAndWait(func() { sh.Messages.SetDraft("+442071234567", "Hello from Tether ✓") })
+	ui.Run(func() { sh.Messages.SetDraft("+442071234567", "Hello from Tether ✓") })
 	eventually(t, "the text's price", func() bool {
 		c := sh.Messages.Counter()
 		return strings.Contains(c, "1 segment(s), UCS-2") && strings.Contains(c, "United Kingdom") && strings.Contains(c, "from credits")
 	})
-	fyne.DoAndWait(func() { sh.Messages.Send() })
+	ui.Run(func() { sh.Messages.Send() })
 	eventually(t, "the reply", func() bool {
 		th := strings.Join(sh.Messages.Thread("+442071234567"), "\n")
 		return strings.Contains(th, "me: Hello from Tether ✓") && strings.Contains(th, "them: ")
@@ -314,11 +318,11 @@ func TestCallFromTheDialer(t *testing.T) {
 	if err := sys.Billing().Adjust(ctx, demo.Account, "leave-62s", b.Available.Sub(decimal.RequireFromString("0.0155")).Neg(), "test"); err != nil {
 		t.Fatal(err)
 	}
-	fyne.DoAndWait(func() { sh.Phone.SetNumber("+442071234567") })
+	ui.Run(func() { sh.Phone.SetNumber("+442071234567") })
 	eventually(t, "the price with 62 s of credit", func() bool { return strings.HasPrefix(sh.Phone.QuoteText(), "United Kingdom") })
-	fyne.DoAndWait(func() { sh.Phone.Dial() })
+	ui.Run(func() { sh.Phone.Dial() })
 	eventually(t, "the credit warning", func() bool { return strings.Contains(sh.Phone.CreditWarning(), "runs out in") })
-	fyne.DoAndWait(func() { sh.Phone.Hangup() })
+	ui.Run(func() { sh.Phone.Hangup() })
 	eventually(t, "the dialer back", func() bool { in, _ := sh.Phone.InCall(); return !in })
 }
 
@@ -345,7 +349,7 @@ func TestVoicemailAndContacts(t *testing.T) {
 	if len(items) != 1 || items[0].Heard {
 		t.Fatalf("voicemail items %+v", items)
 	}
-	fyne.DoAndWait(func() { sh.Voicemail.PlayMessage(items[0]) })
+	ui.Run(func() { sh.Voicemail.PlayMessage(items[0]) })
 	eventually(t, "the message played and marked heard", func() bool {
 		return played != nil && len(sh.Voicemail.Items()) == 1 && sh.Voicemail.Items()[0].Heard
 	})
@@ -509,7 +513,7 @@ func TestCallsFilter(t *testing.T) {
 		"Outgoing":  {"+442079460000"},
 		"Incoming":  {"+442071234567", "+33123456789", "+49301234567"},
 	} {
-		fyne.DoAndWait(func() { sh.Calls.SetFilter(filter) })
+		ui.Run(func() { sh.Calls.SetFilter(filter) })
 		got := sh.Calls.Text()
 		if n := strings.Count(got, "\n") + 1; n != len(want) {
 			t.Errorf("%s: %d lines, want %d:\n%s", filter, n, len(want), got)
@@ -534,7 +538,7 @@ func TestViewsMarkup(t *testing.T) {
 	test.AssertRendersToMarkup(t, "sign_in.xml", w.Canvas())
 	sh, w := shell(t, session(t, a.url, a.pw, "admin"), nil)
 	for _, tab := range []string{"Numbers", "Team", "Settings"} {
-		fyne.DoAndWait(func() { sh.Select(tab) })
-		test.AssertRendersToMarkup(t, "view_"+strings.ToLower(tab)+".xml", w.Canvas())
+		ui.Run(func() { sh.Select(tab) })
+		ui.Run(func() { test.AssertRendersToMarkup(t, "view_"+strings.ToLower(tab)+".xml", w.Canvas()) })
 	}
 }
