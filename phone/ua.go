@@ -2,7 +2,9 @@ package phone
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,9 +22,12 @@ import (
 
 // Config sets up a user agent for one SIP account.
 type Config struct {
-	User      string        // the account's URI, "sip:alice@pbx.example.com:5060"; its host:port is the registrar and proxy
-	Password  string        // digest password
-	Transport string        // "udp" (default), "tcp" or "tls"
+	User      string // the account's URI, "sip:alice@pbx.example.com:5060"; its host:port is the registrar and proxy
+	Password  string // digest password
+	Transport string // "udp" (default), "tcp", "tls", "ws" or "wss" (SIP over WebSocket, RFC 7118)
+	// WSPath is the WebSocket resource the server serves SIP on, for ws
+	// and wss ("/" when empty; Kamailio and others often use "/ws").
+	WSPath    string
 	TLS       *tls.Config   // for "tls": how to verify the server (nil: the system's roots)
 	Listen    string        // local "host:port" for SIP; port 0 lets the OS pick. Default: the address that routes to the server
 	Expires   time.Duration // registration lifetime asked for (default 10 minutes)
@@ -72,6 +77,7 @@ type UA struct {
 	registrar sip.Uri // sip:domain:port
 	transport string
 	local     netip.AddrPort
+	wsHost    string // the .invalid host a WebSocket phone names itself by
 
 	ua     *sipgo.UserAgent
 	client *sipgo.Client
@@ -114,8 +120,16 @@ func New(cfg Config) (*UA, error) {
 	if u.transport == "" {
 		u.transport = "udp"
 	}
-	if u.transport != "udp" && u.transport != "tcp" && u.transport != "tls" {
-		return nil, fmt.Errorf("%w: transport %q (udp, tcp or tls)", ErrConfig, cfg.Transport)
+	switch u.transport {
+	case "udp", "tcp", "tls", "ws", "wss":
+	default:
+		return nil, fmt.Errorf("%w: transport %q (udp, tcp, tls, ws or wss)", ErrConfig, cfg.Transport)
+	}
+	if u.cfg.WSPath == "" {
+		u.cfg.WSPath = "/"
+	}
+	if !strings.HasPrefix(u.cfg.WSPath, "/") || strings.ContainsAny(u.cfg.WSPath, " ?#\r\n") {
+		return nil, fmt.Errorf("%w: WebSocket path %q (a path such as /ws)", ErrConfig, cfg.WSPath)
 	}
 	switch u.cfg.SRTP {
 	case "", "required", "off":
@@ -179,12 +193,21 @@ func (u *UA) listen() error {
 	}
 	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(name),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerUnhandledResponseHandler(u.onStrayResponse))}
-	if u.transport == "tls" {
+	if u.transport == "tls" || u.transport == "wss" {
 		conf := u.cfg.TLS
 		if conf == nil {
 			conf = &tls.Config{}
 		}
 		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(conf))
+	}
+	if u.transport == "ws" || u.transport == "wss" {
+		// sipgo dials WebSocket at the server's root; the path is the
+		// server's to choose.
+		path := u.cfg.WSPath
+		uaOpts = append(uaOpts, sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerTransports(sip.TransportsConfig{
+			WS:  &sip.TransportWS{DialURI: func(host string) string { return "ws://" + host + path }},
+			WSS: &sip.TransportWSS{TransportWS: &sip.TransportWS{DialURI: func(host string) string { return "wss://" + host + path }}},
+		})))
 	}
 	ua, err := sipgo.NewUA(uaOpts...)
 	if err != nil {
@@ -261,8 +284,25 @@ func (u *UA) listen() error {
 		u.local = l.Addr().(*net.TCPAddr).AddrPort()
 		go srv.ServeTLS(l)
 		u.closer = l.Close
+	case "ws", "wss":
+		// A WebSocket phone listens on nothing: the server sends its
+		// requests back over the connection the phone opened. Contact and
+		// Via name an .invalid host (RFC 7118).
+		b := make([]byte, 6)
+		rand.Read(b)
+		u.wsHost = hex.EncodeToString(b) + ".invalid"
+		u.closer = func() error { return nil }
+		if ap, err := netip.ParseAddrPort(listen); err == nil {
+			u.local = ap // the address media binds to
+		} else {
+			ua.Close()
+			return fmt.Errorf("phone: listen address %q: %w", listen, err)
+		}
+		opts = append(opts, sipgo.WithClientHostname(u.wsHost))
 	}
-	opts = append(opts, sipgo.WithClientHostname(u.local.Addr().String()))
+	if u.wsHost == "" {
+		opts = append(opts, sipgo.WithClientHostname(u.local.Addr().String()))
+	}
 	client, err := sipgo.NewClient(ua, opts...)
 	if err != nil {
 		ua.Close()
@@ -315,6 +355,9 @@ func (u *UA) emit(e RegEvent) {
 
 func (u *UA) contact() *sip.ContactHeader {
 	c := &sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: u.aor.User, Host: u.local.Addr().String(), Port: int(u.local.Port())}}
+	if u.wsHost != "" {
+		c.Address.Host, c.Address.Port = u.wsHost, 0
+	}
 	if u.transport != "udp" {
 		c.Address.UriParams = sip.NewParams()
 		c.Address.UriParams.Add("transport", u.transport)

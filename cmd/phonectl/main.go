@@ -32,7 +32,7 @@ const (
 	exitNoAnswer  = 5 // busy, declined or unanswered
 )
 
-const usage = `Usage: phonectl --sip-user sip:USER@HOST:PORT --sip-password P [--transport udp|tcp|tls]
+const usage = `Usage: phonectl --sip-user sip:USER@HOST:PORT --sip-password P [--transport udp|tcp|tls|ws|wss] [--ws-path /ws]
                 [--tls-ca FILE] [--srtp required|off] [--listen ADDR] [--json] COMMAND [ARGS]
        phonectl --server URL --user EMAIL --password P [--transport ...] COMMAND [ARGS]
 
@@ -117,7 +117,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, usage, "\nGlobal flags:\n"); fs.PrintDefaults() }
 	user := fs.String("sip-user", "", "the account, sip:USER@HOST:PORT (HOST:PORT is the server)")
 	password := fs.String("sip-password", "", "the account's password")
-	transport := fs.String("transport", "udp", "udp, tcp or tls")
+	transport := fs.String("transport", "udp", "udp, tcp, tls, ws or wss (SIP over WebSocket, RFC 7118)")
+	wsPath := fs.String("ws-path", "/", "with ws or wss: the WebSocket path the server serves SIP on (/ws for many)")
 	tlsCA := fs.String("tls-ca", "", "PEM file of the certificate authorities to trust for tls (default: the system's)")
 	srtp := fs.String("srtp", "", `encrypt calls: "" with tls, "required" always, "off" never`)
 	listen := fs.String("listen", "", "local SIP address HOST:PORT (default: the address that reaches the server, any port)")
@@ -172,7 +173,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "phonectl: --sip-user (plain SIP) or --server (account mode) is required")
 		return exitUsage
 	}
-	cfg := phone.Config{User: *user, Password: *password, Transport: *transport, Listen: *listen, UserAgent: "Tether phonectl", SRTP: *srtp}
+	cfg := phone.Config{User: *user, Password: *password, Transport: *transport, WSPath: *wsPath, Listen: *listen, UserAgent: "Tether phonectl", SRTP: *srtp}
 	if *tlsCA != "" {
 		pem, err := os.ReadFile(*tlsCA)
 		if err != nil {

@@ -443,3 +443,32 @@ func TestStripePayments(t *testing.T) {
 		t.Errorf("an unsigned webhook: %d, want 400", res.StatusCode)
 	}
 }
+
+// TestWebSocketPhonectl: phonectl over SIP over WebSocket (--transport ws
+// --ws-path) signs in, calls the rep's UDP phonectl through the switchboard,
+// and both hear each other.
+func TestWebSocketPhonectl(t *testing.T) {
+	dir, data := t.TempDir(), t.TempDir()
+	toneWAV(t, filepath.Join(dir, "440.wav"), 440, 3)
+	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 3)
+	s := startServer(t, data, "--sip", "ws://127.0.0.1:0")
+	rep := s.answer(t, dir)
+	out, err := exec.Command(phonectlBin, s.as("admin@demo.test", "--transport", "ws", "--ws-path", "/ws", "call", "103", "--play",
+		filepath.Join(dir, "440.wav"), "--record", filepath.Join(dir, "admin.wav"), "--duration", "2s")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("the admin calls over ws: %v\n%s", err, out)
+	}
+	if err := rep.Wait(); err != nil {
+		t.Fatalf("the rep's answer: %v", err)
+	}
+	if sh := bestShare(t, filepath.Join(dir, "rep.wav"), 440); sh < 0.8 {
+		t.Errorf("the rep hears the admin (ws) at share %.2f", sh)
+	}
+	if sh := bestShare(t, filepath.Join(dir, "admin.wav"), 1000); sh < 0.8 {
+		t.Errorf("the admin (ws) hears the rep at share %.2f", sh)
+	}
+	bad, err := exec.Command(phonectlBin, s.as("admin@demo.test", "--transport", "ws", "--ws-path", "no-slash", "register")...).CombinedOutput()
+	if exitCode(err) != 2 {
+		t.Errorf("a WebSocket path without a slash: %v\n%s", err, bad)
+	}
+}

@@ -443,6 +443,14 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 				return nil
 			}})
 			l.res, l.err = sess.InviteResponse, err
+			if err == nil && l.res != nil && l.res.IsSuccess() && (b.Transport == "WS" || b.Transport == "WSS") {
+				// A WebSocket phone's Contact names an .invalid host
+				// (RFC 7118): requests in the dialog go back over its
+				// connection.
+				if ct := l.res.Contact(); ct != nil {
+					ct.Address.Host, ct.Address.Port = b.Source.Addr().String(), int(b.Source.Port())
+				}
+			}
 			if err == nil && l.res != nil && l.res.IsSuccess() {
 				select {
 				case winner <- l:

@@ -583,3 +583,69 @@ func TestCallerID(t *testing.T) {
 		}
 	}
 }
+
+// TestWebSocketPhone: a phone speaking SIP over WebSocket (RFC 7118, on a
+// path) registers with the switchboard, is called by a UDP phone over the
+// connection it opened, and calls back; audio both ways.
+func TestWebSocketPhone(t *testing.T) {
+	e := newEnvWith(t, 0, switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "ws://127.0.0.1:0"}})
+	ws, _ := e.sb.Addr("ws")
+	d, pw := team.NewDevice("ann@acme.test", "browser", "tether", time.Now())
+	if err := e.db.AddDevice(e.ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	ann, err := phone.New(phone.Config{User: "sip:" + d.Username + "@" + ws.String(), Password: pw, Transport: "ws", WSPath: "/ws",
+		Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ann.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	go ann.Register(ctx)
+	for ev := range ann.Events() {
+		if ev.State == phone.Registered {
+			break
+		}
+		if ev.State == phone.Retrying {
+			t.Fatalf("registering over ws: %v", ev.Err)
+		}
+	}
+	bob := e.phoneFor("bob@acme.test", "udp")
+	answered := make(chan *phone.Incoming, 1)
+	go func() {
+		in := <-ann.Incoming()
+		in.Answer(ctx)
+		answered <- in
+	}()
+	call, err := bob.Dial(ctx, "101")
+	if err != nil {
+		t.Fatalf("calling the WebSocket phone: %v", err)
+	}
+	in := <-answered
+	heardByBob, heardByAnn := talkBoth(call.Media(), in.Media(), 440, 1000, 1500*time.Millisecond)
+	if s := bestShare(heardByAnn[4000:], 440); s < 0.9 {
+		t.Errorf("ann (ws) hears bob at share %.2f", s)
+	}
+	if s := bestShare(heardByBob[4000:], 1000); s < 0.9 {
+		t.Errorf("bob hears ann (ws) at share %.2f", s)
+	}
+	call.Hangup(ctx)
+	select {
+	case <-in.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("the WebSocket phone's call did not end when bob hung up")
+	}
+	// And the other way: the WebSocket phone calls bob.
+	go func() {
+		in := <-bob.Incoming()
+		in.Answer(ctx)
+	}()
+	back, err := ann.Dial(ctx, "102")
+	if err != nil {
+		t.Fatalf("ann calling out over ws: %v", err)
+	}
+	if err := back.Hangup(ctx); err != nil {
+		t.Errorf("ann hanging up over ws: %v", err)
+	}
+}

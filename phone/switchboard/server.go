@@ -153,6 +153,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TLS != nil {
 		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(cfg.TLS))
 	}
+	// The switchboard sends only to addresses (phones' sources, the
+	// trunk's): it never looks a name up, so a name in a message (a
+	// WebSocket phone's .invalid Contact, RFC 7118) cannot send a query
+	// anywhere.
+	uaOpts = append(uaOpts, sipgo.WithUserAgentDNSResolver(noDNS))
 	ua, err := sipgo.NewUA(uaOpts...)
 	if err != nil {
 		return nil, err
@@ -309,6 +314,11 @@ func (s *Server) Close() error {
 	}
 	return s.ua.Close()
 }
+
+// noDNS is a resolver that resolves nothing, without sending a query.
+var noDNS = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+	return nil, errors.New("switchboard: no DNS: SIP destinations here are addresses")
+}}
 
 // source is where a request came from.
 func source(req *sip.Request) netip.AddrPort {
