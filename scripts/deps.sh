@@ -10,7 +10,7 @@ packages=(
   libopus-dev libopusfile-dev  # the Opus codec (hraban/opus links both)
   xvfb x11-utils x11-apps netpbm  # real windows in tests, and pictures of them
   pulseaudio pulseaudio-utils sox  # a sound server with null sinks for audio tests
-  kamailio kamailio-tls-modules baresip sip-tester  # real SIP peers for interoperability tests
+  kamailio kamailio-tls-modules kamailio-websocket-modules baresip sip-tester  # real SIP peers for interoperability tests
 )
 
 missing=()

@@ -220,3 +220,42 @@ func TestSMSAndJSON(t *testing.T) {
 		t.Fatalf("sms listen exited with %v", err)
 	}
 }
+
+// wsAccount is account() over SIP over WebSocket, to Kamailio's WebSocket
+// port.
+func wsAccount(k *peers.Kamailio, user string) []string {
+	return []string{"--sip-user", fmt.Sprintf("sip:%s@127.0.0.1:%d", user, k.WSPort), "--sip-password", user + "-secret",
+		"--transport", "ws", "--ws-path", "/ws", "--listen", "127.0.0.1:0"}
+}
+
+// TestWebSocketThroughKamailio: interop with Kamailio's websocket module:
+// bob registers over WebSocket and answers alice's UDP call; then bob calls
+// alice from WebSocket; both hear each other each time.
+func TestWebSocketThroughKamailio(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+	dir := t.TempDir()
+	toneWAV(t, filepath.Join(dir, "440.wav"), 440, 3)
+	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 3)
+	check := func(caller, callee string, callerAcct, calleeAcct []string) {
+		t.Helper()
+		ans, out := background(t, append(calleeAcct, "answer", "--play", filepath.Join(dir, "1000.wav"),
+			"--record", filepath.Join(dir, callee+".wav"), "--count", "1")...)
+		waitLine(t, out, "registered")
+		o, err := exec.Command(bin, append(callerAcct, "call", callee, "--play", filepath.Join(dir, "440.wav"),
+			"--record", filepath.Join(dir, caller+".wav"), "--duration", "2s")...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s calls %s: %v\n%s", caller, callee, err, o)
+		}
+		if err := ans.Wait(); err != nil {
+			t.Fatalf("%s's answer: %v", callee, err)
+		}
+		if s := bestShare(readWAV(t, filepath.Join(dir, callee+".wav")), 440); s < 0.8 {
+			t.Errorf("%s hears %s at share %.2f", callee, caller, s)
+		}
+		if s := bestShare(readWAV(t, filepath.Join(dir, caller+".wav")), 1000); s < 0.8 {
+			t.Errorf("%s hears %s at share %.2f", caller, callee, s)
+		}
+	}
+	check("alice", "bob", account(k, "alice"), wsAccount(k, "bob"))
+	check("bob", "alice", wsAccount(k, "bob"), account(k, "alice"))
+}

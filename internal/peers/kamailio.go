@@ -21,6 +21,7 @@ import (
 type Kamailio struct {
 	Port    int            // UDP and TCP on 127.0.0.1
 	TLSPort int            // TLS on 127.0.0.1
+	WSPort  int            // SIP over WebSocket (RFC 7118) on 127.0.0.1, any path
 	CA      *x509.CertPool // trusts its TLS certificate
 	Domain  string         // the SIP domain users register in: "127.0.0.1"
 	Log     *os.File
@@ -58,9 +59,12 @@ auto_aliases=no
 listen=udp:127.0.0.1:%[1]d
 listen=tcp:127.0.0.1:%[1]d
 listen=tls:127.0.0.1:%[4]d
+listen=tcp:127.0.0.1:%[6]d
 alias="127.0.0.1:%[1]d"
 alias="127.0.0.1:%[4]d"
+alias="127.0.0.1:%[6]d"
 enable_tls=yes
+tcp_accept_no_cl=yes
 
 loadmodule "tm.so"
 loadmodule "sl.so"
@@ -77,8 +81,12 @@ loadmodule "db_text.so"
 loadmodule "auth.so"
 loadmodule "auth_db.so"
 loadmodule "tls.so"
+loadmodule "xhttp.so"
+loadmodule "websocket.so"
+loadmodule "nathelper.so"
 
 modparam("tls", "config", "%[5]s")
+modparam("nathelper|registrar", "received_avp", "$avp(RECEIVED)")
 
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "max_expires", 3600)
@@ -98,8 +106,19 @@ request_route {
 	if (!sanity_check()) {
 		exit;
 	}
+	# SIP over WebSocket (RFC 7118): the client names an .invalid host, so
+	# it is reached at the connection it came in on.
+	if ($proto == "ws" || $proto == "wss") {
+		force_rport();
+		if (is_method("REGISTER")) {
+			fix_nated_register();
+		} else if (!has_totag()) {
+			add_contact_alias();
+		}
+	}
 	if (has_totag()) {
 		if (loose_route()) {
+			handle_ruri_alias();
 			t_relay();
 			exit;
 		}
@@ -139,6 +158,23 @@ request_route {
 		exit;
 	}
 	t_relay();
+}
+
+onreply_route {
+	if ($proto == "ws" || $proto == "wss") {
+		add_contact_alias();
+	}
+}
+
+event_route[xhttp:request] {
+	set_reply_close();
+	set_reply_no_connect();
+	if ($hdr(Upgrade) =~ "websocket" && $hdr(Connection) =~ "Upgrade" && $rm =~ "GET") {
+		if (ws_handle_handshake()) {
+			exit;
+		}
+	}
+	xhttp_reply("404", "Not Found", "", "");
 }
 `
 
@@ -193,9 +229,9 @@ require_certificate = no
 `, keyFile, certFile)), 0o644)
 	k := &Kamailio{Domain: "127.0.0.1", CA: cert.Pool}
 	for attempt := range 3 { // a port can be taken between check and use
-		k.Port, k.TLSPort = FreePort(t), FreePort(t)
+		k.Port, k.TLSPort, k.WSPort = FreePort(t), FreePort(t), FreePort(t)
 		cfg := filepath.Join(dir, "kamailio.cfg")
-		if err := os.WriteFile(cfg, []byte(fmt.Sprintf(kamailioCfg, k.Port, db, algorithm, k.TLSPort, tlsCfg)), 0o644); err != nil {
+		if err := os.WriteFile(cfg, []byte(fmt.Sprintf(kamailioCfg, k.Port, db, algorithm, k.TLSPort, tlsCfg, k.WSPort)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		k.Log, _ = os.Create(filepath.Join(dir, fmt.Sprintf("kamailio-%d.log", attempt)))
