@@ -376,3 +376,24 @@ func showErr(win fyne.Window, err error) {
 	}
 	dialog.ShowError(err, win)
 }
+
+// action runs f off the UI thread for a view: status says what is under
+// way and then how it went (an error also in a dialog), and reload
+// refreshes the view afterwards.
+func action(status *widget.Label, win fyne.Window, what string, f, reload func(ctx context.Context) error) {
+	status.SetText(what + "…")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err := f(ctx)
+		do(func() {
+			if err != nil {
+				status.SetText("")
+				showErr(win, err)
+				return
+			}
+			status.SetText(what + ": done.")
+		})
+		reload(ctx)
+	}()
+}

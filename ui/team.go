@@ -126,21 +126,7 @@ func (v *TeamView) render() {
 }
 
 func (v *TeamView) do(what string, f func(ctx context.Context) error) {
-	v.status.SetText(what + "…")
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		err := f(ctx)
-		do(func() {
-			if err != nil {
-				v.status.SetText("")
-				showErr(v.win, err)
-				return
-			}
-			v.status.SetText(what + ": done.")
-		})
-		v.Load(ctx)
-	}()
+	action(v.status, v.win, what, f, v.Load)
 }
 
 func (v *TeamView) showInvite() {

@@ -44,16 +44,11 @@ func newAccount(t *testing.T) *account {
 	t.Cleanup(sys.Close)
 	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether"}))
 	t.Cleanup(srv.Close)
-	b, err := os.ReadFile(filepath.Join(dir, demo.CredentialsFile))
+	pw, err := demo.ReadCredentials(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &account{t: t, url: srv.URL, pw: map[string]string{}, sys: sys}
-	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		e, p, _ := strings.Cut(l, " ")
-		a.pw[e] = p
-	}
-	return a
+	return &account{t: t, url: srv.URL, pw: pw, sys: sys}
 }
 
 // session signs in as a demo user ("owner", "admin", "rep").

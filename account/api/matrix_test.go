@@ -55,15 +55,10 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, api: a, sys: sys, dir: dir, srv: httptest.NewServer(a), tokens: map[string]string{},
 		emails: map[string]string{"owner": "owner@demo.test", "admin": "admin@demo.test", "member": "rep@demo.test", "lead": "lead@demo.test"}}
 	t.Cleanup(e.srv.Close)
-	b, err := os.ReadFile(filepath.Join(dir, demo.CredentialsFile))
-	if err != nil {
+	if e.pw, err = demo.ReadCredentials(dir); err != nil {
 		t.Fatal(err)
 	}
-	e.pw = map[string]string{"lead@demo.test": leadPassword}
-	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		em, p, _ := strings.Cut(l, " ")
-		e.pw[em] = p
-	}
+	e.pw["lead@demo.test"] = leadPassword
 	if err := sys.Store.SaveRole(ctx, team.CustomRole{Account: demo.Account, Name: "lead", Permissions: leadPermissions}); err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -43,13 +41,8 @@ func stripeEnv(t *testing.T, piStatus string) *env {
 		Webhooks: map[string]http.Handler{"/v1/webhooks/stripe": hook}})
 	e := &env{t: t, api: a, sys: sys, dir: dir, srv: httptest.NewServer(a), tokens: map[string]string{}, pw: map[string]string{}}
 	t.Cleanup(e.srv.Close)
-	b, err := os.ReadFile(filepath.Join(dir, demo.CredentialsFile))
-	if err != nil {
+	if e.pw, err = demo.ReadCredentials(dir); err != nil {
 		t.Fatal(err)
-	}
-	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		em, p, _ := strings.Cut(l, " ")
-		e.pw[em] = p
 	}
 	e.tokens["owner"] = e.signIn("owner@demo.test")
 	return e

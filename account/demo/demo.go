@@ -214,3 +214,21 @@ func (s *System) Close() {
 	s.Bank.Close()
 	s.Store.Close()
 }
+
+// ReadCredentials reads the demo users' passwords from dir's
+// CredentialsFile: email -> password.
+func ReadCredentials(dir string) (map[string]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, CredentialsFile))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		email, pw, ok := strings.Cut(line, " ")
+		if !ok || email == "" || pw == "" {
+			return nil, fmt.Errorf("demo: %s is damaged", CredentialsFile)
+		}
+		out[email] = pw
+	}
+	return out, nil
+}

@@ -30,14 +30,9 @@ func TestAccountCommands(t *testing.T) {
 	defer sys.Close()
 	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether"}))
 	defer srv.Close()
-	b, err := os.ReadFile(filepath.Join(dir, demo.CredentialsFile))
+	pw, err := demo.ReadCredentials(dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	pw := map[string]string{}
-	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		e, p, _ := strings.Cut(l, " ")
-		pw[e] = p
 	}
 	run := func(who string, args ...string) (int, string) {
 		t.Helper()

@@ -8,14 +8,10 @@ package embedded
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/tetherphone/tether/account/api"
@@ -70,16 +66,8 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*System, error) {
 	s.http = &http.Server{Handler: api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir,
 		Realm: "tether", SIP: map[string]string{"udp": s.SIP}, Log: log}), ReadHeaderTimeout: 10 * time.Second}
 	go s.http.Serve(l)
-	b, err := os.ReadFile(filepath.Join(dir, demo.CredentialsFile))
-	if err != nil {
+	if s.Users, err = demo.ReadCredentials(dir); err != nil {
 		return fail(fmt.Errorf("embedded: the demo passwords: %w", err))
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		email, pw, ok := strings.Cut(line, " ")
-		if !ok {
-			return fail(errors.New("embedded: the demo passwords file is damaged"))
-		}
-		s.Users[email] = pw
 	}
 	return s, nil
 }
