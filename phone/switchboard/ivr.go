@@ -10,7 +10,6 @@ package switchboard
 import (
 	"context"
 	"errors"
-	"math"
 	"net/netip"
 	"strings"
 	"sync"
@@ -44,27 +43,6 @@ func MenuPrompt(rate int) []int16 {
 		out = append(out, note...)
 	}
 	return append(out, make([]int16, rate*3/10)...)
-}
-
-// RingbackHz is the ringback a caller hears while a menu's choice rings
-// (North American: 440 + 480 Hz, 2 s on, 4 s off).
-var RingbackHz = [2]float64{440, 480}
-
-// ringback is an endless ringback tone.
-type ringback struct{ n int }
-
-func (r *ringback) ReadFrame(pcm []int16) bool {
-	const rate, on, period = 8000, 2 * 8000, 6 * 8000
-	for i := range pcm {
-		t := r.n % period
-		pcm[i] = 0
-		if t < on {
-			x := float64(r.n) / rate
-			pcm[i] = int16(4000 * (math.Sin(2*math.Pi*RingbackHz[0]*x) + math.Sin(2*math.Pi*RingbackHz[1]*x)))
-		}
-		r.n++
-	}
-	return true
 }
 
 // menuCall answers a call routed to a number's menu and carries out the
@@ -239,7 +217,7 @@ func (s *Server) bridge(req *sip.Request, m *media.Session, sess *sipgo.DialogSe
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "switchboard", Host: ip.String(), Port: s.port(req.Transport())}}
 	rctx, stopRingback := context.WithCancel(context.Background())
 	var ringing sync.WaitGroup
-	ringing.Go(func() { media.Pump(rctx, m, &ringback{}, nil, false, sess.Context().Done()) })
+	ringing.Go(func() { media.Pump(rctx, m, audio.Ringback.New(8000, 8000), nil, false, sess.Context().Done()) })
 	won, end := s.ringAll(c, targets, offer, contact, nil, sess.Context().Done())
 	stopRingback()
 	ringing.Wait()
