@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -285,7 +285,15 @@ func Runway(available string, usage []api.UsageDay) string {
 	return fmt.Sprintf("About %d days of credit at your usual spend ($%s a day).", days, perDay.StringFixed(2))
 }
 
-var amountRE = regexp.MustCompile(`^[0-9]{1,7}(\.[0-9]{1,2})?$`)
+// cents reads an amount typed in dollars and cents ("25", "$25.00") and
+// gives it as the API takes it ("25.00").
+func cents(s string) (string, bool) {
+	d, err := money.Parse(s, 2, false)
+	if err != nil {
+		return "", false
+	}
+	return d.StringFixed(2), true
+}
 
 // ShowAddCredits opens the Add credits dialog: an amount, the card on
 // file, a confirmation, and the balance updated at once.
@@ -307,11 +315,11 @@ func (v *CreditsView) ShowAddCredits() {
 	}
 	dialog.ShowForm("Add credits", "Continue", "Cancel", []*widget.FormItem{
 		widget.NewFormItem("Amount $", amount), widget.NewFormItem("Card", widget.NewLabel(cardText))}, func(ok bool) {
-		a := strings.TrimPrefix(strings.TrimSpace(amount.Text), "$")
 		if !ok {
 			return
 		}
-		if !amountRE.MatchString(a) {
+		a, valid := cents(amount.Text)
+		if !valid {
 			dialog.ShowError(errors.New("the amount is dollars and cents, such as 25 or 25.00"), v.win)
 			return
 		}
@@ -365,9 +373,9 @@ func (v *CreditsView) AddCredits(amount string) {
 }
 
 func (v *CreditsView) saveAutoTopUp() {
-	th := strings.TrimPrefix(strings.TrimSpace(v.threshold.Text), "$")
-	am := strings.TrimPrefix(strings.TrimSpace(v.autoAmount.Text), "$")
-	if !amountRE.MatchString(th) || !amountRE.MatchString(am) {
+	th, ok1 := cents(v.threshold.Text)
+	am, ok2 := cents(v.autoAmount.Text)
+	if !ok1 || !ok2 {
 		v.autoStatus.SetText("The threshold and the amount are dollars and cents, such as 10 or 25.00.")
 		return
 	}

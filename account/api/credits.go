@@ -12,6 +12,7 @@ import (
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/catalog"
 	"github.com/tetherphone/tether/account/ledger"
+	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/payment"
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/team"
@@ -54,16 +55,15 @@ func plain(err error) string {
 
 var prefixRE = regexp.MustCompile(`\b(team|billing|catalog|ledger|payment|sqlite): (invalid( request)?|not found|already exists|conflict|not available)?:? ?`)
 
-var amountRE = regexp.MustCompile(`^[0-9]{1,7}(\.[0-9]{1,2})?$`)
-
 // parseAmount reads an amount of money given as a decimal string in
 // whole cents ("25", "25.00"); JSON numbers are refused so no amount ever
 // passes through a float.
 func parseAmount(what, s string) (decimal.Decimal, error) {
-	if !amountRE.MatchString(s) {
+	d, err := money.Parse(s, 2, false)
+	if err != nil {
 		return decimal.Zero, &Error{Status: 400, Code: "bad_input", Message: what + " is a decimal string of dollars and cents, such as \"25.00\""}
 	}
-	return decimal.RequireFromString(s), nil
+	return d, nil
 }
 
 func writeAPIErr(w http.ResponseWriter, err error) {

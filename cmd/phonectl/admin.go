@@ -10,11 +10,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -98,14 +98,15 @@ func show(o out, kind string, data any, lines ...string) {
 	}
 }
 
-var amountRE = regexp.MustCompile(`^[0-9]{1,7}(\.[0-9]{1,2})?$`)
-
-func checkAmount(stderr io.Writer, what, s string) bool {
-	s = strings.TrimPrefix(s, "$")
-	if !amountRE.MatchString(s) {
-		fmt.Fprintf(stderr, "phonectl: %s %q is not an amount of dollars and cents (25 or 25.00)\n", what, s)
+// checkAmount reads an amount of dollars and cents ("25", "$25.00") into
+// the form the API takes ("25.00"), or says what is wrong with it.
+func checkAmount(stderr io.Writer, what string, s *string) bool {
+	d, err := money.Parse(*s, 2, false)
+	if err != nil {
+		fmt.Fprintf(stderr, "phonectl: %s %q is not an amount of dollars and cents (25 or 25.00)\n", what, *s)
 		return false
 	}
+	*s = d.StringFixed(2)
 	return true
 }
 
@@ -144,8 +145,8 @@ func cmdCredits(ctx context.Context, c *api.Client, args []string, o out, stderr
 		if err != nil || len(pos) != 1 {
 			return usageErr(stderr, err, "credits add takes AMOUNT")
 		}
-		amount := strings.TrimPrefix(pos[0], "$")
-		if !checkAmount(stderr, "AMOUNT", amount) {
+		amount := pos[0]
+		if !checkAmount(stderr, "AMOUNT", &amount) {
 			return exitUsage
 		}
 		if *key == "" {
@@ -207,8 +208,7 @@ func cmdTopUp(ctx context.Context, c *api.Client, args []string, o out, stderr i
 		return usageErr(stderr, err, "topup [--threshold T --amount A | --off]")
 	}
 	for what, v := range map[string]*string{"--threshold": threshold, "--amount": amount} {
-		*v = strings.TrimPrefix(*v, "$")
-		if *v != "" && !checkAmount(stderr, what, *v) {
+		if *v != "" && !checkAmount(stderr, what, v) {
 			return exitUsage
 		}
 	}
