@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -178,7 +179,7 @@ func (v *PhoneView) Load(ctx context.Context) error {
 	var opts []string
 	mine := []api.NumberInfo{}
 	for _, n := range nums {
-		if containsStr(n.Members, v.s.Me.Email) {
+		if slices.Contains(n.Members, v.s.Me.Email) {
 			mine = append(mine, n)
 			label := n.Display + " (dedicated)"
 			if n.Shared {
@@ -201,15 +202,6 @@ func (v *PhoneView) Load(ctx context.Context) error {
 		}
 	})
 	return nil
-}
-
-func containsStr(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // from is the number picked to call from.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -42,20 +43,12 @@ func routingOf(n team.Number) string {
 	if n.Forward != "" && !n.AfterHoursOnly {
 		return "forward"
 	}
-	return string(cmpOr(n.Routing, team.RouteMembers))
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
+	return string(cmp.Or(n.Routing, team.RouteMembers))
 }
 
 func (s *Server) numberInfo(n team.Number) NumberInfo {
-	info := NumberInfo{Number: n.E164, Display: n.E164, Type: cmpOr(n.Kind, "local"), Members: n.Members, Shared: n.Shared(),
-		Routing: routingOf(n), Hours: n.Hours.String(), Zone: cmpOr(n.Hours.Zone, "UTC"), OpenNow: n.Hours.OpenAt(s.cfg.Now()),
+	info := NumberInfo{Number: n.E164, Display: n.E164, Type: cmp.Or(n.Kind, "local"), Members: n.Members, Shared: n.Shared(),
+		Routing: routingOf(n), Hours: n.Hours.String(), Zone: cmp.Or(n.Hours.Zone, "UTC"), OpenNow: n.Hours.OpenAt(s.cfg.Now()),
 		Forward: n.Forward, ForwardAfterHours: n.AfterHoursOnly, Record: n.Record, Voicemail: n.Voicemail, Transcribe: n.Transcribe,
 		Greeting: n.Greeting, Menu: n.Menu, Monthly: n.Monthly.StringFixed(2)}
 	info.Display, info.Country = catalog.Display(n.E164)
@@ -324,7 +317,7 @@ func (s *Server) numberSettings(w http.ResponseWriter, r *http.Request, u caller
 	var changes []string
 	note := func(f string, a ...any) { changes = append(changes, fmt.Sprintf(f, a...)) }
 	if req.Hours != nil || req.Zone != nil {
-		spec, zone := n.Hours.String(), cmpOr(n.Hours.Zone, "UTC")
+		spec, zone := n.Hours.String(), cmp.Or(n.Hours.Zone, "UTC")
 		if req.Hours != nil {
 			spec = *req.Hours
 		}

@@ -1,6 +1,7 @@
 package payment
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -163,7 +164,7 @@ func (s *Stripe) Charge(ctx context.Context, req ChargeRequest) (Payment, error)
 		var se *stripe.Error
 		if errors.As(err, &se) && se.Type == stripe.ErrorTypeCard {
 			pay := Payment{IdempotencyKey: req.IdempotencyKey, Customer: req.Customer, Amount: req.Amount, Currency: req.Currency,
-				Status: Failed, FailureCode: string(cmpOr(string(se.DeclineCode), string(se.Code))), FailureMessage: se.Msg, Created: time.Now()}
+				Status: Failed, FailureCode: string(cmp.Or(string(se.DeclineCode), string(se.Code))), FailureMessage: se.Msg, Created: time.Now()}
 			if se.PaymentIntent != nil {
 				pay.ID = se.PaymentIntent.ID
 			}
@@ -179,13 +180,6 @@ func (s *Stripe) Charge(ctx context.Context, req ChargeRequest) (Payment, error)
 	return pay, fmt.Errorf("%w: payment %s is %s", ErrUnknownOutcome, pi.ID, pi.Status)
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // paymentOf reads a PaymentIntent: succeeded, failed (no payment method
 // that works, or canceled), or neither yet (Status "").
 func paymentOf(pi *stripe.PaymentIntent) Payment {
@@ -197,7 +191,7 @@ func paymentOf(pi *stripe.PaymentIntent) Payment {
 	case stripe.PaymentIntentStatusRequiresPaymentMethod, stripe.PaymentIntentStatusCanceled:
 		p.Status, p.FailureCode, p.FailureMessage = Failed, "declined", "The card was declined."
 		if e := pi.LastPaymentError; e != nil {
-			p.FailureCode, p.FailureMessage = cmpOr(string(e.DeclineCode), string(e.Code)), cmpOr(e.Msg, p.FailureMessage)
+			p.FailureCode, p.FailureMessage = cmp.Or(string(e.DeclineCode), string(e.Code)), cmp.Or(e.Msg, p.FailureMessage)
 		}
 	}
 	return p

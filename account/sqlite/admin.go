@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -485,7 +486,7 @@ func (db *DB) UpdateNumber(ctx context.Context, n team.Number) error {
 	return db.write(ctx, func(tx *wtx) error {
 		r, err := tx.exec(`UPDATE numbers SET hours = ?, zone = ?, forward = ?, forward_after_hours = ?, record = ?, routing = ?, menu = ?,
 			voicemail = ?, transcribe = ?, greeting = ? WHERE e164 = ? AND account = ?`,
-			n.Hours.String(), cmpOr(n.Hours.Zone, "UTC"), n.Forward, boolInt(n.AfterHoursOnly), boolInt(n.Record), cmpOr(string(n.Routing), "members"), menu,
+			n.Hours.String(), cmp.Or(n.Hours.Zone, "UTC"), n.Forward, boolInt(n.AfterHoursOnly), boolInt(n.Record), cmp.Or(string(n.Routing), "members"), menu,
 			boolInt(n.Voicemail), boolInt(n.Transcribe), n.Greeting, n.E164, n.Account)
 		if err != nil {
 			if strings.Contains(err.Error(), "CHECK") {

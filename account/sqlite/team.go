@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -149,7 +150,7 @@ func (db *DB) SetNumber(ctx context.Context, n team.Number) error {
 				return clean(fmt.Errorf("%w: monthly price %s", team.ErrInvalid, n.Monthly))
 			}
 			if _, err := tx.exec(`INSERT INTO numbers (e164, account, kind, monthly, created_at) VALUES (?, ?, ?, ?, ?)`,
-				n.E164, n.Account, cmpOr(n.Kind, "local"), monthly, nanos(db.now())); err != nil {
+				n.E164, n.Account, cmp.Or(n.Kind, "local"), monthly, nanos(db.now())); err != nil {
 				if strings.Contains(err.Error(), "CHECK") || strings.Contains(err.Error(), "FOREIGN KEY") {
 					return clean(fmt.Errorf("%w: number %q for account %q", team.ErrInvalid, n.E164, n.Account))
 				}
@@ -289,7 +290,7 @@ func (db *DB) Delivered(ctx context.Context, id int64) error {
 // SetHours implements team.Store.
 func (db *DB) SetHours(ctx context.Context, e164 string, h team.Hours) error {
 	return db.w.do(ctx, func(tx *wtx) error {
-		r, err := tx.exec(`UPDATE numbers SET hours = ?, zone = ? WHERE e164 = ?`, h.String(), cmpOr(h.Zone, "UTC"), e164)
+		r, err := tx.exec(`UPDATE numbers SET hours = ?, zone = ? WHERE e164 = ?`, h.String(), cmp.Or(h.Zone, "UTC"), e164)
 		if err != nil {
 			return err
 		}
@@ -298,13 +299,6 @@ func (db *DB) SetHours(ctx context.Context, e164 string, h team.Hours) error {
 		}
 		return nil
 	})
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // AddVoicemail implements team.Store.

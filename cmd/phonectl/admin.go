@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -179,7 +180,7 @@ func cmdCredits(ctx context.Context, c *api.Client, args []string, o out, stderr
 		}
 		var lines []string
 		for _, t := range p.Items {
-			lines = append(lines, fmt.Sprintf("%s  %10s  %-20s %s", t.At.Local().Format("2006-01-02 15:04"), t.Amount, t.Type, cmpOr(t.Memo, t.Ref)))
+			lines = append(lines, fmt.Sprintf("%s  %10s  %-20s %s", t.At.Local().Format("2006-01-02 15:04"), t.Amount, t.Type, cmp.Or(t.Memo, t.Ref)))
 		}
 		if p.NextOffset > 0 {
 			lines = append(lines, fmt.Sprintf("(more: --offset %d)", p.NextOffset))
@@ -188,13 +189,6 @@ func cmdCredits(ctx context.Context, c *api.Client, args []string, o out, stderr
 		return apiOutcome(o, nil, fmt.Sprintf("%d transactions", len(p.Items)))
 	}
 	return usageErr(stderr, nil, "credits [add AMOUNT | history]")
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func cmdTopUp(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {

@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/rand"
@@ -119,7 +120,7 @@ func (n *nonces) checkDigest(header, method, realm string, ha1 func(user, alg st
 	if !ours {
 		return authFailed, c
 	}
-	secret := ha1(c.Username, strings.ToUpper(cmpOr(c.Algorithm, "MD5")))
+	secret := ha1(c.Username, strings.ToUpper(cmp.Or(c.Algorithm, "MD5")))
 	if secret == "" {
 		return authFailed, c
 	}
@@ -140,13 +141,6 @@ func (n *nonces) checkDigest(header, method, realm string, ha1 func(user, alg st
 		return authStale, c
 	}
 	return authOK, c
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // bans keeps addresses that keep failing to authenticate out for a while.
