@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,7 +40,7 @@ func runAccount(ctx context.Context, server, email, password, cmd string, args [
 	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	if _, err := c.SignIn(sctx, email, password); err != nil {
-		return apiOutcome(o, err, "")
+		return outcome(o, err, "")
 	}
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -49,43 +48,6 @@ func runAccount(ctx context.Context, server, email, password, cmd string, args [
 		c.SignOut(rctx)
 	}()
 	return accountCommands[cmd](sctx, c, args, o, stderr)
-}
-
-// exitForAPI maps an account API answer to the exit status contract: 2
-// for bad input (400, 404, 413, 415), 3 for credit (402), 4 for not
-// allowed (401, 403), 1 otherwise.
-func exitForAPI(err error) int {
-	var e *api.Error
-	if err == nil {
-		return exitOK
-	}
-	if errors.As(err, &e) {
-		switch e.Status {
-		case 400, 404, 413, 415, 422:
-			return exitUsage
-		case 402:
-			return exitCredit
-		case 401, 403:
-			return exitForbidden
-		}
-	}
-	return exitFailure
-}
-
-// apiOutcome prints the last line and returns the exit status.
-func apiOutcome(o out, err error, okText string) int {
-	code := exitForAPI(err)
-	var e *api.Error
-	switch {
-	case err == nil:
-		o.event("outcome", okText, map[string]any{"ok": true, "exit": code})
-	case errors.As(err, &e):
-		o.event("outcome", fmt.Sprintf("refused: %d %s: %s", e.Status, e.Code, e.Message),
-			map[string]any{"ok": false, "status": e.Status, "code": e.Code, "reason": e.Message, "exit": code})
-	default:
-		o.event("outcome", "failed: "+err.Error(), map[string]any{"ok": false, "error": err.Error(), "exit": code})
-	}
-	return code
 }
 
 // show prints an answer: text lines, or with --json the answer as data.
@@ -123,7 +85,7 @@ func cmdCredits(ctx context.Context, c *api.Client, args []string, o out, stderr
 		}
 		b, err := c.Balance(ctx)
 		if err != nil {
-			return apiOutcome(o, err, "")
+			return outcome(o, err, "")
 		}
 		lines := []string{fmt.Sprintf("credit gate: %s", b.Gate)}
 		if b.Available != "" {
@@ -137,7 +99,7 @@ func cmdCredits(ctx context.Context, c *api.Client, args []string, o out, stderr
 			lines = append(lines, b.Reason)
 		}
 		show(o, "balance", b, lines...)
-		return apiOutcome(o, nil, "ok")
+		return outcome(o, nil, "ok")
 	case "add":
 		fs := flag.NewFlagSet("credits add", flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -157,10 +119,10 @@ func cmdCredits(ctx context.Context, c *api.Client, args []string, o out, stderr
 		}
 		t, err := c.AddCredits(ctx, amount, *key)
 		if err != nil {
-			return apiOutcome(o, err, "")
+			return outcome(o, err, "")
 		}
 		show(o, "topup", t, fmt.Sprintf("added %s (%s, payment %s)", t.Amount, t.Status, t.ID))
-		return apiOutcome(o, nil, "added "+t.Amount)
+		return outcome(o, nil, "added "+t.Amount)
 	case "history":
 		fs := flag.NewFlagSet("credits history", flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -176,7 +138,7 @@ func cmdCredits(ctx context.Context, c *api.Client, args []string, o out, stderr
 		}
 		p, err := c.Transactions(ctx, f)
 		if err != nil {
-			return apiOutcome(o, err, "")
+			return outcome(o, err, "")
 		}
 		var lines []string
 		for _, t := range p.Items {
@@ -186,7 +148,7 @@ func cmdCredits(ctx context.Context, c *api.Client, args []string, o out, stderr
 			lines = append(lines, fmt.Sprintf("(more: --offset %d)", p.NextOffset))
 		}
 		show(o, "transactions", p, lines...)
-		return apiOutcome(o, nil, fmt.Sprintf("%d transactions", len(p.Items)))
+		return outcome(o, nil, fmt.Sprintf("%d transactions", len(p.Items)))
 	}
 	return usageErr(stderr, nil, "credits [add AMOUNT | history]")
 }
@@ -216,7 +178,7 @@ func cmdTopUp(ctx context.Context, c *api.Client, args []string, o out, stderr i
 		t, err = c.TopUp(ctx)
 	}
 	if err != nil {
-		return apiOutcome(o, err, "")
+		return outcome(o, err, "")
 	}
 	state := "off"
 	if t.Enabled {
@@ -227,7 +189,7 @@ func cmdTopUp(ctx context.Context, c *api.Client, args []string, o out, stderr i
 		lines = append(lines, "turned itself off: "+t.Disabled)
 	}
 	show(o, "topup", t, lines...)
-	return apiOutcome(o, nil, "auto top-up "+strings.SplitN(state, ":", 2)[0])
+	return outcome(o, nil, "auto top-up "+strings.SplitN(state, ":", 2)[0])
 }
 
 func numberLine(n api.NumberInfo) string {
@@ -261,14 +223,14 @@ func cmdNumbers(ctx context.Context, c *api.Client, args []string, o out, stderr
 	case "list":
 		ns, err := c.Numbers(ctx)
 		if err != nil {
-			return apiOutcome(o, err, "")
+			return outcome(o, err, "")
 		}
 		var lines []string
 		for _, n := range ns {
 			lines = append(lines, numberLine(n))
 		}
 		show(o, "numbers", ns, lines...)
-		return apiOutcome(o, nil, fmt.Sprintf("%d numbers", len(ns)))
+		return outcome(o, nil, fmt.Sprintf("%d numbers", len(ns)))
 	case "search":
 		fs := flag.NewFlagSet("numbers search", flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -283,14 +245,14 @@ func cmdNumbers(ctx context.Context, c *api.Client, args []string, o out, stderr
 		}
 		offers, err := c.SearchNumbers(ctx, strings.ToUpper(pos[0]), kind, *limit)
 		if err != nil {
-			return apiOutcome(o, err, "")
+			return outcome(o, err, "")
 		}
 		var lines []string
 		for _, of := range offers {
 			lines = append(lines, fmt.Sprintf("%-16s %-20s %-9s %s/month", of.E164, of.Display, of.Kind, of.Price))
 		}
 		show(o, "offers", offers, lines...)
-		return apiOutcome(o, nil, fmt.Sprintf("%d numbers on offer", len(offers)))
+		return outcome(o, nil, fmt.Sprintf("%d numbers on offer", len(offers)))
 	case "buy":
 		pos, err := parseArgs(flagSet("numbers buy", stderr), args)
 		if err != nil || len(pos) != 1 {
@@ -298,16 +260,16 @@ func cmdNumbers(ctx context.Context, c *api.Client, args []string, o out, stderr
 		}
 		n, err := c.BuyNumber(ctx, pos[0])
 		if err != nil {
-			return apiOutcome(o, err, "")
+			return outcome(o, err, "")
 		}
 		show(o, "number", n, numberLine(n))
-		return apiOutcome(o, nil, fmt.Sprintf("bought %s (%s a month)", n.Number, n.Monthly))
+		return outcome(o, nil, fmt.Sprintf("bought %s (%s a month)", n.Number, n.Monthly))
 	case "release":
 		pos, err := parseArgs(flagSet("numbers release", stderr), args)
 		if err != nil || len(pos) != 1 {
 			return usageErr(stderr, err, "numbers release NUMBER")
 		}
-		return apiOutcome(o, c.ReleaseNumber(ctx, pos[0]), "released "+pos[0])
+		return outcome(o, c.ReleaseNumber(ctx, pos[0]), "released "+pos[0])
 	case "assign", "share":
 		pos, err := parseArgs(flagSet("numbers "+sub, stderr), args)
 		if err != nil || len(pos) < 2 || (sub == "assign" && len(pos) != 2) {
@@ -315,10 +277,10 @@ func cmdNumbers(ctx context.Context, c *api.Client, args []string, o out, stderr
 		}
 		n, err := c.SetMembers(ctx, pos[0], pos[1:]...)
 		if err != nil {
-			return apiOutcome(o, err, "")
+			return outcome(o, err, "")
 		}
 		show(o, "number", n, numberLine(n))
-		return apiOutcome(o, nil, "answered by "+strings.Join(n.Members, ", "))
+		return outcome(o, nil, "answered by "+strings.Join(n.Members, ", "))
 	case "settings":
 		return numberSettings(ctx, c, args, o, stderr)
 	}
@@ -353,11 +315,11 @@ func numberSettings(ctx context.Context, c *api.Client, args []string, o out, st
 	if len(set) == 0 {
 		n, err := c.Number(ctx, pos[0])
 		if err != nil {
-			return apiOutcome(o, err, "")
+			return outcome(o, err, "")
 		}
 		show(o, "number", n, numberLine(n), fmt.Sprintf("hours: %s (%s), open now: %t", n.Hours, n.Zone, n.OpenNow),
 			fmt.Sprintf("forward: %q (after hours only: %t); record: %t; voicemail: %t; transcribe: %t", n.Forward, n.ForwardAfterHours, n.Record, n.Voicemail, n.Transcribe))
-		return apiOutcome(o, nil, "ok")
+		return outcome(o, nil, "ok")
 	}
 	if set["hours"] {
 		req.Hours = hours
@@ -408,10 +370,10 @@ func numberSettings(ctx context.Context, c *api.Client, args []string, o out, st
 	}
 	n, err := c.NumberSettings(ctx, pos[0], req)
 	if err != nil {
-		return apiOutcome(o, err, "")
+		return outcome(o, err, "")
 	}
 	show(o, "number", n, numberLine(n))
-	return apiOutcome(o, nil, "settings changed")
+	return outcome(o, nil, "settings changed")
 }
 
 func cmdTeam(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
@@ -427,38 +389,38 @@ func cmdTeam(ctx context.Context, c *api.Client, args []string, o out, stderr io
 	case sub == "list" && len(pos) == 0:
 		ms, err := c.Team(ctx)
 		if err != nil {
-			return apiOutcome(o, err, "")
+			return outcome(o, err, "")
 		}
 		var lines []string
 		for _, m := range ms {
 			lines = append(lines, fmt.Sprintf("%-6s %-32s %s", m.Extension, m.Email, m.Role))
 		}
 		show(o, "team", ms, lines...)
-		return apiOutcome(o, nil, fmt.Sprintf("%d people", len(ms)))
+		return outcome(o, nil, fmt.Sprintf("%d people", len(ms)))
 	case sub == "invite" && len(pos) == 2:
 		in, err := c.Invite(ctx, pos[0], pos[1])
 		if err != nil {
-			return apiOutcome(o, err, "")
+			return outcome(o, err, "")
 		}
 		show(o, "invitation", in, fmt.Sprintf("invited %s as %s until %s", in.Email, in.Role, in.Expires.Local().Format("2006-01-02 15:04")),
 			"invitation token (pass it on; it is shown once): "+in.Token)
-		return apiOutcome(o, nil, "invited "+in.Email)
+		return outcome(o, nil, "invited "+in.Email)
 	case sub == "role" && len(pos) == 2:
 		m, err := c.SetRole(ctx, pos[0], pos[1])
 		if err != nil {
-			return apiOutcome(o, err, "")
+			return outcome(o, err, "")
 		}
 		show(o, "member", m, fmt.Sprintf("%s is now %s", m.Email, m.Role))
-		return apiOutcome(o, nil, m.Email+" is "+m.Role)
+		return outcome(o, nil, m.Email+" is "+m.Role)
 	case sub == "remove" && len(pos) == 1:
-		return apiOutcome(o, c.Remove(ctx, pos[0]), "removed "+pos[0])
+		return outcome(o, c.Remove(ctx, pos[0]), "removed "+pos[0])
 	case sub == "transfer-ownership" && len(pos) == 1:
 		m, err := c.TransferOwnership(ctx, pos[0])
 		if err != nil {
-			return apiOutcome(o, err, "")
+			return outcome(o, err, "")
 		}
 		show(o, "member", m, m.Email+" is now the Owner; you are an Admin")
-		return apiOutcome(o, nil, "ownership transferred to "+m.Email)
+		return outcome(o, nil, "ownership transferred to "+m.Email)
 	}
 	return usageErr(stderr, nil, "team [list | invite EMAIL ROLE | role EMAIL ROLE | remove EMAIL | transfer-ownership EMAIL]")
 }

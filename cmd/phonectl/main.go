@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/phone"
 )
 
@@ -238,11 +239,24 @@ func newUA(cfg phone.Config, stderr io.Writer) (*phone.UA, int) {
 	return u, exitOK
 }
 
-// exitFor maps a call or request outcome to the exit status contract.
+// exitFor maps a call or request outcome to the exit status contract;
+// the account API's refusals map by status: 2 bad input (400, 404, 413,
+// 415, 422), 3 credit (402), 4 not allowed (401, 403).
 func exitFor(err error) int {
+	var e *api.Error
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &e):
+		switch e.Status {
+		case 400, 404, 413, 415, 422:
+			return exitUsage
+		case 402:
+			return exitCredit
+		case 401, 403:
+			return exitForbidden
+		}
+		return exitFailure
 	case errors.Is(err, phone.ErrInsufficientCredit):
 		return exitCredit
 	case errors.Is(err, phone.ErrForbidden):
@@ -257,9 +271,13 @@ func exitFor(err error) int {
 func outcome(o out, err error, okText string) int {
 	code := exitFor(err)
 	var ce *phone.CallError
+	var e *api.Error
 	switch {
 	case err == nil:
 		o.event("outcome", okText, map[string]any{"ok": true, "exit": code})
+	case errors.As(err, &e):
+		o.event("outcome", fmt.Sprintf("refused: %d %s: %s", e.Status, e.Code, e.Message),
+			map[string]any{"ok": false, "status": e.Status, "code": e.Code, "reason": e.Message, "exit": code})
 	case errors.As(err, &ce):
 		o.event("outcome", fmt.Sprintf("refused: %d %s: %s", ce.Code, ce.Phrase, ce.Reason),
 			map[string]any{"ok": false, "status": ce.Code, "reason": ce.Reason, "exit": code})
