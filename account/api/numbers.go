@@ -109,17 +109,14 @@ type OfferInfo struct {
 	Price string `json:"price"` // monthly, for this account: "0.00" while free numbers remain
 }
 
-// price is what the account would pay a month for a number offered at
-// monthly: nothing while it holds fewer than the free numbers.
-func (s *Server) price(r *http.Request, account string, monthly decimal.Decimal) (decimal.Decimal, int, error) {
-	have, err := s.cfg.Users.AccountNumbers(r.Context(), account)
-	if err != nil {
-		return decimal.Zero, 0, err
+// price is what an account holding have numbers would pay a month for
+// one offered at monthly: nothing while it holds fewer than the free
+// numbers.
+func (s *Server) price(have int, monthly decimal.Decimal) decimal.Decimal {
+	if have < s.cfg.FreeNumbers {
+		return decimal.Zero
 	}
-	if len(have) < s.cfg.FreeNumbers {
-		return decimal.Zero, len(have), nil
-	}
-	return monthly, len(have), nil
+	return monthly
 }
 
 func (s *Server) searchNumbers(w http.ResponseWriter, r *http.Request, u caller) {
@@ -144,19 +141,20 @@ func (s *Server) searchNumbers(w http.ResponseWriter, r *http.Request, u caller)
 		s.fail(w, err, "search numbers")
 		return
 	}
+	have, err := s.cfg.Users.AccountNumbers(r.Context(), u.Account)
+	if err != nil {
+		s.fail(w, err, "price numbers")
+		return
+	}
 	out := []OfferInfo{}
 	for _, o := range offers {
+		if len(out) == limit {
+			break
+		}
 		if _, err := s.cfg.Users.Number(r.Context(), o.E164); err == nil {
 			continue // taken
 		}
-		p, _, err := s.price(r, u.Account, o.Monthly)
-		if err != nil {
-			s.fail(w, err, "price numbers")
-			return
-		}
-		if len(out) < limit {
-			out = append(out, OfferInfo{Offer: o, Price: p.StringFixed(2)})
-		}
+		out = append(out, OfferInfo{Offer: o, Price: s.price(len(have), o.Monthly).StringFixed(2)})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -211,11 +209,13 @@ func (s *Server) buyNumber(w http.ResponseWriter, r *http.Request, u caller) {
 		writeErr(w, http.StatusConflict, "taken", "%s is already taken", offer.E164)
 		return
 	}
-	price, have, err := s.price(r, u.Account, offer.Monthly)
+	held, err := s.cfg.Users.AccountNumbers(r.Context(), u.Account)
 	if err != nil {
 		s.fail(w, err, "price the number")
 		return
 	}
+	have := len(held)
+	price := s.price(have, offer.Monthly)
 	key := fmt.Sprintf("number:%s:%d", offer.E164, s.cfg.Now().UnixNano())
 	if price.IsPositive() {
 		if err := s.cfg.Billing.Purchase(r.Context(), u.Account, key, billing.NumberRental, price,
