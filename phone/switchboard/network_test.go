@@ -589,28 +589,9 @@ func TestCallerID(t *testing.T) {
 // connection it opened, and calls back; audio both ways.
 func TestWebSocketPhone(t *testing.T) {
 	e := newEnvWith(t, 0, switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "ws://127.0.0.1:0"}})
-	ws, _ := e.sb.Addr("ws")
-	d, pw := team.NewDevice("ann@acme.test", "browser", "tether", time.Now())
-	if err := e.db.AddDevice(e.ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	ann, err := phone.New(phone.Config{User: "sip:" + d.Username + "@" + ws.String(), Password: pw, Transport: "ws", WSPath: "/ws",
-		Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ann.Close()
+	ann := e.phoneFor("ann@acme.test", "ws")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	go ann.Register(ctx)
-	for ev := range ann.Events() {
-		if ev.State == phone.Registered {
-			break
-		}
-		if ev.State == phone.Retrying {
-			t.Fatalf("registering over ws: %v", ev.Err)
-		}
-	}
 	bob := e.phoneFor("bob@acme.test", "udp")
 	answered := make(chan *phone.Incoming, 1)
 	go func() {

@@ -95,7 +95,8 @@ func newEnvWith(t testing.TB, chunk int64, cfg switchboard.Config) *env {
 	return e
 }
 
-// phoneFor registers a new device of the user's over transport.
+// phoneFor registers a new device of the user's over transport (ws on
+// the path /ws).
 func (e *env) phoneFor(email, transport string) *phone.UA {
 	e.t.Helper()
 	d, pw := team.NewDevice(email, "test", "tether", time.Now())
@@ -104,7 +105,7 @@ func (e *env) phoneFor(email, transport string) *phone.UA {
 	}
 	addr, _ := e.sb.Addr(transport)
 	u, err := phone.New(phone.Config{User: fmt.Sprintf("sip:%s@%s", d.Username, addr), Password: pw, Transport: transport,
-		Listen: "127.0.0.1:0", Expires: time.Minute, KeepAlive: -1})
+		WSPath: "/ws", Listen: "127.0.0.1:0", Expires: time.Minute, KeepAlive: -1})
 	if err != nil {
 		e.t.Fatal(err)
 	}
