@@ -325,22 +325,13 @@ func pcmBridge(a, b *media.Session, warn <-chan struct{}, rec *recorder, aDone, 
 			if rec != nil {
 				rec.add(0, fa)
 			}
-			if len(overlayB) > 0 {
-				k := copy(fa, overlayB)
-				overlayB = overlayB[k:]
-			}
+			overlayB = overlayB[copy(fa, overlayB):]
 			b.WriteFrame(fa[:min(len(fa), len(fb))])
 			b.ReadFrame(fb)
 			if rec != nil {
 				rec.add(1, fb)
 			}
-			if len(overlay) > 0 {
-				k := min(len(overlay), len(fb))
-				for i := range k {
-					fb[i] = overlay[i]
-				}
-				overlay = overlay[k:]
-			}
+			overlay = overlay[copy(fb, overlay):]
 			a.WriteFrame(fb[:min(len(fa), len(fb))])
 		}
 	}
