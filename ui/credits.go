@@ -153,8 +153,17 @@ func dollars(s string) string {
 
 func (v *CreditsView) apply(d creditsData) {
 	v.gate.Set(d.b.Gate == "open", d.b.Reason)
-	v.available.SetText(dollars(d.b.Available) + " available")
-	v.detail.SetText(fmt.Sprintf("Posted %s · held for calls in progress %s", dollars(d.b.Posted), dollars(d.b.Reserved)))
+	// Balances show to the cent rounded down, as the server displays them
+	// (money.Display): $19.9975 is $19.99, never $20.00.
+	show := func(s string) string {
+		a, err := decimal.NewFromString(s)
+		if err != nil {
+			return s
+		}
+		return money.Display(a, d.b.Currency)
+	}
+	v.available.SetText(show(d.b.Available) + " available")
+	v.detail.SetText(fmt.Sprintf("Posted %s · held for calls in progress %s", show(d.b.Posted), show(d.b.Reserved)))
 	if bu := d.b.Bundle; bu != nil {
 		v.voice.SetValue(frac(bu.MinutesLeft, bu.MinutesAll))
 		v.texts.SetValue(frac(bu.SMSLeft, bu.SMSAll))
