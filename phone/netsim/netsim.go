@@ -46,11 +46,11 @@ type Network struct {
 	mu     sync.Mutex
 	calls  int
 	texts  int
-	last   string // the caller shown on the last call answered
+	last   string // the caller shown on the last call offered
 }
 
-// LastCaller is the caller the network saw on the last call it answered
-// (the From header's user: the number the switchboard presented).
+// LastCaller is the caller the network saw on the last call offered to it
+// (the From header: the number the switchboard presented).
 func (n *Network) LastCaller() string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -122,13 +122,17 @@ func (n *Network) answerCalls(ctx context.Context) {
 // serve answers one call: the prompt, then the echo, until either side
 // hangs up.
 func (n *Network) serve(ctx context.Context, in *phone.Incoming) {
+	// The caller is noted before answering, so that whoever sees the
+	// answer also sees it here.
+	n.mu.Lock()
+	n.last = in.Remote()
+	n.mu.Unlock()
 	if err := in.Answer(ctx); err != nil {
 		n.log.Warn("netsim: answering", "err", err)
 		return
 	}
 	n.mu.Lock()
 	n.calls++
-	n.last = in.Remote()
 	n.mu.Unlock()
 	m := in.Media()
 	rate := m.FrameSize() * 50
