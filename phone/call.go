@@ -16,6 +16,7 @@ import (
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/phone/sdp"
+	"github.com/tetherphone/tether/phone/webrtc"
 )
 
 // CallState is where a call is.
@@ -82,6 +83,7 @@ type Call struct {
 	remote   string // the other party's URI
 	media    *media.Session
 	local    sdp.Local
+	gw       *webrtc.Gateway // the WebRTC leg, when the call's media is WebRTC
 
 	client *sipgo.DialogClientSession
 	server *sipgo.DialogServerSession
@@ -152,6 +154,9 @@ func (c *Call) setState(s CallState, err error) {
 	if s == Ended {
 		c.once.Do(func() {
 			c.media.Close()
+			if c.gw != nil {
+				c.gw.Close()
+			}
 			close(c.done)
 		})
 	}
@@ -169,6 +174,9 @@ func (u *UA) offerSRTP() bool {
 }
 
 func (u *UA) newCall(incoming bool, remote string) (*Call, error) {
+	if u.cfg.Media == "webrtc" && !incoming {
+		return u.newWebRTCCall(incoming, remote)
+	}
 	m, err := media.Listen(u.local.Addr())
 	if err != nil {
 		return nil, err
@@ -196,6 +204,36 @@ func (u *UA) newCall(incoming bool, remote string) (*Call, error) {
 	}
 	return &Call{ua: u, incoming: incoming, remote: remote, media: m, local: l, state: Dialing,
 		events: make(chan CallEvent, 16), done: make(chan struct{})}, nil
+}
+
+// newWebRTCCall makes a call whose media goes over WebRTC: the media
+// session speaks plain RTP on loopback to a gateway, which speaks WebRTC
+// to the far end from this phone's own address.
+func (u *UA) newWebRTCCall(incoming bool, remote string) (*Call, error) {
+	plainIP := netip.MustParseAddr("127.0.0.1")
+	m, err := media.Listen(plainIP)
+	if err != nil {
+		return nil, err
+	}
+	gw, err := webrtc.New(webrtc.Config{IPs: []netip.Addr{u.local.Addr()}, ICEServers: u.cfg.ICEServers,
+		RelayOnly: u.cfg.ICERelayOnly, PlainIP: plainIP, Log: u.log})
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	ap := m.LocalAddr()
+	l := sdp.Local{Addr: ap.Addr(), Port: int(ap.Port()), Formats: webrtcCodecs, Direction: sdp.SendRecv, PTime: 20,
+		SessionID: newSessionID(), SessionVersion: 1, RTCPMux: true}
+	return &Call{ua: u, incoming: incoming, remote: remote, media: m, gw: gw, local: l, state: Dialing,
+		events: make(chan CallEvent, 16), done: make(chan struct{})}, nil
+}
+
+// webrtcCodecs are the formats WebRTC calls offer: Opus and G.711, as
+// WebRTC requires, with telephone-events.
+var webrtcCodecs = []sdp.Format{
+	formatOpus, formatPCMU, formatPCMA,
+	{PayloadType: 101, Name: "telephone-event", ClockRate: 8000, Fmtp: "0-16"},
+	{PayloadType: 110, Name: "telephone-event", ClockRate: 48000, Fmtp: "0-16"},
 }
 
 // startMedia starts the negotiated stream.
@@ -229,7 +267,7 @@ func (c *Call) startMedia(n sdp.Negotiated) error {
 		return fmt.Errorf("%w: SRTP is required and the far end does not offer it", sdp.ErrNoCommonCodec)
 	}
 	c.mu.Lock()
-	c.secure = cfg.SRTP != nil
+	c.secure = cfg.SRTP != nil || c.gw != nil // WebRTC media is always DTLS-SRTP
 	// Later offers in this call (hold, resume) keep what was settled.
 	if n.LocalCrypto != nil {
 		c.local.Crypto = []sdp.Crypto{*n.LocalCrypto}
@@ -291,9 +329,9 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 	if err != nil {
 		return nil, err
 	}
-	offer, err := sdp.Offer(c.local).Marshal()
+	offer, err := c.offer(ctx)
 	if err != nil {
-		c.media.Close()
+		c.closeMedia()
 		return nil, err
 	}
 	req := sip.NewRequest(sip.INVITE, to)
@@ -315,7 +353,7 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 	req.SetDestination(fmt.Sprintf("%s:%d", u.registrar.Host, u.registrar.Port))
 	sess, err := u.dialogs.WriteInvite(ctx, req)
 	if err != nil {
-		c.media.Close()
+		c.closeMedia()
 		return nil, fmt.Errorf("phone: INVITE: %w", err)
 	}
 	c.client = sess
@@ -329,7 +367,7 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 				}
 			}
 			if res.StatusCode == 183 && len(res.Body()) > 0 && !early {
-				if d, err := sdp.Parse(res.Body()); err == nil {
+				if d, err := c.parse(res.Body()); err == nil {
 					if n, err := sdp.Accept(c.local, d); err == nil && c.startMedia(n) == nil {
 						early = true
 						if o.onEarlyMedia != nil {
@@ -351,7 +389,7 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 		c.setState(Ended, err)
 		return nil, err
 	}
-	answer, err := sdp.Parse(sess.InviteResponse.Body())
+	answer, err := c.parse(sess.InviteResponse.Body())
 	var n sdp.Negotiated
 	if err == nil {
 		n, err = sdp.Accept(c.local, answer)
@@ -373,6 +411,32 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 	u.track(c)
 	c.watch()
 	return c, nil
+}
+
+// offer is the call's first offer: plain, or WebRTC with every candidate
+// gathered.
+func (c *Call) offer(ctx context.Context) ([]byte, error) {
+	if c.gw != nil {
+		return c.gw.Offer(ctx, sdp.Offer(c.local))
+	}
+	return sdp.Offer(c.local).Marshal()
+}
+
+// parse reads the far end's answer to the call's first offer (a WebRTC
+// answer as the plain one the media session understands).
+func (c *Call) parse(body []byte) (*sdp.Description, error) {
+	if c.gw != nil {
+		return c.gw.Accept(body)
+	}
+	return sdp.Parse(body)
+}
+
+// closeMedia releases a call's media that never started.
+func (c *Call) closeMedia() {
+	c.media.Close()
+	if c.gw != nil {
+		c.gw.Close()
+	}
 }
 
 // watch ends the call if the far end's audio stops while it should flow.

@@ -214,6 +214,12 @@ func TestHoldResume(t *testing.T) {
 	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
 	alice := registered(t, k, "alice", "udp")
 	bob := registered(t, k, "bob", "udp")
+	holdResume(t, alice, bob)
+}
+
+// holdResume: alice calls bob; audio flows, stops while either holds, and
+// flows again on resuming.
+func holdResume(t *testing.T, alice, bob *phone.UA) {
 	answered := make(chan *phone.Incoming, 1)
 	go func() {
 		in := <-bob.Incoming()
@@ -541,4 +547,58 @@ func TestEarlyMedia(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no early media")
 	}
+}
+
+// TestWebRTCThroughKamailio: two phones with WebRTC media (ICE,
+// DTLS-SRTP) register with Kamailio over WebSocket and call through it:
+// audio both ways, key presses delivered, hold and resume.
+func TestWebRTCThroughKamailio(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+	ws := func(user string) *phone.UA {
+		u := startUA(t, phone.Config{User: fmt.Sprintf("sip:%s@127.0.0.1:%d", user, k.WSPort), Password: user + "-secret",
+			Transport: "ws", WSPath: "/ws", Media: "webrtc", Expires: time.Minute})
+		keepRegistered(t, u)
+		return u
+	}
+	alice, bob := ws("alice"), ws("bob")
+	ch := answerNext(t, bob)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	call, err := alice.Dial(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := <-ch
+	if !call.Secure() || !in.Secure() {
+		t.Error("a WebRTC call is not reported secure")
+	}
+	aHeard, bHeard := converse(call, in.Call, 440, 1000)
+	if aHeard < 0.8 || bHeard < 0.8 {
+		t.Errorf("alice hears bob at share %.2f, bob hears alice at %.2f", aHeard, bHeard)
+	}
+	if err := call.Media().SendDTMF("15#", 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	talking := make(chan struct{})
+	go func() { talk(call.Media(), 440, 3*time.Second, call.Done()); close(talking) }() // frames carry the presses
+	var got []rune
+	for len(got) < 3 {
+		select {
+		case d := <-in.Media().Digits():
+			got = append(got, d)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("bob received %q of the key presses 15#", string(got))
+		}
+	}
+	if string(got) != "15#" {
+		t.Errorf("bob received %q, want 15#", string(got))
+	}
+	<-talking
+	call.Hangup(ctx)
+	select {
+	case <-in.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("bob's call did not end")
+	}
+	holdResume(t, alice, bob)
 }

@@ -42,7 +42,13 @@ func (c *Call) reinvite(ctx context.Context, dir sdp.Direction) error {
 	c.local.Direction = dir
 	local := c.local
 	c.mu.Unlock()
-	body, err := sdp.Offer(local).Marshal()
+	var body []byte
+	var err error
+	if c.gw != nil {
+		body, err = c.gw.Redescribe(dir)
+	} else {
+		body, err = sdp.Offer(local).Marshal()
+	}
 	if err != nil {
 		return err
 	}
@@ -63,7 +69,7 @@ func (c *Call) reinvite(ctx context.Context, dir sdp.Direction) error {
 	if ackErr == nil {
 		c.ua.reAcks.keep(ack)
 	}
-	answer, err := sdp.Parse(res.Body())
+	answer, err := c.reread(res.Body())
 	if err != nil {
 		return err
 	}
@@ -118,7 +124,7 @@ func (c *Call) remoteTarget() sip.Uri {
 // onReinvite answers a re-INVITE in one of our calls: the far end holds
 // or resumes (or moves its media).
 func (u *UA) onReinvite(c *Call, req *sip.Request, tx sip.ServerTransaction) {
-	offer, err := sdp.Parse(req.Body())
+	offer, err := c.reread(req.Body())
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return
@@ -132,7 +138,12 @@ func (u *UA) onReinvite(c *Call, req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return
 	}
-	body, err := ans.Marshal()
+	var body []byte
+	if c.gw != nil {
+		body, err = c.gw.Redescribe(ans.Audio.Direction)
+	} else {
+		body, err = ans.Marshal()
+	}
 	if err != nil || c.startMedia(n) != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
 		return
@@ -144,6 +155,15 @@ func (u *UA) onReinvite(c *Call, req *sip.Request, tx sip.ServerTransaction) {
 	res.AppendHeader(u.contact())
 	c.emitRemoteHold(offer.OnHold())
 	u.respond2xx(req, tx, res)
+}
+
+// reread reads the far end's description in a re-INVITE or the answer to
+// ours.
+func (c *Call) reread(body []byte) (*sdp.Description, error) {
+	if c.gw != nil {
+		return c.gw.Reread(body)
+	}
+	return sdp.Parse(body)
 }
 
 // emitRemoteHold reports the far end holding or resuming.

@@ -11,6 +11,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/phone/sdp"
+	"github.com/tetherphone/tether/phone/webrtc"
 )
 
 // Incoming is a call ringing on this phone: Answer or Decline it.
@@ -86,23 +87,35 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}
-	offer, err := sdp.Parse(req.Body())
-	if err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
-		return
-	}
 	from := ""
 	if f := req.From(); f != nil {
 		from = f.Address.String()
 	}
-	c, err := u.newCall(true, from)
+	var c *Call
+	var err error
+	if webrtc.IsWebRTC(req.Body()) {
+		c, err = u.newWebRTCCall(true, from)
+	} else {
+		c, err = u.newCall(true, from)
+	}
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
 		return
 	}
+	var offer *sdp.Description
+	if c.gw != nil {
+		offer, err = c.gw.Receive(req.Body())
+	} else {
+		offer, err = sdp.Parse(req.Body())
+	}
+	if err != nil {
+		c.closeMedia()
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
 	sess, err := u.serverDialogs.ReadInvite(req, tx)
 	if err != nil {
-		c.media.Close()
+		c.closeMedia()
 		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
 		return
 	}
@@ -144,7 +157,7 @@ func (in *Incoming) Answer(ctx context.Context) error {
 		in.Decline(488)
 		return err
 	}
-	body, err := ans.Marshal()
+	body, err := in.answerBody(ctx, ans)
 	if err != nil {
 		in.Decline(500)
 		return err
@@ -176,7 +189,7 @@ func (in *Incoming) Progress(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := ans.Marshal()
+	body, err := in.answerBody(ctx, ans)
 	if err != nil {
 		return err
 	}
@@ -184,6 +197,15 @@ func (in *Incoming) Progress(ctx context.Context) error {
 		return err
 	}
 	return in.server.Respond(183, "Session Progress", body, sip.NewHeader("Content-Type", "application/sdp"))
+}
+
+// answerBody writes an answer: plain, or WebRTC with every candidate
+// gathered (the same one for early media and the answer).
+func (c *Call) answerBody(ctx context.Context, ans *sdp.Description) ([]byte, error) {
+	if c.gw != nil {
+		return c.gw.Answer(ctx, ans)
+	}
+	return ans.Marshal()
 }
 
 // Decline refuses the call: 486 busy, 603 decline, 480 unavailable.

@@ -18,6 +18,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/internal/selfcert"
+	"github.com/tetherphone/tether/phone/webrtc"
 )
 
 // Config sets up a user agent for one SIP account.
@@ -58,7 +59,15 @@ type Config struct {
 	// (its sound device, its files): 8000 (the default), 16000 or 48000.
 	// Codecs run at their own rates; the call resamples between.
 	SampleRate int
-	Log        *slog.Logger
+	// Media is how calls carry audio: "rtp" (the default: plain RTP, or
+	// SRTP with SDES keys as SRTP says) or "webrtc" (ICE and DTLS-SRTP, as
+	// browsers send it: what WebRTC servers reached over ws or wss want).
+	Media string
+	// ICEServers are the STUN and TURN servers WebRTC calls gather
+	// candidates from; ICERelayOnly makes them use TURN relays alone.
+	ICEServers   []webrtc.ICEServer
+	ICERelayOnly bool
+	Log          *slog.Logger
 }
 
 // Message is a SIP MESSAGE (RFC 3428) received.
@@ -135,6 +144,18 @@ func New(cfg Config) (*UA, error) {
 	case "", "required", "off":
 	default:
 		return nil, fmt.Errorf("%w: srtp %q (\"\", required or off)", ErrConfig, cfg.SRTP)
+	}
+	switch u.cfg.Media {
+	case "":
+		u.cfg.Media = "rtp"
+	case "rtp", "webrtc":
+	default:
+		return nil, fmt.Errorf("%w: media %q (rtp or webrtc)", ErrConfig, cfg.Media)
+	}
+	for _, s := range cfg.ICEServers {
+		if _, err := webrtc.ParseICEServer(s.URL); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		}
 	}
 	switch u.cfg.SampleRate {
 	case 0:
@@ -361,6 +382,11 @@ func (u *UA) contact() *sip.ContactHeader {
 	if u.transport != "udp" {
 		c.Address.UriParams = sip.NewParams()
 		c.Address.UriParams.Add("transport", u.transport)
+	}
+	if u.cfg.Media == "webrtc" {
+		// RFC 5768's feature tag: calls to this phone must offer ICE.
+		c.Params = sip.NewParams()
+		c.Params.Add("+sip.ice", "")
 	}
 	return c
 }

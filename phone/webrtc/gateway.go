@@ -76,6 +76,9 @@ type Gateway struct {
 	offer   string       // the far end's offer, when it offered
 	formats []sdp.Format // what the far end offered, as plain formats
 	local   []byte       // the description written (offer or answer)
+	chosen  []sdp.Format // the formats settled, as plain formats
+	answer  string       // the far end's answer, once accepted
+	plainA  *sdp.Description
 	failed  chan struct{}
 	failure sync.Once
 	wg      sync.WaitGroup
@@ -152,10 +155,69 @@ func (g *Gateway) Accept(answer []byte) (*sdp.Description, error) {
 	if g.pc == nil {
 		return nil, fmt.Errorf("webrtc: an answer with no offer")
 	}
+	if g.answer != "" {
+		if g.answer == string(answer) { // the early answer, then the final one
+			return g.plainA, nil
+		}
+		return nil, fmt.Errorf("%w: a second, different answer", ErrOffer)
+	}
 	if err := g.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: string(answer)}); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOffer, err)
 	}
-	return g.plainDescription(formats, dir), nil
+	g.answer, g.chosen = string(answer), formats
+	g.plainA = g.plainDescription(formats, dir)
+	return g.plainA, nil
+}
+
+// Redescribe writes this side's description again with a new direction,
+// for a re-INVITE (hold, resume) or the answer to one. ICE and DTLS go on
+// as they are: only the direction and the version change.
+func (g *Gateway) Redescribe(dir sdp.Direction) ([]byte, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.local == nil {
+		return nil, fmt.Errorf("webrtc: no description yet")
+	}
+	var d psdp.SessionDescription
+	if err := d.Unmarshal(g.local); err != nil {
+		return nil, fmt.Errorf("webrtc: %w", err)
+	}
+	d.Origin.SessionVersion++
+	for _, m := range d.MediaDescriptions {
+		if m.MediaName.Media != "audio" {
+			continue
+		}
+		attrs := m.Attributes[:0]
+		for _, a := range m.Attributes {
+			switch a.Key {
+			case "sendrecv", "sendonly", "recvonly", "inactive":
+				continue
+			}
+			attrs = append(attrs, a)
+		}
+		m.Attributes = append(attrs, psdp.Attribute{Key: string(dir)})
+	}
+	b, err := d.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("webrtc: %w", err)
+	}
+	g.local = b
+	return b, nil
+}
+
+// Reread reads the far end's description in a re-INVITE or its answer (a
+// new direction on the same connection) as a plain one.
+func (g *Gateway) Reread(body []byte) (*sdp.Description, error) {
+	_, dir, err := audioFormats(body)
+	if err != nil {
+		return nil, err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.chosen == nil {
+		return nil, fmt.Errorf("webrtc: no settled stream to change")
+	}
+	return g.plainDescription(g.chosen, dir), nil
 }
 
 // Receive reads the far end's WebRTC offer and returns it as a plain
@@ -201,6 +263,7 @@ func (g *Gateway) Answer(ctx context.Context, plain *sdp.Description) ([]byte, e
 	if err := g.newPeerConnection(chosen); err != nil {
 		return nil, err
 	}
+	g.chosen = chosen
 	if err := g.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: g.offer}); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOffer, err)
 	}
