@@ -343,4 +343,6 @@ ALTER TABLE numbers ADD COLUMN greeting TEXT NOT NULL DEFAULT '';
 ALTER TABLE numbers ADD COLUMN kind TEXT NOT NULL DEFAULT 'local';
 ALTER TABLE numbers ADD COLUMN monthly INTEGER NOT NULL DEFAULT 0 CHECK (monthly >= 0);
 `,
+	// 13: a registered phone's media: WebRTC phones must be offered ICE.
+	`ALTER TABLE registrations ADD COLUMN ice INTEGER NOT NULL DEFAULT 0 CHECK (ice IN (0, 1));`,
 }

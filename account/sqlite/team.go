@@ -363,8 +363,9 @@ func (db *DB) SetRegistrations(ctx context.Context, device string, rs []team.Reg
 			return err
 		}
 		for _, r := range rs {
-			if _, err := tx.exec(`INSERT INTO registrations (device, contact, email, account, source, transport, expires_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, device, r.Contact, r.Email, r.Account, r.Source, r.Transport, nanos(r.Expires)); err != nil {
+			if _, err := tx.exec(`INSERT INTO registrations (device, contact, email, account, source, transport, expires_at, ice)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, device, r.Contact, r.Email, r.Account, r.Source, r.Transport, nanos(r.Expires),
+				boolInt(r.ICE)); err != nil {
 				return err
 			}
 		}
@@ -374,7 +375,7 @@ func (db *DB) SetRegistrations(ctx context.Context, device string, rs []team.Reg
 
 // Registrations implements team.Store.
 func (db *DB) Registrations(ctx context.Context, now time.Time) ([]team.Registration, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT device, contact, email, account, source, transport, expires_at FROM registrations
+	rows, err := db.read.QueryContext(ctx, `SELECT device, contact, email, account, source, transport, expires_at, ice FROM registrations
 		WHERE expires_at > ? ORDER BY device, expires_at`, nanos(now))
 	if err != nil {
 		return nil, err
@@ -383,11 +384,11 @@ func (db *DB) Registrations(ctx context.Context, now time.Time) ([]team.Registra
 	var out []team.Registration
 	for rows.Next() {
 		var r team.Registration
-		var exp int64
-		if err := rows.Scan(&r.Device, &r.Contact, &r.Email, &r.Account, &r.Source, &r.Transport, &exp); err != nil {
+		var exp, ice int64
+		if err := rows.Scan(&r.Device, &r.Contact, &r.Email, &r.Account, &r.Source, &r.Transport, &exp, &ice); err != nil {
 			return nil, err
 		}
-		r.Expires = fromNanos(exp)
+		r.Expires, r.ICE = fromNanos(exp), ice == 1
 		out = append(out, r)
 	}
 	return out, rows.Err()

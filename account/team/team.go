@@ -132,8 +132,9 @@ type Registration struct {
 	Email     string
 	Account   string
 	Source    string // HOST:PORT requests go to
-	Transport string // "UDP", "TCP", "TLS"
+	Transport string // "UDP", "TCP", "TLS", "WS", "WSS"
 	Expires   time.Time
+	ICE       bool // a WebRTC phone (+sip.ice): calls to it offer ICE and DTLS-SRTP
 }
 
 // Store keeps users and devices.

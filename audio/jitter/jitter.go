@@ -75,8 +75,13 @@ type Buffer struct {
 	lowWater int // lowest depth seen since the last adaptation
 	popped   int // pops since the last adaptation
 	calm     int // adaptation windows since the last late packet
+	lateRun  int // late packets in a row at the largest delay
 	stats    Stats
 }
+
+// lateRunResync is how many packets in a row may come too late at the
+// largest delay before playout follows the sender's clock.
+const lateRunResync = 10
 
 // New returns a buffer.
 func New(cfg Config) *Buffer {
@@ -137,6 +142,17 @@ func (b *Buffer) Push(ts uint32, payload []byte) {
 	switch {
 	case !b.started:
 		b.start(ts) // the first packet sets playout
+	case before(ts, b.play) && b.play-ts >= uint32(len(b.slots))*b.cfg.FrameTicks:
+		// Far behind, beyond any jitter: the sender's clock stalled or
+		// went back (a sender that stopped stamping while it sent
+		// nothing, a restart): follow it.
+		b.stats.Resyncs++
+		b.start(ts)
+	case before(ts, b.play) && b.lateRun >= lateRunResync:
+		// Late again and again even at the largest delay: the sender's
+		// clock is behind ours by more than the buffer holds. Follow it.
+		b.stats.Resyncs++
+		b.start(ts)
 	case before(ts, b.play):
 		// Too late to play: grow the delay by a frame.
 		b.stats.Late++
@@ -144,6 +160,8 @@ func (b *Buffer) Push(ts uint32, payload []byte) {
 		if b.target < b.cfg.MaxDelay {
 			b.target++
 			b.stretch++
+		} else {
+			b.lateRun++
 		}
 		return
 	case ts-b.play >= uint32(len(b.slots))*b.cfg.FrameTicks:
@@ -151,6 +169,7 @@ func (b *Buffer) Push(ts uint32, payload []byte) {
 		b.stats.Resyncs++
 		b.start(ts)
 	}
+	b.lateRun = 0
 	s := b.slot(ts)
 	if s.filled && s.ts == ts {
 		b.stats.Duplicates++

@@ -122,6 +122,46 @@ func TestResyncOnJump(t *testing.T) {
 	}
 }
 
+// TestResyncWhenFarBehind: a sender whose timestamps stood still while
+// it sent nothing (so the playout point ran ahead by seconds) is followed,
+// not dropped as late forever.
+func TestResyncWhenFarBehind(t *testing.T) {
+	b := jitter.New(jitter.Config{FrameTicks: frame, StartDelay: 1, MaxDelay: 10})
+	b.Push(0, payload(0))
+	pops(b, 150) // three seconds of playout with nothing coming
+	b.Push(frame, payload(1))
+	b.Push(2*frame, payload(2))
+	if got := pops(b, 2); !equal(got, []int{1, 2}) {
+		t.Fatalf("after the sender stalled: %v (%+v)", got, b.Stats())
+	}
+	if st := b.Stats(); st.Resyncs != 1 || st.Late != 0 {
+		t.Fatalf("stats %+v, want one resync and nothing late", st)
+	}
+}
+
+// TestResyncWhenLateForGood: a sender behind our clock by more than the
+// largest delay (but less than the buffer's span) is followed after a few
+// late packets, not dropped as late forever.
+func TestResyncWhenLateForGood(t *testing.T) {
+	b := jitter.New(jitter.Config{FrameTicks: frame, StartDelay: 1, MaxDelay: 3})
+	b.Push(0, payload(0))
+	pops(b, 12) // the playout point runs 12 frames ahead of the sender
+	var played []int
+	for k := 1; k < 40; k++ {
+		b.Push(uint32(k*frame), payload(k))
+		played = append(played, pops(b, 1)...)
+	}
+	heard := 0
+	for _, p := range played {
+		if p >= 0 {
+			heard++
+		}
+	}
+	if st := b.Stats(); st.Resyncs != 1 || heard < 20 {
+		t.Fatalf("played %v (%+v)", played, st)
+	}
+}
+
 // simulate sends n packets every 20 ms over a network that delays each by
 // base plus jitter(k) ms, pops every 20 ms, and returns the playout.
 func simulate(b *jitter.Buffer, n int, jitterMs func(k int) int) []int {

@@ -18,6 +18,8 @@ import (
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/phone/media"
+	"github.com/tetherphone/tether/phone/sdp"
+	"github.com/tetherphone/tether/phone/webrtc"
 )
 
 // call is one bridged call: the caller's leg (we answer it), the callee's
@@ -39,6 +41,8 @@ type call struct {
 	a     *sipgo.DialogServerSession
 	b     *sipgo.DialogClientSession
 	relay *relay
+	// gwA and gwB are the legs' WebRTC gateways, for WebRTC phones.
+	gwA, gwB *webrtc.Gateway
 	// local is the switchboard's own media on the caller's leg, when it
 	// answered the call itself (a menu); onWarn plays the low-credit
 	// warning to the caller where there is no relay to do it.
@@ -165,8 +169,12 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 	}
+	tx, gw, ok := s.acceptWebRTC(req, tx)
+	if !ok {
+		return
+	}
 	c := &call{id: newID(), caller: caller, done: make(chan struct{}), from: caller.Extension, to: req.Recipient.User,
-		direction: "internal", started: s.cfg.Now()}
+		direction: "internal", started: s.cfg.Now(), gwA: gw}
 	var targets []binding
 	users, external, num, err := s.route(ctx, caller, req.Recipient.User)
 	if num != nil {
@@ -366,6 +374,7 @@ func (s *Server) port(transport string) int {
 // leg is one outgoing INVITE of a ring-all.
 type leg struct {
 	b      binding
+	gw     *webrtc.Gateway // a WebRTC phone's
 	sess   *sipgo.DialogClientSession
 	invite *sip.Request
 	res    *sip.Response // final response
@@ -394,8 +403,28 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 	var legs []*leg
 	winner := make(chan *leg, 1)
 	var provisional sync.Once
+	var won *leg
+	defer func() { // the gateways of the legs that did not win
+		mu.Lock()
+		defer mu.Unlock()
+		for _, l := range legs {
+			if l != won && l.gw != nil {
+				l.gw.Close()
+			}
+		}
+	}()
 	for _, b := range targets {
 		l := &leg{b: b}
+		body := offer
+		if b.ICE {
+			ip, _ := netip.ParseAddr(contact.Address.Host)
+			gw, webOffer, err := s.offerWebRTC(ip, offer)
+			if err != nil {
+				s.log.Warn("switchboard: offering WebRTC", "device", b.Device, "err", err)
+				continue
+			}
+			l.gw, body = gw, webOffer
+		}
 		inv := sip.NewRequest(sip.INVITE, b.Contact)
 		inv.SetDestination(b.Source.String())
 		inv.SetTransport(b.Transport)
@@ -417,12 +446,20 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 		inv.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: b.Device, Host: b.Contact.Host, Port: b.Contact.Port}})
 		callID := sip.CallIDHeader(newID())
 		inv.AppendHeader(&callID)
+		if !strings.EqualFold(b.Transport, contact.Address.UriParams.GetOr("transport", "udp")) && !b.Trunk {
+			// The phone answers (BYE, re-INVITE) over its own transport:
+			// name the switchboard's address on that one.
+			ct := &sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: contact.Address.User, Host: contact.Address.Host,
+				Port: s.port(b.Transport), UriParams: sip.NewParams()}}
+			ct.Address.UriParams.Add("transport", strings.ToLower(b.Transport))
+			inv.AppendHeader(ct)
+		}
 		inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 		if strings.HasPrefix(c.to, "+") && !b.Trunk {
 			// Which of the callee's lines was dialled (RFC 3455).
 			inv.AppendHeader(sip.NewHeader("P-Called-Party-ID", fmt.Sprintf("<sip:%s@%s>", c.to, contact.Address.Host)))
 		}
-		inv.SetBody(offer)
+		inv.SetBody(body)
 		l.invite = inv
 		mu.Lock()
 		legs = append(legs, l)
@@ -451,6 +488,24 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 					ct.Address.Host, ct.Address.Port = b.Source.Addr().String(), int(b.Source.Port())
 				}
 			}
+			if err == nil && l.res != nil && l.res.IsSuccess() && l.gw != nil {
+				// The rest of the call sees the WebRTC phone's answer as
+				// the gateway's plain one.
+				var plain *sdp.Description
+				var body []byte
+				if plain, err = l.gw.Accept(l.res.Body()); err == nil {
+					body, err = plain.Marshal()
+				}
+				if err != nil {
+					s.log.Warn("switchboard: a WebRTC phone's answer", "device", b.Device, "err", err)
+					l.err = err
+					sess.Ack(context.Background())
+					sess.Bye(context.Background())
+					sess.Close()
+				} else {
+					l.res.SetBody(body)
+				}
+			}
 			if err == nil && l.res != nil && l.res.IsSuccess() {
 				select {
 				case winner <- l:
@@ -464,11 +519,17 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 			results <- l
 		}()
 	}
-	pending := len(targets)
+	mu.Lock()
+	pending := len(legs)
+	mu.Unlock()
 	for pending > 0 {
 		select {
 		case w := <-winner:
+			won = w
 			s.cancelLegs(legs, &mu, w, 200, "Call completed elsewhere")
+			if w.gw != nil {
+				c.gwB = w.gw
+			}
 			return w, ringEnd{}
 		case l := <-results:
 			if l.err == nil && l.res != nil && l.res.IsSuccess() {
@@ -669,6 +730,11 @@ func (s *Server) finish(c *call) {
 	if c.relay != nil {
 		c.relay.close()
 	}
+	for _, gw := range []*webrtc.Gateway{c.gwA, c.gwB} {
+		if gw != nil {
+			gw.Close()
+		}
+	}
 	if c.a != nil {
 		c.a.Close()
 	}
@@ -724,11 +790,21 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	fromA := req.CallID().Value() == c.a.InviteRequest.CallID().Value()
 	in, out := &c.relay.a, &c.relay.b
+	gwIn, gwOut := c.gwA, c.gwB // WebRTC legs speak through their gateways
 	if !fromA {
 		in, out = out, in
+		gwIn, gwOut = gwOut, gwIn
 	}
 	outRTP, outRTCP := out.ports()
-	offer, m, err := rewriteSDP(req.Body(), c.relay.ip, outRTP, outRTCP)
+	body, err := plainBody(gwIn, req.Body())
+	var offer []byte
+	var m mediaAddr
+	if err == nil {
+		offer, m, err = rewriteSDP(body, c.relay.ip, outRTP, outRTCP)
+	}
+	if err == nil {
+		offer, err = webrtcBody(gwOut, offer)
+	}
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return
@@ -764,7 +840,15 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	inRTP, inRTCP := in.ports()
-	answer, am, err := rewriteSDP(res.Body(), c.relay.ip, inRTP, inRTCP)
+	body, err = plainBody(gwOut, res.Body())
+	var answer []byte
+	var am mediaAddr
+	if err == nil {
+		answer, am, err = rewriteSDP(body, c.relay.ip, inRTP, inRTCP)
+	}
+	if err == nil {
+		answer, err = webrtcBody(gwIn, answer)
+	}
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return

@@ -25,6 +25,7 @@ type binding struct {
 	CSeq      uint32
 	From      string // the caller ID to present (a trunk leg: the caller's number)
 	Trunk     bool   // a leg to the trunk: signed as TrunkAuth when set
+	ICE       bool   // a WebRTC phone (+sip.ice in its Contact, RFC 5768): offered ICE and DTLS-SRTP
 }
 
 // maxContacts is how many bindings one device keeps.
@@ -130,7 +131,7 @@ func (s *Server) loadRegistrations() error {
 			continue
 		}
 		s.location.set(binding{Device: r.Device, Email: r.Email, Account: r.Account, Contact: contact, Source: src,
-			Transport: r.Transport, Expires: r.Expires})
+			Transport: r.Transport, Expires: r.Expires, ICE: r.ICE})
 	}
 	if len(list) > 0 {
 		s.log.Info("switchboard: registrations restored", "count", len(list))
@@ -147,7 +148,7 @@ func (s *Server) saveRegistrations(device string) {
 	var out []team.Registration
 	for _, b := range s.location.device(device) {
 		out = append(out, team.Registration{Device: b.Device, Contact: b.Contact.String(), Email: b.Email, Account: b.Account,
-			Source: b.Source.String(), Transport: b.Transport, Expires: b.Expires})
+			Source: b.Source.String(), Transport: b.Transport, Expires: b.Expires, ICE: b.ICE})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

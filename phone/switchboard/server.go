@@ -18,6 +18,7 @@ import (
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/phone/webrtc"
 )
 
 // Directory is what the switchboard needs to know about people: team.Store
@@ -81,8 +82,12 @@ type Config struct {
 	// MinExpires and MaxExpires bound registrations (60 s and 3600 s by
 	// default).
 	MinExpires, MaxExpires time.Duration
-	Log                    *slog.Logger
-	Now                    func() time.Time
+	// ICEServers are STUN and TURN servers the switchboard's WebRTC legs
+	// gather candidates from (behind NAT); none: host candidates on the
+	// listening address, right for a switchboard with a public address.
+	ICEServers []webrtc.ICEServer
+	Log        *slog.Logger
+	Now        func() time.Time
 }
 
 // DefaultMD5OnlyAgents are the phones known to need an MD5-only challenge.
@@ -107,6 +112,7 @@ type Server struct {
 	closed    bool
 	trunkReg  trunkState
 	saver     regSaver
+	gws       gateways
 }
 
 type io_closer interface{ Close() error }
@@ -309,6 +315,7 @@ func (s *Server) Close() error {
 	s.stopTrunkRegistration()
 	s.stopSaver() // what was registered last is written before we stop
 	s.calls.endAll(s)
+	s.closeGateways()
 	for _, l := range ls {
 		l.Close()
 	}
@@ -444,7 +451,7 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		expires = min(expires, s.cfg.MaxExpires)
 		s.location.set(binding{Device: dev.Username, Email: user.Email, Account: user.Account, Contact: c.Address,
 			Source: reachAt(req, c.Address), Transport: req.Transport(), Expires: now.Add(expires),
-			CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo})
+			CallID: req.CallID().Value(), CSeq: req.CSeq().SeqNo, ICE: c.Params.Has("+sip.ice")})
 	}
 	s.markDirty(dev.Username)
 	if len(s.location.device(dev.Username)) > 0 {

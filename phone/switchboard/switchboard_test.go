@@ -99,13 +99,21 @@ func newEnvWith(t testing.TB, chunk int64, cfg switchboard.Config) *env {
 // the path /ws).
 func (e *env) phoneFor(email, transport string) *phone.UA {
 	e.t.Helper()
+	return e.phoneWith(email, phone.Config{Transport: transport})
+}
+
+// phoneWith is phoneFor with more of the phone's configuration (its
+// media, its ICE servers).
+func (e *env) phoneWith(email string, cfg phone.Config) *phone.UA {
+	e.t.Helper()
 	d, pw := team.NewDevice(email, "test", "tether", time.Now())
 	if err := e.db.AddDevice(e.ctx, d); err != nil {
 		e.t.Fatal(err)
 	}
-	addr, _ := e.sb.Addr(transport)
-	u, err := phone.New(phone.Config{User: fmt.Sprintf("sip:%s@%s", d.Username, addr), Password: pw, Transport: transport,
-		WSPath: "/ws", Listen: "127.0.0.1:0", Expires: time.Minute, KeepAlive: -1})
+	addr, _ := e.sb.Addr(cfg.Transport)
+	cfg.User, cfg.Password = fmt.Sprintf("sip:%s@%s", d.Username, addr), pw
+	cfg.WSPath, cfg.Listen, cfg.Expires, cfg.KeepAlive = "/ws", "127.0.0.1:0", time.Minute, -1
+	u, err := phone.New(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
