@@ -130,6 +130,22 @@ func (c *Call) Secure() bool {
 // Media is the call's audio stream.
 func (c *Call) Media() *media.Session { return c.media }
 
+// MediaPath says how the call's audio travels: "RTP", "SRTP", or for
+// WebRTC media the ICE candidate pair in use ("WebRTC, relay
+// 203.0.113.5:50000 <-> host 198.51.100.7:40000").
+func (c *Call) MediaPath() string {
+	switch {
+	case c.gw != nil:
+		if p := c.gw.SelectedPair(); p != "" {
+			return "WebRTC, " + p
+		}
+		return "WebRTC, not connected"
+	case c.Secure():
+		return "SRTP"
+	}
+	return "RTP"
+}
+
 // Incoming reports whether the call came in (rather than being placed).
 func (c *Call) Incoming() bool { return c.incoming }
 

@@ -11,6 +11,7 @@ packages=(
   xvfb x11-utils x11-apps netpbm  # real windows in tests, and pictures of them
   pulseaudio pulseaudio-utils sox  # a sound server with null sinks for audio tests
   kamailio kamailio-tls-modules kamailio-websocket-modules baresip sip-tester  # real SIP peers for interoperability tests
+  coturn                    # a TURN server for WebRTC relay tests
 )
 
 missing=()

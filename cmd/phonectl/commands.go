@@ -287,6 +287,7 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 	if err := writeRecord(*af.record, sink); err != nil {
 		return outcome(o, err, "")
 	}
+	o.event("media", "media: "+c.MediaPath(), map[string]any{"path": c.MediaPath()})
 	reportQuality(o, c.Media().Stats())
 	who := "we hung up"
 	if remote {
@@ -350,6 +351,7 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 				return outcome(o, err, "")
 			}
 			o.event("call", "answered", map[string]any{"state": "connected"})
+			go reportKeys(o, in.Call)
 			switch {
 			case *echo:
 				e := &media.Echo{}
@@ -461,6 +463,19 @@ func cmdDevices(args []string, o out, stderr io.Writer) int {
 		o.event("device", "playback: "+n, map[string]any{"kind": "playback", "name": n})
 	}
 	return outcome(o, nil, fmt.Sprintf("%d capture and %d playback devices", len(capture), len(playback)))
+}
+
+// reportKeys prints each key the far end presses (RFC 4733 or SIP INFO)
+// until the call ends.
+func reportKeys(o out, c *phone.Call) {
+	for {
+		select {
+		case d := <-c.Media().Digits():
+			o.event("dtmf", "key pressed: "+string(d), map[string]any{"digit": string(d)})
+		case <-c.Done():
+			return
+		}
+	}
 }
 
 // reportQuality prints what the call's RTP and RTCP counted: packets each

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/phone/webrtc"
 )
 
 // Exit statuses (an interface contract: scripts and tests rely on them).
@@ -34,7 +35,8 @@ const (
 )
 
 const usage = `Usage: phonectl --sip-user sip:USER@HOST:PORT --sip-password P [--transport udp|tcp|tls|ws|wss] [--ws-path /ws]
-                [--tls-ca FILE] [--srtp required|off] [--listen ADDR] [--json] COMMAND [ARGS]
+                [--tls-ca FILE] [--srtp required|off] [--media rtp|webrtc [--ice URL]... [--ice-relay-only]]
+                [--listen ADDR] [--json] COMMAND [ARGS]
        phonectl --server URL --user EMAIL --password P [--transport ...] COMMAND [ARGS]
 
 The first form is a plain SIP phone on any SIP server. The second signs in to a
@@ -46,7 +48,7 @@ Commands:
   call TARGET [--play FILE.wav] [--record FILE.wav] [--duration DURATION] [--dtmf DIGITS]
                                       call a SIP URI, user or number through the server
   answer [--play FILE.wav] [--record FILE.wav] [--echo] [--count N] [--duration DURATION]
-                                      register and answer incoming calls
+                                      register and answer incoming calls (printing keys pressed)
   sms send TARGET TEXT                send a text message
   sms listen [--count N]              register and print each message received
   devices [--audio-backend B]         list sound devices (needs no account)
@@ -72,6 +74,10 @@ Account commands (account mode only; what each may do depends on your role):
 Calls use the sound devices (--capture, --playback, --audio-backend choose them)
 unless --play or --record is given: then audio comes from and goes to 16-bit mono
 8 kHz WAV files (either may be given alone). "phonectl devices" lists the devices.
+
+With --media webrtc, calls carry audio as WebRTC does (ICE, DTLS-SRTP, Opus or
+G.711), for servers that want it, usually over --transport ws or wss; --ice
+adds STUN and TURN servers, and --ice-relay-only sends everything through TURN.
 
 Exit status: 0 answered and ended normally (or done); 3 refused for credit (402);
 4 forbidden (403, or a failed sign-in); 5 busy, declined or unanswered; 2 bad usage
@@ -126,6 +132,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	server := fs.String("server", "", "a Tether switchboard's account API, http://HOST:PORT (account mode)")
 	email := fs.String("user", "", "account mode: the email you sign in with")
 	accountPassword := fs.String("password", "", "account mode: your password")
+	mediaKind := fs.String("media", "rtp", "how calls carry audio: rtp, or webrtc (ICE and DTLS-SRTP, for WebRTC servers)")
+	var iceServers []webrtc.ICEServer
+	fs.Func("ice", "with --media webrtc: a STUN or TURN server, stun:HOST:PORT or turn:[USER:PASSWORD@]HOST:PORT (repeatable)",
+		func(v string) error {
+			s, err := webrtc.ParseICEServer(v)
+			iceServers = append(iceServers, s)
+			return err
+		})
+	relayOnly := fs.Bool("ice-relay-only", false, "with --media webrtc: use TURN relay candidates only")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (for `go tool pprof`)")
 	if err := fs.Parse(args); err != nil {
@@ -174,7 +189,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "phonectl: --sip-user (plain SIP) or --server (account mode) is required")
 		return exitUsage
 	}
-	cfg := phone.Config{User: *user, Password: *password, Transport: *transport, WSPath: *wsPath, Listen: *listen, UserAgent: "Tether phonectl", SRTP: *srtp}
+	if *mediaKind != "rtp" && *mediaKind != "webrtc" {
+		fmt.Fprintf(stderr, "phonectl: --media %q: rtp or webrtc\n", *mediaKind)
+		return exitUsage
+	}
+	if (len(iceServers) > 0 || *relayOnly) && *mediaKind != "webrtc" {
+		fmt.Fprintln(stderr, "phonectl: --ice and --ice-relay-only go with --media webrtc")
+		return exitUsage
+	}
+	if *relayOnly && len(iceServers) == 0 {
+		fmt.Fprintln(stderr, "phonectl: --ice-relay-only needs a TURN server (--ice turn:USER:PASSWORD@HOST:PORT)")
+		return exitUsage
+	}
+	cfg := phone.Config{User: *user, Password: *password, Transport: *transport, WSPath: *wsPath, Listen: *listen, UserAgent: "Tether phonectl",
+		SRTP: *srtp, Media: *mediaKind, ICEServers: iceServers, ICERelayOnly: *relayOnly}
 	if *tlsCA != "" {
 		pem, err := os.ReadFile(*tlsCA)
 		if err != nil {

@@ -30,13 +30,14 @@ import (
 	"github.com/tetherphone/tether/internal/selfcert"
 	"github.com/tetherphone/tether/phone/netsim"
 	"github.com/tetherphone/tether/phone/switchboard"
+	"github.com/tetherphone/tether/phone/webrtc"
 )
 
 const usage = `switchboard: the Tether phone-system server
 
 Usage:
   switchboard [--data DIR] [--sip URI]... [--http ADDR] [--demo] [--trunk HOST:PORT|simulator]
-              [--tls-cert FILE --tls-key FILE] [--payments sandbox|stripe [--stripe-api URL]]
+              [--tls-cert FILE --tls-key FILE] [--payments sandbox|stripe [--stripe-api URL]] [--ice URL]...
   switchboard adjust --data DIR --account ID --amount DECIMAL --reason TEXT
   switchboard balance --data DIR --account ID
 
@@ -44,6 +45,11 @@ Usage:
 RFC 7118) listen addresses (default udp and tcp
 on 127.0.0.1:5060); port 0 picks a free port. The addresses bound are
 printed on start. SIGTERM or Ctrl-C stops it gracefully.
+
+Phones may send WebRTC media (ICE and DTLS-SRTP, usually over ws:// or
+wss://): the switchboard bridges it to plain RTP for everyone else. Its
+WebRTC legs offer host candidates on the listening address; behind NAT,
+--ice adds a STUN or TURN server to gather more.
 
 --trunk is where calls to outside numbers go: a carrier's SIP trunk
 (HOST:PORT, UDP, authenticated by its address; or sip:USER:PASSWORD@HOST:PORT
@@ -101,6 +107,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	tlsKey := fs.String("tls-key", "", "PEM private key for --tls-cert")
 	payments := fs.String("payments", "sandbox", `who charges cards: "sandbox" or "stripe" (keys from STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET)`)
 	stripeAPI := fs.String("stripe-api", "", "Stripe's API base URL (default Stripe's own; stripe-mock's in tests)")
+	var iceServers []webrtc.ICEServer
+	fs.Func("ice", "a STUN or TURN server for WebRTC legs, stun:HOST:PORT or turn:[USER:PASSWORD@]HOST:PORT (repeatable)",
+		func(v string) error {
+			s, err := webrtc.ParseICEServer(v)
+			iceServers = append(iceServers, s)
+			return err
+		})
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -170,7 +183,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if code != exitOK {
 		return code
 	}
-	sb, err := switchboard.New(switchboard.Config{Listen: sips, TLS: tlsConf, Directory: sys.Store, Billing: sys.Engine, Records: sys.Store, VoicemailDir: *data, Log: log})
+	sb, err := switchboard.New(switchboard.Config{Listen: sips, TLS: tlsConf, Directory: sys.Store, Billing: sys.Engine, Records: sys.Store, VoicemailDir: *data,
+		ICEServers: iceServers, Log: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		if errors.Is(err, switchboard.ErrConfig) {

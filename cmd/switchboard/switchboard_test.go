@@ -472,3 +472,82 @@ func TestWebSocketPhonectl(t *testing.T) {
 		t.Errorf("a WebSocket path without a slash: %v\n%s", err, bad)
 	}
 }
+
+// TestWebRTCPhonectl: phonectl with WebRTC media (ICE, DTLS-SRTP) over
+// WebSocket calls a UDP phonectl through the switchboard: audio both
+// ways, key presses delivered. Then again with ICE restricted to relay
+// candidates from a TURN server (Debian's coturn) on loopback.
+func TestWebRTCPhonectl(t *testing.T) {
+	dir, data := t.TempDir(), t.TempDir()
+	toneWAV(t, filepath.Join(dir, "440.wav"), 440, 3)
+	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 3)
+	s := startServer(t, data, "--sip", "ws://127.0.0.1:0")
+	turn := peers.StartCoturn(t)
+	for _, k := range []struct {
+		name string
+		ice  []string
+		path string
+	}{
+		{"host candidates", nil, "WebRTC, host 127.0.0.1"},
+		{"TURN relay only", []string{"--ice", turn.TURN(), "--ice-relay-only"}, "WebRTC, relay 127.0.0.1"},
+	} {
+		t.Run(k.name, func(t *testing.T) {
+			rep := exec.Command(phonectlBin, s.as("rep@demo.test", "answer", "--play", filepath.Join(dir, "1000.wav"),
+				"--record", filepath.Join(dir, "rep.wav"), "--count", "1")...)
+			stdout, _ := rep.StdoutPipe()
+			rep.Stderr = os.Stderr
+			if err := rep.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { rep.Process.Kill(); rep.Wait() })
+			repOut := lines(stdout)
+			waitFor(t, repOut, "registered")
+			args := append([]string{"--transport", "ws", "--ws-path", "/ws", "--media", "webrtc"}, k.ice...)
+			args = append(args, "call", "103", "--play", filepath.Join(dir, "440.wav"), "--record", filepath.Join(dir, "admin.wav"),
+				"--duration", "2s", "--dtmf", "159")
+			out, err := exec.Command(phonectlBin, s.as("admin@demo.test", args...)...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("the admin calls with WebRTC media: %v\n%s", err, out)
+			}
+			if !strings.Contains(string(out), "media: "+k.path) {
+				t.Errorf("the call's media path is not %q:\n%s", k.path, out)
+			}
+			var keys []string
+			deadline := time.After(30 * time.Second)
+		read:
+			for {
+				select {
+				case l, ok := <-repOut:
+					if !ok {
+						break read // the rep answered its one call and exited
+					}
+					if _, key, ok := strings.Cut(l, "key pressed: "); ok {
+						keys = append(keys, key)
+					}
+				case <-deadline:
+					t.Fatal("the rep did not finish within 30 s of the call")
+				}
+			}
+			if err := rep.Wait(); err != nil {
+				t.Fatalf("the rep's answer: %v", err)
+			}
+			if strings.Join(keys, "") != "159" {
+				t.Errorf("the rep received keys %q, want 159", keys)
+			}
+			if sh := bestShare(t, filepath.Join(dir, "rep.wav"), 440); sh < 0.8 {
+				t.Errorf("the rep hears the admin (WebRTC) at share %.2f", sh)
+			}
+			if sh := bestShare(t, filepath.Join(dir, "admin.wav"), 1000); sh < 0.8 {
+				t.Errorf("the admin (WebRTC) hears the rep at share %.2f", sh)
+			}
+		})
+	}
+	bad, err := exec.Command(phonectlBin, s.as("admin@demo.test", "--media", "webrtc", "--ice", "turn:127.0.0.1:99999", "register")...).CombinedOutput()
+	if exitCode(err) != 2 || !strings.Contains(string(bad), "port") {
+		t.Errorf("a TURN server with a bad port: %v\n%s", err, bad)
+	}
+	bad, err = exec.Command(phonectlBin, s.as("admin@demo.test", "--ice-relay-only", "register")...).CombinedOutput()
+	if exitCode(err) != 2 {
+		t.Errorf("--ice-relay-only without WebRTC media: %v\n%s", err, bad)
+	}
+}

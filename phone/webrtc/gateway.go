@@ -84,6 +84,7 @@ type Gateway struct {
 	wg      sync.WaitGroup
 	once    sync.Once
 	closed  atomic.Bool
+	pair    atomic.Pointer[string] // the candidate pair, once connected
 }
 
 // New opens a Gateway's plain RTP socket.
@@ -338,6 +339,11 @@ func (g *Gateway) newPeerConnection(formats []sdp.Format) error {
 		})
 		se.SetIncludeLoopbackCandidate(slices.ContainsFunc(ips, netip.Addr.IsLoopback))
 	}
+	if g.cfg.RelayOnly {
+		// Nothing better than a relay can come: take the first that
+		// works rather than wait the 2 s ICE gives better candidates.
+		se.SetRelayAcceptanceMinWait(0)
+	}
 	api := pion.NewAPI(pion.WithMediaEngine(m), pion.WithSettingEngine(se))
 	cfg := pion.Configuration{BundlePolicy: pion.BundlePolicyMaxBundle, RTCPMuxPolicy: pion.RTCPMuxPolicyRequire}
 	for _, s := range g.cfg.ICEServers {
@@ -359,6 +365,13 @@ func (g *Gateway) newPeerConnection(formats []sdp.Format) error {
 	g.pc = pc
 	pc.OnConnectionStateChange(func(s pion.PeerConnectionState) {
 		g.cfg.Log.Debug("webrtc: connection", "state", s)
+		if s == pion.PeerConnectionStateConnected {
+			go func() { // kept: after the call, the connection is gone
+				if p := g.selectedPair(pc); p != "" {
+					g.pair.Store(&p)
+				}
+			}()
+		}
 		if s == pion.PeerConnectionStateFailed || s == pion.PeerConnectionStateClosed {
 			g.failure.Do(func() { close(g.failed) })
 		}
@@ -433,12 +446,19 @@ func (g *Gateway) fromFarEnd(t *pion.TrackRemote) {
 // SelectedPair describes the candidate pair ICE chose ("relay
 // 127.0.0.1:50000 <-> host 127.0.0.1:40000"), or "" before it has.
 func (g *Gateway) SelectedPair() string {
+	if p := g.pair.Load(); p != nil {
+		return *p
+	}
 	g.mu.Lock()
 	pc := g.pc
 	g.mu.Unlock()
 	if pc == nil {
 		return ""
 	}
+	return g.selectedPair(pc)
+}
+
+func (g *Gateway) selectedPair(pc *pion.PeerConnection) string {
 	for _, tr := range pc.GetTransceivers() {
 		if s := tr.Sender(); s != nil && s.Transport() != nil {
 			pair, err := s.Transport().ICETransport().GetSelectedCandidatePair()

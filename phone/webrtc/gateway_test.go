@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/tetherphone/tether/internal/peers"
 	"github.com/tetherphone/tether/phone/sdp"
 )
 
@@ -223,5 +224,24 @@ func TestParseICEServer(t *testing.T) {
 		if _, err := ParseICEServer(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// TestRelayOnlyThroughCoturn: a gateway allowed relay candidates alone
+// (from Debian's coturn on loopback) still connects to a host-candidate
+// gateway and carries RTP both ways, through the relay.
+func TestRelayOnlyThroughCoturn(t *testing.T) {
+	turn := peers.StartCoturn(t)
+	srv, err := ParseICEServer(turn.TURN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, aPlain, bPlain := pair(t, Config{IPs: []netip.Addr{loopback}, ICEServers: []ICEServer{srv}, RelayOnly: true},
+		Config{IPs: []netip.Addr{loopback}}, []sdp.Format{phoneFormats[1], phoneFormats[2]})
+	audio := []byte(strings.Repeat("\x7f", 160))
+	carry(t, aPlain, a, bPlain, 0, audio)
+	carry(t, bPlain, b, aPlain, 0, audio)
+	if p := a.SelectedPair(); !strings.HasPrefix(p, "relay 127.0.0.1") {
+		t.Errorf("the relay-only gateway's pair is %q", p)
 	}
 }
