@@ -88,6 +88,8 @@ bench: deps
 	$(GO) test -run '^$$' -bench MouthToEar -benchtime 3x -timeout 20m ./cmd/phonectl/ | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
 	@echo "Switchboard under sipp on loopback: authenticated REGISTER/s and calls/s (gate, B2BUA, media relay), failures, p99"
 	$(GO) test -run '^$$' -bench Sipp -benchtime 1x -count 3 -timeout 20m ./phone/switchboard/ 2>/dev/null | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
+	@echo "Call set-up through the switchboard on loopback, INVITE sent to the callee's audio arriving: UDP phones, and a WebRTC phone (ICE, DTLS-SRTP) calling a UDP one"
+	$(GO) test -run '^$$' -bench CallSetup -benchtime 20x -count 3 ./phone/switchboard/ 2>/dev/null | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
 	@echo "Desktop app under Xvfb on the in-process demo: launch to registered (warm), memory idle and registered"
 	$(GO) test -run '^$$' -bench Launch -benchtime 3x -timeout 10m ./cmd/softphone/ 2>/dev/null | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
 
@@ -107,6 +109,8 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzReceive$$' -fuzztime $(FUZZTIME) ./phone/media/
 	$(GO) test -run '^$$' -fuzz '^FuzzReceiveRTCP$$' -fuzztime $(FUZZTIME) ./phone/media/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHours$$' -fuzztime $(FUZZTIME) ./account/team/
+	$(GO) test -run '^$$' -fuzz '^FuzzAudioFormats$$' -fuzztime $(FUZZTIME) ./phone/webrtc/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseICEServer$$' -fuzztime $(FUZZTIME) ./phone/webrtc/
 
 clean:
 	rm -rf bin
