@@ -11,7 +11,17 @@ const (
 	PrefCapture  = "audio.capture"
 	PrefPlayback = "audio.playback"
 	PrefRing     = "audio.ring"
+	// PrefMedia is how calls carry audio: "" as the server says, "rtp"
+	// or "webrtc".
+	PrefMedia = "calls.media"
 )
+
+// Media choices as the settings view shows them, by preference value.
+var mediaChoices = []struct{ value, label string }{
+	{"", "As the server says"},
+	{"rtp", "Plain RTP over UDP"},
+	{"webrtc", "WebRTC (ICE, DTLS-SRTP)"},
+}
 
 // SettingsHooks are what the settings view asks of the machine; the app
 // wires them (tests use their own).
@@ -21,6 +31,9 @@ type SettingsHooks struct {
 	RegisterLinks func() (string, error)
 	Autostart     func() bool
 	SetAutostart  func(on bool) error
+	// Media describes how this session's calls travel ("WebRTC over
+	// ws://...").
+	Media func() string
 }
 
 // SettingsView chooses the sound devices (with a test tone), where the
@@ -33,6 +46,7 @@ type SettingsView struct {
 	playback *widget.Select
 	ring     *widget.Select
 	autoOn   *widget.Check
+	media    *widget.Select
 	status   *widget.Label
 	content  fyne.CanvasObject
 }
@@ -82,11 +96,30 @@ func NewSettingsView(s Session, h SettingsHooks, prefs fyne.Preferences) *Settin
 			}
 		}
 	})
+	var labels []string
+	for _, c := range mediaChoices {
+		labels = append(labels, c.label)
+	}
+	v.media = widget.NewSelect(labels, func(label string) {
+		for _, c := range mediaChoices {
+			if c.label == label && prefs.String(PrefMedia) != c.value {
+				prefs.SetString(PrefMedia, c.value)
+				v.status.SetText("Call audio: " + label + ", from your next sign-in.")
+			}
+		}
+	})
+	now := "Calls travel as the server says."
+	if h.Media != nil {
+		now = "This session: " + h.Media() + "."
+	}
 	v.content = container.NewVScroll(container.NewPadded(container.NewVBox(
 		widget.NewLabelWithStyle("Sound", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewForm(widget.NewFormItem("Microphone", v.capture), widget.NewFormItem("Speaker", v.playback),
 			widget.NewFormItem("Ringtone plays on", v.ring)),
 		test,
+		widget.NewLabelWithStyle("Calls", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewForm(widget.NewFormItem("Audio travels as", v.media)),
+		widget.NewLabel(now),
 		widget.NewLabelWithStyle("Desktop", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		links, v.autoOn,
 		widget.NewLabelWithStyle("Account", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -122,6 +155,11 @@ func (v *SettingsView) reload() {
 	if v.h.Autostart != nil {
 		v.autoOn.SetChecked(v.h.Autostart())
 	}
+	for _, c := range mediaChoices {
+		if c.value == v.prefs.String(PrefMedia) {
+			v.media.SetSelected(c.label)
+		}
+	}
 }
 
 // Choose picks a device as a person would (for tests).
@@ -133,6 +171,8 @@ func (v *SettingsView) Choose(which, name string) {
 		v.playback.SetSelected(name)
 	case "ring":
 		v.ring.SetSelected(name)
+	case "media":
+		v.media.SetSelected(name)
 	}
 }
 

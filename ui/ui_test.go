@@ -393,6 +393,16 @@ func TestSettings(t *testing.T) {
 	if !strings.Contains(sh.Settings.Status(), "/tmp/x.desktop") {
 		t.Errorf("status %q", sh.Settings.Status())
 	}
+	// Call audio: WebRTC chosen is kept (for the next sign-in), and the
+	// server's say comes back as the empty preference.
+	sh.Settings.Choose("media", "WebRTC (ICE, DTLS-SRTP)")
+	if prefs.String(ui.PrefMedia) != "webrtc" || !strings.Contains(sh.Settings.Status(), "next sign-in") {
+		t.Errorf("media preference %q, status %q", prefs.String(ui.PrefMedia), sh.Settings.Status())
+	}
+	sh.Settings.Choose("media", "As the server says")
+	if prefs.String(ui.PrefMedia) != "" {
+		t.Errorf("media preference kept as %q", prefs.String(ui.PrefMedia))
+	}
 }
 
 // findButton finds a button by its label in a tree of objects.

@@ -74,7 +74,7 @@ func TestSignInAndDevices(t *testing.T) {
 		t.Fatalf("a rep's balance shows the gate and no amounts: %+v %v", b, err)
 	}
 	d, err := c.NewDevice(ctx, "laptop")
-	if err != nil || d.Username == "" || len(d.Password) < 16 || d.SIP["udp"] != "127.0.0.1:5060" {
+	if err != nil || d.Username == "" || len(d.Password) < 16 || d.SIP["udp"] != "127.0.0.1:5060" || d.Media != "rtp" || d.ICE != nil {
 		t.Fatalf("device %+v %v", d, err)
 	}
 	kept, err := sys.Store.Device(ctx, d.Username)
@@ -231,6 +231,15 @@ func TestSessionsSurviveRestart(t *testing.T) {
 	if _, err := c2.Balance(ctx); err != nil {
 		t.Fatalf("after a restart the session is gone: %v", err)
 	}
+	// A switchboard that wants WebRTC phones says so with the credentials.
+	srvRTC := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, DataDir: dir, Realm: "tether",
+		SIP: map[string]string{"ws": "127.0.0.1:8088"}, PhoneMedia: "webrtc", ICE: []string{"stun:127.0.0.1:3478"}}))
+	defer srvRTC.Close()
+	cRTC, _ := api.NewClient(srvRTC.URL)
+	cRTC.Token = c.Token
+	if d, err := cRTC.NewDevice(ctx, "browser"); err != nil || d.Media != "webrtc" || len(d.ICE) != 1 || d.SIP["ws"] == "" {
+		t.Errorf("a WebRTC switchboard's device: %+v %v", d, err)
+	}
 	if err := c2.SignOut(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -240,5 +249,41 @@ func TestSessionsSurviveRestart(t *testing.T) {
 	c3.Token = c.Token
 	if _, err := c3.Balance(ctx); apiErr(err) == nil || apiErr(err).Status != 401 {
 		t.Errorf("signed out, yet the token works after another restart: %v", err)
+	}
+}
+
+// TestPhoneRoute: a phone registers as the switchboard says unless its
+// user chose otherwise, over a transport that exists.
+func TestPhoneRoute(t *testing.T) {
+	both := api.DeviceCredentials{SIP: map[string]string{"udp": "h:5060", "ws": "h:8088", "wss": "h:8089"}, Media: "webrtc",
+		ICE: []string{"stun:h:3478"}}
+	for _, k := range []struct {
+		d                        api.DeviceCredentials
+		want, transport, addr, m string
+	}{
+		{both, "", "ws", "h:8088", "webrtc"},
+		{both, "rtp", "udp", "h:5060", "rtp"},
+		{api.DeviceCredentials{SIP: map[string]string{"udp": "h:5060", "wss": "h:8089"}, Media: "rtp"}, "webrtc", "wss", "h:8089", "webrtc"},
+		{api.DeviceCredentials{SIP: map[string]string{"udp": "h:5060"}}, "", "udp", "h:5060", "rtp"},
+	} {
+		r, err := k.d.Route(k.want)
+		if err != nil || r.Transport != k.transport || r.Addr != k.addr || r.Media != k.m {
+			t.Errorf("%+v wanting %q: %+v %v", k.d, k.want, r, err)
+		}
+	}
+	if r, _ := both.Route(""); len(r.ICE) != 1 {
+		t.Errorf("WebRTC without the ICE servers: %+v", r)
+	}
+	for _, bad := range []struct {
+		d    api.DeviceCredentials
+		want string
+	}{
+		{api.DeviceCredentials{SIP: map[string]string{"udp": "h:5060"}}, "webrtc"},
+		{api.DeviceCredentials{SIP: map[string]string{"ws": "h:8088"}}, "rtp"},
+		{both, "carrier-pigeon"},
+	} {
+		if _, err := bad.d.Route(bad.want); err == nil {
+			t.Errorf("%+v wanting %q: no error", bad.d, bad.want)
+		}
 	}
 }

@@ -40,7 +40,14 @@ type Config struct {
 	Realm   string // the switchboard's digest realm
 	// SIP lists the switchboard's SIP addresses by transport ("udp" ->
 	// "127.0.0.1:5060"), for phones to register to.
-	SIP        map[string]string
+	SIP map[string]string
+	// PhoneMedia is how the switchboard wants phones to carry calls:
+	// "rtp" (plain RTP over UDP; the default) or "webrtc" (SIP over a ws
+	// or wss listener, ICE and DTLS-SRTP media). ICE lists the STUN and
+	// TURN servers WebRTC phones should use, as phonectl's --ice takes
+	// them.
+	PhoneMedia string
+	ICE        []string
 	SessionTTL time.Duration // 12 h by default
 	// Catalog is where numbers are bought (catalog.Sandbox when nil).
 	Catalog catalog.Provider
@@ -445,6 +452,11 @@ type DeviceCredentials struct {
 	Password string            `json:"password"`
 	Realm    string            `json:"realm"`
 	SIP      map[string]string `json:"sip"` // transport -> HOST:PORT
+	// Media is how the switchboard wants this phone to carry calls: "rtp"
+	// (register over udp) or "webrtc" (register over ws or wss, with
+	// ICE and DTLS-SRTP media, using the ICE servers listed).
+	Media string   `json:"media"`
+	ICE   []string `json:"ice,omitempty"`
 }
 
 func (s *Server) newDevice(w http.ResponseWriter, r *http.Request, u caller) {
@@ -462,7 +474,12 @@ func (s *Server) newDevice(w http.ResponseWriter, r *http.Request, u caller) {
 		writeErr(w, http.StatusInternalServerError, "internal", "could not keep the device")
 		return
 	}
-	writeJSON(w, http.StatusCreated, DeviceCredentials{Username: d.Username, Password: pw, Realm: d.Realm, SIP: s.cfg.SIP})
+	media := s.cfg.PhoneMedia
+	if media == "" {
+		media = "rtp"
+	}
+	writeJSON(w, http.StatusCreated, DeviceCredentials{Username: d.Username, Password: pw, Realm: d.Realm, SIP: s.cfg.SIP,
+		Media: media, ICE: s.cfg.ICE})
 }
 
 func (s *Server) deleteDevice(w http.ResponseWriter, r *http.Request, u caller) {
@@ -497,4 +514,38 @@ type BalanceInfo struct {
 func hashToken(token string) string {
 	h := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(h[:])
+}
+
+// PhoneRoute is how a phone with these credentials reaches the
+// switchboard: over which transport to which address, with which media.
+type PhoneRoute struct {
+	Transport string // "udp", "ws", "wss"
+	Addr      string // HOST:PORT
+	Media     string // "rtp" or "webrtc"
+	ICE       []string
+}
+
+// Route picks how to register: want is the user's choice ("rtp",
+// "webrtc"), or "" to do as the switchboard says. WebRTC goes over ws
+// (wss when there is no ws listener), plain RTP over udp.
+func (d DeviceCredentials) Route(want string) (PhoneRoute, error) {
+	media := want
+	if media == "" {
+		media = d.Media
+	}
+	switch media {
+	case "", "rtp":
+		if d.SIP["udp"] == "" {
+			return PhoneRoute{}, fmt.Errorf("the switchboard has no UDP listener for plain RTP phones")
+		}
+		return PhoneRoute{Transport: "udp", Addr: d.SIP["udp"], Media: "rtp"}, nil
+	case "webrtc":
+		for _, t := range []string{"ws", "wss"} {
+			if a := d.SIP[t]; a != "" {
+				return PhoneRoute{Transport: t, Addr: a, Media: "webrtc", ICE: d.ICE}, nil
+			}
+		}
+		return PhoneRoute{}, fmt.Errorf("the switchboard has no WebSocket listener for WebRTC phones")
+	}
+	return PhoneRoute{}, fmt.Errorf("call media %q: rtp or webrtc", want)
 }

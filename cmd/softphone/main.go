@@ -32,11 +32,12 @@ import (
 	"github.com/tetherphone/tether/internal/embedded"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
+	"github.com/tetherphone/tether/phone/webrtc"
 	"github.com/tetherphone/tether/ui"
 )
 
 const usage = `Usage: softphone [--demo [--data DIR] [--as owner|admin|rep]] [--server URL --user EMAIL] [--dial NUMBER]
-                 [--tab NAME] [--call NUMBER] [--quit-after DURATION] [tel:NUMBER]
+                 [--tab NAME] [--call NUMBER] [--quit-after DURATION] [--media rtp|webrtc] [tel:NUMBER]
 
 The Tether desktop app. It opens on a sign-in screen: your company's switchboard
 (server address, email, password), or the demo. --demo starts the demo at once: a
@@ -44,6 +45,9 @@ whole phone system in-process, kept in DIR (sample rates, sandbox payments, a
 simulated telephone network: no real money or calls), signed in as the demo
 account's owner (--as picks another demo user). --server signs in to that
 switchboard's account API with --user and the password in TETHER_PASSWORD.
+
+Calls carry their audio as the switchboard says (plain RTP over UDP, or WebRTC:
+SIP over WebSocket with ICE and DTLS-SRTP), unless Settings or --media choose.
 
 A tel: or callto: link puts its number in the dialer.
 `
@@ -57,6 +61,7 @@ type options struct {
 	demo                                    bool
 	quitAfter                               time.Duration
 	backend, capture, playback, ringDevice  string
+	media                                   string // "", rtp or webrtc
 }
 
 func run(args []string, stderr io.Writer) int {
@@ -78,6 +83,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.StringVar(&o.capture, "capture", "", "microphone device (name or part of one)")
 	fs.StringVar(&o.playback, "playback", "", "speaker device (name or part of one)")
 	fs.StringVar(&o.ringDevice, "ring-device", "", "where the ringtone plays (default: the speaker)")
+	fs.StringVar(&o.media, "media", "", "how calls carry audio: rtp or webrtc (default: the Settings choice, else as the server says)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -100,6 +106,10 @@ func run(args []string, stderr io.Writer) int {
 	}
 	if o.server != "" && (o.user == "" || os.Getenv("TETHER_PASSWORD") == "") {
 		fmt.Fprintln(stderr, "softphone: --server needs --user and the password in TETHER_PASSWORD")
+		return 2
+	}
+	if o.media != "" && o.media != "rtp" && o.media != "webrtc" {
+		fmt.Fprintf(stderr, "softphone: --media is rtp or webrtc, not %q\n", o.media)
 		return 2
 	}
 	if o.server != "" && o.demo {
@@ -159,6 +169,10 @@ func runApp(o options, start time.Time) error {
 	fatal := make(chan error, 1)
 	// begin signs in and opens the app; off the UI thread.
 	begin := func(base, email, password, title string) error {
+		o := o
+		if o.media == "" {
+			o.media = prefs.String(ui.PrefMedia) // the Settings choice
+		}
 		sess, err := connect(ctx, o, base, email, password, log, func(f func()) { mu.Lock(); cleanups = append(cleanups, f); mu.Unlock() })
 		if err != nil {
 			return err
@@ -240,6 +254,7 @@ type session struct {
 	client *api.Client
 	me     api.UserInfo
 	ua     *phone.UA
+	route  api.PhoneRoute
 	shell  *ui.Shell
 	reg    chan struct{}
 }
@@ -268,17 +283,29 @@ func connect(ctx context.Context, o options, base, email, password string, log *
 		client.SignOut(rctx)
 		cancel()
 	})
-	sipAddr := dev.SIP["udp"]
-	cfg := phone.Config{User: fmt.Sprintf("sip:%s@%s", dev.Username, sipAddr), Password: dev.Password, UserAgent: "Tether desktop", SampleRate: 16000, Log: log}
-	if h, _, err := net.SplitHostPort(sipAddr); err == nil && net.ParseIP(h).IsLoopback() {
+	route, err := dev.Route(o.media)
+	if err != nil {
+		return nil, err
+	}
+	cfg := phone.Config{User: fmt.Sprintf("sip:%s@%s", dev.Username, route.Addr), Password: dev.Password, Transport: route.Transport,
+		Media: route.Media, UserAgent: "Tether desktop", SampleRate: 16000, Log: log}
+	for _, u := range route.ICE {
+		srv, err := webrtc.ParseICEServer(u)
+		if err != nil {
+			return nil, fmt.Errorf("the switchboard's ICE server: %w", err)
+		}
+		cfg.ICEServers = append(cfg.ICEServers, srv)
+	}
+	if h, _, err := net.SplitHostPort(route.Addr); err == nil && net.ParseIP(h).IsLoopback() {
 		cfg.Listen = "127.0.0.1:0"
 	}
+	fmt.Printf("phone: %s media over %s://%s\n", route.Media, route.Transport, route.Addr)
 	ua, err := phone.New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	cleanup(func() { ua.Close() })
-	return &session{client: client, me: sess.User, ua: ua, reg: make(chan struct{})}, nil
+	return &session{client: client, me: sess.User, ua: ua, route: route, reg: make(chan struct{})}, nil
 }
 
 // open builds the app's views for the session; on the UI thread.
@@ -308,6 +335,7 @@ func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start
 			return err
 		},
 		RegisterLinks: func() (string, error) { return desktop.RegisterLinks(exe) },
+		Media:         func() string { return mediaWords(s.route) },
 		Autostart:     desktop.Autostart,
 		SetAutostart:  func(on bool) error { return desktop.SetAutostart(exe, on) },
 	}
@@ -522,3 +550,11 @@ func (s *desktopShortcut) Key() fyne.KeyName { return s.key }
 func (s *desktopShortcut) Mod() fyne.KeyModifier { return fyne.KeyModifierShortcutDefault }
 
 func (s *desktopShortcut) ShortcutName() string { return "Ctrl+" + string(s.key) }
+
+// mediaWords says how calls travel, for the settings view.
+func mediaWords(r api.PhoneRoute) string {
+	if r.Media == "webrtc" {
+		return fmt.Sprintf("WebRTC (ICE, DTLS-SRTP) over %s://%s", r.Transport, r.Addr)
+	}
+	return fmt.Sprintf("plain RTP, registered over %s://%s", r.Transport, r.Addr)
+}

@@ -162,6 +162,13 @@ func colours(t testing.TB, path string) int {
 // tone played into the microphone comes back (the simulator echoes) out of
 // the speaker. A picture of the window in the call is taken.
 func TestWindowCallsTheNetwork(t *testing.T) {
+	t.Run("rtp", func(t *testing.T) { windowCall(t, "rtp", "call.png") })
+	// The same with WebRTC media: registered over WebSocket, ICE and
+	// DTLS-SRTP to the switchboard, which bridges to the network.
+	t.Run("webrtc", func(t *testing.T) { windowCall(t, "webrtc", "call-webrtc.png") })
+}
+
+func windowCall(t *testing.T, mediaKind, shotName string) {
 	p := peers.StartPulse(t)
 	display := xvfb(t)
 	dir := t.TempDir()
@@ -172,7 +179,9 @@ func TestWindowCallsTheNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd, lines := app(t, display, p.Env(), "--demo", "--data", filepath.Join(dir, "data"), "--audio-backend", "pulse",
-		"--capture", "Monitor of mic", "--playback", "spk", "--call", "+442071234567", "--quit-after", "6s")
+		"--capture", "Monitor of mic", "--playback", "spk", "--call", "+442071234567", "--quit-after", "6s", "--media", mediaKind)
+	want := map[string]string{"rtp": "phone: rtp media over udp://", "webrtc": "phone: webrtc media over ws://"}[mediaKind]
+	waitLine(t, lines, want)
 	waitLine(t, lines, "registered in ")
 	play := exec.Command("paplay", "--server="+p.Server, "--device=mic", tone)
 	if err := play.Start(); err != nil {
@@ -181,7 +190,7 @@ func TestWindowCallsTheNetwork(t *testing.T) {
 	t.Cleanup(func() { play.Process.Kill(); play.Wait() })
 	waitLine(t, lines, "connected")
 	heard := p.Record(t, "spk.monitor", 3*time.Second)
-	shot := filepath.Join(dir, "call.png")
+	shot := filepath.Join(dir, shotName)
 	screenshot(t, display, shot)
 	best := 0.0
 	for i := 0; i+4000 <= len(heard); i += 800 {
@@ -206,7 +215,7 @@ func TestWindowCallsTheNetwork(t *testing.T) {
 	}
 	if out := os.Getenv("TETHER_SHOTS"); out != "" {
 		b, _ := os.ReadFile(shot)
-		os.WriteFile(filepath.Join(out, "call.png"), b, 0o644)
+		os.WriteFile(filepath.Join(out, shotName), b, 0o644)
 	}
 }
 

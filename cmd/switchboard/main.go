@@ -37,7 +37,8 @@ const usage = `switchboard: the Tether phone-system server
 
 Usage:
   switchboard [--data DIR] [--sip URI]... [--http ADDR] [--demo] [--trunk HOST:PORT|simulator]
-              [--tls-cert FILE --tls-key FILE] [--payments sandbox|stripe [--stripe-api URL]] [--ice URL]...
+              [--tls-cert FILE --tls-key FILE] [--payments sandbox|stripe [--stripe-api URL]]
+              [--phone-media rtp|webrtc] [--ice URL]...
   switchboard adjust --data DIR --account ID --amount DECIMAL --reason TEXT
   switchboard balance --data DIR --account ID
 
@@ -49,7 +50,9 @@ printed on start. SIGTERM or Ctrl-C stops it gracefully.
 Phones may send WebRTC media (ICE and DTLS-SRTP, usually over ws:// or
 wss://): the switchboard bridges it to plain RTP for everyone else. Its
 WebRTC legs offer host candidates on the listening address; behind NAT,
---ice adds a STUN or TURN server to gather more.
+--ice adds a STUN or TURN server to gather more. --phone-media webrtc tells
+the desktop apps that sign in to register over ws:// (or wss://) with WebRTC
+media, using the --ice servers too.
 
 --trunk is where calls to outside numbers go: a carrier's SIP trunk
 (HOST:PORT, UDP, authenticated by its address; or sip:USER:PASSWORD@HOST:PORT
@@ -107,11 +110,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	tlsKey := fs.String("tls-key", "", "PEM private key for --tls-cert")
 	payments := fs.String("payments", "sandbox", `who charges cards: "sandbox" or "stripe" (keys from STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET)`)
 	stripeAPI := fs.String("stripe-api", "", "Stripe's API base URL (default Stripe's own; stripe-mock's in tests)")
+	phoneMedia := fs.String("phone-media", "rtp", `how signed-in phones are told to carry calls: "rtp", or "webrtc" (over a ws:// or wss:// listener)`)
 	var iceServers []webrtc.ICEServer
+	var iceURLs []string
 	fs.Func("ice", "a STUN or TURN server for WebRTC legs, stun:HOST:PORT or turn:[USER:PASSWORD@]HOST:PORT (repeatable)",
 		func(v string) error {
 			s, err := webrtc.ParseICEServer(v)
-			iceServers = append(iceServers, s)
+			iceServers, iceURLs = append(iceServers, s), append(iceURLs, v)
 			return err
 		})
 	if err := fs.Parse(args); err != nil {
@@ -234,13 +239,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "sip %s://%s\n", n, a)
 		}
 	}
+	switch *phoneMedia {
+	case "rtp":
+	case "webrtc":
+		if sipAddrs["ws"] == "" && sipAddrs["wss"] == "" {
+			fmt.Fprintln(stderr, "switchboard: --phone-media webrtc needs a ws:// or wss:// SIP listener (--sip ws://HOST:PORT)")
+			return exitUsage
+		}
+	default:
+		fmt.Fprintf(stderr, "switchboard: --phone-media %q: rtp or webrtc\n", *phoneMedia)
+		return exitUsage
+	}
 	l, err := net.Listen("tcp", *httpAddr)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return exitFailure
 	}
 	srv := &http.Server{Handler: api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: *data, Realm: "tether",
-		SIP: sipAddrs, Webhooks: webhooks, Log: log}),
+		SIP: sipAddrs, PhoneMedia: *phoneMedia, ICE: iceURLs, Webhooks: webhooks, Log: log}),
 		ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(l)
 	fmt.Fprintf(stdout, "http http://%s\n", l.Addr())

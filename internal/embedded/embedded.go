@@ -47,12 +47,13 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*System, error) {
 		s.Close()
 		return nil, err
 	}
-	s.sb, err = switchboard.New(switchboard.Config{Listen: []string{"udp://127.0.0.1:0"}, Directory: sys.Store, Billing: sys.Engine,
+	s.sb, err = switchboard.New(switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "ws://127.0.0.1:0"}, Directory: sys.Store, Billing: sys.Engine,
 		Records: sys.Store, VoicemailDir: dir, Log: log})
 	if err != nil {
 		return fail(err)
 	}
 	udp, _ := s.sb.Addr("udp")
+	ws, _ := s.sb.Addr("ws") // for WebRTC phones (a user's choice in Settings)
 	s.SIP = udp.String()
 	if s.Sim, err = netsim.Start(netsim.Config{Switchboard: udp, Log: log}); err != nil {
 		return fail(err)
@@ -64,7 +65,7 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*System, error) {
 	}
 	s.API = "http://" + l.Addr().String()
 	s.http = &http.Server{Handler: api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir,
-		Realm: "tether", SIP: map[string]string{"udp": s.SIP}, Log: log}), ReadHeaderTimeout: 10 * time.Second}
+		Realm: "tether", SIP: map[string]string{"udp": s.SIP, "ws": ws.String()}, Log: log}), ReadHeaderTimeout: 10 * time.Second}
 	go s.http.Serve(l)
 	if s.Users, err = demo.ReadCredentials(dir); err != nil {
 		return fail(fmt.Errorf("embedded: the demo passwords: %w", err))
