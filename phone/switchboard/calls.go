@@ -718,6 +718,11 @@ func (s *Server) finish(c *call) {
 	}
 	c.mu.Unlock()
 	s.endBill(c, talk)
+	for _, gw := range []*webrtc.Gateway{c.gwA, c.gwB} {
+		if gw != nil {
+			gw.Close()
+		}
+	}
 	s.keepRecording(c)
 	if c.selfRecorded {
 		return
@@ -729,11 +734,6 @@ func (s *Server) finish(c *call) {
 	s.record(c, d, cause)
 	if c.relay != nil {
 		c.relay.close()
-	}
-	for _, gw := range []*webrtc.Gateway{c.gwA, c.gwB} {
-		if gw != nil {
-			gw.Close()
-		}
 	}
 	if c.a != nil {
 		c.a.Close()

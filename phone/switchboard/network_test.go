@@ -231,9 +231,15 @@ func TestTexts(t *testing.T) {
 // TestVoicemailAfterHours: outside its business hours, ann's dedicated
 // number does not ring her phone; the caller hears the greeting and the
 // beep, leaves a message, and it is kept as a recording listed on the
-// number.
+// number. The same for a caller with WebRTC media, whose WebRTC leg is
+// released when the call ends.
 func TestVoicemailAfterHours(t *testing.T) {
-	e := newEnv(t)
+	t.Run("udp", func(t *testing.T) { voicemailAfterHours(t, phone.Config{Transport: "udp"}) })
+	t.Run("webrtc", func(t *testing.T) { voicemailAfterHours(t, phone.Config{Transport: "ws", Media: "webrtc"}) })
+}
+
+func voicemailAfterHours(t *testing.T, callerCfg phone.Config) {
+	e := newEnvWith(t, 0, switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "ws://127.0.0.1:0"}})
 	// Open only on a day that is not today: closed now.
 	day := strings.ToLower(time.Now().UTC().AddDate(0, 0, 2).Weekday().String()[:3])
 	h, err := team.ParseHours(day+" 09:00-10:00", "UTC")
@@ -244,7 +250,7 @@ func TestVoicemailAfterHours(t *testing.T) {
 		t.Fatal(err)
 	}
 	ann := e.phoneFor("ann@acme.test", "udp")
-	bob := e.phoneFor("bob@acme.test", "udp")
+	bob := e.phoneWith("bob@acme.test", callerCfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	call, err := bob.Dial(ctx, "+1 (415) 555-0100")
@@ -295,6 +301,12 @@ func TestVoicemailAfterHours(t *testing.T) {
 	// edges hold the moments before speaking and after hanging up).
 	if best := bestShare(rec.Mono(), 440); best < 0.9 {
 		t.Errorf("the message holds the caller's 440 Hz at best share %.2f", best)
+	}
+	for deadline := time.Now().Add(10 * time.Second); e.sb.WebRTCLegs() > 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := e.sb.WebRTCLegs(); n > 0 {
+		t.Errorf("%d WebRTC legs left open after the call", n)
 	}
 	if recs := waitRecords(e, 1); len(recs) != 1 || recs[0].Disposition != records.Voicemail || recs[0].To != "+14155550100" {
 		t.Errorf("the call's record: %+v", recs)
@@ -744,5 +756,11 @@ func TestWebRTCPhone(t *testing.T) {
 	}
 	if !billed {
 		t.Errorf("the call to London was not billed: %+v", recs)
+	}
+	for deadline := time.Now().Add(10 * time.Second); e.sb.WebRTCLegs() > 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := e.sb.WebRTCLegs(); n > 0 {
+		t.Errorf("%d WebRTC legs left open after the calls", n)
 	}
 }

@@ -170,6 +170,9 @@ func (s *Server) answerLocally(req *sip.Request, tx sip.ServerTransaction, user 
 		s.calls.remove(c)
 		sess.Close()
 		m.Close()
+		if rt, ok := tx.(*rtcTx); ok { // a WebRTC caller's leg ends with the call
+			rt.gw.Close()
+		}
 	}
 	if err := sess.RespondSDP(body); err != nil {
 		cleanup()

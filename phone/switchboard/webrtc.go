@@ -53,6 +53,13 @@ func (s *Server) newGateway(ip netip.Addr) (*webrtc.Gateway, error) {
 	return g, nil
 }
 
+// WebRTCLegs returns how many WebRTC legs are open now.
+func (s *Server) WebRTCLegs() int {
+	s.gws.mu.Lock()
+	defer s.gws.mu.Unlock()
+	return len(s.gws.set)
+}
+
 // closeGateways ends every WebRTC leg (the server stops).
 func (s *Server) closeGateways() {
 	s.gws.mu.Lock()
