@@ -556,7 +556,7 @@ func TestWebRTCThroughKamailio(t *testing.T) {
 	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
 	ws := func(user string) *phone.UA {
 		u := startUA(t, phone.Config{User: fmt.Sprintf("sip:%s@127.0.0.1:%d", user, k.WSPort), Password: user + "-secret",
-			Transport: "ws", WSPath: "/ws", Media: "webrtc", Expires: time.Minute})
+			Transport: "ws", WSPath: "/ws", Media: "webrtc", Expires: time.Minute, RTCPInterval: 300 * time.Millisecond})
 		keepRegistered(t, u)
 		return u
 	}
@@ -594,6 +594,13 @@ func TestWebRTCThroughKamailio(t *testing.T) {
 		t.Errorf("bob received %q, want 15#", string(got))
 	}
 	<-talking
+	// RTCP crosses the gateways too: each side hears the other's reports
+	// on its own stream, with a round trip.
+	for _, c := range []*phone.Call{call, in.Call} {
+		if q := c.Media().Stats().Quality; q.Reports == 0 || q.RTT <= 0 {
+			t.Errorf("no reports from the far end over WebRTC: %+v", q)
+		}
+	}
 	call.Hangup(ctx)
 	select {
 	case <-in.Done():

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	psdp "github.com/pion/sdp/v3"
 	"github.com/pion/stun/v4"
@@ -85,6 +86,9 @@ type Gateway struct {
 	once    sync.Once
 	closed  atomic.Bool
 	pair    atomic.Pointer[string] // the candidate pair, once connected
+	// plainSSRC is the plain side's RTP source, which the far end knows
+	// as the track's: RTCP about one is RTCP about the other.
+	plainSSRC atomic.Uint32
 }
 
 // New opens a Gateway's plain RTP socket.
@@ -376,29 +380,121 @@ func (g *Gateway) newPeerConnection(formats []sdp.Format) error {
 			g.failure.Do(func() { close(g.failed) })
 		}
 	})
-	pc.OnTrack(func(t *pion.TrackRemote, _ *pion.RTPReceiver) {
+	pc.OnTrack(func(t *pion.TrackRemote, r *pion.RTPReceiver) {
 		if g.closed.Load() {
 			return
 		}
-		g.wg.Add(1)
+		g.wg.Add(2)
 		go g.fromFarEnd(t)
+		go func() { // the far end's sender reports (round trips are measured from them)
+			defer g.wg.Done()
+			for {
+				pkts, _, err := r.ReadRTCP()
+				if err != nil {
+					return
+				}
+				g.rtcpToPlain(pkts, true)
+			}
+		}()
 	})
 	g.wg.Add(2)
-	go g.toFarEnd()
-	go func() { // RTCP about what we send: read so it does not pile up
+	go g.toFarEnd(pc)
+	go func() { // the far end's reports on what we send, to the plain side
 		defer g.wg.Done()
-		buf := make([]byte, 1500)
 		for {
-			if _, _, err := sender.Read(buf); err != nil {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
 				return
 			}
+			g.rtcpToPlain(pkts, false)
 		}
 	}()
 	return nil
 }
 
+// rtcpToPlain hands the far end's RTCP to the plain side, its reports on
+// the track as reports on the plain side's own source. From the
+// receiver, only sender reports with no report on us go (the rest came
+// through the sender already: the connection hands a compound packet to
+// every stream it names).
+func (g *Gateway) rtcpToPlain(pkts []rtcp.Packet, fromReceiver bool) {
+	track, plain := g.track.ssrcNow(), g.plainSSRC.Load()
+	var out []rtcp.Packet
+	for _, p := range pkts {
+		var blocks []rtcp.ReceptionReport
+		switch p := p.(type) {
+		case *rtcp.SenderReport:
+			blocks = p.Reports
+		case *rtcp.ReceiverReport:
+			if fromReceiver {
+				continue
+			}
+			blocks = p.Reports
+		case *rtcp.Goodbye:
+		default:
+			continue // feedback for video, extended reports: not the plain side's
+		}
+		aboutUs := false
+		for i := range blocks {
+			if blocks[i].SSRC == track && plain != 0 {
+				blocks[i].SSRC, aboutUs = plain, true
+			}
+		}
+		if fromReceiver && aboutUs {
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return
+	}
+	b, err := rtcp.Marshal(out)
+	if err != nil {
+		return
+	}
+	if p := g.peer.Load(); p != nil {
+		g.plain.WriteToUDPAddrPort(b, *p)
+	}
+}
+
+// rtcpToFarEnd sends the plain side's RTCP over WebRTC, from the track's
+// source rather than the plain side's.
+func (g *Gateway) rtcpToFarEnd(pc *pion.PeerConnection, b []byte) {
+	pkts, err := rtcp.Unmarshal(b)
+	if err != nil {
+		return
+	}
+	track := g.track.ssrcNow()
+	if track == 0 {
+		return // not connected yet
+	}
+	var out []rtcp.Packet
+	for _, p := range pkts {
+		switch p := p.(type) {
+		case *rtcp.SenderReport:
+			p.SSRC = track
+		case *rtcp.ReceiverReport:
+			p.SSRC = track
+		case *rtcp.SourceDescription:
+			for i := range p.Chunks {
+				p.Chunks[i].Source = track
+			}
+		case *rtcp.Goodbye:
+			for i := range p.Sources {
+				p.Sources[i] = track
+			}
+		default:
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) > 0 {
+		pc.WriteRTCP(out)
+	}
+}
+
 // toFarEnd sends what the plain side sends over WebRTC.
-func (g *Gateway) toFarEnd() {
+func (g *Gateway) toFarEnd(pc *pion.PeerConnection) {
 	defer g.wg.Done()
 	buf := make([]byte, 1600)
 	var p rtp.Packet
@@ -408,16 +504,21 @@ func (g *Gateway) toFarEnd() {
 			return // closed
 		}
 		b := buf[:n]
-		if len(b) < 12 || b[1] >= 192 && b[1] <= 223 {
-			continue // RTCP (the connection makes its own) or junk
+		if len(b) < 8 {
+			continue
 		}
 		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		if b[1] >= 192 && b[1] <= 223 { // RTCP, muxed (RFC 5761)
+			g.rtcpToFarEnd(pc, b)
+			continue
+		}
 		if p := g.peer.Load(); p == nil || *p != from {
 			g.peer.Store(&from)
 		}
 		if err := p.Unmarshal(b); err != nil {
 			continue
 		}
+		g.plainSSRC.Store(p.SSRC)
 		g.track.write(&p)
 	}
 }

@@ -61,3 +61,13 @@ func (t *track) write(p *rtp.Packet) {
 	p.SSRC = ssrc
 	w.WriteRTP(&p.Header, p.Payload)
 }
+
+// ssrcNow is the track's source once bound, else 0.
+func (t *track) ssrcNow() uint32 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.w == nil {
+		return 0
+	}
+	return t.ssrc
+}
