@@ -83,6 +83,7 @@ type Gateway struct {
 	failed  chan struct{}
 	failure sync.Once
 	wg      sync.WaitGroup
+	wgMu    sync.Mutex
 	once    sync.Once
 	closed  atomic.Bool
 	pair    atomic.Pointer[string] // the candidate pair, once connected
@@ -381,10 +382,13 @@ func (g *Gateway) newPeerConnection(formats []sdp.Format) error {
 		}
 	})
 	pc.OnTrack(func(t *pion.TrackRemote, r *pion.RTPReceiver) {
+		g.wgMu.Lock() // no Add once Close waits
 		if g.closed.Load() {
+			g.wgMu.Unlock()
 			return
 		}
 		g.wg.Add(2)
+		g.wgMu.Unlock()
 		go g.fromFarEnd(t)
 		go func() { // the far end's sender reports (round trips are measured from them)
 			defer g.wg.Done()
@@ -584,7 +588,9 @@ func (g *Gateway) Connected() bool {
 func (g *Gateway) Close() error {
 	var err error
 	g.once.Do(func() {
+		g.wgMu.Lock()
 		g.closed.Store(true)
+		g.wgMu.Unlock()
 		g.mu.Lock()
 		pc := g.pc
 		g.mu.Unlock()
