@@ -640,6 +640,10 @@ func (v *PhoneView) run(c *phone.Call) {
 			return
 		case <-t.C:
 			q := c.Media().Quality()
+			words := QualityWords(q)
+			if c.Secure() { // SRTP, or WebRTC's DTLS-SRTP
+				words += " · encrypted"
+			}
 			do(func() {
 				v.mu.Lock()
 				d := time.Since(v.connected)
@@ -649,7 +653,7 @@ func (v *PhoneView) run(c *phone.Call) {
 					state = "On hold · " + state
 				}
 				v.state.SetText(state)
-				v.quality.SetText(QualityWords(q))
+				v.quality.SetText(words)
 				v.mu.Lock()
 				maxSecs := v.maxSecs
 				v.mu.Unlock()
@@ -764,6 +768,9 @@ func (v *PhoneView) toggleHold() {
 		})
 	}()
 }
+
+// QualityText is the in-call line saying how the call sounds.
+func (v *PhoneView) QualityText() string { return v.quality.Text }
 
 // InCall reports whether a call is in progress, and its state line.
 func (v *PhoneView) InCall() (bool, string) {

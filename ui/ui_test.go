@@ -232,8 +232,14 @@ func TestNumbersAndTeamViews(t *testing.T) {
 // TestCallFromTheDialer: on the in-process demo system, the owner dials a
 // London number from the dialer; the pre-dial line prices it, the call
 // connects to the simulated network, the in-call screen counts, and hang
-// up returns to the dialer with the call in the history.
+// up returns to the dialer with the call in the history. The phone
+// carries the call as plain RTP, then as WebRTC (said encrypted).
 func TestCallFromTheDialer(t *testing.T) {
+	t.Run("rtp", func(t *testing.T) { callFromTheDialer(t, "rtp") })
+	t.Run("webrtc", func(t *testing.T) { callFromTheDialer(t, "webrtc") })
+}
+
+func callFromTheDialer(t *testing.T, mediaKind string) {
 	ctx := context.Background()
 	sys, err := embedded.Start(ctx, t.TempDir(), nil)
 	if err != nil {
@@ -246,7 +252,12 @@ func TestCallFromTheDialer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ua, err := phone.New(phone.Config{User: "sip:" + dev.Username + "@" + sys.SIP, Password: dev.Password, Listen: "127.0.0.1:0"})
+	route, err := dev.Route(mediaKind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ua, err := phone.New(phone.Config{User: "sip:" + dev.Username + "@" + route.Addr, Password: dev.Password, Listen: "127.0.0.1:0",
+		Transport: route.Transport, Media: route.Media})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,6 +283,11 @@ func TestCallFromTheDialer(t *testing.T) {
 		in, state := sh.Phone.InCall()
 		return in && strings.HasPrefix(state, "Connected 0:0") && state != "Connected 0:00"
 	})
+	var quality string
+	ui.Run(func() { quality = sh.Phone.QualityText() })
+	if encrypted := strings.Contains(quality, "encrypted"); encrypted != (mediaKind == "webrtc") || quality == "" {
+		t.Errorf("with %s media the line reads %q", mediaKind, quality)
+	}
 	ui.Run(func() { sh.Phone.Hangup() })
 	eventually(t, "the dialer back", func() bool { in, _ := sh.Phone.InCall(); return !in })
 	// The switchboard writes the call's record as it hangs up.
