@@ -416,6 +416,12 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 	for _, b := range targets {
 		l := &leg{b: b}
 		body := offer
+		if b.ICE && strings.Contains(string(offer), "a=crypto:") {
+			// SDES keys pass the relay end to end; a WebRTC phone has
+			// its own (DTLS) and could not read the caller's packets.
+			s.log.Warn("switchboard: an SDES-encrypted call cannot ring a WebRTC phone", "device", b.Device)
+			continue
+		}
 		if b.ICE {
 			ip, _ := netip.ParseAddr(contact.Address.Host)
 			gw, webOffer, err := s.offerWebRTC(ip, offer)
