@@ -764,3 +764,38 @@ func TestWebRTCPhone(t *testing.T) {
 		t.Errorf("%d WebRTC legs left open after the calls", n)
 	}
 }
+
+// TestSDESCallerAndWebRTCCallee: a caller whose keys (SDES) pass the
+// relay end to end cannot reach a phone with WebRTC media, which has its
+// own: the WebRTC phone does not ring, the caller hears 480, and a phone
+// of the same person on plain RTP still takes the call.
+func TestSDESCallerAndWebRTCCallee(t *testing.T) {
+	e := newEnvWith(t, 0, switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "ws://127.0.0.1:0"}})
+	ann := e.phoneWith("ann@acme.test", phone.Config{Transport: "udp", SRTP: "required"})
+	bobWeb := e.phoneWith("bob@acme.test", phone.Config{Transport: "ws", Media: "webrtc"})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := ann.Dial(ctx, "102")
+	var ce *phone.CallError
+	if !errors.As(err, &ce) || ce.Code != 480 {
+		t.Fatalf("calling a WebRTC-only teammate with SDES keys: %v, want 480", err)
+	}
+	select {
+	case in := <-bobWeb.Incoming():
+		t.Errorf("the WebRTC phone rang for an SDES call: %s", in.Remote())
+	default:
+	}
+	bobDesk := e.phoneFor("bob@acme.test", "udp")
+	go func() {
+		in := <-bobDesk.Incoming()
+		in.Answer(ctx)
+	}()
+	call, err := ann.Dial(ctx, "102")
+	if err != nil {
+		t.Fatalf("with a plain phone online too: %v", err)
+	}
+	if !call.Secure() {
+		t.Error("the call is not encrypted end to end")
+	}
+	call.Hangup(ctx)
+}
