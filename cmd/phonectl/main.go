@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
@@ -19,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/webrtc"
@@ -115,6 +117,9 @@ func main() {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
 	}
+	// The SIP stack's own transport chatter ("WS ref went negative") is
+	// not the user's business; its errors are.
+	sip.SetDefaultLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -26,6 +26,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/internal/desktop"
@@ -152,6 +153,9 @@ func runApp(o options, start time.Time) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// The SIP stack's transport chatter stays out of the terminal; its
+	// errors do not.
+	sip.SetDefaultLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	a := app.NewWithID(desktop.ID)
 	a.Lifecycle().SetOnStopped(ui.Stopped)
 	w := a.NewWindow("Tether")

@@ -542,6 +542,18 @@ func TestWebRTCPhonectl(t *testing.T) {
 			}
 		})
 	}
+	// The gate is the same for WebRTC phones: at zero credit, exit 3 with
+	// the reason.
+	if out, err := exec.Command(switchboardBin, "adjust", "--data", data, "--account", "demo", "--amount", "-20", "--reason", "test").CombinedOutput(); err != nil {
+		t.Fatalf("adjust: %v\n%s", err, out)
+	}
+	for _, to := range []string{"103", "+442071234567"} {
+		out, err := exec.Command(phonectlBin, s.as("admin@demo.test", "--transport", "ws", "--ws-path", "/ws", "--media", "webrtc",
+			"call", to, "--play", filepath.Join(dir, "440.wav"), "--record", filepath.Join(dir, "gate.wav"), "--duration", "2s")...).CombinedOutput()
+		if code := exitCode(err); code != 3 || !strings.Contains(lastLine(out), "402") {
+			t.Errorf("a WebRTC call to %s at zero credit: exit %d\n%s", to, code, out)
+		}
+	}
 	bad, err := exec.Command(phonectlBin, s.as("admin@demo.test", "--media", "webrtc", "--ice", "turn:127.0.0.1:99999", "register")...).CombinedOutput()
 	if exitCode(err) != 2 || !strings.Contains(string(bad), "port") {
 		t.Errorf("a TURN server with a bad port: %v\n%s", err, bad)
