@@ -190,3 +190,73 @@ func TestMenu(t *testing.T) {
 		t.Errorf("no key: the timeout route did not reach voicemail (beep share %.2f)", beep)
 	}
 }
+
+// TestMenuWithWebRTCPhones: a caller with WebRTC media reaches the shared
+// number's menu, hears it, presses 1 (an RFC 4733 event through its
+// WebRTC leg), and bob, whose phone is WebRTC too, rings and talks with
+// the caller through the switchboard's bridge. Both legs are released
+// when the call ends.
+func TestMenuWithWebRTCPhones(t *testing.T) {
+	e := newEnvWith(t, 0, switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "ws://127.0.0.1:0"}})
+	n, err := e.db.Number(e.ctx, "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Routing = team.RouteMenu
+	n.Menu = &team.Menu{Greeting: "Sales 1", Timeout: 5, OnTime: team.Route{Kind: team.ToVoicemail},
+		Options: map[string]team.Route{"1": {Kind: team.ToUser, Target: "bob@acme.test"}}}
+	if err := e.db.UpdateNumber(e.ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	webrtc := phone.Config{Transport: "ws", Media: "webrtc"}
+	ann := e.phoneWith("ann@acme.test", webrtc)
+	bob := e.phoneWith("bob@acme.test", webrtc)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	answered := make(chan *phone.Incoming, 1)
+	go func() {
+		select {
+		case in := <-bob.Incoming():
+			in.Answer(ctx)
+			answered <- in
+		case <-ctx.Done():
+		}
+	}()
+	call, err := ann.Dial(ctx, "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompt := listen(call.Media(), 900*time.Millisecond)
+	if k := notesHeard(prompt, switchboard.MenuNotes); k < 2 {
+		t.Errorf("the WebRTC caller heard %d of the menu's three notes", k)
+	}
+	if err := call.Media().SendDTMF("1", 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	listen(call.Media(), 600*time.Millisecond) // the key goes out with the audio
+	var in *phone.Incoming
+	select {
+	case in = <-answered:
+	case <-time.After(20 * time.Second):
+		t.Fatal("key 1 did not ring bob's WebRTC phone")
+	}
+	heardByAnn, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 2*time.Second)
+	if s := bestShare(heardByBob[4000:], 440); s < 0.8 {
+		t.Errorf("bob hears ann at share %.2f", s)
+	}
+	if s := bestShare(heardByAnn[4000:], 1000); s < 0.8 {
+		t.Errorf("ann hears bob at share %.2f", s)
+	}
+	call.Hangup(ctx)
+	select {
+	case <-in.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("bob's call did not end when ann hung up")
+	}
+	for deadline := time.Now().Add(10 * time.Second); e.sb.WebRTCLegs() > 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if k := e.sb.WebRTCLegs(); k > 0 {
+		t.Errorf("%d WebRTC legs left open", k)
+	}
+}
