@@ -463,6 +463,25 @@ func (c *Call) watch() {
 		defer cancel()
 		c.hangup(ctx, ErrRTPTimeout)
 	})
+	if c.gw == nil {
+		return
+	}
+	// A WebRTC call whose connection fails ends at once, saying why,
+	// rather than staying silent until the RTP timeout.
+	go func() {
+		select {
+		case <-c.gw.Failed():
+		case <-c.done:
+			return
+		}
+		if c.State() == Ended { // (the gateway closes with the call, after this is set)
+			return
+		}
+		c.ua.log.Warn("phone: the WebRTC connection failed; hanging up", "call", c.remote)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c.hangup(ctx, ErrMediaFailed)
+	}()
 }
 
 // Hangup ends the call with BYE.

@@ -23,6 +23,10 @@ var (
 	ErrNotFound = errors.New("phone: no such number or user")
 	// ErrRTPTimeout means a call ended because the far end's audio stopped.
 	ErrRTPTimeout = errors.New("phone: no audio from the far end")
+	// ErrMediaFailed means a WebRTC call ended because its connection
+	// failed: ICE found no path to the far end (a firewall, an
+	// unreachable TURN server), or the far end vanished.
+	ErrMediaFailed = errors.New("phone: the call's WebRTC connection failed")
 	// ErrRefused is any other final failure response.
 	ErrRefused = errors.New("phone: call refused")
 )

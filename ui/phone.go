@@ -636,7 +636,14 @@ func (v *PhoneView) run(c *phone.Call) {
 	for {
 		select {
 		case <-c.Done():
-			do(func() { v.endCall("Call ended.") })
+			why := "Call ended."
+			switch err := c.Err(); {
+			case errors.Is(err, phone.ErrMediaFailed):
+				why = "The call dropped: its connection failed (a firewall or an unreachable relay)."
+			case errors.Is(err, phone.ErrRTPTimeout):
+				why = "The call dropped: no sound came from the other side."
+			}
+			do(func() { v.endCall(why) })
 			return
 		case <-t.C:
 			q := c.Media().Quality()

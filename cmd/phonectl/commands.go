@@ -289,6 +289,10 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 	}
 	o.event("media", "media: "+c.MediaPath(), map[string]any{"path": c.MediaPath()})
 	reportQuality(o, c.Media().Stats())
+	if err := c.Err(); remote && (errors.Is(err, phone.ErrRTPTimeout) || errors.Is(err, phone.ErrMediaFailed)) {
+		// Not a hang-up: the call dropped.
+		return outcome(o, fmt.Errorf("answered, dropped after %.1f s: %w", time.Since(start).Seconds(), err), "")
+	}
 	who := "we hung up"
 	if remote {
 		who = "the far end hung up"
