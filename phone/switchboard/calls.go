@@ -632,7 +632,8 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		s.hangup(c, nil)
 		return
 	}
-	// Either side hanging up ends the other.
+	// Either side hanging up ends the other; so does a WebRTC leg's
+	// connection failing (the phone is gone without a BYE).
 	go func() {
 		select {
 		case <-c.a.Context().Done():
@@ -641,6 +642,12 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		case <-c.b.Context().Done():
 			c.setEnd("", "the callee hung up")
 			s.hangup(c, c.b)
+		case <-failed(c.gwA):
+			c.setEnd("", "the caller's WebRTC connection failed")
+			s.hangupWith(c, nil, reasonHeader(408, "The WebRTC connection failed"))
+		case <-failed(c.gwB):
+			c.setEnd("", "the callee's WebRTC connection failed")
+			s.hangupWith(c, nil, reasonHeader(408, "The WebRTC connection failed"))
 		case <-c.done:
 		}
 	}()

@@ -60,6 +60,15 @@ func (s *Server) WebRTCLegs() int {
 	return len(s.gws.set)
 }
 
+// failed is a leg's gateway's Failed channel; nil (never ready) for a leg
+// without one.
+func failed(gw *webrtc.Gateway) <-chan struct{} {
+	if gw == nil {
+		return nil
+	}
+	return gw.Failed()
+}
+
 // closeGateways ends every WebRTC leg (the server stops).
 func (s *Server) closeGateways() {
 	s.gws.mu.Lock()
