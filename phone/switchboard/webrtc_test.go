@@ -1,0 +1,216 @@
+// Tests of phones with WebRTC media (ICE, DTLS-SRTP) through the
+// switchboard's bridge.
+
+package switchboard_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/selfcert"
+	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/phone/switchboard"
+)
+
+// TestWebRTCPhone: a phone with WebRTC media (ICE, DTLS-SRTP) over
+// WebSocket calls a UDP phone through the switchboard, which bridges
+// WebRTC to plain RTP: audio both ways, key presses delivered, hold and
+// resume across the bridge. Then the UDP phone calls it back (the
+// switchboard offers WebRTC to it), and it calls a number on the network
+// simulator, billed as any call.
+func TestWebRTCPhone(t *testing.T) {
+	e := newEnvWith(t, 0, switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "ws://127.0.0.1:0"}})
+	sim := e.withSim()
+	ann := e.phoneWith("ann@acme.test", phone.Config{Transport: "ws", Media: "webrtc"})
+	bob := e.phoneFor("bob@acme.test", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	answer := func(u *phone.UA) <-chan *phone.Incoming {
+		ch := make(chan *phone.Incoming, 1)
+		go func() {
+			in := <-u.Incoming()
+			if err := in.Answer(ctx); err != nil {
+				t.Error(err)
+			}
+			ch <- in
+		}()
+		return ch
+	}
+	both := func(when string, a, b *phone.Call) {
+		t.Helper()
+		heardByA, heardByB := talkBoth(a.Media(), b.Media(), 440, 1000, 1500*time.Millisecond)
+		if s := bestShare(heardByB[4000:], 440); s < 0.9 {
+			t.Errorf("%s: the callee hears the caller at share %.2f", when, s)
+		}
+		if s := bestShare(heardByA[4000:], 1000); s < 0.9 {
+			t.Errorf("%s: the caller hears the callee at share %.2f", when, s)
+		}
+	}
+
+	ch := answer(bob)
+	call, err := ann.Dial(ctx, "102")
+	if err != nil {
+		t.Fatalf("the WebRTC phone calling bob: %v", err)
+	}
+	in := <-ch
+	if !call.Secure() {
+		t.Error("the WebRTC call is not reported secure")
+	}
+	both("WebRTC to UDP", call, in.Call)
+	if err := call.Media().SendDTMF("42*", 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	talking := make(chan struct{})
+	go func() { talk(call.Media(), 440, 3*time.Second, call.Done()); close(talking) }()
+	var digits []rune
+	for len(digits) < 3 {
+		select {
+		case d := <-in.Media().Digits():
+			digits = append(digits, d)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("bob received %q of the key presses 42*", string(digits))
+		}
+	}
+	<-talking
+	if string(digits) != "42*" {
+		t.Errorf("bob received %q, want 42*", string(digits))
+	}
+	if err := call.Hold(ctx); err != nil {
+		t.Fatalf("holding over WebRTC: %v", err)
+	}
+	if _, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 1500*time.Millisecond); audio.Energy(heardByBob[6000:]) > 1e-4 {
+		t.Errorf("bob still hears ann while she holds (energy %.5f)", audio.Energy(heardByBob[6000:]))
+	}
+	if err := call.Resume(ctx); err != nil {
+		t.Fatalf("resuming over WebRTC: %v", err)
+	}
+	both("resumed", call, in.Call)
+	call.Hangup(ctx)
+	select {
+	case <-in.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("bob's call did not end when the WebRTC phone hung up")
+	}
+
+	ch = answer(ann)
+	back, err := bob.Dial(ctx, "101")
+	if err != nil {
+		t.Fatalf("bob calling the WebRTC phone: %v", err)
+	}
+	in = <-ch
+	both("UDP to WebRTC", back, in.Call)
+	in.Hangup(ctx)
+	select {
+	case <-back.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("bob's call did not end when the WebRTC phone hung up")
+	}
+
+	out, err := ann.Dial(ctx, "+442071234567")
+	if err != nil {
+		t.Fatalf("the WebRTC phone calling London: %v", err)
+	}
+	heard := talk(out.Media(), 600, 2*time.Second)
+	out.Hangup(ctx)
+	if s := bestShare(heard[8000:], 600); s < 0.8 {
+		t.Errorf("the WebRTC phone hears its echo from the network at share %.2f", s)
+	}
+	if calls, _ := sim.Stats(); calls != 1 {
+		t.Errorf("the network answered %d calls", calls)
+	}
+	recs := waitRecords(e, 3)
+	var billed bool
+	for _, r := range recs {
+		billed = billed || r.Direction == "outbound" && r.Cost.IsPositive()
+	}
+	if !billed {
+		t.Errorf("the call to London was not billed: %+v", recs)
+	}
+	for deadline := time.Now().Add(10 * time.Second); e.sb.WebRTCLegs() > 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := e.sb.WebRTCLegs(); n > 0 {
+		t.Errorf("%d WebRTC legs left open after the calls", n)
+	}
+}
+
+// TestSDESCallerAndWebRTCCallee: a caller whose keys (SDES) pass the
+// relay end to end cannot reach a phone with WebRTC media, which has its
+// own: the WebRTC phone does not ring, the caller hears 480, and a phone
+// of the same person on plain RTP still takes the call.
+func TestSDESCallerAndWebRTCCallee(t *testing.T) {
+	e := newEnvWith(t, 0, switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "ws://127.0.0.1:0"}})
+	ann := e.phoneWith("ann@acme.test", phone.Config{Transport: "udp", SRTP: "required"})
+	bobWeb := e.phoneWith("bob@acme.test", phone.Config{Transport: "ws", Media: "webrtc"})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := ann.Dial(ctx, "102")
+	var ce *phone.CallError
+	if !errors.As(err, &ce) || ce.Code != 480 {
+		t.Fatalf("calling a WebRTC-only teammate with SDES keys: %v, want 480", err)
+	}
+	select {
+	case in := <-bobWeb.Incoming():
+		t.Errorf("the WebRTC phone rang for an SDES call: %s", in.Remote())
+	default:
+	}
+	bobDesk := e.phoneFor("bob@acme.test", "udp")
+	go func() {
+		in := <-bobDesk.Incoming()
+		in.Answer(ctx)
+	}()
+	call, err := ann.Dial(ctx, "102")
+	if err != nil {
+		t.Fatalf("with a plain phone online too: %v", err)
+	}
+	if !call.Secure() {
+		t.Error("the call is not encrypted end to end")
+	}
+	call.Hangup(ctx)
+}
+
+// TestSecureWebSocketWebRTC: a WebRTC phone over wss:// (SIP over
+// WebSocket over TLS, the switchboard's certificate trusted) calls a UDP
+// phone: audio both ways.
+func TestSecureWebSocketWebRTC(t *testing.T) {
+	cert, err := selfcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvWith(t, 0, switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "wss://127.0.0.1:0"},
+		TLS: &tls.Config{Certificates: []tls.Certificate{cert.TLS}}})
+	ann := e.phoneWith("ann@acme.test", phone.Config{Transport: "wss", Media: "webrtc", TLS: &tls.Config{RootCAs: cert.Pool}})
+	bob := e.phoneFor("bob@acme.test", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	answered := make(chan *phone.Incoming, 1)
+	go func() {
+		in := <-bob.Incoming()
+		in.Answer(ctx)
+		answered <- in
+	}()
+	call, err := ann.Dial(ctx, "102")
+	if err != nil {
+		t.Fatalf("calling over wss: %v", err)
+	}
+	in := <-answered
+	heardByAnn, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 1500*time.Millisecond)
+	if s := bestShare(heardByBob[4000:], 440); s < 0.9 {
+		t.Errorf("bob hears ann (wss, WebRTC) at share %.2f", s)
+	}
+	if s := bestShare(heardByAnn[4000:], 1000); s < 0.9 {
+		t.Errorf("ann (wss, WebRTC) hears bob at share %.2f", s)
+	}
+	if err := call.Hangup(ctx); err != nil {
+		t.Errorf("hanging up over wss: %v", err)
+	}
+	select {
+	case <-in.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("bob's call did not end")
+	}
+}
