@@ -91,6 +91,7 @@ type Call struct {
 	mu          sync.Mutex
 	state       CallState
 	endErr      error
+	ending      error    // why we are hanging up, kept should the far end's BYE cross ours
 	held        bool     // we put it on hold
 	remoteHeld  bool     // the far end did
 	referStatus chan int // final codes of a transfer we asked for
@@ -160,6 +161,9 @@ func (c *Call) setState(s CallState, err error) {
 	}
 	c.state = s
 	if s == Ended {
+		if err == nil {
+			err = c.ending
+		}
 		c.endErr = err
 	}
 	c.mu.Unlock()
@@ -488,9 +492,15 @@ func (c *Call) watch() {
 func (c *Call) Hangup(ctx context.Context) error { return c.hangup(ctx, nil) }
 
 func (c *Call) hangup(ctx context.Context, why error) error {
-	if c.State() == Ended {
+	c.mu.Lock()
+	if c.state == Ended {
+		c.mu.Unlock()
 		return nil
 	}
+	if why != nil && c.ending == nil {
+		c.ending = why
+	}
+	c.mu.Unlock()
 	// A BYE that crosses the far end's own BYE may never be answered:
 	// do not wait out the whole transaction timer for it.
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
