@@ -173,10 +173,7 @@ func (c *Call) setState(s CallState, err error) {
 	}
 	if s == Ended {
 		c.once.Do(func() {
-			c.media.Close()
-			if c.gw != nil {
-				c.gw.Close()
-			}
+			c.closeMedia()
 			close(c.done)
 		})
 	}
@@ -193,8 +190,10 @@ func (u *UA) offerSRTP() bool {
 	return u.cfg.SRTP == "required" || u.cfg.SRTP == "" && u.transport == "tls"
 }
 
-func (u *UA) newCall(incoming bool, remote string) (*Call, error) {
-	if u.cfg.Media == "webrtc" && !incoming {
+// newCall makes a call's media: plain (or SDES) RTP, or with withWebRTC
+// a WebRTC leg.
+func (u *UA) newCall(incoming bool, remote string, withWebRTC bool) (*Call, error) {
+	if withWebRTC {
 		return u.newWebRTCCall(incoming, remote)
 	}
 	m, err := media.Listen(u.local.Addr())
@@ -345,7 +344,7 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 	if err != nil {
 		return nil, err
 	}
-	c, err := u.newCall(false, to.String())
+	c, err := u.newCall(false, to.String(), u.cfg.Media == "webrtc")
 	if err != nil {
 		return nil, err
 	}
@@ -451,7 +450,7 @@ func (c *Call) parse(body []byte) (*sdp.Description, error) {
 	return sdp.Parse(body)
 }
 
-// closeMedia releases a call's media that never started.
+// closeMedia releases a call's media (and its WebRTC leg).
 func (c *Call) closeMedia() {
 	c.media.Close()
 	if c.gw != nil {

@@ -42,13 +42,7 @@ func (c *Call) reinvite(ctx context.Context, dir sdp.Direction) error {
 	c.local.Direction = dir
 	local := c.local
 	c.mu.Unlock()
-	var body []byte
-	var err error
-	if c.gw != nil {
-		body, err = c.gw.Redescribe(dir)
-	} else {
-		body, err = sdp.Offer(local).Marshal()
-	}
+	body, err := c.redescribe(sdp.Offer(local))
 	if err != nil {
 		return err
 	}
@@ -138,12 +132,7 @@ func (u *UA) onReinvite(c *Call, req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return
 	}
-	var body []byte
-	if c.gw != nil {
-		body, err = c.gw.Redescribe(ans.Audio.Direction)
-	} else {
-		body, err = ans.Marshal()
-	}
+	body, err := c.redescribe(ans)
 	if err != nil || c.startMedia(n) != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
 		return
@@ -155,6 +144,16 @@ func (u *UA) onReinvite(c *Call, req *sip.Request, tx sip.ServerTransaction) {
 	res.AppendHeader(u.contact())
 	c.emitRemoteHold(offer.OnHold())
 	u.respond2xx(req, tx, res)
+}
+
+// redescribe writes a later offer or answer in the call (hold, resume):
+// d itself, or for WebRTC media the connection's own description with
+// d's direction.
+func (c *Call) redescribe(d *sdp.Description) ([]byte, error) {
+	if c.gw != nil {
+		return c.gw.Redescribe(d.Audio.Direction)
+	}
+	return d.Marshal()
 }
 
 // reread reads the far end's description in a re-INVITE or the answer to

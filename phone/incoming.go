@@ -91,13 +91,7 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if f := req.From(); f != nil {
 		from = f.Address.String()
 	}
-	var c *Call
-	var err error
-	if webrtc.IsWebRTC(req.Body()) {
-		c, err = u.newWebRTCCall(true, from)
-	} else {
-		c, err = u.newCall(true, from)
-	}
+	c, err := u.newCall(true, from, webrtc.IsWebRTC(req.Body())) // answered as it was offered
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
 		return

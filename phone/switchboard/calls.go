@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -416,13 +417,14 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 	for _, b := range targets {
 		l := &leg{b: b}
 		body := offer
-		if b.ICE && strings.Contains(string(offer), "a=crypto:") {
-			// SDES keys pass the relay end to end; a WebRTC phone has
-			// its own (DTLS) and could not read the caller's packets.
-			s.log.Warn("switchboard: an SDES-encrypted call cannot ring a WebRTC phone", "device", b.Device)
-			continue
-		}
 		if b.ICE {
+			if bytes.Contains(offer, []byte("a=crypto:")) {
+				// SDES keys pass the relay end to end; a WebRTC phone
+				// has its own (DTLS) and could not read the caller's
+				// packets.
+				s.log.Warn("switchboard: an SDES-encrypted call cannot ring a WebRTC phone", "device", b.Device)
+				continue
+			}
 			ip, _ := netip.ParseAddr(contact.Address.Host)
 			gw, webOffer, err := s.offerWebRTC(ip, offer)
 			if err != nil {
@@ -809,15 +811,7 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		gwIn, gwOut = gwOut, gwIn
 	}
 	outRTP, outRTCP := out.ports()
-	body, err := plainBody(gwIn, req.Body())
-	var offer []byte
-	var m mediaAddr
-	if err == nil {
-		offer, m, err = rewriteSDP(body, c.relay.ip, outRTP, outRTCP)
-	}
-	if err == nil {
-		offer, err = webrtcBody(gwOut, offer)
-	}
+	offer, m, err := across(req.Body(), gwIn, gwOut, c.relay.ip, outRTP, outRTCP)
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return
@@ -853,15 +847,7 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	inRTP, inRTCP := in.ports()
-	body, err = plainBody(gwOut, res.Body())
-	var answer []byte
-	var am mediaAddr
-	if err == nil {
-		answer, am, err = rewriteSDP(body, c.relay.ip, inRTP, inRTCP)
-	}
-	if err == nil {
-		answer, err = webrtcBody(gwIn, answer)
-	}
+	answer, am, err := across(res.Body(), gwOut, gwIn, c.relay.ip, inRTP, inRTCP)
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return

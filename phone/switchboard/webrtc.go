@@ -167,29 +167,30 @@ func (s *Server) offerWebRTC(ip netip.Addr, plain []byte) (*webrtc.Gateway, []by
 	return gw, offer, nil
 }
 
-// plainBody reads a WebRTC leg's description as plain (a re-INVITE, or
-// the answer to one); other legs' pass unchanged.
-func plainBody(gw *webrtc.Gateway, body []byte) ([]byte, error) {
-	if gw == nil {
-		return body, nil
+// across carries a description in a re-INVITE (or its answer) from one
+// leg to the other: read as plain from the sending leg (through its
+// gateway, for a WebRTC phone), pointed at the relay's ports on ip, and
+// written for the receiving leg (as its gateway's own description, with
+// the direction asked for). It returns where the sending leg's media now
+// goes.
+func across(body []byte, from, to *webrtc.Gateway, ip netip.Addr, rtpPort, rtcpPort int) ([]byte, mediaAddr, error) {
+	if from != nil {
+		d, err := from.Reread(body)
+		if err != nil {
+			return nil, mediaAddr{}, err
+		}
+		if body, err = d.Marshal(); err != nil {
+			return nil, mediaAddr{}, err
+		}
 	}
-	d, err := gw.Reread(body)
+	out, m, err := rewriteSDP(body, ip, rtpPort, rtcpPort)
+	if err != nil || to == nil {
+		return out, m, err
+	}
+	d, err := sdp.Parse(out)
 	if err != nil {
-		return nil, err
+		return nil, mediaAddr{}, err
 	}
-	return d.Marshal()
-}
-
-// webrtcBody writes what the switchboard says to a WebRTC leg (a plain
-// description) as the gateway's own with the plain one's direction;
-// other legs' pass unchanged.
-func webrtcBody(gw *webrtc.Gateway, plain []byte) ([]byte, error) {
-	if gw == nil {
-		return plain, nil
-	}
-	d, err := sdp.Parse(plain)
-	if err != nil {
-		return nil, err
-	}
-	return gw.Redescribe(d.Audio.Direction)
+	out, err = to.Redescribe(d.Audio.Direction)
+	return out, m, err
 }
