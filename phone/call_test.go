@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/tetherphone/tether/internal/peers"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
+	"github.com/tetherphone/tether/phone/webrtc"
 )
 
 // registered starts a UA and keeps it registered for the test.
@@ -554,13 +556,8 @@ func TestEarlyMedia(t *testing.T) {
 // audio both ways, key presses delivered, hold and resume.
 func TestWebRTCThroughKamailio(t *testing.T) {
 	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
-	ws := func(user string) *phone.UA {
-		u := startUA(t, phone.Config{User: fmt.Sprintf("sip:%s@127.0.0.1:%d", user, k.WSPort), Password: user + "-secret",
-			Transport: "ws", WSPath: "/ws", Media: "webrtc", Expires: time.Minute, RTCPInterval: 300 * time.Millisecond})
-		keepRegistered(t, u)
-		return u
-	}
-	alice, bob := ws("alice"), ws("bob")
+	fast := phone.Config{RTCPInterval: 300 * time.Millisecond}
+	alice, bob := webrtcUA(t, k, "alice", fast), webrtcUA(t, k, "bob", fast)
 	ch := answerNext(t, bob)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -608,4 +605,50 @@ func TestWebRTCThroughKamailio(t *testing.T) {
 		t.Error("bob's call did not end")
 	}
 	holdResume(t, alice, bob)
+}
+
+// TestWebRTCConnectionFails: a WebRTC call whose media can find no path
+// (relay-only, through a TURN server that never answers, so no candidate
+// is gathered) is answered, then ends by itself: the side whose
+// connection fails first hangs up with ErrMediaFailed (the other hears its
+// BYE), rather than both staying silent until the RTP timeout.
+func TestWebRTCConnectionFails(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+	mute, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	alice := webrtcUA(t, k, "alice", phone.Config{RTPTimeout: 5 * time.Minute, ICERelayOnly: true,
+		ICEServers: []webrtc.ICEServer{{URL: "turn:" + mute.LocalAddr().String(), Username: "u", Credential: "p"}}})
+	bob := webrtcUA(t, k, "bob", phone.Config{RTPTimeout: 5 * time.Minute})
+	answered := answerNext(t, bob)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	call, err := alice.Dial(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := <-answered
+	for _, c := range []*phone.Call{call, in.Call} {
+		select {
+		case <-c.Done():
+		case <-time.After(90 * time.Second):
+			t.Fatal("the call with no media path did not end")
+		}
+	}
+	if !errors.Is(call.Err(), phone.ErrMediaFailed) && !errors.Is(in.Err(), phone.ErrMediaFailed) {
+		t.Errorf("the calls ended with %v and %v, want ErrMediaFailed on one side", call.Err(), in.Err())
+	}
+}
+
+// webrtcUA keeps user (password user+"-secret") registered with k over
+// WebSocket, with WebRTC media; cfg adds the rest.
+func webrtcUA(t *testing.T, k *peers.Kamailio, user string, cfg phone.Config) *phone.UA {
+	t.Helper()
+	cfg.User, cfg.Password = fmt.Sprintf("sip:%s@127.0.0.1:%d", user, k.WSPort), user+"-secret"
+	cfg.Transport, cfg.WSPath, cfg.Media, cfg.Expires = "ws", "/ws", "webrtc", time.Minute
+	u := startUA(t, cfg)
+	keepRegistered(t, u)
+	return u
 }
