@@ -213,15 +213,7 @@ func TestMenuWithWebRTCPhones(t *testing.T) {
 	bob := e.phoneWith("bob@acme.test", webrtc)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	answered := make(chan *phone.Incoming, 1)
-	go func() {
-		select {
-		case in := <-bob.Incoming():
-			in.Answer(ctx)
-			answered <- in
-		case <-ctx.Done():
-		}
-	}()
+	answered := answerNext(ctx, t, bob)
 	call, err := ann.Dial(ctx, "+14155550101")
 	if err != nil {
 		t.Fatal(err)
@@ -240,23 +232,8 @@ func TestMenuWithWebRTCPhones(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("key 1 did not ring bob's WebRTC phone")
 	}
-	heardByAnn, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 2*time.Second)
-	if s := bestShare(heardByBob[4000:], 440); s < 0.8 {
-		t.Errorf("bob hears ann at share %.2f", s)
-	}
-	if s := bestShare(heardByAnn[4000:], 1000); s < 0.8 {
-		t.Errorf("ann hears bob at share %.2f", s)
-	}
+	hearEachOther(t, "through the menu", call, in.Call, 0.8)
 	call.Hangup(ctx)
-	select {
-	case <-in.Done():
-	case <-time.After(10 * time.Second):
-		t.Error("bob's call did not end when ann hung up")
-	}
-	for deadline := time.Now().Add(10 * time.Second); e.sb.WebRTCLegs() > 0 && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if k := e.sb.WebRTCLegs(); k > 0 {
-		t.Errorf("%d WebRTC legs left open", k)
-	}
+	waitEnded(t, in.Call, "bob's call, when ann hung up")
+	noWebRTCLegsLeft(t, e)
 }

@@ -302,12 +302,7 @@ func voicemailAfterHours(t *testing.T, callerCfg phone.Config) {
 	if best := bestShare(rec.Mono(), 440); best < 0.9 {
 		t.Errorf("the message holds the caller's 440 Hz at best share %.2f", best)
 	}
-	for deadline := time.Now().Add(10 * time.Second); e.sb.WebRTCLegs() > 0 && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if n := e.sb.WebRTCLegs(); n > 0 {
-		t.Errorf("%d WebRTC legs left open after the call", n)
-	}
+	noWebRTCLegsLeft(t, e)
 	if recs := waitRecords(e, 1); len(recs) != 1 || recs[0].Disposition != records.Voicemail || recs[0].To != "+14155550100" {
 		t.Errorf("the call's record: %+v", recs)
 	}

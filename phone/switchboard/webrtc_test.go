@@ -29,29 +29,8 @@ func TestWebRTCPhone(t *testing.T) {
 	bob := e.phoneFor("bob@acme.test", "udp")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	answer := func(u *phone.UA) <-chan *phone.Incoming {
-		ch := make(chan *phone.Incoming, 1)
-		go func() {
-			in := <-u.Incoming()
-			if err := in.Answer(ctx); err != nil {
-				t.Error(err)
-			}
-			ch <- in
-		}()
-		return ch
-	}
-	both := func(when string, a, b *phone.Call) {
-		t.Helper()
-		heardByA, heardByB := talkBoth(a.Media(), b.Media(), 440, 1000, 1500*time.Millisecond)
-		if s := bestShare(heardByB[4000:], 440); s < 0.9 {
-			t.Errorf("%s: the callee hears the caller at share %.2f", when, s)
-		}
-		if s := bestShare(heardByA[4000:], 1000); s < 0.9 {
-			t.Errorf("%s: the caller hears the callee at share %.2f", when, s)
-		}
-	}
 
-	ch := answer(bob)
+	ch := answerNext(ctx, t, bob)
 	call, err := ann.Dial(ctx, "102")
 	if err != nil {
 		t.Fatalf("the WebRTC phone calling bob: %v", err)
@@ -60,7 +39,7 @@ func TestWebRTCPhone(t *testing.T) {
 	if !call.Secure() {
 		t.Error("the WebRTC call is not reported secure")
 	}
-	both("WebRTC to UDP", call, in.Call)
+	hearEachOther(t, "WebRTC to UDP", call, in.Call, 0.9)
 	if err := call.Media().SendDTMF("42*", 100*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
@@ -88,27 +67,19 @@ func TestWebRTCPhone(t *testing.T) {
 	if err := call.Resume(ctx); err != nil {
 		t.Fatalf("resuming over WebRTC: %v", err)
 	}
-	both("resumed", call, in.Call)
+	hearEachOther(t, "resumed", call, in.Call, 0.9)
 	call.Hangup(ctx)
-	select {
-	case <-in.Done():
-	case <-time.After(10 * time.Second):
-		t.Error("bob's call did not end when the WebRTC phone hung up")
-	}
+	waitEnded(t, in.Call, "bob's call, when the WebRTC phone hung up")
 
-	ch = answer(ann)
+	ch = answerNext(ctx, t, ann)
 	back, err := bob.Dial(ctx, "101")
 	if err != nil {
 		t.Fatalf("bob calling the WebRTC phone: %v", err)
 	}
 	in = <-ch
-	both("UDP to WebRTC", back, in.Call)
+	hearEachOther(t, "UDP to WebRTC", back, in.Call, 0.9)
 	in.Hangup(ctx)
-	select {
-	case <-back.Done():
-	case <-time.After(10 * time.Second):
-		t.Error("bob's call did not end when the WebRTC phone hung up")
-	}
+	waitEnded(t, back, "bob's call, when the WebRTC phone hung up")
 
 	out, err := ann.Dial(ctx, "+442071234567")
 	if err != nil {
@@ -130,12 +101,7 @@ func TestWebRTCPhone(t *testing.T) {
 	if !billed {
 		t.Errorf("the call to London was not billed: %+v", recs)
 	}
-	for deadline := time.Now().Add(10 * time.Second); e.sb.WebRTCLegs() > 0 && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if n := e.sb.WebRTCLegs(); n > 0 {
-		t.Errorf("%d WebRTC legs left open after the calls", n)
-	}
+	noWebRTCLegsLeft(t, e)
 }
 
 // TestSDESCallerAndWebRTCCallee: a caller whose keys (SDES) pass the
@@ -158,11 +124,7 @@ func TestSDESCallerAndWebRTCCallee(t *testing.T) {
 		t.Errorf("the WebRTC phone rang for an SDES call: %s", in.Remote())
 	default:
 	}
-	bobDesk := e.phoneFor("bob@acme.test", "udp")
-	go func() {
-		in := <-bobDesk.Incoming()
-		in.Answer(ctx)
-	}()
+	answerNext(ctx, t, e.phoneFor("bob@acme.test", "udp"))
 	call, err := ann.Dial(ctx, "102")
 	if err != nil {
 		t.Fatalf("with a plain phone online too: %v", err)
@@ -187,30 +149,68 @@ func TestSecureWebSocketWebRTC(t *testing.T) {
 	bob := e.phoneFor("bob@acme.test", "udp")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	answered := make(chan *phone.Incoming, 1)
-	go func() {
-		in := <-bob.Incoming()
-		in.Answer(ctx)
-		answered <- in
-	}()
+	answered := answerNext(ctx, t, bob)
 	call, err := ann.Dial(ctx, "102")
 	if err != nil {
 		t.Fatalf("calling over wss: %v", err)
 	}
 	in := <-answered
-	heardByAnn, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 1500*time.Millisecond)
-	if s := bestShare(heardByBob[4000:], 440); s < 0.9 {
-		t.Errorf("bob hears ann (wss, WebRTC) at share %.2f", s)
-	}
-	if s := bestShare(heardByAnn[4000:], 1000); s < 0.9 {
-		t.Errorf("ann (wss, WebRTC) hears bob at share %.2f", s)
-	}
+	hearEachOther(t, "wss and WebRTC to UDP", call, in.Call, 0.9)
 	if err := call.Hangup(ctx); err != nil {
 		t.Errorf("hanging up over wss: %v", err)
 	}
+	waitEnded(t, in.Call, "bob's call")
+}
+
+// answerNext answers u's next incoming call (until ctx ends) and hands it
+// over.
+func answerNext(ctx context.Context, t *testing.T, u *phone.UA) <-chan *phone.Incoming {
+	ch := make(chan *phone.Incoming, 1)
+	go func() {
+		select {
+		case in := <-u.Incoming():
+			if err := in.Answer(ctx); err != nil {
+				t.Error(err)
+			}
+			ch <- in
+		case <-ctx.Done():
+		}
+	}()
+	return ch
+}
+
+// hearEachOther has a call's two ends talk at once (the caller 440 Hz, the
+// callee 1000 Hz) and checks that each hears the other at share min or
+// better.
+func hearEachOther(t *testing.T, when string, caller, callee *phone.Call, min float64) {
+	t.Helper()
+	heardByCaller, heardByCallee := talkBoth(caller.Media(), callee.Media(), 440, 1000, 1500*time.Millisecond)
+	if s := bestShare(heardByCallee[4000:], 440); s < min {
+		t.Errorf("%s: the callee hears the caller at share %.2f", when, s)
+	}
+	if s := bestShare(heardByCaller[4000:], 1000); s < min {
+		t.Errorf("%s: the caller hears the callee at share %.2f", when, s)
+	}
+}
+
+// waitEnded waits (10 s at most) for a call to end.
+func waitEnded(t *testing.T, c *phone.Call, what string) {
+	t.Helper()
 	select {
-	case <-in.Done():
+	case <-c.Done():
 	case <-time.After(10 * time.Second):
-		t.Error("bob's call did not end")
+		t.Errorf("%s did not end", what)
+	}
+}
+
+// noWebRTCLegsLeft checks (waiting 10 s at most) that the switchboard has
+// released every WebRTC leg.
+func noWebRTCLegsLeft(t *testing.T, e *env) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); e.sb.WebRTCLegs() > 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := e.sb.WebRTCLegs(); n > 0 {
+		t.Errorf("%d WebRTC legs left open after the calls", n)
 	}
 }
