@@ -108,8 +108,8 @@ func ntp(t time.Time) uint64 {
 // middle32 is the compact NTP form used in LSR and for round trips.
 func middle32(t time.Time) uint32 { return uint32(ntp(t) >> 16) }
 
-// isRTCP tells RTCP from RTP on a muxed port (RFC 5761 section 4).
-func isRTCP(b []byte) bool { return len(b) >= 2 && b[1] >= 192 && b[1] <= 223 }
+// IsRTCP tells RTCP from RTP on a muxed port (RFC 5761 section 4).
+func IsRTCP(b []byte) bool { return len(b) >= 2 && b[1] >= 192 && b[1] <= 223 }
 
 // rtcpLoop sends a report every interval, randomised to between half and
 // one and a half of it (RFC 3550 6.2), the first after half an interval.

@@ -404,7 +404,7 @@ func (s *Session) readLoop() {
 			return // closed
 		}
 		b := buf[:n]
-		if isRTCP(b) {
+		if IsRTCP(b) {
 			s.receiveRTCP(b, from, s.conn)
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone/media"
 )
 
 // recorder keeps both sides of a relayed call as 8 kHz tracks, each
@@ -46,7 +47,7 @@ func newRecorder(desc []byte, maxLen time.Duration) *recorder {
 
 // packet decodes one relayed packet into its side's track.
 func (r *recorder) packet(toCaller bool, b []byte, pkt *rtp.Packet) {
-	if len(b) < 12 || b[1]&0x7f != r.pt || isRTCPPacket(b) {
+	if len(b) < 12 || b[1]&0x7f != r.pt || media.IsRTCP(b) {
 		return
 	}
 	side := 0 // the caller speaking

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/phone/sdp"
 	"net"
 	"net/netip"
@@ -320,7 +321,7 @@ func (o *overlay) play(tone func(rate int) []int16) bool {
 func (o *overlay) apply(b []byte, pkt *rtp.Packet) []byte {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.at >= len(o.frames) || len(b) < 12 || b[1]&0x7f != o.pt || isRTCPPacket(b) {
+	if o.at >= len(o.frames) || len(b) < 12 || b[1]&0x7f != o.pt || media.IsRTCP(b) {
 		return b
 	}
 	if err := pkt.Unmarshal(b); err != nil {
@@ -344,6 +345,3 @@ func (r *relay) prepareOverlays(answer []byte) {
 
 // warn plays the low-credit warning to the caller.
 func (r *relay) warn() { r.toCaller.play(WarningTone) }
-
-// isRTCPPacket tells RTCP from RTP on a muxed port (RFC 5761).
-func isRTCPPacket(b []byte) bool { return len(b) >= 2 && b[1] >= 192 && b[1] <= 223 }

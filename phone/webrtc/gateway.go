@@ -32,6 +32,7 @@ import (
 	psdp "github.com/pion/sdp/v3"
 	"github.com/pion/stun/v4"
 	pion "github.com/pion/webrtc/v4"
+	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/phone/sdp"
 )
 
@@ -512,7 +513,7 @@ func (g *Gateway) toFarEnd(pc *pion.PeerConnection) {
 			continue
 		}
 		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		if b[1] >= 192 && b[1] <= 223 { // RTCP, muxed (RFC 5761)
+		if media.IsRTCP(b) { // muxed (RFC 5761)
 			g.rtcpToFarEnd(pc, b)
 			continue
 		}
