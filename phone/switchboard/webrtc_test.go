@@ -184,7 +184,7 @@ func answerNext(ctx context.Context, t *testing.T, u *phone.UA) <-chan *phone.In
 // better.
 func hearEachOther(t *testing.T, when string, caller, callee *phone.Call, min float64) {
 	t.Helper()
-	heardByCaller, heardByCallee := talkBoth(caller.Media(), callee.Media(), 440, 1000, 1500*time.Millisecond)
+	heardByCaller, heardByCallee := talkBoth(caller.Media(), callee.Media(), 440, 1000, 2*time.Second)
 	if s := bestShare(heardByCallee[4000:], 440); s < min {
 		t.Errorf("%s: the callee hears the caller at share %.2f", when, s)
 	}
