@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/money"
@@ -118,6 +119,7 @@ type SMSEntry struct {
 type SMSDeck struct {
 	byPrefix map[string]SMSEntry
 	longest  int
+	entries  []SMSEntry
 }
 
 // ReadSMSDeck imports an SMS rate deck from CSV with the header
@@ -141,6 +143,7 @@ func ReadSMSDeck(r io.Reader) (*SMSDeck, error) {
 			return fmt.Errorf("prefix %s appears twice", prefix)
 		}
 		d.byPrefix[prefix] = SMSEntry{Prefix: prefix, Destination: dest, PerSegment: rate}
+		d.entries = append(d.entries, d.byPrefix[prefix])
 		d.longest = max(d.longest, len(prefix))
 		return nil
 	})
@@ -163,48 +166,124 @@ func (d *SMSDeck) Match(digits string) (SMSEntry, bool) {
 // Len returns the number of entries.
 func (d *SMSDeck) Len() int { return len(d.byPrefix) }
 
-// readCSV checks the header and hands each data line to fn, wrapping every
-// error with ErrDeck and the line number.
+// Entries returns a copy of the deck's entries in file order.
+func (d *SMSDeck) Entries() []SMSEntry { return append([]SMSEntry(nil), d.entries...) }
+
+// maxProblems bounds how many bad lines one error lists.
+const maxProblems = 20
+
+// DeckError lists what is wrong with a deck file, line by line (the first
+// maxProblems lines found; More counts the rest). It wraps ErrDeck.
+type DeckError struct {
+	Problems []string // "line 7: rate_per_minute: ..."
+	More     int
+}
+
+func (e *DeckError) Error() string {
+	s := "rating: bad rate deck: " + strings.Join(e.Problems, "; ")
+	if e.More > 0 {
+		s += fmt.Sprintf("; and %d more bad lines", e.More)
+	}
+	return s
+}
+
+// Unwrap makes a DeckError an ErrDeck.
+func (e *DeckError) Unwrap() error { return ErrDeck }
+
+func (e *DeckError) add(line int, err error) {
+	if len(e.Problems) < maxProblems {
+		e.Problems = append(e.Problems, fmt.Sprintf("line %d: %v", line, err))
+		return
+	}
+	e.More++
+}
+
+// readCSV checks the header and hands each data line to fn. It reads the
+// whole file, so the error (a *DeckError) names every bad line, not only
+// the first; a file that cannot be read as CSV stops at the line where
+// reading failed.
 func readCSV(r io.Reader, header string, fn func(line int, fields []string) error) error {
 	cr := csv.NewReader(r)
 	cr.Comment = '#'
 	cr.TrimLeadingSpace = true
 	want := strings.Split(header, ",")
-	cr.FieldsPerRecord = len(want)
+	cr.FieldsPerRecord = -1 // counted below, so a short line is one problem among others
 	seenHeader := false
 	n := 0
+	bad := &DeckError{}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrDeck, err)
+			bad.Problems = append(bad.Problems, err.Error())
+			return bad
 		}
 		line, _ := cr.FieldPos(0)
 		if !seenHeader {
+			ok := len(rec) == len(want)
 			for i := range rec {
-				if strings.ToLower(strings.TrimSpace(rec[i])) != want[i] {
-					return fmt.Errorf("%w: line %d: header must be %q", ErrDeck, line, header)
-				}
+				ok = ok && strings.ToLower(strings.TrimSpace(rec[i])) == want[i]
+			}
+			if !ok {
+				bad.add(line, fmt.Errorf("header must be %q", header))
+				return bad
 			}
 			seenHeader = true
 			continue
 		}
 		if n++; n > maxDeckLines {
-			return fmt.Errorf("%w: more than %d lines", ErrDeck, maxDeckLines)
+			bad.add(line, fmt.Errorf("more than %d lines", maxDeckLines))
+			return bad
+		}
+		if len(rec) != len(want) {
+			bad.add(line, fmt.Errorf("%d fields, want %d (%s)", len(rec), len(want), header))
+			continue
 		}
 		for i := range rec {
 			rec[i] = strings.TrimSpace(rec[i])
 		}
 		if err := fn(line, rec); err != nil {
-			return fmt.Errorf("%w: line %d: %v", ErrDeck, line, err)
+			bad.add(line, err)
 		}
 	}
 	if !seenHeader {
-		return fmt.Errorf("%w: empty file, header %q missing", ErrDeck, header)
+		bad.Problems = append(bad.Problems, fmt.Sprintf("empty file, header %q missing", header))
+	}
+	if len(bad.Problems) > 0 {
+		return bad
 	}
 	return nil
+}
+
+// Kind is what a deck file prices.
+type Kind string
+
+// Kinds of deck.
+const (
+	VoiceDeck   Kind = "voice"
+	SMSDeckKind Kind = "sms"
+)
+
+// DetectKind tells a voice deck from an SMS deck by its header (the first
+// line that is not a comment); "" when it is neither.
+func DetectKind(data []byte) Kind {
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		h := strings.ToLower(strings.ReplaceAll(line, " ", ""))
+		switch h {
+		case voiceDeckCols:
+			return VoiceDeck
+		case smsDeckCols:
+			return SMSDeckKind
+		}
+		return ""
+	}
+	return ""
 }
 
 func parsePrefix(s string) (string, error) {
@@ -236,4 +315,15 @@ func parseRate(s, field string) (decimal.Decimal, error) {
 		return decimal.Zero, fmt.Errorf("%s: %s is above %d", field, s, maxPerMinute)
 	}
 	return r, nil
+}
+
+// DeckFile is a deck as an operator imported it: the file itself (the
+// rater is rebuilt from it), where it came from and when.
+type DeckFile struct {
+	Kind     Kind
+	Body     []byte
+	Entries  int
+	Source   string // the file's name as given to the import
+	SHA256   string // of Body, hex
+	Imported time.Time
 }

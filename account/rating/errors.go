@@ -8,6 +8,10 @@ var (
 	// ErrNoRate means no rate deck entry matches a destination. Credit-billed
 	// routes fail closed: an unrated destination is refused, never free.
 	ErrNoRate = errors.New("rating: no rate for destination")
+	// ErrNoDeck means the rater has no deck for the kind of price asked:
+	// the operator has not imported one (switchboard rates import). Like
+	// ErrNoRate it fails closed.
+	ErrNoDeck = errors.New("rating: no rate deck imported")
 	// ErrDeck means a rate deck file is malformed.
 	ErrDeck = errors.New("rating: bad rate deck")
 	// ErrIncrement means a billing increment is not of the form I/S.

@@ -44,7 +44,9 @@ const (
 
 // Rater prices calls and messages. Domestic lists the regions whose calls
 // and texts a plan's bundle covers (Caribbean NANP numbers such as +1 876 are
-// region JM, so international).
+// region JM, so international). A nil Voice or SMS deck prices nothing from
+// it: such calls and texts fail with ErrNoDeck (a server whose operator has
+// imported no deck refuses them rather than guess a price).
 type Rater struct {
 	Voice    *Deck
 	SMS      *SMSDeck
@@ -106,6 +108,9 @@ func (r *Rater) TranscriptionTariff() Tariff {
 func (r *Rater) domestic(n Number) bool { return slices.Contains(r.Domestic, n.Region) }
 
 func (r *Rater) fromDeck(u Usage, p Pool, n Number) (Tariff, error) {
+	if r.Voice == nil {
+		return Tariff{}, fmt.Errorf("%w: no voice deck to price %s", ErrNoDeck, n.E164)
+	}
 	e, ok := r.Voice.Match(n.Digits())
 	if !ok {
 		return Tariff{}, fmt.Errorf("%w: %s", ErrNoRate, n.E164)
@@ -163,6 +168,9 @@ func (r *Rater) RateSMS(s SMSSpec) (SMSTariff, error) {
 		}
 		return SMSTariff{Usage: DomesticSMS, Pool: PoolSMS, PerSegment: r.Prices.DomesticSMSPerSegment,
 			Destination: s.Remote.Region}, nil
+	}
+	if r.SMS == nil {
+		return SMSTariff{}, fmt.Errorf("%w: no SMS deck to price texts to %s", ErrNoDeck, s.Remote.E164)
 	}
 	e, ok := r.SMS.Match(s.Remote.Digits())
 	if !ok {

@@ -2,6 +2,7 @@ package rating_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -131,6 +132,66 @@ func TestReadDeckErrors(t *testing.T) {
 	_, err := rating.ReadDeck(strings.NewReader(head + "44,UK,0.01,60/60,0\n33,FR,x,60/60,0\n"))
 	if err == nil || !strings.Contains(err.Error(), "line 3") {
 		t.Errorf("error should name line 3: %v", err)
+	}
+}
+
+// TestDeckErrorsEveryLine: an import names every bad line, so an operator
+// fixes the file in one pass, and says nothing about the good ones.
+func TestDeckErrorsEveryLine(t *testing.T) {
+	head := "prefix,destination,rate_per_minute,increment,connect_fee\n"
+	in := head + "44,UK,0.01,60/60,0\n33,FR,x,60/60,0\n49,DE,0.02,60/60,0\n34,ES,0.01\n39,IT,0.01,60,0\n"
+	_, err := rating.ReadDeck(strings.NewReader(in))
+	var de *rating.DeckError
+	if !errors.As(err, &de) || !errors.Is(err, rating.ErrDeck) {
+		t.Fatalf("err = %v, want a *DeckError wrapping ErrDeck", err)
+	}
+	if len(de.Problems) != 3 {
+		t.Fatalf("problems %q, want lines 3, 5 and 6", de.Problems)
+	}
+	for i, line := range []string{"line 3: rate_per_minute", "line 5: 3 fields", "line 6: "} {
+		if !strings.HasPrefix(de.Problems[i], line) {
+			t.Errorf("problem %d = %q, want %q...", i, de.Problems[i], line)
+		}
+	}
+	// A file of nothing but bad lines lists the first 20 and counts the rest.
+	var b strings.Builder
+	b.WriteString(head)
+	for i := range 25 {
+		fmt.Fprintf(&b, "%d,X,bad,60/60,0\n", 200+i)
+	}
+	_, err = rating.ReadDeck(strings.NewReader(b.String()))
+	if !errors.As(err, &de) || len(de.Problems) != 20 || de.More != 5 || !strings.Contains(err.Error(), "and 5 more bad lines") {
+		t.Errorf("25 bad lines: %v", err)
+	}
+}
+
+func TestDetectKind(t *testing.T) {
+	for in, want := range map[string]rating.Kind{
+		"# carrier X\nprefix,destination,rate_per_minute,increment,connect_fee\n44,UK,0.01,60/60,0\n": rating.VoiceDeck,
+		"Prefix, Destination, Rate_per_segment\n44,UK,0.04\n":                                         rating.SMSDeckKind,
+		"prefix,destination,rate\n": "",
+		"":                          "",
+	} {
+		if got := rating.DetectKind([]byte(in)); got != want {
+			t.Errorf("DetectKind(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestNoDeck: a rater without decks refuses what it would price from them
+// (ErrNoDeck), and still prices what needs no deck.
+func TestNoDeck(t *testing.T) {
+	r := &rating.Rater{Prices: rating.DefaultPrices(), Domestic: []string{"US", "CA"}}
+	us, _ := rating.ParseNumber("+1 415 555 0100", "US")
+	uk, _ := rating.ParseNumber("+44 20 7946 0958", "US")
+	if _, err := r.RateCall(rating.CallSpec{Direction: rating.Outbound, Local: us, Remote: uk}); !errors.Is(err, rating.ErrNoDeck) {
+		t.Errorf("call abroad: %v, want ErrNoDeck", err)
+	}
+	if _, err := r.RateSMS(rating.SMSSpec{Direction: rating.Outbound, Local: us, Remote: uk}); !errors.Is(err, rating.ErrNoDeck) {
+		t.Errorf("text abroad: %v, want ErrNoDeck", err)
+	}
+	if _, err := r.RateSMS(rating.SMSSpec{Direction: rating.Inbound, Local: us, Remote: uk}); err != nil {
+		t.Errorf("text in: %v", err)
 	}
 }
 
