@@ -78,7 +78,7 @@ func (db *DB) SaveRole(ctx context.Context, r team.CustomRole) error {
 		_, err := tx.exec(`INSERT INTO roles (account, name, description, permissions, created_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (account, name) DO UPDATE SET description = excluded.description, permissions = excluded.permissions`,
 			r.Account, r.Name, r.Description, joinPerms(r.Permissions), nanos(db.now()))
-		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+		if isForeignKey(err) {
 			return clean(fmt.Errorf("%w: account %s", team.ErrNotFound, r.Account))
 		}
 		return err
@@ -107,20 +107,7 @@ func (db *DB) Role(ctx context.Context, account, name string) (team.CustomRole, 
 
 // Roles implements team.AdminStore.
 func (db *DB) Roles(ctx context.Context, account string) ([]team.CustomRole, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT account, name, description, permissions FROM roles WHERE account = ? ORDER BY name`, account)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []team.CustomRole{}
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.read, scanRole, `SELECT account, name, description, permissions FROM roles WHERE account = ? ORDER BY name`, account)
 }
 
 // DeleteRole implements team.AdminStore.
@@ -277,20 +264,7 @@ func (db *DB) Invitation(ctx context.Context, tokenHash string) (team.Invitation
 
 // Invitations implements team.AdminStore.
 func (db *DB) Invitations(ctx context.Context, account string) ([]team.Invitation, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+invitationCols+` FROM invitations WHERE account = ? ORDER BY created_at`, account)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []team.Invitation{}
-	for rows.Next() {
-		in, err := scanInvitation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.read, scanInvitation, `SELECT `+invitationCols+` FROM invitations WHERE account = ? ORDER BY created_at`, account)
 }
 
 // AcceptInvitation implements team.AdminStore.
@@ -333,23 +307,16 @@ func (db *DB) AuditLog(ctx context.Context, account string, before int64, limit 
 	if before <= 0 {
 		before = 1 << 62
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, account, at, actor, action, target, detail, source FROM audit_log
-		WHERE account = ? AND id < ? ORDER BY id DESC LIMIT ?`, account, before, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []team.AuditEntry{}
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(rows scanner) (team.AuditEntry, error) {
 		var e team.AuditEntry
 		var at int64
 		if err := rows.Scan(&e.ID, &e.Account, &at, &e.Actor, &e.Action, &e.Target, &e.Detail, &e.Source); err != nil {
-			return nil, err
+			return e, err
 		}
 		e.At = fromNanos(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, nil
+	}, `SELECT id, account, at, actor, action, target, detail, source FROM audit_log
+		WHERE account = ? AND id < ? ORDER BY id DESC LIMIT ?`, account, before, limit)
 }
 
 // SaveContact implements team.AdminStore: creates or replaces a contact
@@ -406,21 +373,8 @@ func (db *DB) Contact(ctx context.Context, id string) (team.Contact, error) {
 // and numbers, case-insensitively.
 func (db *DB) Contacts(ctx context.Context, account, query string, limit int) ([]team.Contact, error) {
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(query)) + "%"
-	rows, err := db.read.QueryContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE account = ? AND search LIKE ? ESCAPE '\'
+	return queryAll(ctx, db.read, scanContact, `SELECT `+contactCols+` FROM contacts WHERE account = ? AND search LIKE ? ESCAPE '\'
 		ORDER BY search, id LIMIT ?`, account, like, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []team.Contact{}
-	for rows.Next() {
-		c, err := scanContact(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // DeleteContact implements team.AdminStore.
@@ -454,20 +408,7 @@ func (db *DB) SetDispositions(ctx context.Context, account string, names []strin
 
 // Dispositions implements team.AdminStore.
 func (db *DB) Dispositions(ctx context.Context, account string) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT name FROM dispositions WHERE account = ? ORDER BY position`, account)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.read, scanString, `SELECT name FROM dispositions WHERE account = ? ORDER BY position`, account)
 }
 
 // UpdateNumber implements team.AdminStore.
@@ -489,7 +430,7 @@ func (db *DB) UpdateNumber(ctx context.Context, n team.Number) error {
 			n.Hours.String(), cmp.Or(n.Hours.Zone, "UTC"), n.Forward, boolInt(n.AfterHoursOnly), boolInt(n.Record), cmp.Or(string(n.Routing), "members"), menu,
 			boolInt(n.Voicemail), boolInt(n.Transcribe), n.Greeting, n.E164, n.Account)
 		if err != nil {
-			if strings.Contains(err.Error(), "CHECK") {
+			if isCheck(err) {
 				return clean(fmt.Errorf("%w: number settings: %v", team.ErrInvalid, err))
 			}
 			return err
@@ -503,29 +444,11 @@ func (db *DB) UpdateNumber(ctx context.Context, n team.Number) error {
 
 // AccountNumbers implements team.AdminStore.
 func (db *DB) AccountNumbers(ctx context.Context, account string) ([]team.Number, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT e164 FROM numbers WHERE account = ? ORDER BY created_at, e164`, account)
+	ids, err := queryAll(ctx, db.read, scanString, `SELECT e164 FROM numbers WHERE account = ? ORDER BY created_at, e164`, account)
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	out := []team.Number{}
-	for _, id := range ids {
-		n, err := db.Number(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, nil
+	return db.numbers(ctx, ids)
 }
 
 // ReleaseNumber implements team.AdminStore.

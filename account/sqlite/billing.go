@@ -83,22 +83,15 @@ func (db *DB) RemoveSeat(ctx context.Context, account, user string, at time.Time
 
 // Seats implements billing.Store.
 func (db *DB) Seats(ctx context.Context, account string) ([]billing.Seat, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT user, added_at, COALESCE(removed_at, 0) FROM seats WHERE account = ? ORDER BY added_at, user`, account)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []billing.Seat
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(rows scanner) (billing.Seat, error) {
 		var s billing.Seat
 		var added, removed int64
 		if err := rows.Scan(&s.User, &added, &removed); err != nil {
-			return nil, err
+			return s, err
 		}
 		s.Added, s.Removed = fromNanos(added), fromNanos(removed)
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		return s, nil
+	}, `SELECT user, added_at, COALESCE(removed_at, 0) FROM seats WHERE account = ? ORDER BY added_at, user`, account)
 }
 
 // SetCard implements billing.Store.
@@ -354,20 +347,7 @@ func (db *DB) Attempts(ctx context.Context, account string, pendingOnly bool, li
 	if limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, limit)
 	}
-	rows, err := db.read.QueryContext(ctx, q, account, account, pendingOnly)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []billing.Attempt
-	for rows.Next() {
-		a, err := scanAttempt(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.read, scanAttempt, q, account, account, pendingOnly)
 }
 
 func notify(tx *wtx, now time.Time, account, kind, message string) error {
@@ -384,20 +364,13 @@ func (db *DB) Notify(ctx context.Context, account, kind, message string) error {
 
 // Notifications implements billing.Store.
 func (db *DB) Notifications(ctx context.Context, account string) ([]billing.Notification, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, kind, message, created_at FROM notifications WHERE account = ? ORDER BY id`, account)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []billing.Notification
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(rows scanner) (billing.Notification, error) {
 		var n billing.Notification
 		var at int64
 		if err := rows.Scan(&n.ID, &n.Kind, &n.Message, &at); err != nil {
-			return nil, err
+			return n, err
 		}
 		n.Created = fromNanos(at)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+		return n, nil
+	}, `SELECT id, kind, message, created_at FROM notifications WHERE account = ? ORDER BY id`, account)
 }

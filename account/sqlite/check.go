@@ -50,19 +50,13 @@ func (db *DB) Check(ctx context.Context) error {
 	defer tx.Rollback()
 	var errs []error
 	for _, inv := range invariants {
-		rows, err := tx.QueryContext(ctx, inv.query)
+		found, err := queryAll(ctx, tx, scanString, inv.query)
 		if err != nil {
 			return fmt.Errorf("sqlite: check %q: %w", inv.name, err)
 		}
-		for rows.Next() {
-			var what string
-			if err := rows.Scan(&what); err != nil {
-				rows.Close()
-				return err
-			}
+		for _, what := range found {
 			errs = append(errs, fmt.Errorf("%w: %s: %s", ErrInvariant, inv.name, what))
 		}
-		rows.Close()
 	}
 	return errors.Join(errs...)
 }

@@ -148,13 +148,12 @@ func mapConstraint(err error) error {
 	if err == nil {
 		return nil
 	}
-	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "UNIQUE constraint failed"):
+	case isUnique(err):
 		return fmt.Errorf("%w: %v", ledger.ErrConflict, err)
-	case strings.Contains(msg, "CHECK constraint failed"):
+	case isCheck(err):
 		return fmt.Errorf("%w: %v", ledger.ErrInsufficient, err)
-	case strings.Contains(msg, "FOREIGN KEY"):
+	case isForeignKey(err):
 		return fmt.Errorf("%w: an account does not exist or counts another unit: %v", ledger.ErrInvalid, err)
 	}
 	return err
@@ -397,18 +396,5 @@ func (db *DB) Transfers(ctx context.Context, f ledger.Filter) ([]ledger.Transfer
 	if f.Limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
 	}
-	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ledger.Transfer
-	for rows.Next() {
-		t, err := scanTransfer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.read, scanTransfer, q, args...)
 }

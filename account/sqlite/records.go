@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/tetherphone/tether/account/money"
@@ -33,7 +32,7 @@ func (db *DB) AddCall(ctx context.Context, c records.Call) error {
 			seconds, cost, currency, destination, disposition, cause, recording) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.Account, c.Direction, c.From, c.To, nanos(c.Started), optNanos(c.Answered), nanos(c.Ended),
 			c.Seconds, cost, c.Currency, c.Destination, string(c.Disposition), c.Cause, c.Recording)
-		if err != nil && (strings.Contains(err.Error(), "CHECK") || strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "FOREIGN KEY")) {
+		if _, refused := constraint(err); refused {
 			return clean(fmt.Errorf("records: call %s: %v", c.ID, err))
 		}
 		return err
@@ -42,21 +41,8 @@ func (db *DB) AddCall(ctx context.Context, c records.Call) error {
 
 // Calls implements records.Store: newest first.
 func (db *DB) Calls(ctx context.Context, account string, limit int) ([]records.Call, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+callCols+` FROM call_records WHERE account = ? ORDER BY started_at DESC, id LIMIT ?`,
+	return queryAll(ctx, db.read, scanCall, `SELECT `+callCols+` FROM call_records WHERE account = ? ORDER BY started_at DESC, id LIMIT ?`,
 		account, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []records.Call
-	for rows.Next() {
-		c, err := scanCall(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 const callCols = `id, account, direction, from_party, to_party, started_at, answered_at, ended_at,
@@ -111,7 +97,7 @@ func (db *DB) AddMessage(ctx context.Context, m records.Message) error {
 	return db.w.do(ctx, func(tx *wtx) error {
 		_, err := tx.exec(`INSERT INTO message_records (id, account, direction, from_party, to_party, at, segments, cost, currency, status)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.Account, m.Direction, m.From, m.To, nanos(m.At), m.Segments, cost, m.Currency, m.Status)
-		if err != nil && (strings.Contains(err.Error(), "CHECK") || strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "FOREIGN KEY")) {
+		if _, refused := constraint(err); refused {
 			return clean(fmt.Errorf("records: message %s: %v", m.ID, err))
 		}
 		return err
@@ -120,21 +106,14 @@ func (db *DB) AddMessage(ctx context.Context, m records.Message) error {
 
 // Messages implements records.Store: newest first.
 func (db *DB) Messages(ctx context.Context, account string, limit int) ([]records.Message, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, account, direction, from_party, to_party, at, segments, cost, currency, status
-		FROM message_records WHERE account = ? ORDER BY at DESC, id LIMIT ?`, account, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []records.Message
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(rows scanner) (records.Message, error) {
 		var m records.Message
 		var at, cost int64
 		if err := rows.Scan(&m.ID, &m.Account, &m.Direction, &m.From, &m.To, &at, &m.Segments, &cost, &m.Currency, &m.Status); err != nil {
-			return nil, err
+			return m, err
 		}
 		m.At, m.Cost = fromNanos(at), money.FromUnits(cost)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		return m, nil
+	}, `SELECT id, account, direction, from_party, to_party, at, segments, cost, currency, status
+		FROM message_records WHERE account = ? ORDER BY at DESC, id LIMIT ?`, account, limit)
 }

@@ -345,4 +345,16 @@ ALTER TABLE numbers ADD COLUMN monthly INTEGER NOT NULL DEFAULT 0 CHECK (monthly
 `,
 	// 13: a registered phone's media: WebRTC phones must be offered ICE.
 	`ALTER TABLE registrations ADD COLUMN ice INTEGER NOT NULL DEFAULT 0 CHECK (ice IN (0, 1));`,
+	// 14: the operator's rate decks (switchboard rates import), the
+	// file as imported: the rater is built from it at start.
+	`
+CREATE TABLE rate_decks (
+	kind        TEXT PRIMARY KEY CHECK (kind IN ('voice', 'sms')),
+	body        TEXT NOT NULL,
+	entries     INTEGER NOT NULL CHECK (entries > 0),
+	source      TEXT NOT NULL,
+	sha256      TEXT NOT NULL,
+	imported_at INTEGER NOT NULL
+) STRICT;
+`,
 }

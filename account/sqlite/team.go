@@ -33,10 +33,10 @@ func insertUser(tx *wtx, u team.User, passwordHash string) error {
 	{
 		_, err := tx.exec(`INSERT INTO users (email, account, role, custom_role, extension, password, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			u.Email, u.Account, base, custom, u.Extension, passwordHash, nanos(u.Created))
-		if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		if isUnique(err) {
 			return clean(fmt.Errorf("%w: %s or extension %s", team.ErrExists, u.Email, u.Extension))
 		}
-		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+		if isForeignKey(err) {
 			return clean(fmt.Errorf("%w: account %s", team.ErrNotFound, u.Account))
 		}
 		return err
@@ -69,20 +69,7 @@ func (db *DB) UserByExtension(ctx context.Context, account, extension string) (t
 
 // Users implements team.Store.
 func (db *DB) Users(ctx context.Context, account string) ([]team.User, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE account = ? ORDER BY extension`, account)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []team.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.read, scanUser, `SELECT `+userCols+` FROM users WHERE account = ? ORDER BY extension`, account)
 }
 
 // PasswordHash implements team.Store.
@@ -100,7 +87,7 @@ func (db *DB) AddDevice(ctx context.Context, d team.Device) error {
 	return db.w.do(ctx, func(tx *wtx) error {
 		_, err := tx.exec(`INSERT INTO devices (username, email, name, realm, ha1_md5, ha1_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			d.Username, d.Email, d.Name, d.Realm, d.HA1MD5, d.HA1SHA256, nanos(d.Created))
-		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+		if isForeignKey(err) {
 			return clean(fmt.Errorf("%w: user %s", team.ErrNotFound, d.Email))
 		}
 		return err
@@ -151,7 +138,7 @@ func (db *DB) SetNumber(ctx context.Context, n team.Number) error {
 			}
 			if _, err := tx.exec(`INSERT INTO numbers (e164, account, kind, monthly, created_at) VALUES (?, ?, ?, ?, ?)`,
 				n.E164, n.Account, cmp.Or(n.Kind, "local"), monthly, nanos(db.now())); err != nil {
-				if strings.Contains(err.Error(), "CHECK") || strings.Contains(err.Error(), "FOREIGN KEY") {
+				if isCheck(err) || isForeignKey(err) {
 					return clean(fmt.Errorf("%w: number %q for account %q", team.ErrInvalid, n.E164, n.Account))
 				}
 				return err
@@ -203,40 +190,27 @@ func (db *DB) Number(ctx context.Context, e164 string) (team.Number, error) {
 	if n.Menu, err = team.ParseMenu(menu); err != nil {
 		return n, fmt.Errorf("number %s: stored menu: %w", e164, err)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT email FROM number_members WHERE e164 = ? ORDER BY position`, e164)
-	if err != nil {
-		return n, err
+	members, err := queryAll(ctx, db.read, scanString, `SELECT email FROM number_members WHERE e164 = ? ORDER BY position`, e164)
+	if len(members) > 0 {
+		n.Members = members
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			return n, err
-		}
-		n.Members = append(n.Members, m)
-	}
-	return n, rows.Err()
+	return n, err
 }
 
 // NumbersOf implements team.Store.
 func (db *DB) NumbersOf(ctx context.Context, email string) ([]team.Number, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT m.e164, (SELECT COUNT(*) FROM number_members o WHERE o.e164 = m.e164) AS n
-		FROM number_members m WHERE m.email = ? ORDER BY n, m.e164`, strings.ToLower(email))
+	// Dedicated lines first (fewest members), then shared ones.
+	ids, err := queryAll(ctx, db.read, scanString, `SELECT m.e164 FROM number_members m WHERE m.email = ?
+		ORDER BY (SELECT COUNT(*) FROM number_members o WHERE o.e164 = m.e164), m.e164`, strings.ToLower(email))
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	var out []team.Number
+	return db.numbers(ctx, ids)
+}
+
+// numbers reads each number in ids, in order.
+func (db *DB) numbers(ctx context.Context, ids []string) ([]team.Number, error) {
+	out := []team.Number{}
 	for _, id := range ids {
 		n, err := db.Number(ctx, id)
 		if err != nil {
@@ -252,7 +226,7 @@ func (db *DB) QueueMessage(ctx context.Context, m team.QueuedMessage) error {
 	return db.w.do(ctx, func(tx *wtx) error {
 		_, err := tx.exec(`INSERT INTO queued_messages (email, sender, text, created_at) VALUES (?, ?, ?, ?)`,
 			m.Email, m.From, m.Text, nanos(m.Created))
-		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+		if isForeignKey(err) {
 			return clean(fmt.Errorf("%w: user %s", team.ErrNotFound, m.Email))
 		}
 		return err
@@ -261,22 +235,15 @@ func (db *DB) QueueMessage(ctx context.Context, m team.QueuedMessage) error {
 
 // Pending implements team.Store.
 func (db *DB) Pending(ctx context.Context, email string) ([]team.QueuedMessage, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, email, sender, text, created_at FROM queued_messages WHERE email = ? ORDER BY id`, email)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []team.QueuedMessage
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(rows scanner) (team.QueuedMessage, error) {
 		var m team.QueuedMessage
 		var created int64
 		if err := rows.Scan(&m.ID, &m.Email, &m.From, &m.Text, &created); err != nil {
-			return nil, err
+			return m, err
 		}
 		m.Created = fromNanos(created)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		return m, nil
+	}, `SELECT id, email, sender, text, created_at FROM queued_messages WHERE email = ? ORDER BY id`, email)
 }
 
 // Delivered implements team.Store.
@@ -306,7 +273,7 @@ func (db *DB) AddVoicemail(ctx context.Context, v team.Voicemail) error {
 	return db.w.do(ctx, func(tx *wtx) error {
 		_, err := tx.exec(`INSERT INTO voicemails (id, account, e164, caller, seconds, path, heard, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			v.ID, v.Account, v.Number, v.From, v.Seconds, v.Path, boolInt(v.Heard), nanos(v.Created))
-		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY") {
+		if isForeignKey(err) {
 			return clean(fmt.Errorf("%w: number %s", team.ErrNotFound, v.Number))
 		}
 		return err
@@ -322,24 +289,17 @@ func boolInt(b bool) int {
 
 // Voicemails implements team.Store.
 func (db *DB) Voicemails(ctx context.Context, e164 string) ([]team.Voicemail, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, account, e164, caller, seconds, path, heard, created_at FROM voicemails
-		WHERE e164 = ? ORDER BY created_at DESC, id`, e164)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []team.Voicemail
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(rows scanner) (team.Voicemail, error) {
 		var v team.Voicemail
 		var heard int
 		var created int64
 		if err := rows.Scan(&v.ID, &v.Account, &v.Number, &v.From, &v.Seconds, &v.Path, &heard, &created); err != nil {
-			return nil, err
+			return v, err
 		}
 		v.Heard, v.Created = heard == 1, fromNanos(created)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+		return v, nil
+	}, `SELECT id, account, e164, caller, seconds, path, heard, created_at FROM voicemails
+		WHERE e164 = ? ORDER BY created_at DESC, id`, e164)
 }
 
 // MarkHeard implements team.Store.
@@ -375,23 +335,16 @@ func (db *DB) SetRegistrations(ctx context.Context, device string, rs []team.Reg
 
 // Registrations implements team.Store.
 func (db *DB) Registrations(ctx context.Context, now time.Time) ([]team.Registration, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT device, contact, email, account, source, transport, expires_at, ice FROM registrations
-		WHERE expires_at > ? ORDER BY device, expires_at`, nanos(now))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []team.Registration
-	for rows.Next() {
+	return queryAll(ctx, db.read, func(rows scanner) (team.Registration, error) {
 		var r team.Registration
 		var exp, ice int64
 		if err := rows.Scan(&r.Device, &r.Contact, &r.Email, &r.Account, &r.Source, &r.Transport, &exp, &ice); err != nil {
-			return nil, err
+			return r, err
 		}
 		r.Expires, r.ICE = fromNanos(exp), ice == 1
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	}, `SELECT device, contact, email, account, source, transport, expires_at, ice FROM registrations
+		WHERE expires_at > ? ORDER BY device, expires_at`, nanos(now))
 }
 
 // VoicemailByID implements team.Store.
@@ -413,7 +366,7 @@ func (db *DB) SetForward(ctx context.Context, e164, to string, afterHoursOnly bo
 	return db.w.do(ctx, func(tx *wtx) error {
 		r, err := tx.exec(`UPDATE numbers SET forward = ?, forward_after_hours = ? WHERE e164 = ?`, to, boolInt(afterHoursOnly), e164)
 		if err != nil {
-			if strings.Contains(err.Error(), "CHECK") {
+			if isCheck(err) {
 				return clean(fmt.Errorf("%w: forward to %q (E.164)", team.ErrInvalid, to))
 			}
 			return err
