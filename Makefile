@@ -109,8 +109,8 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzReceive$$' -fuzztime $(FUZZTIME) ./phone/media/
 	$(GO) test -run '^$$' -fuzz '^FuzzReceiveRTCP$$' -fuzztime $(FUZZTIME) ./phone/media/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseHours$$' -fuzztime $(FUZZTIME) ./account/team/
-	$(GO) test -run '^$$' -fuzz '^FuzzAudioFormats$$' -fuzztime $(FUZZTIME) ./phone/webrtc/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseICEServer$$' -fuzztime $(FUZZTIME) ./phone/webrtc/
+	$(GO) test -run '^$$' -fuzz '^FuzzAudioFormats$$' -fuzztime $(FUZZTIME) ./phone/webrtcgw/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseICEServer$$' -fuzztime $(FUZZTIME) ./phone/webrtcgw/
 
 clean:
 	rm -rf bin

@@ -16,7 +16,7 @@ import (
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/phone/sdp"
-	"github.com/tetherphone/tether/phone/webrtc"
+	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 
 // CallState is where a call is.
@@ -83,7 +83,7 @@ type Call struct {
 	remote   string // the other party's URI
 	media    *media.Session
 	local    sdp.Local
-	gw       *webrtc.Gateway // the WebRTC leg, when the call's media is WebRTC
+	gw       *webrtcgw.Gateway // the WebRTC leg, when the call's media is WebRTC
 
 	client *sipgo.DialogClientSession
 	server *sipgo.DialogServerSession
@@ -234,7 +234,7 @@ func (u *UA) newWebRTCCall(incoming bool, remote string) (*Call, error) {
 	if err != nil {
 		return nil, err
 	}
-	gw, err := webrtc.New(webrtc.Config{IPs: []netip.Addr{u.local.Addr()}, ICEServers: u.cfg.ICEServers,
+	gw, err := webrtcgw.New(webrtcgw.Config{IPs: []netip.Addr{u.local.Addr()}, ICEServers: u.cfg.ICEServers,
 		RelayOnly: u.cfg.ICERelayOnly, PlainIP: plainIP, Log: u.log})
 	if err != nil {
 		m.Close()

@@ -15,7 +15,7 @@ import (
 	"github.com/tetherphone/tether/internal/peers"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
-	"github.com/tetherphone/tether/phone/webrtc"
+	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 
 // registered starts a UA and keeps it registered for the test.
@@ -620,7 +620,7 @@ func TestWebRTCConnectionFails(t *testing.T) {
 	}
 	defer mute.Close()
 	alice := webrtcUA(t, k, "alice", phone.Config{RTPTimeout: 5 * time.Minute, ICERelayOnly: true,
-		ICEServers: []webrtc.ICEServer{{URL: "turn:" + mute.LocalAddr().String(), Username: "u", Credential: "p"}}})
+		ICEServers: []webrtcgw.ICEServer{{URL: "turn:" + mute.LocalAddr().String(), Username: "u", Credential: "p"}}})
 	bob := webrtcUA(t, k, "bob", phone.Config{RTPTimeout: 5 * time.Minute})
 	answered := answerNext(t, bob)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

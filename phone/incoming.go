@@ -11,7 +11,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/phone/sdp"
-	"github.com/tetherphone/tether/phone/webrtc"
+	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 
 // Incoming is a call ringing on this phone: Answer or Decline it.
@@ -91,7 +91,7 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if f := req.From(); f != nil {
 		from = f.Address.String()
 	}
-	c, err := u.newCall(true, from, webrtc.IsWebRTC(req.Body())) // answered as it was offered
+	c, err := u.newCall(true, from, webrtcgw.IsWebRTC(req.Body())) // answered as it was offered
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
 		return

@@ -18,7 +18,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/internal/selfcert"
-	"github.com/tetherphone/tether/phone/webrtc"
+	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 
 // Config sets up a user agent for one SIP account.
@@ -65,7 +65,7 @@ type Config struct {
 	Media string
 	// ICEServers are the STUN and TURN servers WebRTC calls gather
 	// candidates from; ICERelayOnly makes them use TURN relays alone.
-	ICEServers   []webrtc.ICEServer
+	ICEServers   []webrtcgw.ICEServer
 	ICERelayOnly bool
 	Log          *slog.Logger
 }
@@ -153,7 +153,7 @@ func New(cfg Config) (*UA, error) {
 		return nil, fmt.Errorf("%w: media %q (rtp or webrtc)", ErrConfig, cfg.Media)
 	}
 	for _, s := range cfg.ICEServers {
-		if _, err := webrtc.ParseICEServer(s.URL); err != nil {
+		if _, err := webrtcgw.ParseICEServer(s.URL); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 		}
 	}

@@ -23,7 +23,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/phone"
-	"github.com/tetherphone/tether/phone/webrtc"
+	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 
 // Exit statuses (an interface contract: scripts and tests rely on them).
@@ -138,10 +138,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	email := fs.String("user", "", "account mode: the email you sign in with")
 	accountPassword := fs.String("password", "", "account mode: your password")
 	mediaKind := fs.String("media", "rtp", "how calls carry audio: rtp, or webrtc (ICE and DTLS-SRTP, for WebRTC servers)")
-	var iceServers []webrtc.ICEServer
+	var iceServers []webrtcgw.ICEServer
 	fs.Func("ice", "with --media webrtc: a STUN or TURN server, stun:HOST:PORT or turn:[USER:PASSWORD@]HOST:PORT (repeatable)",
 		func(v string) error {
-			s, err := webrtc.ParseICEServer(v)
+			s, err := webrtcgw.ParseICEServer(v)
 			iceServers = append(iceServers, s)
 			return err
 		})

@@ -33,7 +33,7 @@ import (
 	"github.com/tetherphone/tether/internal/embedded"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
-	"github.com/tetherphone/tether/phone/webrtc"
+	"github.com/tetherphone/tether/phone/webrtcgw"
 	"github.com/tetherphone/tether/ui"
 )
 
@@ -294,7 +294,7 @@ func connect(ctx context.Context, o options, base, email, password string, log *
 	cfg := phone.Config{User: fmt.Sprintf("sip:%s@%s", dev.Username, route.Addr), Password: dev.Password, Transport: route.Transport,
 		Media: route.Media, UserAgent: "Tether desktop", SampleRate: 16000, Log: log}
 	for _, u := range route.ICE {
-		srv, err := webrtc.ParseICEServer(u)
+		srv, err := webrtcgw.ParseICEServer(u)
 		if err != nil {
 			return nil, fmt.Errorf("the switchboard's ICE server: %w", err)
 		}

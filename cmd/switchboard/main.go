@@ -30,7 +30,7 @@ import (
 	"github.com/tetherphone/tether/internal/selfcert"
 	"github.com/tetherphone/tether/phone/netsim"
 	"github.com/tetherphone/tether/phone/switchboard"
-	"github.com/tetherphone/tether/phone/webrtc"
+	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 
 const usage = `switchboard: the Tether phone-system server
@@ -111,11 +111,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	payments := fs.String("payments", "sandbox", `who charges cards: "sandbox" or "stripe" (keys from STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET)`)
 	stripeAPI := fs.String("stripe-api", "", "Stripe's API base URL (default Stripe's own; stripe-mock's in tests)")
 	phoneMedia := fs.String("phone-media", "rtp", `how signed-in phones are told to carry calls: "rtp", or "webrtc" (over a ws:// or wss:// listener)`)
-	var iceServers []webrtc.ICEServer
+	var iceServers []webrtcgw.ICEServer
 	var iceURLs []string
 	fs.Func("ice", "a STUN or TURN server for WebRTC legs, stun:HOST:PORT or turn:[USER:PASSWORD@]HOST:PORT (repeatable)",
 		func(v string) error {
-			s, err := webrtc.ParseICEServer(v)
+			s, err := webrtcgw.ParseICEServer(v)
 			iceServers, iceURLs = append(iceServers, s), append(iceURLs, v)
 			return err
 		})

@@ -20,7 +20,7 @@ import (
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/phone/sdp"
-	"github.com/tetherphone/tether/phone/webrtc"
+	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 
 // call is one bridged call: the caller's leg (we answer it), the callee's
@@ -43,7 +43,7 @@ type call struct {
 	b     *sipgo.DialogClientSession
 	relay *relay
 	// gwA and gwB are the legs' WebRTC gateways, for WebRTC phones.
-	gwA, gwB *webrtc.Gateway
+	gwA, gwB *webrtcgw.Gateway
 	// local is the switchboard's own media on the caller's leg, when it
 	// answered the call itself (a menu); onWarn plays the low-credit
 	// warning to the caller where there is no relay to do it.
@@ -375,7 +375,7 @@ func (s *Server) port(transport string) int {
 // leg is one outgoing INVITE of a ring-all.
 type leg struct {
 	b      binding
-	gw     *webrtc.Gateway // a WebRTC phone's
+	gw     *webrtcgw.Gateway // a WebRTC phone's
 	sess   *sipgo.DialogClientSession
 	invite *sip.Request
 	res    *sip.Response // final response
@@ -733,7 +733,7 @@ func (s *Server) finish(c *call) {
 	}
 	c.mu.Unlock()
 	s.endBill(c, talk)
-	for _, gw := range []*webrtc.Gateway{c.gwA, c.gwB} {
+	for _, gw := range []*webrtcgw.Gateway{c.gwA, c.gwB} {
 		if gw != nil {
 			gw.Close()
 		}

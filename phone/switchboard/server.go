@@ -18,7 +18,7 @@ import (
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
-	"github.com/tetherphone/tether/phone/webrtc"
+	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 
 // Directory is what the switchboard needs to know about people: team.Store
@@ -85,7 +85,7 @@ type Config struct {
 	// ICEServers are STUN and TURN servers the switchboard's WebRTC legs
 	// gather candidates from (behind NAT); none: host candidates on the
 	// listening address, right for a switchboard with a public address.
-	ICEServers []webrtc.ICEServer
+	ICEServers []webrtcgw.ICEServer
 	Log        *slog.Logger
 	Now        func() time.Time
 }

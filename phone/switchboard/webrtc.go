@@ -8,7 +8,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/phone/sdp"
-	"github.com/tetherphone/tether/phone/webrtc"
+	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 
 // WebRTC phones (SIP over WebSocket with ICE and DTLS-SRTP media, as
@@ -20,26 +20,26 @@ import (
 // gateways are the live WebRTC legs, closed with the server.
 type gateways struct {
 	mu  sync.Mutex
-	set map[*webrtc.Gateway]struct{}
+	set map[*webrtcgw.Gateway]struct{}
 }
 
 // newGateway opens a WebRTC leg whose host candidates are on ip (every
 // address when ip is unspecified). It closes itself when the phone goes
 // away (ICE fails); calls close it sooner when they end.
-func (s *Server) newGateway(ip netip.Addr) (*webrtc.Gateway, error) {
-	cfg := webrtc.Config{ICEServers: s.cfg.ICEServers, PlainIP: ip, Log: s.log}
+func (s *Server) newGateway(ip netip.Addr) (*webrtcgw.Gateway, error) {
+	cfg := webrtcgw.Config{ICEServers: s.cfg.ICEServers, PlainIP: ip, Log: s.log}
 	if !ip.IsUnspecified() {
 		cfg.IPs = []netip.Addr{ip}
 	} else {
 		cfg.PlainIP = netip.MustParseAddr("127.0.0.1")
 	}
-	g, err := webrtc.New(cfg)
+	g, err := webrtcgw.New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	s.gws.mu.Lock()
 	if s.gws.set == nil {
-		s.gws.set = map[*webrtc.Gateway]struct{}{}
+		s.gws.set = map[*webrtcgw.Gateway]struct{}{}
 	}
 	s.gws.set[g] = struct{}{}
 	s.gws.mu.Unlock()
@@ -62,7 +62,7 @@ func (s *Server) WebRTCLegs() int {
 
 // failed is a leg's gateway's Failed channel; nil (never ready) for a leg
 // without one.
-func failed(gw *webrtc.Gateway) <-chan struct{} {
+func failed(gw *webrtcgw.Gateway) <-chan struct{} {
 	if gw == nil {
 		return nil
 	}
@@ -72,7 +72,7 @@ func failed(gw *webrtc.Gateway) <-chan struct{} {
 // closeGateways ends every WebRTC leg (the server stops).
 func (s *Server) closeGateways() {
 	s.gws.mu.Lock()
-	var all []*webrtc.Gateway
+	var all []*webrtcgw.Gateway
 	for g := range s.gws.set {
 		all = append(all, g)
 	}
@@ -89,7 +89,7 @@ func (s *Server) closeGateways() {
 type rtcTx struct {
 	sip.ServerTransaction
 	req *sip.Request
-	gw  *webrtc.Gateway
+	gw  *webrtcgw.Gateway
 	s   *Server
 }
 
@@ -99,7 +99,7 @@ func (t *rtcTx) Respond(res *sip.Response) error {
 	switch {
 	case res.StatusCode >= 300:
 		defer t.gw.Close()
-	case len(body) > 0 && !webrtc.IsWebRTC(body): // (a 2xx sent again is already converted)
+	case len(body) > 0 && !webrtcgw.IsWebRTC(body): // (a 2xx sent again is already converted)
 		plain, err := sdp.Parse(body)
 		var answer []byte
 		if err == nil {
@@ -120,8 +120,8 @@ func (t *rtcTx) Respond(res *sip.Response) error {
 // acceptWebRTC turns a WebRTC caller's INVITE into a plain one: its offer
 // becomes the gateway's plain offer, and its transaction answers through
 // the gateway. Callers without WebRTC pass unchanged.
-func (s *Server) acceptWebRTC(req *sip.Request, tx sip.ServerTransaction) (sip.ServerTransaction, *webrtc.Gateway, bool) {
-	if !webrtc.IsWebRTC(req.Body()) {
+func (s *Server) acceptWebRTC(req *sip.Request, tx sip.ServerTransaction) (sip.ServerTransaction, *webrtcgw.Gateway, bool) {
+	if !webrtcgw.IsWebRTC(req.Body()) {
 		return tx, nil, true
 	}
 	gw, err := s.newGateway(s.localIP(req))
@@ -148,7 +148,7 @@ func (s *Server) acceptWebRTC(req *sip.Request, tx sip.ServerTransaction) (sip.S
 
 // offerWebRTC writes the WebRTC offer for a ringing leg to a WebRTC phone,
 // through a new gateway whose plain side sends to where plain says.
-func (s *Server) offerWebRTC(ip netip.Addr, plain []byte) (*webrtc.Gateway, []byte, error) {
+func (s *Server) offerWebRTC(ip netip.Addr, plain []byte) (*webrtcgw.Gateway, []byte, error) {
 	d, err := sdp.Parse(plain)
 	if err != nil {
 		return nil, nil, err
@@ -173,7 +173,7 @@ func (s *Server) offerWebRTC(ip netip.Addr, plain []byte) (*webrtc.Gateway, []by
 // written for the receiving leg (as its gateway's own description, with
 // the direction asked for). It returns where the sending leg's media now
 // goes.
-func across(body []byte, from, to *webrtc.Gateway, ip netip.Addr, rtpPort, rtcpPort int) ([]byte, mediaAddr, error) {
+func across(body []byte, from, to *webrtcgw.Gateway, ip netip.Addr, rtpPort, rtcpPort int) ([]byte, mediaAddr, error) {
 	if from != nil {
 		d, err := from.Reread(body)
 		if err != nil {

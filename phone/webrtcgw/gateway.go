@@ -1,4 +1,4 @@
-// Package webrtc carries a call's audio over WebRTC, the way browsers and
+// Package webrtcgw (WebRTC gateway) carries a call's audio over WebRTC, the way browsers and
 // cloud phones send it (ICE with host, server-reflexive and relay
 // candidates; DTLS-SRTP; Opus or PCMU; RFC 4733 key presses), and hands
 // it on as plain RTP on a local socket. Whatever speaks plain RTP (the
@@ -9,7 +9,7 @@
 // writes holds all its candidates: gathering completes before an offer or
 // answer is sent, within a bounded time (a STUN or TURN server that does
 // not answer costs at most GatherTimeout, not a call).
-package webrtc
+package webrtcgw
 
 import (
 	"bytes"
