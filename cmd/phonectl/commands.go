@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/audio/device"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/dtmf"
 	"github.com/tetherphone/tether/phone/media"
@@ -120,7 +121,7 @@ func (a audioFlags) devices() bool { return *a.play == "" && *a.record == "" }
 
 // load reads the play file and, when the call uses the sound devices (and
 // may), opens them; a non-zero status means stop.
-func (a audioFlags) load(stderr io.Writer, mayUseDevices bool) (*media.PCMSource, *audio.Device, int) {
+func (a audioFlags) load(stderr io.Writer, mayUseDevices bool) (*media.PCMSource, *device.Device, int) {
 	src, err := readPlay(*a.play)
 	if err != nil {
 		fmt.Fprintln(stderr, "phonectl:", err)
@@ -129,7 +130,7 @@ func (a audioFlags) load(stderr io.Writer, mayUseDevices bool) (*media.PCMSource
 	if !mayUseDevices || !a.devices() {
 		return src, nil, exitOK
 	}
-	dev, err := audio.OpenDevice(audio.DeviceConfig{Backend: *a.backend, Capture: *a.capture, Playback: *a.speaker, Period: *a.period,
+	dev, err := device.Open(device.Config{Backend: *a.backend, Capture: *a.capture, Playback: *a.speaker, Period: *a.period,
 		SampleRate: deviceRate})
 	if err != nil {
 		fmt.Fprintln(stderr, "phonectl:", err)
@@ -157,7 +158,7 @@ func converse(ctx context.Context, c *phone.Call, src *media.PCMSource, sink *me
 
 // playTone plays a call-progress tone on the device's speaker until the
 // returned function is called.
-func playTone(dev *audio.Device, tone audio.Cadence) func() {
+func playTone(dev *device.Device, tone audio.Cadence) func() {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -180,7 +181,7 @@ func playTone(dev *audio.Device, tone audio.Cadence) func() {
 }
 
 // converseDevice runs a call's audio through the sound device.
-func converseDevice(ctx context.Context, c *phone.Call, dev *audio.Device, speaker media.Sink, d time.Duration) {
+func converseDevice(ctx context.Context, c *phone.Call, dev *device.Device, speaker media.Sink, d time.Duration) {
 	if d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -315,7 +316,7 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 	}
 	// The ringtone sounds on the ring device, or on the call's speaker
 	// when the call uses the sound devices.
-	ringCfg := audio.DeviceConfig{Backend: *af.backend, Playback: *ringDev}
+	ringCfg := device.Config{Backend: *af.backend, Playback: *ringDev}
 	if *ringDev == "" {
 		ringCfg.Playback = *af.speaker
 	}
@@ -456,7 +457,7 @@ func cmdDevices(args []string, o out, stderr io.Writer) int {
 	if err != nil || len(pos) > 0 {
 		return usageErr(stderr, err, "devices takes no arguments")
 	}
-	capture, playback, err := audio.DeviceNames(*backend)
+	capture, playback, err := device.Names(*backend)
 	if err != nil {
 		return outcome(o, err, "")
 	}
@@ -509,12 +510,12 @@ func reportQuality(o out, st media.Stats) {
 // ring lets an incoming call ring for d, sounding the ringtone on cfg's
 // device when withTone, and reports whether the call is still there to
 // answer (the caller may give up first).
-func ring(ctx context.Context, in *phone.Incoming, d time.Duration, withTone bool, cfg audio.DeviceConfig, o out, stderr io.Writer) bool {
+func ring(ctx context.Context, in *phone.Incoming, d time.Duration, withTone bool, cfg device.Config, o out, stderr io.Writer) bool {
 	if d <= 0 {
 		return true
 	}
 	if withTone {
-		p, err := audio.Play(cfg, audio.Ringtone.New(8000, 12000))
+		p, err := device.Play(cfg, audio.Ringtone.New(8000, 12000))
 		if err != nil {
 			fmt.Fprintln(stderr, "phonectl: ringtone:", err) // the call still rings at the far end
 		} else {

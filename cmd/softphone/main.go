@@ -29,6 +29,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/audio/device"
 	"github.com/tetherphone/tether/internal/desktop"
 	"github.com/tetherphone/tether/internal/embedded"
 	"github.com/tetherphone/tether/phone"
@@ -316,7 +317,7 @@ func connect(ctx context.Context, o options, base, email, password string, log *
 func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start time.Time) error {
 	prefs := a.Preferences()
 	var chosen sync.Map // preference key -> device chosen during a call, over the flags
-	device := func(flag, key string) string {
+	pick := func(flag, key string) string {
 		if v, ok := chosen.Load(key); ok {
 			return v.(string)
 		}
@@ -328,11 +329,11 @@ func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start
 	exe, _ := os.Executable()
 	log := slog.Default()
 	hooks := ui.SettingsHooks{
-		Devices: func() ([]string, []string, error) { return audio.DeviceNames(o.backend) },
+		Devices: func() ([]string, []string, error) { return device.Names(o.backend) },
 		TestTone: func(playback string) error {
 			tone := make([]int16, 8000)
 			audio.Sine(tone, 440, 8000, 9000, 0)
-			p, err := audio.Play(audio.DeviceConfig{Backend: o.backend, Playback: device(o.playback, ui.PrefPlayback)}, &media.PCMSource{Samples: tone})
+			p, err := device.Play(device.Config{Backend: o.backend, Playback: pick(o.playback, ui.PrefPlayback)}, &media.PCMSource{Samples: tone})
 			if err == nil {
 				time.AfterFunc(1200*time.Millisecond, p.Close)
 			}
@@ -346,11 +347,11 @@ func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start
 	shell := ui.NewShellWith(ui.Session{Account: s.client, Me: s.me}, s.ua, w, hooks)
 	shell.Phone.Audio = func(ctx context.Context, c *phone.Call) {
 		oo := o
-		oo.capture, oo.playback = device(o.capture, ui.PrefCapture), device(o.playback, ui.PrefPlayback)
+		oo.capture, oo.playback = pick(o.capture, ui.PrefCapture), pick(o.playback, ui.PrefPlayback)
 		callAudio(ctx, c, oo, log)
 	}
 	shell.Phone.Speakers = func() []string {
-		_, playback, err := audio.DeviceNames(o.backend)
+		_, playback, err := device.Names(o.backend)
 		if err != nil {
 			return nil
 		}
@@ -362,12 +363,12 @@ func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start
 	}
 	shell.Phone.Ringer = func() func() {
 		oo := o
-		oo.playback, oo.ringDevice = device(o.playback, ui.PrefPlayback), device(o.ringDevice, ui.PrefRing)
+		oo.playback, oo.ringDevice = pick(o.playback, ui.PrefPlayback), pick(o.ringDevice, ui.PrefRing)
 		return ring(oo, log)
 	}
 	if shell.Voicemail != nil {
 		shell.Voicemail.Play = func(pcm *audio.PCM) (func(), error) {
-			p, err := audio.Play(audio.DeviceConfig{Backend: o.backend, Playback: device(o.playback, ui.PrefPlayback), SampleRate: pcm.Rate},
+			p, err := device.Play(device.Config{Backend: o.backend, Playback: pick(o.playback, ui.PrefPlayback), SampleRate: pcm.Rate},
 				&media.PCMSource{Samples: pcm.Mono()})
 			if err != nil {
 				return nil, err
@@ -491,7 +492,7 @@ func automate(ctx context.Context, o options, shell *ui.Shell, w fyne.Window, a 
 
 // callAudio runs a call's sound through the sound devices.
 func callAudio(ctx context.Context, c *phone.Call, o options, log *slog.Logger) {
-	dev, err := audio.OpenDevice(audio.DeviceConfig{Backend: o.backend, Capture: o.capture, Playback: o.playback, SampleRate: 16000})
+	dev, err := device.Open(device.Config{Backend: o.backend, Capture: o.capture, Playback: o.playback, SampleRate: 16000})
 	if err != nil {
 		log.Warn("no sound device for the call", "err", err)
 		return
@@ -506,7 +507,7 @@ func ring(o options, log *slog.Logger) func() {
 	if dev == "" {
 		dev = o.playback
 	}
-	p, err := audio.Play(audio.DeviceConfig{Backend: o.backend, Playback: dev}, audio.Ringtone.New(8000, 12000))
+	p, err := device.Play(device.Config{Backend: o.backend, Playback: dev}, audio.Ringtone.New(8000, 12000))
 	if err != nil {
 		log.Warn("no device for the ringtone", "err", err)
 		return func() {}

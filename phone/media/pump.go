@@ -3,8 +3,6 @@ package media
 import (
 	"context"
 	"time"
-
-	"github.com/tetherphone/tether/audio"
 )
 
 // Source gives audio to send, one frame at a time; it returns false when
@@ -54,7 +52,9 @@ func Pump(ctx context.Context, s *Session, src Source, sink Sink, stopAtEnd bool
 	}
 }
 
-// Device is a sound device as PumpDevice drives it (*audio.Device is one).
+// Device is a sound device as PumpDevice drives it (*device.Device from
+// audio/device is one; this package does not import it, so the switchboard
+// links no sound library).
 type Device interface {
 	Source
 	Sink
@@ -62,8 +62,6 @@ type Device interface {
 	Captured() int         // microphone samples waiting
 	Queued() int           // speaker samples waiting
 }
-
-var _ Device = (*audio.Device)(nil)
 
 // PumpDevice runs a call's audio at the sound device's pace rather than
 // on a timer of its own: each frame the microphone completes is sent at

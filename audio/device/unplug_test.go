@@ -1,4 +1,4 @@
-package audio_test
+package device_test
 
 import (
 	"os/exec"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/audio/device"
 	"github.com/tetherphone/tether/internal/peers"
 )
 
@@ -22,7 +23,7 @@ func TestUnpluggedSpeaker(t *testing.T) {
 		t.Fatal(err)
 	}
 	module := strings.TrimSpace(string(out))
-	d, err := audio.OpenDevice(audio.DeviceConfig{Backend: "pulse", Capture: "Monitor of mic", Playback: "headset"})
+	d, err := device.Open(device.Config{Backend: "pulse", Capture: "Monitor of mic", Playback: "headset"})
 	if err != nil {
 		t.Fatal(err)
 	}

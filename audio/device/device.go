@@ -1,4 +1,9 @@
-package audio
+// Package device is the sound card: duplex microphone and speaker devices
+// and players (a ringtone on a device of its own) through miniaudio
+// (malgo), on PulseAudio, ALSA or the null backend. It is the only package
+// that links a sound library; the DSP it feeds is in package audio, so the
+// headless switchboard links none.
+package device
 
 import (
 	"encoding/binary"
@@ -10,18 +15,19 @@ import (
 	"time"
 
 	"github.com/gen2brain/malgo"
+	"github.com/tetherphone/tether/audio"
 )
 
 // ErrDevice means a sound device could not be found or opened.
-var ErrDevice = errors.New("audio: sound device")
+var ErrDevice = errors.New("device: sound device")
 
 // backendNull is miniaudio's null backend. malgo v0.11.24's BackendNull
 // constant is off by one (it names ma_backend_custom), so it is spelled
 // out here.
 const backendNull = malgo.Backend(14)
 
-// DeviceConfig chooses sound devices.
-type DeviceConfig struct {
+// Config chooses sound devices.
+type Config struct {
 	Backend    string // "" (the system's order), "pulse", "alsa" or "null" (no sound, for headless tests)
 	Capture    string // microphone: a device name, or part of one; "" for the default
 	Playback   string // speaker: likewise
@@ -46,8 +52,8 @@ func backends(name string) ([]malgo.Backend, error) {
 	return nil, fmt.Errorf("%w: unknown backend %q (pulse, alsa or null)", ErrDevice, name)
 }
 
-// DeviceNames lists the capture and playback devices of a backend.
-func DeviceNames(backend string) (capture, playback []string, err error) {
+// Names lists the capture and playback devices of a backend.
+func Names(backend string) (capture, playback []string, err error) {
 	bs, err := backends(backend)
 	if err != nil {
 		return nil, nil, err
@@ -81,7 +87,7 @@ type Device struct {
 	dev       *malgo.Device
 	cfg       malgo.DeviceConfig
 	callback  malgo.DataProc
-	mic, spk  *Ring
+	mic, spk  *audio.Ring
 	mu        sync.Mutex
 	closed    bool
 	last      atomic.Int64 // unix nanos of the latest callback; 0 before the first
@@ -94,7 +100,7 @@ type Device struct {
 }
 
 // openContext fills cfg's defaults and opens its backend's context.
-func openContext(cfg DeviceConfig) (DeviceConfig, *malgo.AllocatedContext, error) {
+func openContext(cfg Config) (Config, *malgo.AllocatedContext, error) {
 	if cfg.SampleRate == 0 {
 		cfg.SampleRate = 8000
 	}
@@ -109,15 +115,15 @@ func openContext(cfg DeviceConfig) (DeviceConfig, *malgo.AllocatedContext, error
 	return cfg, ctx, nil
 }
 
-// OpenDevice opens and starts a duplex device, mono 16-bit. If chosen
+// Open opens and starts a duplex device, mono 16-bit. If chosen
 // devices stop once they had started (a headset unplugged), the system's
 // defaults take over.
-func OpenDevice(cfg DeviceConfig) (*Device, error) {
+func Open(cfg Config) (*Device, error) {
 	cfg, ctx, err := openContext(cfg)
 	if err != nil {
 		return nil, err
 	}
-	d := &Device{ctx: ctx, rate: cfg.SampleRate, mic: NewRing(cfg.SampleRate), spk: NewRing(cfg.SampleRate), wake: make(chan struct{}, 1)}
+	d := &Device{ctx: ctx, rate: cfg.SampleRate, mic: audio.NewRing(cfg.SampleRate), spk: audio.NewRing(cfg.SampleRate), wake: make(chan struct{}, 1)}
 	dc := malgo.DefaultDeviceConfig(malgo.Duplex)
 	dc.Capture.Format, dc.Capture.Channels = malgo.FormatS16, 1
 	dc.Playback.Format, dc.Playback.Channels = malgo.FormatS16, 1

@@ -1,16 +1,17 @@
-package audio_test
+package device_test
 
 import (
 	"testing"
 	"time"
 
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/audio/device"
 )
 
 // TestNullDevice runs a duplex device on miniaudio's null backend: the
 // callback runs, capture data arrives (silence) and playback drains.
 func TestNullDevice(t *testing.T) {
-	d, err := audio.OpenDevice(audio.DeviceConfig{Backend: "null"})
+	d, err := device.Open(device.Config{Backend: "null"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,10 +26,10 @@ func TestNullDevice(t *testing.T) {
 	if d.Queued() > 0 {
 		t.Fatalf("the speaker never drained: %d samples left", d.Queued())
 	}
-	if _, err := audio.OpenDevice(audio.DeviceConfig{Backend: "null", Capture: "no such microphone"}); err == nil {
+	if _, err := device.Open(device.Config{Backend: "null", Capture: "no such microphone"}); err == nil {
 		t.Error("a missing device was accepted")
 	}
-	if _, err := audio.OpenDevice(audio.DeviceConfig{Backend: "beos"}); err == nil {
+	if _, err := device.Open(device.Config{Backend: "beos"}); err == nil {
 		t.Error("an unknown backend was accepted")
 	}
 }
