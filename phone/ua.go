@@ -17,7 +17,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"github.com/tetherphone/tether/internal/selfcert"
+	"github.com/tetherphone/tether/phone/selfcert"
 	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 

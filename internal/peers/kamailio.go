@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tetherphone/tether/internal/selfcert"
+	"github.com/tetherphone/tether/phone/selfcert"
 )
 
 // Kamailio is a running Kamailio registrar and proxy.

@@ -21,9 +21,9 @@ import (
 	"github.com/tetherphone/tether/account/sqlite"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
-	"github.com/tetherphone/tether/internal/selfcert"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
+	"github.com/tetherphone/tether/phone/selfcert"
 	"github.com/tetherphone/tether/phone/switchboard"
 )
 

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/audio"
-	"github.com/tetherphone/tether/internal/selfcert"
 	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/phone/selfcert"
 	"github.com/tetherphone/tether/phone/switchboard"
 )
 
