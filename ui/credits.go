@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"image/color"
@@ -346,9 +344,7 @@ func (v *CreditsView) AddCredits(amount string) {
 	v.mu.Lock()
 	key := v.pendingKey
 	if key == "" || v.pendingAmount != amount {
-		b := make([]byte, 12)
-		rand.Read(b)
-		key = "app-" + hex.EncodeToString(b)
+		key = api.NewIdempotencyKey("app")
 	}
 	v.pendingKey, v.pendingAmount = key, amount
 	v.mu.Unlock()

@@ -19,6 +19,7 @@ import (
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/account/records"
+	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/internal/embedded"
@@ -31,7 +32,7 @@ type account struct {
 	t   *testing.T
 	url string
 	pw  map[string]string
-	sys *demo.System
+	sys *system.System
 }
 
 func newAccount(t *testing.T) *account {

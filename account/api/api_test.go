@@ -15,15 +15,16 @@ import (
 
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/account/team"
 )
 
-func start(t *testing.T) (*httptest.Server, map[string]string, *demo.System) {
+func start(t *testing.T) (*httptest.Server, map[string]string, *system.System) {
 	srv, pw, sys, _ := startIn(t)
 	return srv, pw, sys
 }
 
-func startIn(t *testing.T) (*httptest.Server, map[string]string, *demo.System, string) {
+func startIn(t *testing.T) (*httptest.Server, map[string]string, *system.System, string) {
 	t.Helper()
 	dir := t.TempDir()
 	sys, err := demo.Open(context.Background(), dir)

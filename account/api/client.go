@@ -3,6 +3,8 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -265,7 +267,7 @@ func (c *Client) SearchNumbers(ctx context.Context, country, kind string, limit 
 // BuyNumber buys a number, answered by assign (the buyer when empty).
 func (c *Client) BuyNumber(ctx context.Context, number string, assign ...string) (NumberInfo, error) {
 	var n NumberInfo
-	err := c.do(ctx, http.MethodPost, "/v1/numbers", BuyRequest{Number: number, Assign: assign}, &n)
+	err := c.do(ctx, http.MethodPost, "/v1/numbers", BuyRequest{Number: number, Assign: assign, IdempotencyKey: NewIdempotencyKey("buy")}, &n)
 	return n, err
 }
 
@@ -396,4 +398,12 @@ func (c *Client) QuoteMessage(ctx context.Context, from, to, text string) (Messa
 	var q MessageQuoteInfo
 	err := c.do(ctx, http.MethodGet, "/v1/quote?"+url.Values{"type": {"sms"}, "from": {from}, "to": {to}, "text": {text}}.Encode(), nil, &q)
 	return q, err
+}
+
+// NewIdempotencyKey returns a fresh key for one purchase (96 random bits
+// after prefix): made once per action and sent again on its retries.
+func NewIdempotencyKey(prefix string) string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return prefix + "-" + hex.EncodeToString(b)
 }

@@ -40,6 +40,10 @@ func (s *Server) fail(w http.ResponseWriter, err error, what string) {
 		writeErr(w, http.StatusNotFound, "not_found", "%s: not found", what)
 	case errors.Is(err, team.ErrExists), errors.Is(err, ledger.ErrConflict):
 		writeErr(w, http.StatusConflict, "conflict", "%s", plain(err))
+	case errors.Is(err, rating.ErrNoDeck):
+		writeErr(w, http.StatusServiceUnavailable, "no_rates", "this switchboard has no prices for that destination yet: its operator must import a rate deck")
+	case errors.Is(err, rating.ErrNoRate):
+		writeErr(w, http.StatusUnprocessableEntity, "no_rate", "that destination cannot be called or texted: %s", plain(err))
 	case errors.Is(err, catalog.ErrUnavailable):
 		writeErr(w, http.StatusConflict, "unavailable", "%s", plain(err))
 	default:
@@ -293,10 +297,10 @@ func (s *Server) addCredits(w http.ResponseWriter, r *http.Request, u caller) {
 		writeErr(w, http.StatusBadRequest, "bad_input", "idempotency_key is 8 to 100 of A-Z, a-z, 0-9 and ._:- (a fresh random one per purchase)")
 		return
 	}
-	a, err := s.cfg.Billing.AddCredits(r.Context(), u.Account, amount, req.IdempotencyKey)
-	if a.ID != "" {
-		s.cfg.Users.AppendAudit(r.Context(), u.entry("credits.add", a.ID, "add %s: %s%s", amount.StringFixed(2), a.Status, suffix(a.Failure)))
-	}
+	// Audited with the attempt, and again with its outcome, each in the
+	// transaction that writes it.
+	ctx := u.audit(r.Context(), "credits.add", req.IdempotencyKey, "add %s", amount.StringFixed(2))
+	a, err := s.cfg.Billing.AddCredits(ctx, u.Account, amount, req.IdempotencyKey)
 	if errors.Is(err, billing.ErrPaymentPending) && a.ID != "" {
 		// The processor has not finished (a bank's check, a slow network):
 		// the credit lands when it does, through its webhook or
@@ -309,13 +313,6 @@ func (s *Server) addCredits(w http.ResponseWriter, r *http.Request, u caller) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, topUpInfo(a))
-}
-
-func suffix(s string) string {
-	if s == "" {
-		return ""
-	}
-	return " (" + s + ")"
 }
 
 // CardInfo is the card on file, as much of it as may be shown.
@@ -353,12 +350,13 @@ func (s *Server) saveCard(w http.ResponseWriter, r *http.Request, u caller) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	c, err := s.cfg.Billing.SaveCard(r.Context(), u.Account, payment.CardDetails{Number: req.Number, ExpMonth: req.ExpMonth, ExpYear: req.ExpYear, CVC: req.CVC})
+	last4 := lastDigits(req.Number, 4)
+	ctx := u.audit(r.Context(), "card.save", last4, "card on file: ending %s, expires %02d/%d", last4, req.ExpMonth, req.ExpYear)
+	c, err := s.cfg.Billing.SaveCard(ctx, u.Account, payment.CardDetails{Number: req.Number, ExpMonth: req.ExpMonth, ExpYear: req.ExpYear, CVC: req.CVC})
 	if err != nil {
 		s.fail(w, err, "save the card")
 		return
 	}
-	s.cfg.Users.AppendAudit(r.Context(), u.entry("card.save", c.Brand+" "+c.Last4, "card on file: %s ending %s, expires %02d/%d", c.Brand, c.Last4, c.ExpMonth, c.ExpYear))
 	writeJSON(w, http.StatusOK, CardInfo{Brand: c.Brand, Last4: c.Last4, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear})
 }
 
@@ -438,16 +436,16 @@ func (s *Server) setTopUp(w http.ResponseWriter, r *http.Request, u caller) {
 	if next.MonthlyCap.LessThan(next.Amount) {
 		next.MonthlyCap = decimal.Zero // the engine's default, at least one top-up
 	}
-	if err := s.cfg.Billing.SetAutoTopUp(r.Context(), u.Account, next); err != nil {
-		s.fail(w, err, "change auto top-up")
-		return
-	}
 	state := "off"
 	if next.Enabled {
 		state = "on"
 	}
-	s.cfg.Users.AppendAudit(r.Context(), u.entry("topup.set", u.Account, "auto top-up %s: add %s below %s", state,
-		next.Amount.StringFixed(2), next.Threshold.StringFixed(2)))
+	ctx := u.audit(r.Context(), "topup.set", u.Account, "auto top-up %s: add %s below %s", state,
+		next.Amount.StringFixed(2), next.Threshold.StringFixed(2))
+	if err := s.cfg.Billing.SetAutoTopUp(ctx, u.Account, next); err != nil {
+		s.fail(w, err, "change auto top-up")
+		return
+	}
 	s.topUp(w, r, u)
 }
 
@@ -567,4 +565,16 @@ type MessageQuoteInfo struct {
 	Currency    string `json:"currency"`
 	Allowed     bool   `json:"allowed"`
 	Reason      string `json:"reason,omitempty"`
+}
+
+// lastDigits returns the last n digits in s (a card number as typed, with
+// spaces or dashes).
+func lastDigits(s string, n int) string {
+	var d []byte
+	for i := len(s) - 1; i >= 0 && len(d) < n; i-- {
+		if s[i] >= '0' && s[i] <= '9' {
+			d = append([]byte{s[i]}, d...)
+		}
+	}
+	return string(d)
 }

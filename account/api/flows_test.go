@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -235,8 +236,21 @@ func TestCreditsAndTopUp(t *testing.T) {
 			t.Errorf("audit line %+v", l)
 		}
 	}
-	if actions["credits.add"] < 2 || actions["topup.set"] != 1 {
+	if actions["credits.add"] != 2 || actions["topup.set"] != 1 {
 		t.Errorf("audit: %s", body)
+	}
+	// The purchase is audited with its attempt and again with its outcome,
+	// each in the transaction that wrote it; the retry with the same key
+	// wrote nothing, so it audits nothing.
+	var details []string
+	for _, l := range log {
+		if l.Action == "credits.add" {
+			details = append(details, l.Detail)
+		}
+	}
+	slices.Sort(details)
+	if !slices.Equal(details, []string{"add 15.50: requested", "add 15.50: succeeded"}) {
+		t.Errorf("credits.add audited as %q", details)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/account/records"
+	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -27,7 +28,7 @@ type env struct {
 	t      *testing.T
 	srv    *httptest.Server
 	api    *api.Server
-	sys    *demo.System
+	sys    *system.System
 	dir    string
 	pw     map[string]string
 	tokens map[string]string // role -> token

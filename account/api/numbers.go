@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/catalog"
+	"github.com/tetherphone/tether/account/ledger"
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/team"
 )
@@ -163,6 +165,12 @@ func (s *Server) searchNumbers(w http.ResponseWriter, r *http.Request, u caller)
 type BuyRequest struct {
 	Number string   `json:"number"`
 	Assign []string `json:"assign,omitempty"` // who answers it (the buyer when empty)
+	// IdempotencyKey names this purchase (a fresh random one per purchase,
+	// sent again on a retry): the first month is charged once whatever
+	// number of times the request arrives. Without it, the purchase is
+	// named by the account, the number and how many times the account
+	// bought it before.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
 func (s *Server) members(w http.ResponseWriter, r *http.Request, u caller, emails []string) ([]string, bool) {
@@ -216,7 +224,11 @@ func (s *Server) buyNumber(w http.ResponseWriter, r *http.Request, u caller) {
 	}
 	have := len(held)
 	price := s.price(have, offer.Monthly)
-	key := fmt.Sprintf("number:%s:%d", offer.E164, s.cfg.Now().UnixNano())
+	key, err := s.purchaseKey(r.Context(), u.Account, offer.E164, req.IdempotencyKey)
+	if err != nil {
+		s.fail(w, err, "buy the number")
+		return
+	}
 	if price.IsPositive() {
 		if err := s.cfg.Billing.Purchase(r.Context(), u.Account, key, billing.NumberRental, price,
 			fmt.Sprintf("%s (%s %s), first month", offer.E164, offer.Country, offer.Kind)); err != nil {
@@ -242,6 +254,30 @@ func (s *Server) buyNumber(w http.ResponseWriter, r *http.Request, u caller) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, s.numberInfo(got))
+}
+
+// purchaseKey names a number's purchase from what the purchase is, never
+// from the clock: the client's key, or the number and how many times the
+// account bought it before (so buying it again after releasing it is a new
+// purchase, and a retry of the same one is not).
+func (s *Server) purchaseKey(ctx context.Context, account, e164, clientKey string) (string, error) {
+	if clientKey != "" {
+		if !keyRE.MatchString(clientKey) {
+			return "", fmt.Errorf("%w: idempotency_key is 8 to 100 of A-Z, a-z, 0-9 and ._:-", billing.ErrInvalid)
+		}
+		return "number:" + e164 + ":key:" + clientKey, nil
+	}
+	paid, err := s.cfg.Billing.Transactions(ctx, account, ledger.Filter{Codes: []string{billing.NumberRental}}, 0, 0)
+	if err != nil {
+		return "", err
+	}
+	n := 0
+	for _, t := range paid {
+		if strings.HasPrefix(t.Ref, "number:"+e164+":") {
+			n++
+		}
+	}
+	return fmt.Sprintf("number:%s:%d", e164, n), nil
 }
 
 func (s *Server) releaseNumber(w http.ResponseWriter, r *http.Request, u caller) {

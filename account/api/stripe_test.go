@@ -31,7 +31,9 @@ func stripeEnv(t *testing.T, piStatus string) *env {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	sys, err := demo.OpenWith(ctx, dir, demo.Options{Demo: true, Processor: proc})
+	p := demo.Parts(dir)
+	p.Processor = proc
+	sys, err := demo.OpenWith(ctx, p)
 	if err != nil {
 		t.Fatal(err)
 	}

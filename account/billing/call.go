@@ -86,7 +86,7 @@ func (e *Engine) StartCall(ctx context.Context, s CallStart) (*Call, Grant, erro
 	if err != nil {
 		return nil, Grant{}, fmt.Errorf("%w: remote number: %v", ErrInvalid, err)
 	}
-	t, err := e.rater.RateCall(rating.CallSpec{Direction: s.Direction, Local: local, Remote: remote})
+	t, err := e.rater.Load().RateCall(rating.CallSpec{Direction: s.Direction, Local: local, Remote: remote})
 	if err != nil {
 		return nil, Grant{}, err
 	}
@@ -99,7 +99,7 @@ func (e *Engine) StartAIAgent(ctx context.Context, account, sessionID string) (*
 	if err := validKey("session ID", sessionID); err != nil {
 		return nil, Grant{}, err
 	}
-	return e.startMetered(ctx, account, "ai:"+sessionID, e.rater.AIAgentTariff())
+	return e.startMetered(ctx, account, "ai:"+sessionID, e.rater.Load().AIAgentTariff())
 }
 
 func (e *Engine) startMetered(ctx context.Context, account, id string, t rating.Tariff) (*Call, Grant, error) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -56,7 +57,7 @@ func DefaultLimits() Limits {
 // Engine applies the money rules. It is safe for concurrent use.
 type Engine struct {
 	store     Store
-	rater     *rating.Rater
+	rater     atomic.Pointer[rating.Rater]
 	plans     map[string]Plan
 	processor payment.Processor
 	now       func() time.Time
@@ -76,10 +77,11 @@ type Engine struct {
 // New returns an Engine.
 func New(cfg Config) *Engine {
 	e := &Engine{
-		store: cfg.Store, rater: cfg.Rater, plans: cfg.Plans, processor: cfg.Processor,
+		store: cfg.Store, plans: cfg.Plans, processor: cfg.Processor,
 		now: cfg.Clock, log: cfg.Log, chunk: cfg.ChunkSeconds, grace: cfg.ReservationGrace,
 		bundles: map[string]bool{}, settings: map[string]AutoTopUp{}, topping: map[string]bool{},
 	}
+	e.SetRater(cfg.Rater)
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -97,6 +99,17 @@ func New(cfg Config) *Engine {
 	}
 	e.limits = withDefaults(cfg.Limits)
 	return e
+}
+
+// SetRater replaces the prices the engine rates with from now on (an
+// operator imported a new deck); calls already started keep their tariff.
+// A nil rater has no decks: everything priced from a deck is refused with
+// rating.ErrNoDeck.
+func (e *Engine) SetRater(r *rating.Rater) {
+	if r == nil {
+		r = &rating.Rater{Prices: rating.DefaultPrices()}
+	}
+	e.rater.Store(r)
 }
 
 func withDefaults(l Limits) Limits {
@@ -266,6 +279,16 @@ func (e *Engine) Adjust(ctx context.Context, account, id string, amount decimal.
 		return invalid("the balance is %s available; an adjustment may bring it to zero, not below", money.Display(b.Available(), c.Currency))
 	}
 	return err
+}
+
+// Adjusted reports whether the adjustment named id was already made on
+// the account (an operator's command run twice does it once).
+func (e *Engine) Adjusted(ctx context.Context, account, id string) (bool, error) {
+	_, err := e.store.Transfer(ctx, "adjustment:"+account+":"+id)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // reservationID names a chunk's reservation.

@@ -42,7 +42,7 @@ func (e *Engine) ChargeMessage(ctx context.Context, m Message) (Charge, error) {
 	if err != nil {
 		return Charge{}, fmt.Errorf("%w: remote number: %v", ErrInvalid, err)
 	}
-	t, err := e.rater.RateSMS(rating.SMSSpec{Direction: m.Direction, Local: local, Remote: remote, Bulk: m.Bulk})
+	t, err := e.rater.Load().RateSMS(rating.SMSSpec{Direction: m.Direction, Local: local, Remote: remote, Bulk: m.Bulk})
 	if err != nil {
 		return Charge{}, err
 	}
@@ -142,7 +142,7 @@ func (e *Engine) ChargeTranscription(ctx context.Context, account, id string, se
 	if err != nil {
 		return Charge{}, err
 	}
-	t := e.rater.TranscriptionTariff()
+	t := e.rater.Load().TranscriptionTariff()
 	cost := t.Cost(seconds)
 	ch := Charge{Usage: t.Usage, Destination: t.Destination, Seconds: seconds, Billed: t.Increment.Billed(seconds),
 		Cost: cost, Currency: cust.Currency}

@@ -35,7 +35,7 @@ func (e *Engine) Quote(ctx context.Context, account, from, to string) (Quote, er
 	if err != nil {
 		return Quote{}, fmt.Errorf("%w: to: %v", ErrInvalid, err)
 	}
-	t, err := e.rater.RateCall(rating.CallSpec{Direction: rating.Outbound, Local: local, Remote: remote})
+	t, err := e.rater.Load().RateCall(rating.CallSpec{Direction: rating.Outbound, Local: local, Remote: remote})
 	if err != nil {
 		return Quote{}, err
 	}
@@ -97,7 +97,7 @@ func (e *Engine) QuoteMessage(ctx context.Context, account, from, to, text strin
 	if segments > sms.MaxSegments {
 		return MessageQuote{}, invalid("the message needs %d segments; the most is %d", segments, sms.MaxSegments)
 	}
-	t, err := e.rater.RateSMS(rating.SMSSpec{Direction: rating.Outbound, Local: local, Remote: remote})
+	t, err := e.rater.Load().RateSMS(rating.SMSSpec{Direction: rating.Outbound, Local: local, Remote: remote})
 	if err != nil {
 		return MessageQuote{}, err
 	}

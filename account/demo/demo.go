@@ -1,7 +1,9 @@
-// Package demo sets up the demo account that `make run` and the
-// switchboard's --demo start on: a team on the US plan with a bundle,
-// $20.00 of credit, a sandbox card on file, the sample rate decks and the
-// sandbox payment processor. Nothing in it moves real money.
+// Package demo seeds the demo account that `make run` and the
+// switchboard's --demo start on, on top of a system assembled by
+// account/system: a team on the US plan with a bundle, $20.00 of credit, a
+// sandbox card on file, a month of sample history; the demo's parts are
+// the sample rate decks and the sandbox payment processor. Nothing in it
+// moves real money.
 package demo
 
 import (
@@ -19,7 +21,7 @@ import (
 	"github.com/tetherphone/tether/account/ledger"
 	"github.com/tetherphone/tether/account/payment"
 	"github.com/tetherphone/tether/account/rating"
-	"github.com/tetherphone/tether/account/sqlite"
+	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -37,13 +39,6 @@ var Numbers = []string{"+14155550100", "+14155550101"}
 // StartingCredit is what the demo account starts with.
 var StartingCredit = decimal.NewFromInt(20)
 
-// System is a running billing system on one data directory.
-type System struct {
-	Store  *sqlite.DB
-	Bank   *payment.Sandbox
-	Engine *billing.Engine
-}
-
 // CredentialsFile is where the demo users' passwords are written, in the
 // data directory: one "EMAIL PASSWORD" per line, readable by the owner
 // only.
@@ -52,62 +47,47 @@ const CredentialsFile = "demo-credentials.txt"
 // Extensions are the demo users' extensions, in the order of Users.
 var Extensions = []string{"101", "102", "103"}
 
-// Open opens the billing system kept in dir, creating the demo account on
-// first start.
-func Open(ctx context.Context, dir string) (*System, error) { return OpenSystem(ctx, dir, true) }
-
-// OpenSystem opens the billing system kept in dir; withDemo creates the
-// demo account (and its users) on first start.
-func OpenSystem(ctx context.Context, dir string, withDemo bool) (*System, error) {
-	return OpenWith(ctx, dir, Options{Demo: withDemo})
+// Parts are the demo's parts on dir: the sample rate decks (for what the
+// operator has imported no deck for) and, by default, the sandbox
+// processor and number catalogue.
+func Parts(dir string) system.Parts {
+	return system.Parts{Dir: dir, SampleRates: rating.SampleRater()}
 }
 
-// Options choose how OpenWith sets the system up.
-type Options struct {
-	Demo bool // create the demo account and its users on first start
-	// Processor charges cards (Stripe); nil for the sandbox processor,
-	// kept in dir.
-	Processor payment.Processor
-}
+// Open opens the system kept in dir on the demo's parts and seeds the demo
+// account on first start.
+func Open(ctx context.Context, dir string) (*system.System, error) { return OpenWith(ctx, Parts(dir)) }
 
-// OpenWith opens the billing system kept in dir.
-func OpenWith(ctx context.Context, dir string, opt Options) (*System, error) {
-	withDemo := opt.Demo
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "tether.db"))
+// OpenWith opens the system on p and seeds the demo account on first start.
+func OpenWith(ctx context.Context, p system.Parts) (*system.System, error) {
+	sys, err := system.Open(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	bank, err := payment.OpenSandbox(ctx, filepath.Join(dir, "sandbox-payments.db"))
-	if err != nil {
-		db.Close()
+	if err := Seed(ctx, sys); err != nil {
+		sys.Close()
 		return nil, err
 	}
-	var proc payment.Processor = bank
-	if opt.Processor != nil {
-		proc = opt.Processor
-	}
-	s := &System{Store: db, Bank: bank, Engine: billing.New(billing.Config{Store: db, Rater: rating.SampleRater(), Processor: proc})}
-	if withDemo {
-		if err := s.ensureDemo(ctx); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("demo: %w", err)
-		}
-		if err := s.ensureTeam(ctx, dir); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("demo: %w", err)
-		}
-	}
-	if err := s.Engine.Sweep(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
+	return sys, nil
 }
 
-func (s *System) ensureDemo(ctx context.Context) error {
+// Seed creates the demo account on sys, once: the account with its
+// credit, card and a month of sample history, its users (passwords written
+// to the data directory's CredentialsFile) and its two numbers.
+func Seed(ctx context.Context, sys *system.System) error {
+	s := seeder{sys}
+	if err := s.ensureDemo(ctx); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if err := s.ensureTeam(ctx, sys.Dir()); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return nil
+}
+
+type seeder struct{ *system.System }
+
+func (s seeder) ensureDemo(ctx context.Context) error {
 	if _, err := s.Store.Customer(ctx, Account); err == nil {
 		return nil
 	}
@@ -135,7 +115,7 @@ func (s *System) ensureDemo(ctx context.Context) error {
 // abroad, texts, forwarding), paid for by a sample credit of the same
 // amount, so its spend chart, runway and suggested threshold have
 // something to show; the balance is unchanged. It is all before today.
-func (s *System) sampleHistory(ctx context.Context, now time.Time) error {
+func (s seeder) sampleHistory(ctx context.Context, now time.Time) error {
 	cur := ledger.Unit("USD")
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	start := day.AddDate(0, 0, -30)
@@ -170,7 +150,7 @@ func (s *System) sampleHistory(ctx context.Context, now time.Time) error {
 
 // ensureTeam creates the demo users with fresh passwords, once, and
 // writes the passwords to dir's CredentialsFile.
-func (s *System) ensureTeam(ctx context.Context, dir string) error {
+func (s seeder) ensureTeam(ctx context.Context, dir string) error {
 	users, err := s.Store.Users(ctx, Account)
 	if err != nil || len(users) > 0 {
 		return err
@@ -206,13 +186,6 @@ func newPassword() string {
 	b := make([]byte, 10)
 	rand.Read(b)
 	return strings.ToLower(base32.StdEncoding.EncodeToString(b))
-}
-
-// Close stops the engine and closes the files.
-func (s *System) Close() {
-	s.Engine.Close()
-	s.Bank.Close()
-	s.Store.Close()
 }
 
 // ReadCredentials reads the demo users' passwords from dir's

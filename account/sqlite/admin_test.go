@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/ledger"
 	"github.com/tetherphone/tether/account/sqlite"
 	"github.com/tetherphone/tether/account/team"
 )
@@ -47,8 +49,26 @@ func TestAuditLog(t *testing.T) {
 	if err := db.RemoveUser(line("refused"), "ann@acme.test"); !errors.Is(err, team.ErrInvalid) {
 		t.Fatalf("removing the owner: %v", err)
 	}
+	// Money: a posted transfer carries its audit line; a refused one and a
+	// replay of one already posted write none.
+	usd := ledger.Unit("USD")
+	credit := ledger.Transfer{ID: "adjustment:acme:t1", From: ledger.Adjustments(usd), To: ledger.Customer("acme"),
+		Amount: decimal.NewFromInt(5), Unit: usd, Code: "adjustment", Ref: "t1", Memo: "goodwill"}
+	if err := db.EnsureAccounts(ctx, ledger.Account{ID: ledger.Adjustments(usd), Unit: usd}, ledger.Account{ID: ledger.Customer("acme"), Unit: usd, Floor: true}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := db.Post(line("credits.adjust"), credit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	debit := ledger.Transfer{ID: "adjustment:acme:t2", From: ledger.Customer("acme"), To: ledger.Adjustments(usd),
+		Amount: decimal.NewFromInt(50), Unit: usd, Code: "adjustment", Ref: "t2", Memo: "too much"}
+	if err := db.Post(line("refused"), debit); !errors.Is(err, ledger.ErrInsufficient) {
+		t.Fatalf("taking $50 of $5: %v", err)
+	}
 	log, err := db.AuditLog(ctx, "acme", 0, 10)
-	if err != nil || len(log) != 1 || log[0].Action != "team.role" {
+	if err != nil || len(log) != 2 || log[0].Action != "credits.adjust" || log[1].Action != "team.role" {
 		t.Fatalf("log %+v %v", log, err)
 	}
 	raw, err := sql.Open("sqlite", "file:"+path)

@@ -11,6 +11,7 @@ import (
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/ledger"
 	"github.com/tetherphone/tether/account/money"
+	"github.com/tetherphone/tether/account/team"
 )
 
 var _ billing.Store = (*DB)(nil)
@@ -96,7 +97,7 @@ func (db *DB) Seats(ctx context.Context, account string) ([]billing.Seat, error)
 
 // SetCard implements billing.Store.
 func (db *DB) SetCard(ctx context.Context, account string, c billing.SavedCard) error {
-	return db.w.do(ctx, func(tx *wtx) error {
+	return db.write(ctx, func(tx *wtx) error {
 		_, err := tx.exec(`INSERT INTO cards (account, id, brand, last4, exp_month, exp_year) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account) DO UPDATE SET id = excluded.id, brand = excluded.brand, last4 = excluded.last4,
 			exp_month = excluded.exp_month, exp_year = excluded.exp_year`,
@@ -141,7 +142,7 @@ func (db *DB) SetAutoTopUp(ctx context.Context, account string, s billing.AutoTo
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return err
 	}
-	return db.w.do(ctx, func(tx *wtx) error {
+	return db.write(ctx, func(tx *wtx) error {
 		_, err := tx.exec(`INSERT INTO auto_topup (account, enabled, threshold, amount, daily_count, monthly_cap)
 			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account) DO UPDATE SET enabled = excluded.enabled, threshold = excluded.threshold,
@@ -243,7 +244,10 @@ func (db *DB) BeginManual(ctx context.Context, a billing.Attempt) (billing.Attem
 			return err
 		}
 		fresh = true
-		return insertAttempt(tx, a, amount)
+		if err := insertAttempt(tx, a, amount); err != nil {
+			return err
+		}
+		return auditOutcome(ctx, tx, "requested")
 	})
 	if err != nil {
 		return billing.Attempt{}, false, err
@@ -297,11 +301,31 @@ func (db *DB) Finish(ctx context.Context, id string, o billing.Outcome) (billing
 				return err
 			}
 		}
+		outcome := string(o.Status)
+		if o.Failure != "" {
+			outcome += " (" + o.Failure + ")"
+		}
+		if err := auditOutcome(ctx, tx, outcome); err != nil {
+			return err
+		}
 		a.Status, a.PaymentID, a.Failure, a.Updated = o.Status, o.PaymentID, o.Failure, now
 		out = a
 		return nil
 	})
 	return out, err
+}
+
+// auditOutcome appends the audit entry the context carries, if any, with
+// what happened to it: a payment's audit entry is written with its
+// attempt ("requested") and again with its outcome ("succeeded", "failed
+// (card declined)"), each in the transaction that records it.
+func auditOutcome(ctx context.Context, tx *wtx, outcome string) error {
+	e, ok := team.AuditFrom(ctx)
+	if !ok {
+		return nil
+	}
+	e.Detail += ": " + outcome
+	return insertAudit(tx, e)
 }
 
 // finishAuto frees the account's auto top-up slot and keeps the failure

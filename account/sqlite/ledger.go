@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/ledger"
 	"github.com/tetherphone/tether/account/money"
+	"github.com/tetherphone/tether/account/team"
 )
 
 var _ ledger.Store = (*DB)(nil)
@@ -73,15 +74,31 @@ func readAccount(tx *wtx, id ledger.AccountID) (accountState, error) {
 	return a, err
 }
 
-// Post implements ledger.Store.
+// Post implements ledger.Store. When the context carries an audit entry
+// (team.WithAudit), it is written in the same transaction as the
+// transfers, and only if a transfer was written (a replay audits nothing).
 func (db *DB) Post(ctx context.Context, transfers ...ledger.Transfer) error {
 	now := db.now()
-	return db.w.do(ctx, func(tx *wtx) error { return post(tx, now, transfers) })
+	entry, audit := team.AuditFrom(ctx)
+	return db.w.do(ctx, func(tx *wtx) error {
+		n, err := postCount(tx, now, transfers)
+		if err != nil || n == 0 || !audit {
+			return err
+		}
+		return insertAudit(tx, entry)
+	})
 }
 
 // post checks every transfer and the net effect on each floored account
 // before writing any, so a refusal is clean.
 func post(tx *wtx, now time.Time, transfers []ledger.Transfer) error {
+	_, err := postCount(tx, now, transfers)
+	return err
+}
+
+// postCount is post, saying how many transfers it wrote (replays are not
+// written again).
+func postCount(tx *wtx, now time.Time, transfers []ledger.Transfer) (int, error) {
 	type row struct {
 		t      ledger.Transfer
 		amount int64
@@ -90,20 +107,20 @@ func post(tx *wtx, now time.Time, transfers []ledger.Transfer) error {
 	delta := map[ledger.AccountID]int64{}
 	for _, t := range transfers {
 		if err := t.Validate(); err != nil {
-			return clean(err)
+			return 0, clean(err)
 		}
 		amount, err := units(t.Amount)
 		if err != nil {
-			return clean(err)
+			return 0, clean(err)
 		}
 		existing, err := readTransfer(tx, t.ID)
 		if err == nil {
 			if !existing.Same(t) {
-				return clean(fmt.Errorf("%w: transfer %s", ledger.ErrConflict, t.ID))
+				return 0, clean(fmt.Errorf("%w: transfer %s", ledger.ErrConflict, t.ID))
 			}
 			continue // replayed
 		} else if !errors.Is(err, ledger.ErrNotFound) {
-			return err
+			return 0, err
 		}
 		if t.At.IsZero() {
 			t.At = now
@@ -119,22 +136,22 @@ func post(tx *wtx, now time.Time, transfers []ledger.Transfer) error {
 	for id, d := range delta {
 		a, err := readAccount(tx, id)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if a.unit != string(units[id]) {
-			return clean(fmt.Errorf("%w: %s counts %s, not %s", ledger.ErrInvalid, id, a.unit, units[id]))
+			return 0, clean(fmt.Errorf("%w: %s counts %s, not %s", ledger.ErrInvalid, id, a.unit, units[id]))
 		}
 		if a.floor && d < 0 && (a.posted+d < 0 || a.posted-a.reserved+d < 0) {
-			return clean(fmt.Errorf("%w: %s has %s available, needs %s", ledger.ErrInsufficient, id,
+			return 0, clean(fmt.Errorf("%w: %s has %s available, needs %s", ledger.ErrInsufficient, id,
 				money.FromUnits(a.posted-a.reserved), money.FromUnits(-d)))
 		}
 	}
 	for _, r := range rows {
 		if err := insertTransfer(tx, r.t, r.amount); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return len(rows), nil
 }
 
 func insertTransfer(tx *wtx, t ledger.Transfer, amount int64) error {

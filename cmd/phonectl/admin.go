@@ -3,8 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -113,9 +111,7 @@ func cmdCredits(ctx context.Context, c *api.Client, args []string, o out, stderr
 			return exitUsage
 		}
 		if *key == "" {
-			b := make([]byte, 12)
-			rand.Read(b)
-			*key = "phonectl-" + hex.EncodeToString(b)
+			*key = api.NewIdempotencyKey("phonectl")
 		}
 		t, err := c.AddCredits(ctx, amount, *key)
 		if err != nil {

@@ -3,34 +3,24 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/shopspring/decimal"
-	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
-	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/payment"
-	"github.com/tetherphone/tether/account/team"
-	"github.com/tetherphone/tether/internal/selfcert"
-	"github.com/tetherphone/tether/phone/netsim"
+	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/phone/switchboard"
-	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 
 const usage = `switchboard: the Tether phone-system server
@@ -39,13 +29,16 @@ Usage:
   switchboard [--data DIR] [--sip URI]... [--http ADDR] [--demo] [--trunk HOST:PORT|simulator]
               [--tls-cert FILE --tls-key FILE] [--payments sandbox|stripe [--stripe-api URL]]
               [--phone-media rtp|webrtc] [--ice URL]...
-  switchboard adjust --data DIR --account ID --amount DECIMAL --reason TEXT
+  switchboard adjust --data DIR --account ID --amount DECIMAL --reason TEXT [--ref TEXT]
   switchboard balance --data DIR --account ID
+  switchboard rates import --data DIR FILE.csv
+  switchboard rates list --data DIR [--prefix DIGITS] [--sms]
 
 --sip takes udp://, tcp://, tls://, ws:// and wss:// (SIP over WebSocket,
 RFC 7118) listen addresses (default udp and tcp
 on 127.0.0.1:5060); port 0 picks a free port. The addresses bound are
-printed on start. SIGTERM or Ctrl-C stops it gracefully.
+printed on start. SIGTERM or Ctrl-C stops it gracefully;
+SIGHUP re-reads the rate decks at once.
 
 Phones may send WebRTC media (ICE and DTLS-SRTP, usually over ws:// or
 wss://): the switchboard bridges it to plain RTP for everyone else. Its
@@ -67,11 +60,22 @@ secret from STRIPE_WEBHOOK_SECRET, and takes Stripe's events at
 POST /v1/webhooks/stripe on the account API. --stripe-api points it at
 another API base URL (stripe-mock in tests).
 
+Calls and texts that cost credits are priced from the operator's rate
+decks: "rates import" loads the carrier's CSV (the voice deck's header is
+prefix,destination,rate_per_minute,increment,connect_fee; the SMS deck's
+prefix,destination,rate_per_segment), checks every line and changes
+nothing unless all are good; a running switchboard on the same data picks
+it up within a minute. "rates list" shows what is in force. Without a
+deck, such calls and texts are refused (with --demo, the sample decks
+stand in for a missing one).
+
 balance prints an account's available credit (a decimal, for scripts).
 
 adjust is an operator's audited balance change (refund, goodwill,
 correction): a negative amount may bring the balance down to zero, never
-below.
+below. The same adjustment (account, amount, reason and --ref) is made
+once, however many times the command runs; --ref tells apart two that are
+otherwise alike (a ticket number).
 `
 
 // Exit statuses.
@@ -91,11 +95,15 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "adjust" {
-		return adjust(args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "balance" {
-		return balance(args[1:], stdout, stderr)
+	if len(args) > 0 {
+		switch args[0] {
+		case "adjust":
+			return adjust(args[1:], stdout, stderr)
+		case "balance":
+			return balance(args[1:], stdout, stderr)
+		case "rates":
+			return rates(args[1:], stdout, stderr)
+		}
 	}
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -104,21 +112,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var sips listFlag
 	fs.Var(&sips, "sip", "SIP listen URI, repeatable (udp://HOST:PORT, tcp://, tls://, ws://, wss://)")
 	httpAddr := fs.String("http", "127.0.0.1:8080", "account API listen address")
-	withDemo := fs.Bool("demo", false, "create the demo account on first start")
+	withDemo := fs.Bool("demo", false, "create the demo account on first start; the sample rate decks stand in for any not imported")
 	trunkFlag := fs.String("trunk", "", `outside calls: a SIP trunk, HOST:PORT (by address) or sip:USER:PASSWORD@HOST:PORT (registering), or "simulator" (default with --demo)`)
 	tlsCert := fs.String("tls-cert", "", "PEM certificate for tls:// listeners (default: a self-signed one, written to DATA/tls/)")
 	tlsKey := fs.String("tls-key", "", "PEM private key for --tls-cert")
 	payments := fs.String("payments", "sandbox", `who charges cards: "sandbox" or "stripe" (keys from STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET)`)
 	stripeAPI := fs.String("stripe-api", "", "Stripe's API base URL (default Stripe's own; stripe-mock's in tests)")
 	phoneMedia := fs.String("phone-media", "rtp", `how signed-in phones are told to carry calls: "rtp", or "webrtc" (over a ws:// or wss:// listener)`)
-	var iceServers []webrtcgw.ICEServer
-	var iceURLs []string
-	fs.Func("ice", "a STUN or TURN server for WebRTC legs, stun:HOST:PORT or turn:[USER:PASSWORD@]HOST:PORT (repeatable)",
-		func(v string) error {
-			s, err := webrtcgw.ParseICEServer(v)
-			iceServers, iceURLs = append(iceServers, s), append(iceURLs, v)
-			return err
-		})
+	var ice listFlag
+	fs.Var(&ice, "ice", "a STUN or TURN server for WebRTC legs, stun:HOST:PORT or turn:[USER:PASSWORD@]HOST:PORT (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -136,8 +138,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	opt := demo.Options{Demo: *withDemo}
-	webhooks := map[string]http.Handler{}
+	parts := system.Parts{Dir: *data, Log: log}
+	if *withDemo {
+		parts = demo.Parts(*data)
+		parts.Log = log
+	}
+	serve := system.Serve{SIP: sips, HTTP: *httpAddr, PhoneMedia: *phoneMedia, ICE: ice}
 	var hook *payment.StripeWebhook
 	switch *payments {
 	case "sandbox":
@@ -152,14 +158,46 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "switchboard: STRIPE_SECRET_KEY:", err)
 			return exitUsage
 		}
-		opt.Processor = proc
+		parts.Processor = proc
 		hook = &payment.StripeWebhook{Secret: secret, Log: log}
-		webhooks["/v1/webhooks/stripe"] = hook
+		serve.Webhooks = map[string]http.Handler{"/v1/webhooks/stripe": hook}
 	default:
 		fmt.Fprintf(stderr, "switchboard: --payments is sandbox or stripe, not %q\n", *payments)
 		return exitUsage
 	}
-	sys, err := demo.OpenWith(ctx, *data, opt)
+	switch trunk := *trunkFlag; {
+	case trunk == "simulator" || trunk == "" && *withDemo:
+		serve.Trunk.Simulator = true
+	case trunk != "":
+		a, auth, err := switchboard.ParseTrunk(trunk)
+		if err != nil {
+			fmt.Fprintf(stderr, "switchboard: --trunk: %v (or \"simulator\")\n", err)
+			return exitUsage
+		}
+		serve.Trunk.Addr, serve.Trunk.Auth = a, auth
+	}
+	if wantsTLS(sips) {
+		conf, self, err := system.ServerTLS(*data, *tlsCert, *tlsKey)
+		if err != nil {
+			fmt.Fprintln(stderr, "switchboard:", err)
+			return exitCode(err)
+		}
+		if self != "" {
+			fmt.Fprintf(stdout, "tls certificate %s (self-signed; phones trust it with --tls-ca)\n", self)
+		}
+		serve.TLS = conf
+	} else if *tlsCert != "" || *tlsKey != "" {
+		fmt.Fprintln(stderr, "switchboard: --tls-cert is for tls:// and wss:// listeners; none is given")
+		return exitUsage
+	}
+
+	var sys *system.System
+	var err error
+	if *withDemo {
+		sys, err = demo.OpenWith(ctx, parts)
+	} else {
+		sys, err = system.Open(ctx, parts)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return exitFailure
@@ -168,108 +206,75 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if hook != nil {
 		hook.Settle = sys.Engine.SettlePayment
 	}
-	// Reservations of calls that stopped settling expire, and top-ups whose
-	// outcome the processor had not told are finished, every minute.
-	go func() {
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := sys.Engine.Sweep(ctx); err != nil && ctx.Err() == nil {
-					log.Warn("switchboard: sweep", "err", err)
-				}
-			}
-		}
-	}()
-	tlsConf, code := loadTLS(sips, *tlsCert, *tlsKey, *data, stdout, stderr)
-	if code != exitOK {
-		return code
-	}
-	sb, err := switchboard.New(switchboard.Config{Listen: sips, TLS: tlsConf, Directory: sys.Store, Billing: sys.Engine, Records: sys.Store, VoicemailDir: *data,
-		ICEServers: iceServers, Log: log})
+	run, err := sys.Start(ctx, serve)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
-		if errors.Is(err, switchboard.ErrConfig) {
-			return exitUsage
-		}
-		return exitFailure
+		return exitCode(err)
 	}
-	defer sb.Close()
-	trunk := *trunkFlag
-	if trunk == "" && *withDemo {
-		trunk = "simulator"
+	defer run.Close()
+	switch {
+	case run.Sim != nil:
+		fmt.Fprintf(stdout, "trunk simulator %s\n", run.Trunk)
+	case serve.Trunk.Auth != nil:
+		fmt.Fprintf(stdout, "trunk %s (registering as %s)\n", run.Trunk, serve.Trunk.Auth.User)
+	case run.Trunk.IsValid():
+		fmt.Fprintf(stdout, "trunk %s\n", run.Trunk)
 	}
-	switch trunk {
-	case "":
-	case "simulator":
-		udp, ok := sb.Addr("udp")
-		if !ok {
-			fmt.Fprintln(stderr, "switchboard: the network simulator needs a udp:// SIP listener")
-			return exitUsage
-		}
-		sim, err := netsim.Start(netsim.Config{Switchboard: udp, Log: log})
-		if err != nil {
-			fmt.Fprintln(stderr, "switchboard:", err)
-			return exitFailure
-		}
-		defer sim.Close()
-		sb.SetTrunk(sim.Addr())
-		fmt.Fprintf(stdout, "trunk simulator %s\n", sim.Addr())
-	default:
-		a, auth, err := parseTrunk(trunk)
-		if err != nil {
-			fmt.Fprintln(stderr, "switchboard:", err)
-			return exitUsage
-		}
-		sb.SetTrunk(a)
-		if auth != nil {
-			sb.SetTrunkAuth(auth)
-			fmt.Fprintf(stdout, "trunk %s (registering as %s)\n", a, auth.User)
-		} else {
-			fmt.Fprintf(stdout, "trunk %s\n", a)
-		}
-	}
-	sipAddrs := map[string]string{}
 	for _, n := range []string{"udp", "tcp", "tls", "ws", "wss"} {
-		if a, ok := sb.Addr(n); ok {
-			sipAddrs[n] = a.String()
+		if a, ok := run.SIP[n]; ok {
 			fmt.Fprintf(stdout, "sip %s://%s\n", n, a)
 		}
 	}
-	switch *phoneMedia {
-	case "rtp":
-	case "webrtc":
-		if sipAddrs["ws"] == "" && sipAddrs["wss"] == "" {
-			fmt.Fprintln(stderr, "switchboard: --phone-media webrtc needs a ws:// or wss:// SIP listener (--sip ws://HOST:PORT)")
-			return exitUsage
-		}
-	default:
-		fmt.Fprintf(stderr, "switchboard: --phone-media %q: rtp or webrtc\n", *phoneMedia)
-		return exitUsage
-	}
-	l, err := net.Listen("tcp", *httpAddr)
-	if err != nil {
-		fmt.Fprintln(stderr, "switchboard:", err)
-		return exitFailure
-	}
-	srv := &http.Server{Handler: api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: *data, Realm: "tether",
-		SIP: sipAddrs, PhoneMedia: *phoneMedia, ICE: iceURLs, Webhooks: webhooks, Log: log}),
-		ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(l)
-	fmt.Fprintf(stdout, "http http://%s\n", l.Addr())
+	fmt.Fprintf(stdout, "http %s\n", run.API)
 	if *withDemo {
 		fmt.Fprintf(stdout, "demo account %q: passwords in %s\n", demo.Account, filepath.Join(*data, demo.CredentialsFile))
 	}
+	printRates := func() {
+		r, err := sys.CurrentRates(ctx)
+		if err != nil {
+			fmt.Fprintln(stderr, "switchboard: rate decks:", err)
+			return
+		}
+		fmt.Fprintf(stdout, "rates voice %s, sms %s\n", cmp.Or(r.VoiceFrom, "none: calls to outside numbers are refused"),
+			cmp.Or(r.SMSFrom, "none: texts abroad are refused"))
+	}
+	printRates()
 	fmt.Fprintln(stdout, "ready")
-	<-ctx.Done()
-	fmt.Fprintln(stdout, "stopping")
-	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	srv.Shutdown(shut)
-	return exitOK
+	// SIGHUP re-reads the rate decks now, rather than at the next sweep.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(stdout, "stopping")
+			return exitOK
+		case <-hup:
+			if _, err := sys.ReloadRates(ctx); err != nil {
+				fmt.Fprintln(stderr, "switchboard: rate decks:", err)
+				continue
+			}
+			printRates()
+		}
+	}
+}
+
+// exitCode is exitUsage for an operator's mistake in the configuration,
+// exitFailure for anything else.
+func exitCode(err error) int {
+	if errors.Is(err, system.ErrServe) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+func wantsTLS(sips []string) bool {
+	for _, s := range sips {
+		if strings.HasPrefix(s, "tls://") || strings.HasPrefix(s, "wss://") {
+			return true
+		}
+	}
+	return false
 }
 
 func defaultData() string {
@@ -277,168 +282,4 @@ func defaultData() string {
 		return filepath.Join(d, "tether-switchboard")
 	}
 	return "tether-switchboard"
-}
-
-func adjust(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("adjust", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", defaultData(), "data directory")
-	account := fs.String("account", "", "account ID")
-	amount := fs.String("amount", "", "decimal amount, negative to take credit away (e.g. -5.00)")
-	reason := fs.String("reason", "", "why, for the audit trail")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	amt, err := decimal.NewFromString(*amount)
-	switch {
-	case fs.NArg() > 0:
-		fmt.Fprintf(stderr, "switchboard adjust: unexpected %q\n", fs.Arg(0))
-		return exitUsage
-	case *account == "":
-		fmt.Fprintln(stderr, "switchboard adjust: --account is required")
-		return exitUsage
-	case err != nil || amt.IsZero():
-		fmt.Fprintf(stderr, "switchboard adjust: --amount %q is not a non-zero decimal\n", *amount)
-		return exitUsage
-	case strings.TrimSpace(*reason) == "":
-		fmt.Fprintln(stderr, "switchboard adjust: --reason is required")
-		return exitUsage
-	}
-	if _, err := os.Stat(*data); err != nil {
-		fmt.Fprintf(stderr, "switchboard adjust: no data directory %s\n", *data)
-		return exitUsage
-	}
-	ctx := context.Background()
-	sys, err := demo.OpenSystem(ctx, *data, false)
-	if err != nil {
-		fmt.Fprintln(stderr, "switchboard adjust:", err)
-		return exitFailure
-	}
-	defer sys.Close()
-	id := fmt.Sprintf("adjust-%d", time.Now().UnixNano())
-	if err := sys.Engine.Adjust(ctx, *account, id, amt, *reason); err != nil {
-		fmt.Fprintln(stderr, "switchboard adjust:", err)
-		return exitFailure
-	}
-	host, _ := os.Hostname()
-	if err := sys.Store.AppendAudit(ctx, team.AuditEntry{Account: *account, At: time.Now(), Actor: "operator", Action: "credits.adjust",
-		Target: id, Detail: fmt.Sprintf("%s: %s", amt.String(), *reason), Source: "switchboard adjust on " + host}); err != nil {
-		fmt.Fprintln(stderr, "switchboard adjust: the audit log:", err)
-	}
-	b, err := sys.Engine.Balance(ctx, *account)
-	if err != nil {
-		fmt.Fprintln(stderr, "switchboard adjust:", err)
-		return exitFailure
-	}
-	fmt.Fprintf(stdout, "adjusted %s by %s: balance %s\n", *account, amt.String(), money.Display(b.Posted, b.Currency))
-	return exitOK
-}
-
-// loadTLS returns the certificate for tls:// listeners: the one given, or
-// a self-signed one made once and kept in DATA/tls/ (phones trust it with
-// its switchboard.crt).
-func loadTLS(sips []string, certFile, keyFile, data string, stdout, stderr io.Writer) (*tls.Config, int) {
-	wanted := false
-	for _, s := range sips {
-		wanted = wanted || strings.HasPrefix(s, "tls://") || strings.HasPrefix(s, "wss://")
-	}
-	if (certFile == "") != (keyFile == "") {
-		fmt.Fprintln(stderr, "switchboard: --tls-cert and --tls-key go together")
-		return nil, exitUsage
-	}
-	if !wanted {
-		if certFile != "" {
-			fmt.Fprintln(stderr, "switchboard: --tls-cert is for tls:// and wss:// listeners; none is given")
-			return nil, exitUsage
-		}
-		return nil, exitOK
-	}
-	if certFile == "" {
-		dir := filepath.Join(data, "tls")
-		certFile, keyFile = filepath.Join(dir, "switchboard.crt"), filepath.Join(dir, "switchboard.key")
-		if _, err := os.Stat(certFile); err != nil {
-			c, err := selfcert.New()
-			if err == nil {
-				err = os.MkdirAll(dir, 0o700)
-			}
-			if err == nil {
-				err = os.WriteFile(keyFile, c.KeyPEM, 0o600)
-			}
-			if err == nil {
-				err = os.WriteFile(certFile, c.CertPEM, 0o644)
-			}
-			if err != nil {
-				fmt.Fprintln(stderr, "switchboard: a self-signed certificate:", err)
-				return nil, exitFailure
-			}
-		}
-		fmt.Fprintf(stdout, "tls certificate %s (self-signed; phones trust it with --tls-ca)\n", certFile)
-	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		fmt.Fprintln(stderr, "switchboard: TLS certificate:", err)
-		return nil, exitUsage
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, exitOK
-}
-
-// parseTrunk reads --trunk: HOST:PORT, or sip:USER:PASSWORD@HOST:PORT for
-// a carrier that wants registration.
-func parseTrunk(v string) (netip.AddrPort, *switchboard.TrunkAuth, error) {
-	if a, err := netip.ParseAddrPort(v); err == nil {
-		return a, nil, nil
-	}
-	u, err := url.Parse(v)
-	if err == nil && u.Scheme == "sip" && u.Opaque != "" {
-		// sip:user:pass@host:port parses as opaque; read it as sip://...
-		u, err = url.Parse("sip://" + u.Opaque)
-	}
-	if err != nil || u.User == nil || u.User.Username() == "" {
-		return netip.AddrPort{}, nil, fmt.Errorf("--trunk %q is not HOST:PORT, sip:USER:PASSWORD@HOST:PORT or \"simulator\"", v)
-	}
-	a, err := netip.ParseAddrPort(u.Host)
-	if err != nil {
-		return netip.AddrPort{}, nil, fmt.Errorf("--trunk %q: the carrier's address must be IP:PORT", v)
-	}
-	pw, _ := u.User.Password()
-	return a, &switchboard.TrunkAuth{User: u.User.Username(), Password: pw}, nil
-}
-
-// balance prints an account's available credit.
-func balance(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("balance", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", defaultData(), "data directory")
-	account := fs.String("account", "", "account ID")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if *account == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "switchboard balance: --account ID, and nothing else")
-		return exitUsage
-	}
-	if _, err := os.Stat(*data); err != nil {
-		fmt.Fprintf(stderr, "switchboard balance: no data directory %s\n", *data)
-		return exitUsage
-	}
-	ctx := context.Background()
-	sys, err := demo.OpenSystem(ctx, *data, false)
-	if err != nil {
-		fmt.Fprintln(stderr, "switchboard balance:", err)
-		return exitFailure
-	}
-	defer sys.Close()
-	b, err := sys.Engine.Balance(ctx, *account)
-	if err != nil {
-		fmt.Fprintln(stderr, "switchboard balance:", err)
-		return exitFailure
-	}
-	fmt.Fprintln(stdout, b.Available.StringFixed(4))
-	return exitOK
 }

@@ -80,8 +80,15 @@ func waitFor(t *testing.T, ch <-chan string, want string) string {
 
 func startServer(t *testing.T, data string, extra ...string) *server {
 	t.Helper()
-	cmd := exec.Command(switchboardBin, append([]string{"--demo", "--data", data, "--sip", "udp://127.0.0.1:0", "--sip", "tcp://127.0.0.1:0",
-		"--http", "127.0.0.1:0"}, extra...)...)
+	return startServerArgs(t, data, append([]string{"--demo"}, extra...)...)
+}
+
+// startServerArgs starts a switchboard on data with args (the demo
+// account's passwords must be in data already, or --demo among args).
+func startServerArgs(t *testing.T, data string, args ...string) *server {
+	t.Helper()
+	cmd := exec.Command(switchboardBin, append([]string{"--data", data, "--sip", "udp://127.0.0.1:0", "--sip", "tcp://127.0.0.1:0",
+		"--http", "127.0.0.1:0"}, args...)...)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

@@ -98,6 +98,13 @@ func (s *Server) textOut(ctx context.Context, req *sip.Request, tx sip.ServerTra
 		s.refuseForCredit(req, tx, err)
 		return
 	}
+	if errors.Is(err, rating.ErrNoDeck) {
+		s.log.Warn("switchboard: a text refused: no rate deck", "to", to, "err", err)
+		res := sip.NewResponseFromRequest(req, 503, "Service Unavailable", nil)
+		res.AppendHeader(sip.NewHeader("Reason", reasonHeader(503, noDeck)))
+		tx.Respond(res)
+		return
+	}
 	if err != nil {
 		s.log.Warn("switchboard: charging a text", "err", err)
 		tx.Respond(sip.NewResponseFromRequest(req, 404, "Not Found", nil))

@@ -38,6 +38,10 @@ func (s *Server) startBilled(ctx context.Context, c *call, caller team.User, e16
 	if ce := (*billing.CreditError)(nil); errors.As(err, &ce) {
 		return binding{}, 402, ce.Reason
 	}
+	if errors.Is(err, rating.ErrNoDeck) {
+		s.log.Warn("switchboard: a call refused: no rate deck", "to", e164, "err", err)
+		return binding{}, 503, noDeck
+	}
 	if errors.Is(err, billing.ErrInvalid) || errors.Is(err, rating.ErrNoRate) {
 		return binding{}, 404, "That number cannot be called."
 	}
@@ -52,6 +56,10 @@ func (s *Server) startBilled(ctx context.Context, c *call, caller team.User, e16
 	return binding{Device: e164, Contact: sip.Uri{Scheme: "sip", User: e164, Host: trunk.Addr().String(), Port: int(trunk.Port())},
 		Source: trunk, Transport: "UDP", Expires: s.cfg.Now().Add(time.Hour), From: nums[0].E164, Trunk: true}, 0, ""
 }
+
+// noDeck is what a caller or texter is told when the operator has
+// imported no prices for what they tried.
+const noDeck = "This switchboard has no prices for that destination yet: its operator must import a rate deck."
 
 // meter keeps a credit-billed call paid ahead, chunk by chunk; when no
 // more can be paid, it warns the caller WarnBefore the paid time runs

@@ -3,6 +3,8 @@ package switchboard
 import (
 	"context"
 	"fmt"
+	"net/netip"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +18,29 @@ import (
 type TrunkAuth struct {
 	User, Password string
 	Expires        time.Duration // asked for; 300 s when zero
+}
+
+// ParseTrunk reads a trunk's address as an operator writes it: HOST:PORT
+// (a carrier that knows the switchboard by its address), or
+// sip:USER:PASSWORD@HOST:PORT (a carrier that wants it to register).
+func ParseTrunk(v string) (netip.AddrPort, *TrunkAuth, error) {
+	if a, err := netip.ParseAddrPort(v); err == nil {
+		return a, nil, nil
+	}
+	u, err := url.Parse(v)
+	if err == nil && u.Scheme == "sip" && u.Opaque != "" {
+		// sip:user:pass@host:port parses as opaque; read it as sip://...
+		u, err = url.Parse("sip://" + u.Opaque)
+	}
+	if err != nil || u.User == nil || u.User.Username() == "" {
+		return netip.AddrPort{}, nil, fmt.Errorf("%w: trunk %q is not HOST:PORT or sip:USER:PASSWORD@HOST:PORT", ErrConfig, v)
+	}
+	a, err := netip.ParseAddrPort(u.Host)
+	if err != nil {
+		return netip.AddrPort{}, nil, fmt.Errorf("%w: trunk %q: the carrier's address must be IP:PORT", ErrConfig, v)
+	}
+	pw, _ := u.User.Password()
+	return a, &TrunkAuth{User: u.User.Username(), Password: pw}, nil
 }
 
 // trunkState is the registration with the carrier.

@@ -1,0 +1,194 @@
+package system
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/phone/netsim"
+	"github.com/tetherphone/tether/phone/switchboard"
+	"github.com/tetherphone/tether/phone/webrtcgw"
+)
+
+// Trunk is where calls to outside numbers go.
+type Trunk struct {
+	// Simulator runs the built-in network simulator as the trunk (it needs
+	// a udp:// listener): any number answers with a short prompt and then
+	// echoes. For the demo and tests; it reaches nobody real.
+	Simulator bool
+	// Addr is a carrier's SIP trunk (UDP); invalid and no simulator: no
+	// outside calls.
+	Addr netip.AddrPort
+	// Auth, when set, registers with the carrier as this account.
+	Auth *switchboard.TrunkAuth
+}
+
+// Serve says how a running system listens.
+type Serve struct {
+	SIP  []string    // SIP listen URIs (udp://, tcp://, tls://, ws://, wss://); port 0 picks one
+	TLS  *tls.Config // for tls:// and wss://
+	HTTP string      // the account API's listen address, HOST:PORT
+	// Realm is the digest realm ("tether" when empty).
+	Realm string
+	Trunk Trunk
+	// PhoneMedia is what signed-in phones are told to use, "rtp" (the
+	// default) or "webrtc" (which needs a ws:// or wss:// listener); ICE
+	// lists the STUN and TURN servers for WebRTC legs, as URLs.
+	PhoneMedia string
+	ICE        []string
+	// Webhooks are payment processors' event endpoints by path.
+	Webhooks map[string]http.Handler
+	// SweepEvery is how often open reservations are expired, unknown
+	// top-ups reconciled and the rate decks re-read (a minute when 0).
+	SweepEvery time.Duration
+}
+
+// Running is a system serving phones and the API.
+type Running struct {
+	API   string            // the account API's base URL, http://HOST:PORT
+	SIP   map[string]string // bound SIP addresses by transport ("udp" -> "127.0.0.1:5060")
+	Sim   *netsim.Network   // the simulated network, when it is the trunk
+	Trunk netip.AddrPort    // where outside calls go; invalid: nowhere
+
+	Switchboard *switchboard.Server
+
+	http   *http.Server
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// ErrServe means a Serve configuration is unusable (an operator's flag is
+// wrong), as opposed to a failure to start.
+var ErrServe = errors.New("system: bad configuration")
+
+// Start starts the switchboard, its trunk, the account API and the
+// periodic sweep on the open system. Close the Running before the System.
+func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
+	if cfg.Realm == "" {
+		cfg.Realm = "tether"
+	}
+	if cfg.SweepEvery <= 0 {
+		cfg.SweepEvery = time.Minute
+	}
+	switch cfg.PhoneMedia {
+	case "":
+		cfg.PhoneMedia = "rtp"
+	case "rtp", "webrtc":
+	default:
+		return nil, fmt.Errorf("%w: phone media %q: rtp or webrtc", ErrServe, cfg.PhoneMedia)
+	}
+	var ice []webrtcgw.ICEServer
+	for _, u := range cfg.ICE {
+		is, err := webrtcgw.ParseICEServer(u)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrServe, err)
+		}
+		ice = append(ice, is)
+	}
+	log := s.Parts.Log
+	sb, err := switchboard.New(switchboard.Config{Realm: cfg.Realm, Listen: cfg.SIP, TLS: cfg.TLS, Directory: s.Store, Billing: s.Engine,
+		Records: s.Store, VoicemailDir: s.Dir(), ICEServers: ice, Log: log, Now: s.Parts.Clock})
+	if err != nil {
+		if errors.Is(err, switchboard.ErrConfig) {
+			return nil, fmt.Errorf("%w: %v", ErrServe, err)
+		}
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &Running{Switchboard: sb, SIP: map[string]string{}, cancel: cancel}
+	fail := func(err error) (*Running, error) {
+		r.Close()
+		return nil, err
+	}
+	for _, n := range []string{"udp", "tcp", "tls", "ws", "wss"} {
+		if a, ok := sb.Addr(n); ok {
+			r.SIP[n] = a.String()
+		}
+	}
+	if cfg.PhoneMedia == "webrtc" && r.SIP["ws"] == "" && r.SIP["wss"] == "" {
+		return fail(fmt.Errorf("%w: phones on WebRTC media need a ws:// or wss:// SIP listener", ErrServe))
+	}
+	switch {
+	case cfg.Trunk.Simulator:
+		udp, ok := sb.Addr("udp")
+		if !ok {
+			return fail(fmt.Errorf("%w: the network simulator needs a udp:// SIP listener", ErrServe))
+		}
+		if r.Sim, err = netsim.Start(netsim.Config{Switchboard: udp, Log: log}); err != nil {
+			return fail(err)
+		}
+		r.Trunk = r.Sim.Addr()
+		sb.SetTrunk(r.Trunk)
+	case cfg.Trunk.Addr.IsValid():
+		r.Trunk = cfg.Trunk.Addr
+		sb.SetTrunk(r.Trunk)
+		if cfg.Trunk.Auth != nil {
+			sb.SetTrunkAuth(cfg.Trunk.Auth)
+		}
+	}
+	l, err := net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		return fail(err)
+	}
+	r.API = "http://" + l.Addr().String()
+	r.http = &http.Server{Handler: api.New(api.Config{Users: s.Store, Billing: s.Engine, Records: s.Store, DataDir: s.Dir(),
+		Realm: cfg.Realm, SIP: r.SIP, PhoneMedia: cfg.PhoneMedia, ICE: cfg.ICE, Catalog: s.Catalog, Webhooks: cfg.Webhooks,
+		Log: log, Now: s.Parts.Clock}), ReadHeaderTimeout: 10 * time.Second}
+	r.wg.Add(2)
+	go func() {
+		defer r.wg.Done()
+		r.http.Serve(l)
+	}()
+	go func() {
+		defer r.wg.Done()
+		s.sweep(ctx, cfg.SweepEvery)
+	}()
+	return r, nil
+}
+
+// sweep expires the reservations of calls that stopped settling, finishes
+// top-ups whose outcome the processor had not told, and picks up rate
+// decks imported by another process, every period until ctx ends.
+func (s *System) sweep(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.Engine.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.Parts.Log.Warn("system: sweep", "err", err)
+		}
+		if _, err := s.ReloadRates(ctx); err != nil && ctx.Err() == nil {
+			s.Parts.Log.Error("system: rate decks", "err", err)
+		}
+	}
+}
+
+// Close stops the API (letting requests in flight finish, 5 s at most),
+// the trunk, the switchboard and the sweep.
+func (r *Running) Close() {
+	r.once.Do(func() {
+		r.cancel()
+		if r.http != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			r.http.Shutdown(ctx)
+			cancel()
+		}
+		if r.Sim != nil {
+			r.Sim.Close()
+		}
+		r.Switchboard.Close()
+		r.wg.Wait()
+	})
+}
