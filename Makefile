@@ -101,7 +101,7 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzCount$$' -fuzztime $(FUZZTIME) ./account/sms/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseMenu$$' -fuzztime $(FUZZTIME) ./account/team/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseReason$$' -fuzztime $(FUZZTIME) ./phone/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseDTMFInfo$$' -fuzztime $(FUZZTIME) ./phone/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseInfo$$' -fuzztime $(FUZZTIME) ./phone/dtmf/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseSipfrag$$' -fuzztime $(FUZZTIME) ./phone/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadWAV$$' -fuzztime $(FUZZTIME) ./audio/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./phone/dtmf/

@@ -7,13 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/phone/sdp"
 	"github.com/tetherphone/tether/phone/webrtcgw"
@@ -36,44 +34,6 @@ type CallEvent struct {
 	RemoteHold bool  // the far end has put the call on hold
 	Err        error // why it ended, when it ended abnormally
 	At         time.Time
-}
-
-// Formats this phone speaks.
-var (
-	formatOpus = sdp.Format{PayloadType: 111, Name: "opus", ClockRate: 48000, Channels: 2, Fmtp: "useinbandfec=1;stereo=0;sprop-stereo=0"}
-	formatPCMU = sdp.Format{PayloadType: 0, Name: "PCMU", ClockRate: 8000}
-	formatPCMA = sdp.Format{PayloadType: 8, Name: "PCMA", ClockRate: 8000}
-)
-
-// codecs are the formats this phone offers, in preference order, with
-// telephone-events on each clock.
-var codecs = []sdp.Format{
-	formatOpus, formatPCMU, formatPCMA,
-	{PayloadType: 101, Name: "telephone-event", ClockRate: 8000, Fmtp: "0-16"},
-	{PayloadType: 110, Name: "telephone-event", ClockRate: 48000, Fmtp: "0-16"},
-}
-
-// opusRate is the rate Opus runs at here: wideband, 16 kHz.
-const opusRate = 16000
-
-// Codecs returns the formats this phone offers, in preference order,
-// telephone-events included: for other endpoints of the system (the
-// switchboard's voicemail) that answer like a phone.
-func Codecs() []sdp.Format { return slices.Clone(codecs) }
-
-// CodecFor returns the codec for a negotiated format.
-func CodecFor(f sdp.Format) (audio.Codec, error) { return codecFor(f) }
-
-func codecFor(f sdp.Format) (audio.Codec, error) {
-	switch {
-	case f.Same(formatOpus):
-		return audio.NewOpus(opusRate)
-	case f.Same(formatPCMU):
-		return audio.PCMU{}, nil
-	case f.Same(formatPCMA):
-		return audio.PCMA{}, nil
-	}
-	return nil, fmt.Errorf("%w: %s", sdp.ErrNoCommonCodec, f.Name)
 }
 
 // Call is one call, placed or received.
@@ -212,7 +172,7 @@ func (u *UA) newCall(incoming bool, remote string, withWebRTC bool) (*Call, erro
 	}
 	// RTCP is offered on the RTP port (rtcp-mux, one NAT binding fewer),
 	// with its own port named for peers that do not mux.
-	l := sdp.Local{Addr: advertised.Addr(), Port: int(advertised.Port()), Formats: codecs,
+	l := sdp.Local{Addr: advertised.Addr(), Port: int(advertised.Port()), Formats: media.Codecs(),
 		Direction: sdp.SendRecv, PTime: 20, SessionID: newSessionID(), SessionVersion: 1,
 		RTCPPort: int(rtcpAt.Port()), RTCPMux: true}
 	// A fresh SDES key per call: offered when policy says, and held ready
@@ -241,23 +201,15 @@ func (u *UA) newWebRTCCall(incoming bool, remote string) (*Call, error) {
 		return nil, err
 	}
 	ap := m.LocalAddr()
-	l := sdp.Local{Addr: ap.Addr(), Port: int(ap.Port()), Formats: webrtcCodecs, Direction: sdp.SendRecv, PTime: 20,
+	l := sdp.Local{Addr: ap.Addr(), Port: int(ap.Port()), Formats: media.Codecs(), Direction: sdp.SendRecv, PTime: 20,
 		SessionID: newSessionID(), SessionVersion: 1, RTCPMux: true}
 	return &Call{ua: u, incoming: incoming, remote: remote, media: m, gw: gw, local: l, state: Dialing,
 		events: make(chan CallEvent, 16), done: make(chan struct{})}, nil
 }
 
-// webrtcCodecs are the formats WebRTC calls offer: Opus and G.711, as
-// WebRTC requires, with telephone-events.
-var webrtcCodecs = []sdp.Format{
-	formatOpus, formatPCMU, formatPCMA,
-	{PayloadType: 101, Name: "telephone-event", ClockRate: 8000, Fmtp: "0-16"},
-	{PayloadType: 110, Name: "telephone-event", ClockRate: 48000, Fmtp: "0-16"},
-}
-
 // startMedia starts the negotiated stream.
 func (c *Call) startMedia(n sdp.Negotiated) error {
-	codec, err := codecFor(n.Codec)
+	codec, err := media.CodecFor(n.Codec)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
-	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/phone/dtmf"
 	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/phone/sdp"
 )
@@ -208,7 +208,7 @@ func (s *Server) bridge(req *sip.Request, m *media.Session, sess *sipgo.DialogSe
 		return ringEnd{code: 500}, false
 	}
 	defer m2.Close()
-	local := sdp.Local{Addr: ip, Port: int(m2.LocalAddr().Port()), Formats: phone.Codecs(), Direction: sdp.SendRecv, PTime: 20,
+	local := sdp.Local{Addr: ip, Port: int(m2.LocalAddr().Port()), Formats: media.Codecs(), Direction: sdp.SendRecv, PTime: 20,
 		SessionID: uint64(time.Now().UnixNano() >> 2), SessionVersion: 1, RTCPPort: int(m2.LocalRTCPAddr().Port()), RTCPMux: true}
 	offer, err := sdp.Offer(local).Marshal()
 	if err != nil {
@@ -239,7 +239,7 @@ func (s *Server) bridge(req *sip.Request, m *media.Session, sess *sipgo.DialogSe
 	}
 	var codec audio.Codec
 	if err == nil {
-		codec, err = phone.CodecFor(n.Codec)
+		codec, err = media.CodecFor(n.Codec)
 	}
 	if err == nil {
 		cfg := media.Config{Codec: codec, PayloadType: n.Codec.PayloadType, PTime: 20 * time.Millisecond,
@@ -353,7 +353,7 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	if h := req.ContentType(); h != nil {
 		ct = h.Value()
 	}
-	d, err := phone.ParseDTMFInfo(ct, req.Body())
+	d, err := dtmf.ParseInfo(ct, req.Body())
 	if m == nil || err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 415, "Unsupported Media Type", nil))
 		return

@@ -13,7 +13,6 @@ import (
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
-	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/phone/sdp"
 )
@@ -130,12 +129,12 @@ func (s *Server) answerLocally(req *sip.Request, tx sip.ServerTransaction, user 
 		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
 		return nil, nil, nil, false
 	}
-	local := sdp.Local{Addr: ip, Port: int(m.LocalAddr().Port()), Formats: phone.Codecs(), Direction: sdp.SendRecv, PTime: 20,
+	local := sdp.Local{Addr: ip, Port: int(m.LocalAddr().Port()), Formats: media.Codecs(), Direction: sdp.SendRecv, PTime: 20,
 		SessionID: uint64(time.Now().UnixNano() >> 2), SessionVersion: 1, RTCPPort: int(m.LocalRTCPAddr().Port()), RTCPMux: true}
 	ans, n, err := sdp.Answer(offer, local)
 	var codec audio.Codec
 	if err == nil {
-		codec, err = phone.CodecFor(n.Codec)
+		codec, err = media.CodecFor(n.Codec)
 	}
 	if err != nil {
 		m.Close()

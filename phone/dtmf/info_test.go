@@ -1,12 +1,12 @@
-package phone_test
+package dtmf_test
 
 import (
 	"testing"
 
-	"github.com/tetherphone/tether/phone"
+	"github.com/tetherphone/tether/phone/dtmf"
 )
 
-func TestParseDTMFInfo(t *testing.T) {
+func TestParseInfo(t *testing.T) {
 	ok := []struct {
 		ct, body string
 		want     rune
@@ -19,9 +19,9 @@ func TestParseDTMFInfo(t *testing.T) {
 		{"application/dtmf", "b\r\n", 'B'},
 	}
 	for _, c := range ok {
-		got, err := phone.ParseDTMFInfo(c.ct, []byte(c.body))
+		got, err := dtmf.ParseInfo(c.ct, []byte(c.body))
 		if err != nil || got != c.want {
-			t.Errorf("ParseDTMFInfo(%q, %q) = %q, %v; want %q", c.ct, c.body, got, err, c.want)
+			t.Errorf("ParseInfo(%q, %q) = %q, %v; want %q", c.ct, c.body, got, err, c.want)
 		}
 	}
 	bad := []struct{ ct, body string }{
@@ -29,17 +29,17 @@ func TestParseDTMFInfo(t *testing.T) {
 		{"application/dtmf", "x"}, {"application/dtmf-relay", "Signal=\r\n"},
 	}
 	for _, c := range bad {
-		if _, err := phone.ParseDTMFInfo(c.ct, []byte(c.body)); err == nil {
-			t.Errorf("ParseDTMFInfo(%q, %q) accepted", c.ct, c.body)
+		if _, err := dtmf.ParseInfo(c.ct, []byte(c.body)); err == nil {
+			t.Errorf("ParseInfo(%q, %q) accepted", c.ct, c.body)
 		}
 	}
 }
 
-func FuzzParseDTMFInfo(f *testing.F) {
+func FuzzParseInfo(f *testing.F) {
 	f.Add("application/dtmf-relay", []byte("Signal=5\r\nDuration=160\r\n"))
 	f.Add("application/dtmf", []byte("#"))
 	f.Fuzz(func(t *testing.T, ct string, body []byte) {
-		r, err := phone.ParseDTMFInfo(ct, body)
+		r, err := dtmf.ParseInfo(ct, body)
 		if err == nil && !('0' <= r && r <= '9' || r == '*' || r == '#' || 'A' <= r && r <= 'D') {
 			t.Fatalf("accepted %q", r)
 		}
