@@ -66,18 +66,7 @@ func (v *NumbersView) Load(ctx context.Context) error {
 func (v *NumbersView) Rows() []api.NumberInfo { return v.numbers }
 
 func routingWords(n api.NumberInfo) string {
-	switch n.Routing {
-	case "ivr":
-		return "phone menu"
-	case "forward":
-		return "forwarded to " + n.Forward
-	case "voicemail":
-		return "straight to voicemail"
-	}
-	if n.Shared {
-		return "rings everyone"
-	}
-	return "rings " + strings.Join(n.Members, "")
+	return team.Routing(n.Routing).Words(n.Members, n.Forward)
 }
 
 func (v *NumbersView) render() {
@@ -167,7 +156,11 @@ func (v *NumbersView) showSettings(n api.NumberInfo) {
 	hours, zone := widget.NewEntry(), widget.NewEntry()
 	hours.SetText(n.Hours)
 	zone.SetText(n.Zone)
-	routing := widget.NewSelect([]string{"members", "ivr", "forward", "voicemail"}, nil)
+	var routings []string
+	for _, r := range team.Routings {
+		routings = append(routings, string(r))
+	}
+	routing := widget.NewSelect(routings, nil)
 	routing.SetSelected(n.Routing)
 	forward := widget.NewEntry()
 	forward.SetText(n.Forward)
@@ -231,7 +224,7 @@ func errText(err error) string {
 }
 
 var menuKeys = []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#"}
-var routeKinds = []string{"user", "group", "voicemail", "external"}
+var routeKinds = []string{string(team.ToUser), string(team.ToGroup), string(team.ToVoicemail), string(team.ToExternal)}
 
 // menuRow is one key of the menu editor.
 type menuRow struct {
@@ -266,7 +259,7 @@ func (v *NumbersView) showMenu(n api.NumberInfo) {
 	timeout := widget.NewEntry()
 	timeout.SetText("6")
 	use := widget.NewCheck("Answer calls in business hours with this menu", nil)
-	use.SetChecked(n.Routing == "ivr")
+	use.SetChecked(team.Routing(n.Routing) == team.RouteMenu)
 	rows := container.NewVBox()
 	var editors []menuRow
 	addRow := func(key, kind, target string) {
@@ -279,7 +272,7 @@ func (v *NumbersView) showMenu(n api.NumberInfo) {
 		rows.Add(container.NewGridWithColumns(3, r.key, r.kind, r.target))
 	}
 	onTimeKind, onTimeTarget := widget.NewSelect(routeKinds, nil), widget.NewEntry()
-	onTimeKind.SetSelected("voicemail")
+	onTimeKind.SetSelected(string(team.ToVoicemail))
 	if m := n.Menu; m != nil {
 		greeting.SetText(m.Greeting)
 		timeout.SetText(fmt.Sprint(m.Timeout))
@@ -291,8 +284,8 @@ func (v *NumbersView) showMenu(n api.NumberInfo) {
 		onTimeKind.SetSelected(string(m.OnTime.Kind))
 		onTimeTarget.SetText(m.OnTime.Target)
 	} else {
-		addRow("1", "group", "")
-		addRow("2", "voicemail", "")
+		addRow("1", string(team.ToGroup), "")
+		addRow("2", string(team.ToVoicemail), "")
 	}
 	add := widget.NewButton("Add a key", func() { addRow("", "user", "") })
 	body := container.NewVBox(widget.NewForm(widget.NewFormItem("Greeting (shown to you; callers hear the menu's chime)", greeting),
@@ -313,10 +306,10 @@ func (v *NumbersView) showMenu(n api.NumberInfo) {
 		menu := MenuFromRows(greeting.Text, secs, raw)
 		req := api.SettingsRequest{Menu: &menu}
 		if use.Checked {
-			r := "ivr"
+			r := string(team.RouteMenu)
 			req.Routing = &r
-		} else if n.Routing == "ivr" {
-			r := "members"
+		} else if team.Routing(n.Routing) == team.RouteMenu {
+			r := string(team.RouteMembers)
 			req.Routing = &r
 		}
 		v.do("Saving the menu of "+n.Display, func(ctx context.Context) error { _, err := v.s.Account.NumberSettings(ctx, n.Number, req); return err })

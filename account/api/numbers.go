@@ -25,7 +25,8 @@ type NumberInfo struct {
 	Country           string     `json:"country"`
 	Members           []string   `json:"members"`
 	Shared            bool       `json:"shared"`
-	Routing           string     `json:"routing"` // "members", "ivr", "forward", "voicemail"
+	Routing           string     `json:"routing"`   // in business hours: "members", "ivr", "forward", "voicemail"
+	RouteNow          string     `json:"route_now"` // where a call goes now (after hours: "voicemail" or "forward")
 	Hours             string     `json:"hours"`
 	Zone              string     `json:"zone"`
 	OpenNow           bool       `json:"open_now"`
@@ -39,18 +40,9 @@ type NumberInfo struct {
 	Monthly           string     `json:"monthly"`
 }
 
-// routingOf names a number's in-hours route for the API: forwarding
-// always is "forward".
-func routingOf(n team.Number) string {
-	if n.Forward != "" && !n.AfterHoursOnly {
-		return "forward"
-	}
-	return string(cmp.Or(n.Routing, team.RouteMembers))
-}
-
 func (s *Server) numberInfo(n team.Number) NumberInfo {
 	info := NumberInfo{Number: n.E164, Display: n.E164, Type: cmp.Or(n.Kind, "local"), Members: n.Members, Shared: n.Shared(),
-		Routing: routingOf(n), Hours: n.Hours.String(), Zone: cmp.Or(n.Hours.Zone, "UTC"), OpenNow: n.Hours.OpenAt(s.cfg.Now()),
+		Routing: string(n.InHours()), RouteNow: string(n.Route(s.cfg.Now())), Hours: n.Hours.String(), Zone: cmp.Or(n.Hours.Zone, "UTC"), OpenNow: n.Hours.OpenAt(s.cfg.Now()),
 		Forward: n.Forward, ForwardAfterHours: n.AfterHoursOnly, Record: n.Record, Voicemail: n.Voicemail, Transcribe: n.Transcribe,
 		Greeting: n.Greeting, Menu: n.Menu, Monthly: n.Monthly.StringFixed(2)}
 	info.Display, info.Country = catalog.Display(n.E164)
@@ -406,13 +398,13 @@ func (s *Server) numberSettings(w http.ResponseWriter, r *http.Request, u caller
 		note("menu with %d options", len(req.Menu.Options))
 	}
 	if req.Routing != nil {
-		switch *req.Routing {
-		case "members", "voicemail", "ivr":
-			n.Routing = team.Routing(*req.Routing)
+		switch r := team.Routing(*req.Routing); r {
+		case team.RouteMembers, team.RouteVoicemail, team.RouteMenu:
+			n.Routing = r
 			if n.Forward != "" && !n.AfterHoursOnly {
 				n.AfterHoursOnly = true // forwarding stays for after hours only
 			}
-		case "forward":
+		case team.RouteForward:
 			if n.Forward == "" {
 				writeErr(w, http.StatusBadRequest, "bad_input", `routing "forward" needs "forward": an outside number`)
 				return

@@ -185,8 +185,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 	}
 	if num != nil {
-		switch numberRoute(*num, s.cfg.Now()) {
-		case "voicemail":
+		switch num.Route(s.cfg.Now()) {
+		case team.RouteVoicemail:
 			if !num.Voicemail {
 				s.record(c, records.Missed, "480 the number takes no voicemail")
 				tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))

@@ -50,20 +50,20 @@ func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 	for _, m := range num.Members {
 		targets = append(targets, s.location.user(m)...)
 	}
-	route := numberRoute(num, s.cfg.Now())
-	if route == "forward" {
+	route := num.Route(s.cfg.Now())
+	if route == team.RouteForward {
 		s.forward(ctx, c, req, tx, num)
 		return
 	}
-	if route == "menu" {
+	if route == team.RouteMenu {
 		s.menuCall(req, tx, num, c)
 		return
 	}
-	if route == "voicemail" && num.Voicemail || len(targets) == 0 && num.Voicemail && s.cfg.VoicemailDir != "" {
+	if route == team.RouteVoicemail && num.Voicemail || len(targets) == 0 && num.Voicemail && s.cfg.VoicemailDir != "" {
 		s.voicemail(req, tx, num, caller)
 		return
 	}
-	if len(targets) == 0 || route == "voicemail" {
+	if len(targets) == 0 || route == team.RouteVoicemail {
 		s.record(c, records.Missed, "480 nobody to answer, and the number takes no voicemail")
 		tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
 		return
@@ -129,22 +129,6 @@ func (s *Server) announce(req *sip.Request, tx sip.ServerTransaction, c *call, p
 		sess.WriteBye(bctx, bye)
 		cancel()
 	}
-}
-
-// numberRoute decides where a call to a number goes now: its members,
-// its menu, its voicemail (outside hours, or always) or its forwarding
-// number.
-func numberRoute(n team.Number, now time.Time) string {
-	open := n.Hours.OpenAt(now)
-	switch {
-	case n.Forward != "" && (!n.AfterHoursOnly || !open):
-		return "forward"
-	case !open, n.Routing == team.RouteVoicemail:
-		return "voicemail"
-	case n.Routing == team.RouteMenu && n.Menu != nil:
-		return "menu"
-	}
-	return "members"
 }
 
 // forward sends a call to a number on to its forwarding number through
