@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/money"
+	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -100,6 +103,24 @@ type Session struct {
 	Account Account
 	Me      api.UserInfo
 }
+
+// Region is the account's region: numbers typed without a country code
+// are read, and shown, as in it.
+func (s Session) Region() string { return cmp.Or(s.Me.Region, rating.DefaultRegion) }
+
+// Currency is the currency of the account's credit.
+func (s Session) Currency() string { return cmp.Or(s.Me.Currency, money.DefaultCurrency) }
+
+// Money shows an amount the API sent as account/money displays it (to the
+// cent, rounded down); Rate shows a price exactly; Signed shows money in
+// or out.
+func (s Session) Money(amount string) string { return money.DisplayText(amount, s.Currency()) }
+
+// Rate: see Money.
+func (s Session) Rate(amount string) string { return money.RateText(amount, s.Currency()) }
+
+// Signed: see Money.
+func (s Session) Signed(amount string) string { return money.SignedText(amount, s.Currency()) }
 
 // Can reports whether the signed-in user's role allows p.
 func (s Session) Can(p team.Permission) bool { return slices.Contains(s.Me.Permissions, p) }

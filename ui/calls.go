@@ -80,7 +80,7 @@ func (v *CallsView) render() {
 		}
 		line := fmt.Sprintf("%s   %s → %s   %s   %d:%02d", c.Started.Local().Format("Jan 2 15:04"), c.From, c.To, c.Disposition, c.Seconds/60, c.Seconds%60)
 		if c.Cost != "0.0000" && c.Cost != "" {
-			line += "   " + trimMoney(c.Cost)
+			line += "   " + v.s.Rate(c.Cost)
 		}
 		if c.Tag != "" {
 			line += "   [" + c.Tag + "]"

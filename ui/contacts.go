@@ -80,7 +80,7 @@ func (v *ContactsView) render() {
 		}
 		var nums []string
 		for _, n := range c.Numbers {
-			nums = append(nums, callerName(n))
+			nums = append(nums, callerName(n, v.s.Region()))
 		}
 		buttons := container.NewHBox(widget.NewButton("Edit", func() { v.edit(c) }))
 		if len(c.Numbers) > 0 {

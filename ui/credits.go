@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/team"
 )
@@ -141,25 +142,11 @@ func (v *CreditsView) Load(ctx context.Context) error {
 	return nil
 }
 
-func dollars(s string) string {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return s
-	}
-	return "$" + d.StringFixed(2)
-}
-
 func (v *CreditsView) apply(d creditsData) {
 	v.gate.Set(d.b.Gate == "open", d.b.Reason)
 	// Balances show to the cent rounded down, as the server displays them
 	// (money.Display): $19.9975 is $19.99, never $20.00.
-	show := func(s string) string {
-		a, err := decimal.NewFromString(s)
-		if err != nil {
-			return s
-		}
-		return money.Display(a, d.b.Currency)
-	}
+	show := func(s string) string { return money.DisplayText(s, d.b.Currency) }
 	v.available.SetText(show(d.b.Available) + " available")
 	v.detail.SetText(fmt.Sprintf("Posted %s · held for calls in progress %s", show(d.b.Posted), show(d.b.Reserved)))
 	if bu := d.b.Bundle; bu != nil {
@@ -169,6 +156,7 @@ func (v *CreditsView) apply(d creditsData) {
 		v.voiceText.SetText(fmt.Sprintf("%d of %d minutes left until %s", bu.MinutesLeft, bu.MinutesAll, until))
 		v.textsText.SetText(fmt.Sprintf("%d of %d texts left", bu.SMSLeft, bu.SMSAll))
 	}
+	v.chart.Currency = d.b.Currency
 	v.chart.SetData(d.usage)
 	v.legend.RemoveAll()
 	for _, t := range v.chart.Types() {
@@ -176,10 +164,10 @@ func (v *CreditsView) apply(d creditsData) {
 		sw.SetMinSize(fyne.NewSize(12, 12))
 		v.legend.Add(container.NewHBox(container.NewCenter(sw), widget.NewLabel(usageName(t))))
 	}
-	v.runway.SetText(Runway(d.b.Available, d.usage))
+	v.runway.SetText(Runway(d.b.Available, d.usage, d.b.Currency))
 	var lines []string
 	for _, t := range d.page.Items {
-		lines = append(lines, fmt.Sprintf("%s   %s   %s", t.At.Local().Format("Jan 2 15:04"), signedDollars(t.Amount), txName(t)))
+		lines = append(lines, fmt.Sprintf("%s   %s   %s", t.At.Local().Format("Jan 2 15:04"), v.s.Signed(t.Amount), txName(t)))
 	}
 	if len(lines) == 0 {
 		lines = []string{"No transactions yet."}
@@ -223,7 +211,7 @@ func (v *CreditsView) apply(d creditsData) {
 	}
 	var hist []string
 	for _, t := range d.hist.TopUps {
-		line := fmt.Sprintf("%s  %s %s  %s", t.Created.Local().Format("Jan 2 15:04"), t.Kind, dollars(t.Amount), t.Status)
+		line := fmt.Sprintf("%s  %s %s  %s", t.Created.Local().Format("Jan 2 15:04"), t.Kind, v.s.Money(t.Amount), t.Status)
 		if t.Failure != "" {
 			line += ": " + t.Failure
 		}
@@ -248,17 +236,6 @@ func frac(part, total int64) float64 {
 	return float64(part) / float64(total)
 }
 
-func signedDollars(s string) string {
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return s
-	}
-	if d.IsNegative() {
-		return "−$" + d.Neg().StringFixed(4)
-	}
-	return "+$" + d.StringFixed(2)
-}
-
 func txName(t api.Transaction) string {
 	if t.Memo != "" {
 		return usageName(t.Type) + " · " + t.Memo
@@ -266,30 +243,27 @@ func txName(t api.Transaction) string {
 	return usageName(t.Type)
 }
 
-// Runway says how long the credit lasts at the usual spend.
-func Runway(available string, usage []api.UsageDay) string {
+// Runway says how long the credit lasts at the usual spend
+// (billing.RunwayOf), in words.
+func Runway(available string, usage []api.UsageDay, currency string) string {
 	a, err := decimal.NewFromString(available)
 	if err != nil {
 		return ""
 	}
-	total := decimal.Zero
-	for _, d := range usage {
-		if t, err := decimal.NewFromString(d.Total); err == nil {
-			total = total.Add(t)
-		}
+	daily := make([]decimal.Decimal, len(usage))
+	for i, d := range usage {
+		daily[i], _ = decimal.NewFromString(d.Total) // unreadable: zero
 	}
-	if !total.IsPositive() || len(usage) == 0 {
-		return "No credit spent in the last 30 days."
-	}
-	perDay := total.DivRound(decimal.NewFromInt(int64(len(usage))), 6)
-	days := a.DivRound(perDay, 0).IntPart()
+	r := billing.RunwayOf(a, daily)
 	switch {
-	case days < 1:
+	case !r.Spent:
+		return "No credit spent in the last 30 days."
+	case r.Days < 1:
 		return "Less than a day of credit left at your usual spend."
-	case days == 1:
+	case r.Days == 1:
 		return "About 1 day of credit at your usual spend."
 	}
-	return fmt.Sprintf("About %d days of credit at your usual spend ($%s a day).", days, perDay.StringFixed(2))
+	return fmt.Sprintf("About %d days of credit at your usual spend (%s a day).", r.Days, money.Display(r.PerDay, currency))
 }
 
 // cents reads an amount typed in dollars and cents ("25", "$25.00") and
@@ -330,7 +304,7 @@ func (v *CreditsView) ShowAddCredits() {
 			dialog.ShowError(errors.New("the amount is dollars and cents, such as 25 or 25.00"), v.win)
 			return
 		}
-		dialog.ShowConfirm("Add credits", fmt.Sprintf("Charge %s to %s now?", dollars(a), cardText), func(yes bool) {
+		dialog.ShowConfirm("Add credits", fmt.Sprintf("Charge %s to %s now?", v.s.Money(a), cardText), func(yes bool) {
 			if yes {
 				v.AddCredits(a)
 			}
@@ -349,7 +323,7 @@ func (v *CreditsView) AddCredits(amount string) {
 	v.pendingKey, v.pendingAmount = key, amount
 	v.mu.Unlock()
 	v.add.Disable()
-	v.addStatus.SetText("Charging " + dollars(amount) + "…")
+	v.addStatus.SetText("Charging " + v.s.Money(amount) + "…")
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
@@ -362,7 +336,7 @@ func (v *CreditsView) AddCredits(amount string) {
 				v.addStatus.SetText("The card processor has not answered yet; the credit will appear once it does, and only once.")
 				return
 			case err == nil:
-				v.addStatus.SetText(fmt.Sprintf("Added %s. Card on file charged.", dollars(t.Amount)))
+				v.addStatus.SetText(fmt.Sprintf("Added %s. Card on file charged.", v.s.Money(t.Amount)))
 			case errors.As(err, &e) && e.Status < 500:
 				v.addStatus.SetText(e.Message)
 			default:
@@ -452,8 +426,9 @@ func usageColor(t string) color.Color {
 // SpendChart draws credit spent per day, stacked by usage type.
 type SpendChart struct {
 	widget.BaseWidget
-	days  []api.UsageDay
-	types []string
+	Currency string // of the amounts shown
+	days     []api.UsageDay
+	types    []string
 }
 
 // NewSpendChart returns an empty chart.
@@ -534,7 +509,7 @@ func (r *chartRenderer) Refresh() {
 				y -= bh
 			}
 		}
-		r.label.Text = "peak $" + peak.StringFixed(2) + " a day"
+		r.label.Text = "peak " + money.Display(peak, r.c.Currency) + " a day"
 	} else {
 		r.label.Text = "no credit spent"
 	}

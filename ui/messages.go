@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/sms"
 	"github.com/tetherphone/tether/phone"
 )
@@ -71,7 +72,7 @@ func NewMessagesView(s Session, gate *Gate, texter Texter, texts Texts) *Message
 			v.mu.Lock()
 			defer v.mu.Unlock()
 			if i < len(v.order) {
-				o.(*widget.Label).SetText(fmt.Sprintf("%s (%d)", callerName(v.order[i]), len(v.byPeer[v.order[i]])))
+				o.(*widget.Label).SetText(fmt.Sprintf("%s (%d)", callerName(v.order[i], v.s.Region()), len(v.byPeer[v.order[i]])))
 			}
 		})
 	v.threads.OnSelected = func(i widget.ListItemID) {
@@ -175,7 +176,7 @@ func (v *MessagesView) Received(m phone.Message) {
 	v.threads.Refresh()
 	v.render()
 	if app := fyne.CurrentApp(); app != nil {
-		app.SendNotification(fyne.NewNotification("Text from "+callerName(peer), m.Text))
+		app.SendNotification(fyne.NewNotification("Text from "+callerName(peer, v.s.Region()), m.Text))
 	}
 }
 
@@ -273,7 +274,7 @@ func (v *MessagesView) requote() {
 			if stale || err != nil {
 				return
 			}
-			price := fmt.Sprintf("%s from credits", trimMoney(q.Cost))
+			price := fmt.Sprintf("%s from credits", money.RateText(q.Cost, q.Currency))
 			if q.InBundle {
 				price = "in your bundle"
 			}

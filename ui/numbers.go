@@ -114,7 +114,7 @@ func (v *NumbersView) do(what string, f func(ctx context.Context) error) {
 
 func (v *NumbersView) showBuy() {
 	country := widget.NewEntry()
-	country.SetText("US")
+	country.SetText(v.s.Region())
 	kind := widget.NewSelect([]string{"local", "mobile", "toll-free", "national"}, nil)
 	kind.SetSelected("local")
 	results := container.NewVBox()
@@ -137,7 +137,7 @@ func (v *NumbersView) showBuy() {
 					o := o
 					price := "free (one of your two)"
 					if o.Price != "0.00" {
-						price = "$" + o.Price + " a month"
+						price = v.s.Money(o.Price) + " a month"
 					}
 					results.Add(container.NewBorder(nil, nil, nil, widget.NewButton("Buy", func() {
 						d.Hide()

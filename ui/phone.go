@@ -16,6 +16,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/nyaruka/phonenumbers"
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
@@ -59,14 +61,14 @@ func FormatNumber(text, region string) string {
 	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
 }
 
-// regionOf is the country of one of my numbers ("US" when unknown).
-func regionOf(e164 string) string {
+// regionOf is the country of one of my numbers (fallback when unknown).
+func regionOf(e164, fallback string) string {
 	if n, err := phonenumbers.Parse(e164, ""); err == nil {
 		if r := phonenumbers.GetRegionCodeForNumber(n); r != "" {
 			return r
 		}
 	}
-	return "US"
+	return fallback
 }
 
 // PhoneView is the dialer and the call in progress.
@@ -235,7 +237,7 @@ func (v *PhoneView) changed(text string) {
 	if v.formatting {
 		return
 	}
-	if f := FormatNumber(text, regionOf(v.from())); f != text {
+	if f := FormatNumber(text, regionOf(v.from(), v.s.Region())); f != text {
 		v.formatting = true
 		v.number.SetText(f)
 		v.number.CursorColumn = len([]rune(f))
@@ -299,19 +301,9 @@ func QuoteLine(q api.QuoteInfo) string {
 	}
 	fee := ""
 	if q.Connection != "0.0000" && q.Connection != "" {
-		fee = fmt.Sprintf(", plus %s to connect", trimMoney(q.Connection))
+		fee = fmt.Sprintf(", plus %s to connect", money.RateText(q.Connection, q.Currency))
 	}
-	return fmt.Sprintf("%s: %s a minute, billed %s%s. Paid from credits.", q.Destination, trimMoney(q.PerMinute), incrementWords(q.Increment), fee)
-}
-
-// trimMoney shows "$0.0150" as "$0.015" and "$1.2000" as "$1.20".
-func trimMoney(s string) string {
-	if i := strings.IndexByte(s, '.'); i >= 0 {
-		for len(s) > i+3 && s[len(s)-1] == '0' {
-			s = s[:len(s)-1]
-		}
-	}
-	return "$" + s
+	return fmt.Sprintf("%s: %s a minute, billed %s%s. Paid from credits.", q.Destination, money.RateText(q.PerMinute, q.Currency), incrementWords(q.Increment), fee)
 }
 
 func incrementWords(inc string) string {
@@ -455,18 +447,12 @@ func CreditWarningText(elapsed time.Duration, maxSecs int64) string {
 // CreditWarning is the in-call warning line ("" when none).
 func (v *PhoneView) CreditWarning() string { return v.warning.Text }
 
-// creditWarning says when a call paid from credit will be ended, within
-// the last minute.
+// creditWarning says when a call paid from credit will be ended, from
+// the switchboard's own rule (billing.CreditLeft).
 func creditWarning(elapsed time.Duration, maxSecs int64) string {
-	if maxSecs <= 0 {
+	left, warn := billing.CreditLeft(elapsed, maxSecs)
+	if !warn {
 		return ""
-	}
-	left := time.Duration(maxSecs)*time.Second - elapsed
-	if left > time.Minute {
-		return ""
-	}
-	if left < 0 {
-		left = 0
 	}
 	return fmt.Sprintf("Your credit runs out in %d s: the call will end then. Add credits to keep talking next time.", int(left.Seconds()))
 }
@@ -500,7 +486,7 @@ func (v *PhoneView) showTransfer() {
 // Decline; a call that stops ringing unanswered becomes a missed-call
 // notification.
 func (v *PhoneView) Ring(in *phone.Incoming) {
-	from := callerName(in.Remote())
+	from := callerName(in.Remote(), v.s.Region())
 	line := "to you"
 	if l := in.Line(); l != "" {
 		line = "on " + l
@@ -586,13 +572,14 @@ func (v *PhoneView) Ring(in *phone.Incoming) {
 	}()
 }
 
-// callerName shows a caller's URI as a number or a name.
-func callerName(uri string) string {
+// callerName shows a caller's URI as a number (as region writes it) or a
+// name.
+func callerName(uri, region string) string {
 	s := strings.TrimPrefix(strings.TrimPrefix(uri, "sip:"), "sips:")
 	if i := strings.IndexByte(s, '@'); i >= 0 {
 		s = s[:i]
 	}
-	if f := FormatNumber(s, "US"); f != s {
+	if f := FormatNumber(s, region); f != s {
 		return f
 	}
 	return s
@@ -670,20 +657,14 @@ func (v *PhoneView) run(c *phone.Call) {
 	}
 }
 
-// QualityWords says how a call sounds, from what RTP and RTCP measured.
+// QualityWords says how a call sounds, in the grade media.Quality gives.
 func QualityWords(q media.Quality) string {
-	loss := 0.0
-	if q.Expected > 0 {
-		loss = 100 * float64(q.Lost) / float64(q.Expected)
-	}
-	loss = max(loss, 100*q.RemoteLoss)
-	jitter := max(q.Jitter, q.RemoteJitter)
-	switch {
-	case q.Expected == 0:
+	switch q.Grade() {
+	case media.GradeWaiting:
 		return "Waiting for audio…"
-	case loss >= 5 || jitter >= 60*time.Millisecond || q.RTT >= 500*time.Millisecond:
-		return fmt.Sprintf("Poor line: %.0f%% of the sound lost", loss)
-	case loss >= 1 || jitter >= 30*time.Millisecond || q.RTT >= 300*time.Millisecond:
+	case media.GradePoor:
+		return fmt.Sprintf("Poor line: %.0f%% of the sound lost", q.LossPercent())
+	case media.GradeFair:
 		return "Fair line: some sound may break up"
 	}
 	return "Good line"

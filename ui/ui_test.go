@@ -171,7 +171,7 @@ func TestFormatNumber(t *testing.T) {
 
 // TestQuoteAndRunway: the pre-dial line and the runway in words.
 func TestQuoteAndRunway(t *testing.T) {
-	q := api.QuoteInfo{Destination: "United Kingdom", PerMinute: "0.0150", Increment: "1/1", Connection: "0.0000", Allowed: true}
+	q := api.QuoteInfo{Destination: "United Kingdom", PerMinute: "0.0150", Increment: "1/1", Connection: "0.0000", Currency: "USD", Allowed: true}
 	if got := ui.QuoteLine(q); got != "United Kingdom: $0.015 a minute, billed by the second. Paid from credits." {
 		t.Errorf("quote line %q", got)
 	}
@@ -183,10 +183,10 @@ func TestQuoteAndRunway(t *testing.T) {
 	for i := range days {
 		days[i] = api.UsageDay{Total: "0.5000"}
 	}
-	if got := ui.Runway("10.00", days); got != "About 20 days of credit at your usual spend ($0.50 a day)." {
+	if got := ui.Runway("10.00", days, "USD"); got != "About 20 days of credit at your usual spend ($0.50 a day)." {
 		t.Errorf("runway %q", got)
 	}
-	if got := ui.Runway("10.00", nil); !strings.Contains(got, "No credit spent") {
+	if got := ui.Runway("10.00", nil, "USD"); !strings.Contains(got, "No credit spent") {
 		t.Errorf("runway with no spend %q", got)
 	}
 }

@@ -83,7 +83,7 @@ func (v *VoicemailView) render() {
 	}
 	for _, m := range v.items {
 		m := m
-		title := fmt.Sprintf("%s   from %s to %s   %d s", m.Created.Local().Format("Jan 2 15:04"), callerName(m.From), m.Number, m.Seconds)
+		title := fmt.Sprintf("%s   from %s to %s   %d s", m.Created.Local().Format("Jan 2 15:04"), callerName(m.From, v.s.Region()), m.Number, m.Seconds)
 		label := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: !m.Heard})
 		play := widget.NewButton("Play", func() { v.PlayMessage(m) })
 		if v.Play == nil {
@@ -117,7 +117,7 @@ func (v *VoicemailView) PlayMessage(m api.VoicemailInfo) {
 				showErr(v.win, err)
 				return
 			}
-			v.status.SetText(fmt.Sprintf("Playing the message from %s (%d s).", callerName(m.From), m.Seconds))
+			v.status.SetText(fmt.Sprintf("Playing the message from %s (%d s).", callerName(m.From, v.s.Region()), m.Seconds))
 			if v.Play != nil {
 				if stop, err := v.Play(pcm); err == nil {
 					v.stop = stop

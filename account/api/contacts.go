@@ -48,7 +48,7 @@ func text(name, v string, min, max int, multiline bool) (string, error) {
 
 // checkContact validates a contact's fields and normalises its numbers
 // to E.164.
-func checkContact(in ContactInfo) (team.Contact, error) {
+func checkContact(in ContactInfo, region string) (team.Contact, error) {
 	var c team.Contact
 	var err error
 	if c.Name, err = text("name", in.Name, 1, 200, false); err != nil {
@@ -65,7 +65,7 @@ func checkContact(in ContactInfo) (team.Contact, error) {
 	}
 	c.Numbers = []string{}
 	for _, n := range in.Numbers {
-		pn, err := rating.ParseNumber(n, "US")
+		pn, err := rating.ParseNumber(n, region)
 		if err != nil {
 			return c, &Error{Status: 400, Code: "bad_input", Message: "number " + strconv.Quote(n) + ": " + err.Error()}
 		}
@@ -87,7 +87,7 @@ func (s *Server) contacts(w http.ResponseWriter, r *http.Request, u caller) {
 		writeAPIErr(w, err)
 		return
 	}
-	if pn, err := rating.ParseNumber(q, "US"); err == nil {
+	if pn, err := rating.ParseNumber(q, u.region); err == nil {
 		q = pn.E164 // a number finds its contact however it was typed
 	}
 	cs, err := s.cfg.Users.Contacts(r.Context(), u.Account, q, limit)
@@ -107,7 +107,7 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request, u caller)
 	if !readJSON(w, r, &req) {
 		return
 	}
-	c, err := checkContact(req)
+	c, err := checkContact(req, u.region)
 	if err != nil {
 		writeAPIErr(w, err)
 		return
@@ -145,7 +145,7 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request, u caller)
 	if !ok {
 		return
 	}
-	c, err := checkContact(req)
+	c, err := checkContact(req, u.region)
 	if err != nil {
 		writeAPIErr(w, err)
 		return

@@ -430,6 +430,9 @@ func TestTeamRules(t *testing.T) {
 	if len(me.Permissions) != 1 || me.Permissions[0] != "calls" {
 		t.Errorf("the hire's rights: %s", body)
 	}
+	if me.Region != "US" || me.Currency != "USD" {
+		t.Errorf("the account's region and currency: %s", body)
+	}
 	if status, _, _ := e.do(hire, "GET", "/v1/contacts", ""); status != 403 {
 		t.Errorf("a caller reading contacts: %d", status)
 	}

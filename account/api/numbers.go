@@ -74,7 +74,7 @@ func (s *Server) numbers(w http.ResponseWriter, r *http.Request, u caller) {
 // pathNumber finds the number named in the path that u may see: a member
 // of it, or anyone who manages numbers.
 func (s *Server) pathNumber(w http.ResponseWriter, r *http.Request, u caller) (team.Number, bool) {
-	pn, err := rating.ParseNumber(r.PathValue("number"), "US")
+	pn, err := rating.ParseNumber(r.PathValue("number"), u.region)
 	if err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_input", "a number in the path is in E.164 (+14155550100)")
 		return team.Number{}, false
@@ -364,7 +364,7 @@ func (s *Server) numberSettings(w http.ResponseWriter, r *http.Request, u caller
 		if *req.Forward == "" {
 			n.Forward = ""
 		} else {
-			pn, err := rating.ParseNumber(*req.Forward, "US")
+			pn, err := rating.ParseNumber(*req.Forward, u.region)
 			if err != nil {
 				writeErr(w, http.StatusBadRequest, "bad_input", "forward is an outside number in E.164 (+442071234567): %v", err)
 				return
@@ -459,7 +459,7 @@ func (s *Server) routeOK(w http.ResponseWriter, r *http.Request, u caller, where
 		}
 	}
 	if rt.Kind == team.ToExternal {
-		if _, err := rating.ParseNumber(rt.Target, "US"); err != nil {
+		if _, err := rating.ParseNumber(rt.Target, u.region); err != nil {
 			writeErr(w, http.StatusBadRequest, "bad_input", "%s: %v", where, err)
 			return false
 		}

@@ -5,6 +5,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/catalog"
+	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 )
@@ -196,7 +198,12 @@ func (s *Server) handle(pattern string, perm team.Permission, h func(http.Respon
 			writeErr(w, http.StatusForbidden, "forbidden", "your role (%s) does not allow this (it needs %s)", u.Role, perm)
 			return
 		}
-		h(w, r, caller{User: u, Rights: rights, source: source(r)})
+		c, err := s.cfg.Billing.Customer(r.Context(), u.Account)
+		if err != nil {
+			writeErr(w, http.StatusInternalServerError, "internal", "could not read your account's settings")
+			return
+		}
+		h(w, r, caller{User: u, Rights: rights, source: source(r), region: cmp.Or(c.Region, rating.DefaultRegion), currency: c.Currency})
 	}))
 }
 
@@ -205,6 +212,9 @@ type caller struct {
 	team.User
 	Rights team.Rights
 	source string
+	// The account's settings: its region (numbers written without a
+	// country code are read as in it) and currency.
+	region, currency string
 }
 
 // can reports whether the caller holds p.
@@ -343,6 +353,10 @@ type UserInfo struct {
 	Account   string `json:"account"`
 	Role      string `json:"role"`
 	Extension string `json:"extension"`
+	// The account's settings: its region ("US": numbers written without a
+	// country code are read as in it) and the currency of its credit.
+	Region   string `json:"region,omitempty"`
+	Currency string `json:"currency,omitempty"`
 	// Permissions are what the user's role allows: the app shows only
 	// what they may use (the server checks every request regardless).
 	Permissions []team.Permission `json:"permissions,omitempty"`
@@ -416,6 +430,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	if rights, err := s.rights(r.Context(), u); err == nil {
 		ui.Permissions = rights.Permissions
 	}
+	if c, err := s.cfg.Billing.Customer(r.Context(), u.Account); err == nil {
+		ui.Region, ui.Currency = cmp.Or(c.Region, rating.DefaultRegion), c.Currency
+	}
 	writeJSON(w, http.StatusCreated, Session{Token: token, Expires: exp, User: ui})
 }
 
@@ -437,7 +454,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, _ caller) {
 
 func (s *Server) me(w http.ResponseWriter, _ *http.Request, u caller) {
 	ui := info(u.User)
-	ui.Permissions = u.Rights.Permissions
+	ui.Permissions, ui.Region, ui.Currency = u.Rights.Permissions, u.region, u.currency
 	writeJSON(w, http.StatusOK, ui)
 }
 

@@ -36,7 +36,7 @@ func mayHear(u caller, n team.Number) bool {
 
 func (s *Server) voicemails(w http.ResponseWriter, r *http.Request, u caller) {
 	raw := r.URL.Query().Get("number")
-	pn, err := rating.ParseNumber(raw, "US")
+	pn, err := rating.ParseNumber(raw, u.region)
 	if raw == "" || err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_input", "give ?number= one of your numbers in E.164 (+14155550100)")
 		return

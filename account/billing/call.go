@@ -78,13 +78,9 @@ func (e *Engine) StartCall(ctx context.Context, s CallStart) (*Call, Grant, erro
 	if err := validKey("call ID", s.CallID); err != nil {
 		return nil, Grant{}, err
 	}
-	local, err := rating.ParseNumber(s.Local, "US")
+	_, local, remote, err := e.parties(ctx, s.Account, s.Local, s.Remote)
 	if err != nil {
-		return nil, Grant{}, fmt.Errorf("%w: local number: %v", ErrInvalid, err)
-	}
-	remote, err := rating.ParseNumber(s.Remote, "US")
-	if err != nil {
-		return nil, Grant{}, fmt.Errorf("%w: remote number: %v", ErrInvalid, err)
+		return nil, Grant{}, err
 	}
 	t, err := e.rater.Load().RateCall(rating.CallSpec{Direction: s.Direction, Local: local, Remote: remote})
 	if err != nil {

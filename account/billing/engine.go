@@ -1,11 +1,13 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -150,6 +152,7 @@ func (e *Engine) Close() {
 type NewAccount struct {
 	ID       string
 	Currency string // USD when empty
+	Region   string // rating.DefaultRegion when empty
 	Plan     string
 	Owner    string // the first seat
 }
@@ -166,11 +169,15 @@ func (e *Engine) OpenAccount(ctx context.Context, a NewAccount) error {
 	if !money.ValidCurrency(a.Currency) {
 		return invalid("currency %q is not supported", a.Currency)
 	}
+	a.Region = cmp.Or(strings.ToUpper(a.Region), rating.DefaultRegion)
+	if !rating.ValidRegion(a.Region) {
+		return invalid("region %q is not a country (ISO 3166 alpha-2, such as US or GB)", a.Region)
+	}
 	if _, ok := e.plans[a.Plan]; !ok {
 		return invalid("no plan %q", a.Plan)
 	}
 	now := e.now().UTC()
-	if _, err := e.store.CreateCustomer(ctx, Customer{ID: a.ID, Currency: a.Currency, Plan: a.Plan, CycleAnchor: now, Created: now}); err != nil {
+	if _, err := e.store.CreateCustomer(ctx, Customer{ID: a.ID, Currency: a.Currency, Region: a.Region, Plan: a.Plan, CycleAnchor: now, Created: now}); err != nil {
 		return err
 	}
 	cur := ledger.Unit(a.Currency)
@@ -279,6 +286,30 @@ func (e *Engine) Adjust(ctx context.Context, account, id string, amount decimal.
 		return invalid("the balance is %s available; an adjustment may bring it to zero, not below", money.Display(b.Available(), c.Currency))
 	}
 	return err
+}
+
+// Customer returns an account's settings: its currency, region and plan.
+func (e *Engine) Customer(ctx context.Context, account string) (Customer, error) {
+	return e.store.Customer(ctx, account)
+}
+
+// parties reads a call's or message's two numbers as the account writes
+// them (without a country code, in its region).
+func (e *Engine) parties(ctx context.Context, account, local, remote string) (Customer, rating.Number, rating.Number, error) {
+	c, err := e.store.Customer(ctx, account)
+	if err != nil {
+		return c, rating.Number{}, rating.Number{}, err
+	}
+	region := cmp.Or(c.Region, rating.DefaultRegion)
+	l, err := rating.ParseNumber(local, region)
+	if err != nil {
+		return c, l, rating.Number{}, fmt.Errorf("%w: from: %v", ErrInvalid, err)
+	}
+	r, err := rating.ParseNumber(remote, region)
+	if err != nil {
+		return c, l, r, fmt.Errorf("%w: to: %v", ErrInvalid, err)
+	}
+	return c, l, r, nil
 }
 
 // Adjusted reports whether the adjustment named id was already made on

@@ -305,3 +305,30 @@ func TestQuote(t *testing.T) {
 		t.Fatalf("bad number: %v", err)
 	}
 }
+
+// TestAccountRegion: numbers written without a country code are read in
+// the account's region: "020 7946 0958" is London for a British account
+// and no number at all for an American one.
+func TestAccountRegion(t *testing.T) {
+	e := newEnv(t)
+	e.open("acme", "team", "1")
+	if err := e.engine.OpenAccount(e.ctx, billing.NewAccount{ID: "brit", Plan: "team", Region: "gb", Owner: "owner@brit"}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := e.engine.Customer(e.ctx, "brit"); err != nil || c.Region != "GB" {
+		t.Fatalf("region %q %v, want GB", c.Region, err)
+	}
+	if c, err := e.engine.Customer(e.ctx, "acme"); err != nil || c.Region != rating.DefaultRegion {
+		t.Fatalf("default region %q %v", c.Region, err)
+	}
+	q, err := e.engine.Quote(e.ctx, "brit", "+44 20 7946 0000", "020 7946 0958")
+	if err != nil || q.Destination != "United Kingdom" {
+		t.Errorf("a British account dials 020 7946 0958: %+v %v", q, err)
+	}
+	if _, err := e.engine.Quote(e.ctx, "acme", us, "020 7946 0958"); !errors.Is(err, billing.ErrInvalid) {
+		t.Errorf("an American account dials 020 7946 0958: %v, want ErrInvalid", err)
+	}
+	if err := e.engine.OpenAccount(e.ctx, billing.NewAccount{ID: "nowhere", Plan: "team", Region: "XX"}); !errors.Is(err, billing.ErrInvalid) {
+		t.Errorf("region XX: %v", err)
+	}
+}

@@ -34,13 +34,9 @@ func (e *Engine) ChargeMessage(ctx context.Context, m Message) (Charge, error) {
 	if segments > sms.MaxSegments {
 		return Charge{}, invalid("the message needs %d segments; the most is %d", segments, sms.MaxSegments)
 	}
-	local, err := rating.ParseNumber(m.Local, "US")
+	_, local, remote, err := e.parties(ctx, m.Account, m.Local, m.Remote)
 	if err != nil {
-		return Charge{}, fmt.Errorf("%w: local number: %v", ErrInvalid, err)
-	}
-	remote, err := rating.ParseNumber(m.Remote, "US")
-	if err != nil {
-		return Charge{}, fmt.Errorf("%w: remote number: %v", ErrInvalid, err)
+		return Charge{}, err
 	}
 	t, err := e.rater.Load().RateSMS(rating.SMSSpec{Direction: m.Direction, Local: local, Remote: remote, Bulk: m.Bulk})
 	if err != nil {

@@ -27,19 +27,11 @@ type Quote struct {
 // Quote prices a call from one of the account's numbers to another number
 // without starting it.
 func (e *Engine) Quote(ctx context.Context, account, from, to string) (Quote, error) {
-	local, err := rating.ParseNumber(from, "US")
-	if err != nil {
-		return Quote{}, fmt.Errorf("%w: from: %v", ErrInvalid, err)
-	}
-	remote, err := rating.ParseNumber(to, "US")
-	if err != nil {
-		return Quote{}, fmt.Errorf("%w: to: %v", ErrInvalid, err)
-	}
-	t, err := e.rater.Load().RateCall(rating.CallSpec{Direction: rating.Outbound, Local: local, Remote: remote})
+	c, local, remote, err := e.parties(ctx, account, from, to)
 	if err != nil {
 		return Quote{}, err
 	}
-	c, err := e.store.Customer(ctx, account)
+	t, err := e.rater.Load().RateCall(rating.CallSpec{Direction: rating.Outbound, Local: local, Remote: remote})
 	if err != nil {
 		return Quote{}, err
 	}
@@ -85,23 +77,15 @@ type MessageQuote struct {
 // QuoteMessage prices a text from one of the account's numbers without
 // sending it.
 func (e *Engine) QuoteMessage(ctx context.Context, account, from, to, text string) (MessageQuote, error) {
-	local, err := rating.ParseNumber(from, "US")
+	c, local, remote, err := e.parties(ctx, account, from, to)
 	if err != nil {
-		return MessageQuote{}, fmt.Errorf("%w: from: %v", ErrInvalid, err)
-	}
-	remote, err := rating.ParseNumber(to, "US")
-	if err != nil {
-		return MessageQuote{}, fmt.Errorf("%w: to: %v", ErrInvalid, err)
+		return MessageQuote{}, err
 	}
 	enc, segments, _ := sms.Count(text)
 	if segments > sms.MaxSegments {
 		return MessageQuote{}, invalid("the message needs %d segments; the most is %d", segments, sms.MaxSegments)
 	}
 	t, err := e.rater.Load().RateSMS(rating.SMSSpec{Direction: rating.Outbound, Local: local, Remote: remote})
-	if err != nil {
-		return MessageQuote{}, err
-	}
-	c, err := e.store.Customer(ctx, account)
 	if err != nil {
 		return MessageQuote{}, err
 	}

@@ -10,8 +10,11 @@ import (
 
 // Customer is a customer account, as billing knows it.
 type Customer struct {
-	ID          string
-	Currency    string
+	ID       string
+	Currency string
+	// Region is the account's country (ISO 3166 alpha-2): numbers its
+	// people write without a country code are read as in it.
+	Region      string
 	Plan        string
 	CycleAnchor time.Time // billing cycles start on this day of each month
 	Created     time.Time

@@ -126,6 +126,34 @@ func Rate(d decimal.Decimal, currency string) string {
 	return s + " " + currency
 }
 
+// Signed shows a movement of credit: money in as Display shows it with a
+// "+", money out exactly as Rate does with a "−" (U+2212), since what is
+// spent may hold fractions of a cent ("+$15.50", "−$0.0123").
+func Signed(d decimal.Decimal, currency string) string {
+	if d.IsNegative() {
+		return "−" + Rate(d.Neg(), currency)
+	}
+	return "+" + Display(d, currency)
+}
+
+// DisplayText and RateText show an amount as the API writes it ("12.3400");
+// text that is not an amount is shown as it is.
+func DisplayText(s, currency string) string { return withText(s, currency, Display) }
+
+// RateText: see DisplayText.
+func RateText(s, currency string) string { return withText(s, currency, Rate) }
+
+// SignedText: see DisplayText.
+func SignedText(s, currency string) string { return withText(s, currency, Signed) }
+
+func withText(s, currency string, f func(decimal.Decimal, string) string) string {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return s
+	}
+	return f(d, currency)
+}
+
 var symbols = map[string]string{"USD": "$", "CAD": "CA$", "AUD": "A$", "EUR": "€", "GBP": "£"}
 
 // ValidCurrency reports whether code is a currency this system bills in.

@@ -114,3 +114,26 @@ func TestRate(t *testing.T) {
 		}
 	}
 }
+
+func TestSignedAndText(t *testing.T) {
+	for _, c := range []struct {
+		f    func(string, string) string
+		in   string
+		want string
+	}{
+		{money.SignedText, "15.5000", "+$15.50"},
+		{money.SignedText, "-0.0123", "−$0.0123"},
+		{money.SignedText, "-2.5000", "−$2.50"},
+		{money.DisplayText, "19.9975", "$19.99"},
+		{money.RateText, "0.0150", "$0.015"},
+		{money.RateText, "1.2000", "$1.20"},
+		{money.DisplayText, "n/a", "n/a"},
+	} {
+		if got := c.f(c.in, "USD"); got != c.want {
+			t.Errorf("%q: %q, want %q", c.in, got, c.want)
+		}
+	}
+	if got := money.DisplayText("3.5", "EUR"); got != "€3.50" {
+		t.Errorf("euros: %q", got)
+	}
+}

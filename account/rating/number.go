@@ -61,6 +61,16 @@ func (n Number) Premium() bool {
 // maxNumberLen bounds the text a caller may hand to ParseNumber.
 const maxNumberLen = 64
 
+// DefaultRegion is the region of an account that chose none: the plans
+// and the sample decks are priced for North America.
+const DefaultRegion = "US"
+
+// ValidRegion reports whether region is a country libphonenumber numbers
+// ("US", "GB"), as an account's region must be.
+func ValidRegion(region string) bool {
+	return len(region) == 2 && phonenumbers.GetCountryCodeForRegion(region) != 0
+}
+
 // ParseNumber parses a phone number as a person typed or pasted it ("+44 20
 // 7946 0958", "(415) 555-0123", "00 33 1 42 68 53 00") and classifies it.
 // defaultRegion is used when the number has no country code. A number that

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/ledger"
 	"github.com/tetherphone/tether/account/money"
+	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -34,8 +36,8 @@ func fromNanos(n int64) time.Time {
 func (db *DB) CreateCustomer(ctx context.Context, c billing.Customer) (bool, error) {
 	var created bool
 	err := db.w.do(ctx, func(tx *wtx) error {
-		res, err := tx.exec(`INSERT INTO customers (id, currency, plan, cycle_anchor, created_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO NOTHING`, c.ID, c.Currency, c.Plan, nanos(c.CycleAnchor), nanos(c.Created))
+		res, err := tx.exec(`INSERT INTO customers (id, currency, region, plan, cycle_anchor, created_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`, c.ID, c.Currency, cmp.Or(c.Region, rating.DefaultRegion), c.Plan, nanos(c.CycleAnchor), nanos(c.Created))
 		if err != nil {
 			return err
 		}
@@ -50,8 +52,8 @@ func (db *DB) CreateCustomer(ctx context.Context, c billing.Customer) (bool, err
 func (db *DB) Customer(ctx context.Context, id string) (billing.Customer, error) {
 	var c billing.Customer
 	var anchor, created int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, currency, plan, cycle_anchor, created_at FROM customers WHERE id = ?`, id).
-		Scan(&c.ID, &c.Currency, &c.Plan, &anchor, &created)
+	err := db.read.QueryRowContext(ctx, `SELECT id, currency, region, plan, cycle_anchor, created_at FROM customers WHERE id = ?`, id).
+		Scan(&c.ID, &c.Currency, &c.Region, &c.Plan, &anchor, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("%w: %s", billing.ErrUnknownAccount, id)
 	}

@@ -357,4 +357,7 @@ CREATE TABLE rate_decks (
 	imported_at INTEGER NOT NULL
 ) STRICT;
 `,
+	// 15: an account's region: numbers its people write without a
+	// country code are read as in it.
+	`ALTER TABLE customers ADD COLUMN region TEXT NOT NULL DEFAULT 'US' CHECK (length(region) = 2 AND region = upper(region));`,
 }

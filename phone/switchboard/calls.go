@@ -194,10 +194,10 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			}
 			s.voicemail(req, tx, *num, caller)
 			return
-		case "menu":
+		case team.RouteMenu:
 			s.menuCall(req, tx, *num, c)
 			return
-		case "forward":
+		case team.RouteForward:
 			s.forward(ctx, c, req, tx, *num)
 			return
 		}
@@ -211,7 +211,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	case external != "":
 		c.to, c.direction = external, "outbound"
-		b, code, reason := s.startBilled(ctx, c, caller, external, preferredIdentity(req))
+		b, code, reason := s.startBilled(ctx, c, caller, external, preferredIdentity(req, s.regionOf(ctx, caller.Account)))
 		if code != 0 {
 			s.record(c, records.Refused, fmt.Sprintf("%d %s", code, reason))
 			res := sip.NewResponseFromRequest(req, code, phrases[code], nil)
@@ -317,7 +317,7 @@ func (s *Server) route(ctx context.Context, caller team.User, dialled string) ([
 	if !looksLikeNumber(dialled) {
 		return nil, "", nil, errNoRoute
 	}
-	n, err := rating.ParseNumber(dialled, "US")
+	n, err := rating.ParseNumber(dialled, s.regionOf(ctx, caller.Account))
 	if err != nil {
 		return nil, "", nil, errNoRoute
 	}
@@ -334,8 +334,8 @@ func (s *Server) route(ctx context.Context, caller team.User, dialled string) ([
 }
 
 // preferredIdentity is the number a caller asks to be shown as (RFC 3325
-// P-Preferred-Identity's user part), or "".
-func preferredIdentity(req *sip.Request) string {
+// P-Preferred-Identity's user part, read in region), or "".
+func preferredIdentity(req *sip.Request, region string) string {
 	h := req.GetHeader("P-Preferred-Identity")
 	if h == nil {
 		return ""
@@ -345,7 +345,7 @@ func preferredIdentity(req *sip.Request) string {
 	if err := sip.ParseUri(v, &u); err != nil {
 		return ""
 	}
-	if n, err := rating.ParseNumber(u.User, "US"); err == nil {
+	if n, err := rating.ParseNumber(u.User, region); err == nil {
 		return n.E164
 	}
 	return ""

@@ -89,7 +89,7 @@ func (s *Server) menuCall(req *sip.Request, tx sip.ServerTransaction, num team.N
 	if len(targets) > 0 && s.cfg.Billing != nil && c.direction == "inbound" { // teammates' calls are free
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		bc, g, err := s.cfg.Billing.StartCall(ctx, billing.CallStart{Account: num.Account, CallID: c.id,
-			Direction: rating.Inbound, Local: num.E164, Remote: n164(c.from)})
+			Direction: rating.Inbound, Local: num.E164, Remote: s.n164(c.from)})
 		cancel()
 		switch {
 		case err == nil:
@@ -144,7 +144,7 @@ func (s *Server) menuExternal(req *sip.Request, m *media.Session, sess *sipgo.Di
 	}
 	c.bill, c.grant = bc, g
 	shown := num.E164
-	if n, err := rating.ParseNumber(c.from, "US"); err == nil && n.E164 == c.from {
+	if n, err := rating.ParseNumber(c.from, s.cfg.TrunkRegion); err == nil && n.E164 == c.from {
 		shown = c.from
 	}
 	target := binding{Device: to, Contact: sip.Uri{Scheme: "sip", User: to, Host: trunk.Addr().String(), Port: int(trunk.Port())},

@@ -70,7 +70,7 @@ func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if s.cfg.Billing != nil {
 		bc, g, err := s.cfg.Billing.StartCall(ctx, billing.CallStart{Account: num.Account, CallID: c.id,
-			Direction: rating.Inbound, Local: num.E164, Remote: n164(from)})
+			Direction: rating.Inbound, Local: num.E164, Remote: s.n164(from)})
 		switch {
 		case err == nil:
 			c.bill, c.grant = bc, g
@@ -85,10 +85,11 @@ func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 	s.connect(c, req, tx, targets)
 }
 
-// n164 returns an outside caller's number in E.164 for rating, or a
-// placeholder the rater treats as domestic when the caller hid it.
-func n164(from string) string {
-	if n, err := rating.ParseNumber(from, "US"); err == nil {
+// n164 returns an outside caller's number (from the trunk) in E.164 for
+// rating, or a placeholder the rater treats as domestic when the caller
+// hid it.
+func (s *Server) n164(from string) string {
+	if n, err := rating.ParseNumber(from, s.cfg.TrunkRegion); err == nil {
 		return n.E164
 	}
 	return "+12025550100"
@@ -162,7 +163,7 @@ func (s *Server) forward(ctx context.Context, c *call, req *sip.Request, tx sip.
 	}
 	c.bill, c.grant = bc, g
 	shown := num.E164
-	if _, err := rating.ParseNumber(c.from, "US"); err == nil && strings.HasPrefix(c.from, "+") {
+	if _, err := rating.ParseNumber(c.from, s.cfg.TrunkRegion); err == nil && strings.HasPrefix(c.from, "+") {
 		shown = c.from
 	}
 	s.connect(c, req, tx, []binding{{Device: num.Forward, Contact: sip.Uri{Scheme: "sip", User: num.Forward, Host: trunk.Addr().String(),
@@ -172,10 +173,10 @@ func (s *Server) forward(ctx context.Context, c *call, req *sip.Request, tx sip.
 // dialledNumber is the number a request from the trunk is for: the
 // request URI's user, or (a trunk we register with sends to our Contact,
 // the account's name) the To header's.
-func dialledNumber(req *sip.Request) (rating.Number, error) {
-	n, err := rating.ParseNumber(req.Recipient.User, "US")
+func dialledNumber(req *sip.Request, region string) (rating.Number, error) {
+	n, err := rating.ParseNumber(req.Recipient.User, region)
 	if err != nil && req.To() != nil {
-		n, err = rating.ParseNumber(req.To().Address.User, "US")
+		n, err = rating.ParseNumber(req.To().Address.User, region)
 	}
 	return n, err
 }
@@ -184,7 +185,7 @@ func dialledNumber(req *sip.Request) (rating.Number, error) {
 // when not the switchboard's) and the caller's number ("anonymous" when
 // hidden).
 func (s *Server) fromTrunk(ctx context.Context, req *sip.Request, tx sip.ServerTransaction) (team.Number, string, bool) {
-	n, err := dialledNumber(req)
+	n, err := dialledNumber(req, s.cfg.TrunkRegion)
 	var num team.Number
 	if err == nil {
 		num, err = s.cfg.Directory.Number(ctx, n.E164)

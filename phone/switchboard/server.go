@@ -16,6 +16,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/phone/webrtcgw"
@@ -44,6 +45,9 @@ type Billing interface {
 	StartCall(ctx context.Context, s billing.CallStart) (*billing.Call, billing.Grant, error)
 	// ChargeMessage rates a text per segment and charges it.
 	ChargeMessage(ctx context.Context, m billing.Message) (billing.Charge, error)
+	// Customer is an account's settings: its region reads the numbers its
+	// people dial without a country code.
+	Customer(ctx context.Context, account string) (billing.Customer, error)
 }
 
 // Config sets up a switchboard.
@@ -58,6 +62,11 @@ type Config struct {
 	// Requests from it need no digest (IP authentication). Invalid: no
 	// external calls.
 	Trunk netip.AddrPort
+	// TrunkRegion is the carrier's country: numbers the trunk sends
+	// without a country code are read as in it (rating.DefaultRegion when
+	// empty). Numbers the switchboard's own people dial are read in their
+	// account's region.
+	TrunkRegion string
 	// TrunkAuth, when set, has the switchboard register with the trunk and
 	// answer its digest challenges as that account; calls then go out From
 	// the account, with the caller's number as display name and in
@@ -88,6 +97,17 @@ type Config struct {
 	ICEServers []webrtcgw.ICEServer
 	Log        *slog.Logger
 	Now        func() time.Time
+}
+
+// regionOf is the region an account's people dial in; the trunk's when
+// the account has none on record.
+func (s *Server) regionOf(ctx context.Context, account string) string {
+	if s.cfg.Billing != nil {
+		if c, err := s.cfg.Billing.Customer(ctx, account); err == nil && c.Region != "" {
+			return c.Region
+		}
+	}
+	return s.cfg.TrunkRegion
 }
 
 // DefaultMD5OnlyAgents are the phones known to need an MD5-only challenge.
@@ -140,8 +160,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.TrunkRegion == "" {
+		cfg.TrunkRegion = rating.DefaultRegion
+	}
 	if cfg.WarnBefore <= 0 {
-		cfg.WarnBefore = time.Minute
+		cfg.WarnBefore = billing.WarnBefore
 	}
 	if cfg.MeterEvery <= 0 {
 		cfg.MeterEvery = 5 * time.Second
