@@ -17,25 +17,6 @@ import (
 	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 
-// CallState is where a call is.
-type CallState string
-
-// Call states.
-const (
-	Dialing   CallState = "dialing"   // INVITE sent, nothing back yet
-	Ringing   CallState = "ringing"   // the far end is alerting (180/183), or ours is
-	Connected CallState = "connected" // answered; media flows
-	Ended     CallState = "ended"
-)
-
-// CallEvent reports a call's change of state.
-type CallEvent struct {
-	State      CallState
-	RemoteHold bool  // the far end has put the call on hold
-	Err        error // why it ended, when it ended abnormally
-	At         time.Time
-}
-
 // Call is one call, placed or received.
 type Call struct {
 	ua       *UA
@@ -49,20 +30,31 @@ type Call struct {
 	server *sipgo.DialogServerSession
 
 	mu          sync.Mutex
-	state       CallState
+	status      callStatus // changed by fire alone, through callStep
 	endErr      error
 	ending      error    // why we are hanging up, kept should the far end's BYE cross ours
-	held        bool     // we put it on hold
-	remoteHeld  bool     // the far end did
 	referStatus chan int // final codes of a transfer we asked for
 	secure      bool     // media is SRTP
-	events      chan CallEvent
+	events      eventQueue
 	done        chan struct{}
 	once        sync.Once
 }
 
-// Events delivers the call's state changes.
-func (c *Call) Events() <-chan CallEvent { return c.events }
+// newCallOf makes a call in its first state: Dialing, or Ringing for one
+// received.
+func newCallOf(u *UA, incoming bool, remote string, m *media.Session, gw *webrtcgw.Gateway, l sdp.Local) *Call {
+	c := &Call{ua: u, incoming: incoming, remote: remote, media: m, gw: gw, local: l, status: callStatus{State: Dialing},
+		done: make(chan struct{})}
+	if incoming {
+		c.status.State = Ringing
+	}
+	c.events.start(u.closed, c.done)
+	return c
+}
+
+// Events delivers the call's state changes, every one, in order (none is
+// dropped when the reader is slow; the channel closes after Ended).
+func (c *Call) Events() <-chan CallEvent { return c.events.out }
 
 // Done is closed when the call has ended.
 func (c *Call) Done() <-chan struct{} { return c.done }
@@ -78,7 +70,7 @@ func (c *Call) Err() error {
 func (c *Call) State() CallState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state
+	return c.status.State
 }
 
 // Secure reports whether the call's audio is encrypted (SRTP).
@@ -113,25 +105,30 @@ func (c *Call) Incoming() bool { return c.incoming }
 // Remote is the other party's URI.
 func (c *Call) Remote() string { return c.remote }
 
-func (c *Call) setState(s CallState, err error) {
+// fire feeds an input to the call's state machine (callStep): a change of
+// state is queued as an event, and the end releases the media and closes
+// Done. err is why the call ends (nil for a normal end, or the reason we
+// gave when hanging up).
+func (c *Call) fire(in callInput, err error) {
 	c.mu.Lock()
-	if c.state == Ended {
+	prev := c.status
+	next := callStep(prev, in)
+	if next == prev {
 		c.mu.Unlock()
 		return
 	}
-	c.state = s
-	if s == Ended {
+	c.status = next
+	if next.State == Ended {
 		if err == nil {
 			err = c.ending
 		}
 		c.endErr = err
+	} else {
+		err = nil
 	}
+	c.events.push(CallEvent{State: next.State, Held: next.Held, RemoteHold: next.RemoteHeld, Err: err, At: time.Now()})
 	c.mu.Unlock()
-	select {
-	case c.events <- CallEvent{State: s, Err: err, At: time.Now()}:
-	default:
-	}
-	if s == Ended {
+	if next.State == Ended {
 		c.once.Do(func() {
 			c.closeMedia()
 			close(c.done)
@@ -181,8 +178,7 @@ func (u *UA) newCall(incoming bool, remote string, withWebRTC bool) (*Call, erro
 		_, param := media.NewKey()
 		l.Crypto = []sdp.Crypto{{Tag: 1, Suite: media.SuiteAES128, KeyParams: param}}
 	}
-	return &Call{ua: u, incoming: incoming, remote: remote, media: m, local: l, state: Dialing,
-		events: make(chan CallEvent, 16), done: make(chan struct{})}, nil
+	return newCallOf(u, incoming, remote, m, nil, l), nil
 }
 
 // newWebRTCCall makes a call whose media goes over WebRTC: the media
@@ -203,8 +199,7 @@ func (u *UA) newWebRTCCall(incoming bool, remote string) (*Call, error) {
 	ap := m.LocalAddr()
 	l := sdp.Local{Addr: ap.Addr(), Port: int(ap.Port()), Formats: media.Codecs(), Direction: sdp.SendRecv, PTime: 20,
 		SessionID: newSessionID(), SessionVersion: 1, RTCPMux: true}
-	return &Call{ua: u, incoming: incoming, remote: remote, media: m, gw: gw, local: l, state: Dialing,
-		events: make(chan CallEvent, 16), done: make(chan struct{})}, nil
+	return newCallOf(u, incoming, remote, m, gw, l), nil
 }
 
 // startMedia starts the negotiated stream.
@@ -331,8 +326,8 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 	early := false
 	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{Username: u.aor.User, Password: u.cfg.Password,
 		OnResponse: func(res *sip.Response) error {
-			if (res.StatusCode == 180 || res.StatusCode == 183) && c.State() != Ringing {
-				c.setState(Ringing, nil)
+			if (res.StatusCode == 180 || res.StatusCode == 183) && c.State() == Dialing {
+				c.fire(inRinging, nil)
 				if o.onRinging != nil {
 					o.onRinging()
 				}
@@ -341,6 +336,7 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 				if d, err := c.parse(res.Body()); err == nil {
 					if n, err := sdp.Accept(c.local, d); err == nil && c.startMedia(n) == nil {
 						early = true
+						c.fire(inEarlyMedia, nil)
 						if o.onEarlyMedia != nil {
 							o.onEarlyMedia(c)
 						}
@@ -357,7 +353,7 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 		} else if ctx.Err() != nil {
 			err = &CallError{Code: 487, Phrase: "Request Terminated", Reason: "cancelled"}
 		}
-		c.setState(Ended, err)
+		c.fire(inEnd, err)
 		return nil, err
 	}
 	answer, err := c.parse(sess.InviteResponse.Body())
@@ -375,10 +371,10 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 		// Answered with an unusable answer: the call cannot work.
 		sess.Bye(context.Background())
 		sess.Close()
-		c.setState(Ended, err)
+		c.fire(inEnd, err)
 		return nil, fmt.Errorf("phone: answer: %w", err)
 	}
-	c.setState(Connected, nil)
+	c.fire(inAnswered, nil)
 	u.track(c)
 	c.watch()
 	return c, nil
@@ -444,7 +440,7 @@ func (c *Call) Hangup(ctx context.Context) error { return c.hangup(ctx, nil) }
 
 func (c *Call) hangup(ctx context.Context, why error) error {
 	c.mu.Lock()
-	if c.state == Ended {
+	if c.status.State == Ended {
 		c.mu.Unlock()
 		return nil
 	}
@@ -465,6 +461,6 @@ func (c *Call) hangup(ctx context.Context, why error) error {
 		err = c.server.Bye(ctx)
 		c.server.Close()
 	}
-	c.setState(Ended, why)
+	c.fire(inEnd, why)
 	return err
 }

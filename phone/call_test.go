@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -284,7 +286,43 @@ func holdResume(t *testing.T, alice, bob *phone.UA) {
 		t.Fatalf("bob Resume: %v", err)
 	}
 	flows("bob resumed")
+	// Ten more holds and resumes, the events left unread meanwhile: none
+	// is dropped, and each says who holds.
+	for range 10 {
+		if err := call.Hold(ctx); err != nil {
+			t.Fatalf("Hold: %v", err)
+		}
+		if err := call.Resume(ctx); err != nil {
+			t.Fatalf("Resume: %v", err)
+		}
+	}
 	call.Hangup(ctx)
+	var got []string
+	timeout := time.After(10 * time.Second)
+read:
+	for {
+		select {
+		case e, ok := <-call.Events():
+			if !ok {
+				break read
+			}
+			got = append(got, fmt.Sprintf("%s held=%v remote=%v", e.State, e.Held, e.RemoteHold))
+		case <-timeout:
+			t.Fatalf("the call's events did not end: %q", got)
+		}
+	}
+	want := []string{"connected held=false remote=false", "held held=true remote=false", "connected held=false remote=false",
+		"held held=false remote=true", "connected held=false remote=false"}
+	for range 10 {
+		want = append(want, "held held=true remote=false", "connected held=false remote=false")
+	}
+	want = append(want, "ended held=false remote=false")
+	if len(got) > 0 && strings.HasPrefix(got[0], "ringing") {
+		got = got[1:]
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("alice's call events:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
 
 // TestRTPTimeout: the far end's audio stops without a BYE; the call ends
@@ -530,11 +568,27 @@ func TestEarlyMedia(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	heard := make(chan []int16, 1)
+	states := make(chan []phone.CallState, 1)
 	_, err := alice.Dial(ctx, "bob", phone.OnEarlyMedia(func(c *phone.Call) {
 		go func() { heard <- talk(c.Media(), 1000, time.Second, c.Done()) }()
+		go func() {
+			var seen []phone.CallState
+			for e := range c.Events() {
+				seen = append(seen, e.State)
+			}
+			states <- seen
+		}()
 	}))
 	if !errors.Is(err, phone.ErrBusy) {
 		t.Fatalf("after the announcement: %v, want busy", err)
+	}
+	select {
+	case seen := <-states:
+		if !slices.Equal(seen, []phone.CallState{phone.Ringing, phone.EarlyMedia, phone.Ended}) {
+			t.Errorf("the call went %v, want ringing, early media, ended", seen)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the call's events did not end")
 	}
 	select {
 	case rec := <-heard:

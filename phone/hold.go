@@ -30,11 +30,11 @@ func (c *Call) Muted() bool { return c.media.Muted() }
 func (c *Call) OnHold() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.held
+	return c.status.Held
 }
 
 func (c *Call) reinvite(ctx context.Context, dir sdp.Direction) error {
-	if c.State() != Connected {
+	if !c.State().Answered() {
 		return ErrNotConnected
 	}
 	c.mu.Lock()
@@ -74,9 +74,11 @@ func (c *Call) reinvite(ctx context.Context, dir sdp.Direction) error {
 	if err := c.startMedia(n); err != nil {
 		return err
 	}
-	c.mu.Lock()
-	c.held = dir != sdp.SendRecv
-	c.mu.Unlock()
+	if dir == sdp.SendRecv {
+		c.fire(inResume, nil)
+	} else {
+		c.fire(inHold, nil)
+	}
 	// On hold this phone sends nothing (no music on hold yet).
 	c.media.SetPaused(c.OnHold() || !n.Direction.Sends())
 	c.media.SetExpectReceive(n.Direction.Receives())
@@ -142,7 +144,11 @@ func (u *UA) onReinvite(c *Call, req *sip.Request, tx sip.ServerTransaction) {
 	c.media.SetExpectReceive(n.Direction.Receives() && !offer.OnHold())
 	res := sip.NewSDPResponseFromRequest(req, body)
 	res.AppendHeader(u.contact())
-	c.emitRemoteHold(offer.OnHold())
+	if offer.OnHold() {
+		c.fire(inRemoteHold, nil)
+	} else {
+		c.fire(inRemoteResume, nil)
+	}
 	u.respond2xx(req, tx, res)
 }
 
@@ -163,20 +169,6 @@ func (c *Call) reread(body []byte) (*sdp.Description, error) {
 		return c.gw.Reread(body)
 	}
 	return sdp.Parse(body)
-}
-
-// emitRemoteHold reports the far end holding or resuming.
-func (c *Call) emitRemoteHold(held bool) {
-	c.mu.Lock()
-	changed := c.remoteHeld != held
-	c.remoteHeld = held
-	c.mu.Unlock()
-	if changed {
-		select {
-		case c.events <- CallEvent{State: Connected, RemoteHold: held}:
-		default:
-		}
-	}
 }
 
 // findCall returns the call an in-dialog request belongs to.

@@ -114,7 +114,6 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.server = sess
-	c.state = Ringing
 	in := &Incoming{Call: c, offer: offer, settled: make(chan struct{}), line: calledParty(req)}
 	sess.Respond(180, "Ringing", nil)
 	select {
@@ -123,7 +122,7 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		// Nobody can take it (call waiting is full): busy.
 		sess.Respond(486, "Busy Here", nil)
 		sess.Close()
-		c.setState(Ended, ErrBusy)
+		c.fire(inEnd, ErrBusy)
 		return
 	}
 	// The INVITE transaction lives as long as this handler: stay until the
@@ -134,7 +133,7 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	case <-tx.Done():
 		if c.State() == Ringing {
 			sess.Close()
-			c.setState(Ended, &CallError{Code: 487, Phrase: "Request Terminated", Reason: "the caller hung up"})
+			c.fire(inEnd, &CallError{Code: 487, Phrase: "Request Terminated", Reason: "the caller hung up"})
 		}
 	case <-time.After(ringTimeout):
 		in.Decline(480)
@@ -160,12 +159,12 @@ func (in *Incoming) Answer(ctx context.Context) error {
 		in.Decline(500)
 		return err
 	}
-	in.setState(Connected, nil)
+	in.fire(inAnswered, nil)
 	in.ua.track(in.Call)             // before the 200: a BYE may follow the ACK at once
 	err = in.server.RespondSDP(body) // returns once the caller's ACK came
 	in.settle.Do(func() { close(in.settled) })
 	if err != nil {
-		in.setState(Ended, err)
+		in.fire(inEnd, err)
 		return fmt.Errorf("phone: answering: %w", err)
 	}
 	in.watch()
@@ -213,7 +212,7 @@ func (in *Incoming) Decline(code int) error {
 	}
 	err := in.server.Respond(code, reason, nil)
 	in.server.Close()
-	in.setState(Ended, nil)
+	in.fire(inEnd, nil)
 	in.settle.Do(func() { close(in.settled) })
 	return err
 }
@@ -242,7 +241,7 @@ func (u *UA) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	if err != nil && !errors.Is(err, sipgo.ErrDialogDoesNotExists) {
 		u.log.Warn("phone: BYE", "err", err)
 	}
-	c.setState(Ended, nil)
+	c.fire(inEnd, nil)
 }
 
 func matches(c *Call, req *sip.Request) bool {

@@ -33,7 +33,7 @@ func (c *Call) SendDTMFInfo(ctx context.Context, digits string) error {
 	if !dtmf.ValidDigits(digits) {
 		return fmt.Errorf("phone: %q holds a character that is not a keypad digit", digits)
 	}
-	if c.State() != Connected {
+	if !c.State().Answered() {
 		return ErrNotConnected
 	}
 	for _, d := range digits {

@@ -13,7 +13,7 @@ import (
 // end is asked to call target itself; this phone hangs up once the far end
 // reports the new call answered, or refused, or after waitFor.
 func (c *Call) Transfer(ctx context.Context, target string, waitFor time.Duration) error {
-	if c.State() != Connected {
+	if !c.State().Answered() {
 		return ErrNotConnected
 	}
 	to, err := c.ua.targetURI(target)
@@ -34,6 +34,7 @@ func (c *Call) Transfer(ctx context.Context, target string, waitFor time.Duratio
 	if !res.IsSuccess() {
 		return responseError(res)
 	}
+	c.fire(inTransfer, nil)
 	// Follow the far end's NOTIFYs until the new call has a final answer.
 	deadline := time.After(waitFor)
 	for {
@@ -42,10 +43,13 @@ func (c *Call) Transfer(ctx context.Context, target string, waitFor time.Duratio
 			if code < 200 {
 				continue
 			}
-			c.Hangup(ctx)
 			if code >= 300 {
-				return &CallError{Code: code, Phrase: "Transfer failed", Reason: fmt.Sprintf("the transfer target answered %d", code)}
+				// The target did not take the call: it is still ours (RFC
+				// 5589 section 6.1), to carry on or end.
+				c.fire(inTransferFailed, nil)
+				return &CallError{Code: code, Phrase: "Transfer failed", Reason: fmt.Sprintf("the transfer target answered %d; the call is still yours", code)}
 			}
+			c.Hangup(ctx)
 			return nil
 		case <-deadline:
 			c.Hangup(ctx)

@@ -105,8 +105,10 @@ type UA struct {
 	acks          ackWaits // re-INVITE 2xx responses repeating until ACKed
 	reAcks        reAck    // ACKs to repeat if a re-INVITE's 2xx comes again
 
-	mu    sync.Mutex
-	state RegState
+	mu        sync.Mutex
+	state     RegState
+	closed    chan struct{} // closed by Close
+	closeOnce sync.Once
 }
 
 // ErrConfig means a Config is unusable; the message says which field.
@@ -115,7 +117,8 @@ var ErrConfig = errors.New("phone: bad configuration")
 // New validates cfg, opens the local SIP socket and starts serving it.
 func New(cfg Config) (*UA, error) {
 	u := &UA{cfg: cfg, log: cfg.Log, events: make(chan RegEvent, 64), messages: make(chan Message, 64),
-		incoming: make(chan *Incoming, 4), transferred: make(chan *Call, 4), state: Unregistered}
+		incoming: make(chan *Incoming, 4), transferred: make(chan *Call, 4), state: Unregistered,
+		closed: make(chan struct{})}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -409,6 +412,7 @@ func (u *UA) do(ctx context.Context, req *sip.Request, opts ...sipgo.ClientReque
 
 // Close stops serving and releases the sockets.
 func (u *UA) Close() error {
+	u.closeOnce.Do(func() { close(u.closed) })
 	u.server.Close()
 	err := u.closer()
 	u.ua.Close()
