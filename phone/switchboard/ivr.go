@@ -170,14 +170,14 @@ func (s *Server) collect(m *media.Session, sess *sipgo.DialogServerSession, menu
 	ctx, cancel := context.WithCancel(sess.Context())
 	defer cancel()
 	got := make(chan rune, 1)
-	go func() {
+	s.spawn(func() {
 		select {
 		case d := <-m.Digits():
 			got <- d
 			cancel()
 		case <-ctx.Done():
 		}
-	}()
+	})
 	media.Pump(ctx, m, &media.PCMSource{Samples: MenuPrompt(8000)}, nil, true, sess.Context().Done())
 	if ctx.Err() == nil {
 		wait := time.Duration(menu.Timeout) * time.Second
@@ -270,7 +270,7 @@ func (s *Server) bridge(req *sip.Request, m *media.Session, sess *sipgo.DialogSe
 		}
 	}
 	if c.bill != nil {
-		go s.meter(c)
+		s.spawn(func() { s.meter(c) })
 	}
 	if c.recordOn != "" && s.cfg.VoicemailDir != "" {
 		c.bridgeRec = newPCMRecorder(4 * time.Hour)

@@ -34,8 +34,7 @@ func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	// The outside caller, as the rest of the switchboard sees a caller.
 	caller := team.User{Account: num.Account, Extension: from}
-	c := &call{id: newID(), caller: caller, done: make(chan struct{}), from: from, to: num.E164, direction: "inbound",
-		started: s.cfg.Now()}
+	c := s.newCall(caller, from, num.E164, "inbound")
 	if num.Record {
 		c.recordOn = num.E164
 	}

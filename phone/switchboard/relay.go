@@ -3,16 +3,17 @@ package switchboard
 import (
 	"fmt"
 
-	"github.com/pion/rtp"
-	"github.com/tetherphone/tether/audio"
-	"github.com/tetherphone/tether/phone/media"
-	"github.com/tetherphone/tether/phone/sdp"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/pion/rtp"
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone/media"
+	"github.com/tetherphone/tether/phone/sdp"
 )
 
 // side is one leg's end of a media relay: an RTP and an RTCP socket the

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -72,6 +73,9 @@ type Config struct {
 	// the account, with the caller's number as display name and in
 	// P-Asserted-Identity.
 	TrunkAuth *TrunkAuth
+	// RingTimeout is how long a call rings its callee's phones before it
+	// is given up as unanswered (2 minutes when 0).
+	RingTimeout time.Duration
 	// WarnBefore is how long before a credit-billed call's paid time runs
 	// out the caller hears the warning (60 s by default); MeterEvery is how
 	// often a call's credit is topped up (5 s).
@@ -133,6 +137,28 @@ type Server struct {
 	trunkReg  trunkState
 	saver     regSaver
 	gws       gateways
+
+	// The goroutines of calls (ring legs, meters, watchers): Close waits
+	// for them.
+	wg      sync.WaitGroup
+	running atomic.Int64
+	// life ends when Close begins: calls still ringing stop ringing.
+	life     context.Context
+	stopLife context.CancelCauseFunc
+}
+
+// closeWait bounds how long Close waits for calls' goroutines to end.
+const closeWait = 10 * time.Second
+
+// spawn runs f on a goroutine Close waits for.
+func (s *Server) spawn(f func()) {
+	s.wg.Add(1)
+	s.running.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.running.Add(-1)
+		f()
+	}()
 }
 
 type io_closer interface{ Close() error }
@@ -163,6 +189,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TrunkRegion == "" {
 		cfg.TrunkRegion = rating.DefaultRegion
 	}
+	if cfg.RingTimeout <= 0 {
+		cfg.RingTimeout = 2 * time.Minute
+	}
 	if cfg.WarnBefore <= 0 {
 		cfg.WarnBefore = billing.WarnBefore
 	}
@@ -175,7 +204,8 @@ func New(cfg Config) (*Server, error) {
 	if len(cfg.Listen) == 0 {
 		cfg.Listen = []string{"udp://127.0.0.1:5060", "tcp://127.0.0.1:5060"}
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, nonces: newNonces(5*time.Minute, cfg.Now),
+	life, stopLife := context.WithCancelCause(context.Background())
+	s := &Server{life: life, stopLife: stopLife, cfg: cfg, log: cfg.Log, nonces: newNonces(5*time.Minute, cfg.Now),
 		bans: newBans(20, time.Minute, 10*time.Minute, cfg.Now), location: newLocation(cfg.Now),
 		addrs: map[string]netip.AddrPort{}, calls: newCalls()}
 	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent("Tether switchboard")}
@@ -335,6 +365,9 @@ func (s *Server) Close() error {
 	s.closed = true
 	ls := s.listeners
 	s.mu.Unlock()
+	// Ringing legs stop waiting at once (sipgo's forced cancel), and their
+	// ring-alls CANCEL them and tell the callers.
+	s.stopLife(sipgo.WaitAnswerForceCancelErr)
 	s.stopTrunkRegistration()
 	s.stopSaver() // what was registered last is written before we stop
 	s.calls.endAll(s)
@@ -342,7 +375,18 @@ func (s *Server) Close() error {
 	for _, l := range ls {
 		l.Close()
 	}
-	return s.ua.Close()
+	err := s.ua.Close()
+	// With the calls ended and the transport closed, every call's
+	// goroutine returns promptly; a stuck one is reported, not waited for
+	// forever.
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(closeWait):
+		s.log.Error("switchboard: calls' goroutines still running after Close", "count", s.running.Load())
+	}
+	return err
 }
 
 // noDNS is a resolver that resolves nothing, without sending a query.

@@ -262,10 +262,18 @@ func ringAll(t *testing.T, caller *phone.UA, target string, answering, other *ph
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rang := make(chan *phone.Incoming, 1)
-	go func() { rang <- <-other.Incoming() }()
+	otherRang := make(chan struct{})
+	go func() {
+		in := <-other.Incoming()
+		close(otherRang)
+		rang <- in
+	}()
 	go func() {
 		in := <-answering.Incoming()
-		time.Sleep(500 * time.Millisecond) // let the other phone ring too
+		select { // answer once the other phone rings too
+		case <-otherRang:
+		case <-ctx.Done():
+		}
 		in.Answer(ctx)
 	}()
 	call, err := caller.Dial(ctx, target)

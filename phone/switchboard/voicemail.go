@@ -47,8 +47,8 @@ func (s *Server) voicemail(req *sip.Request, tx sip.ServerTransaction, num team.
 		tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
 		return
 	}
-	c := &call{id: newID(), done: make(chan struct{}), caller: caller, from: from, to: num.E164, direction: "internal",
-		started: s.cfg.Now(), selfRecorded: true}
+	c := s.newCall(caller, from, num.E164, "internal")
+	c.selfRecorded = true
 	if caller.Email == "" {
 		c.direction = "inbound"
 	}

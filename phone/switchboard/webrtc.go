@@ -43,13 +43,13 @@ func (s *Server) newGateway(ip netip.Addr) (*webrtcgw.Gateway, error) {
 	}
 	s.gws.set[g] = struct{}{}
 	s.gws.mu.Unlock()
-	go func() {
+	s.spawn(func() {
 		<-g.Failed()
 		g.Close()
 		s.gws.mu.Lock()
 		delete(s.gws.set, g)
 		s.gws.mu.Unlock()
-	}()
+	})
 	return g, nil
 }
 

@@ -1,0 +1,203 @@
+// The bridge: a call answered by one of the callee's phones is joined to
+// its caller through the media relay, and re-INVITEs (hold, resume) cross
+// it.
+
+package switchboard
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	"github.com/tetherphone/tether/account/records"
+)
+
+// connect bridges the caller's INVITE to the first of targets to answer.
+func (s *Server) connect(c *call, req *sip.Request, tx sip.ServerTransaction, targets []binding) {
+	ip := s.localIP(req)
+	if a, ok := s.Addr(strings.ToLower(req.Transport())); ok {
+		ip = a.Addr()
+	}
+	r, err := newRelay(ip)
+	if err != nil {
+		s.endBill(c, 0)
+		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		return
+	}
+	bRTP, bRTCP := r.b.ports()
+	offer, aMedia, err := rewriteSDP(req.Body(), ip, bRTP, bRTCP)
+	if err != nil {
+		r.close()
+		s.endBill(c, 0)
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	r.a.setPeer(aMedia)
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "switchboard", Host: ip.String(), Port: s.port(req.Transport())}}
+	serverDialogs := sipgo.NewDialogServerCache(s.client, contact)
+	sess, err := serverDialogs.ReadInvite(req, tx)
+	if err != nil {
+		r.close()
+		s.endBill(c, 0)
+		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
+		return
+	}
+	c.a, c.relay = sess, r
+	s.calls.add(c, req.CallID().Value())
+	s.ring(c, req, tx, targets, offer, contact)
+}
+
+// ring sends the INVITE to every phone of the callee at once; the first
+// 2xx is bridged, the rest are cancelled ("answered elsewhere").
+func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targets []binding, offer []byte, contact sip.ContactHeader) {
+	cancelled := make(chan struct{})
+	var cancelOnce sync.Once
+	tx.OnCancel(func(*sip.Request) { cancelOnce.Do(func() { close(cancelled) }) })
+	won, end := s.ringAll(c, targets, offer, contact, func() { c.a.Respond(180, "Ringing", nil) }, cancelled)
+	switch {
+	case end.cancelled:
+		c.setEnd(records.Missed, "487 the caller hung up")
+		s.finish(c)
+		return // sipgo answers the INVITE with 487
+	case won == nil:
+		tx.Respond(sip.NewResponseFromRequest(req, end.code, end.phrase, nil))
+		if end.timedOut {
+			c.setEnd(records.Missed, "480 no answer")
+		} else {
+			c.setEnd(end.disposition(), fmt.Sprintf("%d %s", end.code, end.phrase))
+		}
+		s.finish(c)
+		return
+	}
+	c.b = won.sess
+	c.setEnd(records.Answered, "")
+	if err := won.sess.Ack(context.Background()); err != nil {
+		s.log.Warn("switchboard: ACK to the answering phone", "err", err)
+	}
+	aRTP, aRTCP := c.relay.a.ports()
+	answer, bMedia, err := rewriteSDP(won.res.Body(), c.relay.ip, aRTP, aRTCP)
+	if err != nil {
+		won.sess.Bye(context.Background())
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		s.finish(c)
+		return
+	}
+	c.relay.b.setPeer(bMedia)
+	if c.recordOn != "" && s.cfg.VoicemailDir != "" {
+		if c.relay.rec = newRecorder(answer, 4*time.Hour); c.relay.rec != nil {
+			c.relay.prepareOverlays(answer)
+			c.relay.toCaller.play(RecordingNotice)
+			c.relay.toCallee.play(RecordingNotice)
+		} else {
+			s.log.Warn("switchboard: this call cannot be recorded (encrypted, or a codec not decoded here)", "call", c.id)
+		}
+	}
+	c.relay.start() // after the recorder is in place: the pipes read it
+	c.mu.Lock()
+	c.answered = s.cfg.Now()
+	c.mu.Unlock()
+	if c.bill != nil {
+		if c.relay.rec == nil { // (else prepared above)
+			c.relay.prepareOverlays(answer)
+		}
+		s.spawn(func() { s.meter(c) })
+	}
+	if err := c.a.RespondSDP(answer); err != nil {
+		if c.a.Context().Err() == nil { // (not just a BYE overtaking its ACK)
+			s.log.Warn("switchboard: answering the caller", "err", err)
+		}
+		s.hangup(c, nil)
+		return
+	}
+	// Either side hanging up ends the other; so does a WebRTC leg's
+	// connection failing (the phone is gone without a BYE).
+	s.spawn(func() {
+		select {
+		case <-c.a.Context().Done():
+			c.setEnd("", "the caller hung up")
+			s.hangup(c, c.a)
+		case <-c.b.Context().Done():
+			c.setEnd("", "the callee hung up")
+			s.hangup(c, c.b)
+		case <-failed(c.gwA):
+			c.setEnd("", "the caller's WebRTC connection failed")
+			s.hangupWith(c, nil, reasonHeader(408, "The WebRTC connection failed"))
+		case <-failed(c.gwB):
+			c.setEnd("", "the callee's WebRTC connection failed")
+			s.hangupWith(c, nil, reasonHeader(408, "The WebRTC connection failed"))
+		case <-c.done:
+		}
+	})
+}
+
+// onReinvite carries a re-INVITE (hold, resume) across the bridge: the
+// offer goes to the other leg pointing at the relay, its answer comes
+// back the same way.
+func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.calls.find(req.CallID().Value())
+	if c == nil || c.a == nil || c.b == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	if c.relay == nil { // bridged through the switchboard's own media (a menu's call)
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	fromA := req.CallID().Value() == c.a.InviteRequest.CallID().Value()
+	in, out := &c.relay.a, &c.relay.b
+	gwIn, gwOut := c.gwA, c.gwB // WebRTC legs speak through their gateways
+	if !fromA {
+		in, out = out, in
+		gwIn, gwOut = gwOut, gwIn
+	}
+	outRTP, outRTCP := out.ports()
+	offer, m, err := across(req.Body(), gwIn, gwOut, c.relay.ip, outRTP, outRTCP)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	in.setPeer(m)
+	fwd := sip.NewRequest(sip.INVITE, sip.Uri{})
+	fwd.SetBody(offer)
+	fwd.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var res *sip.Response
+	if fromA {
+		fwd.Recipient = c.b.InviteResponse.Contact().Address
+		res, err = c.b.Do(ctx, fwd)
+		if err == nil && res.IsSuccess() {
+			ack := sip.NewRequest(sip.ACK, fwd.Recipient)
+			c.b.WriteRequest(ack)
+		}
+	} else {
+		fwd.Recipient = c.a.InviteRequest.Contact().Address
+		res, err = c.a.Do(ctx, fwd)
+		if err == nil && res.IsSuccess() {
+			ack := sip.NewRequest(sip.ACK, fwd.Recipient)
+			c.a.WriteRequest(ack)
+		}
+	}
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
+		return
+	}
+	if !res.IsSuccess() {
+		tx.Respond(sip.NewResponseFromRequest(req, res.StatusCode, res.Reason, nil))
+		return
+	}
+	inRTP, inRTCP := in.ports()
+	answer, am, err := across(res.Body(), gwOut, gwIn, c.relay.ip, inRTP, inRTCP)
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	out.setPeer(am)
+	ok := sip.NewSDPResponseFromRequest(req, answer)
+	ok.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "switchboard", Host: c.relay.ip.String(), Port: s.port(req.Transport())}})
+	tx.Respond(ok)
+}

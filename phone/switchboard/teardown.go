@@ -1,0 +1,112 @@
+// Teardown: a call ends (BYE from either leg, a failed leg, the credit,
+// the switchboard closing), and what it held is released, settled and
+// recorded.
+
+package switchboard
+
+import (
+	"context"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/tetherphone/tether/account/records"
+	"github.com/tetherphone/tether/phone/webrtcgw"
+)
+
+// hangup ends a bridged call: BYE to whichever leg did not hang up.
+func (s *Server) hangup(c *call, from any) { s.hangupWith(c, from, "") }
+
+// hangupWith ends a call, giving reason (an RFC 3326 Reason value) in the
+// BYEs when not empty.
+func (s *Server) hangupWith(c *call, from any, reason string) {
+	c.once.Do(func() {
+		close(c.done)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if c.a != nil && from != c.a {
+			bye := sip.NewRequest(sip.BYE, c.a.InviteRequest.Contact().Address)
+			if reason != "" {
+				bye.AppendHeader(sip.NewHeader("Reason", reason))
+			}
+			c.a.WriteBye(ctx, bye)
+		}
+		if c.b != nil && from != c.b {
+			bye := sip.NewRequest(sip.BYE, c.b.InviteResponse.Contact().Address)
+			if reason != "" {
+				bye.AppendHeader(sip.NewHeader("Reason", reason))
+			}
+			c.b.WriteBye(ctx, bye)
+		}
+		s.finish(c)
+	})
+}
+
+// finish releases a call's relay, settles its bill and forgets it.
+func (s *Server) finish(c *call) {
+	var talk time.Duration
+	c.mu.Lock()
+	if !c.answered.IsZero() {
+		talk = s.cfg.Now().Sub(c.answered)
+	}
+	c.mu.Unlock()
+	s.endBill(c, talk)
+	for _, gw := range []*webrtcgw.Gateway{c.gwA, c.gwB} {
+		if gw != nil {
+			gw.Close()
+		}
+	}
+	s.keepRecording(c)
+	if c.selfRecorded {
+		return
+	}
+	c.setEnd(records.Failed, "not connected") // only where nothing was said before
+	c.mu.Lock()
+	d, cause := c.disposition, c.cause
+	c.mu.Unlock()
+	s.record(c, d, cause)
+	if c.relay != nil {
+		c.relay.close()
+	}
+	if c.a != nil {
+		c.a.Close()
+	}
+	if c.b != nil {
+		c.b.Close()
+	}
+	s.calls.remove(c)
+}
+
+// onBye ends the call the BYE belongs to, on either leg.
+func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.calls.find(req.CallID().Value())
+	if c == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	if c.a != nil && req.CallID().Value() == c.a.InviteRequest.CallID().Value() {
+		c.setEnd("", "the caller hung up")
+		c.a.ReadBye(req, tx)
+		s.hangup(c, c.a)
+		return
+	}
+	if c.b != nil {
+		c.setEnd("", "the callee hung up")
+		c.b.ReadBye(req, tx)
+		s.hangup(c, c.b)
+		return
+	}
+	tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+}
+
+// endAll hangs up every call (the switchboard is closing).
+func (cs *calls) endAll(s *Server) {
+	cs.mu.Lock()
+	var all []*call
+	for c := range cs.active {
+		all = append(all, c)
+	}
+	cs.mu.Unlock()
+	for _, c := range all {
+		s.hangup(c, nil)
+	}
+}
