@@ -126,7 +126,7 @@ func (c *Call) fire(in callInput, err error) {
 	} else {
 		err = nil
 	}
-	c.events.push(CallEvent{State: next.State, Held: next.Held, RemoteHold: next.RemoteHeld, Err: err, At: time.Now()})
+	c.events.push(CallEvent{State: next.State, Held: next.Held, RemoteHold: next.RemoteHeld, Err: err, At: c.ua.clock.Now()})
 	c.mu.Unlock()
 	if next.State == Ended {
 		c.once.Do(func() {

@@ -135,7 +135,7 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			sess.Close()
 			c.fire(inEnd, &CallError{Code: 487, Phrase: "Request Terminated", Reason: "the caller hung up"})
 		}
-	case <-time.After(ringTimeout):
+	case <-u.clock.After(ringTimeout):
 		in.Decline(480)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/emiago/sipgo/sip"
@@ -92,7 +91,7 @@ func (u *UA) onMessage(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 415, "Unsupported Media Type", nil))
 		return
 	}
-	m := Message{Text: string(body), At: time.Now()}
+	m := Message{Text: string(body), At: u.clock.Now()}
 	if f := req.From(); f != nil {
 		m.From = f.Address.String()
 	}

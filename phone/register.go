@@ -14,9 +14,9 @@ import (
 // it refreshes ahead of expiry, backs off with jitter after failures, and
 // unregisters before returning. State changes arrive on Events.
 func (u *UA) Register(ctx context.Context) error {
-	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(u.local.Port())))
+	r := rand.New(rand.NewPCG(uint64(u.clock.Now().UnixNano()), uint64(u.local.Port())))
 	reg := &registerDialog{callID: sip.GenerateTagN(24), tag: sip.GenerateTagN(16), cseq: uint32(1 + r.IntN(1000))}
-	timer := time.NewTimer(time.Hour)
+	timer := u.clock.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
 
@@ -28,9 +28,9 @@ func (u *UA) Register(ctx context.Context) error {
 	// failed means the network came back: register again at once.
 	var pings <-chan time.Time
 	if u.cfg.KeepAlive > 0 {
-		t := time.NewTicker(u.cfg.KeepAlive)
+		t := u.clock.NewTicker(u.cfg.KeepAlive)
 		defer t.Stop()
-		pings = t.C
+		pings = t.Chan()
 	}
 	lost := false
 	for {
@@ -73,7 +73,7 @@ func (u *UA) Register(ctx context.Context) error {
 			select {
 			case <-ctx.Done():
 				input = inStop
-			case <-timer.C:
+			case <-timer.Chan():
 				input = inTimer
 			case <-pings:
 				if state != Registered && state != Retrying {

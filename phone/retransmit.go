@@ -3,7 +3,6 @@ package phone
 import (
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/emiago/sipgo/sip"
 )
@@ -70,16 +69,19 @@ func (u *UA) respond2xx(req *sip.Request, tx sip.ServerTransaction, res *sip.Res
 			return false
 		}
 		interval := sip.T1
-		giveUp := time.NewTimer(64 * sip.T1)
+		giveUp := u.clock.NewTimer(64 * sip.T1)
 		defer giveUp.Stop()
 		for {
+			repeat := u.clock.NewTimer(interval)
 			select {
 			case <-acked:
+				repeat.Stop()
 				return true
-			case <-giveUp.C:
+			case <-giveUp.Chan():
+				repeat.Stop()
 				u.log.Warn("phone: no ACK for a re-INVITE's 2xx", "call-id", req.CallID().Value())
 				return false
-			case <-time.After(interval):
+			case <-repeat.Chan():
 				if err := tx.Respond(res); err != nil {
 					return false
 				}

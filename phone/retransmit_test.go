@@ -2,6 +2,7 @@ package phone_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync/atomic"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/jonboulle/clockwork"
+	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/sdp"
 )
@@ -78,13 +81,10 @@ func startRawPeer(t *testing.T) *rawPeer {
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) { p.dialogs.ReadBye(req, tx) })
 	go srv.ServeUDP(pc)
 	// Sending before ServeUDP registered the socket would bind another.
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := ua.TransportLayer().GetConnection("udp", p.addr.String()); err == nil && c != nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually.Must(t, 5*time.Second, "the peer's socket served", func() bool {
+		c, err := ua.TransportLayer().GetConnection("udp", p.addr.String())
+		return err == nil && c != nil
+	})
 	return p
 }
 
@@ -104,10 +104,11 @@ func (p *rawPeer) answer(t *testing.T, offer []byte) []byte {
 	return b
 }
 
-// callPeer has a phone on UDP call the peer, which answers.
-func callPeer(t *testing.T, p *rawPeer) (*phone.Call, *sipgo.DialogServerSession) {
+// callPeer has a phone on UDP call the peer, which answers; clock is the
+// phone's (nil: the real one).
+func callPeer(t *testing.T, p *rawPeer, clock clockwork.Clock) (*phone.Call, *sipgo.DialogServerSession) {
 	t.Helper()
-	u := startUA(t, phone.Config{User: "sip:alice@" + p.addr.String(), Transport: "udp", KeepAlive: -1})
+	u := startUA(t, phone.Config{User: "sip:alice@" + p.addr.String(), Transport: "udp", KeepAlive: -1, Clock: clock})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	call, err := u.Dial(ctx, "sip:peer@"+p.addr.String())
@@ -125,11 +126,13 @@ func callPeer(t *testing.T, p *rawPeer) (*phone.Call, *sipgo.DialogServerSession
 }
 
 // TestReinvite2xxRepeatsUntilACK: the far end re-INVITEs (holds) over UDP
-// and its ACK is lost; our 2xx comes again, at growing intervals, until
-// the ACK arrives, and then stops.
+// and its ACK is lost; our 2xx comes again, at T1 then 2*T1 on the phone's
+// clock, until the ACK arrives, and then stops. The phone runs on a fake
+// clock: the test waits for no retransmission timer in real time.
 func TestReinvite2xxRepeatsUntilACK(t *testing.T) {
 	p := startRawPeer(t)
-	call, sess := callPeer(t, p)
+	clock := clockwork.NewFakeClock()
+	call, sess := callPeer(t, p, clock)
 	offer, _ := sdp.Offer(sdp.Local{Addr: netip.MustParseAddr("127.0.0.1"), Port: 9,
 		Formats: []sdp.Format{{PayloadType: 0, Name: "PCMU", ClockRate: 8000}}, Direction: sdp.SendOnly, SessionID: 7, SessionVersion: 2}).Marshal()
 	req := sip.NewRequest(sip.INVITE, sess.InviteRequest.Contact().Address)
@@ -141,13 +144,16 @@ func TestReinvite2xxRepeatsUntilACK(t *testing.T) {
 	if err != nil || !res.IsSuccess() {
 		t.Fatalf("re-INVITE: %v %v", res, err)
 	}
-	// T1 = 500 ms, then 1 s: two repeats within about 1.5 s.
-	deadline := time.Now().Add(10 * time.Second)
-	for p.stray.Load() < 2 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := p.stray.Load(); n < 2 {
-		t.Fatalf("the 2xx came again %d times without an ACK", n)
+	// The phone waits on two timers: the next repeat and giving up.
+	for i, wait := range []time.Duration{sip.T1, 2 * sip.T1} {
+		if err := clock.BlockUntilContext(ctx, 2); err != nil {
+			t.Fatalf("repeat %d: the phone is not waiting to repeat its 2xx: %v", i+1, err)
+		}
+		if n := p.stray.Load(); n != int32(i) {
+			t.Fatalf("before %v more, the 2xx came again %d times, want %d", wait, n, i)
+		}
+		clock.Advance(wait)
+		eventually.Must(t, 10*time.Second, fmt.Sprintf("repeat %d of the 2xx", i+1), func() bool { return p.stray.Load() == int32(i+1) })
 	}
 	ack := sip.NewRequest(sip.ACK, sess.InviteRequest.Contact().Address)
 	ack.SetTransport("UDP")
@@ -155,11 +161,12 @@ func TestReinvite2xxRepeatsUntilACK(t *testing.T) {
 	if err := sess.WriteRequest(ack); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // one in flight may still land
-	after := p.stray.Load()
-	time.Sleep(3 * time.Second) // past the next repeat (2 s, then 4 s)
-	if n := p.stray.Load(); n != after {
-		t.Errorf("after the ACK the 2xx came %d more times", n-after)
+	// The ACK stops the repeats: once the phone has it, however far the
+	// clock moves, no 2xx comes again.
+	eventually.Must(t, 10*time.Second, "the phone takes the ACK", func() bool { return phone.AwaitingACK(call) == 0 })
+	clock.Advance(time.Minute)
+	if eventually.True(300*time.Millisecond, func() bool { return p.stray.Load() != 2 }) {
+		t.Fatalf("after the ACK the 2xx came %d times in all, want 2", p.stray.Load())
 	}
 	held := false
 	for !held {
@@ -183,17 +190,14 @@ func TestReinviteACKRepeats(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 		}
 	}
-	call, _ := callPeer(t, p)
+	call, _ := callPeer(t, p, nil)
 	before := p.acks.Load()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := call.Hold(ctx); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for p.acks.Load()-before < 3 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually.True(10*time.Second, func() bool { return p.acks.Load()-before >= 3 })
 	if n := p.acks.Load() - before; n != 3 {
 		t.Errorf("%d ACKs for a 2xx sent three times", n)
 	}

@@ -36,7 +36,7 @@ func (c *Call) Transfer(ctx context.Context, target string, waitFor time.Duratio
 	}
 	c.fire(inTransfer, nil)
 	// Follow the far end's NOTIFYs until the new call has a final answer.
-	deadline := time.After(waitFor)
+	deadline := c.ua.clock.After(waitFor)
 	for {
 		select {
 		case code := <-status:

@@ -17,6 +17,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/jonboulle/clockwork"
 	"github.com/tetherphone/tether/phone/selfcert"
 	"github.com/tetherphone/tether/phone/webrtcgw"
 )
@@ -68,6 +69,10 @@ type Config struct {
 	ICEServers   []webrtcgw.ICEServer
 	ICERelayOnly bool
 	Log          *slog.Logger
+	// Clock is the time the phone keeps (retransmissions, registration
+	// refreshes, ringing, transfers); nil for the real one. Tests pass a
+	// clockwork.FakeClock.
+	Clock clockwork.Clock
 }
 
 // Message is a SIP MESSAGE (RFC 3428) received.
@@ -109,6 +114,7 @@ type UA struct {
 	state     RegState
 	closed    chan struct{} // closed by Close
 	closeOnce sync.Once
+	clock     clockwork.Clock
 }
 
 // ErrConfig means a Config is unusable; the message says which field.
@@ -121,6 +127,10 @@ func New(cfg Config) (*UA, error) {
 		closed: make(chan struct{})}
 	if u.log == nil {
 		u.log = slog.Default()
+	}
+	u.clock = cfg.Clock
+	if u.clock == nil {
+		u.clock = clockwork.NewRealClock()
 	}
 	if err := sip.ParseUri(cfg.User, &u.aor); err != nil || u.aor.User == "" || u.aor.Host == "" {
 		return nil, fmt.Errorf("%w: user %q is not a sip:user@host[:port] URI", ErrConfig, cfg.User)
@@ -369,7 +379,7 @@ func (u *UA) emit(e RegEvent) {
 	u.mu.Lock()
 	u.state = e.State
 	u.mu.Unlock()
-	e.At = time.Now()
+	e.At = u.clock.Now()
 	select {
 	case u.events <- e:
 	default:
