@@ -76,7 +76,7 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 	f.mu.Lock()
 	pending := len(f.legs)
 	f.mu.Unlock()
-	deadline := time.NewTimer(s.cfg.RingTimeout)
+	deadline := s.cfg.Clock.NewTimer(s.cfg.RingTimeout)
 	defer deadline.Stop()
 	for pending > 0 {
 		select {
@@ -95,7 +95,7 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 		case <-cancelled:
 			s.cancelLegs(f.legs, &f.mu, nil, 487, "caller hung up")
 			return nil, ringEnd{cancelled: true}
-		case <-deadline.C:
+		case <-deadline.Chan():
 			s.cancelLegs(f.legs, &f.mu, nil, 480, "no answer")
 			return nil, ringEnd{code: 480, phrase: "Temporarily Unavailable", timedOut: true}
 		case <-s.life.Done():

@@ -6,38 +6,62 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/switchboard"
 )
 
 // TestRingTimeout: a call nobody answers is given up RingTimeout after it
-// began, even when one of the phones refuses on the way (each refusal used
-// to start the wait again): the caller gets 480, no answer.
+// began on the switchboard's clock, even when one of the phones refuses on
+// the way (each refusal used to start the wait again): the caller gets
+// 480, no answer. The switchboard runs on a fake clock.
 func TestRingTimeout(t *testing.T) {
-	const ringFor, refuseAfter = 6 * time.Second, 3 * time.Second
-	e := newEnvWith(t, 0, switchboard.Config{RingTimeout: ringFor})
+	const ringFor = 2 * time.Minute
+	clock := clockwork.NewFakeClock()
+	e := newEnvWith(t, 0, switchboard.Config{RingTimeout: ringFor, Clock: clock, Now: time.Now})
 	ann := e.phoneFor("ann@acme.test", "udp")
-	e.phoneFor("bob@acme.test", "udp") // rings on, unanswered
+	bob := e.phoneFor("bob@acme.test", "udp") // rings on, unanswered
 	cy := e.phoneFor("cy@acme.test", "udp")
-	go func() {
-		in := <-cy.Incoming()
-		select {
-		case <-time.After(refuseAfter):
-			in.Decline(486)
-		case <-in.Done():
-		}
-	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	start := time.Now()
-	_, err := ann.Dial(ctx, "+14155550101") // bob and cy share it
-	took := time.Since(start)
-	if ce := (*phone.CallError)(nil); !errors.As(err, &ce) || ce.Code != 480 {
-		t.Errorf("an unanswered ring-all with one refusal: %v, want 480", err)
+	result := make(chan error, 1)
+	go func() {
+		_, err := ann.Dial(ctx, "+14155550101") // bob and cy share it
+		result <- err
+	}()
+	var cyIn *phone.Incoming
+	select {
+	case cyIn = <-cy.Incoming():
+	case <-ctx.Done():
+		t.Fatal("cy's phone never rang")
 	}
-	// Started again by the refusal, it would have lasted refuseAfter+ringFor.
-	if took < ringFor-time.Second || took >= refuseAfter+ringFor-500*time.Millisecond {
-		t.Errorf("the ring-all lasted %v; RingTimeout is %v from the start", took, ringFor)
+	select {
+	case <-bob.Incoming():
+	case <-ctx.Done():
+		t.Fatal("bob's phone never rang")
+	}
+	if err := clock.BlockUntilContext(ctx, 1); err != nil { // the ring-all's deadline
+		t.Fatal(err)
+	}
+	clock.Advance(ringFor - time.Second)
+	cyIn.Decline(486)
+	// The refusal reaches the ring-all; it rings on (bob), for one second
+	// more, not another two minutes.
+	eventually.Must(t, 10*time.Second, "the ring-all sees cy's refusal", func() bool { return cyIn.State() == phone.Ended })
+	select {
+	case err := <-result:
+		t.Fatalf("the call ended at the refusal: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	clock.Advance(time.Second)
+	select {
+	case err := <-result:
+		if ce := (*phone.CallError)(nil); !errors.As(err, &ce) || ce.Code != 480 {
+			t.Errorf("an unanswered ring-all with one refusal: %v, want 480", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the ring-all outlived its timeout after a phone refused")
 	}
 }
 

@@ -92,7 +92,7 @@ func (s *Server) meter(c *call) {
 		select {
 		case <-c.done:
 			return
-		case <-time.After(wait):
+		case <-s.cfg.Clock.After(wait):
 		}
 		if !g.Final {
 			ng, err := c.bill.Extend(ctx, int64(s.cfg.Now().Sub(c.answered)/time.Second))

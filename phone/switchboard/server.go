@@ -16,6 +16,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/jonboulle/clockwork"
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/records"
@@ -100,7 +101,10 @@ type Config struct {
 	// listening address, right for a switchboard with a public address.
 	ICEServers []webrtcgw.ICEServer
 	Log        *slog.Logger
-	Now        func() time.Time
+	// Clock runs the switchboard's timers (ringing, metering, the trunk's
+	// registration); nil for the real one. Now, when nil, is its Now.
+	Clock clockwork.Clock
+	Now   func() time.Time
 }
 
 // regionOf is the region an account's people dial in; the trunk's when
@@ -183,8 +187,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
+	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = cfg.Clock.Now
 	}
 	if cfg.TrunkRegion == "" {
 		cfg.TrunkRegion = rating.DefaultRegion

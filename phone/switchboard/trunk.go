@@ -95,7 +95,7 @@ func (s *Server) startTrunkRegistration() {
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(wait):
+			case <-s.cfg.Clock.After(wait):
 			}
 		}
 	}()
