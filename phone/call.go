@@ -253,8 +253,8 @@ func (c *Call) startMedia(n sdp.Negotiated) error {
 type DialOption func(*dialOptions)
 
 type dialOptions struct {
-	onRinging    func()
-	onEarlyMedia func(*Call)
+	onRinging    []func()
+	onEarlyMedia []func(*Call)
 	fromUser     string
 	callerID     string
 }
@@ -268,14 +268,19 @@ func CallerID(number string) DialOption { return func(o *dialOptions) { o.caller
 // behalf of an outside number).
 func As(user string) DialOption { return func(o *dialOptions) { o.fromUser = user } }
 
-// OnRinging calls f when the far end starts ringing (180 or 183): a
+// OnRinging calls f when the far end starts ringing (180 or 183), after
+// any f given before (options add callbacks, they do not replace them): a
 // caller may then show it, or cancel the call with Dial's context.
-func OnRinging(f func()) DialOption { return func(o *dialOptions) { o.onRinging = f } }
+func OnRinging(f func()) DialOption {
+	return func(o *dialOptions) { o.onRinging = append(o.onRinging, f) }
+}
 
 // OnEarlyMedia calls f with the call once the far end sends audio before
 // answering (183 Session Progress with SDP: ringback, announcements), so
 // the caller can play it; the call is still ringing.
-func OnEarlyMedia(f func(*Call)) DialOption { return func(o *dialOptions) { o.onEarlyMedia = f } }
+func OnEarlyMedia(f func(*Call)) DialOption {
+	return func(o *dialOptions) { o.onEarlyMedia = append(o.onEarlyMedia, f) }
+}
 
 // Dial calls target (a SIP URI, or a user or number at the account's
 // domain) through the server and waits until it is answered, refused, or
@@ -328,8 +333,8 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 		OnResponse: func(res *sip.Response) error {
 			if (res.StatusCode == 180 || res.StatusCode == 183) && c.State() == Dialing {
 				c.fire(inRinging, nil)
-				if o.onRinging != nil {
-					o.onRinging()
+				for _, f := range o.onRinging {
+					f()
 				}
 			}
 			if res.StatusCode == 183 && len(res.Body()) > 0 && !early {
@@ -337,8 +342,8 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 					if n, err := sdp.Accept(c.local, d); err == nil && c.startMedia(n) == nil {
 						early = true
 						c.fire(inEarlyMedia, nil)
-						if o.onEarlyMedia != nil {
-							o.onEarlyMedia(c)
+						for _, f := range o.onEarlyMedia {
+							f(c)
 						}
 					}
 				}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,11 +22,14 @@ type Client struct {
 	HTTP  *http.Client
 }
 
+// ErrServerURL means a server address is not an http(s) URL.
+var ErrServerURL = errors.New("api: bad server address")
+
 // NewClient checks the base URL.
 func NewClient(base string) (*Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("api: server %q is not an http(s) URL", base)
+		return nil, fmt.Errorf("%w: %q is not an http(s) URL", ErrServerURL, base)
 	}
 	return &Client{Base: strings.TrimRight(base, "/"), HTTP: &http.Client{Timeout: 30 * time.Second}}, nil
 }

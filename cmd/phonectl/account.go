@@ -6,54 +6,45 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/phone/softphone"
 )
 
-type sipCreds struct{ user, password string }
-
 // signIn signs in to the account API and has it issue SIP credentials for
-// this run; release deletes them and signs out.
-func signIn(ctx context.Context, server, email, password, transport string, stderr io.Writer) (sipCreds, func(), int) {
+// this run, to register over transport; release deletes them and signs
+// out.
+func signIn(ctx context.Context, server, email, password, transport string, stderr io.Writer) (user, pass string, release func(), code int) {
 	if email == "" || password == "" {
 		fmt.Fprintln(stderr, "phonectl: account mode needs --user EMAIL and --password")
-		return sipCreds{}, nil, exitUsage
-	}
-	c, err := api.NewClient(server)
-	if err != nil {
-		fmt.Fprintln(stderr, "phonectl:", err)
-		return sipCreds{}, nil, exitUsage
-	}
-	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if _, err := c.SignIn(sctx, email, password); err != nil {
-		fmt.Fprintln(stderr, "phonectl: sign-in:", err)
-		var e *api.Error
-		if errors.As(err, &e) && e.Status == 401 {
-			return sipCreds{}, nil, exitForbidden
-		}
-		return sipCreds{}, nil, exitFailure
+		return "", "", nil, exitUsage
 	}
 	host, _ := os.Hostname()
-	d, err := c.NewDevice(sctx, "phonectl on "+host)
+	a, err := softphone.SignIn(ctx, server, email, password, "phonectl on "+host)
 	if err != nil {
-		fmt.Fprintln(stderr, "phonectl: device credentials:", err)
-		c.SignOut(sctx)
-		return sipCreds{}, nil, exitFailure
+		fmt.Fprintln(stderr, "phonectl: sign-in:", err)
+		var e *api.Error
+		switch {
+		case errors.As(err, &e) && e.Status == 401:
+			return "", "", nil, exitForbidden
+		case errors.As(err, &e):
+			return "", "", nil, exitFailure
+		case errors.Is(err, api.ErrServerURL):
+			return "", "", nil, exitUsage
+		}
+		return "", "", nil, exitFailure
 	}
-	addr, ok := d.SIP[transport]
-	if !ok {
-		fmt.Fprintf(stderr, "phonectl: the switchboard has no %s listener\n", transport)
-		c.DeleteDevice(sctx, d.Username)
-		c.SignOut(sctx)
-		return sipCreds{}, nil, exitUsage
+	route, err := a.Route(transport, "")
+	if err != nil {
+		fmt.Fprintln(stderr, "phonectl:", err)
+		a.Release()
+		return "", "", nil, exitUsage
 	}
-	release := func() {
-		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c.DeleteDevice(rctx, d.Username)
-		c.SignOut(rctx)
+	cfg, err := a.PhoneConfig(route)
+	if err != nil {
+		fmt.Fprintln(stderr, "phonectl:", err)
+		a.Release()
+		return "", "", nil, exitFailure
 	}
-	return sipCreds{user: fmt.Sprintf("sip:%s@%s", d.Username, addr), password: d.Password}, release, exitOK
+	return cfg.User, cfg.Password, a.Release, exitOK
 }

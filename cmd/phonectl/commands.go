@@ -14,6 +14,7 @@ import (
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/dtmf"
 	"github.com/tetherphone/tether/phone/media"
+	"github.com/tetherphone/tether/phone/softphone"
 )
 
 func cmdRegister(ctx context.Context, cfg phone.Config, args []string, o out, stderr io.Writer) int {
@@ -156,30 +157,6 @@ func converse(ctx context.Context, c *phone.Call, src *media.PCMSource, sink *me
 	media.Pump(ctx, c.Media(), s, sink, stopAtEnd, c.Done())
 }
 
-// playTone plays a call-progress tone on the device's speaker until the
-// returned function is called.
-func playTone(dev *device.Device, tone audio.Cadence) func() {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		src := tone.New(dev.SampleRate(), 8000)
-		frame := make([]int16, dev.SampleRate()/50)
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				src.ReadFrame(frame)
-				dev.WriteFrame(frame)
-			}
-		}
-	}()
-	return func() { close(done); <-finished }
-}
-
 // converseDevice runs a call's audio through the sound device.
 func converseDevice(ctx context.Context, c *phone.Call, dev *device.Device, speaker media.Sink, d time.Duration) {
 	if d > 0 {
@@ -221,34 +198,17 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 	dctx, cancel := context.WithTimeout(ctx, 90*time.Second) // ring for at most this long
 	defer cancel()
 	// With the sound devices, the caller hears ringback while it rings
-	// (unless the network sends its own), and the busy tone if refused.
-	var ringback func()
-	stopRingback := func() {
-		if ringback != nil {
-			ringback()
-			ringback = nil
-		}
+	// (or the network's own early media), and the busy tone if refused.
+	var spk softphone.Speaker
+	if dev != nil {
+		spk = dev
 	}
-	c, err := u.Dial(dctx, pos[0], phone.OnRinging(func() {
+	c, err := softphone.Place(dctx, u, pos[0], spk, phone.OnRinging(func() {
 		o.event("call", "ringing", map[string]any{"state": "ringing"})
-		if dev != nil {
-			ringback = playTone(dev, audio.Ringback)
-		}
-	}), phone.OnEarlyMedia(func(c *phone.Call) {
-		stopRingback()
-		if dev != nil {
-			go media.PumpDevice(dctx, c.Media(), dev, dev, c.Done())
-		}
 	}))
-	stopRingback()
 	if err != nil {
 		if dctx.Err() != nil && ctx.Err() == nil {
 			err = &phone.CallError{Code: 408, Phrase: "Request Timeout", Reason: "no answer"}
-		}
-		if dev != nil && errors.Is(err, phone.ErrBusy) {
-			stop := playTone(dev, audio.Busy)
-			time.Sleep(2 * time.Second)
-			stop()
 		}
 		return outcome(o, err, "")
 	}
@@ -259,12 +219,12 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 		speaker = dev
 	}
 	if *digits != "" {
-		if err := c.Media().SendDTMF(*digits, 100*time.Millisecond); err != nil {
+		sink, err := softphone.SendKeys(c, *digits, spk)
+		if err != nil {
 			o.event("dtmf", "digits not sent: "+err.Error(), map[string]any{"error": err.Error()})
-		} else if dev != nil {
-			fb := audio.NewFeedback(dev, dev.SampleRate())
-			fb.Press(*digits, 100*time.Millisecond, 60*time.Millisecond)
-			speaker = fb
+		}
+		if sink != nil {
+			speaker = sink
 		}
 	}
 	var sink *media.PCMSink

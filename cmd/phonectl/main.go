@@ -183,12 +183,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "phonectl: --server signs in with --user and --password; --sip-user and --sip-password are for plain SIP")
 			return exitUsage
 		}
-		creds, release, code := signIn(ctx, *server, *email, *accountPassword, *transport, stderr)
+		sipUser, sipPassword, release, code := signIn(ctx, *server, *email, *accountPassword, *transport, stderr)
 		if code != exitOK {
 			return code
 		}
 		defer release()
-		*user, *password = creds.user, creds.password
+		*user, *password = sipUser, sipPassword
 	}
 	if *user == "" {
 		fmt.Fprintln(stderr, "phonectl: --sip-user (plain SIP) or --server (account mode) is required")

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -34,7 +33,7 @@ import (
 	"github.com/tetherphone/tether/internal/embedded"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
-	"github.com/tetherphone/tether/phone/webrtcgw"
+	"github.com/tetherphone/tether/phone/softphone"
 	"github.com/tetherphone/tether/ui"
 )
 
@@ -267,50 +266,28 @@ type session struct {
 // connect signs in, gets this desktop's SIP credentials and starts its
 // phone; cleanup collects what to undo on exit.
 func connect(ctx context.Context, o options, base, email, password string, log *slog.Logger, cleanup func(func())) (*session, error) {
-	client, err := api.NewClient(base)
-	if err != nil {
-		return nil, err
-	}
-	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	sess, err := client.SignIn(sctx, email, password)
-	if err != nil {
-		return nil, err
-	}
 	host, _ := os.Hostname()
-	dev, err := client.NewDevice(sctx, "desktop on "+host)
-	if err != nil {
-		return nil, fmt.Errorf("phone credentials: %w", err)
-	}
-	cleanup(func() {
-		rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		client.DeleteDevice(rctx, dev.Username)
-		client.SignOut(rctx)
-		cancel()
-	})
-	route, err := dev.Route(o.media)
+	a, err := softphone.SignIn(ctx, base, email, password, "desktop on "+host)
 	if err != nil {
 		return nil, err
 	}
-	cfg := phone.Config{User: fmt.Sprintf("sip:%s@%s", dev.Username, route.Addr), Password: dev.Password, Transport: route.Transport,
-		Media: route.Media, UserAgent: "Tether desktop", SampleRate: 16000, Log: log}
-	for _, u := range route.ICE {
-		srv, err := webrtcgw.ParseICEServer(u)
-		if err != nil {
-			return nil, fmt.Errorf("the switchboard's ICE server: %w", err)
-		}
-		cfg.ICEServers = append(cfg.ICEServers, srv)
+	cleanup(a.Release)
+	route, err := a.Route("", o.media)
+	if err != nil {
+		return nil, err
 	}
-	if h, _, err := net.SplitHostPort(route.Addr); err == nil && net.ParseIP(h).IsLoopback() {
-		cfg.Listen = "127.0.0.1:0"
+	cfg, err := a.PhoneConfig(route)
+	if err != nil {
+		return nil, err
 	}
+	cfg.UserAgent, cfg.SampleRate, cfg.Log = "Tether desktop", 16000, log
 	fmt.Printf("phone: %s media over %s://%s\n", route.Media, route.Transport, route.Addr)
 	ua, err := phone.New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	cleanup(func() { ua.Close() })
-	return &session{client: client, me: sess.User, ua: ua, route: route, reg: make(chan struct{})}, nil
+	return &session{client: a.Client, me: a.Me, ua: ua, route: route, reg: make(chan struct{})}, nil
 }
 
 // open builds the app's views for the session; on the UI thread.
@@ -344,7 +321,17 @@ func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start
 		Autostart:     desktop.Autostart,
 		SetAutostart:  func(on bool) error { return desktop.SetAutostart(exe, on) },
 	}
-	shell := ui.NewShellWith(ui.Session{Account: s.client, Me: s.me}, s.ua, w, hooks)
+	// Calls placed from the app sound as they progress (ringback, the far
+	// end's early media, busy) on the call's speaker.
+	dialer := softphone.WithProgress{Dialer: s.ua, Open: func() (softphone.Speaker, func(), error) {
+		dev, err := device.Open(device.Config{Backend: o.backend, Capture: pick(o.capture, ui.PrefCapture),
+			Playback: pick(o.playback, ui.PrefPlayback), SampleRate: 16000})
+		if err != nil {
+			return nil, nil, err
+		}
+		return dev, dev.Close, nil
+	}}
+	shell := ui.NewShellWith(ui.Session{Account: s.client, Me: s.me}, dialer, w, hooks)
 	shell.Phone.Audio = func(ctx context.Context, c *phone.Call) {
 		oo := o
 		oo.capture, oo.playback = pick(o.capture, ui.PrefCapture), pick(o.playback, ui.PrefPlayback)
