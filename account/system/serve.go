@@ -94,7 +94,7 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 		ice = append(ice, is)
 	}
 	log := s.Parts.Log
-	sb, err := switchboard.New(switchboard.Config{Realm: cfg.Realm, Listen: cfg.SIP, TLS: cfg.TLS, Directory: s.Store, Billing: s.Engine,
+	sb, err := switchboard.New(switchboard.Config{Realm: cfg.Realm, Listen: cfg.SIP, TLS: cfg.TLS, Directory: s.Store, Billing: SwitchboardBilling(s.Engine),
 		Records: s.Store, VoicemailDir: s.Dir(), ICEServers: ice, Log: log, Now: s.Parts.Clock})
 	if err != nil {
 		if errors.Is(err, switchboard.ErrConfig) {

@@ -73,7 +73,7 @@ type bridge struct {
 
 // meterState is a credit-billed call's meter (call.mu guards it).
 type meterState struct {
-	bill     *billing.Call
+	bill     Metered
 	grant    billing.Grant
 	answered time.Time
 	charge   *billing.Charge

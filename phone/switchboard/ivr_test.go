@@ -89,10 +89,10 @@ func TestMenu(t *testing.T) {
 	if k := notesHeard(heardByBob[:12000], []float64{1200, 900}); k != 2 {
 		t.Errorf("bob heard %d of the recording notice's two notes", k)
 	}
-	if s := bestShare(heardByBob[4000:], 440); s < 0.8 {
+	if s := quarterShare(heardByBob[4000:], 440); s < 0.8 {
 		t.Errorf("bob hears the caller at share %.2f", s)
 	}
-	if s := bestShare(heardOutside[4000:], 1000); s < 0.8 {
+	if s := quarterShare(heardOutside[4000:], 1000); s < 0.8 {
 		t.Errorf("the caller hears bob at share %.2f", s)
 	}
 	call.Hangup(ctx)
@@ -114,7 +114,7 @@ func TestMenu(t *testing.T) {
 	for i := range left {
 		left[i], right[i] = rec.Samples[2*i], rec.Samples[2*i+1]
 	}
-	if l, r := bestShare(left, 440), bestShare(right, 1000); l < 0.8 || r < 0.8 {
+	if l, r := quarterShare(left, 440), quarterShare(right, 1000); l < 0.8 || r < 0.8 {
 		t.Errorf("the recording: caller 440 Hz at %.2f on the left, bob 1000 Hz at %.2f on the right", l, r)
 	}
 
@@ -160,7 +160,7 @@ func TestMenu(t *testing.T) {
 	if k := notesHeard(heard[:3*8000], []float64{1200, 900}); k != 2 {
 		t.Errorf("key 9: the caller heard %d of the recording notice's notes", k)
 	}
-	if sh := bestShare(heard[3*8000:], 440); sh < 0.8 {
+	if sh := quarterShare(heard[3*8000:], 440); sh < 0.8 {
 		t.Errorf("key 9: the far end's echo at share %.2f", sh)
 	}
 	fw.Hangup(ctx)

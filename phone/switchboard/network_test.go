@@ -79,7 +79,7 @@ func TestBilledCallRunsOutOfCredit(t *testing.T) {
 	if notes < 2 {
 		t.Errorf("%d of the prompt's notes heard in the first 1.5 s", notes)
 	}
-	if sh := bestShare(heard[3*8000:5*8000], 440); sh < 0.8 {
+	if sh := quarterShare(heard[3*8000:5*8000], 440); sh < 0.8 {
 		t.Errorf("the echo at share %.2f", sh)
 	}
 	warnAt := -1
@@ -299,7 +299,7 @@ func voicemailAfterHours(t *testing.T, callerCfg phone.Config) {
 	}
 	// The caller's tone, in the best half second of the message (its
 	// edges hold the moments before speaking and after hanging up).
-	if best := bestShare(rec.Mono(), 440); best < 0.9 {
+	if best := quarterShare(rec.Mono(), 440); best < 0.9 {
 		t.Errorf("the message holds the caller's 440 Hz at best share %.2f", best)
 	}
 	noWebRTCLegsLeft(t, e)
@@ -346,10 +346,10 @@ func TestInboundCalls(t *testing.T) {
 		t.Errorf("bob sees the call from %q on line %q", in.Remote(), in.Line())
 	}
 	heardOutside, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 1500*time.Millisecond)
-	if s := bestShare(heardByBob[4000:], 440); s < 0.9 {
+	if s := quarterShare(heardByBob[4000:], 440); s < 0.9 {
 		t.Errorf("bob hears the caller at share %.2f", s)
 	}
-	if s := bestShare(heardOutside[4000:], 1000); s < 0.9 {
+	if s := quarterShare(heardOutside[4000:], 1000); s < 0.9 {
 		t.Errorf("the caller hears bob at share %.2f", s)
 	}
 	call.Hangup(ctx)
@@ -426,7 +426,7 @@ func TestForwarding(t *testing.T) {
 	}
 	heard := talk(call.Media(), 440, 3*time.Second)
 	call.Hangup(ctx)
-	if sh := bestShare(heard[len(heard)/2:], 440); sh < 0.8 {
+	if sh := quarterShare(heard[len(heard)/2:], 440); sh < 0.8 {
 		t.Errorf("the forwarded call does not reach the far end's echo (share %.2f)", sh)
 	}
 	recs := waitRecords(e, 1)
@@ -515,10 +515,10 @@ func TestRecording(t *testing.T) {
 		left[i], right[i] = p.Samples[2*i], p.Samples[2*i+1]
 	}
 	tail := len(left) / 2 // after the notice
-	if sh := bestShare(left[tail:], 440); sh < 0.8 {
+	if sh := quarterShare(left[tail:], 440); sh < 0.8 {
 		t.Errorf("the caller's side holds 440 Hz at share %.2f", sh)
 	}
-	if sh := bestShare(right[tail:], 1000); sh < 0.8 {
+	if sh := quarterShare(right[tail:], 1000); sh < 0.8 {
 		t.Errorf("the callee's side holds 1000 Hz at share %.2f", sh)
 	}
 }
@@ -550,7 +550,7 @@ func TestRegisteredTrunk(t *testing.T) {
 	}
 	heard := talk(call.Media(), 1000, 2*time.Second)
 	call.Hangup(ctx)
-	if sh := bestShare(heard[8000:], 440); sh < 0.8 {
+	if sh := quarterShare(heard[8000:], 440); sh < 0.8 {
 		t.Errorf("ann hears the London phone at share %.2f", sh)
 	}
 	if recs := waitRecords(e, 1); len(recs) != 1 || recs[0].Direction != "outbound" || !recs[0].Cost.IsPositive() {
@@ -612,10 +612,10 @@ func TestWebSocketPhone(t *testing.T) {
 	}
 	in := <-answered
 	heardByBob, heardByAnn := talkBoth(call.Media(), in.Media(), 440, 1000, 1500*time.Millisecond)
-	if s := bestShare(heardByAnn[4000:], 440); s < 0.9 {
+	if s := quarterShare(heardByAnn[4000:], 440); s < 0.9 {
 		t.Errorf("ann (ws) hears bob at share %.2f", s)
 	}
-	if s := bestShare(heardByBob[4000:], 1000); s < 0.9 {
+	if s := quarterShare(heardByBob[4000:], 1000); s < 0.9 {
 		t.Errorf("bob hears ann (ws) at share %.2f", s)
 	}
 	call.Hangup(ctx)

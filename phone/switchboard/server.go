@@ -44,12 +44,22 @@ type Billing interface {
 	Gate(ctx context.Context, account string) error
 	// StartCall passes a credit-billed call through the gate and pays for
 	// its first chunk.
-	StartCall(ctx context.Context, s billing.CallStart) (*billing.Call, billing.Grant, error)
+	StartCall(ctx context.Context, s billing.CallStart) (Metered, billing.Grant, error)
 	// ChargeMessage rates a text per segment and charges it.
 	ChargeMessage(ctx context.Context, m billing.Message) (billing.Charge, error)
 	// Customer is an account's settings: its region reads the numbers its
 	// people dial without a country code.
 	Customer(ctx context.Context, account string) (billing.Customer, error)
+}
+
+// Metered is a credit-billed call's meter, as the switchboard drives it:
+// each next chunk paid before it starts, and the call settled at its end.
+type Metered interface {
+	// Extend pays for the chunk after elapsed seconds; the grant says
+	// until when the call is paid and whether that is the last.
+	Extend(ctx context.Context, elapsed int64) (billing.Grant, error)
+	// End settles the call for seconds of talk.
+	End(ctx context.Context, seconds int64) (billing.Charge, error)
 }
 
 // Config sets up a switchboard.

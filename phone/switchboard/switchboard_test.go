@@ -19,6 +19,7 @@ import (
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/sqlite"
+	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/phone"
@@ -82,7 +83,7 @@ func newEnvWith(t testing.TB, chunk int64, cfg switchboard.Config) *env {
 	if cfg.Listen == nil {
 		cfg.Listen = []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}
 	}
-	cfg.Directory, cfg.Billing, cfg.Records = db, engine, db
+	cfg.Directory, cfg.Billing, cfg.Records = db, system.SwitchboardBilling(engine), db
 	if cfg.VoicemailDir == "" {
 		cfg.VoicemailDir = dir
 	}
@@ -187,10 +188,10 @@ func TestCallThroughSwitchboard(t *testing.T) {
 	}
 	in := <-answered
 	heardByAnn, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 1500*time.Millisecond)
-	if s := bestShare(heardByBob[4000:], 440); s < 0.9 {
+	if s := quarterShare(heardByBob[4000:], 440); s < 0.9 {
 		t.Errorf("bob hears ann's 440 Hz at share %.2f", s)
 	}
-	if s := bestShare(heardByAnn[4000:], 1000); s < 0.9 {
+	if s := quarterShare(heardByAnn[4000:], 1000); s < 0.9 {
 		t.Errorf("ann hears bob's 1000 Hz at share %.2f", s)
 	}
 	if e.sb.Calls() != 1 {
@@ -357,7 +358,7 @@ func TestRegistrationsSurviveRestart(t *testing.T) {
 	bob := e.phoneFor("bob@acme.test", "udp")
 	udp, _ := e.sb.Addr("udp")
 	e.sb.Close()
-	sb2, err := switchboard.New(switchboard.Config{Listen: []string{"udp://" + udp.String()}, Directory: e.db, Billing: e.engine})
+	sb2, err := switchboard.New(switchboard.Config{Listen: []string{"udp://" + udp.String()}, Directory: e.db, Billing: system.SwitchboardBilling(e.engine)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,10 +431,10 @@ func TestTLSAndSRTP(t *testing.T) {
 		t.Fatalf("SRTP: caller %v, callee %v", call.Secure(), in.Secure())
 	}
 	heardByAnn, heardByBob := talkBoth(call.Media(), in.Media(), 440, 1000, 1500*time.Millisecond)
-	if s := bestShare(heardByBob[4000:], 440); s < 0.9 {
+	if s := quarterShare(heardByBob[4000:], 440); s < 0.9 {
 		t.Errorf("bob hears ann at share %.2f over SRTP", s)
 	}
-	if s := bestShare(heardByAnn[4000:], 1000); s < 0.9 {
+	if s := quarterShare(heardByAnn[4000:], 1000); s < 0.9 {
 		t.Errorf("ann hears bob at share %.2f over SRTP", s)
 	}
 }
@@ -505,12 +506,9 @@ func talkBoth(a, b *media.Session, fa, fb float64, d time.Duration) (heardByA, h
 	return
 }
 
-// bestShare is the largest share of freq over half-second windows: proof
-// that a tone came through, robust to a hiccup on a loaded machine.
-func bestShare(pcm []int16, freq float64) float64 {
-	best := 0.0
-	for i := 0; i+4000 <= len(pcm); i += 800 {
-		best = max(best, audio.ToneShare(pcm[i:i+4000], freq, 8000))
-	}
-	return best
+// quarterShare is the best share of freq over a quarter second
+// (audio.BestShare): proof a tone came through, robust to a hiccup on a
+// loaded machine.
+func quarterShare(pcm []int16, freq float64) float64 {
+	return audio.BestShare(pcm, freq, 8000, 250*time.Millisecond)
 }

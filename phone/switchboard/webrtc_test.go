@@ -87,7 +87,7 @@ func TestWebRTCPhone(t *testing.T) {
 	}
 	heard := talk(out.Media(), 600, 2*time.Second)
 	out.Hangup(ctx)
-	if s := bestShare(heard[8000:], 600); s < 0.8 {
+	if s := quarterShare(heard[8000:], 600); s < 0.8 {
 		t.Errorf("the WebRTC phone hears its echo from the network at share %.2f", s)
 	}
 	if calls, _ := sim.Stats(); calls != 1 {
@@ -185,10 +185,10 @@ func answerNext(ctx context.Context, t *testing.T, u *phone.UA) <-chan *phone.In
 func hearEachOther(t *testing.T, when string, caller, callee *phone.Call, min float64) {
 	t.Helper()
 	heardByCaller, heardByCallee := talkBoth(caller.Media(), callee.Media(), 440, 1000, 2*time.Second)
-	if s := bestShare(heardByCallee[4000:], 440); s < min {
+	if s := quarterShare(heardByCallee[4000:], 440); s < min {
 		t.Errorf("%s: the callee hears the caller at share %.2f", when, s)
 	}
-	if s := bestShare(heardByCaller[4000:], 1000); s < min {
+	if s := quarterShare(heardByCaller[4000:], 1000); s < min {
 		t.Errorf("%s: the caller hears the callee at share %.2f", when, s)
 	}
 }
