@@ -2,6 +2,7 @@ package audio
 
 import (
 	"math"
+	"time"
 )
 
 // Sine fills out with a sine of freq Hz at the given sample rate and peak
@@ -84,6 +85,23 @@ func ToneShare(samples []int16, freq float64, rate int) float64 {
 		return 0
 	}
 	return Goertzel(samples, freq, rate) / (2 * e)
+}
+
+// BestShare is the largest ToneShare of freq over windows of pcm the
+// length of window, stepped a fifth of a window at a time: what a test
+// uses to decide a tone came through, robust to a moment of lost or late
+// audio on a loaded machine (which breaks the tone's phase and lowers its
+// share over a whole recording). 0 when pcm is shorter than a window.
+func BestShare(pcm []int16, freq float64, rate int, window time.Duration) float64 {
+	win := int(window.Seconds() * float64(rate))
+	if win <= 0 {
+		return 0
+	}
+	best := 0.0
+	for i := 0; i+win <= len(pcm); i += max(win/5, 1) {
+		best = max(best, ToneShare(pcm[i:i+win], freq, rate))
+	}
+	return best
 }
 
 // DetectDTMF returns the keypad digit whose two tones dominate samples (at

@@ -3,6 +3,7 @@ package audio_test
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/tetherphone/tether/audio"
 )
@@ -67,5 +68,26 @@ func TestDTMFRoundTrip(t *testing.T) {
 	}
 	if audio.DTMF(make([]int16, 10), 'x', 8000, 1000, 0) {
 		t.Error("DTMF('x') accepted")
+	}
+}
+
+// TestBestShare: a tone with a stretch of audio lost (a phase jump and a
+// gap, as on a loaded machine) has a low share over the whole recording
+// and a high one over its best quarter second.
+func TestBestShare(t *testing.T) {
+	pcm := make([]int16, 8000*2)
+	audio.Sine(pcm[:8000], 440, 8000, 9000, 0)
+	audio.Sine(pcm[9000:], 440, 8000, 9000, 3) // 125 ms lost, restarted off phase
+	if whole := audio.ToneShare(pcm, 440, 8000); whole > 0.8 {
+		t.Fatalf("the broken tone's whole share is %.2f; the test needs it low", whole)
+	}
+	if b := audio.BestShare(pcm, 440, 8000, 250*time.Millisecond); b < 0.95 {
+		t.Errorf("best quarter second %.2f", b)
+	}
+	if b := audio.BestShare(pcm, 1000, 8000, 250*time.Millisecond); b > 0.05 {
+		t.Errorf("a tone not there: %.2f", b)
+	}
+	if b := audio.BestShare(pcm[:100], 440, 8000, 250*time.Millisecond); b != 0 {
+		t.Errorf("shorter than a window: %.2f", b)
 	}
 }

@@ -29,7 +29,7 @@ func TestHoldResumeWithBaresip(t *testing.T) {
 		rec := talk(call.Media(), 1000, 1200*time.Millisecond, call.Done())
 		return rec[len(rec)/2:]
 	}
-	if s := audio.ToneShare(listen(), 440, 8000); s < 0.8 {
+	if s := audio.BestShare(listen(), 440, 8000, quarter); s < 0.8 {
 		t.Fatalf("before hold: baresip's tone at share %.2f", s)
 	}
 	if err := call.Hold(ctx); err != nil {
@@ -41,7 +41,7 @@ func TestHoldResumeWithBaresip(t *testing.T) {
 	if err := call.Resume(ctx); err != nil {
 		t.Fatalf("Resume: %v", err)
 	}
-	if s := audio.ToneShare(listen(), 440, 8000); s < 0.8 {
+	if s := audio.BestShare(listen(), 440, 8000, quarter); s < 0.8 {
 		t.Errorf("after resume: baresip's tone at share %.2f", s)
 	}
 }

@@ -1,7 +1,12 @@
-// Package phone is the SIP side of the product: the softphone's user agent
-// and, in a sub-package, the switchboard's registrar, router and B2BUA.
+// Package phone is the softphone's SIP user agent, on sipgo: registration
+// and calls as explicit state machines (regStep, callStep), SDP offer and
+// answer through phone/sdp, media through phone/media or, for WebRTC,
+// phone/webrtcgw; hold, transfer, call waiting, key presses, texts, typed
+// refusals (a 402 for credit, a 403 for permission, busy, declined) and
+// the RFC 3326 Reason header; an injectable clock.
 //
-// It starts with what both sides share: how a refused call is told apart
-// (a 402 for credit, a 403 for permission, busy, declined) and the RFC 3326
-// Reason header that carries the cause of a refusal or of a hang-up.
+// The switchboard's SIP side is phone/switchboard: it shares sdp, media,
+// dtmf and webrtcgw with this package and nothing else. What the desktop
+// app and phonectl do around a call (sign-in, call progress tones) is
+// phone/softphone.
 package phone

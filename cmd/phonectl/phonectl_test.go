@@ -133,10 +133,10 @@ func TestCallAndAnswer(t *testing.T) {
 	if len(heardByAlice) < 8000 || len(heardByBob) < 8000 {
 		t.Fatalf("recordings of %d and %d samples", len(heardByAlice), len(heardByBob))
 	}
-	if s := audio.ToneShare(heardByAlice[len(heardByAlice)/2:], 1000, 8000); s < 0.8 {
+	if s := audio.BestShare(heardByAlice, 1000, 8000, quarter); s < 0.8 {
 		t.Errorf("alice's recording: 1000 Hz share %.2f", s)
 	}
-	if s := audio.ToneShare(heardByBob[4000:], 440, 8000); s < 0.6 {
+	if s := audio.BestShare(heardByBob, 440, 8000, quarter); s < 0.6 {
 		t.Errorf("bob's recording: 440 Hz share %.2f", s)
 	}
 }
@@ -249,10 +249,10 @@ func TestWebSocketThroughKamailio(t *testing.T) {
 		if err := ans.Wait(); err != nil {
 			t.Fatalf("%s's answer: %v", callee, err)
 		}
-		if s := bestShare(readWAV(t, filepath.Join(dir, callee+".wav")), 440); s < 0.8 {
+		if s := audio.BestShare(readWAV(t, filepath.Join(dir, callee+".wav")), 440, 8000, quarter); s < 0.8 {
 			t.Errorf("%s hears %s at share %.2f", callee, caller, s)
 		}
-		if s := bestShare(readWAV(t, filepath.Join(dir, caller+".wav")), 1000); s < 0.8 {
+		if s := audio.BestShare(readWAV(t, filepath.Join(dir, caller+".wav")), 1000, 8000, quarter); s < 0.8 {
 			t.Errorf("%s hears %s at share %.2f", caller, callee, s)
 		}
 	}

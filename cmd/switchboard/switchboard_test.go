@@ -136,13 +136,9 @@ func bestShare(t *testing.T, path string, freq float64) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The best half second: proof the tone came through, robust to a
+	// The best quarter second: proof the tone came through, robust to a
 	// hiccup on a loaded machine.
-	s, best := p.Mono(), 0.0
-	for i := 0; i+4000 <= len(s); i += 800 {
-		best = max(best, audio.ToneShare(s[i:i+4000], freq, 8000))
-	}
-	return best
+	return audio.BestShare(p.Mono(), freq, 8000, 250*time.Millisecond)
 }
 
 // answer starts phonectl answering one call as the rep.

@@ -70,10 +70,10 @@ func TestToneBothWays(t *testing.T) {
 	recA, recB := both(a, b, 440, 1000, time.Second)
 	// Skip the first 200 ms (jitter buffer filling), then each side hears
 	// the other's tone.
-	if share := bestShare(recB[1600:], 440, 8000); share < 0.9 {
+	if share := audio.BestShare(recB[1600:], 440, 8000, 250*time.Millisecond); share < 0.9 {
 		t.Errorf("B hears 440 Hz at share %.2f", share)
 	}
-	if share := bestShare(recA[1600:], 1000, 8000); share < 0.9 {
+	if share := audio.BestShare(recA[1600:], 1000, 8000, 250*time.Millisecond); share < 0.9 {
 		t.Errorf("A hears 1000 Hz at share %.2f", share)
 	}
 	if st := a.Stats(); st.Sent < 40 || st.Received < 40 {
@@ -192,7 +192,7 @@ func TestSymmetricRTP(t *testing.T) {
 	if got := b.Stats().Latched; got != a.LocalAddr() {
 		t.Fatalf("B sends to %s, want A at %s", got, a.LocalAddr())
 	}
-	if share := bestShare(recA[4000:], 1000, 8000); share < 0.9 {
+	if share := audio.BestShare(recA[4000:], 1000, 8000, 250*time.Millisecond); share < 0.9 {
 		t.Errorf("A hears B at share %.2f after latching", share)
 	}
 }
@@ -239,10 +239,10 @@ func TestSRTP(t *testing.T) {
 	startSRTP(a, b.LocalAddr(), &media.SRTP{LocalKey: ka, RemoteKey: kb})
 	startSRTP(b, a.LocalAddr(), &media.SRTP{LocalKey: kb, RemoteKey: ka})
 	recA, recB := both(a, b, 440, 1000, time.Second)
-	if s := bestShare(recB[1600:], 440, 8000); s < 0.9 {
+	if s := audio.BestShare(recB[1600:], 440, 8000, 250*time.Millisecond); s < 0.9 {
 		t.Errorf("B hears A over SRTP at share %.2f", s)
 	}
-	if s := bestShare(recA[1600:], 1000, 8000); s < 0.9 {
+	if s := audio.BestShare(recA[1600:], 1000, 8000, 250*time.Millisecond); s < 0.9 {
 		t.Errorf("A hears B over SRTP at share %.2f", s)
 	}
 	// A third party with a wrong key for A's stream.
@@ -382,10 +382,10 @@ func TestPCMRate(t *testing.T) {
 		go func() { defer wg.Done(); recA = pumpAt(a, 1000, c.rateA, time.Second) }()
 		go func() { defer wg.Done(); recB = pumpAt(b, 440, c.rateB, time.Second) }()
 		wg.Wait()
-		if s := bestShare(recB[len(recB)/4:], 1000, c.rateB); s < 0.9 {
+		if s := audio.BestShare(recB[len(recB)/4:], 1000, c.rateB, 250*time.Millisecond); s < 0.9 {
 			t.Errorf("%s: the 8 kHz side hears 1 kHz at share %.2f", c.name, s)
 		}
-		if s := bestShare(recA[len(recA)/4:], 440, c.rateA); s < 0.9 {
+		if s := audio.BestShare(recA[len(recA)/4:], 440, c.rateA, 250*time.Millisecond); s < 0.9 {
 			t.Errorf("%s: the 16 kHz side hears 440 Hz at share %.2f", c.name, s)
 		}
 	}
@@ -460,7 +460,7 @@ func TestMute(t *testing.T) {
 	}
 	a.SetMuted(false)
 	_, recB = both(a, b, 440, 1000, time.Second)
-	if s := bestShare(recB[1600:], 440, 8000); s < 0.9 {
+	if s := audio.BestShare(recB[1600:], 440, 8000, 250*time.Millisecond); s < 0.9 {
 		t.Errorf("unmuted, the tone is back at share %.2f", s)
 	}
 }
@@ -493,15 +493,4 @@ func TestPumpDeviceStalled(t *testing.T) {
 	if j := st.Jitter; j.Played+j.Lost < 45 || j.Dropped > 2 || j.Resyncs > 0 {
 		t.Errorf("the jitter buffer was not drained while stalled: %+v", j)
 	}
-}
-
-// bestShare is the largest share of freq over windows of a quarter
-// second: proof a tone came through, robust to a hiccup on a loaded
-// machine (the loss test keeps the whole-signal measure on purpose).
-func bestShare(pcm []int16, freq float64, rate int) float64 {
-	win, best := rate/4, 0.0
-	for i := 0; i+win <= len(pcm); i += win / 5 {
-		best = max(best, audio.ToneShare(pcm[i:i+win], freq, rate))
-	}
-	return best
 }

@@ -1,6 +1,7 @@
 // Package selfcert makes self-signed certificates: for a phone's own TLS
-// listener (servers that connect back to a phone do not verify it), and
-// for loopback TLS in tests.
+// listener (servers that connect back to a phone do not verify it), for a
+// switchboard whose operator gave no certificate, and for loopback TLS in
+// tests.
 package selfcert
 
 import (
