@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/internal/peers"
 	"github.com/tetherphone/tether/phone"
 )
@@ -154,8 +155,9 @@ func TestConfigValidation(t *testing.T) {
 
 // cutRelay forwards UDP to a server until cut.
 type cutRelay struct {
-	conn *net.UDPConn
-	cut  atomic.Bool
+	conn    *net.UDPConn
+	cut     atomic.Bool
+	dropped atomic.Int32 // packets from the phone dropped while cut
 }
 
 func newCutRelay(t *testing.T, to netip.AddrPort) *cutRelay {
@@ -172,9 +174,11 @@ func newCutRelay(t *testing.T, to netip.AddrPort) *cutRelay {
 			if err != nil {
 				return
 			}
-			if !r.cut.Load() {
-				c.WriteToUDPAddrPort(buf[:n], to) // replies go straight back, by Via
+			if r.cut.Load() {
+				r.dropped.Add(1)
+				continue
 			}
+			c.WriteToUDPAddrPort(buf[:n], to) // replies go straight back, by Via
 		}
 	}()
 	return r
@@ -191,7 +195,8 @@ func TestReregisterWhenNetworkReturns(t *testing.T) {
 		Expires: time.Minute, KeepAlive: 300 * time.Millisecond})
 	keepRegistered(t, u)
 	r.cut.Store(true)
-	time.Sleep(1500 * time.Millisecond) // several pings fail
+	// Several pings go unanswered (every 300 ms, each sent again on UDP).
+	eventually.Must(t, 20*time.Second, "pings lost in the cut", func() bool { return r.dropped.Load() >= 6 })
 	r.cut.Store(false)
 	start := time.Now()
 	waitState(t, u, phone.Registering)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/internal/peers"
 	"github.com/tetherphone/tether/phone"
 )
@@ -105,7 +106,16 @@ func TestFivePercentLossWithBaresip(t *testing.T) {
 	if g := longestGap(heard, 8000); g > 60*time.Millisecond {
 		t.Errorf("a silent gap of %s in what we heard", g)
 	}
-	time.Sleep(500 * time.Millisecond) // baresip closes its recording
+	// baresip closes its recording as the call ends: wait until it reads
+	// whole.
+	eventually.True(10*time.Second, func() bool {
+		for _, f := range b.Recordings() {
+			if p, err := audio.LoadWAV(f); strings.Contains(f, "dec") && err == nil && len(p.Samples) >= 2*p.Rate {
+				return true
+			}
+		}
+		return false
+	})
 	for _, f := range b.Recordings() {
 		if !strings.Contains(f, "dec") {
 			continue

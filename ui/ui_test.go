@@ -23,6 +23,7 @@ import (
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/internal/embedded"
+	wait "github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/ui"
 )
@@ -93,18 +94,11 @@ func shell(t *testing.T, s ui.Session, d ui.Dialer) (*ui.Shell, fyne.Window) {
 // thread).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	wait.Must(t, 30*time.Second, what, func() bool {
 		var ok bool
 		ui.Run(func() { ok = cond() })
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return ok
+	})
 }
 
 // TestTabsByRole: each role sees the views it may use.

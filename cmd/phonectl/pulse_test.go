@@ -42,21 +42,15 @@ func TestCallWithSoundDevices(t *testing.T) {
 
 	// Speak into the microphone, and listen at the speaker, meanwhile.
 	play := exec.Command("paplay", "--server="+p.Server, "--device=mic", filepath.Join(dir, "440.wav"))
-	rec := exec.Command("parecord", "--server="+p.Server, "--device=spk.monitor", "--rate=8000", "--channels=1",
-		"--format=s16le", "--file-format=wav", filepath.Join(dir, "speaker.wav"))
+	rec := p.StartRecording(t, "spk.monitor")
 	if err := play.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if err := rec.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(3 * time.Second)
-	rec.Process.Signal(os.Interrupt)
-	rec.Wait()
 	play.Wait()
 	if err := alice.Wait(); err != nil {
 		t.Fatalf("call: %v", err)
 	}
+	speaker := rec.Stop()
 	if err := bob.Wait(); err != nil {
 		t.Fatalf("answer: %v", err)
 	}
@@ -64,7 +58,6 @@ func TestCallWithSoundDevices(t *testing.T) {
 	if s := audio.BestShare(heardByBob, 440, 8000, quarter); s < 0.8 {
 		t.Errorf("the tone played into the microphone reached bob at share %.2f", s)
 	}
-	speaker := readWAV(t, filepath.Join(dir, "speaker.wav"))
 	if s := audio.BestShare(speaker, 1000, 8000, quarter); s < 0.8 {
 		t.Errorf("bob's tone came out of the speaker at share %.2f", s)
 	}
@@ -79,7 +72,6 @@ const quarter = 250 * time.Millisecond
 func TestRingbackOnTheSpeaker(t *testing.T) {
 	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
 	p := peers.StartPulse(t)
-	dir := t.TempDir()
 	// Bob answers, but only after three seconds of ringing.
 	bob, err := phone.New(phone.Config{User: fmt.Sprintf("sip:bob@127.0.0.1:%d", k.Port), Password: "bob-secret", Listen: "127.0.0.1:0"})
 	if err != nil {
@@ -99,21 +91,14 @@ func TestRingbackOnTheSpeaker(t *testing.T) {
 		time.Sleep(3 * time.Second)
 		in.Answer(ctx)
 	}()
-	rec := exec.Command("parecord", "--server="+p.Server, "--device=spk.monitor", "--rate=8000", "--channels=1",
-		"--format=s16le", "--file-format=wav", filepath.Join(dir, "speaker.wav"))
-	if err := rec.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Second) // parecord takes a moment to start recording
+	rec := p.StartRecording(t, "spk.monitor")
 	alice := exec.Command(bin, append(account(k, "alice"), "call", "bob", "--audio-backend", "pulse",
 		"--capture", "Monitor of mic", "--playback", "spk", "--duration", "1s")...)
 	alice.Env = append(os.Environ(), p.Env()...)
 	if out, err := alice.CombinedOutput(); err != nil {
 		t.Fatalf("call: %v\n%s", err, out)
 	}
-	rec.Process.Signal(os.Interrupt)
-	rec.Wait()
-	speaker := readWAV(t, filepath.Join(dir, "speaker.wav"))
+	speaker := rec.Stop()
 	if s := audio.BestShare(speaker, 440, 8000, quarter) + audio.BestShare(speaker, 480, 8000, quarter); s < 0.7 {
 		t.Errorf("no ringback on the speaker: 440+480 Hz share %.2f", s)
 
@@ -143,11 +128,7 @@ func TestRingtoneAndKeyTones(t *testing.T) {
 	bobLines := scanLines(bobOut)
 	waitLine(t, bobLines, "registered")
 
-	var bell, speaker []int16
-	recorded := make(chan struct{}, 2)
-	go func() { bell = p.Record(t, "bell.monitor", 9*time.Second); recorded <- struct{}{} }()
-	go func() { speaker = p.Record(t, "spk.monitor", 9*time.Second); recorded <- struct{}{} }()
-	time.Sleep(time.Second) // parecord takes a moment to start recording
+	bellRec, speakerRec := p.StartRecording(t, "bell.monitor"), p.StartRecording(t, "spk.monitor")
 	alice := exec.Command(bin, append(account(k, "alice"), "call", "bob", "--audio-backend", "pulse",
 		"--capture", "Monitor of mic", "--playback", "spk", "--dtmf", "5", "--duration", "2s")...)
 	alice.Env = append(os.Environ(), p.Env()...)
@@ -155,8 +136,7 @@ func TestRingtoneAndKeyTones(t *testing.T) {
 		t.Fatalf("call: %v\n%s", err, out)
 	}
 	waitLine(t, bobLines, "answered")
-	<-recorded
-	<-recorded
+	bell, speaker := bellRec.Stop(), speakerRec.Stop()
 
 	if s := audio.BestShare(bell, 523.25, 8000, quarter) + audio.BestShare(bell, 659.25, 8000, quarter); s < 0.7 {
 		t.Errorf("no ringtone on the ring device: share %.2f", s)

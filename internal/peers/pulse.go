@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/eventually"
 )
 
 // Pulse is a private PulseAudio daemon with two null sinks: "mic" (what is
@@ -100,22 +101,50 @@ func (p *Pulse) warm(t testing.TB) {
 // Env returns environment entries that point clients at this daemon.
 func (p *Pulse) Env() []string { return []string{"PULSE_SERVER=" + p.Server} }
 
-// Record records source (a sink's monitor: "spk.monitor") at 8 kHz mono
-// for d and returns the samples. It returns once the recording is done.
+// Record records source for d and returns what it captured (mono, 8 kHz).
 func (p *Pulse) Record(t testing.TB, source string, d time.Duration) []int16 {
+	t.Helper()
+	r := p.StartRecording(t, source)
+	time.Sleep(d) // the length of the recording, not a wait for an event
+	return r.Stop()
+}
+
+// Recording is parecord capturing a source to a WAV file.
+type Recording struct {
+	t      testing.TB
+	cmd    *exec.Cmd
+	path   string
+	source string
+}
+
+// StartRecording starts recording source (mono, 8 kHz) and returns once
+// audio is being written (at most 10 s), so what follows is on the
+// recording: no guess at how long parecord takes to start.
+func (p *Pulse) StartRecording(t testing.TB, source string) *Recording {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "rec.wav")
 	rec := exec.Command("parecord", "--server="+p.Server, "--device="+source, "--rate=8000", "--channels=1",
-		"--format=s16le", "--file-format=wav", path)
+		"--format=s16le", "--file-format=wav", "--latency-msec=20", path)
 	if err := rec.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(d)
-	rec.Process.Signal(os.Interrupt)
-	rec.Wait()
-	pcm, err := audio.LoadWAV(path)
+	t.Cleanup(func() { rec.Process.Kill(); rec.Wait() })
+	// A WAV header is 44 bytes; 800 more are 50 ms of audio.
+	eventually.Must(t, 10*time.Second, "parecord recording "+source, func() bool {
+		st, err := os.Stat(path)
+		return err == nil && st.Size() > 44+800
+	})
+	return &Recording{t: t, cmd: rec, path: path, source: source}
+}
+
+// Stop ends the recording and returns it.
+func (r *Recording) Stop() []int16 {
+	r.t.Helper()
+	r.cmd.Process.Signal(os.Interrupt)
+	r.cmd.Wait()
+	pcm, err := audio.LoadWAV(r.path)
 	if err != nil {
-		t.Fatalf("recording %s: %v", source, err)
+		r.t.Fatalf("recording %s: %v", r.source, err)
 	}
 	return pcm.Mono()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/phone/switchboard"
@@ -138,10 +139,7 @@ func TestMenu(t *testing.T) {
 	talk(vm.Media(), 440, 1500*time.Millisecond)
 	vm.Hangup(ctx)
 	var vms []team.Voicemail
-	for deadline := time.Now().Add(10 * time.Second); len(vms) == 0 && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-		vms, _ = e.db.Voicemails(e.ctx, "+14155550101")
-	}
+	eventually.True(10*time.Second, func() bool { vms, _ = e.db.Voicemails(e.ctx, "+14155550101"); return len(vms) > 0 })
 	if len(vms) != 1 || vms[0].Seconds < 1 {
 		t.Fatalf("voicemails %+v", vms)
 	}

@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/internal/peers"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/netsim"
@@ -95,11 +97,8 @@ func TestBilledCallRunsOutOfCredit(t *testing.T) {
 		t.Errorf("the warning came %v into the call (3 s before the 10 s paid)", at)
 	}
 	// The switchboard settles as it hangs up: wait for it (bounded).
-	after, _ := e.engine.Balance(e.ctx, "acme")
-	for deadline := time.Now().Add(5 * time.Second); !after.Reserved.IsZero() && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-		after, _ = e.engine.Balance(e.ctx, "acme")
-	}
+	var after billing.Balance
+	eventually.True(5*time.Second, func() bool { after, _ = e.engine.Balance(e.ctx, "acme"); return after.Reserved.IsZero() })
 	if !after.Posted.IsZero() || !after.Reserved.IsZero() {
 		t.Errorf("after the call: %+v, want exactly the $0.0025 spent", after)
 	}
@@ -166,11 +165,7 @@ func TestTexts(t *testing.T) {
 	if m := waitText(t, cy, 10*time.Second); m.Text != "Call me back" {
 		t.Errorf("cy got %+v", m)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for p, _ := e.db.Pending(ctx, "cy@acme.test"); len(p) > 0 && time.Now().Before(deadline); p, _ = e.db.Pending(ctx, "cy@acme.test") {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if p, _ := e.db.Pending(ctx, "cy@acme.test"); len(p) != 0 {
+	if !eventually.True(5*time.Second, func() bool { p, _ := e.db.Pending(ctx, "cy@acme.test"); return len(p) == 0 }) {
 		t.Error("a delivered text is still waiting")
 	}
 	// The shared number +14155550101: bob and cy both get it.
@@ -210,17 +205,18 @@ func TestTexts(t *testing.T) {
 	// one inbound (the reply).
 	// (The reply's record is written once it is delivered: wait for it.)
 	var count map[string]int
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		msgs, _ := e.db.Messages(ctx, "acme", 20)
+	var msgs []records.Message
+	eventually.True(5*time.Second, func() bool {
+		msgs, _ = e.db.Messages(ctx, "acme", 20)
 		count = map[string]int{}
 		for _, m := range msgs {
 			count[m.Direction+"/"+m.Status]++
-			if m.Direction == "outbound" && !m.Cost.IsPositive() {
-				t.Errorf("outbound text record without its cost: %+v", m)
-			}
 		}
-		if count["inbound/delivered"] == 1 || time.Now().After(deadline) {
-			break
+		return count["inbound/delivered"] == 1
+	})
+	for _, m := range msgs {
+		if m.Direction == "outbound" && !m.Cost.IsPositive() {
+			t.Errorf("outbound text record without its cost: %+v", m)
 		}
 	}
 	if count["internal/delivered"] != 2 || count["internal/queued"] != 1 || count["outbound/sent"] != 1 || count["inbound/delivered"] != 1 {
@@ -286,10 +282,7 @@ func voicemailAfterHours(t *testing.T, callerCfg phone.Config) {
 	default:
 	}
 	var vms []team.Voicemail
-	for deadline := time.Now().Add(10 * time.Second); len(vms) == 0 && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-		vms, _ = e.db.Voicemails(e.ctx, "+14155550100")
-	}
+	eventually.True(10*time.Second, func() bool { vms, _ = e.db.Voicemails(e.ctx, "+14155550100"); return len(vms) > 0 })
 	if len(vms) != 1 || vms[0].Heard || vms[0].Seconds < 1 || vms[0].From != "102" {
 		t.Fatalf("voicemails %+v", vms)
 	}
@@ -495,11 +488,8 @@ func TestRecording(t *testing.T) {
 			t.Errorf("%s did not hear the recording notice (share %.2f)", who, notice)
 		}
 	}
-	recs := waitRecords(e, 1)
-	for deadline := time.Now().Add(5 * time.Second); (len(recs) == 0 || recs[0].Recording == "") && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-		recs = waitRecords(e, 1)
-	}
+	var recs []records.Call
+	eventually.True(5*time.Second, func() bool { recs = waitRecords(e, 1); return len(recs) > 0 && recs[0].Recording != "" })
 	if len(recs) != 1 || recs[0].Recording == "" {
 		t.Fatalf("record %+v", recs)
 	}
@@ -534,11 +524,7 @@ func TestRegisteredTrunk(t *testing.T) {
 		Password: "london-secret"}, 440)
 	carrier := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(k.Port))
 	e := newEnvWith(t, 0, switchboard.Config{Trunk: carrier, TrunkAuth: &switchboard.TrunkAuth{User: "tether", Password: "trunk-secret"}})
-	deadline := time.Now().Add(20 * time.Second)
-	for !e.sb.TrunkRegistered() && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if !e.sb.TrunkRegistered() {
+	if !eventually.True(20*time.Second, e.sb.TrunkRegistered) {
 		t.Fatal("the switchboard did not register with the carrier")
 	}
 	ann := e.phoneFor("ann@acme.test", "udp")

@@ -22,6 +22,7 @@ import (
 	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/phone/selfcert"
@@ -444,11 +445,7 @@ func TestTLSAndSRTP(t *testing.T) {
 // end.
 func waitRecords(e *env, n int) []records.Call {
 	var recs []records.Call
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if recs, _ = e.db.Calls(e.ctx, "acme", 100); len(recs) >= n {
-			break
-		}
-	}
+	eventually.True(5*time.Second, func() bool { recs, _ = e.db.Calls(e.ctx, "acme", 100); return len(recs) >= n })
 	return recs
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/selfcert"
 	"github.com/tetherphone/tether/phone/switchboard"
@@ -207,9 +208,7 @@ func waitEnded(t *testing.T, c *phone.Call, what string) {
 // released every WebRTC leg.
 func noWebRTCLegsLeft(t *testing.T, e *env) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); e.sb.WebRTCLegs() > 0 && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-	}
+	eventually.True(10*time.Second, func() bool { return e.sb.WebRTCLegs() == 0 })
 	if n := e.sb.WebRTCLegs(); n > 0 {
 		t.Errorf("%d WebRTC legs left open after the calls", n)
 	}
