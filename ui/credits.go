@@ -92,8 +92,9 @@ func NewCreditsView(s Session, gate *Gate, win fyne.Window) *CreditsView {
 		heading("Spend, last 30 days"), v.chart, v.legend,
 		heading("Transactions"), v.transactions,
 	)
-	v.thresholdItem = widget.NewFormItem("When below $", v.threshold)
-	v.autoForm = widget.NewForm(v.thresholdItem, widget.NewFormItem("Add $", v.autoAmount))
+	sym := money.Symbol(s.Currency())
+	v.thresholdItem = widget.NewFormItem("When below "+sym, v.threshold)
+	v.autoForm = widget.NewForm(v.thresholdItem, widget.NewFormItem("Add "+sym, v.autoAmount))
 	right := container.NewVBox(heading("Add credits"), v.add, v.addStatus,
 		heading("Auto top-up"), v.autoOn, v.autoForm, v.saveAuto, v.autoStatus, heading("Top-ups"), v.history)
 	if !s.Can(team.ManageBilling) {
@@ -295,7 +296,7 @@ func (v *CreditsView) ShowAddCredits() {
 		cardText = fmt.Sprintf("%s ending %s", card.Brand, card.Last4)
 	}
 	dialog.ShowForm("Add credits", "Continue", "Cancel", []*widget.FormItem{
-		widget.NewFormItem("Amount $", amount), widget.NewFormItem("Card", widget.NewLabel(cardText))}, func(ok bool) {
+		widget.NewFormItem("Amount "+money.Symbol(v.s.Currency()), amount), widget.NewFormItem("Card", widget.NewLabel(cardText))}, func(ok bool) {
 		if !ok {
 			return
 		}

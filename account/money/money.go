@@ -154,6 +154,15 @@ func withText(s, currency string, f func(decimal.Decimal, string) string) string
 	return f(d, currency)
 }
 
+// Symbol is the currency's symbol ("$", "€"), or its code where it has
+// none ("SEK"): for labels beside an amount typed without one.
+func Symbol(currency string) string {
+	if sym, ok := symbols[currency]; ok {
+		return sym
+	}
+	return currency
+}
+
 var symbols = map[string]string{"USD": "$", "CAD": "CA$", "AUD": "A$", "EUR": "€", "GBP": "£"}
 
 // ValidCurrency reports whether code is a currency this system bills in.

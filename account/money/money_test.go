@@ -137,3 +137,11 @@ func TestSignedAndText(t *testing.T) {
 		t.Errorf("euros: %q", got)
 	}
 }
+
+func TestSymbol(t *testing.T) {
+	for cur, want := range map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "SEK": "SEK"} {
+		if got := money.Symbol(cur); got != want {
+			t.Errorf("Symbol(%s) = %q, want %q", cur, got, want)
+		}
+	}
+}
