@@ -50,7 +50,7 @@ func TestRatesImport(t *testing.T) {
 		return string(out), exitCode(err)
 	}
 	out, code := london()
-	if last := lastLine([]byte(out)); code != 1 || !strings.Contains(last, "503") || !strings.Contains(last, "import a rate deck") {
+	if last := lastLine([]byte(out)); code != 1 || !strings.Contains(last, "503 Service Unavailable") || !strings.Contains(last, "import a rate deck") {
 		t.Fatalf("a call abroad with no deck: exit %d, %q", code, last)
 	}
 	text, err := exec.Command(phonectlBin, s.as("rep@demo.test", "sms", "send", "+442071234567", "hello")...).CombinedOutput()

@@ -263,7 +263,7 @@ func (s *Server) refuseForCredit(req *sip.Request, tx sip.ServerTransaction, err
 var errNoRoute = errors.New("switchboard: no route")
 
 // phrases are the reason phrases of the refusals startBilled gives.
-var phrases = map[int]string{402: "Payment Required", 403: "Forbidden", 404: "Not Found", 500: "Server Internal Error"}
+var phrases = map[int]string{402: "Payment Required", 403: "Forbidden", 404: "Not Found", 500: "Server Internal Error", 503: "Service Unavailable"}
 
 // route finds what a dialled user part means: a teammate (extension
 // "102", or name "rep"), one of the switchboard's numbers (its members),
