@@ -29,6 +29,11 @@ type leg struct {
 	auth   sipgo.AnswerOptions // the carrier's account, for a trunk that challenges
 	res    *sip.Response       // final response
 	err    error
+	// Under the fork's lock: the INVITE is out (its headers are no longer
+	// being written), the leg has its final answer, and the CANCEL owed
+	// by a leg the ring-all gave up on before its INVITE was out.
+	sent, final bool
+	cancelWith  string
 }
 
 // ringEnd says how a ring-all ended without an answer: the best final
@@ -189,18 +194,28 @@ func (s *Server) newLeg(c *call, b binding, offer []byte, contact sip.ContactHea
 func (s *Server) runLeg(f *fork, l *leg) {
 	sess, err := f.dialogs.WriteInvite(f.ctx, l.invite)
 	if err != nil {
-		l.err = err
+		f.mu.Lock()
+		l.err, l.final = err, true
+		f.mu.Unlock()
 		f.results <- l
 		return
 	}
-	l.sess = sess
+	f.mu.Lock()
+	l.sess, l.sent = sess, true
+	owed := l.cancelWith
+	f.mu.Unlock()
+	if owed != "" { // the ring-all ended while this INVITE was going out
+		s.cancelLeg(l, owed)
+	}
 	err = sess.WaitAnswer(s.life, sipgo.AnswerOptions{Username: l.auth.Username, Password: l.auth.Password, OnResponse: func(res *sip.Response) error {
 		if (res.StatusCode == 180 || res.StatusCode == 183) && f.ringing != nil {
 			f.once.Do(f.ringing)
 		}
 		return nil
 	}})
-	l.res, l.err = sess.InviteResponse, err
+	f.mu.Lock()
+	l.res, l.err, l.final = sess.InviteResponse, err, true
+	f.mu.Unlock()
 	if err == nil && l.res != nil && l.res.IsSuccess() && (l.b.Transport == "WS" || l.b.Transport == "WSS") {
 		// A WebSocket phone's Contact names an .invalid host
 		// (RFC 7118): requests in the dialog go back over its
@@ -240,21 +255,34 @@ func (s *Server) runLeg(f *fork, l *leg) {
 	f.results <- l
 }
 
-// cancelLegs cancels every ringing leg but the winner, with a Reason.
+// cancelLegs cancels every ringing leg but the winner, with a Reason; a
+// leg whose INVITE is still going out cancels itself once it is out.
 func (s *Server) cancelLegs(legs []*leg, mu *sync.Mutex, winner *leg, cause int, text string) {
+	reason := reasonHeader(cause, text)
+	var ringing []*leg
 	mu.Lock()
-	defer mu.Unlock()
 	for _, l := range legs {
-		if l == winner || l.res != nil && !l.res.IsProvisional() {
-			continue
+		switch {
+		case l == winner || l.final:
+		case !l.sent:
+			l.cancelWith = reason
+		default:
+			ringing = append(ringing, l)
 		}
-		cancel := cancelFor(l.invite, reasonHeader(cause, text))
-		ctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
-		res, err := s.client.Do(ctx, cancel, func(*sipgo.Client, *sip.Request) error { return nil })
-		stop()
-		if err != nil || res.StatusCode != 200 {
-			s.log.Debug("switchboard: CANCEL", "err", err, "res", res)
-		}
+	}
+	mu.Unlock()
+	for _, l := range ringing {
+		s.cancelLeg(l, reason)
+	}
+}
+
+// cancelLeg sends the CANCEL of a leg's INVITE, with a Reason.
+func (s *Server) cancelLeg(l *leg, reason string) {
+	ctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	res, err := s.client.Do(ctx, cancelFor(l.invite, reason), func(*sipgo.Client, *sip.Request) error { return nil })
+	if err != nil || res.StatusCode != 200 {
+		s.log.Debug("switchboard: CANCEL", "err", err, "res", res)
 	}
 }
 
