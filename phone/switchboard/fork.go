@@ -57,6 +57,9 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 	var stopRinging context.CancelFunc
 	f.ctx, stopRinging = context.WithCancel(context.Background())
 	defer stopRinging()
+	// Once the ring-all is decided, a late 180 from a losing leg must not
+	// reach the caller (whose 200 may be going out).
+	defer f.end()
 	var won *leg
 	defer func() { // the gateways of the legs that did not win
 		f.mu.Lock()
@@ -121,12 +124,33 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 type fork struct {
 	dialogs *sipgo.DialogClientCache
 	ctx     context.Context // cancelled when the ring-all is over
-	ringing func()          // on the first 180 or 183
+	ringing func()          // on the first 180 or 183, while not over
 	once    sync.Once
+	// progress orders the ringing callback before the ring-all's end:
+	// after end, no leg's 180 calls it.
+	progress sync.Mutex
+	over     bool
 	mu      sync.Mutex
 	legs    []*leg
 	results chan *leg // every leg's end, answered or not
 	winner  chan *leg // the first to answer
+}
+
+// provisional tells the caller the callee rings (the first 180 or 183 of
+// any leg), unless the ring-all is over.
+func (f *fork) provisional() {
+	f.progress.Lock()
+	defer f.progress.Unlock()
+	if !f.over && f.ringing != nil {
+		f.once.Do(f.ringing)
+	}
+}
+
+// end marks the ring-all decided, waiting for a ringing callback under way.
+func (f *fork) end() {
+	f.progress.Lock()
+	f.over = true
+	f.progress.Unlock()
 }
 
 // newLeg builds the INVITE for one target of a ring-all (and, for a
@@ -208,8 +232,8 @@ func (s *Server) runLeg(f *fork, l *leg) {
 		s.cancelLeg(l, owed)
 	}
 	err = sess.WaitAnswer(s.life, sipgo.AnswerOptions{Username: l.auth.Username, Password: l.auth.Password, OnResponse: func(res *sip.Response) error {
-		if (res.StatusCode == 180 || res.StatusCode == 183) && f.ringing != nil {
-			f.once.Do(f.ringing)
+		if res.StatusCode == 180 || res.StatusCode == 183 {
+			f.provisional()
 		}
 		return nil
 	}})
