@@ -109,10 +109,12 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 	if err := c.a.RespondSDP(answer); err != nil {
 		if c.a.Context().Err() == nil { // (not just a BYE overtaking its ACK)
 			s.log.Warn("switchboard: answering the caller", "err", err)
+			c.answeredA.Store(true) // the 2xx went out: the caller is owed a BYE
 		}
 		s.hangup(c, nil)
 		return
 	}
+	c.answeredA.Store(true)
 	// Either side hanging up ends the other; so does a WebRTC leg's
 	// connection failing (the phone is gone without a BYE).
 	s.spawn(func() {
@@ -129,6 +131,9 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		case <-failed(c.gwB):
 			c.setEnd("", "the callee's WebRTC connection failed")
 			s.hangupWith(c, nil, reasonHeader(408, "The WebRTC connection failed"))
+		case <-s.life.Done(): // (a call bridged as the switchboard began closing)
+			c.setEnd("", "the switchboard closed")
+			s.hangupWith(c, nil, reasonHeader(503, "The switchboard is shutting down"))
 		case <-c.done:
 		}
 	})

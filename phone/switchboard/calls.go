@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -58,9 +59,12 @@ type story struct {
 // bridge is the call's two legs and its media: the caller's leg (we
 // answer it), the callee's (we placed it), and the relay between them.
 type bridge struct {
-	a     *sipgo.DialogServerSession
-	b     *sipgo.DialogClientSession
-	relay *relay
+	a *sipgo.DialogServerSession
+	// answeredA: the caller's leg has its 2xx (before, it is ended by an
+	// error response, not a BYE).
+	answeredA atomic.Bool
+	b         *sipgo.DialogClientSession
+	relay     *relay
 	// gwA and gwB are the legs' WebRTC gateways, for WebRTC phones.
 	gwA, gwB *webrtcgw.Gateway
 	// local is the switchboard's own media on the caller's leg, when it

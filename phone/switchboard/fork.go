@@ -130,10 +130,10 @@ type fork struct {
 	// after end, no leg's 180 calls it.
 	progress sync.Mutex
 	over     bool
-	mu      sync.Mutex
-	legs    []*leg
-	results chan *leg // every leg's end, answered or not
-	winner  chan *leg // the first to answer
+	mu       sync.Mutex
+	legs     []*leg
+	results  chan *leg // every leg's end, answered or not
+	winner   chan *leg // the first to answer
 }
 
 // provisional tells the caller the callee rings (the first 180 or 183 of

@@ -23,7 +23,7 @@ func (s *Server) hangupWith(c *call, from any, reason string) {
 		close(c.done)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if c.a != nil && from != c.a {
+		if c.a != nil && from != c.a && c.answeredA.Load() {
 			bye := sip.NewRequest(sip.BYE, c.a.InviteRequest.Contact().Address)
 			if reason != "" {
 				bye.AppendHeader(sip.NewHeader("Reason", reason))
@@ -98,12 +98,16 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 }
 
-// endAll hangs up every call (the switchboard is closing).
+// endAll hangs up every answered call (the switchboard is closing); calls
+// still ringing end through their ring-all, which the end of the
+// switchboard's life stops with a 503.
 func (cs *calls) endAll(s *Server) {
 	cs.mu.Lock()
 	var all []*call
 	for c := range cs.active {
-		all = append(all, c)
+		if c.answeredA.Load() {
+			all = append(all, c)
+		}
 	}
 	cs.mu.Unlock()
 	for _, c := range all {

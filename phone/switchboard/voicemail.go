@@ -177,5 +177,6 @@ func (s *Server) answerLocally(req *sip.Request, tx sip.ServerTransaction, user 
 		cleanup()
 		return nil, nil, nil, false
 	}
+	c.answeredA.Store(true)
 	return m, sess, cleanup, true
 }
