@@ -48,12 +48,13 @@ func newCallOf(u *UA, incoming bool, remote string, m *media.Session, gw *webrtc
 	if incoming {
 		c.status.State = Ringing
 	}
-	c.events.start(u.closed, c.done)
+	c.events.start(u.closed, c.done, &u.pumps, u.clock.After)
 	return c
 }
 
 // Events delivers the call's state changes, every one, in order (none is
-// dropped when the reader is slow; the channel closes after Ended).
+// dropped when the reader is slow; the channel closes after Ended). Events
+// of a call that ended a minute ago and were never read are let go.
 func (c *Call) Events() <-chan CallEvent { return c.events.out }
 
 // Done is closed when the call has ended.
@@ -302,7 +303,7 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 	}
 	offer, err := c.offer(ctx)
 	if err != nil {
-		c.closeMedia()
+		c.fire(inEnd, err) // releases the media and the call's event queue
 		return nil, err
 	}
 	req := sip.NewRequest(sip.INVITE, to)
@@ -324,8 +325,9 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 	req.SetDestination(fmt.Sprintf("%s:%d", u.registrar.Host, u.registrar.Port))
 	sess, err := u.dialogs.WriteInvite(ctx, req)
 	if err != nil {
-		c.closeMedia()
-		return nil, fmt.Errorf("phone: INVITE: %w", err)
+		err = fmt.Errorf("phone: INVITE: %w", err)
+		c.fire(inEnd, err)
+		return nil, err
 	}
 	c.client = sess
 	early := false

@@ -2,6 +2,7 @@ package phone
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -114,10 +115,12 @@ type CallEvent struct {
 	At         time.Time
 }
 
-// eventQueue hands a call's events to its reader in order without ever
-// dropping one: pushes never block (they queue), and one goroutine per
-// call delivers them. It stops once the call has ended and every event
-// was read, or when the phone closes (a reader that never comes).
+// eventQueue hands a call's events to its reader in order without
+// dropping one while the call lasts: pushes never block (they queue), and
+// one goroutine per call delivers them. It stops once the call has ended
+// and every event was read, when the phone closes, or when nobody has
+// read the events of a call that ended orphanGrace ago (a program that
+// never reads them leaves no goroutine behind).
 type eventQueue struct {
 	mu      sync.Mutex
 	pending []CallEvent
@@ -125,37 +128,47 @@ type eventQueue struct {
 	out     chan CallEvent
 }
 
-func (q *eventQueue) start(closed, done <-chan struct{}) {
+// orphanGrace is how long an ended call's unread events wait for a reader.
+const orphanGrace = time.Minute
+
+func (q *eventQueue) start(closed, done <-chan struct{}, running *atomic.Int32, after func(time.Duration) <-chan time.Time) {
 	q.wake, q.out = make(chan struct{}, 1), make(chan CallEvent)
+	running.Add(1)
 	go func() {
+		defer running.Add(-1)
 		defer close(q.out)
+		ended := done
+		var grace <-chan time.Time
 		for {
 			q.mu.Lock()
-			var e CallEvent
 			have := len(q.pending) > 0
+			var e CallEvent
 			if have {
-				e, q.pending = q.pending[0], q.pending[1:]
+				e = q.pending[0]
 			}
 			q.mu.Unlock()
 			if !have {
+				if ended == nil {
+					return // ended, and every event read
+				}
 				select {
 				case <-q.wake:
-					continue
-				case <-done:
-					// Ended: deliver what the end queued, then stop.
-					q.mu.Lock()
-					left := len(q.pending)
-					q.mu.Unlock()
-					if left > 0 {
-						continue
-					}
-					return
+				case <-ended:
+					ended, grace = nil, after(orphanGrace)
 				case <-closed:
 					return
 				}
+				continue
 			}
 			select {
 			case q.out <- e:
+				q.mu.Lock()
+				q.pending = q.pending[1:]
+				q.mu.Unlock()
+			case <-ended:
+				ended, grace = nil, after(orphanGrace)
+			case <-grace:
+				return
 			case <-closed:
 				return
 			}

@@ -7,3 +7,6 @@ func AwaitingACK(c *Call) int {
 	defer c.ua.acks.mu.Unlock()
 	return len(c.ua.acks.wait)
 }
+
+// EventPumps is how many calls of u still have an event queue running.
+func EventPumps(u *UA) int { return int(u.pumps.Load()) }

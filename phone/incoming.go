@@ -103,13 +103,13 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		offer, err = sdp.Parse(req.Body())
 	}
 	if err != nil {
-		c.closeMedia()
+		c.fire(inEnd, nil)
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return
 	}
 	sess, err := u.serverDialogs.ReadInvite(req, tx)
 	if err != nil {
-		c.closeMedia()
+		c.fire(inEnd, nil)
 		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Request", nil))
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -115,6 +116,7 @@ type UA struct {
 	closed    chan struct{} // closed by Close
 	closeOnce sync.Once
 	clock     clockwork.Clock
+	pumps     atomic.Int32 // calls' event queues still delivering
 }
 
 // ErrConfig means a Config is unusable; the message says which field.
