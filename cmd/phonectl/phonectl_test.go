@@ -120,9 +120,13 @@ func TestCallAndAnswer(t *testing.T) {
 	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "ended: answered, we hung up after") {
 		t.Errorf("last line %q", last)
 	}
-	// Before it, what the call counted: two seconds of 20 ms packets, none
-	// lost on loopback.
-	if q := lines[len(lines)-2]; !strings.HasPrefix(q, "quality: sent 1") || !strings.Contains(q, "lost 0 of") {
+	// Before it, what the call counted: about two seconds of 20 ms packets
+	// each way (a busy machine's timer may skip a few: 99 is as good as
+	// 100), none lost on loopback.
+	q := lines[len(lines)-2]
+	var sent, received int
+	if _, err := fmt.Sscanf(q, "quality: sent %d, received %d;", &sent, &received); err != nil || sent < 80 || received < 80 ||
+		!strings.Contains(q, "lost 0 of") {
 		t.Errorf("quality line %q", q)
 	}
 	if err := bob.Wait(); err != nil {
