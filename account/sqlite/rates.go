@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/tetherphone/tether/account/rating"
 )
@@ -33,4 +34,15 @@ func (db *DB) RateDecks(ctx context.Context) ([]rating.DeckFile, error) {
 		d.Kind, d.Body, d.Imported = rating.Kind(kind), []byte(body), fromNanos(at)
 		return d, err
 	}, `SELECT kind, body, entries, source, sha256, imported_at FROM rate_decks ORDER BY kind DESC`)
+}
+
+// RateDeckStamp names the imported decks by kind and digest, without
+// reading their bodies: it changes exactly when an import replaces one.
+func (db *DB) RateDeckStamp(ctx context.Context) (string, error) {
+	parts, err := queryAll(ctx, db.read, func(r scanner) (string, error) {
+		var kind, sum string
+		err := r.Scan(&kind, &sum)
+		return kind + "=" + sum + ";", err
+	}, `SELECT kind, sha256 FROM rate_decks ORDER BY kind DESC`)
+	return "decks:" + strings.Join(parts, ""), err
 }

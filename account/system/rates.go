@@ -104,18 +104,13 @@ func (s *System) ratesFrom(files []rating.DeckFile) (Rates, error) {
 func (s *System) ReloadRates(ctx context.Context) (bool, error) {
 	s.ratesMu.Lock()
 	defer s.ratesMu.Unlock()
-	files, err := s.Store.RateDecks(ctx)
-	if err != nil {
+	// Every sweep asks: the digests only, the decks (megabytes, parsed
+	// again) only when they changed.
+	stamp, err := s.Store.RateDeckStamp(ctx)
+	if err != nil || stamp == s.rates {
 		return false, err
 	}
-	stamp := "decks:"
-	for _, f := range files {
-		stamp += string(f.Kind) + "=" + f.SHA256 + ";"
-	}
-	if stamp == s.rates {
-		return false, nil
-	}
-	r, err := s.ratesFrom(files)
+	r, err := s.CurrentRates(ctx)
 	if err != nil {
 		return false, err
 	}
