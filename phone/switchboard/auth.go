@@ -18,47 +18,99 @@ import (
 	"github.com/icholy/digest"
 )
 
-// nonces issues and checks digest nonces without keeping them: a nonce is
-// its issue time and some randomness, signed with a secret the process
-// picked at start. A nonce this process did not sign is refused; one it
-// signed that is older than maxAge is stale (the phone retries at once
-// with a fresh one, RFC 2617's stale=true).
+// nonces issues and checks digest nonces. A nonce is its issue time and
+// some randomness, signed with a secret the process picked at start
+// together with the address it was sent to: a nonce this process did not
+// sign, or signed for another address, is refused (a REGISTER captured
+// on the way and replayed from elsewhere gets nowhere); one it signed
+// that is older than maxAge is stale (the phone retries at once with a
+// fresh one, RFC 2617's stale=true). Within its life a nonce's counts
+// (qop=auth nc) must grow: a request whose count was seen already is a
+// replay. Only nonces that carried valid credentials are remembered, so
+// what is kept is bounded by real sign-ins, not by what anyone sends.
 type nonces struct {
 	secret []byte
 	maxAge time.Duration
 	now    func() time.Time
+
+	mu        sync.Mutex
+	seen, old map[[16]byte]uint32 // nonce's MAC -> highest count used; two generations
+	rotated   time.Time
 }
 
 func newNonces(maxAge time.Duration, now func() time.Time) *nonces {
 	s := make([]byte, 32)
 	rand.Read(s)
-	return &nonces{secret: s, maxAge: maxAge, now: now}
+	return &nonces{secret: s, maxAge: maxAge, now: now, seen: map[[16]byte]uint32{}, old: map[[16]byte]uint32{}, rotated: now()}
 }
 
-func (n *nonces) issue() string {
+func (n *nonces) mac(b []byte, to netip.Addr) []byte {
+	m := hmac.New(sha256.New, n.secret)
+	m.Write(b[:16])
+	a := to.Unmap().As16()
+	m.Write(a[:])
+	return m.Sum(nil)[:16]
+}
+
+// issue returns a fresh nonce for a challenge sent to the address to.
+func (n *nonces) issue(to netip.Addr) string {
 	var b [8 + 8 + 16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(n.now().UnixNano()))
 	rand.Read(b[8:16])
-	m := hmac.New(sha256.New, n.secret)
-	m.Write(b[:16])
-	copy(b[16:], m.Sum(nil)[:16])
+	copy(b[16:], n.mac(b[:], to))
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// check reports whether the nonce is ours, and whether it is stale.
-func (n *nonces) check(nonce string) (ours, stale bool) {
+// check reports whether the nonce is one we sent to from, and whether it
+// is stale.
+func (n *nonces) check(nonce string, from netip.Addr) (ours, stale bool) {
 	b, err := base64.RawURLEncoding.DecodeString(nonce)
 	if err != nil || len(b) != 32 {
 		return false, false
 	}
-	m := hmac.New(sha256.New, n.secret)
-	m.Write(b[:16])
-	if !hmac.Equal(m.Sum(nil)[:16], b[16:]) {
+	if !hmac.Equal(n.mac(b, from), b[16:]) {
 		return false, false
 	}
 	issued := time.Unix(0, int64(binary.BigEndian.Uint64(b[:8])))
 	age := n.now().Sub(issued)
 	return true, age > n.maxAge || age < -time.Minute
+}
+
+// use records that nonce (one of ours, checked) carried valid credentials
+// with count nc, and reports whether that is new: false for a count
+// already used (or any reuse of a nonce without qop, whose count is 0).
+func (n *nonces) use(nonce string, nc int) bool {
+	b, err := base64.RawURLEncoding.DecodeString(nonce)
+	if err != nil || len(b) != 32 {
+		return false
+	}
+	var k [16]byte
+	copy(k[:], b[16:])
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	// Entries outlive their nonce: one used is kept at least maxAge, and
+	// a nonce older than maxAge is stale whatever its count.
+	if now := n.now(); now.Sub(n.rotated) >= 2*n.maxAge {
+		n.old, n.seen, n.rotated = map[[16]byte]uint32{}, map[[16]byte]uint32{}, now
+	} else if now.Sub(n.rotated) >= n.maxAge {
+		n.old, n.seen, n.rotated = n.seen, make(map[[16]byte]uint32, len(n.seen)), now
+	}
+	last, ok := n.seen[k]
+	if !ok {
+		last, ok = n.old[k]
+	}
+	if ok && (nc <= 0 || uint32(nc) <= last) {
+		return false
+	}
+	n.seen[k] = uint32(max(nc, 0))
+	return true
+}
+
+// remembered is how many used nonces are kept (for tests).
+func (n *nonces) remembered() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.seen) + len(n.old)
 }
 
 // challenges returns the WWW-Authenticate (or Proxy-Authenticate) values
@@ -67,8 +119,8 @@ func (n *nonces) check(nonce string) (ours, stale bool) {
 // they cannot answer instead of picking the one they can. Known and
 // unknown users get the very same, so a challenge tells nothing about who
 // exists.
-func (n *nonces) challenges(realm string, stale, md5Only bool) []string {
-	nonce := n.issue()
+func (n *nonces) challenges(to netip.Addr, realm string, stale, md5Only bool) []string {
+	nonce := n.issue(to)
 	algs := []string{"SHA-256", "MD5"}
 	if md5Only {
 		algs = algs[1:]
@@ -87,7 +139,9 @@ type verdict int
 const (
 	authMissing verdict = iota // no credentials: challenge
 	authStale                  // right credentials, expired nonce: challenge with stale=true
-	authFailed                 // wrong, or for nobody: challenge again, count a failure
+	authFailed                 // wrong, or for nobody, with a nonce we sent this address: challenge again, count a failure
+	authForged                 // a nonce we did not send this address, or junk: challenge again, count nothing (anyone could send it blind)
+	authReplay                 // right credentials whose nonce count was used already: challenge again (stale=true), count nothing
 	authOK
 )
 
@@ -102,22 +156,23 @@ func hashFor(alg string) (func(string) string, bool) {
 	return nil, false
 }
 
-// checkDigest verifies credentials for method against the user's HA1 for
-// the credentials' algorithm (ha1 returns "" for an unknown user).
-func (n *nonces) checkDigest(header, method, realm string, ha1 func(user, alg string) string) (verdict, *digest.Credentials) {
+// checkDigest verifies credentials, sent from the address from, for
+// method against the user's HA1 for the credentials' algorithm (ha1
+// returns "" for an unknown user).
+func (n *nonces) checkDigest(header, method, realm string, from netip.Addr, ha1 func(user, alg string) string) (verdict, *digest.Credentials) {
 	if header == "" {
 		return authMissing, nil
 	}
 	c, err := digest.ParseCredentials(header)
-	if err != nil || c.Realm != realm || c.Userhash {
-		return authFailed, c
+	if err != nil {
+		return authForged, c
+	}
+	ours, stale := n.check(c.Nonce, from)
+	if !ours {
+		return authForged, c
 	}
 	h, ok := hashFor(c.Algorithm)
-	if !ok {
-		return authFailed, c
-	}
-	ours, stale := n.check(c.Nonce)
-	if !ours {
+	if !ok || c.Realm != realm || c.Userhash {
 		return authFailed, c
 	}
 	secret := ha1(c.Username, strings.ToUpper(cmp.Or(c.Algorithm, "MD5")))
@@ -139,6 +194,13 @@ func (n *nonces) checkDigest(header, method, realm string, ha1 func(user, alg st
 	}
 	if stale {
 		return authStale, c
+	}
+	nc := c.Nc
+	if c.QOP == "" {
+		nc = 0
+	}
+	if !n.use(c.Nonce, nc) {
+		return authReplay, c
 	}
 	return authOK, c
 }

@@ -437,7 +437,7 @@ func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction, proxy 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var dev team.Device
-	v, _ := s.nonces.checkDigest(value, string(req.Method), s.cfg.Realm, func(user, alg string) string {
+	v, _ := s.nonces.checkDigest(value, string(req.Method), s.cfg.Realm, from.Addr(), func(user, alg string) string {
 		d, err := s.cfg.Directory.Device(ctx, user)
 		if err != nil || d.Realm != s.cfg.Realm {
 			return ""
@@ -458,10 +458,18 @@ func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction, proxy 
 		}
 	}
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
-	for _, c := range s.nonces.challenges(s.cfg.Realm, v == authStale, s.md5Only(req)) {
+	for _, c := range s.nonces.challenges(from.Addr(), s.cfg.Realm, v == authStale || v == authReplay, s.md5Only(req)) {
 		res.AppendHeader(sip.NewHeader(chalHdr, c))
 	}
 	tx.Respond(res)
+	// A challenge is sent once per request received and kept nowhere:
+	// over UDP an INVITE's transaction would otherwise resend it until an
+	// ACK that a forged source never sends (about eleven answers, each
+	// larger than the request), and any transaction would hold it for
+	// Timer J. A phone that lost it resends its request and gets another.
+	if st, ok := tx.(interface{ Terminate() }); ok {
+		st.Terminate()
+	}
 	return team.Device{}, false
 }
 

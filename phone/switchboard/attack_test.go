@@ -1,0 +1,260 @@
+package switchboard_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
+	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/internal/eventually"
+	"github.com/tetherphone/tether/phone/switchboard"
+)
+
+// rawSIP is a bare UDP socket that writes SIP by hand, as an attacker
+// (or a careless phone) would.
+type rawSIP struct {
+	t    *testing.T
+	c    *net.UDPConn
+	to   netip.AddrPort
+	addr netip.AddrPort // our own
+}
+
+func dialRaw(t *testing.T, from string, to netip.AddrPort) *rawSIP {
+	t.Helper()
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(from), 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &rawSIP{t: t, c: c, to: to, addr: c.LocalAddr().(*net.UDPAddr).AddrPort()}
+}
+
+func (r *rawSIP) send(msg string) {
+	r.t.Helper()
+	if _, err := r.c.WriteToUDPAddrPort([]byte(msg), r.to); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// read returns the next response, or nil after within.
+func (r *rawSIP) read(within time.Duration) *sip.Response {
+	r.t.Helper()
+	buf := make([]byte, 65536)
+	r.c.SetReadDeadline(time.Now().Add(within))
+	n, err := r.c.Read(buf)
+	if err != nil {
+		return nil
+	}
+	m, err := sip.NewParser().ParseSIP(buf[:n])
+	if err != nil {
+		r.t.Fatalf("unparsable answer: %v\n%s", err, buf[:n])
+	}
+	res, ok := m.(*sip.Response)
+	if !ok {
+		return nil
+	}
+	return res
+}
+
+// answer returns the next final response to method (skipping 100 Trying).
+func (r *rawSIP) answer(method string) *sip.Response {
+	r.t.Helper()
+	for range 10 {
+		res := r.read(10 * time.Second)
+		if res == nil {
+			r.t.Fatalf("no answer to %s", method)
+		}
+		if res.StatusCode >= 200 && res.CSeq() != nil && string(res.CSeq().MethodName) == method {
+			return res
+		}
+	}
+	r.t.Fatalf("no final answer to %s", method)
+	return nil
+}
+
+func token() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// register writes a REGISTER for user from r, with the Authorization
+// value auth ("" for none), and returns the text sent.
+func (r *rawSIP) register(user string, cseq int, callID, auth string) string {
+	to := r.to.String()
+	msg := fmt.Sprintf("REGISTER sip:%s SIP/2.0\r\n"+
+		"Via: SIP/2.0/UDP %s;branch=z9hG4bK%s;rport\r\n"+
+		"Max-Forwards: 70\r\n"+
+		"From: <sip:%s@%s>;tag=%s\r\n"+
+		"To: <sip:%s@%s>\r\n"+
+		"Call-ID: %s\r\n"+
+		"CSeq: %d REGISTER\r\n"+
+		"Contact: <sip:%s@%s>\r\n"+
+		"Expires: 60\r\n", to, r.addr, token(), user, to, callID, user, to, callID, cseq, user, r.addr)
+	if auth != "" {
+		msg += "Authorization: " + auth + "\r\n"
+	}
+	msg += "Content-Length: 0\r\n\r\n"
+	r.send(msg)
+	return msg
+}
+
+// challenge asks for a fresh challenge and returns it.
+func (r *rawSIP) challenge(user string) *digest.Challenge {
+	r.t.Helper()
+	r.register(user, 1, token(), "")
+	res := r.answer("REGISTER")
+	if res.StatusCode != 401 {
+		r.t.Fatalf("REGISTER without credentials: %d", res.StatusCode)
+	}
+	c, err := digest.ParseChallenge(res.GetHeader("WWW-Authenticate").Value())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return c
+}
+
+func signed(t *testing.T, c *digest.Challenge, user, password, uri string, count int) string {
+	t.Helper()
+	cred, err := digest.Digest(c, digest.Options{Method: "REGISTER", URI: uri, Username: user, Password: password, Count: count, Cnonce: token()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cred.String()
+}
+
+// TestBlindTrafficBansNobody: REGISTERs anyone could send without
+// reading a reply (made-up nonces, nonces sent to another address, junk)
+// never get their source banned, however many; wrong passwords answered
+// to a nonce this server sent that address still do.
+func TestBlindTrafficBansNobody(t *testing.T) {
+	e := newEnv(t)
+	d, pw := team.NewDevice("ann@acme.test", "test", "tether", time.Now())
+	if err := e.db.AddDevice(e.ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	sb, _ := e.sb.Addr("udp")
+	uri := "sip:" + sb.String()
+	elsewhere := dialRaw(t, "127.0.0.6", sb).challenge(d.Username) // a nonce the attacker got for itself
+	office := dialRaw(t, "127.0.0.5", sb)
+	madeUp := *elsewhere
+	madeUp.Nonce = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	for i := range 30 {
+		switch i % 3 {
+		case 0:
+			office.register(d.Username, i+1, token(), signed(t, &madeUp, d.Username, "guess", uri, 1))
+		case 1:
+			office.register(d.Username, i+1, token(), signed(t, elsewhere, d.Username, "guess", uri, 1))
+		case 2:
+			office.register(d.Username, i+1, token(), `Digest garbage`)
+		}
+	}
+	// Every one of them was answered (a challenge), none was counted.
+	for range 30 {
+		if res := office.read(10 * time.Second); res == nil || res.StatusCode != 401 {
+			t.Fatalf("blind REGISTER answered %v, want a challenge", res)
+		}
+	}
+	if switchboard.Banned(e.sb, "127.0.0.5") {
+		t.Fatal("an address was banned for traffic anyone could forge blind")
+	}
+	c := office.challenge(d.Username)
+	office.register(d.Username, 100, token(), signed(t, c, d.Username, pw, uri, 1))
+	if res := office.answer("REGISTER"); res.StatusCode != 200 {
+		t.Fatalf("the office's own phone after the attack: %d", res.StatusCode)
+	}
+
+	// Guessing passwords against nonces it was sent still earns a ban.
+	guesser := dialRaw(t, "127.0.0.7", sb)
+	for i := range 25 {
+		c := guesser.challenge(d.Username)
+		guesser.register(d.Username, i+2, token(), signed(t, c, d.Username, "guess", uri, 1))
+		if res := guesser.answer("REGISTER"); res.StatusCode == 200 {
+			t.Fatal("a wrong password registered")
+		}
+		if switchboard.Banned(e.sb, "127.0.0.7") {
+			return
+		}
+	}
+	t.Fatal("25 wrong passwords on our own nonces: not banned")
+}
+
+// TestReplayedRegister: a REGISTER captured on the way, replayed from
+// another address (with its own Contact) or from the same one, does not
+// become a location of the phone; the phone's next count on the same
+// nonce still works.
+func TestReplayedRegister(t *testing.T) {
+	e := newEnv(t)
+	d, pw := team.NewDevice("ann@acme.test", "test", "tether", time.Now())
+	if err := e.db.AddDevice(e.ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	sb, _ := e.sb.Addr("udp")
+	uri := "sip:" + sb.String()
+	ph := dialRaw(t, "127.0.0.2", sb)
+	c := ph.challenge(d.Username)
+	callID := token()
+	auth := signed(t, c, d.Username, pw, uri, 1)
+	ph.register(d.Username, 2, callID, auth)
+	if res := ph.answer("REGISTER"); res.StatusCode != 200 {
+		t.Fatalf("the phone's REGISTER: %d", res.StatusCode)
+	}
+	thief := dialRaw(t, "127.0.0.3", sb)
+	thief.register(d.Username, 3, callID, auth)
+	if res := thief.answer("REGISTER"); res.StatusCode != 401 {
+		t.Fatalf("replayed from another address: %d", res.StatusCode)
+	}
+	ph.register(d.Username, 4, callID, auth) // same count, same address
+	res := ph.answer("REGISTER")
+	if res.StatusCode != 401 || !strings.Contains(res.GetHeader("WWW-Authenticate").Value(), "stale=true") {
+		t.Fatalf("replayed from the same address: %d (want 401 with stale=true)", res.StatusCode)
+	}
+	ph.register(d.Username, 5, callID, signed(t, c, d.Username, pw, uri, 2))
+	if res := ph.answer("REGISTER"); res.StatusCode != 200 {
+		t.Fatalf("the phone's next count on its nonce: %d", res.StatusCode)
+	}
+	src := switchboard.Sources(e.sb, d.Username)
+	if !slices.Contains(src, ph.addr.String()) || slices.ContainsFunc(src, func(s string) bool { return strings.HasPrefix(s, "127.0.0.3:") }) {
+		t.Fatalf("registered from %v; want only the phone's %s", src, ph.addr)
+	}
+}
+
+// TestChallengeSentOnce: an INVITE nobody authenticates draws one 407,
+// not one per Timer G tick until an ACK that never comes; a phone that
+// lost it resends its INVITE and gets another.
+func TestChallengeSentOnce(t *testing.T) {
+	e := newEnv(t)
+	sb, _ := e.sb.Addr("udp")
+	r := dialRaw(t, "127.0.0.4", sb)
+	callID, branch := token(), token()
+	invite := fmt.Sprintf("INVITE sip:101@%s SIP/2.0\r\n"+
+		"Via: SIP/2.0/UDP %s;branch=z9hG4bK%s;rport\r\n"+
+		"Max-Forwards: 70\r\n"+
+		"From: <sip:someone@%s>;tag=x1\r\n"+
+		"To: <sip:101@%s>\r\n"+
+		"Call-ID: %s\r\n"+
+		"CSeq: 1 INVITE\r\n"+
+		"Contact: <sip:someone@%s>\r\n"+
+		"Content-Length: 0\r\n\r\n", sb, r.addr, branch, sb, sb, callID, r.addr)
+	r.send(invite)
+	if res := r.answer("INVITE"); res.StatusCode != 407 {
+		t.Fatalf("unauthenticated INVITE: %d", res.StatusCode)
+	}
+	// Timer G would resend at 0.5 s, 1.5 s, 3.5 s...
+	eventually.Never(t, 2500*time.Millisecond, "the 407 is resent without a new INVITE", func() bool {
+		res := r.read(100 * time.Millisecond)
+		return res != nil && res.StatusCode == 407
+	})
+	r.send(invite)
+	if res := r.answer("INVITE"); res.StatusCode != 407 {
+		t.Fatalf("resent INVITE: %d", res.StatusCode)
+	}
+}
