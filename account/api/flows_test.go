@@ -91,6 +91,8 @@ func TestBadInputTable(t *testing.T) {
 		{"PUT", "/v1/topup", `{"enabled": true, "threshold": "50.00", "amount": "25.00"}`},
 		{"PUT", "/v1/topup", `{"enabled": "yes", "threshold": "5.00", "amount": "25.00"}`},
 		{"PUT", "/v1/topup", `{"threshold": "5.00"}`},
+		{"PUT", "/v1/topup", `{"enabled": true, "threshold": "0", "amount": "25.00"}`},
+		{"PUT", "/v1/topup", `{"enabled": true, "threshold": "0.00", "amount": "25.00"}`},
 		{"PUT", "/v1/topup", `{"enabled": true, "threshold": "5.00", "amount": "1000000.00"}`},
 		{"GET", "/v1/credits/transactions?limit=0", ""},
 		{"GET", "/v1/credits/transactions?since=yesterday", ""},
@@ -139,6 +141,9 @@ func TestBadInputTable(t *testing.T) {
 		{"PUT", "/v1/roles/boss", `{"permissions": ["ownership.transfer"]}`},
 		{"PUT", "/v1/roles/boss", `{"permissions": ["world.domination"]}`},
 		{"PUT", "/v1/roles/boss", `{"permissions": "calls"}`},
+		{"PUT", "/v1/roles/lead", `null`},
+		{"PUT", "/v1/roles/lead", `{}`},
+		{"PUT", "/v1/roles/lead", `{"permissions": []}`},
 		{"DELETE", "/v1/roles/lead", ""}, // held by someone
 		{"DELETE", "/v1/roles/member", ""},
 		{"POST", "/v1/contacts", `{"name": ""}`},
@@ -396,6 +401,19 @@ func TestTeamRules(t *testing.T) {
 	}
 	if status, _, _ := e.do(hr, "PUT", "/v1/roles/caller", `{"permissions": ["calls"]}`); status != 200 {
 		t.Errorf("hr builds a role within its rights: %d", status)
+	}
+	// Nor strip a role others hold of rights it does not hold itself.
+	if status, _, body := e.do(owner, "PUT", "/v1/roles/clerk", `{"permissions": ["calls", "billing.manage"]}`); status != 200 {
+		t.Fatalf("owner creates clerk: %d %s", status, body)
+	}
+	if status, _, body := e.do(hr, "PUT", "/v1/roles/clerk", `{"permissions": ["calls"]}`); status != 403 {
+		t.Errorf("hr strips billing.manage from clerk: %d %s", status, body)
+	}
+	if status, _, body := e.do(hr, "PUT", "/v1/roles/clerk", `{"description": "front desk", "permissions": ["calls", "billing.manage"]}`); status != 403 {
+		t.Errorf("hr rewrites clerk keeping rights it lacks: %d %s", status, body)
+	}
+	if status, _, body := e.do(owner, "GET", "/v1/roles", ""); status != 200 || !strings.Contains(string(body), `"name":"clerk","description":"","builtin":false,"permissions":["calls","billing.manage"]`) {
+		t.Errorf("clerk after hr's attempts: %s", body)
 	}
 	if status, _, _ := e.do(hr, "PATCH", "/v1/team/rep@demo.test", `{"role": "admin"}`); status != 403 {
 		t.Errorf("hr promotes the rep to admin: %d", status)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,23 @@ func (s *Server) saveRole(w http.ResponseWriter, r *http.Request, u caller) {
 	}
 	if missing := u.Rights.Missing(perms); len(missing) > 0 {
 		writeErr(w, http.StatusForbidden, "forbidden", "a role cannot grant more than you hold yourself: you lack %s", joinPerms(missing))
+		return
+	}
+	// Editing a role changes what everyone holding it may do: the rights
+	// it loses are bound by the same rule as those it gains.
+	old, err := s.cfg.Users.Role(r.Context(), u.Account, cr.Name)
+	if err != nil && !errors.Is(err, team.ErrNotFound) {
+		s.fail(w, err, "read the role")
+		return
+	}
+	var removed []team.Permission
+	for _, p := range old.Permissions {
+		if !slices.Contains(perms, p) {
+			removed = append(removed, p)
+		}
+	}
+	if missing := u.Rights.Missing(removed); len(missing) > 0 {
+		writeErr(w, http.StatusForbidden, "forbidden", "a role cannot take away what you do not hold yourself: you lack %s", joinPerms(missing))
 		return
 	}
 	ctx := u.audit(r.Context(), "role.save", cr.Name, "role %s: %s", cr.Name, joinPerms(perms))

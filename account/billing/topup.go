@@ -162,6 +162,8 @@ func (e *Engine) SetAutoTopUp(ctx context.Context, account string, s AutoTopUp) 
 		return invalid("the threshold must be zero or more, in whole cents")
 	case s.Threshold.GreaterThan(e.limits.MaxTopUp):
 		return invalid("the threshold may be at most %s", e.limits.MaxTopUp.StringFixed(2))
+	case s.Enabled && !s.Threshold.IsPositive():
+		return invalid("a threshold of 0.00 would top up only once the balance is spent and calls are already blocked: set a threshold above zero (a day or two of your usual spend)")
 	case s.DailyCount < 1 || s.DailyCount > 24:
 		return invalid("the daily limit must be 1 to 24 top-ups")
 	case s.MonthlyCap.LessThan(s.Amount) || !s.MonthlyCap.Equal(s.MonthlyCap.Truncate(2)):

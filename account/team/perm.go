@@ -93,6 +93,8 @@ func (c CustomRole) Validate() error {
 		return fmt.Errorf("%w: %q is a built-in role", ErrInvalid, c.Name)
 	case len(c.Description) > 200 || strings.ContainsAny(c.Description, "\x00\r\n"):
 		return fmt.Errorf("%w: a description is one line of at most 200 bytes", ErrInvalid)
+	case len(c.Permissions) == 0:
+		return fmt.Errorf("%w: a role grants at least one permission (a role without any would leave those who hold it with nothing)", ErrInvalid)
 	case slices.Contains(c.Permissions, TransferOwnership):
 		return fmt.Errorf("%w: ownership transfer belongs to the Owner and cannot be put in a role", ErrInvalid)
 	}
