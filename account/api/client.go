@@ -90,6 +90,14 @@ func (c *Client) SignIn(ctx context.Context, email, password string) (Session, e
 	return s, nil
 }
 
+// AcceptInvitation joins the team an invitation's token is for, with the
+// password the newcomer chose; they sign in with it afterwards.
+func (c *Client) AcceptInvitation(ctx context.Context, token, password string) (UserInfo, error) {
+	var u UserInfo
+	err := c.do(ctx, http.MethodPost, "/v1/invitations/accept", AcceptRequest{Token: token, Password: password}, &u)
+	return u, err
+}
+
 // SignOut ends the session.
 func (c *Client) SignOut(ctx context.Context) error {
 	return c.do(ctx, http.MethodDelete, "/v1/session", nil, nil)

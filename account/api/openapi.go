@@ -36,8 +36,8 @@ type op struct {
 }
 
 var ops = map[string]op{
-	"POST /v1/session":                 {"Sign in with email and password; the token goes in Authorization: Bearer.", nil, SignInRequest{}, 201, Session{}},
-	"POST /v1/invitations/accept":      {"Accept an invitation: set a password and join the team.", nil, AcceptRequest{}, 201, UserInfo{}},
+	"POST /v1/session":                 {"Sign in with email and password; the token goes in Authorization: Bearer. Too many tries from one address: 429 with Retry-After; five wrong passwords lock the email for that address for 15 minutes (429, code locked); too many sign-ins at once server-wide: 503 with Retry-After.", nil, SignInRequest{}, 201, Session{}},
+	"POST /v1/invitations/accept":      {"Accept an invitation: set a password and join the team. Counted with sign-ins from the same address (429 with Retry-After).", nil, AcceptRequest{}, 201, UserInfo{}},
 	"GET /v1/openapi.json":             {"This document.", nil, nil, 200, nil},
 	"POST /v1/webhooks/stripe":         {"Stripe's events (signed); payments credit the account once.", nil, nil, 200, nil},
 	"DELETE /v1/session":               {"Sign out.", nil, nil, 204, nil},
@@ -121,7 +121,7 @@ func (s *Server) OpenAPI() ([]byte, error) {
 		if o.answer != nil {
 			ok200["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(o.answer), schemas)}}
 		}
-		responses := map[string]any{itoa(o.status): ok200, "4XX": map[string]any{"$ref": "#/components/responses/Error"}}
+		responses := map[string]any{itoa(o.status): ok200, "4XX": map[string]any{"$ref": "#/components/responses/Error"}, "5XX": map[string]any{"$ref": "#/components/responses/Error"}}
 		m["responses"] = responses
 		if paths[rt.Path] == nil {
 			paths[rt.Path] = map[string]any{}

@@ -19,6 +19,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -63,6 +64,9 @@ type Config struct {
 	Webhooks map[string]http.Handler
 	Log      *slog.Logger
 	Now      func() time.Time
+	// HashSlots is how many password hashes may run at once (0: one per
+	// CPU); each holds 64 MiB while it runs.
+	HashSlots int
 }
 
 // Server serves the API.
@@ -72,7 +76,10 @@ type Server struct {
 	routes   []Route
 	mu       sync.Mutex
 	sessions map[string]session
-	failures map[string][]time.Time // by email
+
+	hashing *hashGate   // password hashes at once
+	tries   *addrLimits // sign-ins and invitation answers per source address
+	locks   *lockouts   // failed sign-ins per source address and email
 }
 
 type session struct {
@@ -80,12 +87,16 @@ type session struct {
 	expires time.Time
 }
 
-// Sign-in lockout: this many failures within lockWindow lock the email
-// out for lockFor.
+// Sign-in lockout: this many failures from one address within lockWindow
+// lock the email out, for that address, for lockFor. Each address gets
+// triesBurst sign-ins (or invitation answers) at once, then one more per
+// triesEvery.
 const (
 	lockAfter  = 5
 	lockWindow = 15 * time.Minute
 	lockFor    = 15 * time.Minute
+	triesBurst = 20
+	triesEvery = 3 * time.Second
 	maxBody    = 64 << 10
 )
 
@@ -109,7 +120,13 @@ func New(cfg Config) *Server {
 	if cfg.InviteTTL <= 0 {
 		cfg.InviteTTL = 7 * 24 * time.Hour
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), sessions: map[string]session{}, failures: map[string][]time.Time{}}
+	if cfg.HashSlots <= 0 {
+		cfg.HashSlots = runtime.NumCPU()
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), sessions: map[string]session{},
+		hashing: newHashGate(cfg.HashSlots, 8*cfg.HashSlots, 5*time.Second),
+		tries:   newAddrLimits(triesEvery, triesBurst, cfg.Now),
+		locks:   newLockouts(lockAfter, lockWindow, lockFor, cfg.Now)}
 	s.public("POST /v1/session", s.signIn)
 	s.public("POST /v1/invitations/accept", s.acceptInvitation)
 	s.public("GET /v1/openapi.json", serveOpenAPI)
@@ -366,20 +383,6 @@ func info(u team.User) UserInfo {
 	return UserInfo{Email: u.Email, Account: u.Account, Role: string(u.Role), Extension: u.Extension}
 }
 
-func (s *Server) locked(email string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.cfg.Now()
-	recent := s.failures[email][:0]
-	for _, t := range s.failures[email] {
-		if now.Sub(t) < lockWindow {
-			recent = append(recent, t)
-		}
-	}
-	s.failures[email] = recent
-	return len(recent) >= lockAfter && now.Sub(recent[len(recent)-1]) < lockFor
-}
-
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	var req SignInRequest
 	if !readJSON(w, r, &req) {
@@ -390,8 +393,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_input", "an email address and a password are needed")
 		return
 	}
-	if s.locked(email) {
-		writeErr(w, http.StatusTooManyRequests, "locked", "too many failed sign-ins; try again in %d minutes", int(lockFor.Minutes()))
+	from := source(r)
+	if locked, left := s.locks.locked(from, email); locked {
+		retryAfter(w, http.StatusTooManyRequests, left, "locked", "too many failed sign-ins from your address; try again in %d minutes", max(1, int(left.Minutes()+0.5)))
+		return
+	}
+	if !s.gate(w, r) {
 		return
 	}
 	hash, err := s.cfg.Users.PasswordHash(r.Context(), email)
@@ -399,13 +406,15 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusInternalServerError, "internal", "could not check the password")
 		return
 	}
-	if err != nil || !team.CheckPassword(hash, req.Password) {
-		if err != nil {
-			team.CheckPassword(dummyHash(), req.Password) // the same work for unknown emails
-		}
-		s.mu.Lock()
-		s.failures[email] = append(s.failures[email], s.cfg.Now())
-		s.mu.Unlock()
+	if err != nil {
+		hash = dummyHash() // the same work for unknown emails
+	}
+	var right bool
+	if !s.hash(w, r, func() { right = team.CheckPassword(hash, req.Password) }) {
+		return
+	}
+	if err != nil || !right {
+		s.locks.fail(from, email)
 		writeErr(w, http.StatusUnauthorized, "bad_credentials", "the email or the password is wrong")
 		return
 	}
@@ -424,8 +433,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.sessions[token] = session{email: email, expires: exp}
-	delete(s.failures, email)
 	s.mu.Unlock()
+	s.locks.succeed(from, email)
 	ui := info(u)
 	if rights, err := s.rights(r.Context(), u); err == nil {
 		ui.Permissions = rights.Permissions

@@ -369,14 +369,25 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_input", "give the invitation's token")
 		return
 	}
-	hash, err := team.HashPassword(req.Password)
-	if err != nil {
+	if n := len(req.Password); n < 10 || n > 256 {
 		writeErr(w, http.StatusBadRequest, "bad_input", "a password has 10 to 256 characters")
 		return
 	}
+	if !s.gate(w, r) {
+		return
+	}
+	// The token first: a forged one costs a lookup, not a password hash.
 	in, err := s.cfg.Users.Invitation(r.Context(), hashToken(req.Token))
 	if err != nil || s.cfg.Now().After(in.Expires) {
 		writeErr(w, http.StatusNotFound, "not_found", "this invitation is not valid (used, replaced or expired); ask for a new one")
+		return
+	}
+	var hash string
+	if !s.hash(w, r, func() { hash, err = team.HashPassword(req.Password) }) {
+		return
+	}
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_input", "a password has 10 to 256 characters")
 		return
 	}
 	ext, err := s.nextExtension(r, in.Account)
