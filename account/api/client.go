@@ -103,6 +103,13 @@ func (c *Client) SignOut(ctx context.Context) error {
 	return c.do(ctx, http.MethodDelete, "/v1/session", nil, nil)
 }
 
+// Devices lists my phones' credentials (without passwords), oldest first.
+func (c *Client) Devices(ctx context.Context) ([]DeviceInfo, error) {
+	var out []DeviceInfo
+	err := c.do(ctx, http.MethodGet, "/v1/devices", nil, &out)
+	return out, err
+}
+
 // NewDevice issues SIP credentials for a phone named name.
 func (c *Client) NewDevice(ctx context.Context, name string) (DeviceCredentials, error) {
 	var d DeviceCredentials

@@ -38,6 +38,8 @@ func (s *Server) fail(w http.ResponseWriter, err error, what string) {
 		writeErr(w, http.StatusBadRequest, "bad_input", "%s", plain(err))
 	case errors.Is(err, team.ErrNotFound), errors.Is(err, billing.ErrUnknownAccount):
 		writeErr(w, http.StatusNotFound, "not_found", "%s: not found", what)
+	case errors.Is(err, team.ErrLimit):
+		writeErr(w, http.StatusConflict, "limit", "%s", plain(err))
 	case errors.Is(err, team.ErrExists), errors.Is(err, ledger.ErrConflict):
 		writeErr(w, http.StatusConflict, "conflict", "%s", plain(err))
 	case errors.Is(err, rating.ErrNoDeck):
@@ -57,7 +59,7 @@ func plain(err error) string {
 	return prefixRE.ReplaceAllString(err.Error(), "")
 }
 
-var prefixRE = regexp.MustCompile(`\b(team|billing|catalog|ledger|payment|sqlite): (invalid( request)?|not found|already exists|conflict|not available)?:? ?`)
+var prefixRE = regexp.MustCompile(`\b(team|billing|catalog|ledger|payment|sqlite): (invalid( request)?|not found|already exists|conflict|not available|limit reached)?:? ?`)
 
 // parseAmount reads an amount of money given as a decimal string in
 // whole cents ("25", "25.00"); JSON numbers are refused so no amount ever

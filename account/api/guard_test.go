@@ -158,3 +158,46 @@ func TestSignInFlood(t *testing.T) {
 	}
 	t.Logf("answers %v; heap grew %d MiB", seen, (int64(after.HeapSys)-int64(before.HeapSys))>>20)
 }
+
+// TestDeviceAndSessionLimits: a user's 26th phone is refused with a clear
+// error until one is removed; a 21st sign-in ends the oldest session
+// (in the store and in the server's memory) rather than piling up.
+func TestDeviceAndSessionLimits(t *testing.T) {
+	srv, pw, _ := start(t)
+	ctx := context.Background()
+	var clients []*api.Client
+	for i := range 21 {
+		c := from(t, srv, fmt.Sprintf("127.0.2.%d", i+1)) // one address would be rate-limited first
+		if _, err := c.SignIn(ctx, "rep@demo.test", pw["rep@demo.test"]); err != nil {
+			t.Fatalf("sign-in %d: %v", i+1, err)
+		}
+		clients = append(clients, c)
+	}
+	if _, err := clients[0].Balance(ctx); apiErr(err) == nil || apiErr(err).Status != 401 {
+		t.Errorf("the oldest of 21 sessions: %v, want ended (401)", err)
+	}
+	for i, c := range clients[1:] {
+		if _, err := c.Balance(ctx); err != nil {
+			t.Fatalf("session %d of the newest 20: %v", i+2, err)
+		}
+	}
+	c := clients[20]
+	var last string
+	for i := range 25 {
+		d, err := c.NewDevice(ctx, fmt.Sprintf("phone %d", i))
+		if err != nil {
+			t.Fatalf("device %d: %v", i+1, err)
+		}
+		last = d.Username
+	}
+	_, err := c.NewDevice(ctx, "one too many")
+	if e := apiErr(err); e == nil || e.Status != 409 || e.Code != "limit" || !strings.Contains(e.Message, "remove one") {
+		t.Fatalf("the 26th device: %v, want 409 limit saying what to do", err)
+	}
+	if err := c.DeleteDevice(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.NewDevice(ctx, "replacement"); err != nil {
+		t.Fatalf("after removing one: %v", err)
+	}
+}

@@ -171,6 +171,7 @@ var matrix = map[string]permRow{
 		return "DELETE", "/v1/session", ""
 	}},
 	"GET /v1/me":           {"OAML", fixed("GET", "/v1/me", "")},
+	"GET /v1/devices":      {"OAML", fixed("GET", "/v1/devices", "")},
 	"POST /v1/devices":     {"OAML", fixed("POST", "/v1/devices", `{"name": "desk"}`)},
 	"GET /v1/balance":      {"OAML", fixed("GET", "/v1/balance", "")},
 	"GET /v1/quote":        {"OAML", fixed("GET", "/v1/quote?to=%2B442071234567&from=%2B14155550101", "")},

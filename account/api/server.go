@@ -135,6 +135,7 @@ func New(cfg Config) *Server {
 	}
 	s.handle("DELETE /v1/session", "", s.signOut)
 	s.handle("GET /v1/me", "", s.me)
+	s.handle("GET /v1/devices", "", s.devices)
 	s.handle("POST /v1/devices", "", s.newDevice)
 	s.handle("DELETE /v1/devices/{username}", "", s.deleteDevice)
 	s.handle("GET /v1/balance", "", s.balance)
@@ -427,12 +428,20 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	rand.Read(b)
 	token := base64.RawURLEncoding.EncodeToString(b)
 	exp := s.cfg.Now().Add(s.cfg.SessionTTL)
-	if err := s.cfg.Users.SaveSession(r.Context(), hashToken(token), email, exp); err != nil {
+	ended, err := s.cfg.Users.SaveSession(r.Context(), hashToken(token), email, exp)
+	if err != nil {
 		writeErr(w, http.StatusInternalServerError, "internal", "could not keep the session")
 		return
 	}
 	s.mu.Lock()
 	s.sessions[token] = session{email: email, expires: exp}
+	if len(ended) > 0 { // past team.MaxSessions: the oldest sign-ins end
+		for tok, sess := range s.sessions {
+			if sess.email == email && slices.Contains(ended, hashToken(tok)) {
+				delete(s.sessions, tok)
+			}
+		}
+	}
 	s.mu.Unlock()
 	s.locks.succeed(from, email)
 	ui := info(u)
@@ -497,7 +506,7 @@ func (s *Server) newDevice(w http.ResponseWriter, r *http.Request, u caller) {
 	}
 	d, pw := team.NewDevice(u.Email, req.Name, s.cfg.Realm, s.cfg.Now())
 	if err := s.cfg.Users.AddDevice(r.Context(), d); err != nil {
-		writeErr(w, http.StatusInternalServerError, "internal", "could not keep the device")
+		s.fail(w, err, "keep the device")
 		return
 	}
 	media := s.cfg.PhoneMedia
@@ -506,6 +515,26 @@ func (s *Server) newDevice(w http.ResponseWriter, r *http.Request, u caller) {
 	}
 	writeJSON(w, http.StatusCreated, DeviceCredentials{Username: d.Username, Password: pw, Realm: d.Realm, SIP: s.cfg.SIP,
 		Media: media, ICE: s.cfg.ICE})
+}
+
+// DeviceInfo is one of my phones' credentials, without the password.
+type DeviceInfo struct {
+	Username string    `json:"username"`
+	Name     string    `json:"name"`
+	Created  time.Time `json:"created"`
+}
+
+func (s *Server) devices(w http.ResponseWriter, r *http.Request, u caller) {
+	ds, err := s.cfg.Users.Devices(r.Context(), u.Email)
+	if err != nil {
+		s.fail(w, err, "list the devices")
+		return
+	}
+	out := []DeviceInfo{}
+	for _, d := range ds {
+		out = append(out, DeviceInfo{Username: d.Username, Name: d.Name, Created: d.Created})
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) deleteDevice(w http.ResponseWriter, r *http.Request, u caller) {

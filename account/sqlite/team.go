@@ -85,6 +85,13 @@ func (db *DB) PasswordHash(ctx context.Context, email string) (string, error) {
 // AddDevice implements team.Store.
 func (db *DB) AddDevice(ctx context.Context, d team.Device) error {
 	return db.w.do(ctx, func(tx *wtx) error {
+		var n int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM devices WHERE email = ?`, d.Email).Scan(&n); err != nil {
+			return err
+		}
+		if n >= team.MaxDevices {
+			return clean(fmt.Errorf("%w: %s has %d phones set up, the most allowed; remove one you no longer use first", team.ErrLimit, d.Email, n))
+		}
 		_, err := tx.exec(`INSERT INTO devices (username, email, name, realm, ha1_md5, ha1_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			d.Username, d.Email, d.Name, d.Realm, d.HA1MD5, d.HA1SHA256, nanos(d.Created))
 		if isForeignKey(err) {
@@ -105,6 +112,17 @@ func (db *DB) Device(ctx context.Context, username string) (team.Device, error) 
 	}
 	d.Created = fromNanos(created)
 	return d, err
+}
+
+// Devices implements team.Store.
+func (db *DB) Devices(ctx context.Context, email string) ([]team.Device, error) {
+	return queryAll(ctx, db.read, func(r scanner) (team.Device, error) {
+		var d team.Device
+		var created int64
+		err := r.Scan(&d.Username, &d.Email, &d.Name, &d.Realm, &d.HA1MD5, &d.HA1SHA256, &created)
+		d.Created = fromNanos(created)
+		return d, err
+	}, `SELECT username, email, name, realm, ha1_md5, ha1_sha256, created_at FROM devices WHERE email = ? ORDER BY created_at, username`, email)
 }
 
 // DeleteDevice implements team.Store.
@@ -394,14 +412,40 @@ func (db *DB) SetRecording(ctx context.Context, e164 string, on bool) error {
 
 // SaveSession implements team.Store; expired sessions are swept as new
 // ones are saved.
-func (db *DB) SaveSession(ctx context.Context, tokenHash, email string, expires time.Time) error {
-	return db.w.do(ctx, func(tx *wtx) error {
+func (db *DB) SaveSession(ctx context.Context, tokenHash, email string, expires time.Time) ([]string, error) {
+	var ended []string
+	err := db.w.do(ctx, func(tx *wtx) error {
+		ended = nil
 		if _, err := tx.exec(`DELETE FROM sessions WHERE expires_at <= ?`, nanos(db.now())); err != nil {
 			return err
 		}
-		_, err := tx.exec(`INSERT INTO sessions (token_hash, email, expires_at) VALUES (?, ?, ?)`, tokenHash, email, nanos(expires))
-		return err
+		if _, err := tx.exec(`INSERT INTO sessions (token_hash, email, expires_at) VALUES (?, ?, ?)`, tokenHash, email, nanos(expires)); err != nil {
+			return err
+		}
+		rows, err := tx.query(`SELECT token_hash FROM sessions WHERE email = ? ORDER BY expires_at DESC, token_hash LIMIT -1 OFFSET ?`, email, team.MaxSessions)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var h string
+			if err := rows.Scan(&h); err != nil {
+				rows.Close()
+				return err
+			}
+			ended = append(ended, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, h := range ended {
+			if _, err := tx.exec(`DELETE FROM sessions WHERE token_hash = ?`, h); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	return ended, err
 }
 
 // Session implements team.Store.

@@ -212,3 +212,12 @@ func (t *wtx) queryRow(q string, args ...any) *sql.Row {
 	}
 	return s.QueryRowContext(t.ctx, args...)
 }
+
+// query runs a query returning rows; the caller closes them.
+func (t *wtx) query(q string, args ...any) (*sql.Rows, error) {
+	s, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(t.ctx, args...)
+}

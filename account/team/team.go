@@ -28,6 +28,16 @@ var (
 	ErrNotFound = errors.New("team: not found")
 	ErrExists   = errors.New("team: already exists")
 	ErrInvalid  = errors.New("team: invalid")
+	ErrLimit    = errors.New("team: limit reached")
+)
+
+// Limits per user, so that nobody (and no script gone wrong) can fill the
+// store: at most MaxDevices sets of SIP credentials (more are refused
+// until one is removed), and MaxSessions sign-ins at once (a new one
+// signs out the one that would end first).
+const (
+	MaxDevices  = 25
+	MaxSessions = 20
 )
 
 // Role is what a user may do.
@@ -145,8 +155,11 @@ type Store interface {
 	UserByExtension(ctx context.Context, account, extension string) (User, error)
 	Users(ctx context.Context, account string) ([]User, error)
 	PasswordHash(ctx context.Context, email string) (string, error)
+	// AddDevice keeps a device's credentials: ErrLimit past MaxDevices.
 	AddDevice(ctx context.Context, d Device) error
 	Device(ctx context.Context, username string) (Device, error)
+	// Devices lists a user's devices, oldest first.
+	Devices(ctx context.Context, email string) ([]Device, error)
 	// DeleteDevice forgets a device's credentials (signed out, lost).
 	DeleteDevice(ctx context.Context, username string) error
 	// SetNumber adds an account's number, or changes who answers it.
@@ -169,7 +182,9 @@ type Store interface {
 	// SaveSession keeps a sign-in session under a hash of its token (the
 	// token itself is never stored); Session finds one; DeleteSession ends
 	// it.
-	SaveSession(ctx context.Context, tokenHash, email string, expires time.Time) error
+	// Past MaxSessions for the email, the sessions that would end first
+	// are ended, and their hashes returned.
+	SaveSession(ctx context.Context, tokenHash, email string, expires time.Time) (ended []string, err error)
 	Session(ctx context.Context, tokenHash string) (email string, expires time.Time, err error)
 	DeleteSession(ctx context.Context, tokenHash string) error
 	// SetRegistrations replaces a device's bindings (none: unregistered);

@@ -2,6 +2,7 @@ package softphone
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -34,11 +35,32 @@ func SignIn(ctx context.Context, server, email, password, deviceName string) (*A
 		return nil, err
 	}
 	d, err := c.NewDevice(ctx, deviceName)
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.Code == "limit" && forgetOldest(ctx, c, deviceName) {
+		// This app's own credentials left behind by runs that never
+		// signed out (a crash, a power cut): the oldest makes room.
+		d, err = c.NewDevice(ctx, deviceName)
+	}
 	if err != nil {
 		c.SignOut(ctx)
 		return nil, fmt.Errorf("device credentials: %w", err)
 	}
 	return &Account{Client: c, Me: sess.User, Device: d}, nil
+}
+
+// forgetOldest deletes the user's oldest device named name, and reports
+// whether there was one.
+func forgetOldest(ctx context.Context, c *api.Client, name string) bool {
+	ds, err := c.Devices(ctx)
+	if err != nil {
+		return false
+	}
+	for _, d := range ds {
+		if d.Name == name {
+			return c.DeleteDevice(ctx, d.Username) == nil
+		}
+	}
+	return false
 }
 
 // Release deletes the device's credentials and signs out (within 10 s).
