@@ -1,10 +1,12 @@
 package system
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/phone/netguard"
 	"github.com/tetherphone/tether/phone/netsim"
 	"github.com/tetherphone/tether/phone/switchboard"
 	"github.com/tetherphone/tether/phone/webrtcgw"
@@ -48,6 +51,11 @@ type Serve struct {
 	// SweepEvery is how often open reservations are expired, unknown
 	// top-ups reconciled and the rate decks re-read (a minute when 0).
 	SweepEvery time.Duration
+	// HTTPRead bounds reading one API request, head and body (30 s when
+	// 0): a client trickling bytes is cut off. HTTPPerAddr is how many
+	// API connections one address may hold (256 when 0).
+	HTTPRead    time.Duration
+	HTTPPerAddr int
 }
 
 // Running is a system serving phones and the API.
@@ -139,13 +147,17 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 		return fail(err)
 	}
 	r.API = "http://" + l.Addr().String()
+	read := cmp.Or(cfg.HTTPRead, 30*time.Second)
+	guarded := netguard.Listen(l, netguard.Options{PerAddr: cmp.Or(cfg.HTTPPerAddr, 256)})
 	r.http = &http.Server{Handler: api.New(api.Config{Users: s.Store, Billing: s.Engine, Records: s.Store, DataDir: s.Dir(),
 		Realm: cfg.Realm, SIP: r.SIP, PhoneMedia: cfg.PhoneMedia, ICE: cfg.ICE, Catalog: s.Catalog, Webhooks: cfg.Webhooks,
-		Log: log, Now: s.Parts.Clock}), ReadHeaderTimeout: 10 * time.Second}
+		Log: log, Now: s.Parts.Clock}),
+		ReadHeaderTimeout: min(read, 10*time.Second), ReadTimeout: read, WriteTimeout: 2 * read, IdleTimeout: 4 * read,
+		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	r.wg.Add(2)
 	go func() {
 		defer r.wg.Done()
-		r.http.Serve(l)
+		r.http.Serve(guarded)
 	}()
 	go func() {
 		defer r.wg.Done()

@@ -3,8 +3,12 @@ package system_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/rating"
@@ -99,5 +103,57 @@ func TestImportRates(t *testing.T) {
 	q, err := s.Engine.Quote(ctx, "acme", "+14155550100", "+442079460958")
 	if err != nil || q.PerMinute.String() != "0.01" {
 		t.Errorf("a call to London quoted %+v %v, want 0.01 a minute", q, err)
+	}
+}
+
+// TestAPIConnections: one address holds at most HTTPPerAddr connections
+// to the API; a request trickled a byte at a time is cut off after
+// HTTPRead however long it keeps trickling.
+func TestAPIConnections(t *testing.T) {
+	s := open(t, t.TempDir(), rating.SampleRater())
+	r, err := s.Start(context.Background(), system.Serve{SIP: []string{"udp://127.0.0.1:0"}, HTTP: "127.0.0.1:0", HTTPRead: 3 * time.Second, HTTPPerAddr: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	host := strings.TrimPrefix(r.API, "http://")
+	dial := func(from string) net.Conn {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
+		c, err := d.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	open := func(c net.Conn, within time.Duration) bool {
+		c.SetReadDeadline(time.Now().Add(within))
+		_, err := c.Read(make([]byte, 1))
+		ne, ok := err.(net.Error)
+		return ok && ne.Timeout()
+	}
+	var held []net.Conn
+	for range 5 {
+		held = append(held, dial("127.0.0.30"))
+	}
+	if sixth := dial("127.0.0.30"); open(sixth, 2*time.Second) {
+		t.Fatal("a sixth connection from one address was kept")
+	}
+	if !open(held[0], 100*time.Millisecond) {
+		t.Fatal("a connection within the limit was closed at once")
+	}
+	trickle := dial("127.0.0.31")
+	fmt.Fprintf(trickle, "POST /v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+	start := time.Now()
+	for i := 0; ; i++ {
+		if _, err := trickle.Write([]byte(" ")); err != nil {
+			break // cut off
+		}
+		if !open(trickle, 200*time.Millisecond) {
+			break // answered (408) or closed
+		}
+		if i == 100 {
+			t.Fatalf("a trickled request still open after %v", time.Since(start))
+		}
 	}
 }

@@ -3,6 +3,7 @@ package switchboard_test
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -15,6 +16,7 @@ import (
 	"github.com/icholy/digest"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/internal/eventually"
+	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/switchboard"
 )
 
@@ -257,4 +259,66 @@ func TestChallengeSentOnce(t *testing.T) {
 	if res := r.answer("INVITE"); res.StatusCode != 407 {
 		t.Fatalf("resent INVITE: %d", res.StatusCode)
 	}
+}
+
+// TestIdleStreams: connections that say nothing are closed after
+// StreamIdle, one address holds at most MaxConnsPerAddr, a WebSocket
+// client that never finishes its upgrade holds up nobody, and a phone
+// that authenticated keeps its connection while quiet.
+func TestIdleStreams(t *testing.T) {
+	e := newEnvWith(t, 0, switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0", "ws://127.0.0.1:0"},
+		StreamIdle: 700 * time.Millisecond, MaxConnsPerAddr: 4})
+	tcp, _ := e.sb.Addr("tcp")
+	ws, _ := e.sb.Addr("ws")
+	// A WebSocket client stuck half-way through its upgrade request.
+	slow := dialTCP(t, "127.0.0.21", ws)
+	slow.Write([]byte("GET /ws HTTP/1.1\r\nHost: x\r\n"))
+	e.phoneFor("bob@acme.test", "ws") // registers regardless (fails after 20 s otherwise)
+	ph := e.phoneFor("ann@acme.test", "tcp")
+	var idle []net.Conn
+	for range 6 {
+		idle = append(idle, dialTCP(t, "127.0.0.20", tcp))
+	}
+	eventually.Must(t, 10*time.Second, "connections past the address's limit to be refused", func() bool { return switchboard.StreamRefused(e.sb) == 2 })
+	closed := 0
+	for _, c := range idle {
+		c.SetReadDeadline(time.Now().Add(15 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatal("an idle connection stayed open 15 s")
+			}
+			closed++
+		}
+	}
+	if closed != 6 {
+		t.Fatalf("%d of 6 idle connections closed", closed)
+	}
+	// Only the two phones' connections are left, quiet for longer than
+	// StreamIdle by now.
+	eventually.Must(t, 15*time.Second, "the idle connections to go", func() bool { return switchboard.StreamConns(e.sb) == 2 })
+	eventually.Never(t, 1500*time.Millisecond, "a registered phone's quiet connection is closed", func() bool { return switchboard.StreamConns(e.sb) < 2 })
+	// And it still carries calls.
+	caller := e.phoneFor("cy@acme.test", "udp")
+	dialed := make(chan error, 1)
+	go func() { _, err := caller.Dial(e.ctx, "101"); dialed <- err }()
+	select {
+	case in := <-ph.Incoming():
+		in.Decline(486)
+	case <-time.After(15 * time.Second):
+		t.Fatal("the quiet TCP phone never rang")
+	}
+	if err := <-dialed; !errors.Is(err, phone.ErrBusy) {
+		t.Fatalf("the call to the quiet TCP phone: %v, want busy", err)
+	}
+}
+
+func dialTCP(t *testing.T, from string, to netip.AddrPort) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp", to.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }

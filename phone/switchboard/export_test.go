@@ -18,3 +18,26 @@ func Sources(s *Server, device string) []string {
 
 // Banned reports whether the address is banned now.
 func Banned(s *Server, addr string) bool { return s.bans.banned(netip.MustParseAddr(addr)) }
+
+// StreamConns is how many TCP, TLS and WebSocket connections are open.
+func StreamConns(s *Server) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, g := range s.guards {
+		n += g.Open()
+	}
+	return n
+}
+
+// StreamRefused is how many connections were closed on arrival for their
+// address's limit.
+func StreamRefused(s *Server) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for _, g := range s.guards {
+		n += g.Refused()
+	}
+	return n
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/phone/netguard"
 	"github.com/tetherphone/tether/phone/webrtcgw"
 )
 
@@ -106,6 +107,13 @@ type Config struct {
 	// MinExpires and MaxExpires bound registrations (60 s and 3600 s by
 	// default).
 	MinExpires, MaxExpires time.Duration
+	// Connections over TCP, TLS and WebSocket: StreamIdle is how long one
+	// may stay silent before a request on it authenticates (60 s by
+	// default; after that, MaxExpires and a minute, time for the phone's
+	// next REGISTER), and MaxConnsPerAddr how many one source address may
+	// hold at once (128 by default: a whole office behind one NAT).
+	StreamIdle      time.Duration
+	MaxConnsPerAddr int
 	// ICEServers are STUN and TURN servers the switchboard's WebRTC legs
 	// gather candidates from (behind NAT); none: host candidates on the
 	// listening address, right for a switchboard with a public address.
@@ -141,6 +149,7 @@ type Server struct {
 
 	nonces   *nonces
 	bans     *bans
+	guards   []*netguard.Listener // the stream listeners (under mu)
 	location *location
 
 	mu        sync.Mutex
@@ -193,6 +202,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxExpires <= 0 {
 		cfg.MaxExpires = time.Hour
+	}
+	if cfg.StreamIdle <= 0 {
+		cfg.StreamIdle = time.Minute
+	}
+	if cfg.MaxConnsPerAddr <= 0 {
+		cfg.MaxConnsPerAddr = 128
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -303,40 +318,36 @@ func (s *Server) listen(spec string) error {
 			time.Sleep(2 * time.Millisecond)
 		}
 		return fmt.Errorf("switchboard: udp listener on %s did not start", addr)
-	case "tcp":
+	case "tcp", "tls", "ws", "wss":
+		secure := u.Scheme == "tls" || u.Scheme == "wss"
+		if secure && (s.cfg.TLS == nil || len(s.cfg.TLS.Certificates) == 0) {
+			return fmt.Errorf("%w: %s:// needs a certificate", ErrConfig, u.Scheme)
+		}
 		l, err := net.Listen("tcp", u.Host)
 		if err != nil {
 			return fmt.Errorf("switchboard: %w", err)
 		}
-		s.track("tcp", l.Addr().(*net.TCPAddr).AddrPort(), l)
-		go s.srv.ServeTCP(l)
-	case "tls":
-		if s.cfg.TLS == nil || len(s.cfg.TLS.Certificates) == 0 {
-			return fmt.Errorf("%w: tls:// needs a certificate", ErrConfig)
+		o := netguard.Options{PerAddr: s.cfg.MaxConnsPerAddr, Idle: s.cfg.StreamIdle, TrustedIdle: s.cfg.MaxExpires + time.Minute,
+			Setup:    min(s.cfg.StreamIdle, 10*time.Second),
+			HTTPHead: u.Scheme == "ws" || u.Scheme == "wss"}
+		if secure {
+			o.TLS = s.cfg.TLS
 		}
-		l, err := tls.Listen("tcp", u.Host, s.cfg.TLS)
-		if err != nil {
-			return fmt.Errorf("switchboard: %w", err)
+		g := netguard.Listen(l, o)
+		s.track(u.Scheme, l.Addr().(*net.TCPAddr).AddrPort(), g)
+		s.mu.Lock()
+		s.guards = append(s.guards, g)
+		s.mu.Unlock()
+		switch u.Scheme {
+		case "tcp":
+			go s.srv.ServeTCP(g)
+		case "tls":
+			go s.srv.ServeTLS(g)
+		case "ws":
+			go s.srv.ServeWS(g)
+		case "wss":
+			go s.srv.ServeWSS(g)
 		}
-		s.track("tls", l.Addr().(*net.TCPAddr).AddrPort(), l)
-		go s.srv.ServeTLS(l)
-	case "ws":
-		l, err := net.Listen("tcp", u.Host)
-		if err != nil {
-			return fmt.Errorf("switchboard: %w", err)
-		}
-		s.track("ws", l.Addr().(*net.TCPAddr).AddrPort(), l)
-		go s.srv.ServeWS(l)
-	case "wss":
-		if s.cfg.TLS == nil || len(s.cfg.TLS.Certificates) == 0 {
-			return fmt.Errorf("%w: wss:// needs a certificate", ErrConfig)
-		}
-		l, err := tls.Listen("tcp", u.Host, s.cfg.TLS)
-		if err != nil {
-			return fmt.Errorf("switchboard: %w", err)
-		}
-		s.track("wss", l.Addr().(*net.TCPAddr).AddrPort(), l)
-		go s.srv.ServeWSS(l)
 	default:
 		return fmt.Errorf("%w: listen scheme %q (udp, tcp, tls, ws or wss)", ErrConfig, u.Scheme)
 	}
@@ -451,6 +462,14 @@ func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction, proxy 
 	switch v {
 	case authOK:
 		s.bans.succeed(from.Addr())
+		if req.Transport() != "UDP" {
+			s.mu.Lock()
+			gs := s.guards
+			s.mu.Unlock()
+			for _, g := range gs {
+				g.Trust(from) // an authenticated phone's connection may stay quiet until its next REGISTER
+			}
+		}
 		return dev, true
 	case authFailed:
 		if s.bans.fail(from.Addr()) {
