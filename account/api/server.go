@@ -95,8 +95,8 @@ const (
 	lockAfter  = 5
 	lockWindow = 15 * time.Minute
 	lockFor    = 15 * time.Minute
-	triesBurst = 20
-	triesEvery = 3 * time.Second
+	triesBurst = 60
+	triesEvery = time.Second
 	maxBody    = 64 << 10
 )
 
