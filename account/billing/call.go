@@ -290,6 +290,14 @@ func (c *Call) settle(ctx context.Context, ch *chunk, due decimal.Decimal) error
 		t.To, t.Unit, t.Code = ledger.Revenue(string(c.tariff.Usage), cur), cur, string(c.tariff.Usage)
 	}
 	err := c.e.store.Settle(ctx, ch.id, t)
+	if errors.Is(err, ledger.ErrClosed) || errors.Is(err, ledger.ErrConflict) {
+		// Settled already, by the run that wrote a resumed call's
+		// snapshot: charged once, then.
+		if r, rerr := c.e.store.Reservation(ctx, ch.id); rerr == nil && r.State == ledger.Settled {
+			ch.settled = true
+			return nil
+		}
+	}
 	if errors.Is(err, ledger.ErrClosed) && due.IsPositive() {
 		// The reservation expired (the switchboard stalled past the
 		// grace): charge what the balance still allows.

@@ -332,3 +332,57 @@ func TestAccountRegion(t *testing.T) {
 		t.Errorf("region XX: %v", err)
 	}
 }
+
+// TestResumeAfterCrash: a call's meter written down at some point and
+// taken up by another engine (the switchboard restarted) ends for the
+// seconds given: exactly their cost is charged, a chunk the dead run
+// settled after the snapshot is not charged twice, chunks it reserved
+// after the snapshot are released, and nothing stays reserved.
+func TestResumeAfterCrash(t *testing.T) {
+	e := newEnv(t, withDeck("testdata/golden-deck.csv"))
+	e.open("acme", "team", "10.00") // UK mobile: 0.05 fee, 0.035/min, 1/1
+	call, _, err := e.engine.StartCall(e.ctx, billing.CallStart{Account: "acme", CallID: "c1", Direction: rating.Outbound, Local: us, Remote: ukMob})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := call.Snapshot() // chunks 1-2 reserved, nothing settled
+	// The dead run went on: chunk 1 settled, chunk 3 reserved.
+	if _, err := call.Extend(e.ctx, 70); err != nil {
+		t.Fatal(err)
+	}
+	if b := e.balance("acme"); b.Reserved.IsZero() {
+		t.Fatal("nothing reserved mid-call")
+	}
+	other := billing.New(billing.Config{Store: e.db, Rater: rating.SampleRater(), Clock: e.clock.Now})
+	defer other.Close()
+	if _, err := other.Resume(e.ctx, []byte("{junk")); !errors.Is(err, billing.ErrInvalid) {
+		t.Fatalf("a junk snapshot: %v", err)
+	}
+	resumed, err := other.Resume(e.ctx, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Ended at 30 s by the snapshot's reckoning, but the first minute was
+	// settled already: it stands, charged once.
+	twin, err := other.Resume(e.ctx, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch, err := twin.End(e.ctx, 30); err != nil || !ch.Cost.Equal(dec("0.085")) || ch.Seconds != 60 {
+		t.Fatalf("ended inside a chunk settled already: %+v %v, want its 60 s for 0.085", ch, err)
+	}
+	ch, err := resumed.End(e.ctx, 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 0.05 + 0.035*90/60 = 0.1025 in all (the twin's End settled the
+	// second chunk for nothing: what this one reckons for it is not
+	// charged, the settlement stands)
+	if ch.Seconds != 90 {
+		t.Fatalf("charge %+v, want 90 s", ch)
+	}
+	if b := e.balance("acme"); !b.Posted.Equal(dec("9.915")) || !b.Reserved.IsZero() {
+		t.Fatalf("balance after: %+v, want 9.915 posted (the first minute, once) and nothing reserved", b)
+	}
+	e.check()
+}

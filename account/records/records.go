@@ -62,9 +62,29 @@ type Message struct {
 	Status    string // "delivered", "queued", "sent", "refused"
 }
 
+// Live is a call in progress as last noted: the record it will have so
+// far (no end yet), its meter's state (nil when it is not credit-billed),
+// and when it was last known to be up.
+type Live struct {
+	Call  Call
+	Meter []byte
+	At    time.Time
+}
+
 // Store keeps records.
 type Store interface {
 	AddCall(ctx context.Context, c Call) error
+	// Calls in progress are noted as they start and at checkpoints a few
+	// seconds apart, so that a crash loses none of them: BeginCall notes
+	// one (again: replaces it); Checkpoint notes that calls were still up
+	// at their At, with their meters' state (their records as begun);
+	// FinishCall adds the call's record and forgets it as live, in one
+	// step; LiveCalls lists those noted and never finished (at start-up:
+	// the calls a crash cut off).
+	BeginCall(ctx context.Context, l Live) error
+	Checkpoint(ctx context.Context, ls []Live) error
+	FinishCall(ctx context.Context, c Call) error
+	LiveCalls(ctx context.Context) ([]Live, error)
 	Calls(ctx context.Context, account string, limit int) ([]Call, error)
 	Call(ctx context.Context, id string) (Call, error)
 	// Tag logs a disposition and notes on a call.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -27,16 +28,83 @@ func (db *DB) AddCall(ctx context.Context, c records.Call) error {
 	if err != nil {
 		return err
 	}
-	return db.w.do(ctx, func(tx *wtx) error {
-		_, err := tx.exec(`INSERT INTO call_records (id, account, direction, from_party, to_party, started_at, answered_at, ended_at,
+	return db.w.do(ctx, func(tx *wtx) error { return addCall(tx, c, cost) })
+}
+
+func addCall(tx *wtx, c records.Call, cost int64) error {
+	_, err := tx.exec(`INSERT INTO call_records (id, account, direction, from_party, to_party, started_at, answered_at, ended_at,
 			seconds, cost, currency, destination, disposition, cause, recording) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.Account, c.Direction, c.From, c.To, nanos(c.Started), optNanos(c.Answered), nanos(c.Ended),
-			c.Seconds, cost, c.Currency, c.Destination, string(c.Disposition), c.Cause, c.Recording)
-		if _, refused := constraint(err); refused {
-			return clean(fmt.Errorf("records: call %s: %v", c.ID, err))
-		}
+		c.ID, c.Account, c.Direction, c.From, c.To, nanos(c.Started), optNanos(c.Answered), nanos(c.Ended),
+		c.Seconds, cost, c.Currency, c.Destination, string(c.Disposition), c.Cause, c.Recording)
+	if _, refused := constraint(err); refused {
+		return clean(fmt.Errorf("records: call %s: %v", c.ID, err))
+	}
+	return err
+}
+
+// BeginCall implements records.Store.
+func (db *DB) BeginCall(ctx context.Context, l records.Live) error {
+	draft, err := json.Marshal(l.Call)
+	if err != nil {
+		return err
+	}
+	return db.w.do(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`INSERT INTO live_calls (id, draft, meter, at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET draft = excluded.draft, meter = excluded.meter, at = excluded.at`,
+			l.Call.ID, string(draft), l.Meter, nanos(l.At))
 		return err
 	})
+}
+
+// Checkpoint implements records.Store: one transaction for them all.
+func (db *DB) Checkpoint(ctx context.Context, ls []records.Live) error {
+	if len(ls) == 0 {
+		return nil
+	}
+	return db.w.do(ctx, func(tx *wtx) error {
+		for _, l := range ls {
+			if _, err := tx.exec(`UPDATE live_calls SET meter = ?, at = ? WHERE id = ?`, l.Meter, nanos(l.At), l.Call.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// FinishCall implements records.Store. A record already added (a
+// finish replayed after a crash) only forgets the live call.
+func (db *DB) FinishCall(ctx context.Context, c records.Call) error {
+	cost, err := money.ToUnits(c.Cost)
+	if err != nil {
+		return err
+	}
+	return db.w.do(ctx, func(tx *wtx) error {
+		var n int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM call_records WHERE id = ?`, c.ID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			if err := addCall(tx, c, cost); err != nil {
+				return err
+			}
+		}
+		_, err := tx.exec(`DELETE FROM live_calls WHERE id = ?`, c.ID)
+		return err
+	})
+}
+
+// LiveCalls implements records.Store.
+func (db *DB) LiveCalls(ctx context.Context) ([]records.Live, error) {
+	return queryAll(ctx, db.read, func(r scanner) (records.Live, error) {
+		var l records.Live
+		var draft string
+		var at int64
+		if err := r.Scan(&draft, &l.Meter, &at); err != nil {
+			return l, err
+		}
+		l.At = fromNanos(at)
+		return l, json.Unmarshal([]byte(draft), &l.Call)
+	}, `SELECT draft, meter, at FROM live_calls ORDER BY at, id`)
 }
 
 // Calls implements records.Store: newest first.

@@ -360,4 +360,14 @@ CREATE TABLE rate_decks (
 	// 15: an account's region: numbers its people write without a
 	// country code are read as in it.
 	`ALTER TABLE customers ADD COLUMN region TEXT NOT NULL DEFAULT 'US' CHECK (length(region) = 2 AND region = upper(region));`,
+	// 16: calls in progress, checkpointed: after a crash each is settled
+	// and recorded for the time it was last known to be up.
+	`
+CREATE TABLE live_calls (
+	id    TEXT PRIMARY KEY,
+	draft TEXT NOT NULL,
+	meter BLOB,
+	at    INTEGER NOT NULL
+) STRICT;
+`,
 }

@@ -21,3 +21,11 @@ func (b switchboardBilling) StartCall(ctx context.Context, s billing.CallStart) 
 	}
 	return c, g, err
 }
+
+func (b switchboardBilling) Resume(ctx context.Context, snap []byte) (switchboard.Metered, error) {
+	c, err := b.Engine.Resume(ctx, snap)
+	if c == nil {
+		return nil, err
+	}
+	return c, err
+}

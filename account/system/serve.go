@@ -56,6 +56,9 @@ type Serve struct {
 	// API connections one address may hold (256 when 0).
 	HTTPRead    time.Duration
 	HTTPPerAddr int
+	// CheckpointEvery is how often calls in progress are noted, so that a
+	// crash costs a call's charge at most that much (5 s when 0).
+	CheckpointEvery time.Duration
 }
 
 // Running is a system serving phones and the API.
@@ -103,7 +106,7 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 	}
 	log := s.Parts.Log
 	sb, err := switchboard.New(switchboard.Config{Realm: cfg.Realm, Listen: cfg.SIP, TLS: cfg.TLS, Directory: s.Store, Billing: SwitchboardBilling(s.Engine),
-		Records: s.Store, VoicemailDir: s.Dir(), ICEServers: ice, Log: log, Now: s.Parts.Clock})
+		Records: s.Store, VoicemailDir: s.Dir(), ICEServers: ice, Log: log, Now: s.Parts.Clock, CheckpointEvery: cfg.CheckpointEvery})
 	if err != nil {
 		if errors.Is(err, switchboard.ErrConfig) {
 			return nil, fmt.Errorf("%w: %v", ErrServe, err)

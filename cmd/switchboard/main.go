@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/account/payment"
@@ -120,6 +121,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	stripeAPI := fs.String("stripe-api", "", "Stripe's API base URL (default Stripe's own; stripe-mock's in tests)")
 	phoneMedia := fs.String("phone-media", "rtp", `how signed-in phones are told to carry calls: "rtp", or "webrtc" (over a ws:// or wss:// listener)`)
 	var ice listFlag
+	checkpoint := fs.Duration("checkpoint", 5*time.Second, "how often calls in progress are noted: after a crash each is charged and recorded up to its last note")
 	fs.Var(&ice, "ice", "a STUN or TURN server for WebRTC legs, stun:HOST:PORT or turn:[USER:PASSWORD@]HOST:PORT (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -143,7 +145,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		parts = demo.Parts(*data)
 		parts.Log = log
 	}
-	serve := system.Serve{SIP: sips, HTTP: *httpAddr, PhoneMedia: *phoneMedia, ICE: ice}
+	if *checkpoint < 100*time.Millisecond || *checkpoint > time.Minute {
+		fmt.Fprintln(stderr, "switchboard: --checkpoint is between 100ms and 1m")
+		return exitUsage
+	}
+	serve := system.Serve{SIP: sips, HTTP: *httpAddr, PhoneMedia: *phoneMedia, ICE: ice, CheckpointEvery: *checkpoint}
 	var hook *payment.StripeWebhook
 	switch *payments {
 	case "sandbox":

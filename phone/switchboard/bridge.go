@@ -100,6 +100,7 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 	c.mu.Lock()
 	c.answered = s.cfg.Now()
 	c.mu.Unlock()
+	s.noteLive(c)
 	if c.bill != nil {
 		if c.relay.rec == nil { // (else prepared above)
 			c.relay.prepareOverlays(answer)

@@ -77,6 +77,7 @@ type bridge struct {
 
 // meterState is a credit-billed call's meter (call.mu guards it).
 type meterState struct {
+	noted    atomic.Bool // noted as in progress (live.go)
 	bill     Metered
 	grant    billing.Grant
 	answered time.Time

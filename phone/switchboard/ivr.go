@@ -93,7 +93,7 @@ func (s *Server) menuCall(req *sip.Request, tx sip.ServerTransaction, num team.N
 		cancel()
 		switch {
 		case err == nil:
-			c.bill, c.grant = bc, g
+			s.startMeter(c, bc, g)
 		case errors.As(err, new(*billing.CreditError)):
 			s.record(c, records.Refused, "402 the account has no credit")
 			media.Pump(sess.Context(), m, &media.PCMSource{Samples: SITone(8000)}, nil, true, sess.Context().Done())
@@ -142,7 +142,7 @@ func (s *Server) menuExternal(req *sip.Request, m *media.Session, sess *sipgo.Di
 		s.byeLocal(sess)
 		return
 	}
-	c.bill, c.grant = bc, g
+	s.startMeter(c, bc, g)
 	shown := num.E164
 	if n, err := rating.ParseNumber(c.from, s.cfg.TrunkRegion); err == nil && n.E164 == c.from {
 		shown = c.from
@@ -262,6 +262,7 @@ func (s *Server) bridge(req *sip.Request, m *media.Session, sess *sipgo.DialogSe
 	c.mu.Lock()
 	c.b, c.answered = won.sess, s.cfg.Now()
 	c.mu.Unlock()
+	s.noteLive(c)
 	warn := make(chan struct{}, 1)
 	c.onWarn = func() {
 		select {

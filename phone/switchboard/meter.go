@@ -49,7 +49,7 @@ func (s *Server) startBilled(ctx context.Context, c *call, caller team.User, e16
 		s.log.Error("switchboard: starting a billed call", "err", err)
 		return binding{}, 500, ""
 	}
-	c.bill, c.grant = bc, g
+	s.startMeter(c, bc, g)
 	if nums[0].Record {
 		c.recordOn = nums[0].E164
 	}
@@ -161,7 +161,7 @@ func (s *Server) record(c *call, d records.Disposition, cause string) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := s.cfg.Records.AddCall(ctx, r); err != nil {
+		if err := s.cfg.Records.FinishCall(ctx, r); err != nil {
 			s.log.Error("switchboard: writing a call record", "call", c.id, "err", err)
 		}
 	})

@@ -72,7 +72,7 @@ func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 			Direction: rating.Inbound, Local: num.E164, Remote: s.n164(from)})
 		switch {
 		case err == nil:
-			c.bill, c.grant = bc, g
+			s.startMeter(c, bc, g)
 		case errors.As(err, new(*billing.CreditError)):
 			s.record(c, records.Refused, "402 the account has no credit")
 			s.announce(req, tx, c, SITone(8000))
@@ -160,7 +160,7 @@ func (s *Server) forward(ctx context.Context, c *call, req *sip.Request, tx sip.
 		refuse(404, "The forwarding number cannot be called.")
 		return
 	}
-	c.bill, c.grant = bc, g
+	s.startMeter(c, bc, g)
 	shown := num.E164
 	if _, err := rating.ParseNumber(c.from, s.cfg.TrunkRegion); err == nil && strings.HasPrefix(c.from, "+") {
 		shown = c.from

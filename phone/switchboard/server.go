@@ -51,6 +51,9 @@ type Billing interface {
 	// Customer is an account's settings: its region reads the numbers its
 	// people dial without a country code.
 	Customer(ctx context.Context, account string) (billing.Customer, error)
+	// Resume takes up a call's meter from its Snapshot (after a crash,
+	// to end it).
+	Resume(ctx context.Context, snapshot []byte) (Metered, error)
 }
 
 // Metered is a credit-billed call's meter, as the switchboard drives it:
@@ -61,6 +64,8 @@ type Metered interface {
 	Extend(ctx context.Context, elapsed int64) (billing.Grant, error)
 	// End settles the call for seconds of talk.
 	End(ctx context.Context, seconds int64) (billing.Charge, error)
+	// Snapshot writes the meter down, for Billing.Resume.
+	Snapshot() []byte
 }
 
 // Config sets up a switchboard.
@@ -92,6 +97,10 @@ type Config struct {
 	// out the caller hears the warning (60 s by default); MeterEvery is how
 	// often a call's credit is topped up (5 s).
 	WarnBefore, MeterEvery time.Duration
+	// CheckpointEvery is how often calls in progress are noted in the
+	// records store (5 s by default): what a crash can cost a call's
+	// charge at most (see live.go).
+	CheckpointEvery time.Duration
 	// Records keeps call detail and message records; nil keeps none.
 	Records records.Store
 	// VoicemailDir is where voicemail recordings are kept (under
@@ -227,6 +236,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WarnBefore <= 0 {
 		cfg.WarnBefore = billing.WarnBefore
 	}
+	if cfg.CheckpointEvery <= 0 {
+		cfg.CheckpointEvery = 5 * time.Second
+	}
 	if cfg.MeterEvery <= 0 {
 		cfg.MeterEvery = 5 * time.Second
 	}
@@ -274,6 +286,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.startSaver() // before any REGISTER can arrive
+	// Calls a crash cut off are settled before any new call can draw on
+	// the same credit.
+	if err := s.recoverCalls(); err != nil {
+		s.log.Error("switchboard: some calls a restart cut off could not be settled; they are tried again at the next start", "err", err)
+	}
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.checkpoints() }()
 	for _, l := range cfg.Listen {
 		if err := s.listen(l); err != nil {
 			s.Close()
