@@ -10,11 +10,13 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"net/netip"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
 )
 
@@ -34,14 +36,14 @@ type nonces struct {
 	now    func() time.Time
 
 	mu        sync.Mutex
-	seen, old map[[16]byte]uint32 // nonce's MAC -> highest count used; two generations
+	seen, old map[[16]byte]use // nonce's MAC -> its latest use; two generations
 	rotated   time.Time
 }
 
 func newNonces(maxAge time.Duration, now func() time.Time) *nonces {
 	s := make([]byte, 32)
 	rand.Read(s)
-	return &nonces{secret: s, maxAge: maxAge, now: now, seen: map[[16]byte]uint32{}, old: map[[16]byte]uint32{}, rotated: now()}
+	return &nonces{secret: s, maxAge: maxAge, now: now, seen: map[[16]byte]use{}, old: map[[16]byte]use{}, rotated: now()}
 }
 
 func (n *nonces) mac(b []byte, to netip.Addr) []byte {
@@ -76,10 +78,20 @@ func (n *nonces) check(nonce string, from netip.Addr) (ours, stale bool) {
 	return true, age > n.maxAge || age < -time.Minute
 }
 
+// use is a nonce's latest use: its count, and the fingerprint of the
+// request that used it.
+type use struct {
+	nc uint32
+	fp uint64
+}
+
 // use records that nonce (one of ours, checked) carried valid credentials
-// with count nc, and reports whether that is new: false for a count
-// already used (or any reuse of a nonce without qop, whose count is 0).
-func (n *nonces) use(nonce string, nc int) bool {
+// with count nc on a request whose fingerprint is fp, and reports whether
+// that may pass: a new count, or the very request that used the count
+// last, sent again (a retransmission: its answer was lost or slow). A
+// count used by another request, or any other reuse of a nonce without
+// qop (count 0), is a replay.
+func (n *nonces) use(nonce string, nc int, fp uint64) bool {
 	b, err := base64.RawURLEncoding.DecodeString(nonce)
 	if err != nil || len(b) != 32 {
 		return false
@@ -91,19 +103,23 @@ func (n *nonces) use(nonce string, nc int) bool {
 	// Entries outlive their nonce: one used is kept at least maxAge, and
 	// a nonce older than maxAge is stale whatever its count.
 	if now := n.now(); now.Sub(n.rotated) >= 2*n.maxAge {
-		n.old, n.seen, n.rotated = map[[16]byte]uint32{}, map[[16]byte]uint32{}, now
+		n.old, n.seen, n.rotated = map[[16]byte]use{}, map[[16]byte]use{}, now
 	} else if now.Sub(n.rotated) >= n.maxAge {
-		n.old, n.seen, n.rotated = n.seen, make(map[[16]byte]uint32, len(n.seen)), now
+		n.old, n.seen, n.rotated = n.seen, make(map[[16]byte]use, len(n.seen)), now
 	}
 	last, ok := n.seen[k]
 	if !ok {
 		last, ok = n.old[k]
 	}
-	if ok && (nc <= 0 || uint32(nc) <= last) {
-		return false
+	count := uint32(max(nc, 0))
+	switch {
+	case !ok, count > last.nc:
+		n.seen[k] = use{nc: count, fp: fp}
+		return true
+	case count == last.nc && fp == last.fp && fp != 0:
+		return true // the same request again
 	}
-	n.seen[k] = uint32(max(nc, 0))
-	return true
+	return false
 }
 
 // remembered is how many used nonces are kept (for tests).
@@ -156,10 +172,31 @@ func hashFor(alg string) (func(string) string, bool) {
 	return nil, false
 }
 
+// fingerprint identifies a request among its retransmissions: what the
+// digest does not sign but a replay would change (the Contact it
+// registers, the branch, the dialog and sequence), hashed.
+func fingerprint(req *sip.Request) uint64 {
+	h := fnv.New64a()
+	for _, name := range []string{"Via", "Call-ID", "CSeq", "Contact", "Expires", "From", "To"} {
+		for _, v := range req.GetHeaders(name) {
+			h.Write([]byte(name))
+			h.Write([]byte{0})
+			h.Write([]byte(v.Value()))
+			h.Write([]byte{0})
+		}
+	}
+	h.Write(req.Body())
+	return h.Sum64() | 1 // never 0
+}
+
 // checkDigest verifies credentials, sent from the address from, for
 // method against the user's HA1 for the credentials' algorithm (ha1
 // returns "" for an unknown user).
-func (n *nonces) checkDigest(header, method, realm string, from netip.Addr, ha1 func(user, alg string) string) (verdict, *digest.Credentials) {
+//
+// fp is the request's fingerprint (see fingerprint): a request sent again
+// as it was, with the count it used, passes; any other use of a count
+// already used is a replay.
+func (n *nonces) checkDigest(header, method, realm string, from netip.Addr, fp uint64, ha1 func(user, alg string) string) (verdict, *digest.Credentials) {
 	if header == "" {
 		return authMissing, nil
 	}
@@ -199,7 +236,7 @@ func (n *nonces) checkDigest(header, method, realm string, from netip.Addr, ha1 
 	if c.QOP == "" {
 		nc = 0
 	}
-	if !n.use(c.Nonce, nc) {
+	if !n.use(c.Nonce, nc, fp) {
 		return authReplay, c
 	}
 	return authOK, c

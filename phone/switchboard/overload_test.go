@@ -1,0 +1,180 @@
+package switchboard_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/internal/eventually"
+	"github.com/tetherphone/tether/internal/peers"
+)
+
+// The switchboard under load, beside Kamailio (a SIP proxy and registrar
+// written in C, the anchor) in the same run, from sipp on this machine:
+// 1,000 distinct users registering at 4,000 and 8,000 REGISTER/s for ten
+// seconds, and calling at 750 and 1,500 calls/s, each held a second
+// (through the credit gate, the B2BUA and its media relay on the
+// switchboard; proxied by Kamailio). Each sub-benchmark reports what sipp
+// achieved, its failures and p99; the switchboard's also its resident
+// memory right after the load and ten seconds later, and the 503s it
+// answered to what it could not take.
+
+// loadUsers adds n users with a device each to the switchboard's store,
+// and returns their SIP user names and passwords.
+func loadUsers(t testing.TB, e *env, n int) map[string]string {
+	t.Helper()
+	users := map[string]string{}
+	for i := range n {
+		email := fmt.Sprintf("load%04d@acme.test", i)
+		if err := e.db.CreateUser(e.ctx, team.User{Account: "acme", Email: email, Role: team.Member, Extension: strconv.Itoa(2000 + i), Created: time.Now()}, ""); err != nil {
+			t.Fatal(err)
+		}
+		d, pw := team.NewDevice(email, "sipp", "tether", time.Now())
+		if err := e.db.AddDevice(e.ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		users[d.Username] = pw
+	}
+	return users
+}
+
+// injection writes users as sipp's injection file: the user name, then
+// the authentication keyword with its credentials (sipp substitutes no
+// field inside a keyword).
+func injection(t testing.TB, users map[string]string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("SEQUENTIAL\n")
+	for u, pw := range users {
+		fmt.Fprintf(&b, "%s;[authentication username=%s password=%s]\n", u, u, pw)
+	}
+	path := filepath.Join(t.TempDir(), "users.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// rss is the process's resident memory in MB.
+func rss() float64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// uas starts an answering sipp that registers at target as user.
+func startUAS(t testing.TB, target, user, pw string, calls int) {
+	t.Helper()
+	port := peers.FreePort(t)
+	wd, _ := os.Getwd()
+	uas := exec.Command("sipp", "-sf", filepath.Join(wd, "testdata", "sipp", "uas.xml"), "-i", "127.0.0.1", "-p", strconv.Itoa(port),
+		"-m", strconv.Itoa(calls), "-nostdin", "-mp", strconv.Itoa(peers.FreePort(t)), "-l", "100000", "-max_recv_loops", "10000")
+	uas.Dir = t.TempDir()
+	if err := uas.Start(); err != nil {
+		t.Fatalf("sipp uas: %v", err)
+	}
+	t.Cleanup(func() { uas.Process.Kill(); uas.Wait() })
+	r := sipp(t, target, "register-at.xml", 1, 1, "-s", user, "-au", user, "-ap", pw, "-key", "contact_host", fmt.Sprintf("127.0.0.1:%d", port))
+	if r.calls != 1 {
+		t.Fatalf("the answering sipp did not register: %+v", r)
+	}
+}
+
+func report(b *testing.B, r sippRun, unit string) {
+	b.ReportMetric(float64(r.calls)/r.took.Seconds(), unit)
+	b.ReportMetric(float64(r.failed), "failed")
+	b.ReportMetric(float64(r.p99().Microseconds())/1000, "p99-ms")
+}
+
+func BenchmarkOverload(b *testing.B) {
+	const users = 1000
+	e := newEnv(b)
+	creds := loadUsers(b, e, users)
+	inf := injection(b, creds)
+	udp, _ := e.sb.Addr("udp")
+	target := udp.String()
+	withCallee := map[string]string{"callee": "callee-password"}
+	maps.Copy(withCallee, creds)
+	k := peers.StartKamailio(b, withCallee, "MD5")
+	kTarget := fmt.Sprintf("127.0.0.1:%d", k.Port)
+	kInf := inf
+	runtime.GC()
+	idle := rss()
+	memory := func(b *testing.B) {
+		b.ReportMetric(rss(), "rss-after-MB")
+		time.Sleep(10 * time.Second) // what it gives back by itself
+		b.ReportMetric(rss(), "rss-10s-MB")
+		b.ReportMetric(idle, "rss-idle-MB")
+	}
+	for _, rate := range []int{4000, 8000} {
+		n := rate * 10
+		b.Run(fmt.Sprintf("kamailio/register-%d", rate), func(b *testing.B) {
+			for range b.N {
+				report(b, sipp(b, kTarget, "register-users.xml", rate, n, "-inf", kInf, "-l", strconv.Itoa(rate*2)), "register/s")
+			}
+		})
+		b.Run(fmt.Sprintf("switchboard/register-%d", rate), func(b *testing.B) {
+			for range b.N {
+				report(b, sipp(b, target, "register-users.xml", rate, n, "-inf", inf, "-l", strconv.Itoa(rate*2)), "register/s")
+				memory(b)
+			}
+		})
+	}
+	for _, rate := range []int{750, 1500} {
+		n := rate * 10
+		b.Run(fmt.Sprintf("kamailio/calls-%d", rate), func(b *testing.B) {
+			for range b.N {
+				startUAS(b, kTarget, "callee", "callee-password", n)
+				report(b, sipp(b, kTarget, "call-users.xml", rate, n, "-inf", kInf, "-s", "callee", "-d", "1000", "-l", strconv.Itoa(rate*3)), "calls/s")
+			}
+		})
+		b.Run(fmt.Sprintf("switchboard/calls-%d", rate), func(b *testing.B) {
+			for range b.N {
+				d, pw := team.NewDevice("bob@acme.test", "sipp", "tether", time.Now())
+				if err := e.db.AddDevice(context.Background(), d); err != nil {
+					b.Fatal(err)
+				}
+				startUAS(b, target, d.Username, pw, n)
+				report(b, sipp(b, target, "call-users.xml", rate, n, "-inf", inf, "-s", "102", "-d", "1000", "-l", strconv.Itoa(rate*3)), "calls/s")
+				memory(b)
+			}
+		})
+	}
+}
+
+// TestManyUsers: distinct users register and call at a modest rate with
+// no failure, and every call ends (the high rates, beside Kamailio, are BenchmarkOverload).
+func TestManyUsers(t *testing.T) {
+	e := newEnv(t)
+	creds := loadUsers(t, e, 200)
+	inf := injection(t, creds)
+	udp, _ := e.sb.Addr("udp")
+	r := sipp(t, udp.String(), "register-users.xml", 200, 400, "-inf", inf)
+	if r.failed != 0 || r.calls != 400 {
+		t.Fatalf("REGISTER: %d done, %d failed", r.calls, r.failed)
+	}
+	d, pw := team.NewDevice("bob@acme.test", "sipp", "tether", time.Now())
+	if err := e.db.AddDevice(e.ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	startUAS(t, udp.String(), d.Username, pw, 60)
+	c := sipp(t, udp.String(), "call-users.xml", 30, 60, "-inf", inf, "-s", "102", "-d", "300")
+	if c.failed != 0 || c.calls != 60 {
+		t.Fatalf("calls: %d done, %d failed", c.calls, c.failed)
+	}
+	eventually.Must(t, 10*time.Second, "every call to end", func() bool { return e.sb.Calls() == 0 })
+}
