@@ -1,6 +1,7 @@
 package switchboard_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -9,11 +10,13 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
+	"github.com/tetherphone/tether/account/sqlite"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/phone"
@@ -325,4 +328,72 @@ func dialTCP(t *testing.T, from string, to netip.AddrPort) net.Conn {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// slowDirectory holds every device lookup until told to go on.
+type slowDirectory struct {
+	*sqlite.DB
+	held chan struct{} // a lookup is waiting
+	go_  chan struct{} // closed: lookups go on
+}
+
+func (d *slowDirectory) Device(ctx context.Context, username string) (team.Device, error) {
+	d.held <- struct{}{}
+	<-d.go_
+	return d.DB.Device(ctx, username)
+}
+
+// TestShedsLoad: past MaxPending new requests at work, a new one is
+// answered 503 with Retry-After at once (not queued behind the rest);
+// those at work finish normally, and room is made again.
+func TestShedsLoad(t *testing.T) {
+	dir := &slowDirectory{held: make(chan struct{}, 10), go_: make(chan struct{})}
+	e := newEnvWrapped(t, 0, switchboard.Config{MaxPending: 2}, func(db *sqlite.DB) switchboard.Directory { dir.DB = db; return dir })
+	var users []team.Device
+	var pws []string
+	for _, email := range []string{"ann@acme.test", "bob@acme.test", "cy@acme.test"} {
+		d, pw := team.NewDevice(email, "test", "tether", time.Now())
+		if err := e.db.AddDevice(e.ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		users, pws = append(users, d), append(pws, pw)
+	}
+	sb, _ := e.sb.Addr("udp")
+	uri := "sip:" + sb.String()
+	var release sync.Once
+	t.Cleanup(func() { release.Do(func() { close(dir.go_) }) })
+	var phones []*rawSIP
+	var chals []*digest.Challenge
+	for i := range 3 {
+		ph := dialRaw(t, fmt.Sprintf("127.0.0.%d", 40+i), sb)
+		phones, chals = append(phones, ph), append(chals, ph.challenge(users[i].Username)) // a challenge looks nobody up
+	}
+	for i, ph := range phones {
+		ph.register(users[i].Username, 2, token(), signed(t, chals[i], users[i].Username, pws[i], uri, 1))
+		if i < 2 {
+			select {
+			case <-dir.held: // at work, held
+			case <-time.After(10 * time.Second):
+				t.Fatal("a REGISTER never reached the directory")
+			}
+		}
+	}
+	res := phones[2].answer("REGISTER")
+	if res.StatusCode != 503 || res.GetHeader("Retry-After") == nil {
+		t.Fatalf("a third REGISTER with two at work: %v, want 503 with Retry-After", res)
+	}
+	if e.sb.Shed() != 1 {
+		t.Errorf("shed %d, want 1", e.sb.Shed())
+	}
+	release.Do(func() { close(dir.go_) })
+	for i := range 2 {
+		if res := phones[i].answer("REGISTER"); res.StatusCode != 200 {
+			t.Fatalf("a REGISTER at work: %d", res.StatusCode)
+		}
+	}
+	c := phones[2].challenge(users[2].Username)
+	phones[2].register(users[2].Username, 3, token(), signed(t, c, users[2].Username, pws[2], uri, 1))
+	if res := phones[2].answer("REGISTER"); res.StatusCode != 200 {
+		t.Fatalf("the refused phone, coming back: %d", res.StatusCode)
+	}
 }

@@ -162,6 +162,13 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.inboundCall(req, tx)
 		return
 	}
+	// The call's setup counts as work until it rings (or is answered by
+	// the switchboard itself): then it waits on people, not on us.
+	release, ok := s.admit(req, tx)
+	if !ok {
+		return
+	}
+	defer release()
 	dev, ok := s.authenticate(req, tx, true)
 	if !ok {
 		return
@@ -202,12 +209,15 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 				tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
 				return
 			}
+			release()
 			s.voicemail(req, tx, *num, caller)
 			return
 		case team.RouteMenu:
+			release()
 			s.menuCall(req, tx, *num, c)
 			return
 		case team.RouteForward:
+			release()
 			s.forward(ctx, c, req, tx, *num)
 			return
 		}
@@ -241,6 +251,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
 		return
 	}
+	release()
 	s.connect(c, req, tx, targets)
 }
 

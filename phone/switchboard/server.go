@@ -123,6 +123,11 @@ type Config struct {
 	// hold at once (128 by default: a whole office behind one NAT).
 	StreamIdle      time.Duration
 	MaxConnsPerAddr int
+	// MaxPending bounds the new requests (REGISTER, MESSAGE, a call's
+	// setup) worked on at once (512 by default); beyond it the
+	// switchboard answers 503 with Retry-After at once rather than let
+	// every answer slow down (see admit.go).
+	MaxPending int
 	// ICEServers are STUN and TURN servers the switchboard's WebRTC legs
 	// gather candidates from (behind NAT); none: host candidates on the
 	// listening address, right for a switchboard with a public address.
@@ -158,6 +163,8 @@ type Server struct {
 
 	nonces   *nonces
 	bans     *bans
+	pending  atomic.Int64 // new requests being worked on (admit.go)
+	shed     atomic.Int64 // and those answered 503 for it
 	guards   []*netguard.Listener // the stream listeners (under mu)
 	location *location
 
@@ -215,6 +222,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.StreamIdle <= 0 {
 		cfg.StreamIdle = time.Minute
 	}
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = 512
+	}
 	if cfg.MaxConnsPerAddr <= 0 {
 		cfg.MaxConnsPerAddr = 128
 	}
@@ -271,12 +281,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.ua, s.srv = ua, srv
-	srv.OnRegister(s.onRegister)
+	srv.OnRegister(s.admitted(s.onRegister))
 	srv.OnInvite(s.onInvite)
 	srv.OnAck(s.onAck)
 	srv.OnBye(s.onBye)
 	srv.OnInfo(s.onInfo)
-	srv.OnMessage(s.onMessage)
+	srv.OnMessage(s.admitted(s.onMessage))
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {}) // sipgo answers CANCEL and signals the INVITE's transaction
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))

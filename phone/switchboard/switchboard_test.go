@@ -47,6 +47,13 @@ func newEnv(t testing.TB) *env { return newEnvWith(t, 0, switchboard.Config{}) }
 // options (Listen, Directory and Billing are filled in).
 func newEnvWith(t testing.TB, chunk int64, cfg switchboard.Config) *env {
 	t.Helper()
+	return newEnvWrapped(t, chunk, cfg, nil)
+}
+
+// newEnvWrapped is newEnvWith with the switchboard's directory wrapped
+// (nil: the store itself).
+func newEnvWrapped(t testing.TB, chunk int64, cfg switchboard.Config, wrap func(*sqlite.DB) switchboard.Directory) *env {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "tether.db"))
@@ -85,6 +92,9 @@ func newEnvWith(t testing.TB, chunk int64, cfg switchboard.Config) *env {
 		cfg.Listen = []string{"udp://127.0.0.1:0", "tcp://127.0.0.1:0"}
 	}
 	cfg.Directory, cfg.Billing, cfg.Records = db, system.SwitchboardBilling(engine), db
+	if wrap != nil {
+		cfg.Directory = wrap(db)
+	}
 	if cfg.VoicemailDir == "" {
 		cfg.VoicemailDir = dir
 	}
