@@ -163,8 +163,8 @@ type Server struct {
 
 	nonces   *nonces
 	bans     *bans
-	pending  atomic.Int64 // new requests being worked on (admit.go)
-	shed     atomic.Int64 // and those answered 503 for it
+	pending  atomic.Int64         // new requests being worked on (admit.go)
+	shed     atomic.Int64         // and those answered 503 for it
 	guards   []*netguard.Listener // the stream listeners (under mu)
 	location *location
 
