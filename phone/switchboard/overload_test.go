@@ -154,6 +154,31 @@ func BenchmarkOverload(b *testing.B) {
 			}
 		})
 	}
+	// Closing (SIGTERM) with calls coming in at 1,500/s, held 5 s.
+	b.Run("switchboard/close-under-load", func(b *testing.B) {
+		for range b.N {
+			d, pw := team.NewDevice("bob@acme.test", "sipp", "tether", time.Now())
+			if err := e.db.AddDevice(context.Background(), d); err != nil {
+				b.Fatal(err)
+			}
+			startUAS(b, target, d.Username, pw, 30000)
+			wd, _ := os.Getwd()
+			load := exec.Command("sipp", target, "-sf", filepath.Join(wd, "testdata", "sipp", "call-users.xml"), "-inf", inf, "-s", "102",
+				"-d", "5000", "-r", "1500", "-m", "30000", "-l", "10000", "-i", "127.0.0.1", "-p", strconv.Itoa(peers.FreePort(b)),
+				"-mp", strconv.Itoa(peers.FreePort(b)), "-nostdin", "-max_recv_loops", "10000")
+			load.Dir = b.TempDir()
+			if err := load.Start(); err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { load.Process.Kill(); load.Wait() })
+			eventually.True(20*time.Second, func() bool { return e.sb.Calls() >= 2000 })
+			up := e.sb.Calls()
+			start := time.Now()
+			e.sb.Close()
+			b.ReportMetric(time.Since(start).Seconds(), "close-s")
+			b.ReportMetric(float64(up), "calls-up")
+		}
+	})
 }
 
 // TestManyUsers: distinct users register and call at a modest rate with

@@ -187,7 +187,7 @@ type Server struct {
 }
 
 // closeWait bounds how long Close waits for calls' goroutines to end.
-const closeWait = 10 * time.Second
+const closeWait = 3 * time.Second
 
 // spawn runs f on a goroutine Close waits for.
 func (s *Server) spawn(f func()) {

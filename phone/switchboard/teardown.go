@@ -6,6 +6,7 @@ package switchboard
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -110,7 +111,35 @@ func (cs *calls) endAll(s *Server) {
 		}
 	}
 	cs.mu.Unlock()
-	for _, c := range all {
-		s.hangup(c, nil)
+	// In parallel, and for endAllWait at most: a thousand calls hung up
+	// one after the other, each waiting for its BYEs' answers, took a
+	// minute. A call not through by then is settled when its hangup
+	// returns, or, if the process is gone by then, at the next start
+	// (live.go).
+	work := make(chan *call)
+	var wg sync.WaitGroup
+	for range min(len(all), 64) {
+		wg.Go(func() {
+			for c := range work {
+				s.hangup(c, nil)
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() {
+		for _, c := range all {
+			work <- c
+		}
+		close(work)
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(endAllWait):
+		s.log.Warn("switchboard: closing with calls still hanging up", "calls", len(all))
 	}
 }
+
+// endAllWait bounds how long closing waits for calls to hang up.
+const endAllWait = 4 * time.Second
