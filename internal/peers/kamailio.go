@@ -235,7 +235,7 @@ require_certificate = no
 			t.Fatal(err)
 		}
 		k.Log, _ = os.Create(filepath.Join(dir, fmt.Sprintf("kamailio-%d.log", attempt)))
-		cmd := command("kamailio", "-DD", "-E", "-f", cfg, "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"), "-m", "64", "-M", "8")
+		cmd := command("kamailio", "-DD", "-E", "-f", cfg, "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"), "-m", "384", "-M", "16") // shared memory enough for a thousand transactions a second
 		cmd.Stdout, cmd.Stderr = k.Log, k.Log
 		if err = cmd.Start(); err != nil {
 			t.Fatal(err)

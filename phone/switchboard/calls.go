@@ -78,6 +78,10 @@ type bridge struct {
 // meterState is a credit-billed call's meter (call.mu guards it).
 type meterState struct {
 	noted    atomic.Bool // noted as in progress (live.go)
+	noting   sync.WaitGroup // notes being written
+	noteMu   sync.Mutex     // one note written at a time, the newest last
+	noteSeq  int64          // under mu: notes taken
+	noteDone int64          // under noteMu: the newest written
 	bill     Metered
 	grant    billing.Grant
 	answered time.Time

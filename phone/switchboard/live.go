@@ -33,7 +33,10 @@ func (s *Server) startMeter(c *call, bc Metered, g billing.Grant) {
 	s.noteLive(c)
 }
 
-// noteLive notes the call as in progress, as it stands now.
+// noteLive notes the call as in progress, as it stands now. The note is
+// written beside the call, not in its way (a busy store would otherwise
+// delay the answer); the call's record waits for it (record), so a note
+// never outlives its call.
 func (s *Server) noteLive(c *call) {
 	if s.cfg.Records == nil || c.caller.Account == "" {
 		return
@@ -42,17 +45,29 @@ func (s *Server) noteLive(c *call) {
 	l := records.Live{Call: records.Call{ID: c.id, Account: c.caller.Account, Direction: c.direction, From: c.from, To: c.to,
 		Started: c.started, Answered: c.answered}, At: s.cfg.Now()}
 	bill := c.bill
+	c.noteSeq++
+	seq := c.noteSeq
 	c.mu.Unlock()
 	if bill != nil {
 		l.Meter = bill.Snapshot()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.cfg.Records.BeginCall(ctx, l); err != nil {
-		s.log.Error("switchboard: noting a call in progress", "call", c.id, "err", err)
-		return
-	}
-	c.noted.Store(true)
+	c.noting.Add(1)
+	go func() {
+		defer c.noting.Done()
+		c.noteMu.Lock()
+		defer c.noteMu.Unlock()
+		if seq < c.noteDone {
+			return // a newer note of the call is written already
+		}
+		c.noteDone = seq
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.cfg.Records.BeginCall(ctx, l); err != nil {
+			s.log.Error("switchboard: noting a call in progress", "call", c.id, "err", err)
+			return
+		}
+		c.noted.Store(true)
+	}()
 }
 
 // checkpoints notes every noted call still up, every CheckpointEvery,

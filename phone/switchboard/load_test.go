@@ -24,6 +24,18 @@ type sippRun struct {
 	rate          float64         // calls per second over the run, by sipp's count
 	rtts          []time.Duration // one per call that completed
 	took          time.Duration
+	// span is from the first call's answer to the last's (sipp's
+	// response-time trace): the rate of answers is len(rtts)/span,
+	// whatever the tail of timeouts of failed calls added to took.
+	span time.Duration
+}
+
+// answered is the rate at which calls were answered.
+func (r sippRun) answered() float64 {
+	if r.span <= 0 {
+		return 0
+	}
+	return float64(len(r.rtts)-1) / r.span.Seconds()
 }
 
 // p99 returns the 99th percentile response time.
@@ -61,7 +73,8 @@ func sipp(t testing.TB, target string, scenario string, rate, n int, extra ...st
 	r.calls, r.failed, r.rate = readStat(t, filepath.Join(dir, "stat.csv"))
 	files, _ := filepath.Glob(filepath.Join(dir, "*_rtt.csv"))
 	for _, f := range files {
-		r.rtts = append(r.rtts, readRTT(t, f)...)
+		rtts, span := readRTT(t, f)
+		r.rtts, r.span = append(r.rtts, rtts...), max(r.span, span)
 	}
 	if err != nil && r.failed == 0 {
 		errs, _ := os.ReadFile(filepath.Join(dir, "err.log"))
@@ -104,22 +117,25 @@ func readStat(t testing.TB, path string) (ok, failed int, rate float64) {
 	return int(col("SuccessfulCall(C)")), int(col("FailedCall(C)")), col("CallRate(C)")
 }
 
-// readRTT reads sipp's per-call response times (milliseconds).
-func readRTT(t testing.TB, path string) []time.Duration {
+// readRTT reads sipp's per-call response times (milliseconds), and the
+// time from the first to the last.
+func readRTT(t testing.TB, path string) ([]time.Duration, time.Duration) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(string(b), "\n")
-	col := slices.Index(strings.Split(lines[0], ";"), "response_time_ms")
-	if col < 0 {
-		t.Fatalf("sipp's response times: no response_time_ms column in %q", lines[0])
+	head := strings.Split(lines[0], ";")
+	col, at := slices.Index(head, "response_time_ms"), slices.Index(head, "Date_ms")
+	if col < 0 || at < 0 {
+		t.Fatalf("sipp's response times: no Date_ms or response_time_ms column in %q", lines[0])
 	}
 	var out []time.Duration
+	first, last := -1.0, -1.0
 	for _, l := range lines[1:] {
 		f := strings.Split(l, ";")
-		if len(f) <= col {
+		if len(f) <= max(col, at) {
 			continue
 		}
 		ms, err := strconv.ParseFloat(f[col], 64)
@@ -127,8 +143,14 @@ func readRTT(t testing.TB, path string) []time.Duration {
 			continue
 		}
 		out = append(out, time.Duration(ms*float64(time.Millisecond)))
+		if d, err := strconv.ParseFloat(f[at], 64); err == nil {
+			if first < 0 || d < first {
+				first = d
+			}
+			last = max(last, d)
+		}
 	}
-	return out
+	return out, time.Duration((last - first) * float64(time.Millisecond))
 }
 
 // loadEnv is a switchboard with a caller's device and an answering sipp

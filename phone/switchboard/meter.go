@@ -147,6 +147,7 @@ func (s *Server) record(c *call, d records.Disposition, cause string) {
 		return
 	}
 	c.recorded.Do(func() {
+		c.noting.Wait() // the call's notes first: the record replaces them
 		c.mu.Lock()
 		r := records.Call{ID: c.id, Account: c.caller.Account, Direction: c.direction, From: c.from, To: c.to, Started: c.started,
 			Answered: c.answered, Ended: s.cfg.Now(), Disposition: d, Cause: cause, Currency: "USD", Recording: c.recording}

@@ -1,7 +1,6 @@
 package switchboard_test
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"os"
@@ -10,12 +9,14 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/internal/peers"
+	"github.com/tetherphone/tether/phone/switchboard"
 )
 
 // The switchboard under load, beside Kamailio (a SIP proxy and registrar
@@ -94,8 +95,29 @@ func startUAS(t testing.TB, target, user, pw string, calls int) {
 	}
 }
 
+// callee adds a user of its own with an answering sipp registered
+// (each run its own: a sipp of an earlier run is gone but still
+// registered), and returns its extension.
+func callee(b *testing.B, e *env) string {
+	b.Helper()
+	ext := strconv.Itoa(9000 + int(calleeSeq.Add(1)))
+	email := "callee" + ext + "@acme.test"
+	if err := e.db.CreateUser(e.ctx, team.User{Account: "acme", Email: email, Role: team.Member, Extension: ext, Created: time.Now()}, ""); err != nil {
+		b.Fatal(err)
+	}
+	d, pw := team.NewDevice(email, "sipp", "tether", time.Now())
+	if err := e.db.AddDevice(e.ctx, d); err != nil {
+		b.Fatal(err)
+	}
+	addr, _ := e.sb.Addr("udp")
+	startUAS(b, addr.String(), d.Username, pw, 100000)
+	return ext
+}
+
+var calleeSeq atomic.Int32
+
 func report(b *testing.B, r sippRun, unit string) {
-	b.ReportMetric(float64(r.calls)/r.took.Seconds(), unit)
+	b.ReportMetric(r.answered(), unit)
 	b.ReportMetric(float64(r.failed), "failed")
 	b.ReportMetric(float64(r.p99().Microseconds())/1000, "p99-ms")
 }
@@ -107,7 +129,7 @@ func BenchmarkOverload(b *testing.B) {
 	inf := injection(b, creds)
 	udp, _ := e.sb.Addr("udp")
 	target := udp.String()
-	withCallee := map[string]string{"callee": "callee-password"}
+	withCallee := map[string]string{"callee750": "callee-password", "callee1500": "callee-password"}
 	maps.Copy(withCallee, creds)
 	k := peers.StartKamailio(b, withCallee, "MD5")
 	kTarget := fmt.Sprintf("127.0.0.1:%d", k.Port)
@@ -115,9 +137,16 @@ func BenchmarkOverload(b *testing.B) {
 	runtime.GC()
 	idle := rss()
 	memory := func(b *testing.B) {
+		if switchboard.Banned(e.sb, "127.0.0.1") {
+			b.Error("the load banned the load generator's address")
+		}
 		b.ReportMetric(rss(), "rss-after-MB")
 		time.Sleep(10 * time.Second) // what it gives back by itself
 		b.ReportMetric(rss(), "rss-10s-MB")
+		runtime.GC() // what is still in use: nothing kept past the load
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		b.ReportMetric(float64(m.HeapInuse)/(1<<20), "live-MB")
 		b.ReportMetric(idle, "rss-idle-MB")
 	}
 	for _, rate := range []int{4000, 8000} {
@@ -138,18 +167,15 @@ func BenchmarkOverload(b *testing.B) {
 		n := rate * 10
 		b.Run(fmt.Sprintf("kamailio/calls-%d", rate), func(b *testing.B) {
 			for range b.N {
-				startUAS(b, kTarget, "callee", "callee-password", n)
-				report(b, sipp(b, kTarget, "call-users.xml", rate, n, "-inf", kInf, "-s", "callee", "-d", "1000", "-l", strconv.Itoa(rate*3)), "calls/s")
+				who := fmt.Sprintf("callee%d", rate)
+				startUAS(b, kTarget, who, "callee-password", n)
+				report(b, sipp(b, kTarget, "call-users.xml", rate, n, "-inf", kInf, "-s", who, "-d", "1000", "-l", strconv.Itoa(rate*3)), "calls/s")
 			}
 		})
 		b.Run(fmt.Sprintf("switchboard/calls-%d", rate), func(b *testing.B) {
 			for range b.N {
-				d, pw := team.NewDevice("bob@acme.test", "sipp", "tether", time.Now())
-				if err := e.db.AddDevice(context.Background(), d); err != nil {
-					b.Fatal(err)
-				}
-				startUAS(b, target, d.Username, pw, n)
-				report(b, sipp(b, target, "call-users.xml", rate, n, "-inf", inf, "-s", "102", "-d", "1000", "-l", strconv.Itoa(rate*3)), "calls/s")
+				ext := callee(b, e)
+				report(b, sipp(b, target, "call-users.xml", rate, n, "-inf", inf, "-s", ext, "-d", "1000", "-l", strconv.Itoa(rate*3)), "calls/s")
 				memory(b)
 			}
 		})
@@ -157,13 +183,9 @@ func BenchmarkOverload(b *testing.B) {
 	// Closing (SIGTERM) with calls coming in at 1,500/s, held 5 s.
 	b.Run("switchboard/close-under-load", func(b *testing.B) {
 		for range b.N {
-			d, pw := team.NewDevice("bob@acme.test", "sipp", "tether", time.Now())
-			if err := e.db.AddDevice(context.Background(), d); err != nil {
-				b.Fatal(err)
-			}
-			startUAS(b, target, d.Username, pw, 30000)
+			ext := callee(b, e)
 			wd, _ := os.Getwd()
-			load := exec.Command("sipp", target, "-sf", filepath.Join(wd, "testdata", "sipp", "call-users.xml"), "-inf", inf, "-s", "102",
+			load := exec.Command("sipp", target, "-sf", filepath.Join(wd, "testdata", "sipp", "call-users.xml"), "-inf", inf, "-s", ext,
 				"-d", "5000", "-r", "1500", "-m", "30000", "-l", "10000", "-i", "127.0.0.1", "-p", strconv.Itoa(peers.FreePort(b)),
 				"-mp", strconv.Itoa(peers.FreePort(b)), "-nostdin", "-max_recv_loops", "10000")
 			load.Dir = b.TempDir()
