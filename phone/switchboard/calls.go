@@ -77,7 +77,7 @@ type bridge struct {
 
 // meterState is a credit-billed call's meter (call.mu guards it).
 type meterState struct {
-	noted    atomic.Bool // noted as in progress (live.go)
+	noted    atomic.Bool    // noted as in progress (live.go)
 	noting   sync.WaitGroup // notes being written
 	noteMu   sync.Mutex     // one note written at a time, the newest last
 	noteSeq  int64          // under mu: notes taken
