@@ -149,7 +149,7 @@ func BenchmarkOverload(b *testing.B) {
 		b.ReportMetric(float64(m.HeapInuse)/(1<<20), "live-MB")
 		b.ReportMetric(idle, "rss-idle-MB")
 	}
-	for _, rate := range []int{4000, 8000} {
+	for _, rate := range []int{4000, 8000, 16000} { // 16,000: beyond capacity
 		n := rate * 10
 		b.Run(fmt.Sprintf("kamailio/register-%d", rate), func(b *testing.B) {
 			for range b.N {
@@ -158,7 +158,9 @@ func BenchmarkOverload(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("switchboard/register-%d", rate), func(b *testing.B) {
 			for range b.N {
+				shed := e.sb.Shed()
 				report(b, sipp(b, target, "register-users.xml", rate, n, "-inf", inf, "-l", strconv.Itoa(rate*2)), "register/s")
+				b.ReportMetric(float64(e.sb.Shed()-shed), "shed-503")
 				memory(b)
 			}
 		})
