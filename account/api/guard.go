@@ -195,9 +195,9 @@ func retryAfter(w http.ResponseWriter, status int, d time.Duration, code, format
 	writeErr(w, status, code, format, args...)
 }
 
-// gate answers for a public endpoint: whether addr may try now (false:
+// mayTry answers for a public endpoint: whether the address may try now (false:
 // the 429 is written).
-func (s *Server) gate(w http.ResponseWriter, r *http.Request) bool {
+func (s *Server) mayTry(w http.ResponseWriter, r *http.Request) bool {
 	if ok, d := s.tries.allow(source(r)); !ok {
 		retryAfter(w, http.StatusTooManyRequests, d, "rate_limited", "too many tries from your address; try again in %d seconds", max(1, int(d.Seconds()+0.5)))
 		return false

@@ -399,7 +399,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		retryAfter(w, http.StatusTooManyRequests, left, "locked", "too many failed sign-ins from your address; try again in %d minutes", max(1, int(left.Minutes()+0.5)))
 		return
 	}
-	if !s.gate(w, r) {
+	if !s.mayTry(w, r) {
 		return
 	}
 	hash, err := s.cfg.Users.PasswordHash(r.Context(), email)

@@ -373,7 +373,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_input", "a password has 10 to 256 characters")
 		return
 	}
-	if !s.gate(w, r) {
+	if !s.mayTry(w, r) {
 		return
 	}
 	// The token first: a forged one costs a lookup, not a password hash.
