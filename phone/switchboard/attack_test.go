@@ -397,3 +397,33 @@ func TestShedsLoad(t *testing.T) {
 		t.Fatalf("the refused phone, coming back: %d", res.StatusCode)
 	}
 }
+
+// brokenDirectory fails every device lookup, as a store in trouble would.
+type brokenDirectory struct{ *sqlite.DB }
+
+func (brokenDirectory) Device(context.Context, string) (team.Device, error) {
+	return team.Device{}, errors.New("the store is in trouble")
+}
+
+// TestStoreTroubleBansNobody: when the switchboard cannot look devices
+// up, phones are told to come back (503 with Retry-After), and however
+// many try, no address is banned for the switchboard's own failure.
+func TestStoreTroubleBansNobody(t *testing.T) {
+	e := newEnvWrapped(t, 0, switchboard.Config{}, func(db *sqlite.DB) switchboard.Directory { return brokenDirectory{db} })
+	d, pw := team.NewDevice("ann@acme.test", "test", "tether", time.Now())
+	if err := e.db.AddDevice(e.ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	sb, _ := e.sb.Addr("udp")
+	ph := dialRaw(t, "127.0.0.60", sb)
+	for i := range 25 {
+		c := ph.challenge(d.Username)
+		ph.register(d.Username, i+2, token(), signed(t, c, d.Username, pw, "sip:"+sb.String(), 1))
+		if res := ph.answer("REGISTER"); res.StatusCode != 503 || res.GetHeader("Retry-After") == nil {
+			t.Fatalf("a REGISTER the store cannot check: %v, want 503 with Retry-After", res)
+		}
+	}
+	if switchboard.Banned(e.sb, "127.0.0.60") {
+		t.Fatal("an address was banned for the store's trouble")
+	}
+}

@@ -336,6 +336,12 @@ func (s *Server) listen(spec string) error {
 		if err != nil {
 			return fmt.Errorf("switchboard: %w", err)
 		}
+		// Room for bursts (a GC, a busy moment): a datagram dropped costs
+		// its call half a second (T1) before it is sent again. The kernel
+		// caps this at net.core.rmem_max.
+		if uc, ok := pc.(*net.UDPConn); ok {
+			uc.SetReadBuffer(udpReadBuffer)
+		}
 		addr := pc.LocalAddr().(*net.UDPAddr).AddrPort()
 		s.track("udp", addr, pc)
 		go s.srv.ServeUDP(pc)
@@ -446,6 +452,9 @@ func (s *Server) Close() error {
 	return err
 }
 
+// udpReadBuffer is the receive buffer asked for each UDP socket.
+const udpReadBuffer = 4 << 20
+
 // noDNS is a resolver that resolves nothing, without sending a query.
 var noDNS = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
 	return nil, errors.New("switchboard: no DNS: SIP destinations here are addresses")
@@ -477,8 +486,12 @@ func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction, proxy 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var dev team.Device
+	var lookupErr error
 	v, _ := s.nonces.checkDigest(value, string(req.Method), s.cfg.Realm, from.Addr(), fingerprint(req), func(user, alg string) string {
 		d, err := s.cfg.Directory.Device(ctx, user)
+		if err != nil && !errors.Is(err, team.ErrNotFound) {
+			lookupErr = err
+		}
 		if err != nil || d.Realm != s.cfg.Realm {
 			return ""
 		}
@@ -488,6 +501,17 @@ func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction, proxy 
 		}
 		return d.HA1MD5
 	})
+	if lookupErr != nil {
+		// Our failure, not the phone's: it is told to come back, and
+		// nothing counts toward a ban (a busy store must never ban a
+		// whole office).
+		s.log.Error("switchboard: looking up a device to authenticate", "err", lookupErr)
+		res := sip.NewResponseFromRequest(req, 503, "Service Unavailable", nil)
+		res.AppendHeader(sip.NewHeader("Retry-After", retryAfter))
+		tx.Respond(res)
+		terminate(tx)
+		return team.Device{}, false
+	}
 	switch v {
 	case authOK:
 		s.bans.succeed(from.Addr())
