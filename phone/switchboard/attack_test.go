@@ -142,10 +142,7 @@ func signed(t *testing.T, c *digest.Challenge, user, password, uri string, count
 // to a nonce this server sent that address still do.
 func TestBlindTrafficBansNobody(t *testing.T) {
 	e := newEnv(t)
-	d, pw := team.NewDevice("ann@acme.test", "test", "tether", time.Now())
-	if err := e.db.AddDevice(e.ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	d, pw := e.device("ann@acme.test")
 	sb, _ := e.sb.Addr("udp")
 	uri := "sip:" + sb.String()
 	elsewhere := dialRaw(t, "127.0.0.6", sb).challenge(d.Username) // a nonce the attacker got for itself
@@ -198,10 +195,7 @@ func TestBlindTrafficBansNobody(t *testing.T) {
 // next count on the same nonce still work.
 func TestReplayedRegister(t *testing.T) {
 	e := newEnv(t)
-	d, pw := team.NewDevice("ann@acme.test", "test", "tether", time.Now())
-	if err := e.db.AddDevice(e.ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	d, pw := e.device("ann@acme.test")
 	sb, _ := e.sb.Addr("udp")
 	uri := "sip:" + sb.String()
 	ph := dialRaw(t, "127.0.0.2", sb)
@@ -352,10 +346,7 @@ func TestShedsLoad(t *testing.T) {
 	var users []team.Device
 	var pws []string
 	for _, email := range []string{"ann@acme.test", "bob@acme.test", "cy@acme.test"} {
-		d, pw := team.NewDevice(email, "test", "tether", time.Now())
-		if err := e.db.AddDevice(e.ctx, d); err != nil {
-			t.Fatal(err)
-		}
+		d, pw := e.device(email)
 		users, pws = append(users, d), append(pws, pw)
 	}
 	sb, _ := e.sb.Addr("udp")
@@ -410,10 +401,7 @@ func (brokenDirectory) Device(context.Context, string) (team.Device, error) {
 // many try, no address is banned for the switchboard's own failure.
 func TestStoreTroubleBansNobody(t *testing.T) {
 	e := newEnvWrapped(t, 0, switchboard.Config{}, func(db *sqlite.DB) switchboard.Directory { return brokenDirectory{db} })
-	d, pw := team.NewDevice("ann@acme.test", "test", "tether", time.Now())
-	if err := e.db.AddDevice(e.ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	d, pw := e.device("ann@acme.test")
 	sb, _ := e.sb.Addr("udp")
 	ph := dialRaw(t, "127.0.0.60", sb)
 	for i := range 25 {

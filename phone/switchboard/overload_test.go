@@ -39,10 +39,7 @@ func loadUsers(t testing.TB, e *env, n int) map[string]string {
 		if err := e.db.CreateUser(e.ctx, team.User{Account: "acme", Email: email, Role: team.Member, Extension: strconv.Itoa(2000 + i), Created: time.Now()}, ""); err != nil {
 			t.Fatal(err)
 		}
-		d, pw := team.NewDevice(email, "sipp", "tether", time.Now())
-		if err := e.db.AddDevice(e.ctx, d); err != nil {
-			t.Fatal(err)
-		}
+		d, pw := e.device(email)
 		users[d.Username] = pw
 	}
 	return users
@@ -105,10 +102,7 @@ func callee(b *testing.B, e *env) string {
 	if err := e.db.CreateUser(e.ctx, team.User{Account: "acme", Email: email, Role: team.Member, Extension: ext, Created: time.Now()}, ""); err != nil {
 		b.Fatal(err)
 	}
-	d, pw := team.NewDevice(email, "sipp", "tether", time.Now())
-	if err := e.db.AddDevice(e.ctx, d); err != nil {
-		b.Fatal(err)
-	}
+	d, pw := e.device(email)
 	addr, _ := e.sb.Addr("udp")
 	startUAS(b, addr.String(), d.Username, pw, 100000)
 	return ext
@@ -216,10 +210,7 @@ func TestManyUsers(t *testing.T) {
 	if r.failed != 0 || r.calls != 400 {
 		t.Fatalf("REGISTER: %d done, %d failed", r.calls, r.failed)
 	}
-	d, pw := team.NewDevice("bob@acme.test", "sipp", "tether", time.Now())
-	if err := e.db.AddDevice(e.ctx, d); err != nil {
-		t.Fatal(err)
-	}
+	d, pw := e.device("bob@acme.test")
 	startUAS(t, udp.String(), d.Username, pw, 60)
 	c := sipp(t, udp.String(), "call-users.xml", 30, 60, "-inf", inf, "-s", "102", "-d", "300")
 	if c.failed != 0 || c.calls != 60 {

@@ -107,6 +107,17 @@ func newEnvWrapped(t testing.TB, chunk int64, cfg switchboard.Config, wrap func(
 	return e
 }
 
+// device adds a device (SIP credentials) of the user's and returns it
+// with its password.
+func (e *env) device(email string) (team.Device, string) {
+	e.t.Helper()
+	d, pw := team.NewDevice(email, "test", "tether", time.Now())
+	if err := e.db.AddDevice(e.ctx, d); err != nil {
+		e.t.Fatal(err)
+	}
+	return d, pw
+}
+
 // phoneFor registers a new device of the user's over transport (ws on
 // the path /ws).
 func (e *env) phoneFor(email, transport string) *phone.UA {
@@ -118,10 +129,7 @@ func (e *env) phoneFor(email, transport string) *phone.UA {
 // media, its ICE servers).
 func (e *env) phoneWith(email string, cfg phone.Config) *phone.UA {
 	e.t.Helper()
-	d, pw := team.NewDevice(email, "test", "tether", time.Now())
-	if err := e.db.AddDevice(e.ctx, d); err != nil {
-		e.t.Fatal(err)
-	}
+	d, pw := e.device(email)
 	addr, _ := e.sb.Addr(cfg.Transport)
 	cfg.User, cfg.Password = fmt.Sprintf("sip:%s@%s", d.Username, addr), pw
 	cfg.WSPath, cfg.Listen, cfg.Expires, cfg.KeepAlive = "/ws", "127.0.0.1:0", time.Minute, -1
