@@ -81,7 +81,7 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 	aRTP, aRTCP := c.relay.a.ports()
 	answer, bMedia, err := rewriteSDP(won.res.Body(), c.relay.ip, aRTP, aRTCP)
 	if err != nil {
-		won.sess.Bye(context.Background())
+		s.byeCallee(context.Background(), won.sess, "")
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		s.finish(c)
 		return
@@ -175,17 +175,17 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	var res *sip.Response
 	if fromA {
 		fwd.Recipient = c.b.InviteResponse.Contact().Address
-		res, err = c.b.Do(ctx, fwd)
+		res, err = c.b.Do(ctx, s.fromListener(fwd))
 		if err == nil && res.IsSuccess() {
 			ack := sip.NewRequest(sip.ACK, fwd.Recipient)
-			c.b.WriteRequest(ack)
+			c.b.WriteRequest(s.fromListener(ack))
 		}
 	} else {
 		fwd.Recipient = c.a.InviteRequest.Contact().Address
-		res, err = c.a.Do(ctx, fwd)
+		res, err = c.a.Do(ctx, s.fromListener(fwd))
 		if err == nil && res.IsSuccess() {
 			ack := sip.NewRequest(sip.ACK, fwd.Recipient)
-			c.a.WriteRequest(ack)
+			c.a.WriteRequest(s.fromListener(ack))
 		}
 	}
 	if err != nil {

@@ -93,11 +93,11 @@ type meterState struct {
 type calls struct {
 	mu     sync.Mutex
 	byID   map[string]*call
-	active map[*call]struct{}
+	active map[*call][]string // each live call's Call-IDs
 }
 
 func newCalls() *calls {
-	return &calls{byID: map[string]*call{}, active: map[*call]struct{}{}}
+	return &calls{byID: map[string]*call{}, active: map[*call][]string{}}
 }
 
 // warnCaller plays the low-credit warning to the caller.
@@ -116,7 +116,7 @@ func (cs *calls) add(c *call, ids ...string) {
 	for _, id := range ids {
 		cs.byID[id] = c
 	}
-	cs.active[c] = struct{}{}
+	cs.active[c] = append(cs.active[c], ids...)
 }
 
 func (cs *calls) find(callID string) *call {
@@ -128,8 +128,8 @@ func (cs *calls) find(callID string) *call {
 func (cs *calls) remove(c *call) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	for id, x := range cs.byID {
-		if x == c {
+	for _, id := range cs.active[c] {
+		if cs.byID[id] == c {
 			delete(cs.byID, id)
 		}
 	}

@@ -178,6 +178,7 @@ func (s *Server) newLeg(c *call, b binding, offer []byte, contact sip.ContactHea
 	inv := sip.NewRequest(sip.INVITE, b.Contact)
 	inv.SetDestination(b.Source.String())
 	inv.SetTransport(b.Transport)
+	s.fromListener(inv)
 	fromParams := sip.NewParams()
 	fromParams.Add("tag", sip.GenerateTagN(16))
 	fromUser, display := c.caller.Extension, c.caller.Extension
@@ -216,6 +217,7 @@ func (s *Server) newLeg(c *call, b binding, offer []byte, contact sip.ContactHea
 // runLeg sends a leg's INVITE and follows it to its final answer, which
 // it reports on f.results (and, the first 2xx, on f.winner).
 func (s *Server) runLeg(f *fork, l *leg) {
+	sent := time.Now()
 	sess, err := f.dialogs.WriteInvite(f.ctx, l.invite)
 	if err != nil {
 		f.mu.Lock()
@@ -240,6 +242,9 @@ func (s *Server) runLeg(f *fork, l *leg) {
 	f.mu.Lock()
 	l.res, l.err, l.final = sess.InviteResponse, err, true
 	f.mu.Unlock()
+	if err != nil && s.life.Err() == nil {
+		s.log.Debug("switchboard: a leg ended without an answer", "device", l.b.Device, "after", time.Since(sent), "err", err)
+	}
 	if err == nil && l.res != nil && l.res.IsSuccess() && (l.b.Transport == "WS" || l.b.Transport == "WSS") {
 		// A WebSocket phone's Contact names an .invalid host
 		// (RFC 7118): requests in the dialog go back over its
@@ -260,7 +265,7 @@ func (s *Server) runLeg(f *fork, l *leg) {
 			s.log.Warn("switchboard: a WebRTC phone's answer", "device", l.b.Device, "err", err)
 			l.err = err
 			sess.Ack(context.Background())
-			sess.Bye(context.Background())
+			s.byeCallee(context.Background(), sess, "")
 			sess.Close()
 		} else {
 			l.res.SetBody(body)
@@ -271,7 +276,7 @@ func (s *Server) runLeg(f *fork, l *leg) {
 		case f.winner <- l:
 		default: // answered too late: another phone has the call
 			sess.Ack(context.Background())
-			sess.Bye(context.Background())
+			s.byeCallee(context.Background(), sess, "")
 			sess.Close()
 			l.err = errors.New("answered elsewhere")
 		}
@@ -329,6 +334,7 @@ func cancelFor(inv *sip.Request, reason string) *sip.Request {
 	c.AppendHeader(sip.NewHeader("Reason", reason))
 	c.SetDestination(inv.Destination())
 	c.SetTransport(inv.Transport())
+	c.Laddr = inv.Laddr
 	c.SetBody(nil)
 	return c
 }

@@ -161,7 +161,7 @@ func (s *Server) byeLocal(sess *sipgo.DialogServerSession) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	sess.Bye(ctx)
+	s.byeCaller(ctx, sess, "")
 }
 
 // collect plays the menu's prompt and waits for a key: pressed during the
@@ -253,7 +253,7 @@ func (s *Server) bridge(req *sip.Request, m *media.Session, sess *sipgo.DialogSe
 	if err != nil {
 		s.log.Warn("switchboard: the menu's choice answered with media we cannot use", "err", err)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		won.sess.Bye(ctx)
+		s.byeCallee(ctx, won.sess, "")
 		cancel()
 		s.endBill(c, 0)
 		s.record(c, records.Failed, "488 no common codec")

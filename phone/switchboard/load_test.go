@@ -70,7 +70,8 @@ func sipp(t testing.TB, target string, scenario string, rate, n int, extra ...st
 	start := time.Now()
 	err := cmd.Run()
 	r := sippRun{took: time.Since(start)}
-	r.calls, r.failed, r.rate = readStat(t, filepath.Join(dir, "stat.csv"))
+	var why string
+	r.calls, r.failed, r.rate, why = readStat(t, filepath.Join(dir, "stat.csv"))
 	files, _ := filepath.Glob(filepath.Join(dir, "*_rtt.csv"))
 	for _, f := range files {
 		rtts, span := readRTT(t, f)
@@ -82,14 +83,15 @@ func sipp(t testing.TB, target string, scenario string, rate, n int, extra ...st
 	}
 	if r.failed > 0 {
 		errs, _ := os.ReadFile(filepath.Join(dir, "err.log"))
-		t.Logf("sipp %s errors:\n%.3000s", scenario, errs)
+		t.Logf("sipp %s failures: %s\n%.3000s", scenario, why, errs)
 	}
 	return r
 }
 
 // readStat reads the last line of sipp's statistics: calls completed
-// successfully and failed, and the cumulative call rate.
-func readStat(t testing.TB, path string) (ok, failed int, rate float64) {
+// successfully and failed, the cumulative call rate, and the failures by
+// cause (sipp's Failed* counters that are not zero).
+func readStat(t testing.TB, path string) (ok, failed int, rate float64, why string) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -114,7 +116,13 @@ func readStat(t testing.TB, path string) (ok, failed int, rate float64) {
 		t.Fatalf("no %s in sipp's statistics", name)
 		return 0
 	}
-	return int(col("SuccessfulCall(C)")), int(col("FailedCall(C)")), col("CallRate(C)")
+	var causes []string
+	for i, h := range head {
+		if strings.HasPrefix(h, "Failed") && h != "FailedCall(C)" && strings.HasSuffix(h, "(C)") && i < len(last) && last[i] != "0" {
+			causes = append(causes, strings.TrimSuffix(strings.TrimPrefix(h, "Failed"), "(C)")+" "+last[i])
+		}
+	}
+	return int(col("SuccessfulCall(C)")), int(col("FailedCall(C)")), col("CallRate(C)"), strings.Join(causes, ", ")
 }
 
 // readRTT reads sipp's per-call response times (milliseconds), and the

@@ -224,7 +224,7 @@ func (s *Server) sendText(ctx context.Context, dest interface{ String() string }
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	return s.client.Do(ctx, req, sipgo.ClientRequestBuild)
+	return s.client.Do(ctx, s.fromListener(req), sipgo.ClientRequestBuild)
 }
 
 // flush delivers a user's waiting texts once one of their phones is

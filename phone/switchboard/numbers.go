@@ -124,9 +124,7 @@ func (s *Server) announce(req *sip.Request, tx sip.ServerTransaction, c *call, p
 	media.Pump(ctx, m, &media.PCMSource{Samples: pcm}, nil, true, sess.Context().Done())
 	if sess.Context().Err() == nil {
 		bctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		bye := sip.NewRequest(sip.BYE, sess.InviteRequest.Contact().Address)
-		bye.AppendHeader(sip.NewHeader("Reason", reasonHeader(402, "The account called has no credit")))
-		sess.WriteBye(bctx, bye)
+		s.byeCaller(bctx, sess, reasonHeader(402, "The account called has no credit"))
 		cancel()
 	}
 }

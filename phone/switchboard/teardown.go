@@ -25,18 +25,10 @@ func (s *Server) hangupWith(c *call, from any, reason string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if c.a != nil && from != c.a && c.answeredA.Load() {
-			bye := sip.NewRequest(sip.BYE, c.a.InviteRequest.Contact().Address)
-			if reason != "" {
-				bye.AppendHeader(sip.NewHeader("Reason", reason))
-			}
-			c.a.WriteBye(ctx, bye)
+			s.byeCaller(ctx, c.a, reason)
 		}
 		if c.b != nil && from != c.b {
-			bye := sip.NewRequest(sip.BYE, c.b.InviteResponse.Contact().Address)
-			if reason != "" {
-				bye.AppendHeader(sip.NewHeader("Reason", reason))
-			}
-			c.b.WriteBye(ctx, bye)
+			s.byeCallee(ctx, c.b, reason)
 		}
 		s.finish(c)
 	})

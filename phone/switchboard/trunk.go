@@ -133,7 +133,7 @@ func (s *Server) registerTrunk(ctx context.Context, a *TrunkAuth) (time.Duration
 	req.SetDestination(trunk.String())
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	res, err := s.client.Do(ctx, req)
+	res, err := s.client.Do(ctx, s.fromListener(req))
 	if err == nil && (res.StatusCode == 401 || res.StatusCode == 407) {
 		res, err = s.client.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.User, Password: a.Password})
 	}

@@ -74,7 +74,7 @@ func (s *Server) takeMessage(m *media.Session, sess *sipgo.DialogServerSession, 
 	stop()
 	if sess.Context().Err() == nil { // time is up: say goodbye
 		bctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		sess.Bye(bctx)
+		s.byeCaller(bctx, sess, "")
 		cancel()
 	}
 	if s.keepVoicemail(num, from, rec.Samples) {
