@@ -39,13 +39,16 @@ func (r sippRun) answered() float64 {
 }
 
 // p99 returns the 99th percentile response time.
-func (r sippRun) p99() time.Duration {
+func (r sippRun) p99() time.Duration { return r.percentile(99) }
+
+// percentile returns the pth percentile response time.
+func (r sippRun) percentile(p int) time.Duration {
 	if len(r.rtts) == 0 {
 		return 0
 	}
 	s := slices.Clone(r.rtts)
 	slices.Sort(s)
-	return s[min(len(s)-1, len(s)*99/100)]
+	return s[min(len(s)-1, len(s)*p/100)]
 }
 
 // sipp runs a scenario against the switchboard until n calls are done, at

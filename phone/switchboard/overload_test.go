@@ -26,7 +26,7 @@ import (
 // (through the credit gate, the B2BUA and its media relay on the
 // switchboard; proxied by Kamailio). Each sub-benchmark reports what sipp
 // achieved, its failures and p99; the switchboard's also its resident
-// memory right after the load and ten seconds later, and the 503s it
+// memory right after the load and fifteen seconds later, and the 503s it
 // answered to what it could not take.
 
 // loadUsers adds n users with a device each to the switchboard's store,
@@ -60,6 +60,41 @@ func injection(t testing.TB, users map[string]string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// cpuSeconds is the CPU time (user and system) the processes named
+// have used so far: the test process itself for "self", else every
+// process of that command name.
+func cpuSeconds(name string) float64 {
+	var pids []string
+	if name == "self" {
+		pids = []string{"self"}
+	} else {
+		out, _ := exec.Command("pgrep", "-x", name).Output()
+		pids = strings.Fields(string(out))
+	}
+	var ticks float64
+	for _, pid := range pids {
+		b, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) > 12 {
+			u, _ := strconv.ParseFloat(f[11], 64)
+			s, _ := strconv.ParseFloat(f[12], 64)
+			ticks += u + s
+		}
+	}
+	return ticks / 100 // USER_HZ
+}
+
+// busy runs f and reports the CPU the named processes used in it, per
+// second of f's run, as cores.
+func busy(b *testing.B, name string, f func()) {
+	cpu, start := cpuSeconds(name), time.Now()
+	f()
+	b.ReportMetric((cpuSeconds(name)-cpu)/time.Since(start).Seconds(), "cpu-cores")
 }
 
 // rss is the process's resident memory in MB.
@@ -113,6 +148,8 @@ var calleeSeq atomic.Int32
 func report(b *testing.B, r sippRun, unit string) {
 	b.ReportMetric(r.answered(), unit)
 	b.ReportMetric(float64(r.failed), "failed")
+	b.ReportMetric(float64(r.percentile(50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(r.percentile(90).Microseconds())/1000, "p90-ms")
 	b.ReportMetric(float64(r.p99().Microseconds())/1000, "p99-ms")
 }
 
@@ -135,8 +172,8 @@ func BenchmarkOverload(b *testing.B) {
 			b.Error("the load banned the load generator's address")
 		}
 		b.ReportMetric(rss(), "rss-after-MB")
-		time.Sleep(10 * time.Second) // what it gives back by itself
-		b.ReportMetric(rss(), "rss-10s-MB")
+		time.Sleep(15 * time.Second) // what it gives back once quiet
+		b.ReportMetric(rss(), "rss-15s-MB")
 		runtime.GC() // what is still in use: nothing kept past the load
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
@@ -165,13 +202,17 @@ func BenchmarkOverload(b *testing.B) {
 			for range b.N {
 				who := fmt.Sprintf("callee%d", rate)
 				startUAS(b, kTarget, who, "callee-password", n)
-				report(b, sipp(b, kTarget, "call-users.xml", rate, n, "-inf", kInf, "-s", who, "-d", "1000", "-l", strconv.Itoa(rate*3)), "calls/s")
+				busy(b, "kamailio", func() {
+					report(b, sipp(b, kTarget, "call-users.xml", rate, n, "-inf", kInf, "-s", who, "-d", "1000", "-l", strconv.Itoa(rate*3)), "calls/s")
+				})
 			}
 		})
 		b.Run(fmt.Sprintf("switchboard/calls-%d", rate), func(b *testing.B) {
 			for range b.N {
 				ext := callee(b, e)
-				report(b, sipp(b, target, "call-users.xml", rate, n, "-inf", inf, "-s", ext, "-d", "1000", "-l", strconv.Itoa(rate*3)), "calls/s")
+				busy(b, "self", func() {
+					report(b, sipp(b, target, "call-users.xml", rate, n, "-inf", inf, "-s", ext, "-d", "1000", "-l", strconv.Itoa(rate*3)), "calls/s")
+				})
 				memory(b)
 			}
 		})

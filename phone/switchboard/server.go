@@ -101,6 +101,10 @@ type Config struct {
 	// records store (5 s by default): what a crash can cost a call's
 	// charge at most (see live.go).
 	CheckpointEvery time.Duration
+	// TrimEvery is how often free heap left by a burst is given back to
+	// the system (5 s by default; negative: never, the runtime's own
+	// pace). See memory.go.
+	TrimEvery time.Duration
 	// Records keeps call detail and message records; nil keeps none.
 	Records records.Store
 	// VoicemailDir is where voicemail recordings are kept (under
@@ -165,6 +169,7 @@ type Server struct {
 	bans     *bans
 	pending  atomic.Int64         // new requests being worked on (admit.go)
 	shed     atomic.Int64         // and those answered 503 for it
+	trimmed  atomic.Int64         // times free heap was given back (memory.go)
 	guards   []*netguard.Listener // the stream listeners (under mu)
 	location *location
 
@@ -246,6 +251,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WarnBefore <= 0 {
 		cfg.WarnBefore = billing.WarnBefore
 	}
+	if cfg.TrimEvery == 0 {
+		cfg.TrimEvery = 5 * time.Second
+	}
 	if cfg.CheckpointEvery <= 0 {
 		cfg.CheckpointEvery = 5 * time.Second
 	}
@@ -303,6 +311,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.checkpoints() }()
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); s.trims() }()
 	for _, l := range cfg.Listen {
 		if err := s.listen(l); err != nil {
 			s.Close()
