@@ -193,10 +193,11 @@ func fingerprint(req *sip.Request) uint64 {
 // method against the user's HA1 for the credentials' algorithm (ha1
 // returns "" for an unknown user).
 //
-// fp is the request's fingerprint (see fingerprint): a request sent again
-// as it was, with the count it used, passes; any other use of a count
-// already used is a replay.
-func (n *nonces) checkDigest(header, method, realm string, from netip.Addr, fp uint64, ha1 func(user, alg string) string) (verdict, *digest.Credentials) {
+// fp returns the request's fingerprint (see fingerprint), asked for only
+// once the credentials are right: a request sent again as it was, with
+// the count it used, passes; any other use of a count already used is a
+// replay.
+func (n *nonces) checkDigest(header, method, realm string, from netip.Addr, fp func() uint64, ha1 func(user, alg string) string) (verdict, *digest.Credentials) {
 	if header == "" {
 		return authMissing, nil
 	}
@@ -236,7 +237,7 @@ func (n *nonces) checkDigest(header, method, realm string, from netip.Addr, fp u
 	if c.QOP == "" {
 		nc = 0
 	}
-	if !n.use(c.Nonce, nc, fp) {
+	if !n.use(c.Nonce, nc, fp()) {
 		return authReplay, c
 	}
 	return authOK, c

@@ -49,38 +49,38 @@ func TestDigestAuth(t *testing.T) {
 		t.Fatalf("MD5-only challenge %q", md5)
 	}
 	for _, chal := range chals {
-		if v, _ := n.checkDigest(sign(chal, d.Username, pw), "REGISTER", "tether", here, 7, ha1); v != authOK {
+		if v, _ := n.checkDigest(sign(chal, d.Username, pw), "REGISTER", "tether", here, fixed(7), ha1); v != authOK {
 			t.Errorf("right password refused (%s): %v", chal, v)
 		}
-		if v, _ := n.checkDigest(sign(chal, d.Username, pw+"x"), "REGISTER", "tether", here, 7, ha1); v != authFailed {
+		if v, _ := n.checkDigest(sign(chal, d.Username, pw+"x"), "REGISTER", "tether", here, fixed(7), ha1); v != authFailed {
 			t.Errorf("wrong password: %v", v)
 		}
-		if v, _ := n.checkDigest(sign(chal, "nobody", pw), "REGISTER", "tether", here, 7, ha1); v != authFailed {
+		if v, _ := n.checkDigest(sign(chal, "nobody", pw), "REGISTER", "tether", here, fixed(7), ha1); v != authFailed {
 			t.Errorf("unknown user: %v", v)
 		}
 		// Signed for another method: refused.
-		if v, _ := n.checkDigest(sign(chal, d.Username, pw), "INVITE", "tether", here, 7, ha1); v != authFailed {
+		if v, _ := n.checkDigest(sign(chal, d.Username, pw), "INVITE", "tether", here, fixed(7), ha1); v != authFailed {
 			t.Errorf("replayed for another method: %v", v)
 		}
 	}
 	// Answered to our nonce, but from an address it was not sent to.
-	if v, _ := n.checkDigest(sign(chals[0], d.Username, pw), "REGISTER", "tether", netip.MustParseAddr("127.0.0.3"), 7, ha1); v != authForged {
+	if v, _ := n.checkDigest(sign(chals[0], d.Username, pw), "REGISTER", "tether", netip.MustParseAddr("127.0.0.3"), fixed(7), ha1); v != authForged {
 		t.Errorf("nonce from another address: %v", v)
 	}
 	// A count used already is a replay; a higher one is fine; without
 	// qop a nonce serves once.
 	chal0 := n.challenges(here, "tether", false, false)[0]
 	first := sign(chal0, d.Username, pw)
-	if v, _ := n.checkDigest(first, "REGISTER", "tether", here, 7, ha1); v != authOK {
+	if v, _ := n.checkDigest(first, "REGISTER", "tether", here, fixed(7), ha1); v != authOK {
 		t.Fatalf("first use: %v", v)
 	}
-	if v, _ := n.checkDigest(first, "REGISTER", "tether", here, 7, ha1); v != authOK {
+	if v, _ := n.checkDigest(first, "REGISTER", "tether", here, fixed(7), ha1); v != authOK {
 		t.Errorf("the same request again (a retransmission): %v", v)
 	}
-	if v, _ := n.checkDigest(first, "REGISTER", "tether", here, 8, ha1); v != authReplay {
+	if v, _ := n.checkDigest(first, "REGISTER", "tether", here, fixed(8), ha1); v != authReplay {
 		t.Errorf("same count on another request: %v", v)
 	}
-	if v, _ := n.checkDigest(sign(chal0, d.Username, pw), "REGISTER", "tether", here, 7, ha1); v != authOK {
+	if v, _ := n.checkDigest(sign(chal0, d.Username, pw), "REGISTER", "tether", here, fixed(7), ha1); v != authOK {
 		t.Errorf("next count: %v", v)
 	}
 	noQOP := strings.Replace(n.challenges(here, "tether", false, true)[0], `, qop="auth"`, "", 1)
@@ -88,10 +88,10 @@ func TestDigestAuth(t *testing.T) {
 		t.Fatalf("could not drop qop from %s", noQOP)
 	}
 	once := sign(noQOP, d.Username, pw)
-	if v, _ := n.checkDigest(once, "REGISTER", "tether", here, 7, ha1); v != authOK {
+	if v, _ := n.checkDigest(once, "REGISTER", "tether", here, fixed(7), ha1); v != authOK {
 		t.Fatalf("no qop, first use: %v", v)
 	}
-	if v, _ := n.checkDigest(once, "REGISTER", "tether", here, 8, ha1); v != authReplay {
+	if v, _ := n.checkDigest(once, "REGISTER", "tether", here, fixed(8), ha1); v != authReplay {
 		t.Errorf("no qop, reused: %v", v)
 	}
 	// Used nonces are forgotten once they are stale anyway.
@@ -107,19 +107,19 @@ func TestDigestAuth(t *testing.T) {
 	clock.t = clock.t.Add(-11 * time.Minute)
 	// A nonce this process did not issue.
 	other := newNonces(5*time.Minute, clock.now)
-	if v, _ := n.checkDigest(sign(other.challenges(here, "tether", false, false)[0], d.Username, pw), "REGISTER", "tether", here, 7, ha1); v != authForged {
+	if v, _ := n.checkDigest(sign(other.challenges(here, "tether", false, false)[0], d.Username, pw), "REGISTER", "tether", here, fixed(7), ha1); v != authForged {
 		t.Errorf("foreign nonce: %v", v)
 	}
 	// Old nonce, right answer: stale.
 	chal := n.challenges(here, "tether", false, false)[0]
 	clock.t = clock.t.Add(6 * time.Minute)
-	if v, _ := n.checkDigest(sign(chal, d.Username, pw), "REGISTER", "tether", here, 7, ha1); v != authStale {
+	if v, _ := n.checkDigest(sign(chal, d.Username, pw), "REGISTER", "tether", here, fixed(7), ha1); v != authStale {
 		t.Errorf("expired nonce: %v", v)
 	}
-	if v, _ := n.checkDigest("", "REGISTER", "tether", here, 7, ha1); v != authMissing {
+	if v, _ := n.checkDigest("", "REGISTER", "tether", here, fixed(7), ha1); v != authMissing {
 		t.Errorf("no header: %v", v)
 	}
-	if v, _ := n.checkDigest("Digest garbage", "REGISTER", "tether", here, 7, ha1); v != authForged {
+	if v, _ := n.checkDigest("Digest garbage", "REGISTER", "tether", here, fixed(7), ha1); v != authForged {
 		t.Errorf("junk header: %v", v)
 	}
 }
@@ -150,3 +150,6 @@ func TestBans(t *testing.T) {
 		t.Error("still banned after the ban ran out")
 	}
 }
+
+// fixed is a request fingerprint that is always fp.
+func fixed(fp uint64) func() uint64 { return func() uint64 { return fp } }

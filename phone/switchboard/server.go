@@ -497,7 +497,7 @@ func (s *Server) authenticate(req *sip.Request, tx sip.ServerTransaction, proxy 
 	defer cancel()
 	var dev team.Device
 	var lookupErr error
-	v, _ := s.nonces.checkDigest(value, string(req.Method), s.cfg.Realm, from.Addr(), fingerprint(req), func(user, alg string) string {
+	v, _ := s.nonces.checkDigest(value, string(req.Method), s.cfg.Realm, from.Addr(), func() uint64 { return fingerprint(req) }, func(user, alg string) string {
 		d, err := s.cfg.Directory.Device(ctx, user)
 		if err != nil && !errors.Is(err, team.ErrNotFound) {
 			lookupErr = err
