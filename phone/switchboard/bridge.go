@@ -37,7 +37,7 @@ func (s *Server) connect(c *call, req *sip.Request, tx sip.ServerTransaction, ta
 		return
 	}
 	r.a.setPeer(aMedia)
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "switchboard", Host: ip.String(), Port: s.port(req.Transport())}}
+	contact := s.ourContact("switchboard", ip, req.Transport())
 	serverDialogs := sipgo.NewDialogServerCache(s.client, contact)
 	sess, err := serverDialogs.ReadInvite(req, tx)
 	if err != nil {
@@ -107,15 +107,35 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		}
 		s.spawn(func() { s.meter(c) })
 	}
-	if err := c.a.RespondSDP(answer); err != nil {
+	c.answering.Store(true)
+	err = c.a.RespondSDP(answer)
+	c.answering.Store(false)
+	if err != nil {
 		if c.a.Context().Err() == nil { // (not just a BYE overtaking its ACK)
 			s.log.Warn("switchboard: answering the caller", "err", err)
 			c.answeredA.Store(true) // the 2xx went out: the caller is owed a BYE
 		}
 		s.hangup(c, nil)
+		c.a.Close() // (a hangup during the answer left these to us)
+		s.calls.remove(c)
 		return
 	}
 	c.answeredA.Store(true)
+	select {
+	case <-c.done:
+		// The callee hung up while the caller's ACK was on its way:
+		// that hangup found no answered caller to send a BYE to, and
+		// left the caller's dialog to be ended here.
+		if c.byeA.CompareAndSwap(false, true) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			s.byeCaller(ctx, c.a, "")
+			cancel()
+		}
+		c.a.Close()
+		s.calls.remove(c)
+		return
+	default:
+	}
 	// Either side hanging up ends the other; so does a WebRTC leg's
 	// connection failing (the phone is gone without a BYE).
 	s.spawn(func() {
@@ -174,18 +194,18 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	defer cancel()
 	var res *sip.Response
 	if fromA {
-		fwd.Recipient = c.b.InviteResponse.Contact().Address
-		res, err = c.b.Do(ctx, s.fromListener(fwd))
+		fwd.Recipient = calleeTarget(c.b)
+		res, err = c.b.Do(ctx, s.toCallee(fwd, c.b))
 		if err == nil && res.IsSuccess() {
 			ack := sip.NewRequest(sip.ACK, fwd.Recipient)
-			c.b.WriteRequest(s.fromListener(ack))
+			c.b.WriteRequest(s.toCallee(ack, c.b))
 		}
 	} else {
-		fwd.Recipient = c.a.InviteRequest.Contact().Address
-		res, err = c.a.Do(ctx, s.fromListener(fwd))
+		fwd.Recipient = callerTarget(c.a)
+		res, err = c.a.Do(ctx, s.toCaller(fwd, c.a))
 		if err == nil && res.IsSuccess() {
 			ack := sip.NewRequest(sip.ACK, fwd.Recipient)
-			c.a.WriteRequest(s.fromListener(ack))
+			c.a.WriteRequest(s.toCaller(ack, c.a))
 		}
 	}
 	if err != nil {
@@ -204,6 +224,7 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	out.setPeer(am)
 	ok := sip.NewSDPResponseFromRequest(req, answer)
-	ok.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "switchboard", Host: c.relay.ip.String(), Port: s.port(req.Transport())}})
+	ct := s.ourContact("switchboard", c.relay.ip, req.Transport())
+	ok.AppendHeader(&ct)
 	tx.Respond(ok)
 }

@@ -63,6 +63,11 @@ type bridge struct {
 	// answeredA: the caller's leg has its 2xx (before, it is ended by an
 	// error response, not a BYE).
 	answeredA atomic.Bool
+	// byeA: the caller was sent its BYE (by whichever of the hangup and
+	// the answer's end saw the call over first).
+	byeA atomic.Bool
+	// answering: the caller's 2xx is out and its ACK awaited.
+	answering atomic.Bool
 	b         *sipgo.DialogClientSession
 	relay     *relay
 	// gwA and gwB are the legs' WebRTC gateways, for WebRTC phones.
@@ -355,11 +360,6 @@ func looksLikeNumber(s string) bool {
 		}
 	}
 	return digits >= 7 || strings.HasPrefix(s, "+") && digits >= 3
-}
-
-func (s *Server) port(transport string) int {
-	a, _ := s.Addr(strings.ToLower(transport))
-	return int(a.Port())
 }
 
 // onAck passes the caller's ACK to its dialog.

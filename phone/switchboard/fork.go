@@ -196,14 +196,12 @@ func (s *Server) newLeg(c *call, b binding, offer []byte, contact sip.ContactHea
 	inv.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: b.Device, Host: b.Contact.Host, Port: b.Contact.Port}})
 	callID := sip.CallIDHeader(newID())
 	inv.AppendHeader(&callID)
-	if !strings.EqualFold(b.Transport, contact.Address.UriParams.GetOr("transport", "udp")) && !b.Trunk {
-		// The phone answers (BYE, re-INVITE) over its own transport:
-		// name the switchboard's address on that one.
-		ct := &sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: contact.Address.User, Host: contact.Address.Host,
-			Port: s.port(b.Transport), UriParams: sip.NewParams()}}
-		ct.Address.UriParams.Add("transport", strings.ToLower(b.Transport))
-		inv.AppendHeader(ct)
-	}
+	// The phone (or the trunk) sends its requests in this dialog (BYE,
+	// re-INVITE) over its own transport: name the switchboard's listener
+	// for that one, whatever the caller's was.
+	ip, _ := netip.ParseAddr(contact.Address.Host)
+	ct := s.ourContact(contact.Address.User, ip, b.Transport)
+	inv.AppendHeader(&ct)
 	inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	if strings.HasPrefix(c.to, "+") && !b.Trunk {
 		// Which of the callee's lines was dialled (RFC 3455).

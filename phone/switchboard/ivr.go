@@ -214,7 +214,7 @@ func (s *Server) bridge(req *sip.Request, m *media.Session, sess *sipgo.DialogSe
 	if err != nil {
 		return ringEnd{code: 500}, false
 	}
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "switchboard", Host: ip.String(), Port: s.port(req.Transport())}}
+	contact := s.ourContact("switchboard", ip, req.Transport())
 	rctx, stopRingback := context.WithCancel(context.Background())
 	var ringing sync.WaitGroup
 	ringing.Go(func() { media.Pump(rctx, m, audio.Ringback.New(8000, 8000), nil, false, sess.Context().Done()) })

@@ -622,4 +622,25 @@ func TestWebSocketPhone(t *testing.T) {
 	if err := back.Hangup(ctx); err != nil {
 		t.Errorf("ann hanging up over ws: %v", err)
 	}
+	// The WebSocket phone calls bob, and bob hangs up: the BYE reaches
+	// ann over her own connection (her Contact names an .invalid host).
+	bobIn := make(chan *phone.Incoming, 1)
+	go func() {
+		in := <-bob.Incoming()
+		in.Answer(ctx)
+		bobIn <- in
+	}()
+	third, err := ann.Dial(ctx, "102")
+	if err != nil {
+		t.Fatalf("ann calling out over ws again: %v", err)
+	}
+	if err := (<-bobIn).Hangup(ctx); err != nil {
+		t.Errorf("bob hanging up on ann: %v", err)
+	}
+	select {
+	case <-third.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("the WebSocket caller's call did not end when bob hung up")
+	}
+	eventually.Must(t, 5*time.Second, "the switchboard to forget the call", func() bool { return e.sb.Calls() == 0 })
 }

@@ -91,7 +91,7 @@ func mediaSink(t *testing.T) netip.AddrPort {
 // else), also when the phone has sent nothing since the switchboard
 // restarted: the INVITE that rings it, the ACK and the BYE when the
 // caller hangs up; and when the phone placed the call, the BYE when the
-// callee hangs up.
+// callee hangs up, even before the phone's ACK for the answer came.
 func TestRequestsLeaveFromListener(t *testing.T) {
 	e := newEnv(t)
 	udp, _ := e.sb.Addr("udp")
@@ -144,18 +144,22 @@ func TestRequestsLeaveFromListener(t *testing.T) {
 	bob.reply(bye, 200, "", netip.AddrPort{})
 	<-call.Done()
 
-	// bob calls ann, who hangs up.
+	// bob calls ann, who hangs up at once: before bob's ACK for her
+	// answer has come, he is still owed a BYE.
 	bob2 := dialRaw(t, "127.0.0.1", udp)
 	user, pw := bob2.registered(e, "bob@acme.test")
+	hungUp := make(chan struct{})
 	go func() {
+		defer close(hungUp)
 		select {
 		case in := <-ann.Incoming():
 			if err := in.Answer(ctx); err != nil {
 				t.Error(err)
 				return
 			}
-			time.Sleep(200 * time.Millisecond) // heard for a moment
-			in.Hangup(ctx)
+			if err := in.Hangup(ctx); err != nil {
+				t.Error(err)
+			}
 		case <-ctx.Done():
 		}
 	}()
@@ -196,6 +200,7 @@ func TestRequestsLeaveFromListener(t *testing.T) {
 	if ok.StatusCode != 200 {
 		t.Fatalf("INVITE with credentials: %d", ok.StatusCode)
 	}
+	<-hungUp
 	bob2.send(fmt.Sprintf("ACK sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK%s\r\nMax-Forwards: 70\r\nFrom: <sip:%s@%s>;tag=raw2\r\nTo: %s\r\nCall-ID: out-%s\r\nCSeq: 2 ACK\r\nContent-Length: 0\r\n\r\n",
 		ok.Contact().Address.Addr(), bob2.addr, token(), user, udp, ok.To().Value(), callID))
 	bye, from = bob2.request(10 * time.Second)

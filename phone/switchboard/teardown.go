@@ -24,7 +24,7 @@ func (s *Server) hangupWith(c *call, from any, reason string) {
 		close(c.done)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if c.a != nil && from != c.a && c.answeredA.Load() {
+		if c.a != nil && from != c.a && c.answeredA.Load() && c.byeA.CompareAndSwap(false, true) {
 			s.byeCaller(ctx, c.a, reason)
 		}
 		if c.b != nil && from != c.b {
@@ -60,11 +60,17 @@ func (s *Server) finish(c *call) {
 	if c.relay != nil {
 		c.relay.close()
 	}
-	if c.a != nil {
-		c.a.Close()
-	}
 	if c.b != nil {
 		c.b.Close()
+	}
+	if c.answering.Load() {
+		// The caller's answer is out and its ACK on the way: the
+		// dialog stays findable for it; the answer's end sends the
+		// BYE and forgets the call (bridge.go).
+		return
+	}
+	if c.a != nil {
+		c.a.Close()
 	}
 	s.calls.remove(c)
 }

@@ -156,7 +156,7 @@ func (s *Server) answerLocally(req *sip.Request, tx sip.ServerTransaction, user 
 		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
 		return nil, nil, nil, false
 	}
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: ip.String(), Port: s.port(req.Transport())}}
+	contact := s.ourContact(user, ip, req.Transport())
 	sess, err := sipgo.NewDialogServerCache(s.client, contact).ReadInvite(req, tx)
 	if err != nil {
 		m.Close()
