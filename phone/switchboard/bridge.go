@@ -18,6 +18,13 @@ import (
 
 // connect bridges the caller's INVITE to the first of targets to answer.
 func (s *Server) connect(c *call, req *sip.Request, tx sip.ServerTransaction, targets []binding) {
+	interval, ok := s.callerTimer(req)
+	if !ok {
+		s.endBill(c, 0)
+		s.refuseInterval(req, tx)
+		return
+	}
+	c.timers[0].interval = interval // (started once answered)
 	ip := s.localIP(req)
 	if a, ok := s.Addr(strings.ToLower(req.Transport())); ok {
 		ip = a.Addr()
@@ -107,8 +114,17 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		}
 		s.spawn(func() { s.meter(c) })
 	}
+	ok := sip.NewSDPResponseFromRequest(c.a.InviteRequest, answer)
+	c.mu.Lock()
+	callerInterval := c.timers[0].interval
+	c.mu.Unlock()
+	if callerInterval > 0 {
+		for _, h := range timerHeaders(callerInterval, "uac") {
+			ok.AppendHeader(h)
+		}
+	}
 	c.answering.Store(true)
-	err = c.a.RespondSDP(answer)
+	err = c.a.WriteResponse(ok)
 	c.answering.Store(false)
 	if err != nil {
 		if c.a.Context().Err() == nil { // (not just a BYE overtaking its ACK)
@@ -135,6 +151,19 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		s.calls.remove(c)
 		return
 	default:
+	}
+	// Session timers: the caller's as answered above; the callee's if it
+	// answered with one it refreshes itself.
+	if callerInterval > 0 {
+		s.startTimer(c, 0, callerInterval)
+	}
+	calleeInterval := time.Duration(0)
+	if se, refresher, has := sessionExpires(won.res); has && refresher == "uas" {
+		calleeInterval = max(se, s.cfg.MinSE)
+		s.startTimer(c, 1, calleeInterval)
+	}
+	if callerInterval > 0 || calleeInterval > 0 {
+		s.spawn(func() { s.watchTimers(c) })
 	}
 	// Either side hanging up ends the other; so does a WebRTC leg's
 	// connection failing (the phone is gone without a BYE).
@@ -167,6 +196,17 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.calls.find(req.CallID().Value())
 	if c == nil || c.a == nil || c.b == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	s.reoffer(c, req, tx)
+}
+
+// reoffer carries a new offer (a re-INVITE's or an UPDATE's) across the
+// bridge as a re-INVITE to the other leg, and answers with what that leg
+// answered; it counts as a session refresh of the leg it came on.
+func (s *Server) reoffer(c *call, req *sip.Request, tx sip.ServerTransaction) {
+	if c.b == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 491, "Request Pending", nil))
 		return
 	}
 	if c.relay == nil { // bridged through the switchboard's own media (a menu's call)
@@ -226,5 +266,6 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	ok := sip.NewSDPResponseFromRequest(req, answer)
 	ct := s.ourContact("switchboard", c.relay.ip, req.Transport())
 	ok.AppendHeader(&ct)
+	s.refresh(c, legOf(c, req), req, ok)
 	tx.Respond(ok)
 }

@@ -30,7 +30,11 @@ type call struct {
 	caller team.User
 	done   chan struct{} // closed when the call ends
 	once   sync.Once
-	mu     sync.Mutex // guards the story's ending and the meter
+	mu     sync.Mutex // guards the story's ending, the meter and the session timers
+	// timers are the legs' session timers (0 the caller's, 1 the
+	// callee's; sessiontimer.go), and refreshed wakes their watcher.
+	timers    [2]sessionTimer
+	refreshed chan struct{}
 	story
 	bridge
 	meterState
@@ -38,7 +42,7 @@ type call struct {
 
 // newCall starts a call's story: who calls whom, which way, from now.
 func (s *Server) newCall(caller team.User, from, to, direction string) *call {
-	return &call{id: newID(), caller: caller, done: make(chan struct{}),
+	return &call{id: newID(), caller: caller, done: make(chan struct{}), refreshed: make(chan struct{}, 1),
 		story: story{from: from, to: to, direction: direction, started: s.cfg.Now()}}
 }
 

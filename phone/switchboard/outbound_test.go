@@ -163,49 +163,83 @@ func TestRequestsLeaveFromListener(t *testing.T) {
 		case <-ctx.Done():
 		}
 	}()
-	callID := token()
-	invite := func(cseq int, auth string) string {
-		msg := fmt.Sprintf("INVITE sip:101@%s SIP/2.0\r\n"+
-			"Via: SIP/2.0/UDP %s;branch=z9hG4bK%s;rport\r\n"+
-			"Max-Forwards: 70\r\n"+
-			"From: <sip:%s@%s>;tag=raw2\r\n"+
-			"To: <sip:101@%s>\r\n"+
-			"Call-ID: out-%s\r\n"+
-			"CSeq: %d INVITE\r\n"+
-			"Contact: <sip:%s@%s>\r\n"+
-			"Content-Type: application/sdp\r\n", udp, bob2.addr, token(), user, udp, udp, callID, cseq, user, bob2.addr)
-		if auth != "" {
-			msg += "Proxy-Authorization: " + auth + "\r\n"
-		}
-		body := sdpFor(mediaSink(t))
-		return msg + fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(body), body)
-	}
-	bob2.send(invite(1, ""))
-	res := bob2.answer("INVITE")
-	if res.StatusCode != 407 {
-		t.Fatalf("INVITE without credentials: %d", res.StatusCode)
-	}
-	ch, err := digest.ParseChallenge(res.GetHeader("Proxy-Authenticate").Value())
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob2.send(fmt.Sprintf("ACK sip:101@%s SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\nFrom: <sip:%s@%s>;tag=raw2\r\nTo: %s\r\nCall-ID: out-%s\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
-		udp, res.Via().Value(), user, udp, res.To().Value(), callID))
-	cred, err := digest.Digest(ch, digest.Options{Method: "INVITE", URI: "sip:101@" + udp.String(), Username: user, Password: pw, Count: 1, Cnonce: token()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob2.send(invite(2, cred.String()))
-	ok := bob2.answer("INVITE")
-	if ok.StatusCode != 200 {
-		t.Fatalf("INVITE with credentials: %d", ok.StatusCode)
+	rc := bob2.dial(user, pw, "101", "")
+	if rc.ok.StatusCode != 200 {
+		t.Fatalf("INVITE with credentials: %d", rc.ok.StatusCode)
 	}
 	<-hungUp
-	bob2.send(fmt.Sprintf("ACK sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK%s\r\nMax-Forwards: 70\r\nFrom: <sip:%s@%s>;tag=raw2\r\nTo: %s\r\nCall-ID: out-%s\r\nCSeq: 2 ACK\r\nContent-Length: 0\r\n\r\n",
-		ok.Contact().Address.Addr(), bob2.addr, token(), user, udp, ok.To().Value(), callID))
+	rc.inDialog("ACK", 2, "")
 	bye, from = bob2.request(10 * time.Second)
 	if bye.Method != sip.BYE || from != udp {
 		t.Fatalf("bob's phone got %s from %s; want BYE from %s when ann hung up", bye.Method, from, udp)
 	}
 	bob2.reply(bye, 200, "", netip.AddrPort{})
+}
+
+// rawCall is a call a rawSIP placed: its dialog as the phone keeps it.
+type rawCall struct {
+	r                    *rawSIP
+	user, callID, target string
+	ok                   *sip.Response // the final answer to the INVITE
+}
+
+// dial places a call from r as user (password pw) to target, with extra
+// header lines (each ending in CRLF), answering the switchboard's
+// challenge; it returns with the final answer, not yet acknowledged when
+// it is a 2xx.
+func (r *rawSIP) dial(user, pw, target, extra string) *rawCall {
+	r.t.Helper()
+	to := r.to
+	c := &rawCall{r: r, user: user, callID: "out-" + token(), target: target}
+	invite := func(cseq int, auth string) string {
+		msg := fmt.Sprintf("INVITE sip:%s@%s SIP/2.0\r\n"+
+			"Via: SIP/2.0/UDP %s;branch=z9hG4bK%s;rport\r\n"+
+			"Max-Forwards: 70\r\n"+
+			"From: <sip:%s@%s>;tag=raw2\r\n"+
+			"To: <sip:%s@%s>\r\n"+
+			"Call-ID: %s\r\n"+
+			"CSeq: %d INVITE\r\n"+
+			"Contact: <sip:%s@%s>\r\n"+
+			"Content-Type: application/sdp\r\n", target, to, r.addr, token(), user, to, target, to, c.callID, cseq, user, r.addr)
+		if auth != "" {
+			msg += "Proxy-Authorization: " + auth + "\r\n"
+		}
+		body := sdpFor(mediaSink(r.t))
+		return msg + extra + fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(body), body)
+	}
+	r.send(invite(1, ""))
+	res := r.answer("INVITE")
+	if res.StatusCode != 407 {
+		r.t.Fatalf("INVITE without credentials: %d", res.StatusCode)
+	}
+	ch, err := digest.ParseChallenge(res.GetHeader("Proxy-Authenticate").Value())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.send(fmt.Sprintf("ACK sip:%s@%s SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\nFrom: <sip:%s@%s>;tag=raw2\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+		target, to, res.Via().Value(), user, to, res.To().Value(), c.callID))
+	cred, err := digest.Digest(ch, digest.Options{Method: "INVITE", URI: fmt.Sprintf("sip:%s@%s", target, to), Username: user, Password: pw, Count: 1, Cnonce: token()})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.send(invite(2, cred.String()))
+	c.ok = r.answer("INVITE")
+	return c
+}
+
+// inDialog sends a request within the call (ACK, UPDATE, BYE ...) with
+// CSeq number cseq and extra header lines.
+func (c *rawCall) inDialog(method string, cseq int, extra string) {
+	c.r.t.Helper()
+	to := c.r.to
+	c.r.send(fmt.Sprintf("%s sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK%s;rport\r\nMax-Forwards: 70\r\nFrom: <sip:%s@%s>;tag=raw2\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\n%sContent-Length: 0\r\n\r\n",
+		method, c.ok.Contact().Address.Addr(), c.r.addr, token(), c.user, to, c.ok.To().Value(), c.callID, cseq, method, extra))
+}
+
+// ackFailure acknowledges a final answer that is not a 2xx (within the
+// INVITE's transaction: its Via and branch).
+func (c *rawCall) ackFailure() {
+	to := c.r.to
+	c.r.send(fmt.Sprintf("ACK sip:%s@%s SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\nFrom: <sip:%s@%s>;tag=raw2\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 2 ACK\r\nContent-Length: 0\r\n\r\n",
+		c.target, to, c.ok.Via().Value(), c.user, to, c.ok.To().Value(), c.callID))
 }

@@ -101,6 +101,9 @@ type Config struct {
 	// records store (5 s by default): what a crash can cost a call's
 	// charge at most (see live.go).
 	CheckpointEvery time.Duration
+	// MinSE is the shortest session timer interval a phone may ask for
+	// (RFC 4028: 90 s, the default); shorter gets 422 with Min-SE.
+	MinSE time.Duration
 	// TrimEvery is how often free heap left by a burst is given back to
 	// the system (5 s by default; negative: never, the runtime's own
 	// pace). See memory.go.
@@ -251,6 +254,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WarnBefore <= 0 {
 		cfg.WarnBefore = billing.WarnBefore
 	}
+	if cfg.MinSE <= 0 {
+		cfg.MinSE = 90 * time.Second
+	}
 	if cfg.TrimEvery == 0 {
 		cfg.TrimEvery = 5 * time.Second
 	}
@@ -296,8 +302,14 @@ func New(cfg Config) (*Server, error) {
 	srv.OnInfo(s.onInfo)
 	srv.OnMessage(s.admitted(s.onMessage))
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {}) // sipgo answers CANCEL and signals the INVITE's transaction
+	srv.OnUpdate(s.onUpdate)
+	srv.OnNoRoute(methodNotAllowed)
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
-		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+		res.AppendHeader(sip.NewHeader("Allow", allowed))
+		res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
+		res.AppendHeader(sip.NewHeader("Supported", "timer"))
+		tx.Respond(res)
 	})
 	if err := s.loadRegistrations(); err != nil {
 		ua.Close()
