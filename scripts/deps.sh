@@ -12,7 +12,11 @@ packages=(
   pulseaudio pulseaudio-utils sox  # a sound server with null sinks for audio tests
   kamailio kamailio-tls-modules kamailio-websocket-modules baresip sip-tester  # real SIP peers for interoperability tests
   coturn                    # a TURN server for WebRTC relay tests
+  chromium iproute2         # a browser softphone in a network namespace of its own
 )
+# npm for the browser softphone's JsSIP: Debian's, unless a Node.js with its
+# own npm is there already (NodeSource's nodejs conflicts with Debian's npm).
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -20,11 +24,19 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq || true   # a stale index still installs from the local cache
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "deps: installing ${missing[*]}" >&2
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq || true   # a stale index still installs from the local cache
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The browser softphone's npm packages (JsSIP), as its lock file pins them;
+# installed again only when the lock file changes.
+js="$(dirname "$0")/../internal/browser/js"
+if ! cmp -s "$js/package-lock.json" "$js/node_modules/.tether-lock" 2>/dev/null; then
+  echo "deps: npm ci in internal/browser/js" >&2
+  (cd "$js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.tether-lock)
+fi
