@@ -3,8 +3,11 @@ package switchboard_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/tetherphone/tether/internal/browser"
 	"github.com/tetherphone/tether/internal/eventually"
@@ -18,12 +21,15 @@ import (
 // calls a UDP phone and each hears the other's tone; when the UDP phone
 // hangs up, the browser's call ends with the BYE. Then a browser call
 // asking for a 60 s session timer outlives the interval on the browser's
-// UPDATE refreshes.
+// UPDATE refreshes. Last, the browser calls a number outside with 10 s of
+// credit: the switchboard hangs it up with the 402 reason.
 func TestBrowserSoftphone(t *testing.T) {
 	if !netns.Isolated(t) {
 		return
 	}
-	e := newEnvWith(t, 0, switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "ws://127.0.0.1:0"}, MinSE: 60 * time.Second})
+	e := newEnvWith(t, 4, switchboard.Config{Listen: []string{"udp://127.0.0.1:0", "ws://127.0.0.1:0"}, MinSE: 60 * time.Second,
+		WarnBefore: 3 * time.Second, MeterEvery: 500 * time.Millisecond})
+	e.withSim()
 	ws, _ := e.sb.Addr("ws")
 	d, pw := e.device("ann@acme.test")
 	ann := browser.Start(t, 440)
@@ -95,5 +101,24 @@ func TestBrowserSoftphone(t *testing.T) {
 	case <-in.Done():
 	case <-time.After(10 * time.Second):
 		t.Error("bob's leg did not end when the browser hung up")
+	}
+
+	eventually.Must(t, 5*time.Second, "the switchboard to forget the call", func() bool { return e.sb.Calls() == 0 })
+
+	// Out of credit: $0.015/min to a London landline, per second, and
+	// $0.0025 left buys 10 s.
+	b, _ := e.engine.Balance(e.ctx, "acme")
+	if err := e.engine.Adjust(e.ctx, "acme", "leave-10s", b.Available.Sub(decimal.RequireFromString("0.0025")).Neg(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	ann.Do(`window.tether.call("sip:+442071234567@127.0.0.1")`)
+	ann.Until(20*time.Second, "the call outside to be answered", `window.tether.state.session && window.tether.state.session.confirmed`)
+	start := time.Now()
+	ann.Until(30*time.Second, "the switchboard to end the call when the credit ran out", `window.tether.state.session.status === "ended"`)
+	if took := time.Since(start); took < 8*time.Second {
+		t.Errorf("the call ended after %v; 10 s were paid", took)
+	}
+	if s := ann.Session(); s.End == nil || s.End.Originator != "remote" || !strings.Contains(s.End.Reason, "cause=402") {
+		t.Errorf("the browser's call outside ended by %+v; want the switchboard's BYE with Reason 402", s.End)
 	}
 }
