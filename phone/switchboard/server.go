@@ -168,17 +168,22 @@ type Server struct {
 	client *sipgo.Client
 	log    *slog.Logger
 
-	nonces   *nonces
-	bans     *bans
-	pending  atomic.Int64         // new requests being worked on (admit.go)
-	shed     atomic.Int64         // and those answered 503 for it
-	trimmed  atomic.Int64         // times free heap was given back (memory.go)
-	guards   []*netguard.Listener // the stream listeners (under mu)
-	location *location
+	nonces  *nonces
+	bans    *bans
+	pending atomic.Int64 // new requests being worked on (admit.go)
+	shed    atomic.Int64 // and those answered 503 for it
+	trimmed atomic.Int64 // times free heap was given back (memory.go)
+	// parser reads requests at the front door (front.go), which counts
+	// those it answered itself in frontRefused.
+	parser       *sip.Parser
+	frontRefused atomic.Int64
+	guards       []*netguard.Listener // the stream listeners (under mu)
+	location     *location
 
 	mu        sync.Mutex
 	listeners []io_closer
 	addrs     map[string]netip.AddrPort // network -> bound address
+	udpConn   net.PacketConn            // the UDP listener, for the front door's answers
 	calls     *calls
 	closed    bool
 	trunkReg  trunkState
@@ -276,7 +281,9 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{life: life, stopLife: stopLife, cfg: cfg, log: cfg.Log, nonces: newNonces(5*time.Minute, cfg.Now),
 		bans: newBans(20, time.Minute, 10*time.Minute, cfg.Now), location: newLocation(cfg.Now),
 		addrs: map[string]netip.AddrPort{}, calls: newCalls()}
-	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent("Tether switchboard")}
+	s.parser = sip.NewParser()
+	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent("Tether switchboard"),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(s.frontFilter))}
 	if cfg.TLS != nil {
 		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(cfg.TLS))
 	}
@@ -366,6 +373,9 @@ func (s *Server) listen(spec string) error {
 		}
 		addr := pc.LocalAddr().(*net.UDPAddr).AddrPort()
 		s.track("udp", addr, pc)
+		s.mu.Lock()
+		s.udpConn = pc
+		s.mu.Unlock()
 		go s.srv.ServeUDP(pc)
 		// Sending before ServeUDP registered the socket would bind another.
 		for range 500 {

@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -205,8 +206,13 @@ func legOf(c *call, req *sip.Request) int {
 	return 1
 }
 
-// methodNotAllowed answers a method the switchboard does not take.
+// methodNotAllowed answers a method the switchboard does not take: 405
+// with Allow for a method SIP defines, 501 for one it does not know.
 func methodNotAllowed(req *sip.Request, tx sip.ServerTransaction) {
+	if !slices.Contains(knownMethods, string(req.Method)) {
+		tx.Respond(sip.NewResponseFromRequest(req, 501, "Not Implemented", nil))
+		return
+	}
 	res := sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
 	res.AppendHeader(sip.NewHeader("Allow", allowed))
 	tx.Respond(res)

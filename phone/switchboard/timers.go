@@ -18,4 +18,9 @@ const finishedWait = 5 * time.Second
 
 func init() {
 	sip.Timer_D, sip.Timer_J, sip.Timer_L, sip.Timer_M = finishedWait, finishedWait, finishedWait, finishedWait
+	// sipgo sends nothing over UDP larger than 1,300 bytes: a request
+	// with many Vias or long headers then never got its answer (a
+	// challenge repeats all of them). Answers go back the way the request
+	// came, whatever their size; IP fragments what the path cannot carry.
+	sip.UDPMTUSize = 65535 + 200
 }
