@@ -3,6 +3,7 @@ package phone
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -20,12 +21,67 @@ func (c *Call) Transfer(ctx context.Context, target string, waitFor time.Duratio
 	if err != nil {
 		return err
 	}
+	return c.refer(ctx, "<"+to.String()+">", waitFor)
+}
+
+// TransferTo transfers the call to the party of another of this phone's
+// calls (attended, or consultative, transfer: RFC 5589 section 7): the
+// far end is asked to call that party with Replaces (RFC 3891) naming the
+// other call, which takes the new call in its place. Through Tether's
+// switchboard, the switchboard joins the two parties itself. Both of this
+// phone's calls end once the new call is answered; if it is not, both
+// stay as they were.
+func (c *Call) TransferTo(ctx context.Context, other *Call, waitFor time.Duration) error {
+	if !c.State().Answered() || !other.State().Answered() {
+		return ErrNotConnected
+	}
+	callID, local, remote := other.dialogIDs()
+	to, err := c.ua.targetURI(other.remote)
+	if err != nil {
+		return err
+	}
+	replaces := url.QueryEscape(fmt.Sprintf("%s;to-tag=%s;from-tag=%s", callID, remote, local))
+	if err := c.refer(ctx, "<"+to.String()+"?Replaces="+replaces+">", waitFor); err != nil {
+		return err
+	}
+	select {
+	case <-other.Done(): // the far end ended the consultation for us
+	case <-c.ua.clock.After(2 * time.Second):
+		other.Hangup(ctx)
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// dialogIDs returns the call's dialog identifiers: its Call-ID, this
+// phone's tag and the far end's.
+func (c *Call) dialogIDs() (callID, local, remote string) {
+	if c.client != nil {
+		callID = c.client.InviteRequest.CallID().Value()
+		local, _ = c.client.InviteRequest.From().Params.Get("tag")
+		if c.client.InviteResponse != nil {
+			remote, _ = c.client.InviteResponse.To().Params.Get("tag")
+		}
+		return
+	}
+	callID = c.server.InviteRequest.CallID().Value()
+	remote, _ = c.server.InviteRequest.From().Params.Get("tag")
+	if c.server.InviteResponse != nil {
+		local, _ = c.server.InviteResponse.To().Params.Get("tag")
+	}
+	return
+}
+
+// refer sends a REFER with referTo and follows the far end's NOTIFYs:
+// nil once the new call is answered (this call hung up), an error when it
+// is refused (this call carries on).
+func (c *Call) refer(ctx context.Context, referTo string, waitFor time.Duration) error {
 	c.mu.Lock()
 	c.referStatus = make(chan int, 8)
 	status := c.referStatus
 	c.mu.Unlock()
 	req := sip.NewRequest(sip.REFER, c.remoteTarget())
-	req.AppendHeader(sip.NewHeader("Refer-To", "<"+to.String()+">"))
+	req.AppendHeader(sip.NewHeader("Refer-To", referTo))
 	req.AppendHeader(sip.NewHeader("Referred-By", "<"+c.ua.aor.String()+">"))
 	res, err := c.do(ctx, req)
 	if err != nil {

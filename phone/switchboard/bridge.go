@@ -80,7 +80,7 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		s.finish(c)
 		return
 	}
-	c.b = won.sess
+	c.setCallee(won.sess)
 	c.setEnd(records.Answered, "")
 	if err := won.sess.Ack(context.Background()); err != nil {
 		s.log.Warn("switchboard: ACK to the answering phone", "err", err)
@@ -167,14 +167,30 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 	}
 	// Either side hanging up ends the other; so does a WebRTC leg's
 	// connection failing (the phone is gone without a BYE).
-	s.spawn(func() {
+	s.spawn(func() { s.watchLegs(c) })
+}
+
+// watchLegs ends the call when either leg ends; a callee replaced by a
+// transfer is let go, and its successor watched.
+func (s *Server) watchLegs(c *call) {
+	for {
+		b := c.callee()
+		var bDone <-chan struct{}
+		if b != nil {
+			bDone = b.Context().Done()
+		}
 		select {
+		case <-c.swapped:
+			continue
+		case <-bDone:
+			if c.callee() != b {
+				continue // transferred away
+			}
+			c.setEnd("", "the callee hung up")
+			s.hangup(c, b)
 		case <-c.a.Context().Done():
 			c.setEnd("", "the caller hung up")
 			s.hangup(c, c.a)
-		case <-c.b.Context().Done():
-			c.setEnd("", "the callee hung up")
-			s.hangup(c, c.b)
 		case <-failed(c.gwA):
 			c.setEnd("", "the caller's WebRTC connection failed")
 			s.hangupWith(c, nil, reasonHeader(408, "The WebRTC connection failed"))
@@ -186,7 +202,8 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 			s.hangupWith(c, nil, reasonHeader(503, "The switchboard is shutting down"))
 		case <-c.done:
 		}
-	})
+		return
+	}
 }
 
 // onReinvite carries a re-INVITE (hold, resume) across the bridge: the
@@ -194,7 +211,7 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 // back the same way.
 func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.calls.find(req.CallID().Value())
-	if c == nil || c.a == nil || c.b == nil {
+	if c == nil || c.a == nil || c.callee() == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}
@@ -205,7 +222,8 @@ func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 // bridge as a re-INVITE to the other leg, and answers with what that leg
 // answered; it counts as a session refresh of the leg it came on.
 func (s *Server) reoffer(c *call, req *sip.Request, tx sip.ServerTransaction) {
-	if c.b == nil {
+	b := c.callee()
+	if b == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 491, "Request Pending", nil))
 		return
 	}
@@ -234,11 +252,11 @@ func (s *Server) reoffer(c *call, req *sip.Request, tx sip.ServerTransaction) {
 	defer cancel()
 	var res *sip.Response
 	if fromA {
-		fwd.Recipient = calleeTarget(c.b)
-		res, err = c.b.Do(ctx, s.toCallee(fwd, c.b))
+		fwd.Recipient = calleeTarget(b)
+		res, err = b.Do(ctx, s.toCallee(fwd, b))
 		if err == nil && res.IsSuccess() {
 			ack := sip.NewRequest(sip.ACK, fwd.Recipient)
-			c.b.WriteRequest(s.toCallee(ack, c.b))
+			b.WriteRequest(s.toCallee(ack, b))
 		}
 	} else {
 		fwd.Recipient = callerTarget(c.a)

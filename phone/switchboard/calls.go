@@ -42,7 +42,7 @@ type call struct {
 
 // newCall starts a call's story: who calls whom, which way, from now.
 func (s *Server) newCall(caller team.User, from, to, direction string) *call {
-	return &call{id: newID(), caller: caller, done: make(chan struct{}), refreshed: make(chan struct{}, 1),
+	return &call{id: newID(), caller: caller, done: make(chan struct{}), refreshed: make(chan struct{}, 1), bridge: bridge{swapped: make(chan struct{}, 1)},
 		story: story{from: from, to: to, direction: direction, started: s.cfg.Now()}}
 }
 
@@ -72,8 +72,13 @@ type bridge struct {
 	byeA atomic.Bool
 	// answering: the caller's 2xx is out and its ACK awaited.
 	answering atomic.Bool
-	b         *sipgo.DialogClientSession
-	relay     *relay
+	// b is the answering leg (callee(), setCallee(): a transfer replaces
+	// it, under call.mu); swapped wakes the legs' watcher when it does;
+	// detached are legs transferred away, whose BYE ends nothing.
+	b        *sipgo.DialogClientSession
+	swapped  chan struct{}
+	detached map[string]*sipgo.DialogClientSession
+	relay    *relay
 	// gwA and gwB are the legs' WebRTC gateways, for WebRTC phones.
 	gwA, gwB *webrtcgw.Gateway
 	// local is the switchboard's own media on the caller's leg, when it
@@ -373,4 +378,49 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.a.ReadAck(req, tx)
+}
+
+// callee is the call's answering leg now.
+func (c *call) callee() *sipgo.DialogClientSession {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.b
+}
+
+// setCallee makes b the answering leg.
+func (c *call) setCallee(b *sipgo.DialogClientSession) {
+	c.mu.Lock()
+	c.b = b
+	c.mu.Unlock()
+	select {
+	case c.swapped <- struct{}{}:
+	default:
+	}
+}
+
+// detachedLeg returns (and forgets) the leg transferred away whose
+// Call-ID is callID, if any.
+func (c *call) detachedLeg(callID string) *sipgo.DialogClientSession {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.detached[callID]
+	delete(c.detached, callID)
+	return old
+}
+
+// forget drops one of a call's Call-IDs (a leg transferred away and hung
+// up), if it still names the call.
+func (cs *calls) forget(c *call, id string) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.byID[id] == c {
+		delete(cs.byID, id)
+	}
+	ids := cs.active[c]
+	for i, x := range ids {
+		if x == id {
+			cs.active[c] = append(ids[:i:i], ids[i+1:]...)
+			break
+		}
+	}
 }

@@ -259,8 +259,9 @@ func (s *Server) bridge(req *sip.Request, m *media.Session, sess *sipgo.DialogSe
 		s.record(c, records.Failed, "488 no common codec")
 		return ringEnd{code: 488}, true
 	}
+	c.setCallee(won.sess)
 	c.mu.Lock()
-	c.b, c.answered = won.sess, s.cfg.Now()
+	c.answered = s.cfg.Now()
 	c.mu.Unlock()
 	s.noteLive(c)
 	warn := make(chan struct{}, 1)
@@ -286,7 +287,7 @@ func (s *Server) bridge(req *sip.Request, m *media.Session, sess *sipgo.DialogSe
 	case 0:
 		s.hangup(c, c.a)
 	case 1:
-		s.hangup(c, c.b)
+		s.hangup(c, c.callee())
 	default:
 		s.hangup(c, nil) // the meter ended it (BYEs with its reason were sent)
 	}

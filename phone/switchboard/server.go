@@ -310,6 +310,7 @@ func New(cfg Config) (*Server, error) {
 	srv.OnMessage(s.admitted(s.onMessage))
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {}) // sipgo answers CANCEL and signals the INVITE's transaction
 	srv.OnUpdate(s.onUpdate)
+	srv.OnRefer(s.onRefer)
 	srv.OnNoRoute(methodNotAllowed)
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, 200, "OK", nil)

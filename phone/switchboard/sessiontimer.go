@@ -23,7 +23,7 @@ import (
 
 // allowed are the methods the switchboard takes (Allow in a 405, and in
 // answers to OPTIONS).
-const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, MESSAGE, INFO, UPDATE"
+const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, MESSAGE, INFO, UPDATE, REFER"
 
 // sessionTimer is one leg's: the interval the phone refreshes within,
 // and when it last did. A zero interval is no timer.

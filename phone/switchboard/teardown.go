@@ -27,8 +27,8 @@ func (s *Server) hangupWith(c *call, from any, reason string) {
 		if c.a != nil && from != c.a && c.answeredA.Load() && c.byeA.CompareAndSwap(false, true) {
 			s.byeCaller(ctx, c.a, reason)
 		}
-		if c.b != nil && from != c.b {
-			s.byeCallee(ctx, c.b, reason)
+		if b := c.callee(); b != nil && from != b {
+			s.byeCallee(ctx, b, reason)
 		}
 		s.finish(c)
 	})
@@ -60,8 +60,8 @@ func (s *Server) finish(c *call) {
 	if c.relay != nil {
 		c.relay.close()
 	}
-	if c.b != nil {
-		c.b.Close()
+	if b := c.callee(); b != nil {
+		b.Close()
 	}
 	if c.answering.Load() {
 		// The caller's answer is out and its ACK on the way: the
@@ -88,10 +88,14 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		s.hangup(c, c.a)
 		return
 	}
-	if c.b != nil {
+	if old := c.detachedLeg(req.CallID().Value()); old != nil {
+		old.ReadBye(req, tx) // a leg transferred away: the call goes on
+		return
+	}
+	if b := c.callee(); b != nil {
 		c.setEnd("", "the callee hung up")
-		c.b.ReadBye(req, tx)
-		s.hangup(c, c.b)
+		b.ReadBye(req, tx)
+		s.hangup(c, b)
 		return
 	}
 	tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))

@@ -1,0 +1,237 @@
+package switchboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// Transfers (RFC 3515 REFER, RFC 5589). The switchboard is in the middle
+// of every call, so it carries out a transfer itself rather than pass the
+// REFER on: the party who answered a call (a rep who took a customer's
+// call) sends REFER in their leg, and the switchboard
+//
+//   - blind (Refer-To names a teammate or a number's members): rings the
+//     target with the media the customer is sending, and when it answers
+//     puts it in the rep's place on the relay;
+//   - attended (Refer-To carries Replaces naming the rep's other call, a
+//     consultation with the target): re-INVITEs the target's leg of that
+//     call toward this call's relay and puts it in the rep's place; the
+//     consultation call ends without its target.
+//
+// The call goes on as the same call: its meter, its record, its credit
+// (billing stays with the leg that pays). The rep hears the outcome by
+// NOTIFY (message/sipfrag) and both of the rep's legs are hung up. A
+// REFER from the caller's leg is answered 501 for now.
+
+// referTarget reads a Refer-To: the target's user part, and the Replaces
+// it carries ("" for none).
+func referTarget(v string) (user, replaces string, err error) {
+	v = strings.TrimSpace(v)
+	if i := strings.IndexByte(v, '<'); i >= 0 {
+		j := strings.LastIndexByte(v, '>')
+		if j < i {
+			return "", "", errors.New("unterminated Refer-To")
+		}
+		v = v[i+1 : j]
+	}
+	uri, headers, _ := strings.Cut(v, "?")
+	var u sip.Uri
+	if err := sip.ParseUri(uri, &u); err != nil || u.User == "" {
+		return "", "", fmt.Errorf("Refer-To %q names nobody", uri)
+	}
+	for _, h := range strings.Split(headers, "&") {
+		k, val, _ := strings.Cut(h, "=")
+		if strings.EqualFold(k, "Replaces") {
+			if replaces, err = url.QueryUnescape(val); err != nil {
+				return "", "", err
+			}
+		}
+	}
+	return u.User, replaces, nil
+}
+
+// onRefer takes a transfer asked for in a call.
+func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.calls.find(req.CallID().Value())
+	if c == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	b := c.callee()
+	if b == nil || legOf(c, req) != 1 || req.CallID().Value() != b.InviteRequest.CallID().Value() {
+		res := sip.NewResponseFromRequest(req, 501, "Not Implemented", nil)
+		res.AppendHeader(sip.NewHeader("Warning", `399 switchboard "only the party who answered a call can transfer it"`))
+		tx.Respond(res)
+		return
+	}
+	h := req.GetHeader("Refer-To")
+	if h == nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 400, "Missing Refer-To", nil))
+		return
+	}
+	user, replaces, err := referTarget(h.Value())
+	if err != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Refer-To", nil))
+		return
+	}
+	if c.relay == nil || c.gwA != nil || c.gwB != nil {
+		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+		return
+	}
+	tx.Respond(sip.NewResponseFromRequest(req, 202, "Accepted", nil))
+	s.spawn(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RingTimeout+30*time.Second)
+		defer cancel()
+		s.notifyRefer(ctx, b, "SIP/2.0 100 Trying", false)
+		var code int
+		var phrase string
+		if replaces != "" {
+			code, phrase = s.joinConsultation(ctx, c, b, replaces)
+		} else {
+			code, phrase = s.blindTransfer(ctx, c, b, user)
+		}
+		s.notifyRefer(ctx, b, fmt.Sprintf("SIP/2.0 %d %s", code, phrase), true)
+		if code >= 300 {
+			return // the call is still the rep's (RFC 5589 6.1)
+		}
+		// The rep's leg is done: hung up here, or answered if the
+		// rep's phone hangs up first.
+		s.byeCallee(ctx, b, reasonHeader(200, "Call transferred"))
+		c.detachedLeg(b.InviteRequest.CallID().Value())
+		s.calls.forget(c, b.InviteRequest.CallID().Value())
+		b.Close()
+	})
+}
+
+// notifyRefer tells the transferor how the transfer goes (RFC 3515 2.4.4).
+func (s *Server) notifyRefer(ctx context.Context, to *sipgo.DialogClientSession, frag string, final bool) {
+	req := sip.NewRequest(sip.NOTIFY, calleeTarget(to))
+	req.AppendHeader(sip.NewHeader("Event", "refer"))
+	state := "active;expires=60"
+	if final {
+		state = "terminated;reason=noresource"
+	}
+	req.AppendHeader(sip.NewHeader("Subscription-State", state))
+	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
+	req.SetBody([]byte(frag + "\r\n"))
+	if _, err := to.Do(ctx, s.toCallee(req, to)); err != nil {
+		s.log.Info("switchboard: NOTIFY of a transfer", "err", err)
+	}
+}
+
+// replaceCallee puts next in the place of the call's answering leg old,
+// whose media now come from media: old is kept only for its BYE.
+func (s *Server) replaceCallee(c *call, old, next *sipgo.DialogClientSession, media mediaAddr) {
+	c.relay.b.setPeer(media)
+	c.mu.Lock()
+	if c.detached == nil {
+		c.detached = map[string]*sipgo.DialogClientSession{}
+	}
+	c.detached[old.InviteRequest.CallID().Value()] = old
+	c.timers[1] = sessionTimer{}
+	c.mu.Unlock()
+	s.calls.add(c, next.InviteRequest.CallID().Value())
+	c.setCallee(next)
+}
+
+// calleeOffer is the offer for a leg taking the callee's place: the
+// codecs the callee answered with (what the caller sends), at the relay's
+// callee side.
+func (s *Server) calleeOffer(c *call, old *sipgo.DialogClientSession) ([]byte, error) {
+	rtp, rtcp := c.relay.b.ports()
+	offer, _, err := rewriteSDP(old.InviteResponse.Body(), c.relay.ip, rtp, rtcp)
+	return offer, err
+}
+
+// blindTransfer rings user's phones with the call and puts the one that
+// answers in the transferor's place; it returns the outcome for the
+// transferor's NOTIFY.
+func (s *Server) blindTransfer(ctx context.Context, c *call, old *sipgo.DialogClientSession, user string) (int, string) {
+	users, external, num, err := s.route(ctx, c.caller, user)
+	if err != nil || external != "" {
+		return 404, "Not Found" // (transfers go to teammates and numbers for now)
+	}
+	if num != nil && len(num.Members) > 0 {
+		users = nil
+		for _, m := range num.Members {
+			if u, err := s.cfg.Directory.User(ctx, m); err == nil {
+				users = append(users, u)
+			}
+		}
+	}
+	var targets []binding
+	for _, u := range users {
+		targets = append(targets, s.location.user(u.Email)...)
+	}
+	if len(targets) == 0 {
+		return 480, "Temporarily Unavailable"
+	}
+	offer, err := s.calleeOffer(c, old)
+	if err != nil {
+		return 488, "Not Acceptable Here"
+	}
+	contact := s.ourContact("switchboard", c.relay.ip, "udp")
+	won, end := s.ringAll(c, targets, offer, contact, nil, c.done)
+	if won == nil {
+		if end.code == 0 {
+			return 487, "Request Terminated"
+		}
+		return end.code, end.phrase
+	}
+	if err := won.sess.Ack(ctx); err != nil {
+		s.log.Warn("switchboard: ACK to a transfer's target", "err", err)
+	}
+	_, m, err := rewriteSDP(won.res.Body(), c.relay.ip, 0, 0)
+	if err != nil {
+		s.byeCallee(ctx, won.sess, "")
+		return 488, "Not Acceptable Here"
+	}
+	s.replaceCallee(c, old, won.sess, m)
+	return 200, "OK"
+}
+
+// joinConsultation carries out an attended transfer: the call whose
+// transferor leg replaces names (Call-ID;to-tag=;from-tag=, RFC 3891) has
+// its callee joined to this call in the transferor's place.
+func (s *Server) joinConsultation(ctx context.Context, c *call, old *sipgo.DialogClientSession, replaces string) (int, string) {
+	callID, _, _ := strings.Cut(replaces, ";")
+	c2 := s.calls.find(strings.TrimSpace(callID))
+	if c2 == nil || c2 == c || c2.a == nil || c2.a.InviteRequest.CallID().Value() != strings.TrimSpace(callID) {
+		return 481, "Call/Transaction Does Not Exist"
+	}
+	target := c2.callee()
+	if target == nil || !c2.answeredA.Load() || c2.relay == nil || c2.gwA != nil || c2.gwB != nil {
+		return 488, "Not Acceptable Here"
+	}
+	offer, err := s.calleeOffer(c, old)
+	if err != nil {
+		return 488, "Not Acceptable Here"
+	}
+	// The consultation's target now sends to this call's relay.
+	reinv := sip.NewRequest(sip.INVITE, calleeTarget(target))
+	reinv.SetBody(offer)
+	reinv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	res, err := target.Do(ctx, s.toCallee(reinv, target))
+	if err != nil || !res.IsSuccess() {
+		return 488, "Not Acceptable Here"
+	}
+	ack := sip.NewRequest(sip.ACK, reinv.Recipient)
+	target.WriteRequest(s.toCallee(ack, target))
+	_, m, err := rewriteSDP(res.Body(), c.relay.ip, 0, 0)
+	if err != nil {
+		return 488, "Not Acceptable Here"
+	}
+	// The consultation ends without its target, which is this call's now.
+	c2.setCallee(nil)
+	c2.setEnd("", "transferred: the consulted party joined the transferred call")
+	s.replaceCallee(c, old, target, m)
+	s.hangupWith(c2, nil, reasonHeader(200, "Call transferred"))
+	return 200, "OK"
+}
