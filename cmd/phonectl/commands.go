@@ -153,8 +153,12 @@ func converse(ctx context.Context, c *phone.Call, src *media.PCMSource, sink *me
 	if src != nil {
 		s = src
 	}
+	var k media.Sink // (a nil *PCMSink is not a nil Sink: --play without --record crashed)
+	if sink != nil {
+		k = sink
+	}
 	stopAtEnd := d == 0 && src != nil && sink == nil
-	media.Pump(ctx, c.Media(), s, sink, stopAtEnd, c.Done())
+	media.Pump(ctx, c.Media(), s, k, stopAtEnd, c.Done())
 }
 
 // converseDevice runs a call's audio through the sound device.
@@ -270,9 +274,12 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 	dur := fs.Duration("duration", 0, "hang up each call after this long (default: when the far end does)")
 	ringFor := fs.Duration("ring", 0, "let each call ring this long before answering, with the ringtone (default: answer at once)")
 	ringDev := fs.String("ring-device", "", "speaker device to ring on, or part of its name (default: the playback device)")
+	transferTo := fs.String("transfer", "", "transfer each call, once answered, to this user or number (blind)")
+	consultTo := fs.String("consult", "", "once a call is answered, call this user or number and transfer the call to them when they answer (attended)")
+	transferAfter := fs.Duration("transfer-after", 2*time.Second, "how long to talk before --transfer or --consult")
 	pos, err := parseArgs(fs, args)
-	if err != nil || len(pos) > 0 || *count < 1 || *ringFor < 0 || *ringFor > 100*time.Second {
-		return usageErr(stderr, err, "answer takes no arguments, --count of at least 1 and --ring of 0 to 100s")
+	if err != nil || len(pos) > 0 || *count < 1 || *ringFor < 0 || *ringFor > 100*time.Second || *transferTo != "" && *consultTo != "" {
+		return usageErr(stderr, err, "answer takes no arguments, --count of at least 1, --ring of 0 to 100s, and --transfer or --consult, not both")
 	}
 	// The ringtone sounds on the ring device, or on the call's speaker
 	// when the call uses the sound devices.
@@ -317,6 +324,15 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 			}
 			o.event("call", "answered", map[string]any{"state": "connected"})
 			go reportKeys(o, in.Call)
+			if *transferTo != "" || *consultTo != "" {
+				var play *media.PCMSource
+				if src != nil {
+					play = &media.PCMSource{Samples: src.Samples}
+				}
+				if transferCall(ctx, u, in.Call, *transferTo, *consultTo, *transferAfter, play, sink, o) {
+					continue
+				}
+			}
 			switch {
 			case *echo:
 				e := &media.Echo{}
@@ -492,4 +508,42 @@ func ring(ctx context.Context, in *phone.Incoming, d time.Duration, withTone boo
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// transferCall talks on an answered call for after, then transfers it:
+// to target (blind), or to consult once consult answers a call of its own
+// (attended). It reports whether the call was transferred; if not, the
+// call is still ours.
+func transferCall(ctx context.Context, u *phone.UA, c *phone.Call, target, consult string, after time.Duration, play *media.PCMSource, sink *media.PCMSink, o out) bool {
+	tctx, stopTalk := context.WithCancel(ctx)
+	defer stopTalk()
+	go converse(tctx, c, play, sink, 0)
+	select {
+	case <-time.After(after):
+	case <-c.Done():
+		o.event("call", "ended: the far end hung up before the transfer", map[string]any{"state": "ended"})
+		return true
+	case <-ctx.Done():
+		return false
+	}
+	var err error
+	if target != "" {
+		o.event("call", "transferring to "+target, map[string]any{"state": "transferring", "to": target})
+		err = c.Transfer(ctx, target, 60*time.Second)
+	} else {
+		o.event("call", "consulting "+consult, map[string]any{"state": "consulting", "to": consult})
+		var other *phone.Call
+		if other, err = u.Dial(ctx, consult); err == nil {
+			o.event("call", consult+" answered: transferring the call to them", map[string]any{"state": "transferring", "to": consult})
+			if err = c.TransferTo(ctx, other, 60*time.Second); err != nil {
+				other.Hangup(context.Background())
+			}
+		}
+	}
+	if err != nil {
+		o.event("call", "transfer failed, the call is still ours: "+err.Error(), map[string]any{"state": "connected", "error": err.Error()})
+		return false
+	}
+	o.event("call", "ended: transferred", map[string]any{"state": "ended", "transferred": true})
+	return true
 }
