@@ -87,7 +87,11 @@ func (v *TeamView) render() {
 	v.list.RemoveAll()
 	for _, m := range v.members {
 		m := m
-		name := widget.NewLabel(fmt.Sprintf("%s   ext. %s", m.Email, m.Extension))
+		line := fmt.Sprintf("%s   ext. %s", m.Email, m.Extension)
+		if m.Presence != "" {
+			line += "   · " + m.Presence // so nobody transfers a call to a teammate on one
+		}
+		name := widget.NewLabel(line)
 		var right fyne.CanvasObject
 		if m.Role == "owner" || m.Email == v.s.Me.Email {
 			right = widget.NewLabel(roleName(m.Role))

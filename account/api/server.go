@@ -67,6 +67,14 @@ type Config struct {
 	// HashSlots is how many password hashes may run at once (0: one per
 	// CPU); each holds 64 MiB while it runs.
 	HashSlots int
+	// Presence tells who of an account is online or on a call (the
+	// switchboard's view); nil: the team is listed without it.
+	Presence Presence
+}
+
+// Presence is who of an account is "online" or "on a call", by email.
+type Presence interface {
+	Presence(account string) map[string]string
 }
 
 // Server serves the API.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -20,6 +21,9 @@ type Member struct {
 	Extension   string            `json:"extension"`
 	Permissions []team.Permission `json:"permissions,omitempty"` // shown to those who manage the team
 	Created     time.Time         `json:"created"`
+	// Presence is "online", "on a call" or "offline", when the switchboard
+	// is there to tell (GET /v1/team only).
+	Presence string `json:"presence,omitempty"`
 }
 
 func (s *Server) teamList(w http.ResponseWriter, r *http.Request, u caller) {
@@ -28,9 +32,16 @@ func (s *Server) teamList(w http.ResponseWriter, r *http.Request, u caller) {
 		s.fail(w, err, "list the team")
 		return
 	}
+	var present map[string]string
+	if s.cfg.Presence != nil {
+		present = s.cfg.Presence.Presence(u.Account)
+	}
 	out := []Member{}
 	for _, m := range us {
 		info := Member{Email: m.Email, Role: string(m.Role), Extension: m.Extension, Created: m.Created}
+		if s.cfg.Presence != nil {
+			info.Presence = cmp.Or(present[m.Email], "offline")
+		}
 		if u.can(team.ManageTeam) {
 			rights, err := s.rights(r.Context(), m)
 			if err != nil {

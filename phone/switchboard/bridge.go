@@ -81,6 +81,9 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		return
 	}
 	c.setCallee(won.sess)
+	c.mu.Lock()
+	c.calleeEmail = won.b.Email
+	c.mu.Unlock()
 	c.setEnd(records.Answered, "")
 	if err := won.sess.Ack(context.Background()); err != nil {
 		s.log.Warn("switchboard: ACK to the answering phone", "err", err)

@@ -35,6 +35,8 @@ type call struct {
 	// callee's; sessiontimer.go), and refreshed wakes their watcher.
 	timers    [2]sessionTimer
 	refreshed chan struct{}
+	// calleeEmail is whose phone answered (presence.go).
+	calleeEmail string
 	story
 	bridge
 	meterState

@@ -193,6 +193,9 @@ func (s *Server) blindTransfer(ctx context.Context, c *call, old *sipgo.DialogCl
 		s.byeCallee(ctx, won.sess, "")
 		return 488, "Not Acceptable Here"
 	}
+	c.mu.Lock()
+	c.calleeEmail = won.b.Email
+	c.mu.Unlock()
 	s.replaceCallee(c, old, won.sess, m)
 	return 200, "OK"
 }
@@ -229,6 +232,13 @@ func (s *Server) joinConsultation(ctx context.Context, c *call, old *sipgo.Dialo
 		return 488, "Not Acceptable Here"
 	}
 	// The consultation ends without its target, which is this call's now.
+	c2.mu.Lock()
+	who := c2.calleeEmail
+	c2.calleeEmail = ""
+	c2.mu.Unlock()
+	c.mu.Lock()
+	c.calleeEmail = who
+	c.mu.Unlock()
 	c2.setCallee(nil)
 	c2.setEnd("", "transferred: the consulted party joined the transferred call")
 	s.replaceCallee(c, old, target, m)
