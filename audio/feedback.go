@@ -14,6 +14,10 @@ type FrameReader interface {
 // 659 Hz), one second on, two off; distinct from ringback and busy.
 var Ringtone = Cadence{Freqs: []float64{523.25, 659.25}, On: time.Second, Off: 2 * time.Second}
 
+// CallWaiting is how a second call rings during one: a short 440 Hz beep
+// every four seconds, played softly.
+var CallWaiting = Cadence{Freqs: []float64{440}, On: 300 * time.Millisecond, Off: 3700 * time.Millisecond}
+
 // Feedback mixes the tones of keys pressed into what goes to the speaker,
 // quietly, so the user hears each digit they send. Wrap the speaker in it.
 type Feedback struct {

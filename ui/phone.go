@@ -99,6 +99,9 @@ type PhoneView struct {
 	// Ringer rings for an incoming call until the returned stop is called;
 	// nil rings silently.
 	Ringer func() (stop func())
+	// SoftRinger rings for a second call while one is in progress, softly
+	// (the call-waiting tone); nil: the incoming-call window alone.
+	SoftRinger func() (stop func())
 	// Speakers lists the sound devices a call can move to; nil hides the
 	// choice. Moving sets the preference Audio reads, and restarts it.
 	Speakers   func() []string
@@ -113,12 +116,18 @@ type PhoneView struct {
 	maxSecs   int64 // the longest the call in progress can last on credit (0: no limit)
 	audioStop context.CancelFunc
 	call      *phone.Call
-	cancel    context.CancelFunc
-	quoteSeq  int
-	numbers   []api.NumberInfo
-	dialled   string
-	started   time.Time
-	connected time.Time
+	// waiting is the call put on hold to answer a second one (call
+	// waiting), taken up again when that one ends; waitingPeer is who.
+	waiting      *phone.Call
+	waitingPeer  string
+	waitingSince time.Time
+	answerRing   func() // the Answer of the incoming-call window showing, for AnswerRinging
+	cancel       context.CancelFunc
+	quoteSeq     int
+	numbers      []api.NumberInfo
+	dialled      string
+	started      time.Time
+	connected    time.Time
 }
 
 // NewPhoneView builds the dialer.
@@ -503,7 +512,12 @@ func (v *PhoneView) Ring(in *phone.Incoming) {
 		v.mu.Unlock()
 	}
 	var stopRing func()
-	if v.Ringer != nil {
+	v.mu.Lock()
+	busy := v.call != nil
+	v.mu.Unlock()
+	if busy && v.SoftRinger != nil {
+		stopRing = v.SoftRinger()
+	} else if !busy && v.Ringer != nil {
 		stopRing = v.Ringer()
 	}
 	stop := func() {
@@ -519,10 +533,30 @@ func (v *PhoneView) Ring(in *phone.Incoming) {
 		d.Hide()
 		stop()
 		v.mu.Lock()
-		busy := v.call != nil
+		first, firstPeer := v.call, v.peer.Text
+		if first != nil && v.waiting != nil {
+			v.mu.Unlock()
+			in.Decline(486) // two calls already: one talking, one on hold
+			return
+		}
+		v.waiting, v.waitingPeer, v.waitingSince = first, firstPeer, v.connected
 		v.mu.Unlock()
-		if busy {
-			in.Decline(486)
+		if first != nil {
+			// Call waiting: the call in progress is held while this one
+			// is taken, and taken up again when this one ends.
+			v.showCall(from, "Answering… ("+firstPeer+" on hold)")
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				if err := first.Hold(ctx); err != nil {
+					do(func() { showErr(v.win, err) })
+				}
+				if err := in.Answer(ctx); err != nil {
+					do(func() { v.endCall("Could not answer: " + err.Error()) })
+					return
+				}
+				v.connectedCall(in.Call)
+			}()
 			return
 		}
 		v.showCall(from, "Answering…")
@@ -538,6 +572,9 @@ func (v *PhoneView) Ring(in *phone.Incoming) {
 		}()
 	})
 	answer.Importance = widget.SuccessImportance
+	v.mu.Lock()
+	v.answerRing = answer.OnTapped
+	v.mu.Unlock()
 	decline := widget.NewButton("Decline", func() { handled = true; d.Hide(); stop(); in.Decline(603) })
 	decline.Importance = widget.DangerImportance
 	who := widget.NewLabelWithStyle(from, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
@@ -563,6 +600,9 @@ func (v *PhoneView) Ring(in *phone.Incoming) {
 	go func() {
 		<-in.Done()
 		do(func() {
+			v.mu.Lock()
+			v.answerRing = nil
+			v.mu.Unlock()
 			if !handled {
 				d.Hide()
 				stop()
@@ -630,9 +670,28 @@ func (v *PhoneView) run(c *phone.Call) {
 			case errors.Is(err, phone.ErrRTPTimeout):
 				why = "The call dropped: no sound came from the other side."
 			}
-			do(func() { v.endCall(why) })
+			do(func() {
+				v.mu.Lock()
+				current, held := v.call == c, v.waiting == c
+				if held {
+					v.waiting, v.waitingPeer = nil, ""
+				}
+				v.mu.Unlock()
+				switch {
+				case current:
+					v.endCall(why)
+				case held:
+					v.quality.SetText("The call on hold ended.")
+				}
+			})
 			return
 		case <-t.C:
+			v.mu.Lock()
+			current := v.call == c
+			v.mu.Unlock()
+			if !current {
+				continue // on hold behind another call
+			}
 			q := c.Media().Quality()
 			words := QualityWords(q)
 			if c.Secure() { // SRTP, or WebRTC's DTLS-SRTP
@@ -681,11 +740,30 @@ func (v *PhoneView) showCall(peer, state string) {
 	v.refreshButtons()
 }
 
-// endCall returns to the dialer, saying how the call ended.
+// endCall returns to the dialer, saying how the call ended; or, with a
+// call on hold behind it (call waiting), takes that one up again.
 func (v *PhoneView) endCall(why string) {
 	v.mu.Lock()
 	c := v.call
 	v.call, v.cancel = nil, nil
+	if w := v.waiting; w != nil && w != c {
+		peer := v.waitingPeer
+		v.call, v.connected = w, v.waitingSince
+		v.waiting, v.waitingPeer = nil, ""
+		v.mu.Unlock()
+		v.showCall(peer, "Taking up the call on hold…")
+		v.quote.SetText(why)
+		v.refreshButtons()
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := w.Resume(ctx); err != nil {
+				do(func() { showErr(v.win, err) })
+			}
+			v.startAudio(w)
+		}()
+		return
+	}
 	if v.audioStop != nil {
 		v.audioStop()
 		v.audioStop = nil
@@ -816,3 +894,23 @@ func (v *PhoneView) askDisposition(dialled string, started time.Time) {
 }
 
 func asCallErr(err error, ce **phone.CallError) bool { return errors.As(err, ce) }
+
+// AnswerRinging answers the call the incoming-call window shows, as its
+// Answer button does (nothing when none rings).
+func (v *PhoneView) AnswerRinging() {
+	v.mu.Lock()
+	answer := v.answerRing
+	v.answerRing = nil
+	v.mu.Unlock()
+	if answer != nil {
+		answer()
+	}
+}
+
+// Waiting reports the call on hold behind the one in progress, if any:
+// who it is with.
+func (v *PhoneView) Waiting() (bool, string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.waiting != nil, v.waitingPeer
+}

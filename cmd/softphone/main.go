@@ -353,6 +353,15 @@ func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start
 		oo.playback, oo.ringDevice = pick(o.playback, ui.PrefPlayback), pick(o.ringDevice, ui.PrefRing)
 		return ring(oo, log)
 	}
+	// A second call during one beeps softly in the call's own speaker.
+	shell.Phone.SoftRinger = func() func() {
+		p, err := device.Play(device.Config{Backend: o.backend, Playback: pick(o.playback, ui.PrefPlayback)}, audio.CallWaiting.New(8000, 2500))
+		if err != nil {
+			log.Warn("no device for the call-waiting tone", "err", err)
+			return func() {}
+		}
+		return p.Close
+	}
 	if shell.Voicemail != nil {
 		shell.Voicemail.Play = func(pcm *audio.PCM) (func(), error) {
 			p, err := device.Play(device.Config{Backend: o.backend, Playback: pick(o.playback, ui.PrefPlayback), SampleRate: pcm.Rate},
