@@ -110,6 +110,10 @@ type PhoneView struct {
 	warning  *widget.Label
 	speaker  *widget.Select
 	transfer *widget.Button
+	// complete hands the held call to the one consulted (attended
+	// transfer); shown while consulting.
+	complete   *widget.Button
+	consulting bool // (under mu) the call in progress is a consultation for the held one
 
 	mu        sync.Mutex
 	lastQuote api.QuoteInfo
@@ -159,6 +163,9 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 	v.warning.Importance = widget.DangerImportance
 	v.warning.Wrapping = fyne.TextWrapWord
 	v.transfer = widget.NewButton("Transfer…", v.showTransfer)
+	v.complete = widget.NewButton("Complete transfer", v.CompleteTransfer)
+	v.complete.Importance = widget.HighImportance
+	v.complete.Hide()
 	v.speaker = widget.NewSelect(nil, func(name string) {
 		if v.SetSpeaker != nil && name != "" {
 			v.SetSpeaker(name)
@@ -167,7 +174,7 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 	})
 	v.speaker.PlaceHolder = "Sound device…"
 	v.inCall = container.NewVBox(v.peer, v.state, v.quality, v.warning,
-		container.NewGridWithColumns(3, v.mute, v.hold, v.hangup), container.NewGridWithColumns(2, v.transfer, v.speaker))
+		container.NewGridWithColumns(3, v.mute, v.hold, v.hangup), container.NewGridWithColumns(2, v.transfer, v.speaker), v.complete)
 	v.inCall.Hide()
 	form := container.NewVBox(
 		widget.NewLabelWithStyle("Dial", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -475,11 +482,28 @@ func (v *PhoneView) showTransfer() {
 	}
 	to := widget.NewEntry()
 	to.SetPlaceHolder("Extension, name or number")
-	dialog.ShowForm("Transfer the call", "Transfer", "Cancel", []*widget.FormItem{widget.NewFormItem("To", to)}, func(ok bool) {
-		if !ok || strings.TrimSpace(to.Text) == "" {
-			return
+	first := widget.NewCheck("Talk to them first", nil)
+	dialog.ShowForm("Transfer the call", "Transfer", "Cancel", []*widget.FormItem{widget.NewFormItem("To", to), widget.NewFormItem("", first)}, func(ok bool) {
+		if ok && strings.TrimSpace(to.Text) != "" {
+			v.TransferTo(strings.TrimSpace(to.Text), first.Checked)
 		}
-		target := dialTarget(strings.TrimSpace(to.Text))
+	}, v.win)
+}
+
+// TransferTo passes the call in progress to target: at once (blind), or,
+// with consult, after a call to target while this one waits on hold
+// (attended): "Complete transfer" then hands it over; hanging up on
+// target takes the held call up again.
+func (v *PhoneView) TransferTo(target string, consult bool) {
+	target = dialTarget(target)
+	v.mu.Lock()
+	c := v.call
+	busy := v.waiting != nil
+	v.mu.Unlock()
+	if c == nil || busy {
+		return
+	}
+	if !consult {
 		v.state.SetText("Transferring to " + target + "…")
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
@@ -488,7 +512,70 @@ func (v *PhoneView) showTransfer() {
 				do(func() { showErr(v.win, err) })
 			}
 		}()
-	}, v.win)
+		return
+	}
+	v.mu.Lock()
+	v.waiting, v.waitingPeer, v.waitingSince = c, v.peer.Text, v.connected
+	v.call, v.consulting = nil, true
+	ctx, cancel := context.WithCancel(context.Background())
+	v.cancel = cancel
+	v.mu.Unlock()
+	v.showCall(target, "Calling… ("+v.waitingPeer+" on hold)")
+	go func() {
+		if err := c.Hold(ctx); err != nil {
+			do(func() { showErr(v.win, err) })
+		}
+		nc, err := v.dialer.Dial(ctx, target)
+		if err != nil {
+			cancel()
+			do(func() {
+				v.mu.Lock()
+				v.cancel, v.consulting = nil, false
+				v.mu.Unlock()
+				v.endCall(callFailure(err)) // takes the held call up again
+			})
+			return
+		}
+		do(func() { v.complete.Show() })
+		v.connectedCall(nc)
+	}()
+}
+
+// CompleteTransfer hands the call on hold to the one in progress, the
+// consultation (attended transfer); both leave this phone.
+func (v *PhoneView) CompleteTransfer() {
+	v.mu.Lock()
+	held, c := v.waiting, v.call
+	if held == nil || c == nil || !v.consulting {
+		v.mu.Unlock()
+		return
+	}
+	// Neither is taken up again when it ends: both are handed over.
+	v.waiting, v.waitingPeer, v.consulting = nil, "", false
+	v.mu.Unlock()
+	v.complete.Hide()
+	v.state.SetText("Transferring…")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+		defer cancel()
+		if err := held.TransferTo(ctx, c, 30*time.Second); err != nil {
+			do(func() {
+				v.mu.Lock()
+				v.waiting, v.consulting = held, true // still on hold behind the consultation
+				v.mu.Unlock()
+				v.complete.Show()
+				showErr(v.win, err)
+			})
+		}
+	}()
+}
+
+// Consulting reports whether the call in progress is a consultation
+// with a call waiting to be handed over (Complete transfer showing).
+func (v *PhoneView) Consulting() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.consulting
 }
 
 // Ring shows an incoming call: who calls, on which line, Answer or
@@ -746,6 +833,8 @@ func (v *PhoneView) endCall(why string) {
 	v.mu.Lock()
 	c := v.call
 	v.call, v.cancel = nil, nil
+	v.consulting = false
+	v.complete.Hide()
 	if w := v.waiting; w != nil && w != c {
 		peer := v.waitingPeer
 		v.call, v.connected = w, v.waitingSince

@@ -3,8 +3,12 @@ package ui_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/phone/media"
 
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/internal/embedded"
@@ -129,4 +133,103 @@ func TestCallWaiting(t *testing.T) {
 	}
 	ui.Run(func() { sh.Phone.Hangup() })
 	eventually(t, "the dialer back", func() bool { in, _ := sh.Phone.InCall(); return !in })
+}
+
+// TestTransferFromTheApp: on a call, the rep transfers it attended: the
+// caller waits on hold while the app calls a teammate, "Complete
+// transfer" hands the caller over, and the app is back at the dialer
+// while the two talk on. A blind transfer passes the next call at once.
+func TestTransferFromTheApp(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	sys, err := embedded.Start(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	s := session(t, sys.API, sys.Users, "owner")
+	owner := phoneOf(t, sys, "owner")
+	rep, admin := phoneOf(t, sys, "rep"), phoneOf(t, sys, "admin")
+	adminExt := session(t, sys.API, sys.Users, "admin").Me.Extension
+	sh, _ := shell(t, s, owner)
+
+	for _, consult := range []bool{true, false} {
+		placed := make(chan *phone.Call, 1)
+		go func() {
+			c, err := rep.Dial(ctx, s.Me.Extension)
+			if err != nil {
+				t.Error(err)
+			}
+			placed <- c
+		}()
+		in := <-owner.Incoming()
+		ui.Run(func() { sh.Phone.Ring(in) })
+		ui.Run(func() { sh.Phone.AnswerRinging() })
+		caller := <-placed
+		if caller == nil {
+			t.FailNow()
+		}
+		eventually(t, "the call connected", func() bool { in, state := sh.Phone.InCall(); return in && strings.HasPrefix(state, "Connected") })
+		answered := make(chan *phone.Incoming, 1)
+		go func() {
+			in := <-admin.Incoming()
+			in.Answer(ctx)
+			answered <- in
+		}()
+		ui.Run(func() { sh.Phone.TransferTo(adminExt, consult) })
+		var colleague *phone.Incoming
+		if consult {
+			colleague = <-answered
+			eventually(t, "consulting the colleague, the caller on hold", func() bool {
+				waiting, _ := sh.Phone.Waiting()
+				in, state := sh.Phone.InCall()
+				return sh.Phone.Consulting() && waiting && in && strings.HasPrefix(state, "Connected")
+			})
+			ui.Run(func() { sh.Phone.CompleteTransfer() })
+		} else {
+			colleague = <-answered
+		}
+		eventually(t, "the app back at the dialer", func() bool { in, _ := sh.Phone.InCall(); waiting, _ := sh.Phone.Waiting(); return !in && !waiting })
+		// They hear each other (the caller was on hold during the
+		// consultation: the transfer takes it off).
+		heardByCaller, heardByColleague := talkBoth(caller.Media(), colleague.Media(), 440, 1000, 2*time.Second)
+		if sh := audio.BestShare(heardByColleague, 440, 8000, 250*time.Millisecond); sh < 0.8 {
+			t.Errorf("consult %v: the colleague hears the caller at share %.2f", consult, sh)
+		}
+		if sh := audio.BestShare(heardByCaller, 1000, 8000, 250*time.Millisecond); sh < 0.8 {
+			t.Errorf("consult %v: the caller hears the colleague at share %.2f", consult, sh)
+		}
+		select {
+		case <-caller.Done():
+			t.Fatalf("consult %v: the caller's call ended with the transfer", consult)
+		case <-colleague.Done():
+			t.Fatalf("consult %v: the colleague's call ended with the transfer", consult)
+		default:
+		}
+		caller.Hangup(ctx)
+		select {
+		case <-colleague.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("consult %v: the colleague's call did not end with the caller's", consult)
+		}
+	}
+}
+
+// talkBoth plays a tone into each of two calls for d and returns what each
+// heard.
+func talkBoth(a, b *media.Session, fa, fb float64, d time.Duration) (heardByA, heardByB []int16) {
+	var wg sync.WaitGroup
+	talk := func(m *media.Session, f float64, into *[]int16) {
+		defer wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		var sink media.PCMSink
+		media.Pump(ctx, m, audio.Cadence{Freqs: []float64{f}}.New(8000, 8000), &sink, false, nil)
+		*into = sink.Samples
+	}
+	wg.Add(2)
+	go talk(a, fa, &heardByA)
+	go talk(b, fb, &heardByB)
+	wg.Wait()
+	return
 }

@@ -92,10 +92,14 @@ func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		s.notifyRefer(ctx, b, "SIP/2.0 100 Trying", false)
 		var code int
 		var phrase string
+		var media []byte
 		if replaces != "" {
-			code, phrase = s.joinConsultation(ctx, c, b, replaces)
+			code, phrase, media = s.joinConsultation(ctx, c, b, replaces)
 		} else {
-			code, phrase = s.blindTransfer(ctx, c, b, user)
+			code, phrase, media = s.blindTransfer(ctx, c, b, user)
+		}
+		if code < 300 {
+			s.reofferCaller(ctx, c, media)
 		}
 		s.notifyRefer(ctx, b, fmt.Sprintf("SIP/2.0 %d %s", code, phrase), true)
 		if code >= 300 {
@@ -153,10 +157,10 @@ func (s *Server) calleeOffer(c *call, old *sipgo.DialogClientSession) ([]byte, e
 // blindTransfer rings user's phones with the call and puts the one that
 // answers in the transferor's place; it returns the outcome for the
 // transferor's NOTIFY.
-func (s *Server) blindTransfer(ctx context.Context, c *call, old *sipgo.DialogClientSession, user string) (int, string) {
+func (s *Server) blindTransfer(ctx context.Context, c *call, old *sipgo.DialogClientSession, user string) (int, string, []byte) {
 	users, external, num, err := s.route(ctx, c.caller, user)
 	if err != nil || external != "" {
-		return 404, "Not Found" // (transfers go to teammates and numbers for now)
+		return 404, "Not Found", nil // (transfers go to teammates and numbers for now)
 	}
 	if num != nil && len(num.Members) > 0 {
 		users = nil
@@ -171,19 +175,19 @@ func (s *Server) blindTransfer(ctx context.Context, c *call, old *sipgo.DialogCl
 		targets = append(targets, s.location.user(u.Email)...)
 	}
 	if len(targets) == 0 {
-		return 480, "Temporarily Unavailable"
+		return 480, "Temporarily Unavailable", nil
 	}
 	offer, err := s.calleeOffer(c, old)
 	if err != nil {
-		return 488, "Not Acceptable Here"
+		return 488, "Not Acceptable Here", nil
 	}
 	contact := s.ourContact("switchboard", c.relay.ip, "udp")
 	won, end := s.ringAll(c, targets, offer, contact, nil, c.done)
 	if won == nil {
 		if end.code == 0 {
-			return 487, "Request Terminated"
+			return 487, "Request Terminated", nil
 		}
-		return end.code, end.phrase
+		return end.code, end.phrase, nil
 	}
 	if err := won.sess.Ack(ctx); err != nil {
 		s.log.Warn("switchboard: ACK to a transfer's target", "err", err)
@@ -191,31 +195,42 @@ func (s *Server) blindTransfer(ctx context.Context, c *call, old *sipgo.DialogCl
 	_, m, err := rewriteSDP(won.res.Body(), c.relay.ip, 0, 0)
 	if err != nil {
 		s.byeCallee(ctx, won.sess, "")
-		return 488, "Not Acceptable Here"
+		return 488, "Not Acceptable Here", nil
 	}
 	c.mu.Lock()
 	c.calleeEmail = won.b.Email
 	c.mu.Unlock()
 	s.replaceCallee(c, old, won.sess, m)
-	return 200, "OK"
+	return 200, "OK", won.res.Body()
 }
 
 // joinConsultation carries out an attended transfer: the call whose
 // transferor leg replaces names (Call-ID;to-tag=;from-tag=, RFC 3891) has
 // its callee joined to this call in the transferor's place.
-func (s *Server) joinConsultation(ctx context.Context, c *call, old *sipgo.DialogClientSession, replaces string) (int, string) {
+func (s *Server) joinConsultation(ctx context.Context, c *call, old *sipgo.DialogClientSession, replaces string) (int, string, []byte) {
 	callID, _, _ := strings.Cut(replaces, ";")
 	c2 := s.calls.find(strings.TrimSpace(callID))
 	if c2 == nil || c2 == c || c2.a == nil || c2.a.InviteRequest.CallID().Value() != strings.TrimSpace(callID) {
-		return 481, "Call/Transaction Does Not Exist"
+		return 481, "Call/Transaction Does Not Exist", nil
+	}
+	// A consultation just answered may still await its ACK (a quick
+	// transferor): give it a moment.
+	for wait := time.Now().Add(5 * time.Second); !c2.answeredA.Load() && time.Now().Before(wait); {
+		select {
+		case <-c2.done:
+			return 481, "Call/Transaction Does Not Exist", nil
+		case <-ctx.Done():
+			return 487, "Request Terminated", nil
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	target := c2.callee()
 	if target == nil || !c2.answeredA.Load() || c2.relay == nil || c2.gwA != nil || c2.gwB != nil {
-		return 488, "Not Acceptable Here"
+		return 488, "Not Acceptable Here", nil
 	}
 	offer, err := s.calleeOffer(c, old)
 	if err != nil {
-		return 488, "Not Acceptable Here"
+		return 488, "Not Acceptable Here", nil
 	}
 	// The consultation's target now sends to this call's relay.
 	reinv := sip.NewRequest(sip.INVITE, calleeTarget(target))
@@ -223,13 +238,13 @@ func (s *Server) joinConsultation(ctx context.Context, c *call, old *sipgo.Dialo
 	reinv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	res, err := target.Do(ctx, s.toCallee(reinv, target))
 	if err != nil || !res.IsSuccess() {
-		return 488, "Not Acceptable Here"
+		return 488, "Not Acceptable Here", nil
 	}
 	ack := sip.NewRequest(sip.ACK, reinv.Recipient)
 	target.WriteRequest(s.toCallee(ack, target))
 	_, m, err := rewriteSDP(res.Body(), c.relay.ip, 0, 0)
 	if err != nil {
-		return 488, "Not Acceptable Here"
+		return 488, "Not Acceptable Here", nil
 	}
 	// The consultation ends without its target, which is this call's now.
 	c2.mu.Lock()
@@ -243,5 +258,32 @@ func (s *Server) joinConsultation(ctx context.Context, c *call, old *sipgo.Dialo
 	c2.setEnd("", "transferred: the consulted party joined the transferred call")
 	s.replaceCallee(c, old, target, m)
 	s.hangupWith(c2, nil, reasonHeader(200, "Call transferred"))
-	return 200, "OK"
+	return 200, "OK", res.Body()
+}
+
+// reofferCaller offers the caller its new callee's media, both ways: a
+// transferor usually holds the caller before transferring, and the
+// caller's phone would stay held (sending nothing) after it.
+func (s *Server) reofferCaller(ctx context.Context, c *call, calleeSDP []byte) {
+	rtp, rtcp := c.relay.a.ports()
+	offer, _, err := rewriteSDP(calleeSDP, c.relay.ip, rtp, rtcp)
+	if err != nil {
+		return
+	}
+	for _, d := range []string{"a=sendonly", "a=recvonly", "a=inactive"} {
+		offer = []byte(strings.ReplaceAll(string(offer), d, "a=sendrecv"))
+	}
+	reinv := sip.NewRequest(sip.INVITE, callerTarget(c.a))
+	reinv.SetBody(offer)
+	reinv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	res, err := c.a.Do(ctx, s.toCaller(reinv, c.a))
+	if err != nil || !res.IsSuccess() {
+		s.log.Info("switchboard: re-offering a transferred caller its media", "err", err)
+		return
+	}
+	ack := sip.NewRequest(sip.ACK, reinv.Recipient)
+	c.a.WriteRequest(s.toCaller(ack, c.a))
+	if _, m, err := rewriteSDP(res.Body(), c.relay.ip, 0, 0); err == nil {
+		c.relay.a.setPeer(m)
+	}
 }
