@@ -566,3 +566,55 @@ func TestWebRTCPhonectl(t *testing.T) {
 		t.Errorf("--ice-relay-only without WebRTC media: %v\n%s", err, bad)
 	}
 }
+
+// TestTransferWithBaresip: baresip, a third-party phone, calls the rep;
+// the rep's phonectl consults the admin and hands baresip's call over
+// (attended transfer, REFER with Replaces); the switchboard moves
+// baresip's media to the admin, who hears baresip's tone.
+func TestTransferWithBaresip(t *testing.T) {
+	dir, data := t.TempDir(), t.TempDir()
+	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 3)
+	s := startServer(t, data)
+	ctx := context.Background()
+	c, _ := api.NewClient(s.api)
+	if _, err := c.SignIn(ctx, "owner@demo.test", s.accounts["owner@demo.test"]); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.NewDevice(ctx, "baresip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(email string, args ...string) (*exec.Cmd, <-chan string) {
+		cmd := exec.Command(phonectlBin, s.as(email, args...)...)
+		stdout, _ := cmd.StdoutPipe()
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		out := lines(stdout)
+		waitFor(t, out, "registered")
+		return cmd, out
+	}
+	admin, _ := start("admin@demo.test", "answer", "--record", filepath.Join(dir, "admin.wav"), "--duration", "4s", "--count", "1")
+	_, repOut := start("rep@demo.test", "answer", "--play", filepath.Join(dir, "1000.wav"), "--consult", "102", "--transfer-after", "1s", "--count", "1")
+	b := peers.StartBaresipAccount(t, peers.SIPAccount{Registrar: d.SIP["udp"], User: d.Username, Password: d.Password}, 440,
+		"/dial sip:103@127.0.0.1")
+	waitFor(t, repOut, "ended: transferred")
+	done := make(chan error, 1)
+	go func() { done <- admin.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			log, _ := os.ReadFile(b.Log)
+			t.Fatalf("the admin's phonectl: %v\nbaresip:\n%s", err, log)
+		}
+	case <-time.After(60 * time.Second):
+		log, _ := os.ReadFile(b.Log)
+		t.Fatalf("the transferred call never ended\nbaresip:\n%s", log)
+	}
+	if sh := bestShare(t, filepath.Join(dir, "admin.wav"), 440); sh < 0.8 {
+		log, _ := os.ReadFile(b.Log)
+		t.Errorf("after the transfer the admin hears baresip's 440 Hz at share %.2f\nbaresip:\n%.3000s", sh, log)
+	}
+}
