@@ -35,7 +35,8 @@ import (
 //     the Call-ID, and trailing bytes beyond Content-Length are dropped.
 //
 // Answers go to the request's source address, at the Via's port (its own
-// port with rport), as the stack's do. TCP is a stream and the stack
+// port with rport), as the stack's do; over WebSocket (a frame is a
+// message, RFC 7118) back on the connection. TCP is a stream and the stack
 // reads it in pieces: its requests go to the parser as they are.
 
 // frontSupported are the option tags a Require may name.
@@ -446,7 +447,8 @@ func answerTo(data []byte, from netip.AddrPort) netip.AddrPort {
 // front door, which answers itself or hands on what the stack should read
 // (an empty result: nothing to read).
 func (s *Server) frontFilter(p sip.TransportReadProps, data []byte) ([]byte, error) {
-	if p.Transport != "UDP" || len(bytes.Trim(data, "\r\n\x00")) == 0 || bytes.HasPrefix(data, []byte("SIP/")) {
+	ws := p.Transport == "WS" || p.Transport == "WSS"
+	if p.Transport != "UDP" && !ws || len(bytes.Trim(data, "\r\n\x00")) == 0 || bytes.HasPrefix(data, []byte("SIP/")) {
 		return data, nil
 	}
 	fixed, ref := s.check(data)
@@ -454,6 +456,15 @@ func (s *Server) frontFilter(p sip.TransportReadProps, data []byte) ([]byte, err
 		return fixed, nil
 	}
 	s.frontRefused.Add(1)
+	if ws {
+		conn, err := s.ua.TransportLayer().GetConnection(strings.ToLower(p.Transport), p.RemoteAddr.String())
+		if err == nil && conn != nil {
+			if m, err := s.parser.ParseSIP(answer(data, ref)); err == nil {
+				conn.WriteMsg(m)
+			}
+		}
+		return nil, nil
+	}
 	from, err := netip.ParseAddrPort(p.RemoteAddr.String())
 	if err != nil {
 		return nil, nil
