@@ -182,6 +182,11 @@ func (s *Server) watchLegs(c *call) {
 		if b != nil {
 			bDone = b.Context().Done()
 		}
+		aDone := c.a.Context().Done()
+		var a2Done <-chan struct{}
+		if a2 := c.callerStand(); a2 != nil {
+			aDone, a2Done = a2.Context().Done(), a2.Context().Done()
+		}
 		select {
 		case <-c.swapped:
 			continue
@@ -191,7 +196,15 @@ func (s *Server) watchLegs(c *call) {
 			}
 			c.setEnd("", "the callee hung up")
 			s.hangup(c, b)
-		case <-c.a.Context().Done():
+		case <-aDone:
+			if a2 := c.callerStand(); a2 != nil {
+				if a2Done != nil {
+					c.setEnd("", "the caller's transferee hung up")
+					s.hangup(c, a2)
+					break
+				}
+				continue // the caller's own leg, transferred away
+			}
 			c.setEnd("", "the caller hung up")
 			s.hangup(c, c.a)
 		case <-failed(c.gwA):
@@ -234,7 +247,7 @@ func (s *Server) reoffer(c *call, req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 		return
 	}
-	fromA := req.CallID().Value() == c.a.InviteRequest.CallID().Value()
+	fromA := legOf(c, req) == 0
 	in, out := &c.relay.a, &c.relay.b
 	gwIn, gwOut := c.gwA, c.gwB // WebRTC legs speak through their gateways
 	if !fromA {
@@ -262,11 +275,20 @@ func (s *Server) reoffer(c *call, req *sip.Request, tx sip.ServerTransaction) {
 			b.WriteRequest(s.toCallee(ack, b))
 		}
 	} else {
-		fwd.Recipient = callerTarget(c.a)
-		res, err = c.a.Do(ctx, s.toCaller(fwd, c.a))
-		if err == nil && res.IsSuccess() {
-			ack := sip.NewRequest(sip.ACK, fwd.Recipient)
-			c.a.WriteRequest(s.toCaller(ack, c.a))
+		if a2 := c.callerStand(); a2 != nil {
+			fwd.Recipient = calleeTarget(a2)
+			res, err = a2.Do(ctx, s.toCallee(fwd, a2))
+			if err == nil && res.IsSuccess() {
+				ack := sip.NewRequest(sip.ACK, fwd.Recipient)
+				a2.WriteRequest(s.toCallee(ack, a2))
+			}
+		} else {
+			fwd.Recipient = callerTarget(c.a)
+			res, err = c.a.Do(ctx, s.toCaller(fwd, c.a))
+			if err == nil && res.IsSuccess() {
+				ack := sip.NewRequest(sip.ACK, fwd.Recipient)
+				c.a.WriteRequest(s.toCaller(ack, c.a))
+			}
 		}
 	}
 	if err != nil {

@@ -78,6 +78,9 @@ type bridge struct {
 	// it, under call.mu); swapped wakes the legs' watcher when it does;
 	// detached are legs transferred away, whose BYE ends nothing.
 	b        *sipgo.DialogClientSession
+	// a2 takes the caller's place when the caller transferred the call
+	// (a leg the switchboard placed); a is then only kept for its BYE.
+	a2       *sipgo.DialogClientSession
 	swapped  chan struct{}
 	detached map[string]*sipgo.DialogClientSession
 	relay    *relay
@@ -425,4 +428,12 @@ func (cs *calls) forget(c *call, id string) {
 			break
 		}
 	}
+}
+
+// callerStand is the leg in the caller's place when the caller
+// transferred the call away, else nil (the caller's own leg, a).
+func (c *call) callerStand() *sipgo.DialogClientSession {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.a2
 }

@@ -200,7 +200,11 @@ func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 
 // legOf is which leg of c a request came on: 0 the caller's, 1 the callee's.
 func legOf(c *call, req *sip.Request) int {
-	if c.a != nil && req.CallID().Value() == c.a.InviteRequest.CallID().Value() {
+	id := req.CallID().Value()
+	if c.a != nil && id == c.a.InviteRequest.CallID().Value() {
+		return 0
+	}
+	if a2 := c.callerStand(); a2 != nil && id == a2.InviteRequest.CallID().Value() {
 		return 0
 	}
 	return 1

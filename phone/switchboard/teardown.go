@@ -24,7 +24,11 @@ func (s *Server) hangupWith(c *call, from any, reason string) {
 		close(c.done)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if c.a != nil && from != c.a && c.answeredA.Load() && c.byeA.CompareAndSwap(false, true) {
+		if a2 := c.callerStand(); a2 != nil {
+			if from != a2 {
+				s.byeCallee(ctx, a2, reason)
+			}
+		} else if c.a != nil && from != c.a && c.answeredA.Load() && c.byeA.CompareAndSwap(false, true) {
 			s.byeCaller(ctx, c.a, reason)
 		}
 		if b := c.callee(); b != nil && from != b {
@@ -72,6 +76,9 @@ func (s *Server) finish(c *call) {
 	if c.a != nil {
 		c.a.Close()
 	}
+	if a2 := c.callerStand(); a2 != nil {
+		a2.Close()
+	}
 	s.calls.remove(c)
 }
 
@@ -82,10 +89,21 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}
+	a2 := c.callerStand()
 	if c.a != nil && req.CallID().Value() == c.a.InviteRequest.CallID().Value() {
+		if a2 != nil {
+			c.a.ReadBye(req, tx) // the caller transferred the call away: it goes on
+			return
+		}
 		c.setEnd("", "the caller hung up")
 		c.a.ReadBye(req, tx)
 		s.hangup(c, c.a)
+		return
+	}
+	if a2 != nil && req.CallID().Value() == a2.InviteRequest.CallID().Value() {
+		c.setEnd("", "the caller's transferee hung up")
+		a2.ReadBye(req, tx)
+		s.hangup(c, a2)
 		return
 	}
 	if old := c.detachedLeg(req.CallID().Value()); old != nil {

@@ -27,8 +27,9 @@ import (
 //
 // The call goes on as the same call: its meter, its record, its credit
 // (billing stays with the leg that pays). The rep hears the outcome by
-// NOTIFY (message/sipfrag) and both of the rep's legs are hung up. A
-// REFER from the caller's leg is answered 501 for now.
+// NOTIFY (message/sipfrag) and both of the rep's legs are hung up. A rep
+// who placed the call transfers it the same way: the new party takes the
+// caller's place (bridge.a2) and the callee is re-offered its media.
 
 // referTarget reads a Refer-To: the target's user part, and the Replaces
 // it carries ("" for none).
@@ -65,9 +66,13 @@ func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	b := c.callee()
-	if b == nil || legOf(c, req) != 1 || req.CallID().Value() != b.InviteRequest.CallID().Value() {
+	id := req.CallID().Value()
+	fromCaller := c.a != nil && id == c.a.InviteRequest.CallID().Value() && c.callerStand() == nil &&
+		(c.answeredA.Load() || c.answering.Load()) // (its ACK may still be on the way)
+	fromCallee := b != nil && id == b.InviteRequest.CallID().Value()
+	if b == nil || !fromCaller && !fromCallee {
 		res := sip.NewResponseFromRequest(req, 501, "Not Implemented", nil)
-		res.AppendHeader(sip.NewHeader("Warning", `399 switchboard "only the party who answered a call can transfer it"`))
+		res.AppendHeader(sip.NewHeader("Warning", `399 switchboard "this leg cannot transfer the call"`))
 		tx.Respond(res)
 		return
 	}
@@ -89,29 +94,84 @@ func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 	s.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RingTimeout+30*time.Second)
 		defer cancel()
-		s.notifyRefer(ctx, b, "SIP/2.0 100 Trying", false)
+		notify := func(frag string, final bool) {
+			if fromCaller {
+				s.notifyCaller(ctx, c.a, frag, final)
+			} else {
+				s.notifyRefer(ctx, b, frag, final)
+			}
+		}
+		for wait := time.Now().Add(5 * time.Second); fromCaller && !c.answeredA.Load() && time.Now().Before(wait); {
+			select {
+			case <-c.done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		notify("SIP/2.0 100 Trying", false)
 		var code int
 		var phrase string
 		var media []byte
 		if replaces != "" {
-			code, phrase, media = s.joinConsultation(ctx, c, b, replaces)
+			code, phrase, media = s.joinConsultation(ctx, c, b, fromCaller, replaces)
 		} else {
-			code, phrase, media = s.blindTransfer(ctx, c, b, user)
+			code, phrase, media = s.blindTransfer(ctx, c, b, fromCaller, user)
 		}
 		if code < 300 {
-			s.reofferCaller(ctx, c, media)
+			if fromCaller {
+				s.reofferCallee(ctx, c, media)
+			} else {
+				s.reofferCaller(ctx, c, media)
+			}
 		}
-		s.notifyRefer(ctx, b, fmt.Sprintf("SIP/2.0 %d %s", code, phrase), true)
+		notify(fmt.Sprintf("SIP/2.0 %d %s", code, phrase), true)
 		if code >= 300 {
-			return // the call is still the rep's (RFC 5589 6.1)
+			return // the call is still the transferor's (RFC 5589 6.1)
 		}
-		// The rep's leg is done: hung up here, or answered if the
-		// rep's phone hangs up first.
+		// The transferor's leg is done: hung up here, or answered if
+		// its phone hangs up first.
+		if fromCaller {
+			if c.byeA.CompareAndSwap(false, true) {
+				s.byeCaller(ctx, c.a, reasonHeader(200, "Call transferred"))
+			}
+			return // (c.a stays findable: its late BYE is answered, and ends nothing)
+		}
 		s.byeCallee(ctx, b, reasonHeader(200, "Call transferred"))
 		c.detachedLeg(b.InviteRequest.CallID().Value())
 		s.calls.forget(c, b.InviteRequest.CallID().Value())
 		b.Close()
 	})
+}
+
+// notifyCaller tells a transferring caller how the transfer goes.
+func (s *Server) notifyCaller(ctx context.Context, a *sipgo.DialogServerSession, frag string, final bool) {
+	req := sip.NewRequest(sip.NOTIFY, callerTarget(a))
+	req.AppendHeader(sip.NewHeader("Event", "refer"))
+	state := "active;expires=60"
+	if final {
+		state = "terminated;reason=noresource"
+	}
+	req.AppendHeader(sip.NewHeader("Subscription-State", state))
+	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
+	req.SetBody([]byte(frag + "\r\n"))
+	if _, err := a.Do(ctx, s.toCaller(req, a)); err != nil {
+		s.log.Info("switchboard: NOTIFY of a transfer", "err", err)
+	}
+}
+
+// replaceCaller puts next in the place of the caller, who transferred
+// the call; the caller's own leg is kept only for its BYE.
+func (s *Server) replaceCaller(c *call, next *sipgo.DialogClientSession, media mediaAddr) {
+	c.relay.a.setPeer(media)
+	c.mu.Lock()
+	c.a2 = next
+	c.timers[0] = sessionTimer{}
+	c.mu.Unlock()
+	s.calls.add(c, next.InviteRequest.CallID().Value())
+	select {
+	case c.swapped <- struct{}{}:
+	default:
+	}
 }
 
 // notifyRefer tells the transferor how the transfer goes (RFC 3515 2.4.4).
@@ -145,19 +205,31 @@ func (s *Server) replaceCallee(c *call, old, next *sipgo.DialogClientSession, me
 	c.setCallee(next)
 }
 
-// calleeOffer is the offer for a leg taking the callee's place: the
-// codecs the callee answered with (what the caller sends), at the relay's
-// callee side.
-func (s *Server) calleeOffer(c *call, old *sipgo.DialogClientSession) ([]byte, error) {
+// takeOverOffer is the offer for a leg taking the transferor's place:
+// the codecs the callee answered with (what both parties send), at the
+// relay's side facing the transferor.
+func (s *Server) takeOverOffer(c *call, b *sipgo.DialogClientSession, fromCaller bool) ([]byte, error) {
 	rtp, rtcp := c.relay.b.ports()
-	offer, _, err := rewriteSDP(old.InviteResponse.Body(), c.relay.ip, rtp, rtcp)
+	if fromCaller {
+		rtp, rtcp = c.relay.a.ports()
+	}
+	offer, _, err := rewriteSDP(b.InviteResponse.Body(), c.relay.ip, rtp, rtcp)
 	return offer, err
+}
+
+// takeOver puts next in the transferor's place.
+func (s *Server) takeOver(c *call, old *sipgo.DialogClientSession, next *sipgo.DialogClientSession, media mediaAddr, fromCaller bool) {
+	if fromCaller {
+		s.replaceCaller(c, next, media)
+		return
+	}
+	s.replaceCallee(c, old, next, media)
 }
 
 // blindTransfer rings user's phones with the call and puts the one that
 // answers in the transferor's place; it returns the outcome for the
 // transferor's NOTIFY.
-func (s *Server) blindTransfer(ctx context.Context, c *call, old *sipgo.DialogClientSession, user string) (int, string, []byte) {
+func (s *Server) blindTransfer(ctx context.Context, c *call, old *sipgo.DialogClientSession, fromCaller bool, user string) (int, string, []byte) {
 	users, external, num, err := s.route(ctx, c.caller, user)
 	if err != nil || external != "" {
 		return 404, "Not Found", nil // (transfers go to teammates and numbers for now)
@@ -177,7 +249,7 @@ func (s *Server) blindTransfer(ctx context.Context, c *call, old *sipgo.DialogCl
 	if len(targets) == 0 {
 		return 480, "Temporarily Unavailable", nil
 	}
-	offer, err := s.calleeOffer(c, old)
+	offer, err := s.takeOverOffer(c, old, fromCaller)
 	if err != nil {
 		return 488, "Not Acceptable Here", nil
 	}
@@ -197,17 +269,19 @@ func (s *Server) blindTransfer(ctx context.Context, c *call, old *sipgo.DialogCl
 		s.byeCallee(ctx, won.sess, "")
 		return 488, "Not Acceptable Here", nil
 	}
-	c.mu.Lock()
-	c.calleeEmail = won.b.Email
-	c.mu.Unlock()
-	s.replaceCallee(c, old, won.sess, m)
+	if !fromCaller {
+		c.mu.Lock()
+		c.calleeEmail = won.b.Email
+		c.mu.Unlock()
+	}
+	s.takeOver(c, old, won.sess, m, fromCaller)
 	return 200, "OK", won.res.Body()
 }
 
 // joinConsultation carries out an attended transfer: the call whose
 // transferor leg replaces names (Call-ID;to-tag=;from-tag=, RFC 3891) has
 // its callee joined to this call in the transferor's place.
-func (s *Server) joinConsultation(ctx context.Context, c *call, old *sipgo.DialogClientSession, replaces string) (int, string, []byte) {
+func (s *Server) joinConsultation(ctx context.Context, c *call, old *sipgo.DialogClientSession, fromCaller bool, replaces string) (int, string, []byte) {
 	callID, _, _ := strings.Cut(replaces, ";")
 	c2 := s.calls.find(strings.TrimSpace(callID))
 	if c2 == nil || c2 == c || c2.a == nil || c2.a.InviteRequest.CallID().Value() != strings.TrimSpace(callID) {
@@ -228,7 +302,7 @@ func (s *Server) joinConsultation(ctx context.Context, c *call, old *sipgo.Dialo
 	if target == nil || !c2.answeredA.Load() || c2.relay == nil || c2.gwA != nil || c2.gwB != nil {
 		return 488, "Not Acceptable Here", nil
 	}
-	offer, err := s.calleeOffer(c, old)
+	offer, err := s.takeOverOffer(c, old, fromCaller)
 	if err != nil {
 		return 488, "Not Acceptable Here", nil
 	}
@@ -251,12 +325,14 @@ func (s *Server) joinConsultation(ctx context.Context, c *call, old *sipgo.Dialo
 	who := c2.calleeEmail
 	c2.calleeEmail = ""
 	c2.mu.Unlock()
-	c.mu.Lock()
-	c.calleeEmail = who
-	c.mu.Unlock()
+	if !fromCaller {
+		c.mu.Lock()
+		c.calleeEmail = who
+		c.mu.Unlock()
+	}
 	c2.setCallee(nil)
 	c2.setEnd("", "transferred: the consulted party joined the transferred call")
-	s.replaceCallee(c, old, target, m)
+	s.takeOver(c, old, target, m, fromCaller)
 	s.hangupWith(c2, nil, reasonHeader(200, "Call transferred"))
 	return 200, "OK", res.Body()
 }
@@ -273,17 +349,60 @@ func (s *Server) reofferCaller(ctx context.Context, c *call, calleeSDP []byte) {
 	for _, d := range []string{"a=sendonly", "a=recvonly", "a=inactive"} {
 		offer = []byte(strings.ReplaceAll(string(offer), d, "a=sendrecv"))
 	}
-	reinv := sip.NewRequest(sip.INVITE, callerTarget(c.a))
-	reinv.SetBody(offer)
-	reinv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	res, err := c.a.Do(ctx, s.toCaller(reinv, c.a))
+	var res *sip.Response
+	var ack *sip.Request
+	if a2 := c.callerStand(); a2 != nil { // (the caller's place was taken before)
+		reinv := sip.NewRequest(sip.INVITE, calleeTarget(a2))
+		reinv.SetBody(offer)
+		reinv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		if res, err = a2.Do(ctx, s.toCallee(reinv, a2)); err == nil && res.IsSuccess() {
+			ack = sip.NewRequest(sip.ACK, reinv.Recipient)
+			a2.WriteRequest(s.toCallee(ack, a2))
+		}
+	} else {
+		reinv := sip.NewRequest(sip.INVITE, callerTarget(c.a))
+		reinv.SetBody(offer)
+		reinv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		if res, err = c.a.Do(ctx, s.toCaller(reinv, c.a)); err == nil && res.IsSuccess() {
+			ack = sip.NewRequest(sip.ACK, reinv.Recipient)
+			c.a.WriteRequest(s.toCaller(ack, c.a))
+		}
+	}
 	if err != nil || !res.IsSuccess() {
 		s.log.Info("switchboard: re-offering a transferred caller its media", "err", err)
 		return
 	}
-	ack := sip.NewRequest(sip.ACK, reinv.Recipient)
-	c.a.WriteRequest(s.toCaller(ack, c.a))
 	if _, m, err := rewriteSDP(res.Body(), c.relay.ip, 0, 0); err == nil {
 		c.relay.a.setPeer(m)
+	}
+}
+
+// reofferCallee offers the callee its new caller's media, both ways (the
+// caller transferred the call, usually holding the callee first).
+func (s *Server) reofferCallee(ctx context.Context, c *call, callerSDP []byte) {
+	b := c.callee()
+	if b == nil {
+		return
+	}
+	rtp, rtcp := c.relay.b.ports()
+	offer, _, err := rewriteSDP(callerSDP, c.relay.ip, rtp, rtcp)
+	if err != nil {
+		return
+	}
+	for _, d := range []string{"a=sendonly", "a=recvonly", "a=inactive"} {
+		offer = []byte(strings.ReplaceAll(string(offer), d, "a=sendrecv"))
+	}
+	reinv := sip.NewRequest(sip.INVITE, calleeTarget(b))
+	reinv.SetBody(offer)
+	reinv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	res, err := b.Do(ctx, s.toCallee(reinv, b))
+	if err != nil || !res.IsSuccess() {
+		s.log.Info("switchboard: re-offering a transferred callee its media", "err", err)
+		return
+	}
+	ack := sip.NewRequest(sip.ACK, reinv.Recipient)
+	b.WriteRequest(s.toCallee(ack, b))
+	if _, m, err := rewriteSDP(res.Body(), c.relay.ip, 0, 0); err == nil {
+		c.relay.b.setPeer(m)
 	}
 }

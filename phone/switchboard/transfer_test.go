@@ -12,9 +12,10 @@ import (
 // TestTransfer: a rep who answered a call transfers it through the
 // switchboard, blind (to an extension: the switchboard rings it and puts
 // it in the rep's place) and attended (to the party of the rep's
-// consultation call, joined with Replaces); each time the caller and the
-// new party hear each other, the rep's legs end, and the call goes on as
-// one call until the caller hangs up.
+// consultation call, joined with Replaces); so does a rep who placed the
+// call. Each time the remaining party and the new one hear each other,
+// the rep's legs end, and the call goes on as one call until one of them
+// hangs up.
 func TestTransfer(t *testing.T) {
 	e := newEnv(t)
 	ann := e.phoneFor("ann@acme.test", "udp") // the customer, 101
@@ -79,6 +80,63 @@ func TestTransfer(t *testing.T) {
 		t.Fatalf("attended transfer: %v", err)
 	}
 	check("attended", call, colleague, rep.Call, consult)
+
+	// The caller transfers: bob (the rep, 102) called ann (the
+	// customer, 101) and hands her to cy, blind then attended. check
+	// takes ann's call and cy's: here ann is the callee.
+	checkCaller := func(kind string, annIn *phone.Incoming, cyIn *phone.Incoming, repLegs ...*phone.Call) {
+		t.Helper()
+		heardByAnn, heardByCy := talkBoth(annIn.Media(), cyIn.Media(), 440, 1000, 1500*time.Millisecond)
+		if s := quarterShare(heardByCy[4000:], 440); s < 0.8 {
+			t.Errorf("%s: cy hears ann at share %.2f", kind, s)
+		}
+		if s := quarterShare(heardByAnn[4000:], 1000); s < 0.8 {
+			t.Errorf("%s: ann hears cy at share %.2f", kind, s)
+		}
+		for _, l := range repLegs {
+			select {
+			case <-l.Done():
+			case <-time.After(10 * time.Second):
+				t.Errorf("%s: a leg of the rep's is still up", kind)
+			}
+		}
+		eventually.Must(t, 5*time.Second, kind+": one call on the switchboard", func() bool { return e.sb.Calls() == 1 })
+		cyIn.Hangup(ctx)
+		select {
+		case <-annIn.Done():
+		case <-time.After(10 * time.Second):
+			t.Errorf("%s: ann's leg did not end when cy hung up", kind)
+		}
+		eventually.Must(t, 5*time.Second, kind+": no call left", func() bool { return e.sb.Calls() == 0 })
+	}
+	annIn := answerNext(ctx, t, ann)
+	out, err := bob.Dial(ctx, "101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	customer := <-annIn
+	cyIn = answerNext(ctx, t, cy)
+	if err := out.Transfer(ctx, "103", 20*time.Second); err != nil {
+		t.Fatalf("blind transfer by the caller: %v", err)
+	}
+	checkCaller("caller blind", customer, <-cyIn, out)
+
+	annIn = answerNext(ctx, t, ann)
+	out, err = bob.Dial(ctx, "101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	customer = <-annIn
+	cyIn = answerNext(ctx, t, cy)
+	consult, err = bob.Dial(ctx, "103")
+	if err != nil {
+		t.Fatal(err)
+	}
+	colleague = <-cyIn
+	if err := out.TransferTo(ctx, consult, 20*time.Second); err != nil {
+		t.Fatalf("attended transfer by the caller: %v", err)
+	}
+	checkCaller("caller attended", customer, colleague, out, consult)
 
 	// A transfer to nobody leaves the call with the rep.
 	bobIn = answerNext(ctx, t, bob)
