@@ -77,7 +77,7 @@ type bridge struct {
 	// b is the answering leg (callee(), setCallee(): a transfer replaces
 	// it, under call.mu); swapped wakes the legs' watcher when it does;
 	// detached are legs transferred away, whose BYE ends nothing.
-	b        *sipgo.DialogClientSession
+	b *sipgo.DialogClientSession
 	// a2 takes the caller's place when the caller transferred the call
 	// (a leg the switchboard placed); a is then only kept for its BYE.
 	a2       *sipgo.DialogClientSession
