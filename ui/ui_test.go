@@ -242,29 +242,7 @@ func callFromTheDialer(t *testing.T, mediaKind string) {
 	}
 	t.Cleanup(sys.Close)
 	s := session(t, sys.API, sys.Users, "owner")
-	c := s.Account.(*api.Client)
-	dev, err := c.NewDevice(ctx, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	route, err := dev.Route(mediaKind)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ua, err := phone.New(phone.Config{User: "sip:" + dev.Username + "@" + route.Addr, Password: dev.Password, Listen: "127.0.0.1:0",
-		Transport: route.Transport, Media: route.Media})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ua.Close() })
-	rctx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
-	go ua.Register(rctx)
-	for e := range ua.Events() {
-		if e.State == phone.Registered {
-			break
-		}
-	}
+	ua := phoneOf(t, sys, "owner", mediaKind)
 	sh, _ := shell(t, s, ua)
 	ui.Run(func() { sh.Phone.SetNumber("+442071234567") })
 	eventually(t, "the price line", func() bool { return strings.HasPrefix(sh.Phone.QuoteText(), "United Kingdom: $0.015 a minute") })

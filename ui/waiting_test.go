@@ -17,8 +17,8 @@ import (
 )
 
 // phoneOf registers a new phone (device) of a demo user at the embedded
-// switchboard.
-func phoneOf(t *testing.T, sys *embedded.System, who string) *phone.UA {
+// switchboard, with media of kind ("" for rtp; "webrtc").
+func phoneOf(t *testing.T, sys *embedded.System, who string, kind ...string) *phone.UA {
 	t.Helper()
 	ctx := context.Background()
 	c := session(t, sys.API, sys.Users, who).Account.(*api.Client)
@@ -26,7 +26,7 @@ func phoneOf(t *testing.T, sys *embedded.System, who string) *phone.UA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	route, err := dev.Route("rtp")
+	route, err := dev.Route(append(kind, "rtp")[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,27 +67,7 @@ func TestCallWaiting(t *testing.T) {
 		sh.Phone.Ringer = func() func() { soft <- false; return func() {} }
 		sh.Phone.SoftRinger = func() func() { soft <- true; return func() {} }
 	})
-	ext := s.Me.Extension
-
-	ring := func(from *phone.UA) *phone.Call {
-		t.Helper()
-		placed := make(chan *phone.Call, 1)
-		go func() {
-			c, err := from.Dial(ctx, ext)
-			if err != nil {
-				t.Error(err)
-			}
-			placed <- c
-		}()
-		in := <-owner.Incoming()
-		ui.Run(func() { sh.Phone.Ring(in) })
-		ui.Run(func() { sh.Phone.AnswerRinging() })
-		c := <-placed
-		if c == nil {
-			t.FailNow()
-		}
-		return c
-	}
+	ring := func(from *phone.UA) *phone.Call { return callTheApp(ctx, t, sh, owner, from, s.Me.Extension) }
 	first := ring(rep)
 	if <-soft {
 		t.Error("the first call rang softly")
@@ -154,21 +134,7 @@ func TestTransferFromTheApp(t *testing.T) {
 	sh, _ := shell(t, s, owner)
 
 	for _, consult := range []bool{true, false} {
-		placed := make(chan *phone.Call, 1)
-		go func() {
-			c, err := rep.Dial(ctx, s.Me.Extension)
-			if err != nil {
-				t.Error(err)
-			}
-			placed <- c
-		}()
-		in := <-owner.Incoming()
-		ui.Run(func() { sh.Phone.Ring(in) })
-		ui.Run(func() { sh.Phone.AnswerRinging() })
-		caller := <-placed
-		if caller == nil {
-			t.FailNow()
-		}
+		caller := callTheApp(ctx, t, sh, owner, rep, s.Me.Extension)
 		eventually(t, "the call connected", func() bool { in, state := sh.Phone.InCall(); return in && strings.HasPrefix(state, "Connected") })
 		answered := make(chan *phone.Incoming, 1)
 		go func() {
@@ -232,4 +198,26 @@ func talkBoth(a, b *media.Session, fa, fb float64, d time.Duration) (heardByA, h
 	go talk(b, fb, &heardByB)
 	wg.Wait()
 	return
+}
+
+// callTheApp has from call the app's extension ext and the app answer it
+// (its incoming-call window's Answer); it returns from's call.
+func callTheApp(ctx context.Context, t *testing.T, sh *ui.Shell, app, from *phone.UA, ext string) *phone.Call {
+	t.Helper()
+	placed := make(chan *phone.Call, 1)
+	go func() {
+		c, err := from.Dial(ctx, ext)
+		if err != nil {
+			t.Error(err)
+		}
+		placed <- c
+	}()
+	in := <-app.Incoming()
+	ui.Run(func() { sh.Phone.Ring(in) })
+	ui.Run(func() { sh.Phone.AnswerRinging() })
+	c := <-placed
+	if c == nil {
+		t.FailNow()
+	}
+	return c
 }

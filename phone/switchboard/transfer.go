@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -143,9 +144,10 @@ func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 	})
 }
 
-// notifyCaller tells a transferring caller how the transfer goes.
-func (s *Server) notifyCaller(ctx context.Context, a *sipgo.DialogServerSession, frag string, final bool) {
-	req := sip.NewRequest(sip.NOTIFY, callerTarget(a))
+// referNotify is a NOTIFY of a transfer's progress (RFC 3515 2.4.4): the
+// status line of the new call as message/sipfrag.
+func referNotify(to sip.Uri, frag string, final bool) *sip.Request {
+	req := sip.NewRequest(sip.NOTIFY, to)
 	req.AppendHeader(sip.NewHeader("Event", "refer"))
 	state := "active;expires=60"
 	if final {
@@ -154,6 +156,12 @@ func (s *Server) notifyCaller(ctx context.Context, a *sipgo.DialogServerSession,
 	req.AppendHeader(sip.NewHeader("Subscription-State", state))
 	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
 	req.SetBody([]byte(frag + "\r\n"))
+	return req
+}
+
+// notifyCaller tells a transferring caller how the transfer goes.
+func (s *Server) notifyCaller(ctx context.Context, a *sipgo.DialogServerSession, frag string, final bool) {
+	req := referNotify(callerTarget(a), frag, final)
 	if _, err := a.Do(ctx, s.toCaller(req, a)); err != nil {
 		s.log.Info("switchboard: NOTIFY of a transfer", "err", err)
 	}
@@ -176,15 +184,7 @@ func (s *Server) replaceCaller(c *call, next *sipgo.DialogClientSession, media m
 
 // notifyRefer tells the transferor how the transfer goes (RFC 3515 2.4.4).
 func (s *Server) notifyRefer(ctx context.Context, to *sipgo.DialogClientSession, frag string, final bool) {
-	req := sip.NewRequest(sip.NOTIFY, calleeTarget(to))
-	req.AppendHeader(sip.NewHeader("Event", "refer"))
-	state := "active;expires=60"
-	if final {
-		state = "terminated;reason=noresource"
-	}
-	req.AppendHeader(sip.NewHeader("Subscription-State", state))
-	req.AppendHeader(sip.NewHeader("Content-Type", "message/sipfrag;version=2.0"))
-	req.SetBody([]byte(frag + "\r\n"))
+	req := referNotify(calleeTarget(to), frag, final)
 	if _, err := to.Do(ctx, s.toCallee(req, to)); err != nil {
 		s.log.Info("switchboard: NOTIFY of a transfer", "err", err)
 	}
@@ -342,12 +342,9 @@ func (s *Server) joinConsultation(ctx context.Context, c *call, old *sipgo.Dialo
 // caller's phone would stay held (sending nothing) after it.
 func (s *Server) reofferCaller(ctx context.Context, c *call, calleeSDP []byte) {
 	rtp, rtcp := c.relay.a.ports()
-	offer, _, err := rewriteSDP(calleeSDP, c.relay.ip, rtp, rtcp)
+	offer, err := bothWays(calleeSDP, c.relay.ip, rtp, rtcp)
 	if err != nil {
 		return
-	}
-	for _, d := range []string{"a=sendonly", "a=recvonly", "a=inactive"} {
-		offer = []byte(strings.ReplaceAll(string(offer), d, "a=sendrecv"))
 	}
 	var res *sip.Response
 	var ack *sip.Request
@@ -385,12 +382,9 @@ func (s *Server) reofferCallee(ctx context.Context, c *call, callerSDP []byte) {
 		return
 	}
 	rtp, rtcp := c.relay.b.ports()
-	offer, _, err := rewriteSDP(callerSDP, c.relay.ip, rtp, rtcp)
+	offer, err := bothWays(callerSDP, c.relay.ip, rtp, rtcp)
 	if err != nil {
 		return
-	}
-	for _, d := range []string{"a=sendonly", "a=recvonly", "a=inactive"} {
-		offer = []byte(strings.ReplaceAll(string(offer), d, "a=sendrecv"))
 	}
 	reinv := sip.NewRequest(sip.INVITE, calleeTarget(b))
 	reinv.SetBody(offer)
@@ -405,4 +399,17 @@ func (s *Server) reofferCallee(ctx context.Context, c *call, callerSDP []byte) {
 	if _, m, err := rewriteSDP(res.Body(), c.relay.ip, 0, 0); err == nil {
 		c.relay.b.setPeer(m)
 	}
+}
+
+// bothWays is a party's SDP pointed at a side of the relay, with media
+// both ways (whatever hold it described).
+func bothWays(body []byte, ip netip.Addr, rtp, rtcp int) ([]byte, error) {
+	offer, _, err := rewriteSDP(body, ip, rtp, rtcp)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"a=sendonly", "a=recvonly", "a=inactive"} {
+		offer = []byte(strings.ReplaceAll(string(offer), d, "a=sendrecv"))
+	}
+	return offer, nil
 }
