@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Transfers from the app (blind, or attended after a consultation with
+// the caller on hold) and call waiting's hooks: the second call of the
+// phone view.
+
+func (v *PhoneView) showTransfer() {
+	v.mu.Lock()
+	c := v.call
+	v.mu.Unlock()
+	if c == nil || v.win == nil {
+		return
+	}
+	to := widget.NewEntry()
+	to.SetPlaceHolder("Extension, name or number")
+	first := widget.NewCheck("Talk to them first", nil)
+	dialog.ShowForm("Transfer the call", "Transfer", "Cancel", []*widget.FormItem{widget.NewFormItem("To", to), widget.NewFormItem("", first)}, func(ok bool) {
+		if ok && strings.TrimSpace(to.Text) != "" {
+			v.TransferTo(strings.TrimSpace(to.Text), first.Checked)
+		}
+	}, v.win)
+}
+
+// TransferTo passes the call in progress to target: at once (blind), or,
+// with consult, after a call to target while this one waits on hold
+// (attended): "Complete transfer" then hands it over; hanging up on
+// target takes the held call up again.
+func (v *PhoneView) TransferTo(target string, consult bool) {
+	target = dialTarget(target)
+	v.mu.Lock()
+	c := v.call
+	busy := v.waiting != nil
+	v.mu.Unlock()
+	if c == nil || busy {
+		return
+	}
+	if !consult {
+		v.state.SetText("Transferring to " + target + "…")
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+			defer cancel()
+			if err := c.Transfer(ctx, target, 30*time.Second); err != nil {
+				do(func() { showErr(v.win, err) })
+			}
+		}()
+		return
+	}
+	v.mu.Lock()
+	v.waiting, v.waitingPeer, v.waitingSince = c, v.peer.Text, v.connected
+	v.call, v.consulting = nil, true
+	ctx, cancel := context.WithCancel(context.Background())
+	v.cancel = cancel
+	v.mu.Unlock()
+	v.showCall(target, "Calling… ("+v.waitingPeer+" on hold)")
+	go func() {
+		if err := c.Hold(ctx); err != nil {
+			do(func() { showErr(v.win, err) })
+		}
+		nc, err := v.dialer.Dial(ctx, target)
+		if err != nil {
+			cancel()
+			do(func() {
+				v.mu.Lock()
+				v.cancel, v.consulting = nil, false
+				v.mu.Unlock()
+				v.endCall(callFailure(err)) // takes the held call up again
+			})
+			return
+		}
+		do(func() { v.complete.Show() })
+		v.connectedCall(nc)
+	}()
+}
+
+// CompleteTransfer hands the call on hold to the one in progress, the
+// consultation (attended transfer); both leave this phone.
+func (v *PhoneView) CompleteTransfer() {
+	v.mu.Lock()
+	held, c := v.waiting, v.call
+	if held == nil || c == nil || !v.consulting {
+		v.mu.Unlock()
+		return
+	}
+	// Neither is taken up again when it ends: both are handed over.
+	v.waiting, v.waitingPeer, v.consulting = nil, "", false
+	v.mu.Unlock()
+	v.complete.Hide()
+	v.state.SetText("Transferring…")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+		defer cancel()
+		if err := held.TransferTo(ctx, c, 30*time.Second); err != nil {
+			do(func() {
+				v.mu.Lock()
+				v.waiting, v.consulting = held, true // still on hold behind the consultation
+				v.mu.Unlock()
+				v.complete.Show()
+				showErr(v.win, err)
+			})
+		}
+	}()
+}
+
+// Consulting reports whether the call in progress is a consultation
+// with a call waiting to be handed over (Complete transfer showing).
+func (v *PhoneView) Consulting() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.consulting
+}
+
+// AnswerRinging answers the call the incoming-call window shows, as its
+// Answer button does (nothing when none rings).
+func (v *PhoneView) AnswerRinging() {
+	v.mu.Lock()
+	answer := v.answerRing
+	v.answerRing = nil
+	v.mu.Unlock()
+	if answer != nil {
+		answer()
+	}
+}
+
+// Waiting reports the call on hold behind the one in progress, if any:
+// who it is with.
+func (v *PhoneView) Waiting() (bool, string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.waiting != nil, v.waitingPeer
+}
