@@ -449,8 +449,7 @@ func fnv32(s string) uint32 {
 }
 
 // answer builds the front door's response to a request from its bytes.
-func answer(data []byte, ref *refusal) []byte {
-	r, _ := readRaw(data)
+func answer(data []byte, r *rawRequest, ref *refusal) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "SIP/2.0 %d %s\r\n", ref.code, ref.reason)
 	if r != nil {
@@ -473,9 +472,8 @@ func answer(data []byte, ref *refusal) []byte {
 
 // answerTo is where a response to data goes: the source address, at the
 // Via's port unless it asks for rport (RFC 3581), as the SIP stack does.
-func answerTo(data []byte, from netip.AddrPort) netip.AddrPort {
-	r, ok := readRaw(data)
-	if !ok {
+func answerTo(r *rawRequest, from netip.AddrPort) netip.AddrPort {
+	if r == nil {
 		return from
 	}
 	via, has := r.first("via")
@@ -518,11 +516,12 @@ func (s *Server) frontFilter(p sip.TransportReadProps, data []byte) ([]byte, err
 	if ref == nil {
 		return fixed, nil
 	}
+	r, _ := readRaw(data) // (the refusal's answer copies the request's headers)
 	s.frontRefused.Add(1)
 	if ws {
 		conn, err := s.ua.TransportLayer().GetConnection(strings.ToLower(p.Transport), p.RemoteAddr.String())
 		if err == nil && conn != nil {
-			if m, err := s.parser.ParseSIP(answer(data, ref)); err == nil {
+			if m, err := s.parser.ParseSIP(answer(data, r, ref)); err == nil {
 				conn.WriteMsg(m)
 			}
 		}
@@ -536,8 +535,8 @@ func (s *Server) frontFilter(p sip.TransportReadProps, data []byte) ([]byte, err
 	pc := s.udpConn
 	s.mu.Unlock()
 	if pc != nil {
-		to := answerTo(data, netip.AddrPortFrom(from.Addr().Unmap(), from.Port()))
-		pc.WriteTo(answer(data, ref), net.UDPAddrFromAddrPort(to))
+		to := answerTo(r, netip.AddrPortFrom(from.Addr().Unmap(), from.Port()))
+		pc.WriteTo(answer(data, r, ref), net.UDPAddrFromAddrPort(to))
 	}
 	return nil, nil
 }

@@ -230,17 +230,10 @@ func (s *Server) takeOver(c *call, old *sipgo.DialogClientSession, next *sipgo.D
 // answers in the transferor's place; it returns the outcome for the
 // transferor's NOTIFY.
 func (s *Server) blindTransfer(ctx context.Context, c *call, old *sipgo.DialogClientSession, fromCaller bool, user string) (int, string, []byte) {
-	users, external, num, err := s.route(ctx, c.caller, user)
+	// (route gives a number's members as its users.)
+	users, external, _, err := s.route(ctx, c.caller, user)
 	if err != nil || external != "" {
 		return 404, "Not Found", nil // (transfers go to teammates and numbers for now)
-	}
-	if num != nil && len(num.Members) > 0 {
-		users = nil
-		for _, m := range num.Members {
-			if u, err := s.cfg.Directory.User(ctx, m); err == nil {
-				users = append(users, u)
-			}
-		}
 	}
 	var targets []binding
 	for _, u := range users {
