@@ -41,6 +41,3 @@ func StreamRefused(s *Server) int64 {
 	}
 	return n
 }
-
-// Trimmed is how many times s gave free heap back (memory.go).
-func Trimmed(s *Server) int64 { return s.trimmed.Load() }

@@ -18,11 +18,11 @@ func heldMB() float64 {
 }
 
 // TestMemoryGivenBack: after a burst the switchboard, once quiet, gives
-// the burst's heap back within a few trims; the runtime alone keeps it
-// (no collection starts while nothing is allocated).
+// the burst's heap back within a few trims (alone, the runtime keeps it:
+// no collection starts while nothing is allocated; TestTrimmer tests the
+// trim itself, which a busy test run may beat).
 func TestMemoryGivenBack(t *testing.T) {
-	e := newEnvWith(t, 0, switchboard.Config{TrimEvery: 200 * time.Millisecond})
-	before := switchboard.Trimmed(e.sb)
+	newEnvWith(t, 0, switchboard.Config{TrimEvery: 200 * time.Millisecond})
 	var burst [][]byte
 	for range 4000 { // 250 MB, the size of a burst of calls
 		burst = append(burst, make([]byte, 64<<10))
@@ -33,7 +33,4 @@ func TestMemoryGivenBack(t *testing.T) {
 		t.Fatalf("the burst left only %.0f MB held", held)
 	}
 	eventually.Must(t, 10*time.Second, "the burst's heap to be given back", func() bool { return heldMB() < 100 })
-	if switchboard.Trimmed(e.sb) == before {
-		t.Error("the heap went back without the switchboard's trim")
-	}
 }
