@@ -389,6 +389,63 @@ func TestShedsLoad(t *testing.T) {
 	}
 }
 
+// TestShedsWhenBehind: while new work waits long for the CPU, the front
+// door answers new requests 503 with Retry-After itself, before they are
+// parsed or queued: first those without credentials, then, four times as
+// far behind, any new one; a request within a dialog always goes on; and
+// once the queue is gone, requests are served as before. (How far behind
+// the switchboard is, is TestBacklog's; the figures under real load are
+// BenchmarkOverload's.)
+func TestShedsWhenBehind(t *testing.T) {
+	e := newEnv(t)
+	d, pw := e.device("ann@acme.test")
+	sb, _ := e.sb.Addr("udp")
+	uri := "sip:" + sb.String()
+	ph := dialRaw(t, "127.0.0.60", sb)
+	c := ph.challenge(d.Username) // served while idle
+
+	switchboard.Behind(e.sb, 50*time.Millisecond) // the default MaxLag, not past it
+	ph.register(d.Username, 1, token(), "")
+	if res := ph.answer("REGISTER"); res.StatusCode != 401 {
+		t.Fatalf("a fresh REGISTER 50 ms behind: %v, want 401", res)
+	}
+
+	shed := e.sb.Shed()
+	switchboard.Behind(e.sb, 80*time.Millisecond)
+	ph.register(d.Username, 1, token(), "")
+	if res := ph.answer("REGISTER"); res.StatusCode != 503 || res.GetHeader("Retry-After") == nil {
+		t.Fatalf("a fresh REGISTER 80 ms behind: %v, want 503 with Retry-After", res)
+	}
+	if e.sb.Shed() != shed+1 {
+		t.Errorf("shed %d, want %d", e.sb.Shed(), shed+1)
+	}
+	ph.register(d.Username, 2, token(), signed(t, c, d.Username, pw, uri, 1))
+	if res := ph.answer("REGISTER"); res.StatusCode != 200 {
+		t.Fatalf("a REGISTER with credentials 80 ms behind: %v, want 200", res)
+	}
+	bye := func() *sip.Response {
+		ph.send(fmt.Sprintf("BYE sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK%s;rport\r\nMax-Forwards: 70\r\n"+
+			"From: <sip:%s@%s>;tag=a1\r\nTo: <sip:x@%s>;tag=b2\r\nCall-ID: %s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+			sb, ph.addr, token(), d.Username, sb, sb, token()))
+		return ph.answer("BYE")
+	}
+
+	switchboard.Behind(e.sb, 250*time.Millisecond) // past four times MaxLag
+	ph.register(d.Username, 3, token(), signed(t, c, d.Username, pw, uri, 2))
+	if res := ph.answer("REGISTER"); res.StatusCode != 503 || res.GetHeader("Retry-After") == nil {
+		t.Fatalf("a REGISTER with credentials 250 ms behind: %v, want 503 with Retry-After", res)
+	}
+	if res := bye(); res.StatusCode == 503 {
+		t.Errorf("a BYE (within a dialog) 250 ms behind: %v, want it passed on", res)
+	}
+
+	switchboard.Behind(e.sb, 0)
+	ph.register(d.Username, 1, token(), "")
+	if res := ph.answer("REGISTER"); res.StatusCode != 401 {
+		t.Fatalf("a fresh REGISTER with the queue gone: %v, want 401", res)
+	}
+}
+
 // brokenDirectory fails every device lookup, as a store in trouble would.
 type brokenDirectory struct{ *sqlite.DB }
 

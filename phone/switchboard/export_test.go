@@ -1,6 +1,9 @@
 package switchboard
 
-import "net/netip"
+import (
+	"net/netip"
+	"time"
+)
 
 // Running is how many of s's call goroutines are running (for tests of
 // Close).
@@ -40,4 +43,13 @@ func StreamRefused(s *Server) int64 {
 		n += g.Refused()
 	}
 	return n
+}
+
+// Behind makes s's front door see work waiting lag to start, as if the
+// last probes had all waited that long (0: no queue), whatever the
+// probes find from now on.
+func Behind(s *Server, lag time.Duration) {
+	s.backlog.pinned.Store(true)
+	s.backlog.standing.Store(int64(lag))
+	s.backlog.until.Store(time.Now().Add(time.Hour).UnixNano())
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/emiago/sipgo/sip"
 )
@@ -506,30 +507,60 @@ func (s *Server) frontFilter(p sip.TransportReadProps, data []byte) ([]byte, err
 	if p.Transport != "UDP" && !ws || len(bytes.Trim(data, "\r\n\x00")) == 0 || bytes.HasPrefix(data, []byte("SIP/")) {
 		return data, nil
 	}
-	if s.pending.Load() > int64(s.cfg.MaxPending/8) {
+	if level := s.busy(); level > stepAside {
+		// Behind: what is not yet begun is turned away here, before it
+		// costs a parse and a goroutine (admit.go).
+		if r, ok := readRaw(data); ok && shedEarly(r, level) {
+			s.shed.Add(1)
+			s.reply(p, data, r, refuse(503, "Service Unavailable", "Retry-After: "+retryAfter))
+			return nil, nil
+		}
+		return s.letIn(data), nil
+	} else if level == stepAside {
 		// Busy: checking costs capacity the switchboard has not got to
 		// spare. The door steps aside until the load eases (the stack
 		// still drops what it cannot parse).
-		return data, nil
+		return s.letIn(data), nil
 	}
 	fixed, ref := s.check(data)
 	if ref == nil {
-		return fixed, nil
+		return s.letIn(fixed), nil
 	}
 	r, _ := readRaw(data) // (the refusal's answer copies the request's headers)
 	s.frontRefused.Add(1)
-	if ws {
+	s.reply(p, data, r, ref)
+	return nil, nil
+}
+
+// letIn hands a request on to the stack, following it to admit now and
+// then if it is a new one (admit.go).
+func (s *Server) letIn(data []byte) []byte {
+	s.backlog.follow(time.Now(), func() string {
+		r, ok := readRaw(data)
+		if !ok || withinDialog(r) {
+			return ""
+		}
+		id, _ := r.first("call-id")
+		cseq, _ := r.first("cseq")
+		return traceKey(id, cseq)
+	})
+	return data
+}
+
+// reply answers a request the front door read, back the way it came.
+func (s *Server) reply(p sip.TransportReadProps, data []byte, r *rawRequest, ref *refusal) {
+	if p.Transport == "WS" || p.Transport == "WSS" {
 		conn, err := s.ua.TransportLayer().GetConnection(strings.ToLower(p.Transport), p.RemoteAddr.String())
 		if err == nil && conn != nil {
 			if m, err := s.parser.ParseSIP(answer(data, r, ref)); err == nil {
 				conn.WriteMsg(m)
 			}
 		}
-		return nil, nil
+		return
 	}
 	from, err := netip.ParseAddrPort(p.RemoteAddr.String())
 	if err != nil {
-		return nil, nil
+		return
 	}
 	s.mu.Lock()
 	pc := s.udpConn
@@ -538,7 +569,6 @@ func (s *Server) frontFilter(p sip.TransportReadProps, data []byte) ([]byte, err
 		to := answerTo(r, netip.AddrPortFrom(from.Addr().Unmap(), from.Port()))
 		pc.WriteTo(answer(data, r, ref), net.UDPAddrFromAddrPort(to))
 	}
-	return nil, nil
 }
 
 // common are the header names most requests carry, as written most

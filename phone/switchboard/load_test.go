@@ -21,6 +21,7 @@ import (
 // sippRun is one sipp run's outcome.
 type sippRun struct {
 	calls, failed int
+	retrans       int             // requests sipp sent again for want of an answer
 	rate          float64         // calls per second over the run, by sipp's count
 	rtts          []time.Duration // one per call that completed
 	took          time.Duration
@@ -59,7 +60,7 @@ func sipp(t testing.TB, target string, scenario string, rate, n int, extra ...st
 	args := []string{target, "-sf", filepath.Join("testdata", "sipp", scenario), "-i", "127.0.0.1", "-p", strconv.Itoa(peers.FreePort(t)),
 		"-r", strconv.Itoa(rate), "-m", strconv.Itoa(n), "-l", strconv.Itoa(max(rate, 50)), "-nostdin", "-timeout", "120s",
 		"-trace_stat", "-stf", filepath.Join(dir, "stat.csv"), "-trace_rtt", "-rtt_freq", "1", "-trace_err",
-		"-error_file", filepath.Join(dir, "err.log"), "-max_recv_loops", "10000", "-mp", strconv.Itoa(peers.FreePort(t))}
+		"-error_file", filepath.Join(dir, "err.log"), "-max_recv_loops", "10000", "-buff_size", "4194304", "-mp", strconv.Itoa(peers.FreePort(t))}
 	args = append(args, extra...)
 	cmd := exec.Command("sipp", args...)
 	cmd.Dir = dir
@@ -74,7 +75,7 @@ func sipp(t testing.TB, target string, scenario string, rate, n int, extra ...st
 	err := cmd.Run()
 	r := sippRun{took: time.Since(start)}
 	var why string
-	r.calls, r.failed, r.rate, why = readStat(t, filepath.Join(dir, "stat.csv"))
+	r.calls, r.failed, r.retrans, r.rate, why = readStat(t, filepath.Join(dir, "stat.csv"))
 	files, _ := filepath.Glob(filepath.Join(dir, "*_rtt.csv"))
 	for _, f := range files {
 		rtts, span := readRTT(t, f)
@@ -92,9 +93,9 @@ func sipp(t testing.TB, target string, scenario string, rate, n int, extra ...st
 }
 
 // readStat reads the last line of sipp's statistics: calls completed
-// successfully and failed, the cumulative call rate, and the failures by
+// successfully and failed, requests retransmitted, the cumulative call rate, and the failures by
 // cause (sipp's Failed* counters that are not zero).
-func readStat(t testing.TB, path string) (ok, failed int, rate float64, why string) {
+func readStat(t testing.TB, path string) (ok, failed, retrans int, rate float64, why string) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -125,7 +126,7 @@ func readStat(t testing.TB, path string) (ok, failed int, rate float64, why stri
 			causes = append(causes, strings.TrimSuffix(strings.TrimPrefix(h, "Failed"), "(C)")+" "+last[i])
 		}
 	}
-	return int(col("SuccessfulCall(C)")), int(col("FailedCall(C)")), col("CallRate(C)"), strings.Join(causes, ", ")
+	return int(col("SuccessfulCall(C)")), int(col("FailedCall(C)")), int(col("Retransmissions(C)")), col("CallRate(C)"), strings.Join(causes, ", ")
 }
 
 // readRTT reads sipp's per-call response times (milliseconds), and the

@@ -131,10 +131,15 @@ type Config struct {
 	StreamIdle      time.Duration
 	MaxConnsPerAddr int
 	// MaxPending bounds the new requests (REGISTER, MESSAGE, a call's
-	// setup) worked on at once (512 by default); beyond it the
+	// setup) worked on at once (256 by default); beyond it the
 	// switchboard answers 503 with Retry-After at once rather than let
 	// every answer slow down (see admit.go).
 	MaxPending int
+	// MaxLag is how long new requests may take, standing, from the front
+	// door to their handler (queued for the CPU and the SIP stack's
+	// transaction lock) before the front door turns new requests away
+	// with 503 itself (50 ms by default; admit.go).
+	MaxLag time.Duration
 	// ICEServers are STUN and TURN servers the switchboard's WebRTC legs
 	// gather candidates from (behind NAT); none: host candidates on the
 	// listening address, right for a switchboard with a public address.
@@ -172,6 +177,7 @@ type Server struct {
 	bans    *bans
 	pending atomic.Int64 // new requests being worked on (admit.go)
 	shed    atomic.Int64 // and those answered 503 for it
+	backlog backlog      // how long new work waits to start
 	trimmed atomic.Int64 // times free heap was given back (memory.go)
 	// parser reads requests at the front door (front.go), which counts
 	// those it answered itself in frontRefused.
@@ -236,7 +242,11 @@ func New(cfg Config) (*Server, error) {
 		cfg.StreamIdle = time.Minute
 	}
 	if cfg.MaxPending <= 0 {
-		cfg.MaxPending = 512
+		cfg.MaxPending = 256
+	}
+
+	if cfg.MaxLag <= 0 {
+		cfg.MaxLag = 50 * time.Millisecond
 	}
 	if cfg.MaxConnsPerAddr <= 0 {
 		cfg.MaxConnsPerAddr = 128
