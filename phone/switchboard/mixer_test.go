@@ -13,99 +13,97 @@ import (
 	"github.com/tetherphone/tether/internal/eventually"
 )
 
-// TestMixer: three phones in a conference, each sending a tone of its own
-// (two in PCMU, one in PCMA): each hears the other two tones and not its
-// own, in its own codec.
-func TestMixer(t *testing.T) {
-	lo := netip.MustParseAddr("127.0.0.1")
-	m := newMixer()
-	type phone struct {
-		conn  *net.UDPConn
-		to    netip.AddrPort
-		codec audio.Codec
-		freq  float64
-		mu    sync.Mutex
-		heard []int16
-	}
-	codecs := []audio.Codec{audio.PCMU{}, audio.PCMU{}, audio.PCMA{}}
-	freqs := []float64{500, 1100, 1700}
-	var phones []*phone
-	var sides []*side
-	for i, codec := range codecs {
-		r, c := must(listenUDP(lo)), must(listenUDP(lo))
-		sd := &side{rtp: r, rtcp: c}
-		sides = append(sides, sd)
-		desc := fmt.Sprintf("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
-			"m=audio 4000 RTP/AVP %d\r\na=rtpmap:%d %s/8000\r\n", codec.PayloadType(), codec.PayloadType(), codec.Name())
-		if err := m.add(sd, []byte(desc)); err != nil {
-			t.Fatal(err)
-		}
-		p := &phone{conn: must(listenUDP(lo)), to: r.LocalAddr().(*net.UDPAddr).AddrPort(), codec: codec, freq: freqs[i]}
-		phones = append(phones, p)
-	}
-	m.start()
-	t.Cleanup(func() {
-		m.close()
-		for i, sd := range sides {
-			sd.rtp.Close()
-			sd.rtcp.Close()
-			phones[i].conn.Close()
-		}
-		m.wait()
-	})
+var lo = netip.MustParseAddr("127.0.0.1")
 
-	var wg sync.WaitGroup
-	for _, p := range phones {
-		wg.Go(func() { // what the phone hears
-			buf := make([]byte, 2048)
-			pcm := make([]int16, 1000)
-			var pkt rtp.Packet
-			for {
-				n, err := p.conn.Read(buf)
-				if err != nil {
-					return
-				}
-				if pkt.Unmarshal(buf[:n]) != nil || pkt.PayloadType != p.codec.PayloadType() {
-					continue
-				}
-				if k, err := p.codec.Decode(pkt.Payload, pcm); err == nil {
-					p.mu.Lock()
-					p.heard = append(p.heard, pcm[:k]...)
-					p.mu.Unlock()
-				}
+// tonePhone sends a tone of its own as RTP to a relay side and keeps what
+// it hears.
+type tonePhone struct {
+	conn  *net.UDPConn
+	to    netip.AddrPort
+	codec audio.Codec
+	freq  float64
+	mu    sync.Mutex
+	heard []int16
+}
+
+func newTonePhone(codec audio.Codec, freq float64, to *side) *tonePhone {
+	return &tonePhone{conn: must(listenUDP(lo)), to: to.rtp.LocalAddr().(*net.UDPAddr).AddrPort(), codec: codec, freq: freq}
+}
+
+// addr is where the phone's media come from (its SDP's address).
+func (p *tonePhone) addr() mediaAddr {
+	a := p.conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	return mediaAddr{rtp: a, rtcp: netip.AddrPortFrom(a.Addr(), a.Port()+1)}
+}
+
+// sdp is an SDP offering the phone's codec.
+func (p *tonePhone) sdp() []byte {
+	pt := p.codec.PayloadType()
+	return fmt.Appendf(nil, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
+		"m=audio 4000 RTP/AVP %d\r\na=rtpmap:%d %s/8000\r\n", pt, pt, p.codec.Name())
+}
+
+// run sends the tone for d and listens until the connection closes.
+func (p *tonePhone) run(wg *sync.WaitGroup, d time.Duration) {
+	wg.Go(func() {
+		buf := make([]byte, 2048)
+		pcm := make([]int16, 1000)
+		var pkt rtp.Packet
+		for {
+			n, err := p.conn.Read(buf)
+			if err != nil {
+				return
 			}
-		})
-		wg.Go(func() { // what it says: its tone, 2 s
-			tick := time.NewTicker(20 * time.Millisecond)
-			defer tick.Stop()
-			frame := make([]int16, 160)
-			payload := make([]byte, 160)
-			for i := range 100 {
-				<-tick.C
-				audio.Sine(frame, p.freq, 8000, 8000, i*160)
-				n, _ := p.codec.Encode(frame, payload)
-				pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: p.codec.PayloadType(), SequenceNumber: uint16(i),
-					Timestamp: uint32(i * 160), SSRC: uint32(p.freq)}, Payload: payload[:n]}
-				b, _ := pkt.Marshal()
-				p.conn.WriteToUDPAddrPort(b, p.to)
+			if pkt.Unmarshal(buf[:n]) != nil || pkt.PayloadType != p.codec.PayloadType() {
+				continue
 			}
-		})
-	}
-	heard := func(p *phone) []int16 {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		return append([]int16(nil), p.heard...)
-	}
+			if k, err := p.codec.Decode(pkt.Payload, pcm); err == nil {
+				p.mu.Lock()
+				p.heard = append(p.heard, pcm[:k]...)
+				p.mu.Unlock()
+			}
+		}
+	})
+	wg.Go(func() {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		frame := make([]int16, 160)
+		payload := make([]byte, 160)
+		for i := range int(d / (20 * time.Millisecond)) {
+			<-tick.C
+			audio.Sine(frame, p.freq, 8000, 8000, i*160)
+			n, _ := p.codec.Encode(frame, payload)
+			pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: p.codec.PayloadType(), SequenceNumber: uint16(i),
+				Timestamp: uint32(i * 160), SSRC: uint32(p.freq)}, Payload: payload[:n]}
+			b, _ := pkt.Marshal()
+			if _, err := p.conn.WriteToUDPAddrPort(b, p.to); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// since is what the phone heard after its first n samples.
+func (p *tonePhone) since(n int) []int16 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]int16(nil), p.heard[min(n, len(p.heard)):]...)
+}
+
+// hears checks that each phone hears the others' tones and not its own,
+// in what it heard after from[i] samples.
+func hears(t *testing.T, phones []*tonePhone, from []int) {
+	t.Helper()
 	eventually.True(20*time.Second, func() bool {
-		for _, p := range phones {
-			if len(heard(p)) < 8000 { // a second
+		for i, p := range phones {
+			if len(p.since(from[i])) < 8000 { // a second
 				return false
 			}
 		}
 		return true
 	})
 	for i, p := range phones {
-		pcm := heard(p)
+		pcm := p.since(from[i])
 		for j, q := range phones {
 			share := audio.BestShare(pcm, q.freq, 8000, 200*time.Millisecond)
 			switch {
@@ -116,10 +114,86 @@ func TestMixer(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range phones {
-		p.conn.SetReadDeadline(time.Now())
+}
+
+// TestMixer: three phones in a conference, each sending a tone of its own
+// (two in PCMU, one in PCMA): each hears the other two tones and not its
+// own, in its own codec.
+func TestMixer(t *testing.T) {
+	m := newMixer()
+	var phones []*tonePhone
+	var sides []*side
+	for i, codec := range []audio.Codec{audio.PCMU{}, audio.PCMU{}, audio.PCMA{}} {
+		sd := &side{rtp: must(listenUDP(lo)), rtcp: must(listenUDP(lo))}
+		p := newTonePhone(codec, []float64{500, 1100, 1700}[i], sd)
+		if err := m.add(sd, p.sdp()); err != nil {
+			t.Fatal(err)
+		}
+		sides, phones = append(sides, sd), append(phones, p)
 	}
-	wg.Wait()
+	m.start()
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		m.close()
+		for i, sd := range sides {
+			sd.rtp.Close()
+			sd.rtcp.Close()
+			phones[i].conn.Close()
+		}
+		m.wait()
+		wg.Wait()
+	})
+	for _, p := range phones {
+		p.run(&wg, 2*time.Second)
+	}
+	hears(t, phones, []int{0, 0, 0})
+}
+
+// TestRelayBecomesConference: a call's relay carries two phones' audio to
+// each other; handed to a mixer with a third phone's side, all three hear
+// the other two.
+func TestRelayBecomesConference(t *testing.T) {
+	r := must(newRelay(lo))
+	third := &side{rtp: must(listenUDP(lo)), rtcp: must(listenUDP(lo))}
+	a := newTonePhone(audio.PCMU{}, 500, &r.a)
+	b := newTonePhone(audio.PCMA{}, 1100, &r.b)
+	c := newTonePhone(audio.PCMU{}, 1700, third)
+	r.a.setPeer(a.addr())
+	r.b.setPeer(b.addr())
+	r.start()
+	m := newMixer()
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		m.close()
+		r.close()
+		third.rtp.Close()
+		third.rtcp.Close()
+		for _, p := range []*tonePhone{a, b, c} {
+			p.conn.Close()
+		}
+		m.wait()
+		wg.Wait()
+	})
+	a.run(&wg, 4*time.Second)
+	b.run(&wg, 4*time.Second)
+	// The relay passes packets as they are: a's PCMU reaches b (a PCMA
+	// phone here, which the relay does not care about).
+	eventually.True(10*time.Second, func() bool { return r.packets.Load() > 50 })
+
+	if err := r.toMixer(m, a.sdp(), b.sdp()); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.add(third, c.sdp()); err != nil {
+		t.Fatal(err)
+	}
+	m.start()
+	before := r.packets.Load()
+	from := []int{len(a.since(0)), len(b.since(0)), 0}
+	c.run(&wg, 3*time.Second)
+	hears(t, []*tonePhone{a, b, c}, from)
+	if r.packets.Load() != before {
+		t.Errorf("the relay still forwarded %d packets after the mixer took over", r.packets.Load()-before)
+	}
 }
 
 func must[T any](v T, err error) T {

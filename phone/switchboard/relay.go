@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/tetherphone/tether/audio"
@@ -117,6 +118,31 @@ func (r *relay) pipe(in *net.UDPConn, from *atomic.Pointer[netip.AddrPort], out 
 			r.packets.Add(1)
 		}
 	}
+}
+
+// toMixer stops forwarding and makes the relay's two sides members of
+// m, each with the codec its SDP settled on (descA the caller's, descB
+// the callee's): a call becoming a conference. The sockets stay the
+// relay's, closed with it (which ends their part in the mix).
+func (r *relay) toMixer(m *mixer, descA, descB []byte) error {
+	if c, _ := codecForSDP(descA); c == nil {
+		return errNoCodec
+	}
+	if c, _ := codecForSDP(descB); c == nil {
+		return errNoCodec
+	}
+	socks := []*net.UDPConn{r.a.rtp, r.a.rtcp, r.b.rtp, r.b.rtcp}
+	for _, c := range socks {
+		c.SetReadDeadline(time.Now()) // (each pipe's next read fails: it returns)
+	}
+	r.wg.Wait()
+	for _, c := range socks {
+		c.SetReadDeadline(time.Time{})
+	}
+	if err := m.add(&r.a, descA); err != nil {
+		return err
+	}
+	return m.add(&r.b, descB)
 }
 
 func (r *relay) close() {
