@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,7 +21,9 @@ import (
 // 20 ms it takes a frame from each queue (silence from a member with
 // none) and sends each member the sum of the others, encoded in that
 // member's codec, as a stream of the mixer's own (its own SSRC, sequence
-// and timestamps). A member never hears itself. A queue holds at most
+// and timestamps). A member never hears itself, nor the members of its
+// group: one person's two legs (a rep in both of the calls joined, one of
+// them held) do not echo each other. A queue holds at most
 // mixQueue frames: a member whose packets come in bursts loses the
 // oldest, so no one's audio falls behind the others'.
 
@@ -33,6 +36,7 @@ const (
 // mixMember is one phone in a conference.
 type mixMember struct {
 	side       *side
+	group      int // 0: a group of its own
 	enc, dec   audio.Codec
 	pt         uint8
 	up, down   *audio.Resampler // 8 kHz to the codec's rate and back, when it differs
@@ -52,6 +56,8 @@ type mixer struct {
 	wg      sync.WaitGroup
 	once    sync.Once
 	every   time.Duration // the frame clock (20 ms; tests may slow it)
+	groups  int
+	started bool
 }
 
 func newMixer() *mixer { return &mixer{stop: make(chan struct{}), every: 20 * time.Millisecond} }
@@ -60,16 +66,44 @@ func newMixer() *mixer { return &mixer{stop: make(chan struct{}), every: 20 * ti
 // switchboard does not encode).
 var errNoCodec = errors.New("switchboard: this call's audio cannot be mixed (encrypted or an unknown codec)")
 
-// add makes the phone on sd a member; desc is the SDP its media was
-// agreed with (the codec). It reads sd's sockets from now on: nothing
-// else may.
-func (m *mixer) add(sd *side, desc []byte) error {
+// group is a new group for members that must not hear one another.
+func (m *mixer) group() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.groups++
+	return m.groups
+}
+
+// groupOf is the group of the member on sd (0: none, or not a member).
+func (m *mixer) groupOf(sd *side) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, mm := range m.members {
+		if mm.side == sd {
+			return mm.group
+		}
+	}
+	return 0
+}
+
+// size is how many members the mixer has.
+func (m *mixer) size() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.members)
+}
+
+// add makes the phone on sd a member, in group (0: its own); desc is the
+// SDP its media was agreed with (the codec). It reads sd's sockets from
+// now on: nothing else may. When its sockets close, it leaves; when the
+// last leaves, the mixer stops.
+func (m *mixer) add(sd *side, desc []byte, group int) error {
 	enc, pt := codecForSDP(desc)
 	dec, _ := codecForSDP(desc)
 	if enc == nil || dec == nil {
 		return errNoCodec
 	}
-	mm := &mixMember{side: sd, enc: enc, dec: dec, pt: pt}
+	mm := &mixMember{side: sd, group: group, enc: enc, dec: dec, pt: pt}
 	if r := enc.SampleRate(); r != mixRate {
 		var err error
 		if mm.up, err = audio.NewResampler(mixRate, r); err != nil {
@@ -91,8 +125,15 @@ func (m *mixer) add(sd *side, desc []byte) error {
 	return nil
 }
 
-// start runs the frame clock until close.
+// start runs the frame clock until close (once).
 func (m *mixer) start() {
+	m.mu.Lock()
+	started := m.started
+	m.started = true
+	m.mu.Unlock()
+	if started {
+		return
+	}
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -113,6 +154,7 @@ func (m *mixer) start() {
 // the address it really sends from (symmetric RTP).
 func (m *mixer) read(mm *mixMember) {
 	defer m.wg.Done()
+	defer m.leave(mm)
 	buf := make([]byte, 2048)
 	pcm := make([]int16, 2*1920) // up to 40 ms at 48 kHz
 	down := make([]int16, len(pcm))
@@ -152,6 +194,17 @@ func (m *mixer) read(mm *mixMember) {
 	}
 }
 
+// leave takes a member out; the last to leave stops the mixer.
+func (m *mixer) leave(mm *mixMember) {
+	m.mu.Lock()
+	m.members = slices.DeleteFunc(m.members, func(x *mixMember) bool { return x == mm })
+	empty := len(m.members) == 0
+	m.mu.Unlock()
+	if empty {
+		m.close()
+	}
+}
+
 // drain reads a member's RTCP (latching its address) and lets it go: the
 // mixer's streams are its own.
 func (m *mixer) drain(sd *side) {
@@ -188,7 +241,7 @@ func (m *mixer) mix() {
 		for s := range sum {
 			v := 0
 			for j, f := range frames {
-				if j != i && f != nil {
+				if j != i && f != nil && (mm.group == 0 || members[j].group != mm.group) {
 					v += int(f[s])
 				}
 			}

@@ -90,9 +90,10 @@ func (p *tonePhone) since(n int) []int16 {
 	return append([]int16(nil), p.heard[min(n, len(p.heard)):]...)
 }
 
-// hears checks that each phone hears the others' tones and not its own,
-// in what it heard after from[i] samples.
-func hears(t *testing.T, phones []*tonePhone, from []int) {
+// hears checks that each phone hears the others' tones and not its own
+// (nor those of its group, when groups are given), in what it heard after
+// from[i] samples.
+func hears(t *testing.T, phones []*tonePhone, from []int, groups ...int) {
 	t.Helper()
 	eventually.True(20*time.Second, func() bool {
 		for i, p := range phones {
@@ -106,27 +107,31 @@ func hears(t *testing.T, phones []*tonePhone, from []int) {
 		pcm := p.since(from[i])
 		for j, q := range phones {
 			share := audio.BestShare(pcm, q.freq, 8000, 200*time.Millisecond)
+			together := i == j || groups != nil && groups[i] != 0 && groups[i] == groups[j]
 			switch {
-			case i == j && share > 0.05:
-				t.Errorf("phone %d (%s) hears its own %v Hz: share %.2f", i, p.codec.Name(), q.freq, share)
-			case i != j && share < 0.3:
+			case together && share > 0.05:
+				t.Errorf("phone %d (%s) hears its own or its group's %v Hz: share %.2f", i, p.codec.Name(), q.freq, share)
+			case !together && share < 0.2:
 				t.Errorf("phone %d (%s) does not hear phone %d's %v Hz: share %.2f", i, p.codec.Name(), j, q.freq, share)
 			}
 		}
 	}
 }
 
-// TestMixer: three phones in a conference, each sending a tone of its own
-// (two in PCMU, one in PCMA): each hears the other two tones and not its
-// own, in its own codec.
+// TestMixer: four phones in a conference, each sending a tone of its own
+// (PCMU and PCMA): each hears the others' tones and not its own, in its
+// own codec; the first and the last are one group (one person's two
+// legs) and do not hear each other.
 func TestMixer(t *testing.T) {
 	m := newMixer()
+	g := m.group()
+	groups := []int{g, 0, 0, g}
 	var phones []*tonePhone
 	var sides []*side
-	for i, codec := range []audio.Codec{audio.PCMU{}, audio.PCMU{}, audio.PCMA{}} {
+	for i, codec := range []audio.Codec{audio.PCMU{}, audio.PCMU{}, audio.PCMA{}, audio.PCMA{}} {
 		sd := &side{rtp: must(listenUDP(lo)), rtcp: must(listenUDP(lo))}
-		p := newTonePhone(codec, []float64{500, 1100, 1700}[i], sd)
-		if err := m.add(sd, p.sdp()); err != nil {
+		p := newTonePhone(codec, []float64{500, 1100, 1700, 2300}[i], sd)
+		if err := m.add(sd, p.sdp(), groups[i]); err != nil {
 			t.Fatal(err)
 		}
 		sides, phones = append(sides, sd), append(phones, p)
@@ -146,7 +151,10 @@ func TestMixer(t *testing.T) {
 	for _, p := range phones {
 		p.run(&wg, 2*time.Second)
 	}
-	hears(t, phones, []int{0, 0, 0})
+	hears(t, phones, []int{0, 0, 0, 0}, groups...)
+	if m.groupOf(sides[3]) != g || m.groupOf(sides[1]) != 0 {
+		t.Errorf("groups: %d %d", m.groupOf(sides[3]), m.groupOf(sides[1]))
+	}
 }
 
 // TestRelayBecomesConference: a call's relay carries two phones' audio to
@@ -180,10 +188,10 @@ func TestRelayBecomesConference(t *testing.T) {
 	// phone here, which the relay does not care about).
 	eventually.True(10*time.Second, func() bool { return r.packets.Load() > 50 })
 
-	if err := r.toMixer(m, a.sdp(), b.sdp()); err != nil {
+	if err := r.toMixer(m, a.sdp(), b.sdp(), 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.add(third, c.sdp()); err != nil {
+	if err := m.add(third, c.sdp(), 0); err != nil {
 		t.Fatal(err)
 	}
 	m.start()

@@ -123,8 +123,9 @@ func (r *relay) pipe(in *net.UDPConn, from *atomic.Pointer[netip.AddrPort], out 
 // toMixer stops forwarding and makes the relay's two sides members of
 // m, each with the codec its SDP settled on (descA the caller's, descB
 // the callee's): a call becoming a conference. The sockets stay the
-// relay's, closed with it (which ends their part in the mix).
-func (r *relay) toMixer(m *mixer, descA, descB []byte) error {
+// relay's, closed with it (which ends their part in the mix). groupA and
+// groupB are the sides' groups in the mix (mixer.add).
+func (r *relay) toMixer(m *mixer, descA, descB []byte, groupA, groupB int) error {
 	if c, _ := codecForSDP(descA); c == nil {
 		return errNoCodec
 	}
@@ -139,10 +140,10 @@ func (r *relay) toMixer(m *mixer, descA, descB []byte) error {
 	for _, c := range socks {
 		c.SetReadDeadline(time.Time{})
 	}
-	if err := m.add(&r.a, descA); err != nil {
+	if err := m.add(&r.a, descA, groupA); err != nil {
 		return err
 	}
-	return m.add(&r.b, descB)
+	return m.add(&r.b, descB, groupB)
 }
 
 func (r *relay) close() {
