@@ -40,6 +40,7 @@ const (
 	inRemoteResume                    // the far end took it off hold
 	inTransfer                        // our REFER was accepted
 	inTransferFailed                  // the transfer target did not take the call: we carry on
+	inJoined                          // our REFER with Join was carried out: the call goes on, a conference
 	inEnd                             // BYE either way, CANCEL, refusal, failure
 )
 
@@ -89,14 +90,14 @@ func callStep(s callStatus, in callInput) callStatus {
 		case inTransfer:
 			s.State = Transferring
 			return s
-		case inTransferFailed:
+		case inTransferFailed, inJoined:
 			if s.State != Transferring {
 				return s
 			}
 		default:
 			return s
 		}
-		if s.State != Transferring || in == inTransferFailed {
+		if s.State != Transferring || in == inTransferFailed || in == inJoined {
 			s.State = Connected
 			if s.Held || s.RemoteHeld {
 				s.State = Held

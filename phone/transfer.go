@@ -21,7 +21,7 @@ func (c *Call) Transfer(ctx context.Context, target string, waitFor time.Duratio
 	if err != nil {
 		return err
 	}
-	return c.refer(ctx, "<"+to.String()+">", waitFor)
+	return c.refer(ctx, "<"+to.String()+">", waitFor, false)
 }
 
 // TransferTo transfers the call to the party of another of this phone's
@@ -41,7 +41,7 @@ func (c *Call) TransferTo(ctx context.Context, other *Call, waitFor time.Duratio
 		return err
 	}
 	replaces := url.QueryEscape(fmt.Sprintf("%s;to-tag=%s;from-tag=%s", callID, remote, local))
-	if err := c.refer(ctx, "<"+to.String()+"?Replaces="+replaces+">", waitFor); err != nil {
+	if err := c.refer(ctx, "<"+to.String()+"?Replaces="+replaces+">", waitFor, false); err != nil {
 		return err
 	}
 	select {
@@ -51,6 +51,25 @@ func (c *Call) TransferTo(ctx context.Context, other *Call, waitFor time.Duratio
 	case <-ctx.Done():
 	}
 	return nil
+}
+
+// Conference joins the call and another of this phone's calls into one
+// three-way call: the far end is asked, by REFER, to join the other call
+// (Join, RFC 3911); through Tether's switchboard, which mixes the audio,
+// everyone then hears everyone. Both calls go on (the one held may stay
+// held: this phone hears the others on either); it returns once the far
+// end reports the join done, or an error when it was refused.
+func (c *Call) Conference(ctx context.Context, other *Call, waitFor time.Duration) error {
+	if !c.State().Answered() || !other.State().Answered() {
+		return ErrNotConnected
+	}
+	callID, local, remote := other.dialogIDs()
+	to, err := c.ua.targetURI(other.remote)
+	if err != nil {
+		return err
+	}
+	join := url.QueryEscape(fmt.Sprintf("%s;to-tag=%s;from-tag=%s", callID, remote, local))
+	return c.refer(ctx, "<"+to.String()+"?Join="+join+">", waitFor, true)
 }
 
 // dialogIDs returns the call's dialog identifiers: its Call-ID, this
@@ -73,9 +92,9 @@ func (c *Call) dialogIDs() (callID, local, remote string) {
 }
 
 // refer sends a REFER with referTo and follows the far end's NOTIFYs:
-// nil once the new call is answered (this call hung up), an error when it
-// is refused (this call carries on).
-func (c *Call) refer(ctx context.Context, referTo string, waitFor time.Duration) error {
+// nil once the new call is answered (this call hung up, unless stay), an
+// error when it is refused (this call carries on).
+func (c *Call) refer(ctx context.Context, referTo string, waitFor time.Duration, stay bool) error {
 	c.mu.Lock()
 	c.referStatus = make(chan int, 8)
 	status := c.referStatus
@@ -105,9 +124,17 @@ func (c *Call) refer(ctx context.Context, referTo string, waitFor time.Duration)
 				c.fire(inTransferFailed, nil)
 				return &CallError{Code: code, Phrase: "Transfer failed", Reason: fmt.Sprintf("the transfer target answered %d; the call is still yours", code)}
 			}
+			if stay {
+				c.fire(inJoined, nil)
+				return nil
+			}
 			c.Hangup(ctx)
 			return nil
 		case <-deadline:
+			if stay {
+				c.fire(inTransferFailed, nil)
+				return &CallError{Code: 408, Phrase: "Request Timeout", Reason: "the far end never said whether the calls were joined"}
+			}
 			c.Hangup(ctx)
 			return nil // blind: the far end carries on without us
 		case <-c.done:

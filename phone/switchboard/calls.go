@@ -84,6 +84,9 @@ type bridge struct {
 	swapped  chan struct{}
 	detached map[string]*sipgo.DialogClientSession
 	relay    *relay
+	// mix is the conference the call's media are mixed in, when the
+	// call was joined with another (conference.go; under call.mu).
+	mix *mixer
 	// gwA and gwB are the legs' WebRTC gateways, for WebRTC phones.
 	gwA, gwB *webrtcgw.Gateway
 	// local is the switchboard's own media on the caller's leg, when it

@@ -86,13 +86,6 @@ func (m *mixer) groupOf(sd *side) int {
 	return 0
 }
 
-// size is how many members the mixer has.
-func (m *mixer) size() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.members)
-}
-
 // add makes the phone on sd a member, in group (0: its own); desc is the
 // SDP its media was agreed with (the codec). It reads sd's sockets from
 // now on: nothing else may. When its sockets close, it leaves; when the

@@ -33,30 +33,35 @@ import (
 // caller's place (bridge.a2) and the callee is re-offered its media.
 
 // referTarget reads a Refer-To: the target's user part, and the Replaces
-// it carries ("" for none).
-func referTarget(v string) (user, replaces string, err error) {
+// or Join it carries ("" for none).
+func referTarget(v string) (user, replaces, join string, err error) {
 	v = strings.TrimSpace(v)
 	if i := strings.IndexByte(v, '<'); i >= 0 {
 		j := strings.LastIndexByte(v, '>')
 		if j < i {
-			return "", "", errors.New("unterminated Refer-To")
+			return "", "", "", errors.New("unterminated Refer-To")
 		}
 		v = v[i+1 : j]
 	}
 	uri, headers, _ := strings.Cut(v, "?")
 	var u sip.Uri
 	if err := sip.ParseUri(uri, &u); err != nil || u.User == "" {
-		return "", "", fmt.Errorf("Refer-To %q names nobody", uri)
+		return "", "", "", fmt.Errorf("Refer-To %q names nobody", uri)
 	}
 	for _, h := range strings.Split(headers, "&") {
 		k, val, _ := strings.Cut(h, "=")
-		if strings.EqualFold(k, "Replaces") {
+		switch {
+		case strings.EqualFold(k, "Replaces"):
 			if replaces, err = url.QueryUnescape(val); err != nil {
-				return "", "", err
+				return "", "", "", err
+			}
+		case strings.EqualFold(k, "Join"):
+			if join, err = url.QueryUnescape(val); err != nil {
+				return "", "", "", err
 			}
 		}
 	}
-	return u.User, replaces, nil
+	return u.User, replaces, join, nil
 }
 
 // onRefer takes a transfer asked for in a call.
@@ -82,7 +87,7 @@ func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(sip.NewResponseFromRequest(req, 400, "Missing Refer-To", nil))
 		return
 	}
-	user, replaces, err := referTarget(h.Value())
+	user, replaces, join, err := referTarget(h.Value())
 	if err != nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad Refer-To", nil))
 		return
@@ -110,6 +115,11 @@ func (s *Server) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 			}
 		}
 		notify("SIP/2.0 100 Trying", false)
+		if join != "" {
+			code, phrase := s.joinConference(ctx, c, fromCaller, join)
+			notify(fmt.Sprintf("SIP/2.0 %d %s", code, phrase), true)
+			return // (the referrer stays in both calls)
+		}
 		var code int
 		var phrase string
 		var media []byte
