@@ -276,10 +276,17 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 	ringDev := fs.String("ring-device", "", "speaker device to ring on, or part of its name (default: the playback device)")
 	transferTo := fs.String("transfer", "", "transfer each call, once answered, to this user or number (blind)")
 	consultTo := fs.String("consult", "", "once a call is answered, call this user or number and transfer the call to them when they answer (attended)")
-	transferAfter := fs.Duration("transfer-after", 2*time.Second, "how long to talk before --transfer or --consult")
+	addTo := fs.String("add", "", "once a call is answered, hold it, call this user or number, and when they answer join all three in one call (a conference)")
+	transferAfter := fs.Duration("transfer-after", 2*time.Second, "how long to talk before --transfer, --consult or --add")
 	pos, err := parseArgs(fs, args)
-	if err != nil || len(pos) > 0 || *count < 1 || *ringFor < 0 || *ringFor > 100*time.Second || *transferTo != "" && *consultTo != "" {
-		return usageErr(stderr, err, "answer takes no arguments, --count of at least 1, --ring of 0 to 100s, and --transfer or --consult, not both")
+	modes := 0
+	for _, m := range []string{*transferTo, *consultTo, *addTo} {
+		if m != "" {
+			modes++
+		}
+	}
+	if err != nil || len(pos) > 0 || *count < 1 || *ringFor < 0 || *ringFor > 100*time.Second || modes > 1 {
+		return usageErr(stderr, err, "answer takes no arguments, --count of at least 1, --ring of 0 to 100s, and at most one of --transfer, --consult, --add")
 	}
 	// The ringtone sounds on the ring device, or on the call's speaker
 	// when the call uses the sound devices.
@@ -324,12 +331,16 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 			}
 			o.event("call", "answered", map[string]any{"state": "connected"})
 			go reportKeys(o, in.Call)
-			if *transferTo != "" || *consultTo != "" {
+			if modes > 0 {
 				var play *media.PCMSource
 				if src != nil {
 					play = &media.PCMSource{Samples: src.Samples}
 				}
-				if transferCall(ctx, u, in.Call, *transferTo, *consultTo, *transferAfter, play, sink, o) {
+				if *addTo != "" {
+					if addToCall(ctx, u, in.Call, *addTo, *transferAfter, *dur, play, sink, o) {
+						continue
+					}
+				} else if transferCall(ctx, u, in.Call, *transferTo, *consultTo, *transferAfter, play, sink, o) {
 					continue
 				}
 			}
@@ -508,6 +519,59 @@ func ring(ctx context.Context, in *phone.Incoming, d time.Duration, withTone boo
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// addToCall talks on an answered call for after, then holds it, calls add
+// and, once add answers, joins the two calls in one (a three-way call
+// the switchboard mixes). It then talks on the new call until either call
+// ends or d passes (0: until one ends), and hangs up both. It reports
+// whether the conference was made; if not, the first call is ours again.
+func addToCall(ctx context.Context, u *phone.UA, c *phone.Call, add string, after, d time.Duration, play *media.PCMSource, sink *media.PCMSink, o out) bool {
+	tctx, stopTalk := context.WithCancel(ctx)
+	go converse(tctx, c, play, sink, 0)
+	select {
+	case <-time.After(after):
+	case <-c.Done():
+		stopTalk()
+		o.event("call", "ended: the far end hung up before the conference", map[string]any{"state": "ended"})
+		return true
+	case <-ctx.Done():
+		stopTalk()
+		return false
+	}
+	stopTalk()
+	failed := func(err error) bool {
+		c.Resume(context.Background())
+		o.event("call", "adding "+add+" failed, the call is still ours: "+err.Error(), map[string]any{"state": "connected", "error": err.Error()})
+		return false
+	}
+	o.event("call", "holding the call and calling "+add, map[string]any{"state": "adding", "to": add})
+	if err := c.Hold(ctx); err != nil {
+		return failed(err)
+	}
+	other, err := u.Dial(ctx, add)
+	if err != nil {
+		return failed(err)
+	}
+	if err := c.Conference(ctx, other, 60*time.Second); err != nil {
+		other.Hangup(context.Background())
+		return failed(err)
+	}
+	o.event("call", "conference: "+add+" joined the call", map[string]any{"state": "conference", "with": add})
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select { // either call ending ends the talk
+		case <-c.Done():
+		case <-cctx.Done():
+		}
+		cancel()
+	}()
+	converse(cctx, other, play, sink, d)
+	other.Hangup(context.Background())
+	c.Hangup(context.Background())
+	o.event("call", "ended: the conference is over", map[string]any{"state": "ended", "conference": true})
+	return true
 }
 
 // transferCall talks on an answered call for after, then transfers it:

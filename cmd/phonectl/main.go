@@ -50,10 +50,11 @@ Commands:
   call TARGET [--play FILE.wav] [--record FILE.wav] [--duration DURATION] [--dtmf DIGITS]
                                       call a SIP URI, user or number through the server
   answer [--play FILE.wav] [--record FILE.wav] [--echo] [--count N] [--duration DURATION]
-         [--transfer TARGET | --consult TARGET] [--transfer-after DURATION]
+         [--transfer TARGET | --consult TARGET | --add TARGET] [--transfer-after DURATION]
                                       register and answer incoming calls (printing keys pressed);
                                       --transfer passes each on (blind), --consult calls TARGET
-                                      first and hands the call over when they answer (attended)
+                                      first and hands the call over when they answer (attended),
+                                      --add holds the call, calls TARGET and joins all three
   sms send TARGET TEXT                send a text message
   sms listen [--count N]              register and print each message received
   devices [--audio-backend B]         list sound devices (needs no account)

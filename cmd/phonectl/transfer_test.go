@@ -17,12 +17,14 @@ import (
 	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/phone/switchboard"
 )
 
 // TestTransferCommands: phonectl answers a call through the switchboard
 // and transfers it, blind (--transfer) and attended (--consult); the
-// party it goes to hears the caller's tone.
+// party it goes to hears the caller's tone. Then it adds a third party
+// (--add): the caller and the third party hear each other.
 func TestTransferCommands(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -87,4 +89,33 @@ func TestTransferCommands(t *testing.T) {
 			t.Errorf("%s: %d calls left", how[0], n)
 		}
 	}
+
+	// --add: bob holds ann's call, calls cy and joins the three; ann
+	// hears cy and cy hears ann, through the switchboard's mix.
+	toneWAV(t, filepath.Join(dir, "1700.wav"), 1700, 8)
+	annHeard, cyHeard := filepath.Join(dir, "ann-add.wav"), filepath.Join(dir, "cy-add.wav")
+	cy, cyOut := background(t, append(sipArgs["cy"], "answer", "--play", filepath.Join(dir, "1700.wav"), "--record", cyHeard, "--count", "1", "--duration", "6s")...)
+	waitLine(t, cyOut, "registered")
+	bob, bobOut := background(t, append(sipArgs["bob"], "answer", "--play", filepath.Join(dir, "1000.wav"), "--count", "1",
+		"--transfer-after", "1s", "--add", "103", "--duration", "3s")...)
+	waitLine(t, bobOut, "registered")
+	call := exec.Command(bin, append(sipArgs["ann"], "call", "102", "--play", filepath.Join(dir, "440.wav"), "--record", annHeard, "--duration", "8s")...)
+	if out, err := call.CombinedOutput(); err != nil {
+		t.Fatalf("--add: the caller: %v\n%s", err, out)
+	}
+	waitLine(t, bobOut, "conference: 103 joined")
+	waitLine(t, bobOut, "ended: the conference is over")
+	if err := bob.Wait(); err != nil {
+		t.Errorf("--add: the rep's phonectl exited with %v", err)
+	}
+	if err := cy.Wait(); err != nil {
+		t.Errorf("--add: the colleague's phonectl exited with %v", err)
+	}
+	if s := audio.BestShare(readWAV(t, cyHeard), 440, 8000, quarter); s < 0.3 {
+		t.Errorf("--add: the colleague hears the caller's 440 Hz at share %.2f", s)
+	}
+	if s := audio.BestShare(readWAV(t, annHeard), 1700, 8000, quarter); s < 0.3 {
+		t.Errorf("--add: the caller hears the colleague's 1700 Hz at share %.2f", s)
+	}
+	eventually.Must(t, 10*time.Second, "--add: no call left", func() bool { return sb.Calls() == 0 })
 }
