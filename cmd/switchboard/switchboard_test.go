@@ -16,6 +16,7 @@ import (
 
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/internal/peers"
 )
 
@@ -616,5 +617,64 @@ func TestTransferWithBaresip(t *testing.T) {
 	if sh := bestShare(t, filepath.Join(dir, "admin.wav"), 440); sh < 0.8 {
 		log, _ := os.ReadFile(b.Log)
 		t.Errorf("after the transfer the admin hears baresip's 440 Hz at share %.2f\nbaresip:\n%.3000s", sh, log)
+	}
+
+}
+
+// TestConferenceWithBaresip: the admin (1700 Hz) calls the rep, who
+// holds the call, calls the owner's baresip (440 Hz) and joins the three
+// (phonectl answer --add): the admin hears baresip and baresip hears the
+// admin, through the switchboard's mix; the rep's 1000 Hz reaches both.
+func TestConferenceWithBaresip(t *testing.T) {
+	dir, data := t.TempDir(), t.TempDir()
+	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 10)
+	toneWAV(t, filepath.Join(dir, "1700.wav"), 1700, 10)
+	s := startServer(t, data)
+	ctx := context.Background()
+	c, _ := api.NewClient(s.api)
+	if _, err := c.SignIn(ctx, "owner@demo.test", s.accounts["owner@demo.test"]); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.NewDevice(ctx, "baresip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := peers.StartBaresipAccount(t, peers.SIPAccount{Registrar: d.SIP["udp"], User: d.Username, Password: d.Password}, 440)
+	baresipLog := func() string { log, _ := os.ReadFile(b.Log); return fmt.Sprintf("%.3000s", log) }
+	rep := exec.Command(phonectlBin, s.as("rep@demo.test", "answer", "--play", filepath.Join(dir, "1000.wav"), "--add", "101",
+		"--transfer-after", "1s", "--duration", "4s", "--count", "1")...)
+	stdout, _ := rep.StdoutPipe()
+	rep.Stderr = os.Stderr
+	if err := rep.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rep.Process.Kill(); rep.Wait() })
+	repOut := lines(stdout)
+	waitFor(t, repOut, "registered")
+	admin := exec.Command(phonectlBin, s.as("admin@demo.test", "call", "103", "--play", filepath.Join(dir, "1700.wav"),
+		"--record", filepath.Join(dir, "admin.wav"), "--duration", "9s")...)
+	if out, err := admin.CombinedOutput(); err != nil {
+		t.Fatalf("the admin's call: %v\n%s\nbaresip:\n%s", err, out, baresipLog())
+	}
+	waitFor(t, repOut, "conference: 101 joined")
+	waitFor(t, repOut, "ended: the conference is over")
+	for f, who := range map[float64]string{440: "baresip", 1000: "the rep"} {
+		if sh := bestShare(t, filepath.Join(dir, "admin.wav"), f); sh < 0.3 {
+			t.Errorf("in the conference the admin hears %s's %v Hz at share %.2f\nbaresip:\n%s", who, f, sh, baresipLog())
+		}
+	}
+	var dec string
+	eventually.Must(t, 10*time.Second, "baresip's recording of what it heard", func() bool {
+		for _, f := range b.Recordings() {
+			if strings.Contains(f, "dec") {
+				dec = f
+			}
+		}
+		return dec != ""
+	})
+	for f, who := range map[float64]string{1700: "the admin", 1000: "the rep"} {
+		if sh := bestShare(t, dec, f); sh < 0.3 {
+			t.Errorf("in the conference baresip hears %s's %v Hz at share %.2f", who, f, sh)
+		}
 	}
 }

@@ -62,9 +62,11 @@ func TestConference(t *testing.T) {
 	}
 	hearEachOther(t, "the consultation, after a refused join", consult, colleague, 0.8)
 
+	eventually.Must(t, 10*time.Second, "the customer told she is on hold", func() bool { return call.State() == phone.Held })
 	if err := rep.Conference(ctx, consult, 20*time.Second); err != nil {
 		t.Fatalf("conference: %v", err)
 	}
+	eventually.Must(t, 10*time.Second, "the customer off hold in the conference", func() bool { return call.State() == phone.Connected })
 	heard := talkAll([]*media.Session{call.Media(), consult.Media(), colleague.Media()}, []float64{440, 1000, 1700}, 2*time.Second)
 	names := []string{"ann", "bob", "cy"}
 	freqs := []float64{440, 1000, 1700}

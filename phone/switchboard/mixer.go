@@ -20,8 +20,9 @@ import (
 // RTP and decodes it into a short queue of 20 ms frames at 8 kHz; every
 // 20 ms it takes a frame from each queue (silence from a member with
 // none) and sends each member the sum of the others, encoded in that
-// member's codec, as a stream of the mixer's own (its own SSRC, sequence
-// and timestamps). A member never hears itself, nor the members of its
+// member's codec, as one stream (carrying on the SSRC, sequence and
+// timestamps of what the phone was getting before, when it was: some
+// phones drop a stream whose numbers jump). A member never hears itself, nor the members of its
 // group: one person's two legs (a rep in both of the calls joined, one of
 // them held) do not echo each other. A queue holds at most
 // mixQueue frames: a member whose packets come in bursts loses the
@@ -109,6 +110,9 @@ func (m *mixer) add(sd *side, desc []byte, group int) error {
 	var b [8]byte
 	rand.Read(b[:])
 	mm.ssrc, mm.ts, mm.seq = binary.BigEndian.Uint32(b[:4]), binary.BigEndian.Uint32(b[4:]), uint16(b[0])<<8|uint16(b[7])
+	if last := sd.sent.Load(); last != nil { // carry on the stream the phone was getting
+		mm.ssrc, mm.seq, mm.ts = last.ssrc, last.seq+1, last.ts+uint32(enc.ClockRate()/50)
+	}
 	m.mu.Lock()
 	m.members = append(m.members, mm)
 	m.mu.Unlock()

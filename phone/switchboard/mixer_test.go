@@ -24,6 +24,9 @@ type tonePhone struct {
 	freq  float64
 	mu    sync.Mutex
 	heard []int16
+	ssrcs map[uint32]int // the streams heard, and how many packets of each
+	seqs  int            // packets whose sequence number did not follow the last
+	last  uint16
 }
 
 func newTonePhone(codec audio.Codec, freq float64, to *side) *tonePhone {
@@ -60,6 +63,13 @@ func (p *tonePhone) run(wg *sync.WaitGroup, d time.Duration) {
 			if k, err := p.codec.Decode(pkt.Payload, pcm); err == nil {
 				p.mu.Lock()
 				p.heard = append(p.heard, pcm[:k]...)
+				if p.ssrcs == nil {
+					p.ssrcs = map[uint32]int{}
+				} else if pkt.SequenceNumber != p.last+1 {
+					p.seqs++
+				}
+				p.ssrcs[pkt.SSRC]++
+				p.last = pkt.SequenceNumber
 				p.mu.Unlock()
 			}
 		}
@@ -159,12 +169,13 @@ func TestMixer(t *testing.T) {
 
 // TestRelayBecomesConference: a call's relay carries two phones' audio to
 // each other; handed to a mixer with a third phone's side, all three hear
-// the other two.
+// the other two, and the two hear the mix as the stream they were getting
+// carried on (the same SSRC, sequence numbers following).
 func TestRelayBecomesConference(t *testing.T) {
 	r := must(newRelay(lo))
 	third := &side{rtp: must(listenUDP(lo)), rtcp: must(listenUDP(lo))}
 	a := newTonePhone(audio.PCMU{}, 500, &r.a)
-	b := newTonePhone(audio.PCMA{}, 1100, &r.b)
+	b := newTonePhone(audio.PCMU{}, 1100, &r.b)
 	c := newTonePhone(audio.PCMU{}, 1700, third)
 	r.a.setPeer(a.addr())
 	r.b.setPeer(b.addr())
@@ -184,8 +195,8 @@ func TestRelayBecomesConference(t *testing.T) {
 	})
 	a.run(&wg, 4*time.Second)
 	b.run(&wg, 4*time.Second)
-	// The relay passes packets as they are: a's PCMU reaches b (a PCMA
-	// phone here, which the relay does not care about).
+	// The relay passes packets as they are, each phone's stream to the
+	// other.
 	eventually.True(10*time.Second, func() bool { return r.packets.Load() > 50 })
 
 	if err := r.toMixer(m, a.sdp(), b.sdp(), 0, 0); err != nil {
@@ -201,6 +212,15 @@ func TestRelayBecomesConference(t *testing.T) {
 	hears(t, []*tonePhone{a, b, c}, from)
 	if r.packets.Load() != before {
 		t.Errorf("the relay still forwarded %d packets after the mixer took over", r.packets.Load()-before)
+	}
+	// The mix carries on the stream each phone was getting: one SSRC,
+	// sequence numbers that follow (a few may cross on a busy machine).
+	for _, p := range []*tonePhone{a, b} {
+		p.mu.Lock()
+		if len(p.ssrcs) != 1 || p.seqs > 3 {
+			t.Errorf("the %v Hz phone got streams %v with %d jumps in sequence, want one stream carried on", p.freq, p.ssrcs, p.seqs)
+		}
+		p.mu.Unlock()
 	}
 }
 

@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"net"
@@ -23,6 +24,17 @@ import (
 type side struct {
 	rtp, rtcp         *net.UDPConn
 	peerRTP, peerRTCP atomic.Pointer[netip.AddrPort]
+	// sent is the header of the last RTP packet relayed to the phone
+	// (SSRC, sequence number, timestamp), so that a stream that takes
+	// over (a conference's mix) carries on from it: some phones' jitter
+	// buffers drop a stream whose numbers jump, SSRC change or not.
+	sent atomic.Pointer[rtpMark]
+}
+
+// rtpMark is where an RTP stream has got to.
+type rtpMark struct {
+	ssrc, ts uint32
+	seq      uint16
 }
 
 func (s *side) ports() (int, int) {
@@ -116,6 +128,13 @@ func (r *relay) pipe(in *net.UDPConn, from *atomic.Pointer[netip.AddrPort], out 
 		if dst := to.Load(); dst != nil && dst.IsValid() {
 			out.WriteToUDPAddrPort(b, *dst)
 			r.packets.Add(1)
+			if rtpPipe && len(b) >= 12 && !media.IsRTCP(b) {
+				sent := &r.a.sent
+				if !toCaller {
+					sent = &r.b.sent
+				}
+				sent.Store(&rtpMark{seq: binary.BigEndian.Uint16(b[2:]), ts: binary.BigEndian.Uint32(b[4:]), ssrc: binary.BigEndian.Uint32(b[8:])})
+			}
 		}
 	}
 }
