@@ -114,6 +114,11 @@ type PhoneView struct {
 	// transfer); shown while consulting.
 	complete   *widget.Button
 	consulting bool // (under mu) the call in progress is a consultation for the held one
+	// merge joins the held call and the consultation in one three-way
+	// call (shown while consulting); conference: they are joined (under
+	// mu), and hanging up ends both.
+	merge      *widget.Button
+	conference bool
 
 	mu        sync.Mutex
 	lastQuote api.QuoteInfo
@@ -166,6 +171,8 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 	v.complete = widget.NewButton("Complete transfer", v.CompleteTransfer)
 	v.complete.Importance = widget.HighImportance
 	v.complete.Hide()
+	v.merge = widget.NewButton("Merge calls", v.MergeCalls)
+	v.merge.Hide()
 	v.speaker = widget.NewSelect(nil, func(name string) {
 		if v.SetSpeaker != nil && name != "" {
 			v.SetSpeaker(name)
@@ -174,7 +181,7 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 	})
 	v.speaker.PlaceHolder = "Sound device…"
 	v.inCall = container.NewVBox(v.peer, v.state, v.quality, v.warning,
-		container.NewGridWithColumns(3, v.mute, v.hold, v.hangup), container.NewGridWithColumns(2, v.transfer, v.speaker), v.complete)
+		container.NewGridWithColumns(3, v.mute, v.hold, v.hangup), container.NewGridWithColumns(2, v.transfer, v.speaker), v.complete, v.merge)
 	v.inCall.Hide()
 	form := container.NewVBox(
 		widget.NewLabelWithStyle("Dial", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -654,14 +661,16 @@ func (v *PhoneView) run(c *phone.Call) {
 			}
 			do(func() {
 				v.mu.Lock()
-				current, held := v.call == c, v.waiting == c
+				current, held, joined := v.call == c, v.waiting == c, v.conference
 				if held {
-					v.waiting, v.waitingPeer = nil, ""
+					v.waiting, v.waitingPeer, v.conference = nil, "", false
 				}
 				v.mu.Unlock()
 				switch {
 				case current:
 					v.endCall(why)
+				case held && joined:
+					v.quality.SetText("They left the three-way call.")
 				case held:
 					v.quality.SetText("The call on hold ended.")
 				}
@@ -686,6 +695,14 @@ func (v *PhoneView) run(c *phone.Call) {
 				state := fmt.Sprintf("Connected %d:%02d", int(d.Minutes()), int(d.Seconds())%60)
 				if c.OnHold() {
 					state = "On hold · " + state
+				}
+				if v.Conference() {
+					v.mu.Lock()
+					others := v.waitingPeer
+					v.mu.Unlock()
+					if others != "" {
+						state = "Three-way call with " + others + " · " + state
+					}
 				}
 				v.state.SetText(state)
 				v.quality.SetText(words)
@@ -728,8 +745,9 @@ func (v *PhoneView) endCall(why string) {
 	v.mu.Lock()
 	c := v.call
 	v.call, v.cancel = nil, nil
-	v.consulting = false
+	v.consulting, v.conference = false, false
 	v.complete.Hide()
+	v.merge.Hide()
 	if w := v.waiting; w != nil && w != c {
 		peer := v.waitingPeer
 		v.call, v.connected = w, v.waitingSince
@@ -763,10 +781,16 @@ func (v *PhoneView) endCall(why string) {
 	}
 }
 
-// Hangup ends the call in progress, or stops one still ringing.
+// Hangup ends the call in progress, or stops one still ringing; in a
+// three-way call, both calls.
 func (v *PhoneView) Hangup() {
 	v.mu.Lock()
 	c, cancel := v.call, v.cancel
+	if v.conference && v.waiting != nil {
+		w := v.waiting
+		v.waiting, v.waitingPeer = nil, "" // (not taken up again: it ends too)
+		go w.Hangup(context.Background())
+	}
 	v.mu.Unlock()
 	if c != nil {
 		go c.Hangup(context.Background())

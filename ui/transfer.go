@@ -76,7 +76,7 @@ func (v *PhoneView) TransferTo(target string, consult bool) {
 			})
 			return
 		}
-		do(func() { v.complete.Show() })
+		do(func() { v.complete.Show(); v.merge.Show() })
 		v.connectedCall(nc)
 	}()
 }
@@ -94,6 +94,7 @@ func (v *PhoneView) CompleteTransfer() {
 	v.waiting, v.waitingPeer, v.consulting = nil, "", false
 	v.mu.Unlock()
 	v.complete.Hide()
+	v.merge.Hide()
 	v.state.SetText("Transferring…")
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
@@ -104,10 +105,58 @@ func (v *PhoneView) CompleteTransfer() {
 				v.waiting, v.consulting = held, true // still on hold behind the consultation
 				v.mu.Unlock()
 				v.complete.Show()
+				v.merge.Show()
 				showErr(v.win, err)
 			})
 		}
 	}()
+}
+
+// MergeCalls joins the call on hold and the consultation in progress in
+// one three-way call (the switchboard mixes it): everyone hears everyone.
+// The app stays on the consultation's call, the other held behind it;
+// hanging up ends both, and when the third party leaves the app takes
+// the first call up again.
+func (v *PhoneView) MergeCalls() {
+	v.mu.Lock()
+	held, c, peer := v.waiting, v.call, v.waitingPeer
+	if held == nil || c == nil || !v.consulting {
+		v.mu.Unlock()
+		return
+	}
+	v.consulting = false
+	v.mu.Unlock()
+	v.complete.Hide()
+	v.merge.Hide()
+	v.state.SetText("Joining the calls…")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+		defer cancel()
+		err := held.Conference(ctx, c, 30*time.Second)
+		do(func() {
+			v.mu.Lock()
+			if err != nil {
+				v.consulting = true // the consultation goes on, the first call held
+			} else {
+				v.conference = true
+			}
+			v.mu.Unlock()
+			if err != nil {
+				v.complete.Show()
+				v.merge.Show()
+				showErr(v.win, err)
+				return
+			}
+			v.state.SetText("Three-way call with " + peer)
+		})
+	}()
+}
+
+// Conference reports whether the calls are joined in a three-way call.
+func (v *PhoneView) Conference() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.conference
 }
 
 // Consulting reports whether the call in progress is a consultation

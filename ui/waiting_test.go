@@ -181,6 +181,62 @@ func TestTransferFromTheApp(t *testing.T) {
 	}
 }
 
+// TestConferenceFromTheApp: on a call, the rep consults a teammate with
+// the caller on hold, then "Merge calls" joins the three: the caller and
+// the teammate hear each other, the app shows the three-way call, and
+// hanging up in the app ends both calls.
+func TestConferenceFromTheApp(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	sys, err := embedded.Start(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	s := session(t, sys.API, sys.Users, "owner")
+	owner := phoneOf(t, sys, "owner")
+	rep, admin := phoneOf(t, sys, "rep"), phoneOf(t, sys, "admin")
+	adminExt := session(t, sys.API, sys.Users, "admin").Me.Extension
+	sh, _ := shell(t, s, owner)
+
+	caller := callTheApp(ctx, t, sh, owner, rep, s.Me.Extension)
+	eventually(t, "the call connected", func() bool { in, state := sh.Phone.InCall(); return in && strings.HasPrefix(state, "Connected") })
+	answered := make(chan *phone.Incoming, 1)
+	go func() {
+		in := <-admin.Incoming()
+		in.Answer(ctx)
+		answered <- in
+	}()
+	ui.Run(func() { sh.Phone.TransferTo(adminExt, true) })
+	colleague := <-answered
+	eventually(t, "consulting the colleague, the caller on hold", func() bool {
+		waiting, _ := sh.Phone.Waiting()
+		in, state := sh.Phone.InCall()
+		return sh.Phone.Consulting() && waiting && in && strings.HasPrefix(state, "Connected")
+	})
+	ui.Run(func() { sh.Phone.MergeCalls() })
+	eventually(t, "the three-way call shown", func() bool {
+		_, state := sh.Phone.InCall()
+		return sh.Phone.Conference() && strings.Contains(state, "Three-way call")
+	})
+	heardByCaller, heardByColleague := talkBoth(caller.Media(), colleague.Media(), 440, 1000, 2*time.Second)
+	if sh := audio.BestShare(heardByColleague, 440, 8000, 250*time.Millisecond); sh < 0.5 {
+		t.Errorf("the colleague hears the caller at share %.2f", sh)
+	}
+	if sh := audio.BestShare(heardByCaller, 1000, 8000, 250*time.Millisecond); sh < 0.5 {
+		t.Errorf("the caller hears the colleague at share %.2f", sh)
+	}
+	ui.Run(func() { sh.Phone.Hangup() })
+	for who, c := range map[string]*phone.Call{"caller": caller, "colleague": colleague.Call} {
+		select {
+		case <-c.Done():
+		case <-time.After(10 * time.Second):
+			t.Errorf("the %s's call did not end when the app hung up the three-way call", who)
+		}
+	}
+	eventually(t, "the dialer back", func() bool { in, _ := sh.Phone.InCall(); waiting, _ := sh.Phone.Waiting(); return !in && !waiting })
+}
+
 // talkBoth plays a tone into each of two calls for d and returns what each
 // heard.
 func talkBoth(a, b *media.Session, fa, fb float64, d time.Duration) (heardByA, heardByB []int16) {
