@@ -110,6 +110,7 @@ type PhoneView struct {
 	warning  *widget.Label
 	speaker  *widget.Select
 	transfer *widget.Button
+	addCall  *widget.Button // holds the call and calls someone else, to merge the two (or hand over)
 	// complete hands the held call to the one consulted (attended
 	// transfer); shown while consulting.
 	complete   *widget.Button
@@ -168,6 +169,7 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 	v.warning.Importance = widget.DangerImportance
 	v.warning.Wrapping = fyne.TextWrapWord
 	v.transfer = widget.NewButton("Transfer…", v.showTransfer)
+	v.addCall = widget.NewButton("Add call…", v.showAddCall)
 	v.complete = widget.NewButton("Complete transfer", v.CompleteTransfer)
 	v.complete.Importance = widget.HighImportance
 	v.complete.Hide()
@@ -181,7 +183,7 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 	})
 	v.speaker.PlaceHolder = "Sound device…"
 	v.inCall = container.NewVBox(v.peer, v.state, v.quality, v.warning,
-		container.NewGridWithColumns(3, v.mute, v.hold, v.hangup), container.NewGridWithColumns(2, v.transfer, v.speaker), v.complete, v.merge)
+		container.NewGridWithColumns(3, v.mute, v.hold, v.hangup), container.NewGridWithColumns(3, v.transfer, v.addCall, v.speaker), v.complete, v.merge)
 	v.inCall.Hide()
 	form := container.NewVBox(
 		widget.NewLabelWithStyle("Dial", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -696,13 +698,14 @@ func (v *PhoneView) run(c *phone.Call) {
 				if c.OnHold() {
 					state = "On hold · " + state
 				}
-				if v.Conference() {
-					v.mu.Lock()
-					others := v.waitingPeer
-					v.mu.Unlock()
-					if others != "" {
-						state = "Three-way call with " + others + " · " + state
-					}
+				v.mu.Lock()
+				joined, held := v.conference, v.waitingPeer
+				v.mu.Unlock()
+				switch {
+				case joined && held != "":
+					state = "Three-way call with " + held + " · " + state
+				case held != "":
+					state += " · " + held + " on hold"
 				}
 				v.state.SetText(state)
 				v.quality.SetText(words)

@@ -30,6 +30,25 @@ func (v *PhoneView) showTransfer() {
 	}, v.win)
 }
 
+// showAddCall asks whom to call while the call in progress waits on hold:
+// once they answer, Merge calls makes it a three-way call (or Complete
+// transfer hands the first call over).
+func (v *PhoneView) showAddCall() {
+	v.mu.Lock()
+	c := v.call
+	v.mu.Unlock()
+	if c == nil || v.win == nil {
+		return
+	}
+	to := widget.NewEntry()
+	to.SetPlaceHolder("Extension, name or number")
+	dialog.ShowForm("Add a call", "Call", "Cancel", []*widget.FormItem{widget.NewFormItem("To", to)}, func(ok bool) {
+		if ok && strings.TrimSpace(to.Text) != "" {
+			v.TransferTo(strings.TrimSpace(to.Text), true)
+		}
+	}, v.win)
+}
+
 // TransferTo passes the call in progress to target: at once (blind), or,
 // with consult, after a call to target while this one waits on hold
 // (attended): "Complete transfer" then hands it over; hanging up on

@@ -212,7 +212,7 @@ func TestConferenceFromTheApp(t *testing.T) {
 	eventually(t, "consulting the colleague, the caller on hold", func() bool {
 		waiting, _ := sh.Phone.Waiting()
 		in, state := sh.Phone.InCall()
-		return sh.Phone.Consulting() && waiting && in && strings.HasPrefix(state, "Connected")
+		return sh.Phone.Consulting() && waiting && in && strings.HasPrefix(state, "Connected") && strings.HasSuffix(state, " on hold")
 	})
 	ui.Run(func() { sh.Phone.MergeCalls() })
 	eventually(t, "the three-way call shown", func() bool {
