@@ -7,9 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/money"
+	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
+	"github.com/tetherphone/tether/phone/netsim"
+	"github.com/tetherphone/tether/phone/switchboard"
 )
 
 // talkAll has sessions talk at once, each its own tone, for d; it returns
@@ -96,4 +102,77 @@ func TestConference(t *testing.T) {
 	rep.Hangup(ctx)
 	waitEnded(t, call, "the customer's call")
 	eventually.Must(t, 10*time.Second, "no call left", func() bool { return e.sb.Calls() == 0 })
+}
+
+// TestConferenceBilling: a rep on a teammate's call adds a London number
+// (through the network simulator) and joins the three: the outside leg is
+// metered through the conference as it was rated, per second, and its
+// record says so; the ledger balances; the internal call is not charged.
+func TestConferenceBilling(t *testing.T) {
+	e := newEnvWith(t, 4, switchboard.Config{MeterEvery: 500 * time.Millisecond})
+	udp, _ := e.sb.Addr("udp")
+	sim, err := netsim.Start(netsim.Config{Switchboard: udp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	e.sb.SetTrunk(sim.Addr())
+	before, _ := e.engine.Balance(e.ctx, "acme")
+	ann := e.phoneFor("ann@acme.test", "udp")
+	bob := e.phoneFor("bob@acme.test", "udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	bobIn := answerNext(ctx, t, bob)
+	call, err := ann.Dial(ctx, "102")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := (<-bobIn).Call
+	if err := rep.Hold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out, err := bob.Dial(ctx, "+44 20 7123 4567")
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := time.Now()
+	if err := rep.Conference(ctx, out, 20*time.Second); err != nil {
+		t.Fatalf("conference: %v", err)
+	}
+	// Six seconds of three-way call, everyone talking.
+	talkAll([]*media.Session{call.Media(), out.Media()}, []float64{440, 1000}, 6*time.Second)
+	out.Hangup(ctx)
+	talked := time.Since(answered)
+	waitEnded(t, out, "the outside call")
+	rep.Hangup(ctx)
+	waitEnded(t, call, "the teammate's call")
+
+	recs := waitRecords(e, 2)
+	var outside *records.Call
+	for i := range recs {
+		if recs[i].To == "+442071234567" {
+			outside = &recs[i]
+		}
+	}
+	if outside == nil {
+		t.Fatalf("no record of the outside call among %+v", recs)
+	}
+	// $0.015/min to a London landline, per second, rounded half-up to
+	// $0.0001 as every charge is.
+	perSecond := decimal.RequireFromString("0.015").Div(decimal.NewFromInt(60))
+	if s := time.Duration(outside.Seconds) * time.Second; s < talked-2*time.Second || s > talked+2*time.Second {
+		t.Errorf("the outside call billed %v; it was up %v, most of it in the conference", s, talked.Round(time.Second))
+	}
+	if want := money.RoundCharge(perSecond.Mul(decimal.NewFromInt(int64(outside.Seconds)))); !outside.Cost.Equal(want) {
+		t.Errorf("the outside call cost %s for %d s, want %s", outside.Cost, outside.Seconds, want)
+	}
+	var after billing.Balance
+	eventually.True(5*time.Second, func() bool { after, _ = e.engine.Balance(e.ctx, "acme"); return after.Reserved.IsZero() })
+	if spent := before.Available.Sub(after.Available); !spent.Equal(outside.Cost) {
+		t.Errorf("the account spent %s, the outside call cost %s (the teammate's call is free)", spent, outside.Cost)
+	}
+	if err := e.db.Check(e.ctx); err != nil {
+		t.Error(err)
+	}
 }
