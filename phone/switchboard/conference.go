@@ -22,9 +22,11 @@ import (
 // both, both others are hung up. A fourth party joins the same way (the
 // second call's Join names a call already in the conference).
 //
-// What a conference does not do yet: the low-credit warning and the
-// recording notice are not played into the mix, and a recorded call's
-// recording stops at the join (logged).
+// A call running out of credit in a conference warns its caller in the
+// mix (the one who pays hears it, the others do not), and ends as it
+// would have. What a conference does not do yet: a recorded call's
+// recording stops at the join (logged), and SRTP or WebRTC legs cannot be
+// mixed (the join is refused with 488).
 
 // joinConference joins call c and the call the referrer placed that join
 // names (Call-ID;to-tag=;from-tag=) in one conference; fromCaller: the

@@ -43,6 +43,7 @@ type mixMember struct {
 	up, down   *audio.Resampler // 8 kHz to the codec's rate and back, when it differs
 	mu         sync.Mutex
 	queue      [][]int16
+	announce   [][]int16 // frames only this member hears, on top of the mix (the low-credit warning)
 	seq        uint16
 	ts, ssrc   uint32
 	mixed, out []int16
@@ -191,6 +192,27 @@ func (m *mixer) read(mm *mixMember) {
 	}
 }
 
+// announce plays pcm (8 kHz) to the member on sd alone, over the mix: a
+// conference's low-credit warning, heard by the one who pays.
+func (m *mixer) announce(sd *side, pcm []int16) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, mm := range m.members {
+		if mm.side != sd {
+			continue
+		}
+		mm.mu.Lock()
+		for i := 0; i < len(pcm); i += mixFrame {
+			f := make([]int16, mixFrame)
+			copy(f, pcm[i:])
+			mm.announce = append(mm.announce, f)
+		}
+		mm.mu.Unlock()
+		return true
+	}
+	return false
+}
+
 // leave takes a member out; the last to leave stops the mixer.
 func (m *mixer) leave(mm *mixMember) {
 	m.mu.Lock()
@@ -231,6 +253,12 @@ func (m *mixer) mix() {
 		mm.mu.Unlock()
 	}
 	for i, mm := range members {
+		var extra []int16
+		mm.mu.Lock()
+		if len(mm.announce) > 0 {
+			extra, mm.announce = mm.announce[0], mm.announce[1:]
+		}
+		mm.mu.Unlock()
 		if cap(mm.mixed) < mixFrame {
 			mm.mixed = make([]int16, mixFrame)
 		}
@@ -241,6 +269,9 @@ func (m *mixer) mix() {
 				if j != i && f != nil && (mm.group == 0 || members[j].group != mm.group) {
 					v += int(f[s])
 				}
+			}
+			if extra != nil {
+				v += int(extra[s])
 			}
 			sum[s] = int16(max(-32768, min(32767, v)))
 		}

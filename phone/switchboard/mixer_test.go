@@ -170,7 +170,8 @@ func TestMixer(t *testing.T) {
 // TestRelayBecomesConference: a call's relay carries two phones' audio to
 // each other; handed to a mixer with a third phone's side, all three hear
 // the other two, and the two hear the mix as the stream they were getting
-// carried on (the same SSRC, sequence numbers following).
+// carried on (the same SSRC, sequence numbers following); the low-credit
+// warning reaches the caller alone.
 func TestRelayBecomesConference(t *testing.T) {
 	r := must(newRelay(lo))
 	third := &side{rtp: must(listenUDP(lo)), rtcp: must(listenUDP(lo))}
@@ -193,8 +194,8 @@ func TestRelayBecomesConference(t *testing.T) {
 		m.wait()
 		wg.Wait()
 	})
-	a.run(&wg, 4*time.Second)
-	b.run(&wg, 4*time.Second)
+	a.run(&wg, 7*time.Second)
+	b.run(&wg, 7*time.Second)
 	// The relay passes packets as they are, each phone's stream to the
 	// other.
 	eventually.True(10*time.Second, func() bool { return r.packets.Load() > 50 })
@@ -208,8 +209,23 @@ func TestRelayBecomesConference(t *testing.T) {
 	m.start()
 	before := r.packets.Load()
 	from := []int{len(a.since(0)), len(b.since(0)), 0}
-	c.run(&wg, 3*time.Second)
+	c.run(&wg, 6*time.Second)
 	hears(t, []*tonePhone{a, b, c}, from)
+
+	// The low-credit warning, in a conference: the caller (a) alone
+	// hears it, over the mix.
+	mark := []int{len(a.since(0)), len(b.since(0)), len(c.since(0))}
+	r.warn()
+	eventually.True(20*time.Second, func() bool { return len(a.since(mark[0])) >= 12000 && len(b.since(mark[1])) >= 12000 })
+	for i, p := range []*tonePhone{a, b, c} {
+		share := audio.BestShare(p.since(mark[i]), 1400, 8000, 100*time.Millisecond)
+		if i == 0 && share < 0.3 {
+			t.Errorf("the caller hears the warning at share %.2f", share)
+		}
+		if i > 0 && share > 0.05 {
+			t.Errorf("the %v Hz phone hears the caller's warning: share %.2f", p.freq, share)
+		}
+	}
 	if r.packets.Load() != before {
 		t.Errorf("the relay still forwarded %d packets after the mixer took over", r.packets.Load()-before)
 	}

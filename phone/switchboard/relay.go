@@ -54,6 +54,9 @@ type relay struct {
 	// notice), each way; and the recorder, when the call is recorded.
 	toCaller, toCallee overlay
 	rec                *recorder
+	// mix is the conference the relay's sides were handed to, if any
+	// (toMixer): announcements go into it.
+	mix atomic.Pointer[mixer]
 }
 
 func listenUDP(ip netip.Addr) (*net.UDPConn, error) {
@@ -162,7 +165,11 @@ func (r *relay) toMixer(m *mixer, descA, descB []byte, groupA, groupB int) error
 	if err := m.add(&r.a, descA, groupA); err != nil {
 		return err
 	}
-	return m.add(&r.b, descB, groupB)
+	if err := m.add(&r.b, descB, groupB); err != nil {
+		return err
+	}
+	r.mix.Store(m)
+	return nil
 }
 
 func (r *relay) close() {
@@ -390,5 +397,12 @@ func (r *relay) prepareOverlays(answer []byte) {
 	r.toCallee.prepare(answer)
 }
 
-// warn plays the low-credit warning to the caller.
-func (r *relay) warn() { r.toCaller.play(WarningTone) }
+// warn plays the low-credit warning to the caller (in a conference, into
+// the mix, for the caller alone).
+func (r *relay) warn() {
+	if m := r.mix.Load(); m != nil {
+		m.announce(&r.a, WarningTone(mixRate))
+		return
+	}
+	r.toCaller.play(WarningTone)
+}
