@@ -23,7 +23,8 @@ func (v *PhoneView) showTransfer() {
 	to := widget.NewEntry()
 	to.SetPlaceHolder("Extension, name or number")
 	first := widget.NewCheck("Talk to them first", nil)
-	dialog.ShowForm("Transfer the call", "Transfer", "Cancel", []*widget.FormItem{widget.NewFormItem("To", to), widget.NewFormItem("", first)}, func(ok bool) {
+	dialog.ShowForm("Transfer the call", "Transfer", "Cancel", []*widget.FormItem{widget.NewFormItem("Teammate", v.teammatePicker(to)),
+		widget.NewFormItem("To", to), widget.NewFormItem("", first)}, func(ok bool) {
 		if ok && strings.TrimSpace(to.Text) != "" {
 			v.TransferTo(strings.TrimSpace(to.Text), first.Checked)
 		}
@@ -42,11 +43,78 @@ func (v *PhoneView) showAddCall() {
 	}
 	to := widget.NewEntry()
 	to.SetPlaceHolder("Extension, name or number")
-	dialog.ShowForm("Add a call", "Call", "Cancel", []*widget.FormItem{widget.NewFormItem("To", to)}, func(ok bool) {
+	dialog.ShowForm("Add a call", "Call", "Cancel", []*widget.FormItem{widget.NewFormItem("Teammate", v.teammatePicker(to)),
+		widget.NewFormItem("To", to)}, func(ok bool) {
 		if ok && strings.TrimSpace(to.Text) != "" {
 			v.TransferTo(strings.TrimSpace(to.Text), true)
 		}
 	}, v.win)
+}
+
+// Teammate is a teammate one may transfer a call to or add to one, as the
+// Transfer and Add call dialogs offer them: Label says who, with their
+// extension and whether they are online, offline or on a call (so nobody
+// passes a caller to a colleague already on a call).
+type Teammate struct {
+	Label, Extension string
+}
+
+// Teammates are the other members of the account who have an extension,
+// with their presence, as of now.
+func (v *PhoneView) Teammates(ctx context.Context) ([]Teammate, error) {
+	ms, err := v.s.Account.Team(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Teammate
+	for _, m := range ms {
+		if m.Email == v.s.Me.Email || m.Extension == "" {
+			continue
+		}
+		label := m.Email + " · ext. " + m.Extension
+		if m.Presence != "" {
+			label += " · " + m.Presence
+		}
+		out = append(out, Teammate{Label: label, Extension: m.Extension})
+	}
+	return out, nil
+}
+
+// teammatePicker lists the teammates (loaded now, with their presence);
+// picking one puts their extension in to.
+func (v *PhoneView) teammatePicker(to *widget.Entry) *widget.Select {
+	pick := widget.NewSelect(nil, nil)
+	pick.PlaceHolder = "Loading teammates…"
+	ext := map[string]string{}
+	pick.OnChanged = func(label string) {
+		if e, ok := ext[label]; ok {
+			to.SetText(e)
+		}
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ts, err := v.Teammates(ctx)
+		do(func() {
+			if err != nil {
+				pick.PlaceHolder = "Teammates unavailable: type an extension"
+				pick.Refresh()
+				return
+			}
+			var labels []string
+			for _, t := range ts {
+				ext[t.Label] = t.Extension
+				labels = append(labels, t.Label)
+			}
+			pick.SetOptions(labels)
+			pick.PlaceHolder = "Pick a teammate…"
+			if len(labels) == 0 {
+				pick.PlaceHolder = "No teammates with an extension"
+			}
+			pick.Refresh()
+		})
+	}()
+	return pick
 }
 
 // TransferTo passes the call in progress to target: at once (blind), or,

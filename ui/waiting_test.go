@@ -12,6 +12,7 @@ import (
 
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/internal/embedded"
+	wait "github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/ui"
 )
@@ -214,6 +215,23 @@ func TestConferenceFromTheApp(t *testing.T) {
 		in, state := sh.Phone.InCall()
 		return sh.Phone.Consulting() && waiting && in && strings.HasPrefix(state, "Connected") && strings.HasSuffix(state, " on hold")
 	})
+	// The teammates the Add call and Transfer dialogs offer say who is on
+	// a call: the colleague is now.
+	presence := func() string {
+		ts, err := sh.Phone.Teammates(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ts {
+			if m.Extension == adminExt {
+				return m.Label
+			}
+		}
+		return ""
+	}
+	if p := presence(); !strings.HasSuffix(p, "ext. "+adminExt+" · on a call") {
+		t.Errorf("the colleague, consulted, offered as %q", p)
+	}
 	ui.Run(func() { sh.Phone.MergeCalls() })
 	eventually(t, "the three-way call shown", func() bool {
 		_, state := sh.Phone.InCall()
@@ -235,6 +253,7 @@ func TestConferenceFromTheApp(t *testing.T) {
 		}
 	}
 	eventually(t, "the dialer back", func() bool { in, _ := sh.Phone.InCall(); waiting, _ := sh.Phone.Waiting(); return !in && !waiting })
+	wait.Must(t, 10*time.Second, "the colleague free again", func() bool { return strings.HasSuffix(presence(), " · online") })
 }
 
 // talkBoth plays a tone into each of two calls for d and returns what each
