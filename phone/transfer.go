@@ -32,16 +32,11 @@ func (c *Call) Transfer(ctx context.Context, target string, waitFor time.Duratio
 // phone's calls end once the new call is answered; if it is not, both
 // stay as they were.
 func (c *Call) TransferTo(ctx context.Context, other *Call, waitFor time.Duration) error {
-	if !c.State().Answered() || !other.State().Answered() {
-		return ErrNotConnected
-	}
-	callID, local, remote := other.dialogIDs()
-	to, err := c.ua.targetURI(other.remote)
+	referTo, err := c.referToCall(other, "Replaces")
 	if err != nil {
 		return err
 	}
-	replaces := url.QueryEscape(fmt.Sprintf("%s;to-tag=%s;from-tag=%s", callID, remote, local))
-	if err := c.refer(ctx, "<"+to.String()+"?Replaces="+replaces+">", waitFor, false); err != nil {
+	if err := c.refer(ctx, referTo, waitFor, false); err != nil {
 		return err
 	}
 	select {
@@ -60,16 +55,27 @@ func (c *Call) TransferTo(ctx context.Context, other *Call, waitFor time.Duratio
 // held: this phone hears the others on either); it returns once the far
 // end reports the join done, or an error when it was refused.
 func (c *Call) Conference(ctx context.Context, other *Call, waitFor time.Duration) error {
+	referTo, err := c.referToCall(other, "Join")
+	if err != nil {
+		return err
+	}
+	return c.refer(ctx, referTo, waitFor, true)
+}
+
+// referToCall is a Refer-To naming the far end of other, with header
+// (Replaces, RFC 3891, or Join, RFC 3911) naming other's dialog; both
+// calls must be answered.
+func (c *Call) referToCall(other *Call, header string) (string, error) {
 	if !c.State().Answered() || !other.State().Answered() {
-		return ErrNotConnected
+		return "", ErrNotConnected
 	}
 	callID, local, remote := other.dialogIDs()
 	to, err := c.ua.targetURI(other.remote)
 	if err != nil {
-		return err
+		return "", err
 	}
-	join := url.QueryEscape(fmt.Sprintf("%s;to-tag=%s;from-tag=%s", callID, remote, local))
-	return c.refer(ctx, "<"+to.String()+"?Join="+join+">", waitFor, true)
+	dialog := url.QueryEscape(fmt.Sprintf("%s;to-tag=%s;from-tag=%s", callID, remote, local))
+	return "<" + to.String() + "?" + header + "=" + dialog + ">", nil
 }
 
 // dialogIDs returns the call's dialog identifiers: its Call-ID, this

@@ -14,6 +14,13 @@ import (
 // phone view.
 
 func (v *PhoneView) showTransfer() {
+	first := widget.NewCheck("Talk to them first", nil)
+	v.askWhom("Transfer the call", "Transfer", func(target string) { v.TransferTo(target, first.Checked) }, widget.NewFormItem("", first))
+}
+
+// askWhom asks, during a call, whom to call (a teammate from the list, or
+// any extension, name or number) and gives the answer to then.
+func (v *PhoneView) askWhom(title, confirm string, then func(target string), more ...*widget.FormItem) {
 	v.mu.Lock()
 	c := v.call
 	v.mu.Unlock()
@@ -22,11 +29,10 @@ func (v *PhoneView) showTransfer() {
 	}
 	to := widget.NewEntry()
 	to.SetPlaceHolder("Extension, name or number")
-	first := widget.NewCheck("Talk to them first", nil)
-	dialog.ShowForm("Transfer the call", "Transfer", "Cancel", []*widget.FormItem{widget.NewFormItem("Teammate", v.teammatePicker(to)),
-		widget.NewFormItem("To", to), widget.NewFormItem("", first)}, func(ok bool) {
+	items := append([]*widget.FormItem{widget.NewFormItem("Teammate", v.teammatePicker(to)), widget.NewFormItem("To", to)}, more...)
+	dialog.ShowForm(title, confirm, "Cancel", items, func(ok bool) {
 		if ok && strings.TrimSpace(to.Text) != "" {
-			v.TransferTo(strings.TrimSpace(to.Text), first.Checked)
+			then(strings.TrimSpace(to.Text))
 		}
 	}, v.win)
 }
@@ -35,20 +41,7 @@ func (v *PhoneView) showTransfer() {
 // once they answer, Merge calls makes it a three-way call (or Complete
 // transfer hands the first call over).
 func (v *PhoneView) showAddCall() {
-	v.mu.Lock()
-	c := v.call
-	v.mu.Unlock()
-	if c == nil || v.win == nil {
-		return
-	}
-	to := widget.NewEntry()
-	to.SetPlaceHolder("Extension, name or number")
-	dialog.ShowForm("Add a call", "Call", "Cancel", []*widget.FormItem{widget.NewFormItem("Teammate", v.teammatePicker(to)),
-		widget.NewFormItem("To", to)}, func(ok bool) {
-		if ok && strings.TrimSpace(to.Text) != "" {
-			v.TransferTo(strings.TrimSpace(to.Text), true)
-		}
-	}, v.win)
+	v.askWhom("Add a call", "Call", func(target string) { v.TransferTo(target, true) })
 }
 
 // Teammate is a teammate one may transfer a call to or add to one, as the
