@@ -568,14 +568,10 @@ func TestWebRTCPhonectl(t *testing.T) {
 	}
 }
 
-// TestTransferWithBaresip: baresip, a third-party phone, calls the rep;
-// the rep's phonectl consults the admin and hands baresip's call over
-// (attended transfer, REFER with Replaces); the switchboard moves
-// baresip's media to the admin, who hears baresip's tone.
-func TestTransferWithBaresip(t *testing.T) {
-	dir, data := t.TempDir(), t.TempDir()
-	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 3)
-	s := startServer(t, data)
+// baresipAccount is a new device of the owner's (extension 101), for a
+// baresip to register with.
+func (s *server) baresipAccount(t *testing.T) peers.SIPAccount {
+	t.Helper()
 	ctx := context.Background()
 	c, _ := api.NewClient(s.api)
 	if _, err := c.SignIn(ctx, "owner@demo.test", s.accounts["owner@demo.test"]); err != nil {
@@ -585,22 +581,36 @@ func TestTransferWithBaresip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := func(email string, args ...string) (*exec.Cmd, <-chan string) {
-		cmd := exec.Command(phonectlBin, s.as(email, args...)...)
-		stdout, _ := cmd.StdoutPipe()
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		out := lines(stdout)
-		waitFor(t, out, "registered")
-		return cmd, out
+	return peers.SIPAccount{Registrar: d.SIP["udp"], User: d.Username, Password: d.Password}
+}
+
+// phonectl starts phonectl as email with args (until the test ends) and
+// waits for it to register; it returns its output, line by line.
+func (s *server) phonectl(t *testing.T, email string, args ...string) (*exec.Cmd, <-chan string) {
+	t.Helper()
+	cmd := exec.Command(phonectlBin, s.as(email, args...)...)
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
-	admin, _ := start("admin@demo.test", "answer", "--record", filepath.Join(dir, "admin.wav"), "--duration", "4s", "--count", "1")
-	_, repOut := start("rep@demo.test", "answer", "--play", filepath.Join(dir, "1000.wav"), "--consult", "102", "--transfer-after", "1s", "--count", "1")
-	b := peers.StartBaresipAccount(t, peers.SIPAccount{Registrar: d.SIP["udp"], User: d.Username, Password: d.Password}, 440,
-		"/dial sip:103@127.0.0.1")
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	out := lines(stdout)
+	waitFor(t, out, "registered")
+	return cmd, out
+}
+
+// TestTransferWithBaresip: baresip, a third-party phone, calls the rep;
+// the rep's phonectl consults the admin and hands baresip's call over
+// (attended transfer, REFER with Replaces); the switchboard moves
+// baresip's media to the admin, who hears baresip's tone.
+func TestTransferWithBaresip(t *testing.T) {
+	dir, data := t.TempDir(), t.TempDir()
+	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 3)
+	s := startServer(t, data)
+	admin, _ := s.phonectl(t, "admin@demo.test", "answer", "--record", filepath.Join(dir, "admin.wav"), "--duration", "4s", "--count", "1")
+	_, repOut := s.phonectl(t, "rep@demo.test", "answer", "--play", filepath.Join(dir, "1000.wav"), "--consult", "102", "--transfer-after", "1s", "--count", "1")
+	b := peers.StartBaresipAccount(t, s.baresipAccount(t), 440, "/dial sip:103@127.0.0.1")
 	waitFor(t, repOut, "ended: transferred")
 	done := make(chan error, 1)
 	go func() { done <- admin.Wait() }()
@@ -630,27 +640,10 @@ func TestConferenceWithBaresip(t *testing.T) {
 	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 10)
 	toneWAV(t, filepath.Join(dir, "1700.wav"), 1700, 10)
 	s := startServer(t, data)
-	ctx := context.Background()
-	c, _ := api.NewClient(s.api)
-	if _, err := c.SignIn(ctx, "owner@demo.test", s.accounts["owner@demo.test"]); err != nil {
-		t.Fatal(err)
-	}
-	d, err := c.NewDevice(ctx, "baresip")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := peers.StartBaresipAccount(t, peers.SIPAccount{Registrar: d.SIP["udp"], User: d.Username, Password: d.Password}, 440)
+	b := peers.StartBaresipAccount(t, s.baresipAccount(t), 440)
 	baresipLog := func() string { log, _ := os.ReadFile(b.Log); return fmt.Sprintf("%.3000s", log) }
-	rep := exec.Command(phonectlBin, s.as("rep@demo.test", "answer", "--play", filepath.Join(dir, "1000.wav"), "--add", "101",
-		"--transfer-after", "1s", "--duration", "4s", "--count", "1")...)
-	stdout, _ := rep.StdoutPipe()
-	rep.Stderr = os.Stderr
-	if err := rep.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rep.Process.Kill(); rep.Wait() })
-	repOut := lines(stdout)
-	waitFor(t, repOut, "registered")
+	_, repOut := s.phonectl(t, "rep@demo.test", "answer", "--play", filepath.Join(dir, "1000.wav"), "--add", "101",
+		"--transfer-after", "1s", "--duration", "4s", "--count", "1")
 	admin := exec.Command(phonectlBin, s.as("admin@demo.test", "call", "103", "--play", filepath.Join(dir, "1700.wav"),
 		"--record", filepath.Join(dir, "admin.wav"), "--duration", "9s")...)
 	if out, err := admin.CombinedOutput(); err != nil {
