@@ -344,7 +344,15 @@ func incrementWords(inc string) string {
 func (v *PhoneView) refreshButtons() {
 	v.mu.Lock()
 	inCall := v.call != nil
+	second := v.waiting != nil // a call held behind this one: no third
 	v.mu.Unlock()
+	if second {
+		v.transfer.Disable()
+		v.addCall.Disable()
+	} else {
+		v.transfer.Enable()
+		v.addCall.Enable()
+	}
 	if inCall || !v.gate.Open() || strings.TrimSpace(v.number.Text) == "" || v.dialer == nil {
 		v.callBtn.Disable()
 	} else {
@@ -673,8 +681,10 @@ func (v *PhoneView) run(c *phone.Call) {
 					v.endCall(why)
 				case held && joined:
 					v.quality.SetText("They left the three-way call.")
+					v.refreshButtons()
 				case held:
 					v.quality.SetText("The call on hold ended.")
+					v.refreshButtons()
 				}
 			})
 			return

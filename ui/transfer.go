@@ -140,7 +140,7 @@ func (v *PhoneView) TransferTo(target string, consult bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
 	v.mu.Unlock()
-	v.showCall(target, "Calling… ("+v.waitingPeer+" on hold)")
+	v.showCall(target, "Calling… ("+v.waitingPeer+" on hold)") // (Transfer and Add call off till it ends)
 	go func() {
 		if err := c.Hold(ctx); err != nil {
 			do(func() { showErr(v.win, err) })
@@ -238,6 +238,11 @@ func (v *PhoneView) Conference() bool {
 	defer v.mu.Unlock()
 	return v.conference
 }
+
+// CanTransfer reports whether Transfer… and Add call… may be used now:
+// not while a call waits on hold behind the one in progress (a
+// consultation, a three-way call, call waiting).
+func (v *PhoneView) CanTransfer() bool { return !v.addCall.Disabled() && !v.transfer.Disabled() }
 
 // Consulting reports whether the call in progress is a consultation
 // with a call waiting to be handed over (Complete transfer showing).

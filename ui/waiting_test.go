@@ -202,6 +202,11 @@ func TestConferenceFromTheApp(t *testing.T) {
 
 	caller := callTheApp(ctx, t, sh, owner, rep, s.Me.Extension)
 	eventually(t, "the call connected", func() bool { in, state := sh.Phone.InCall(); return in && strings.HasPrefix(state, "Connected") })
+	var can bool
+	ui.Run(func() { can = sh.Phone.CanTransfer() })
+	if !can {
+		t.Error("Transfer and Add call not offered on a call")
+	}
 	answered := make(chan *phone.Incoming, 1)
 	go func() {
 		in := <-admin.Incoming()
@@ -229,6 +234,10 @@ func TestConferenceFromTheApp(t *testing.T) {
 		}
 		return ""
 	}
+	ui.Run(func() { can = sh.Phone.CanTransfer() })
+	if can {
+		t.Error("Transfer and Add call offered during a consultation (they would do nothing)")
+	}
 	if p := presence(); !strings.HasSuffix(p, "ext. "+adminExt+" · on a call") {
 		t.Errorf("the colleague, consulted, offered as %q", p)
 	}
@@ -243,6 +252,10 @@ func TestConferenceFromTheApp(t *testing.T) {
 	}
 	if sh := audio.BestShare(heardByCaller, 1000, 8000, 250*time.Millisecond); sh < 0.5 {
 		t.Errorf("the caller hears the colleague at share %.2f", sh)
+	}
+	ui.Run(func() { can = sh.Phone.CanTransfer() })
+	if can {
+		t.Error("Transfer and Add call offered in the three-way call")
 	}
 	ui.Run(func() { sh.Phone.Hangup() })
 	for who, c := range map[string]*phone.Call{"caller": caller, "colleague": colleague.Call} {
