@@ -30,6 +30,22 @@ func talkAll(sessions []*media.Session, freqs []float64, d time.Duration) [][]in
 	return heard
 }
 
+// heldCall has customer call the rep's ext, the rep answer and hold the
+// call; it returns both ends.
+func heldCall(ctx context.Context, t *testing.T, customer, rep *phone.UA, ext string) (call, repEnd *phone.Call) {
+	t.Helper()
+	in := answerNext(ctx, t, rep)
+	call, err := customer.Dial(ctx, ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repEnd = (<-in).Call
+	if err := repEnd.Hold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return call, repEnd
+}
+
 // TestConference: a rep on a call with a customer holds it, calls a
 // colleague, and joins the two calls (REFER with Join): all three hear one
 // another, the switchboard still has two calls (each metered and recorded
@@ -44,15 +60,7 @@ func TestConference(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	bobIn := answerNext(ctx, t, bob)
-	call, err := ann.Dial(ctx, "102")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := (<-bobIn).Call
-	if err := rep.Hold(ctx); err != nil {
-		t.Fatal(err)
-	}
+	call, rep := heldCall(ctx, t, ann, bob, "102")
 	cyIn := answerNext(ctx, t, cy)
 	consult, err := bob.Dial(ctx, "103")
 	if err != nil {
@@ -123,15 +131,7 @@ func TestConferenceBilling(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	bobIn := answerNext(ctx, t, bob)
-	call, err := ann.Dial(ctx, "102")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := (<-bobIn).Call
-	if err := rep.Hold(ctx); err != nil {
-		t.Fatal(err)
-	}
+	call, rep := heldCall(ctx, t, ann, bob, "102")
 	out, err := bob.Dial(ctx, "+44 20 7123 4567")
 	if err != nil {
 		t.Fatal(err)
