@@ -16,6 +16,7 @@ type DB struct {
 	read *reader // a pool of read-only connections
 	w    *writer
 	now  func() time.Time
+	team teamCache // users and devices by key (team.go)
 }
 
 // Open opens (creating if needed) the store at path and brings its schema
@@ -45,8 +46,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// closes the rest after each use, and opening one reads the whole
 	// schema (a fifth of a registrar's time under load).
 	rdb.SetMaxIdleConns(8)
+	db := &DB{path: path, read: newReader(rdb), w: w, now: time.Now}
+	w.onTeam = db.team.changed
 	w.start()
-	return &DB{path: path, read: newReader(rdb), w: w, now: time.Now}, nil
+	return db, nil
 }
 
 func dsn(path string, readOnly bool) string {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tetherphone/tether/account/money"
@@ -59,7 +60,85 @@ const userCols = `email, account, COALESCE(custom_role, role), extension, create
 
 // User implements team.Store.
 func (db *DB) User(ctx context.Context, email string) (team.User, error) {
-	return scanUser(db.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, strings.ToLower(email)))
+	email = strings.ToLower(email)
+	if u, ok := db.team.user(email); ok {
+		return u, nil
+	}
+	gen := db.team.generation()
+	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, email))
+	if err == nil {
+		db.team.putUser(gen, email, u)
+	}
+	return u, err
+}
+
+// teamCache keeps users and devices as read by their keys: every
+// REGISTER reads its device and its user, and a busy registrar spent a
+// tenth of its time in those two queries. Every write to the users or
+// devices tables empties it before the write returns (the writer's
+// onTeam), and a read begun before a write is not kept after it: this
+// process owns the store, so nothing read from the cache is stale.
+type teamCache struct {
+	mu      sync.Mutex
+	gen     uint64
+	users   map[string]team.User
+	devices map[string]team.Device
+}
+
+// teamCacheMax bounds each map; past it, it starts again empty.
+const teamCacheMax = 100_000
+
+func (c *teamCache) changed() {
+	c.mu.Lock()
+	c.gen++
+	c.users, c.devices = nil, nil
+	c.mu.Unlock()
+}
+
+func (c *teamCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+func (c *teamCache) user(email string) (team.User, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u, ok := c.users[email]
+	return u, ok
+}
+
+// putUser keeps u, read when the cache was at generation gen, unless a
+// write has come since.
+func (c *teamCache) putUser(gen uint64, email string, u team.User) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if c.users == nil || len(c.users) >= teamCacheMax {
+		c.users = map[string]team.User{}
+	}
+	c.users[email] = u
+}
+
+func (c *teamCache) device(username string) (team.Device, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.devices[username]
+	return d, ok
+}
+
+func (c *teamCache) putDevice(gen uint64, d team.Device) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if c.devices == nil || len(c.devices) >= teamCacheMax {
+		c.devices = map[string]team.Device{}
+	}
+	c.devices[d.Username] = d
 }
 
 // UserByExtension implements team.Store.
@@ -103,6 +182,10 @@ func (db *DB) AddDevice(ctx context.Context, d team.Device) error {
 
 // Device implements team.Store.
 func (db *DB) Device(ctx context.Context, username string) (team.Device, error) {
+	if d, ok := db.team.device(username); ok {
+		return d, nil
+	}
+	gen := db.team.generation()
 	var d team.Device
 	var created int64
 	err := db.read.QueryRowContext(ctx, `SELECT username, email, name, realm, ha1_md5, ha1_sha256, created_at FROM devices WHERE username = ?`,
@@ -111,6 +194,9 @@ func (db *DB) Device(ctx context.Context, username string) (team.Device, error) 
 		return d, team.ErrNotFound
 	}
 	d.Created = fromNanos(created)
+	if err == nil {
+		db.team.putDevice(gen, d)
+	}
 	return d, err
 }
 

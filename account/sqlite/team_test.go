@@ -146,3 +146,74 @@ func TestNumbersStore(t *testing.T) {
 		t.Errorf("marking no voicemail: %v", err)
 	}
 }
+
+// TestTeamCache: users and devices are read from a cache, and every change
+// to them is seen by the next read: a device deleted no longer
+// authenticates, a role changed or an owner handed over counts at once, a
+// user removed is gone (each read right after the change, the cache warm).
+func TestTeamCache(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "team.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.CreateCustomer(ctx, billing.Customer{ID: "acme", Currency: "USD", Plan: "team", CycleAnchor: time.Now(), Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for i, u := range []team.User{{Email: "ann@acme.test", Role: team.Owner}, {Email: "bob@acme.test", Role: team.Member}} {
+		u.Account, u.Extension, u.Created = "acme", fmt.Sprint(101+i), time.Now()
+		if err := db.CreateUser(ctx, u, "hash"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	role := func(email string) team.Role {
+		t.Helper()
+		u, err := db.User(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Role
+	}
+	d, _ := team.NewDevice("bob@acme.test", "desk", "tether", time.Now())
+	if _, err := db.Device(ctx, d.Username); !errors.Is(err, team.ErrNotFound) {
+		t.Fatalf("a device not added yet: %v", err)
+	}
+	if err := db.AddDevice(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second read from the cache
+		if got, err := db.Device(ctx, d.Username); err != nil || got.HA1MD5 != d.HA1MD5 {
+			t.Fatalf("the device added: %+v %v", got, err)
+		}
+	}
+	if err := db.DeleteDevice(ctx, d.Username); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Device(ctx, d.Username); !errors.Is(err, team.ErrNotFound) {
+		t.Errorf("a deleted device still found: %v", err)
+	}
+
+	if r := role("BOB@acme.test"); r != team.Member {
+		t.Fatalf("bob is %s", r)
+	}
+	if err := db.SetRole(ctx, "bob@acme.test", team.Admin); err != nil {
+		t.Fatal(err)
+	}
+	if r := role("bob@acme.test"); r != team.Admin {
+		t.Errorf("bob after SetRole admin: %s", r)
+	}
+	role("ann@acme.test")
+	if err := db.TransferOwnership(ctx, "acme", "bob@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := role("ann@acme.test"), role("bob@acme.test"); a != team.Admin || b != team.Owner {
+		t.Errorf("after handing ownership to bob: ann %s, bob %s", a, b)
+	}
+	if err := db.RemoveUser(ctx, "ann@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.User(ctx, "ann@acme.test"); !errors.Is(err, team.ErrNotFound) {
+		t.Errorf("a removed user still found: %v", err)
+	}
+}

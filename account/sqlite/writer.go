@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 )
 
@@ -43,6 +44,11 @@ type writer struct {
 	done    chan struct{}
 	once    sync.Once
 	started bool
+	// onTeam runs after a transaction that wrote to the users or devices
+	// tables has committed or rolled back, before its callers hear back
+	// (the team cache empties itself); teamQ remembers which statements do.
+	onTeam func()
+	teamQ  map[string]bool
 }
 
 func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
@@ -50,7 +56,7 @@ func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &writer{db: db, conn: conn, stmts: map[string]*sql.Stmt{},
+	return &writer{db: db, conn: conn, stmts: map[string]*sql.Stmt{}, teamQ: map[string]bool{},
 		ops: make(chan *op, maxBatch), stop: make(chan struct{}), done: make(chan struct{})}, nil
 }
 
@@ -113,7 +119,9 @@ func (w *writer) run() {
 // writing, the group rolls back and each runs alone.
 func (w *writer) commit(batch []*op) {
 	ctx := context.Background()
+	tx := &wtx{w: w, ctx: ctx}
 	finish := func(err error) {
+		tx.done()
 		for _, o := range batch {
 			if o.err == nil {
 				o.err = err
@@ -125,7 +133,6 @@ func (w *writer) commit(batch []*op) {
 		finish(err)
 		return
 	}
-	tx := &wtx{w: w, ctx: ctx}
 	for _, o := range batch {
 		if o.ctx.Err() != nil {
 			o.err = clean(o.ctx.Err())
@@ -135,6 +142,7 @@ func (w *writer) commit(batch []*op) {
 		var ce cleanError
 		if o.err != nil && !errors.As(o.err, &ce) {
 			w.conn.ExecContext(ctx, "ROLLBACK")
+			tx.done()
 			if len(batch) == 1 {
 				close(o.done)
 				return
@@ -179,8 +187,33 @@ func (w *writer) close() {
 
 // wtx is the writer's transaction as operations see it.
 type wtx struct {
-	w   *writer
-	ctx context.Context
+	w    *writer
+	ctx  context.Context
+	team bool // it wrote to users or devices
+}
+
+// done tells the team cache, once, that the transaction wrote to its
+// tables (committed or not).
+func (t *wtx) done() {
+	if t.team && t.w.onTeam != nil {
+		t.w.onTeam()
+	}
+	t.team = false
+}
+
+// writesTeam says whether a statement writes to the users or devices
+// table.
+func writesTeam(q string) bool {
+	f := strings.Fields(strings.ToLower(q))
+	for i := 0; i+1 < len(f); i++ {
+		switch f[i] {
+		case "into", "update", "from":
+			if t, _, _ := strings.Cut(f[i+1], "("); t == "users" || t == "devices" {
+				return i == 0 || f[0] != "select"
+			}
+		}
+	}
+	return false
 }
 
 func (t *wtx) stmt(q string) (*sql.Stmt, error) {
@@ -196,6 +229,12 @@ func (t *wtx) stmt(q string) (*sql.Stmt, error) {
 }
 
 func (t *wtx) exec(q string, args ...any) (sql.Result, error) {
+	team, ok := t.w.teamQ[q]
+	if !ok {
+		team = writesTeam(q)
+		t.w.teamQ[q] = team
+	}
+	t.team = t.team || team
 	s, err := t.stmt(q)
 	if err != nil {
 		return nil, err
