@@ -444,6 +444,27 @@ func TestShedsWhenBehind(t *testing.T) {
 	if res := ph.answer("REGISTER"); res.StatusCode != 401 {
 		t.Fatalf("a fresh REGISTER with the queue gone: %v, want 401", res)
 	}
+
+	// The UDP reader itself saturated (datagrams queue in the kernel).
+	switchboard.ReaderBusy(e.sb, 850)
+	ph.register(d.Username, 1, token(), "")
+	if res := ph.answer("REGISTER"); res.StatusCode != 503 {
+		t.Fatalf("a fresh REGISTER with the reader 85%% busy: %v, want 503", res)
+	}
+	ph.register(d.Username, 4, token(), signed(t, c, d.Username, pw, uri, 3))
+	if res := ph.answer("REGISTER"); res.StatusCode != 200 {
+		t.Fatalf("a REGISTER with credentials, the reader 85%% busy: %v, want 200", res)
+	}
+	switchboard.ReaderBusy(e.sb, 960)
+	ph.register(d.Username, 5, token(), signed(t, c, d.Username, pw, uri, 4))
+	if res := ph.answer("REGISTER"); res.StatusCode != 503 {
+		t.Fatalf("a REGISTER with credentials, the reader 96%% busy: %v, want 503", res)
+	}
+	switchboard.ReaderBusy(e.sb, 0)
+	ph.register(d.Username, 1, token(), "")
+	if res := ph.answer("REGISTER"); res.StatusCode != 401 {
+		t.Fatalf("a fresh REGISTER with the reader free: %v, want 401", res)
+	}
 }
 
 // brokenDirectory fails every device lookup, as a store in trouble would.

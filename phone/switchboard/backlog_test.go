@@ -69,3 +69,35 @@ func TestBacklog(t *testing.T) {
 		t.Fatalf("%d followed, want %d at most", b.traced.Load(), lagTraced)
 	}
 }
+
+// TestReaderBusy: the reader's busy share is the time it spends between
+// reads (on the datagram it read) over a window: 90% busy, then idle,
+// then a window with no read at all (idle too).
+func TestReaderBusy(t *testing.T) {
+	t0 := time.Unix(1_000_000, 0)
+	var r reader
+	at := t0
+	r.readStarts(at) // the first window begins
+	for range 10 {   // 10 ms each: 9 on a datagram, 1 waiting for the next
+		r.readReturns(at.Add(time.Millisecond))
+		at = at.Add(10 * time.Millisecond)
+		r.readStarts(at)
+	}
+	if b := r.busy.Load(); b < 880 || b > 920 {
+		t.Errorf("busy %d per mille, want about 900", b)
+	}
+	for range 10 { // 10 ms each: 9 waiting
+		r.readReturns(at.Add(9 * time.Millisecond))
+		at = at.Add(10 * time.Millisecond)
+		r.readStarts(at)
+	}
+	if b := r.busy.Load(); b < 80 || b > 120 {
+		t.Errorf("busy %d per mille, want about 100", b)
+	}
+	r.readReturns(at)
+	at = at.Add(time.Second)
+	r.readStarts(at)
+	if b := r.busy.Load(); b != 0 {
+		t.Errorf("after a second without a read: busy %d", b)
+	}
+}

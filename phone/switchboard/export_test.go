@@ -53,3 +53,10 @@ func Behind(s *Server, lag time.Duration) {
 	s.backlog.standing.Store(int64(lag))
 	s.backlog.until.Store(time.Now().Add(time.Hour).UnixNano())
 }
+
+// ReaderBusy makes s's front door see its UDP reader busy that share of
+// its time (parts per thousand), whatever it measures from now on.
+func ReaderBusy(s *Server, perMille int64) {
+	s.reader.pinned.Store(true)
+	s.reader.busy.Store(perMille)
+}

@@ -178,6 +178,7 @@ type Server struct {
 	pending atomic.Int64 // new requests being worked on (admit.go)
 	shed    atomic.Int64 // and those answered 503 for it
 	backlog backlog      // how long new work waits to start
+	reader  reader       // how busy the UDP listener's reader is (admit.go)
 	trimmed atomic.Int64 // times free heap was given back (memory.go)
 	// parser reads requests at the front door (front.go), which counts
 	// those it answered itself in frontRefused.
@@ -387,7 +388,7 @@ func (s *Server) listen(spec string) error {
 		s.mu.Lock()
 		s.udpConn = pc
 		s.mu.Unlock()
-		go s.srv.ServeUDP(pc)
+		go s.srv.ServeUDP(timedConn{PacketConn: pc, r: &s.reader})
 		// Sending before ServeUDP registered the socket would bind another.
 		for range 500 {
 			if c, err := s.ua.TransportLayer().GetConnection("udp", addr.String()); err == nil && c != nil {
