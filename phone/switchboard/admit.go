@@ -268,10 +268,14 @@ func withinDialog(r *rawRequest) bool {
 // past readerBusy (parts per thousand) requests without credentials are
 // turned away at the door, past readerFull any new one. (Measured on two
 // cores: 150-190 at 8,000 REGISTER/s, 930-980 at 16,000.)
+// A window with fewer than readerMinReads reads says nothing: a reader
+// that few datagrams keep busy is one the machine has descheduled (a busy
+// test machine), not one that cannot keep up.
 const (
-	readerWindow = 100 * time.Millisecond
-	readerBusy   = 800
-	readerFull   = 950
+	readerWindow   = 100 * time.Millisecond
+	readerBusy     = 800
+	readerFull     = 950
+	readerMinReads = 500
 )
 
 // reader measures how much of its time the UDP listener's one reader
@@ -282,6 +286,7 @@ const (
 type reader struct {
 	lastReturn, windowFrom time.Time
 	spent                  time.Duration
+	reads                  int
 	busy                   atomic.Int64 // the last whole window's share, in parts per thousand
 	pinned                 atomic.Bool  // for tests: busy stays as set
 }
@@ -290,16 +295,17 @@ type reader struct {
 func (r *reader) readStarts(now time.Time) {
 	if !r.lastReturn.IsZero() {
 		r.spent += now.Sub(r.lastReturn)
+		r.reads++
 	}
 	if w := now.Sub(r.windowFrom); w >= readerWindow {
 		switch {
 		case r.pinned.Load():
-		case w < 2*readerWindow:
+		case w < 2*readerWindow && r.reads >= readerMinReads:
 			r.busy.Store(int64(r.spent * 1000 / w))
-		default: // (a window passed without a read: idle)
+		default: // (a window passed without a read, or with too few to tell)
 			r.busy.Store(0)
 		}
-		r.windowFrom, r.spent = now, 0
+		r.windowFrom, r.spent, r.reads = now, 0, 0
 	}
 }
 

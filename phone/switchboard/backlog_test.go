@@ -71,32 +71,33 @@ func TestBacklog(t *testing.T) {
 }
 
 // TestReaderBusy: the reader's busy share is the time it spends between
-// reads (on the datagram it read) over a window: 90% busy, then idle,
-// then a window with no read at all (idle too).
+// reads (on the datagram it read) over a window: 90% busy, then 10%; a
+// window with too few reads to tell (a reader descheduled on a busy
+// machine) counts as idle, as does one with no read at all.
 func TestReaderBusy(t *testing.T) {
-	t0 := time.Unix(1_000_000, 0)
 	var r reader
-	at := t0
+	at := time.Unix(1_000_000, 0)
 	r.readStarts(at) // the first window begins
-	for range 10 {   // 10 ms each: 9 on a datagram, 1 waiting for the next
-		r.readReturns(at.Add(time.Millisecond))
-		at = at.Add(10 * time.Millisecond)
-		r.readStarts(at)
+	reads := func(n int, busy, each time.Duration) {
+		for range n {
+			r.readReturns(at.Add(each - busy)) // (waited for it, then busy on it)
+			at = at.Add(each)
+			r.readStarts(at)
+		}
 	}
+	reads(1000, 90*time.Microsecond, 100*time.Microsecond)
 	if b := r.busy.Load(); b < 880 || b > 920 {
-		t.Errorf("busy %d per mille, want about 900", b)
+		t.Errorf("1,000 reads each 90%% busy: %d per mille, want about 900", b)
 	}
-	for range 10 { // 10 ms each: 9 waiting
-		r.readReturns(at.Add(9 * time.Millisecond))
-		at = at.Add(10 * time.Millisecond)
-		r.readStarts(at)
-	}
+	reads(1000, 10*time.Microsecond, 100*time.Microsecond)
 	if b := r.busy.Load(); b < 80 || b > 120 {
-		t.Errorf("busy %d per mille, want about 100", b)
+		t.Errorf("1,000 reads each 10%% busy: %d per mille, want about 100", b)
 	}
-	r.readReturns(at)
-	at = at.Add(time.Second)
-	r.readStarts(at)
+	reads(10, 9*time.Millisecond, 10*time.Millisecond)
+	if b := r.busy.Load(); b != 0 {
+		t.Errorf("10 reads each 90%% busy: %d per mille, want 0 (too few to tell)", b)
+	}
+	reads(1, 0, time.Second)
 	if b := r.busy.Load(); b != 0 {
 		t.Errorf("after a second without a read: busy %d", b)
 	}
