@@ -13,16 +13,24 @@ import (
 	"github.com/tetherphone/tether/account/team"
 )
 
-func TestTeamStore(t *testing.T) {
+// acmeDB is a new store holding one customer, acme.
+func acmeDB(t *testing.T) *sqlite.DB {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "team.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	if _, err := db.CreateCustomer(ctx, billing.Customer{ID: "acme", Currency: "USD", Plan: "team", CycleAnchor: time.Now(), Created: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+func TestTeamStore(t *testing.T) {
+	ctx := context.Background()
+	db := acmeDB(t)
 	owner := team.User{Account: "acme", Email: "ann@acme.test", Role: team.Owner, Extension: "101", Created: time.Now()}
 	if err := db.CreateUser(ctx, owner, "hash"); err != nil {
 		t.Fatal(err)
@@ -153,14 +161,7 @@ func TestNumbersStore(t *testing.T) {
 // user removed is gone (each read right after the change, the cache warm).
 func TestTeamCache(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "team.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.CreateCustomer(ctx, billing.Customer{ID: "acme", Currency: "USD", Plan: "team", CycleAnchor: time.Now(), Created: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	db := acmeDB(t)
 	for i, u := range []team.User{{Email: "ann@acme.test", Role: team.Owner}, {Email: "bob@acme.test", Role: team.Member}} {
 		u.Account, u.Extension, u.Created = "acme", fmt.Sprint(101+i), time.Now()
 		if err := db.CreateUser(ctx, u, "hash"); err != nil {

@@ -290,38 +290,9 @@ func TestAdjustRefusesBadInput(t *testing.T) {
 func TestBaresipThroughSwitchboard(t *testing.T) {
 	dir, data := t.TempDir(), t.TempDir()
 	s := startServer(t, data)
-	ctx := context.Background()
-	c, _ := api.NewClient(s.api)
-	if _, err := c.SignIn(ctx, "rep@demo.test", s.accounts["rep@demo.test"]); err != nil {
-		t.Fatal(err)
-	}
-	d, err := c.NewDevice(ctx, "baresip")
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := exec.Command(phonectlBin, s.as("admin@demo.test", "answer", "--record", filepath.Join(dir, "admin.wav"),
-		"--duration", "3s", "--count", "1")...)
-	stdout, _ := admin.StdoutPipe()
-	admin.Stderr = os.Stderr
-	if err := admin.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Process.Kill(); admin.Wait() })
-	waitFor(t, lines(stdout), "registered")
-	b := peers.StartBaresipAccount(t, peers.SIPAccount{Registrar: d.SIP["udp"], User: d.Username, Password: d.Password}, 440,
-		"/dial sip:102@127.0.0.1")
-	done := make(chan error, 1)
-	go func() { done <- admin.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			log, _ := os.ReadFile(b.Log)
-			t.Fatalf("the admin's phonectl: %v\nbaresip:\n%s", err, log)
-		}
-	case <-time.After(60 * time.Second):
-		log, _ := os.ReadFile(b.Log)
-		t.Fatalf("the call from baresip never ended\nbaresip:\n%s", log)
-	}
+	admin, _ := s.phonectl(t, "admin@demo.test", "answer", "--record", filepath.Join(dir, "admin.wav"), "--duration", "3s", "--count", "1")
+	b := peers.StartBaresipAccount(t, s.baresipAccount(t, "rep@demo.test"), 440, "/dial sip:102@127.0.0.1")
+	waitExit(t, admin, "the admin's phonectl", b)
 	if sh := bestShare(t, filepath.Join(dir, "admin.wav"), 440); sh < 0.8 {
 		t.Errorf("the admin hears baresip's 440 Hz at share %.2f", sh)
 	}
@@ -568,13 +539,13 @@ func TestWebRTCPhonectl(t *testing.T) {
 	}
 }
 
-// baresipAccount is a new device of the owner's (extension 101), for a
-// baresip to register with.
-func (s *server) baresipAccount(t *testing.T) peers.SIPAccount {
+// baresipAccount is a new device of email's, for a baresip to register
+// with.
+func (s *server) baresipAccount(t *testing.T, email string) peers.SIPAccount {
 	t.Helper()
 	ctx := context.Background()
 	c, _ := api.NewClient(s.api)
-	if _, err := c.SignIn(ctx, "owner@demo.test", s.accounts["owner@demo.test"]); err != nil {
+	if _, err := c.SignIn(ctx, email, s.accounts[email]); err != nil {
 		t.Fatal(err)
 	}
 	d, err := c.NewDevice(ctx, "baresip")
@@ -600,6 +571,24 @@ func (s *server) phonectl(t *testing.T, email string, args ...string) (*exec.Cmd
 	return cmd, out
 }
 
+// waitExit waits (a minute at most) for a phonectl to exit, and fails with
+// baresip's log if it fails or never does.
+func waitExit(t *testing.T, cmd *exec.Cmd, what string, b *peers.Baresip) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			log, _ := os.ReadFile(b.Log)
+			t.Fatalf("%s: %v\nbaresip:\n%.3000s", what, err, log)
+		}
+	case <-time.After(60 * time.Second):
+		log, _ := os.ReadFile(b.Log)
+		t.Fatalf("%s never ended\nbaresip:\n%.3000s", what, log)
+	}
+}
+
 // TestTransferWithBaresip: baresip, a third-party phone, calls the rep;
 // the rep's phonectl consults the admin and hands baresip's call over
 // (attended transfer, REFER with Replaces); the switchboard moves
@@ -610,20 +599,9 @@ func TestTransferWithBaresip(t *testing.T) {
 	s := startServer(t, data)
 	admin, _ := s.phonectl(t, "admin@demo.test", "answer", "--record", filepath.Join(dir, "admin.wav"), "--duration", "4s", "--count", "1")
 	_, repOut := s.phonectl(t, "rep@demo.test", "answer", "--play", filepath.Join(dir, "1000.wav"), "--consult", "102", "--transfer-after", "1s", "--count", "1")
-	b := peers.StartBaresipAccount(t, s.baresipAccount(t), 440, "/dial sip:103@127.0.0.1")
+	b := peers.StartBaresipAccount(t, s.baresipAccount(t, "owner@demo.test"), 440, "/dial sip:103@127.0.0.1")
 	waitFor(t, repOut, "ended: transferred")
-	done := make(chan error, 1)
-	go func() { done <- admin.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			log, _ := os.ReadFile(b.Log)
-			t.Fatalf("the admin's phonectl: %v\nbaresip:\n%s", err, log)
-		}
-	case <-time.After(60 * time.Second):
-		log, _ := os.ReadFile(b.Log)
-		t.Fatalf("the transferred call never ended\nbaresip:\n%s", log)
-	}
+	waitExit(t, admin, "the admin's phonectl (the transferred call)", b)
 	if sh := bestShare(t, filepath.Join(dir, "admin.wav"), 440); sh < 0.8 {
 		log, _ := os.ReadFile(b.Log)
 		t.Errorf("after the transfer the admin hears baresip's 440 Hz at share %.2f\nbaresip:\n%.3000s", sh, log)
@@ -640,7 +618,7 @@ func TestConferenceWithBaresip(t *testing.T) {
 	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 10)
 	toneWAV(t, filepath.Join(dir, "1700.wav"), 1700, 10)
 	s := startServer(t, data)
-	b := peers.StartBaresipAccount(t, s.baresipAccount(t), 440)
+	b := peers.StartBaresipAccount(t, s.baresipAccount(t, "owner@demo.test"), 440)
 	baresipLog := func() string { log, _ := os.ReadFile(b.Log); return fmt.Sprintf("%.3000s", log) }
 	_, repOut := s.phonectl(t, "rep@demo.test", "answer", "--play", filepath.Join(dir, "1000.wav"), "--add", "101",
 		"--transfer-after", "1s", "--duration", "4s", "--count", "1")

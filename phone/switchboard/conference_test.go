@@ -14,7 +14,6 @@ import (
 	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
-	"github.com/tetherphone/tether/phone/netsim"
 	"github.com/tetherphone/tether/phone/switchboard"
 )
 
@@ -118,13 +117,7 @@ func TestConference(t *testing.T) {
 // record says so; the ledger balances; the internal call is not charged.
 func TestConferenceBilling(t *testing.T) {
 	e := newEnvWith(t, 4, switchboard.Config{MeterEvery: 500 * time.Millisecond})
-	udp, _ := e.sb.Addr("udp")
-	sim, err := netsim.Start(netsim.Config{Switchboard: udp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	e.sb.SetTrunk(sim.Addr())
+	e.withSim()
 	before, _ := e.engine.Balance(e.ctx, "acme")
 	ann := e.phoneFor("ann@acme.test", "udp")
 	bob := e.phoneFor("bob@acme.test", "udp")
