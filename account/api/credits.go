@@ -20,13 +20,17 @@ import (
 
 // fail answers an error from the layers below with the matching status:
 // invalid input 400, not found 404, conflicts 409, no credit 402, a
-// declined card 402, anything else 500 (logged, not shown).
+// declined card 402, a suspended account or an unverified email 403, anything else 500 (logged, not shown).
 func (s *Server) fail(w http.ResponseWriter, err error, what string) {
 	var ce *billing.CreditError
 	var de *payment.DeclineError
 	switch {
+	case errors.As(err, &ce) && ce.Suspended:
+		writeErr(w, http.StatusForbidden, "suspended", "%s", ce.Reason)
 	case errors.As(err, &ce):
 		writeErr(w, http.StatusPaymentRequired, "no_credit", "%s", ce.Reason)
+	case errors.Is(err, billing.ErrUnverified):
+		writeErr(w, http.StatusForbidden, "unverified", "verify your email address first: enter the code we emailed you (POST /v1/account/verify)")
 	case errors.As(err, &de):
 		writeErr(w, http.StatusPaymentRequired, "card_declined", "the card was declined: %s", de.Message)
 	case errors.Is(err, payment.ErrNoCard):

@@ -192,7 +192,7 @@ func crashChild(dir string) error {
 	}
 	e := billing.New(billing.Config{Store: db, Rater: rating.SampleRater(), Processor: bank,
 		Limits: billing.Limits{DailyCount: 24, MonthlyCap: decimal.NewFromInt(1_000_000), RetryPendingAfter: time.Millisecond}})
-	if err := e.OpenAccount(ctx, billing.NewAccount{ID: "acme", Plan: "team", Owner: "owner@acme"}); err != nil {
+	if err := e.OpenAccount(ctx, billing.NewAccount{ID: "acme", Plan: "team", Owner: "owner@acme", Verified: true}); err != nil {
 		return err
 	}
 	// Recover what the previous child left.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/tetherphone/tether/account/country"
 	"github.com/tetherphone/tether/account/ledger"
 	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/payment"
@@ -155,6 +156,13 @@ type NewAccount struct {
 	Region   string // rating.DefaultRegion when empty
 	Plan     string
 	Owner    string // the first seat
+	// Name is the company's name; Zone its time zone (the region's main
+	// one when empty).
+	Name string
+	Zone string
+	// Verified: the owner's email address is known to be theirs (the
+	// operator vouches); otherwise no money moves until Verify.
+	Verified bool
 }
 
 // OpenAccount creates a customer account, its ledger accounts and its first
@@ -176,8 +184,25 @@ func (e *Engine) OpenAccount(ctx context.Context, a NewAccount) error {
 	if _, ok := e.plans[a.Plan]; !ok {
 		return invalid("no plan %q", a.Plan)
 	}
+	if a.Zone == "" {
+		c, _ := country.Lookup(a.Region)
+		a.Zone = c.Zone()
+	}
+	if a.Name != "" {
+		p, err := CheckProfile(Profile{Name: a.Name, Region: a.Region, Zone: a.Zone})
+		if err != nil {
+			return err
+		}
+		a.Name, a.Zone = p.Name, p.Zone
+	} else if !country.ValidZone(a.Zone) {
+		return invalid("%q is not a time zone (an IANA name such as Europe/London)", a.Zone)
+	}
 	now := e.now().UTC()
-	if _, err := e.store.CreateCustomer(ctx, Customer{ID: a.ID, Currency: a.Currency, Region: a.Region, Plan: a.Plan, CycleAnchor: now, Created: now}); err != nil {
+	cust := Customer{ID: a.ID, Currency: a.Currency, Region: a.Region, Plan: a.Plan, CycleAnchor: now, Created: now, Name: a.Name, Zone: a.Zone}
+	if a.Verified {
+		cust.Verified = now
+	}
+	if _, err := e.store.CreateCustomer(ctx, cust); err != nil {
 		return err
 	}
 	cur := ledger.Unit(a.Currency)
@@ -245,6 +270,9 @@ func (e *Engine) gate(ctx context.Context, account string) (Customer, ledger.Bal
 	c, err := e.store.Customer(ctx, account)
 	if err != nil {
 		return c, ledger.Balance{}, err
+	}
+	if c.Suspended != "" {
+		return c, ledger.Balance{}, suspended(c)
 	}
 	b, err := e.store.Balance(ctx, ledger.Customer(account))
 	if err != nil {
@@ -334,6 +362,9 @@ const NumberRental = "number-rental"
 func (e *Engine) Purchase(ctx context.Context, account, id, code string, amount decimal.Decimal, memo string) error {
 	c, err := e.store.Customer(ctx, account)
 	if err != nil {
+		return err
+	}
+	if err := verified(c); err != nil {
 		return err
 	}
 	if !amount.IsPositive() || !amount.Equal(amount.Truncate(money.ChargePlaces)) {

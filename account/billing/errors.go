@@ -35,14 +35,32 @@ type CreditError struct {
 	Available decimal.Decimal // available credit when refused
 	Needed    decimal.Decimal // what the item needed, when known
 	Currency  string
+	// Suspended: the account is suspended (Reason says why), whatever its
+	// credit; SIP answers 403 rather than 402.
+	Suspended bool
+}
+
+// Status is the SIP (and HTTP) status the refusal is answered with: 402
+// for credit, 403 for a suspended account.
+func (e *CreditError) Status() int {
+	if e.Suspended {
+		return 403
+	}
+	return 402
 }
 
 func (e *CreditError) Error() string {
 	return fmt.Sprintf("billing: insufficient credit: %s", e.Reason)
 }
 
-// Unwrap makes errors.Is(err, ErrNoCredit) true.
-func (e *CreditError) Unwrap() error { return ErrNoCredit }
+// Unwrap makes errors.Is(err, ErrNoCredit) true, or ErrSuspended for a
+// suspended account.
+func (e *CreditError) Unwrap() error {
+	if e.Suspended {
+		return ErrSuspended
+	}
+	return ErrNoCredit
+}
 
 func noCredit(available decimal.Decimal, currency string) *CreditError {
 	return &CreditError{

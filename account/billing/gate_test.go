@@ -312,7 +312,7 @@ func TestQuote(t *testing.T) {
 func TestAccountRegion(t *testing.T) {
 	e := newEnv(t)
 	e.open("acme", "team", "1")
-	if err := e.engine.OpenAccount(e.ctx, billing.NewAccount{ID: "brit", Plan: "team", Region: "gb", Owner: "owner@brit"}); err != nil {
+	if err := e.engine.OpenAccount(e.ctx, billing.NewAccount{ID: "brit", Plan: "team", Region: "gb", Owner: "owner@brit", Verified: true}); err != nil {
 		t.Fatal(err)
 	}
 	if c, err := e.engine.Customer(e.ctx, "brit"); err != nil || c.Region != "GB" {

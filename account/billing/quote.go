@@ -46,6 +46,10 @@ func (e *Engine) Quote(ctx context.Context, account, from, to string) (Quote, er
 	if err != nil {
 		return Quote{}, err
 	}
+	if c.Suspended != "" {
+		q.Allowed, q.Reason = false, suspended(c).Reason
+		return q, nil
+	}
 	if !b.Available.IsPositive() {
 		q.Allowed, q.Reason = false, noCredit(b.Available, c.Currency).Reason
 		return q, nil
@@ -100,7 +104,9 @@ func (e *Engine) QuoteMessage(ctx context.Context, account, from, to, text strin
 	if err != nil {
 		return MessageQuote{}, err
 	}
-	if !b.Available.IsPositive() {
+	if c.Suspended != "" {
+		q.Allowed, q.Reason = false, suspended(c).Reason
+	} else if !b.Available.IsPositive() {
 		q.Allowed, q.Reason = false, noCredit(b.Available, c.Currency).Reason
 	} else if !q.InBundle && b.Available.LessThan(q.Cost) {
 		q.Allowed, q.Reason = false, fmt.Sprintf("This text costs %s; %s is available.", Display(q.Cost, c.Currency), Display(b.Available, c.Currency))

@@ -18,6 +18,28 @@ type Customer struct {
 	Plan        string
 	CycleAnchor time.Time // billing cycles start on this day of each month
 	Created     time.Time
+
+	// Name is the company's name; Zone its time zone (IANA), for the
+	// times its people see; CallerID the number its calls show when a
+	// person has not chosen one ("" for the first number they answer).
+	Name     string
+	Zone     string
+	CallerID string
+	// Suspended says why the account is suspended ("" while it is not):
+	// its calls and texts are refused, nothing of it is deleted.
+	Suspended   string
+	SuspendedAt time.Time
+	// Verified is when the owner proved the email address (zero until
+	// then): no money moves before.
+	Verified time.Time
+}
+
+// Profile is what an owner may change about the account.
+type Profile struct {
+	Name     string
+	Region   string
+	Zone     string
+	CallerID string
 }
 
 // Seat is a user of an account: each brings a bundle allowance.
@@ -120,6 +142,15 @@ type Store interface {
 	// the same ID is left alone and reported by ok=false.
 	CreateCustomer(ctx context.Context, c Customer) (ok bool, err error)
 	Customer(ctx context.Context, id string) (Customer, error)
+	// Customers lists every account, oldest first.
+	Customers(ctx context.Context) ([]Customer, error)
+	// SetProfile changes an account's name, region, zone and caller ID.
+	SetProfile(ctx context.Context, id string, p Profile) error
+	// SetSuspended suspends an account saying why, or resumes it (reason
+	// "").
+	SetSuspended(ctx context.Context, id, reason string, at time.Time) error
+	// SetVerified records when the owner's email was verified.
+	SetVerified(ctx context.Context, id string, at time.Time) error
 	AddSeat(ctx context.Context, account, user string, at time.Time) error
 	RemoveSeat(ctx context.Context, account, user string, at time.Time) error
 	Seats(ctx context.Context, account string) ([]Seat, error)

@@ -17,7 +17,11 @@ import (
 
 // SaveCard puts a card on file for an account, replacing the previous one.
 func (e *Engine) SaveCard(ctx context.Context, account string, d payment.CardDetails) (SavedCard, error) {
-	if _, err := e.store.Customer(ctx, account); err != nil {
+	cust, err := e.store.Customer(ctx, account)
+	if err != nil {
+		return SavedCard{}, err
+	}
+	if err := verified(cust); err != nil {
 		return SavedCard{}, err
 	}
 	c, err := e.processor.SaveCard(ctx, account, d)
@@ -64,6 +68,9 @@ func (e *Engine) AddCredits(ctx context.Context, account string, amount decimal.
 	}
 	c, err := e.store.Customer(ctx, account)
 	if err != nil {
+		return Attempt{}, err
+	}
+	if err := verified(c); err != nil {
 		return Attempt{}, err
 	}
 	card, ok, err := e.store.Card(ctx, account)

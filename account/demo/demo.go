@@ -92,7 +92,7 @@ func (s seeder) ensureDemo(ctx context.Context) error {
 		return nil
 	}
 	e := s.Engine
-	if err := e.OpenAccount(ctx, billing.NewAccount{ID: Account, Plan: "team", Owner: Users[0]}); err != nil {
+	if err := e.OpenAccount(ctx, billing.NewAccount{ID: Account, Name: "Demo Company", Plan: "team", Owner: Users[0], Verified: true}); err != nil {
 		return err
 	}
 	for _, u := range Users[1:] {

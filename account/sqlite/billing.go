@@ -36,8 +36,10 @@ func fromNanos(n int64) time.Time {
 func (db *DB) CreateCustomer(ctx context.Context, c billing.Customer) (bool, error) {
 	var created bool
 	err := db.w.do(ctx, func(tx *wtx) error {
-		res, err := tx.exec(`INSERT INTO customers (id, currency, region, plan, cycle_anchor, created_at) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO NOTHING`, c.ID, c.Currency, cmp.Or(c.Region, rating.DefaultRegion), c.Plan, nanos(c.CycleAnchor), nanos(c.Created))
+		res, err := tx.exec(`INSERT INTO customers (id, currency, region, plan, cycle_anchor, created_at, name, zone, caller_id, verified_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			c.ID, c.Currency, cmp.Or(c.Region, rating.DefaultRegion), c.Plan, nanos(c.CycleAnchor), nanos(c.Created),
+			c.Name, cmp.Or(c.Zone, "UTC"), c.CallerID, nanos(c.Verified))
 		if err != nil {
 			return err
 		}
@@ -48,17 +50,74 @@ func (db *DB) CreateCustomer(ctx context.Context, c billing.Customer) (bool, err
 	return created, err
 }
 
+const customerCols = `id, currency, region, plan, cycle_anchor, created_at, name, zone, caller_id, suspended, suspended_at, verified_at`
+
+func scanCustomer(row scanner) (billing.Customer, error) {
+	var c billing.Customer
+	var anchor, created, suspended, verified int64
+	err := row.Scan(&c.ID, &c.Currency, &c.Region, &c.Plan, &anchor, &created, &c.Name, &c.Zone, &c.CallerID, &c.Suspended, &suspended, &verified)
+	c.CycleAnchor, c.Created, c.SuspendedAt, c.Verified = fromNanos(anchor), fromNanos(created), fromNanos(suspended), fromNanos(verified)
+	return c, err
+}
+
 // Customer implements billing.Store.
 func (db *DB) Customer(ctx context.Context, id string) (billing.Customer, error) {
-	var c billing.Customer
-	var anchor, created int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, currency, region, plan, cycle_anchor, created_at FROM customers WHERE id = ?`, id).
-		Scan(&c.ID, &c.Currency, &c.Region, &c.Plan, &anchor, &created)
+	c, err := scanCustomer(db.read.QueryRowContext(ctx, `SELECT `+customerCols+` FROM customers WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("%w: %s", billing.ErrUnknownAccount, id)
 	}
-	c.CycleAnchor, c.Created = fromNanos(anchor), fromNanos(created)
 	return c, err
+}
+
+// Customers implements billing.Store.
+func (db *DB) Customers(ctx context.Context) ([]billing.Customer, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+customerCols+` FROM customers ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []billing.Customer
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// updateCustomer runs one UPDATE of an account's row: ErrUnknownAccount
+// when there is none.
+func (db *DB) updateCustomer(ctx context.Context, id, set string, args ...any) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		res, err := tx.exec(`UPDATE customers SET `+set+` WHERE id = ?`, append(args, id)...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return clean(cmp.Or(err, fmt.Errorf("%w: %s", billing.ErrUnknownAccount, id)))
+		}
+		return nil
+	})
+}
+
+// SetProfile implements billing.Store.
+func (db *DB) SetProfile(ctx context.Context, id string, p billing.Profile) error {
+	return db.updateCustomer(ctx, id, `name = ?, region = ?, zone = ?, caller_id = ?`, p.Name, p.Region, p.Zone, p.CallerID)
+}
+
+// SetSuspended implements billing.Store.
+func (db *DB) SetSuspended(ctx context.Context, id, reason string, at time.Time) error {
+	if reason == "" {
+		at = time.Time{}
+	}
+	return db.updateCustomer(ctx, id, `suspended = ?, suspended_at = ?`, reason, nanos(at))
+}
+
+// SetVerified implements billing.Store.
+func (db *DB) SetVerified(ctx context.Context, id string, at time.Time) error {
+	return db.updateCustomer(ctx, id, `verified_at = ?`, nanos(at))
 }
 
 // AddSeat implements billing.Store. Adding an active seat again is a no-op;

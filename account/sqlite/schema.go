@@ -370,4 +370,16 @@ CREATE TABLE live_calls (
 	at    INTEGER NOT NULL
 ) STRICT;
 `,
+	// 17: companies: their name, time zone, caller ID, whether they are
+	// suspended and since when their owner's email is verified (accounts
+	// made before sign-up existed count as verified).
+	`
+ALTER TABLE customers ADD COLUMN name TEXT NOT NULL DEFAULT '' CHECK (length(name) <= 100);
+ALTER TABLE customers ADD COLUMN zone TEXT NOT NULL DEFAULT 'UTC';
+ALTER TABLE customers ADD COLUMN caller_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE customers ADD COLUMN suspended TEXT NOT NULL DEFAULT '' CHECK (length(suspended) <= 500);
+ALTER TABLE customers ADD COLUMN suspended_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE customers ADD COLUMN verified_at INTEGER NOT NULL DEFAULT 0;
+UPDATE customers SET verified_at = created_at;
+`,
 }

@@ -97,7 +97,7 @@ func TestImportRates(t *testing.T) {
 		t.Error("a second reload with nothing new reloaded")
 	}
 	// The engine prices with it.
-	if err := s.Engine.OpenAccount(ctx, billing.NewAccount{ID: "acme", Plan: "team"}); err != nil {
+	if err := s.Engine.OpenAccount(ctx, billing.NewAccount{ID: "acme", Plan: "team", Verified: true}); err != nil {
 		t.Fatal(err)
 	}
 	q, err := s.Engine.Quote(ctx, "acme", "+14155550100", "+442079460958")

@@ -38,7 +38,7 @@ func TestTransferCommands(t *testing.T) {
 	}
 	engine := billing.New(billing.Config{Store: db, Rater: rating.SampleRater(), Processor: bank})
 	t.Cleanup(func() { engine.Close(); bank.Close(); db.Close() })
-	if err := engine.OpenAccount(ctx, billing.NewAccount{ID: "acme", Plan: "team", Owner: "ann@acme.test"}); err != nil {
+	if err := engine.OpenAccount(ctx, billing.NewAccount{ID: "acme", Plan: "team", Owner: "ann@acme.test", Verified: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := engine.Adjust(ctx, "acme", "start", decimal.NewFromInt(10), "test credit"); err != nil {

@@ -208,7 +208,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if s.cfg.Billing != nil {
 		if err := s.cfg.Billing.Gate(ctx, caller.Account); err != nil {
-			s.record(s.newCall(caller, caller.Extension, req.Recipient.User, "internal"), records.Refused, "402 no credit")
+			s.record(s.newCall(caller, caller.Extension, req.Recipient.User, "internal"), records.Refused, refusedCause(err))
 			s.refuseForCredit(req, tx, err)
 			return
 		}
@@ -291,15 +291,24 @@ func (s *Server) localIP(req *sip.Request) netip.Addr {
 	return ip
 }
 
-// refuseForCredit answers 402 with the gate's reason in a Reason header.
+// refuseForCredit answers the gate's refusal: 402 for credit, 403 for a
+// suspended account, with its reason in a Reason header.
 func (s *Server) refuseForCredit(req *sip.Request, tx sip.ServerTransaction, err error) {
-	text := err.Error()
+	text, status := err.Error(), 402
 	if ce := (*billing.CreditError)(nil); errors.As(err, &ce) {
-		text = ce.Reason // what the user reads, without the error chain
+		text, status = ce.Reason, ce.Status() // what the user reads, without the error chain
 	}
-	res := sip.NewResponseFromRequest(req, 402, "Payment Required", nil)
-	res.AppendHeader(sip.NewHeader("Reason", reasonHeader(402, text)))
+	res := sip.NewResponseFromRequest(req, status, phrases[status], nil)
+	res.AppendHeader(sip.NewHeader("Reason", reasonHeader(status, text)))
 	tx.Respond(res)
+}
+
+// refusedCause is a call record's cause for the gate's refusal.
+func refusedCause(err error) string {
+	if errors.Is(err, billing.ErrSuspended) {
+		return "403 the account is suspended"
+	}
+	return "402 the account has no credit"
 }
 
 var errNoRoute = errors.New("switchboard: no route")

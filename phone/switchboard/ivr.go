@@ -95,7 +95,7 @@ func (s *Server) menuCall(req *sip.Request, tx sip.ServerTransaction, num team.N
 		case err == nil:
 			s.startMeter(c, bc, g)
 		case errors.As(err, new(*billing.CreditError)):
-			s.record(c, records.Refused, "402 the account has no credit")
+			s.record(c, records.Refused, refusedCause(err))
 			media.Pump(sess.Context(), m, &media.PCMSource{Samples: SITone(8000)}, nil, true, sess.Context().Done())
 			s.byeLocal(sess)
 			return
@@ -135,7 +135,7 @@ func (s *Server) menuExternal(req *sip.Request, m *media.Session, sess *sipgo.Di
 	if err != nil {
 		cause := "404 the number cannot be called"
 		if errors.As(err, new(*billing.CreditError)) {
-			cause = "402 the account has no credit"
+			cause = refusedCause(err)
 			media.Pump(sess.Context(), m, &media.PCMSource{Samples: SITone(8000)}, nil, true, sess.Context().Done())
 		}
 		s.record(c, records.Refused, cause)

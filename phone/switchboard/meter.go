@@ -36,7 +36,7 @@ func (s *Server) startBilled(ctx context.Context, c *call, caller team.User, e16
 	bc, g, err := s.cfg.Billing.StartCall(ctx, billing.CallStart{Account: caller.Account, CallID: c.id,
 		Direction: rating.Outbound, Local: nums[0].E164, Remote: e164})
 	if ce := (*billing.CreditError)(nil); errors.As(err, &ce) {
-		return binding{}, 402, ce.Reason
+		return binding{}, ce.Status(), ce.Reason
 	}
 	if errors.Is(err, rating.ErrNoDeck) {
 		s.log.Warn("switchboard: a call refused: no rate deck", "to", e164, "err", err)

@@ -40,8 +40,8 @@ func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if s.cfg.Billing != nil {
 		if err := s.cfg.Billing.Gate(ctx, num.Account); err != nil {
-			s.record(c, records.Refused, "402 the account has no credit")
-			s.announce(req, tx, c, SITone(8000))
+			s.record(c, records.Refused, refusedCause(err))
+			s.announce(req, tx, c, SITone(8000), err)
 			return
 		}
 	}
@@ -74,8 +74,8 @@ func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 		case err == nil:
 			s.startMeter(c, bc, g)
 		case errors.As(err, new(*billing.CreditError)):
-			s.record(c, records.Refused, "402 the account has no credit")
-			s.announce(req, tx, c, SITone(8000))
+			s.record(c, records.Refused, refusedCause(err))
+			s.announce(req, tx, c, SITone(8000), err)
 			return
 		default:
 			s.log.Warn("switchboard: metering an inbound call", "number", num.E164, "err", err)
@@ -110,9 +110,9 @@ func SITone(rate int) []int16 {
 	return out
 }
 
-// announce answers a call, plays pcm (8 kHz) and hangs up; the call's
-// record was written already.
-func (s *Server) announce(req *sip.Request, tx sip.ServerTransaction, c *call, pcm []int16) {
+// announce answers a call, plays pcm (8 kHz) and hangs up saying why (the
+// gate's refusal why); the call's record was written already.
+func (s *Server) announce(req *sip.Request, tx sip.ServerTransaction, c *call, pcm []int16, why error) {
 	c.selfRecorded = true // its record is written already
 	m, sess, cleanup, ok := s.answerLocally(req, tx, "announcement", c)
 	if !ok {
@@ -124,7 +124,11 @@ func (s *Server) announce(req *sip.Request, tx sip.ServerTransaction, c *call, p
 	media.Pump(ctx, m, &media.PCMSource{Samples: pcm}, nil, true, sess.Context().Done())
 	if sess.Context().Err() == nil {
 		bctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		s.byeCaller(bctx, sess, reasonHeader(402, "The account called has no credit"))
+		if errors.Is(why, billing.ErrSuspended) {
+			s.byeCaller(bctx, sess, reasonHeader(403, "The account called is suspended"))
+		} else {
+			s.byeCaller(bctx, sess, reasonHeader(402, "The account called has no credit"))
+		}
 		cancel()
 	}
 }

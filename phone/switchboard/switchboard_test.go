@@ -67,7 +67,7 @@ func newEnvWrapped(t testing.TB, chunk int64, cfg switchboard.Config, wrap func(
 	engine := billing.New(billing.Config{Store: db, Rater: rating.SampleRater(), Processor: bank, ChunkSeconds: chunk})
 	t.Cleanup(func() { engine.Close(); bank.Close(); db.Close() })
 	e := &env{dir: dir, t: t, ctx: ctx, db: db, engine: engine, creds: map[string][2]string{}}
-	if err := engine.OpenAccount(ctx, billing.NewAccount{ID: "acme", Plan: "team", Owner: "ann@acme.test"}); err != nil {
+	if err := engine.OpenAccount(ctx, billing.NewAccount{ID: "acme", Plan: "team", Owner: "ann@acme.test", Verified: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := engine.Adjust(ctx, "acme", "start", decimal.NewFromInt(10), "test credit"); err != nil {
@@ -263,6 +263,48 @@ func TestGate(t *testing.T) {
 	if len(recs) == 0 || recs[0].Disposition != records.Refused || recs[0].To != "102" {
 		t.Errorf("the refused call's record: %+v", recs)
 	}
+}
+
+// TestSuspended: a suspended account's calls and texts, even inside the
+// team and with credit left, are refused with 403 and the suspension's
+// reason; its credit stays; once reinstated it calls again.
+func TestSuspended(t *testing.T) {
+	e := newEnv(t)
+	ann := e.phoneFor("ann@acme.test", "udp")
+	bob := e.phoneFor("bob@acme.test", "udp")
+	go func() {
+		for in := range bob.Incoming() {
+			in.Answer(e.ctx)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	before, _ := e.engine.Balance(ctx, "acme")
+	if err := e.engine.Suspend(ctx, "acme", "unpaid invoice 1042"); err != nil {
+		t.Fatal(err)
+	}
+	var ce *phone.CallError
+	_, err := ann.Dial(ctx, "102")
+	if !errors.Is(err, phone.ErrForbidden) || !errors.As(err, &ce) || !strings.Contains(ce.Reason, "suspended: unpaid invoice 1042") {
+		t.Fatalf("a call while suspended: %v", err)
+	}
+	if err := ann.SendMessage(ctx, "102", "hi"); !errors.Is(err, phone.ErrForbidden) {
+		t.Errorf("a text while suspended: %v", err)
+	}
+	if recs, _ := e.db.Calls(e.ctx, "acme", 10); len(recs) == 0 || recs[0].Disposition != records.Refused || recs[0].Cause != "403 the account is suspended" {
+		t.Errorf("the refused call's record: %+v", recs)
+	}
+	if after, _ := e.engine.Balance(ctx, "acme"); !after.Posted.Equal(before.Posted) {
+		t.Errorf("suspension changed the balance: %s -> %s", before.Posted, after.Posted)
+	}
+	if err := e.engine.Reinstate(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	call, err := ann.Dial(ctx, "102")
+	if err != nil {
+		t.Fatalf("a call once reinstated: %v", err)
+	}
+	call.Hangup(ctx)
 }
 
 // TestRingAll: bob has two phones; both ring, the first to answer gets the
