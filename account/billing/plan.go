@@ -1,29 +1,54 @@
 package billing
 
 import (
+	"cmp"
+	"maps"
+	"slices"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/rating"
 )
 
-// Plan is a subscription tier: what each seat brings to the account's
-// pooled bundle every cycle.
+// Plan is a subscription tier: its monthly price per seat (in the
+// account's currency, charged to the card, never from credits) and what
+// each seat brings to the account's pooled bundle every cycle.
 type Plan struct {
 	ID      string
 	Name    string
+	Price   decimal.Decimal       // per seat per billing cycle
 	PerSeat map[rating.Pool]int64 // seconds or segments per seat per cycle
+	Summary string                // one line for people choosing a plan
 }
 
-// DefaultPlans are the tiers the demo offers.
+// DefaultPlans are the tiers a switchboard offers unless its operator
+// configures others: minutes to the US and Canada and texts per seat,
+// pooled across the account, reset on the billing day, never rolled over.
 func DefaultPlans() map[string]Plan {
 	return map[string]Plan{
-		"team": {ID: "team", Name: "Team", PerSeat: map[rating.Pool]int64{
+		"starter": {ID: "starter", Name: "Starter", Price: decimal.NewFromInt(19), PerSeat: map[rating.Pool]int64{
+			rating.PoolVoice: 300 * 60, rating.PoolSMS: 100,
+		}, Summary: "300 minutes and 100 texts per seat each month"},
+		"team": {ID: "team", Name: "Team", Price: decimal.NewFromInt(29), PerSeat: map[rating.Pool]int64{
 			rating.PoolVoice: 1000 * 60, rating.PoolSMS: 500,
-		}},
-		"pro": {ID: "pro", Name: "Pro", PerSeat: map[rating.Pool]int64{
+		}, Summary: "1,000 minutes and 500 texts per seat each month"},
+		"pro": {ID: "pro", Name: "Pro", Price: decimal.NewFromInt(49), PerSeat: map[rating.Pool]int64{
 			rating.PoolVoice: 3000 * 60, rating.PoolSMS: 1000, rating.PoolAIAgent: 60 * 60,
-		}},
+		}, Summary: "3,000 minutes, 1,000 texts and 60 AI agent minutes per seat each month"},
 	}
+}
+
+// Plans lists the plans offered, cheapest first.
+func (e *Engine) Plans() []Plan {
+	return slices.SortedFunc(maps.Values(e.plans), func(a, b Plan) int {
+		return cmp.Or(a.Price.Cmp(b.Price), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// Plan returns the plan with that ID.
+func (e *Engine) Plan(id string) (Plan, bool) {
+	p, ok := e.plans[id]
+	return p, ok
 }
 
 // Cycle is one billing period [Start, End).
