@@ -469,3 +469,56 @@ func (db *DB) ReleaseNumber(ctx context.Context, e164 string) error {
 		return nil
 	})
 }
+
+// RevokeInvitation implements team.AdminStore.
+func (db *DB) RevokeInvitation(ctx context.Context, account, email string) error {
+	return db.write(ctx, func(tx *wtx) error {
+		res, err := tx.exec(`DELETE FROM invitations WHERE account = ? AND email = ?`, account, strings.ToLower(email))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return clean(fmt.Errorf("%w: no invitation for %s", team.ErrNotFound, email))
+		}
+		return nil
+	})
+}
+
+// SaveVerification implements team.AdminStore.
+func (db *DB) SaveVerification(ctx context.Context, v team.Verification) error {
+	return db.write(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`INSERT INTO verifications (email, code_hash, expires_at, sent_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (email) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at,
+			sent_at = excluded.sent_at, failures = 0`, v.Email, v.CodeHash, nanos(v.Expires), nanos(v.Sent))
+		return err
+	})
+}
+
+// Verification implements team.AdminStore.
+func (db *DB) Verification(ctx context.Context, email string) (team.Verification, error) {
+	v := team.Verification{Email: email}
+	var expires, sent int64
+	err := db.read.QueryRowContext(ctx, `SELECT code_hash, expires_at, sent_at, failures FROM verifications WHERE email = ?`, email).
+		Scan(&v.CodeHash, &expires, &sent, &v.Failures)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, team.ErrNotFound
+	}
+	v.Expires, v.Sent = fromNanos(expires), fromNanos(sent)
+	return v, err
+}
+
+// FailVerification implements team.AdminStore.
+func (db *DB) FailVerification(ctx context.Context, email string) error {
+	return db.write(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`UPDATE verifications SET failures = failures + 1 WHERE email = ?`, email)
+		return err
+	})
+}
+
+// SpendVerification implements team.AdminStore.
+func (db *DB) SpendVerification(ctx context.Context, email string) error {
+	return db.write(ctx, func(tx *wtx) error {
+		_, err := tx.exec(`DELETE FROM verifications WHERE email = ?`, email)
+		return err
+	})
+}

@@ -381,5 +381,13 @@ ALTER TABLE customers ADD COLUMN suspended TEXT NOT NULL DEFAULT '' CHECK (lengt
 ALTER TABLE customers ADD COLUMN suspended_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE customers ADD COLUMN verified_at INTEGER NOT NULL DEFAULT 0;
 UPDATE customers SET verified_at = created_at;
+ALTER TABLE users ADD COLUMN name TEXT NOT NULL DEFAULT '';
+CREATE TABLE verifications (
+	email      TEXT PRIMARY KEY CHECK (email = lower(email)),
+	code_hash  TEXT NOT NULL,
+	expires_at INTEGER NOT NULL,
+	sent_at    INTEGER NOT NULL,
+	failures   INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0)
+) STRICT;
 `,
 }

@@ -32,8 +32,8 @@ func insertUser(tx *wtx, u team.User, passwordHash string) error {
 		return err
 	}
 	{
-		_, err := tx.exec(`INSERT INTO users (email, account, role, custom_role, extension, password, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			u.Email, u.Account, base, custom, u.Extension, passwordHash, nanos(u.Created))
+		_, err := tx.exec(`INSERT INTO users (email, account, role, custom_role, extension, password, created_at, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.Email, u.Account, base, custom, u.Extension, passwordHash, nanos(u.Created), u.Name)
 		if isUnique(err) {
 			return clean(fmt.Errorf("%w: %s or extension %s", team.ErrExists, u.Email, u.Extension))
 		}
@@ -48,7 +48,7 @@ func scanUser(row scanner) (team.User, error) {
 	var u team.User
 	var role string
 	var created int64
-	err := row.Scan(&u.Email, &u.Account, &role, &u.Extension, &created)
+	err := row.Scan(&u.Email, &u.Account, &role, &u.Extension, &created, &u.Name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, team.ErrNotFound
 	}
@@ -56,7 +56,7 @@ func scanUser(row scanner) (team.User, error) {
 	return u, err
 }
 
-const userCols = `email, account, COALESCE(custom_role, role), extension, created_at`
+const userCols = `email, account, COALESCE(custom_role, role), extension, created_at, name`
 
 // User implements team.Store.
 func (db *DB) User(ctx context.Context, email string) (team.User, error) {

@@ -26,12 +26,13 @@ const (
 	ManageTeam        Permission = "team.manage"        // invite, change roles, remove
 	ManageRoles       Permission = "roles.manage"       // custom roles, the disposition list
 	ViewAudit         Permission = "audit.view"         // the audit log
+	ManageAccount     Permission = "account.manage"     // the company's name, country, time zone, caller ID and plan
 	TransferOwnership Permission = "ownership.transfer" // the Owner's alone; never in a custom role
 )
 
 // AllPermissions lists every permission, in a stable order.
 var AllPermissions = []Permission{Calls, Messages, Contacts, Dispositions, ViewAllCalls, ViewBilling, ManageBilling,
-	ManageNumbers, ManageTeam, ManageRoles, ViewAudit, TransferOwnership}
+	ManageNumbers, ManageTeam, ManageRoles, ViewAudit, ManageAccount, TransferOwnership}
 
 // Builtin reports whether r is one of the three built-in roles.
 func (r Role) Builtin() bool { return r == Owner || r == Admin || r == Member }

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 	"golang.org/x/crypto/argon2"
@@ -57,6 +58,7 @@ type User struct {
 	Role      Role
 	Extension string // short number teammates dial, "101"
 	Created   time.Time
+	Name      string // how teammates see them ("" until they give one)
 }
 
 // Device is one phone's SIP credentials for a user: the registrar checks
@@ -226,6 +228,15 @@ func (u User) Validate() error {
 	if u.Account == "" {
 		return fmt.Errorf("%w: a user needs an account", ErrInvalid)
 	}
+	return CheckName(u.Name)
+}
+
+// CheckName validates a person's name: at most 100 characters on one
+// line ("" is allowed: not given).
+func CheckName(name string) error {
+	if utf8.RuneCountInString(name) > 100 || !utf8.ValidString(name) || strings.ContainsAny(name, "\x00\r\n") || strings.TrimSpace(name) != name {
+		return fmt.Errorf("%w: a name is at most 100 characters on one line, without spaces around it", ErrInvalid)
+	}
 	return nil
 }
 
@@ -322,6 +333,16 @@ type Invitation struct {
 	Created   time.Time
 }
 
+// Verification is a code emailed to prove that an address is its
+// owner's: only its hash is kept.
+type Verification struct {
+	Email    string
+	CodeHash string
+	Expires  time.Time
+	Sent     time.Time
+	Failures int // wrong guesses so far
+}
+
 // AuditEntry is one line of an account's append-only audit log: who did
 // what, to what, when and from where.
 type AuditEntry struct {
@@ -385,6 +406,16 @@ type AdminStore interface {
 	Invitations(ctx context.Context, account string) ([]Invitation, error)
 	// AcceptInvitation creates the invited user and spends the invitation.
 	AcceptInvitation(ctx context.Context, tokenHash string, u User, passwordHash string) error
+	// RevokeInvitation withdraws the account's pending invitation of
+	// email: ErrNotFound when there is none.
+	RevokeInvitation(ctx context.Context, account, email string) error
+	// SaveVerification keeps the code emailed to prove an address
+	// (replacing any earlier one); Verification reads it; FailVerification
+	// counts a wrong guess; SpendVerification forgets it.
+	SaveVerification(ctx context.Context, v Verification) error
+	Verification(ctx context.Context, email string) (Verification, error)
+	FailVerification(ctx context.Context, email string) error
+	SpendVerification(ctx context.Context, email string) error
 	AppendAudit(ctx context.Context, e AuditEntry) error
 	// AuditLog lists an account's entries, newest first, older than
 	// before (0: from the newest).
