@@ -91,11 +91,76 @@ func (c *Client) SignIn(ctx context.Context, email, password string) (Session, e
 }
 
 // AcceptInvitation joins the team an invitation's token is for, with the
-// password the newcomer chose; they sign in with it afterwards.
-func (c *Client) AcceptInvitation(ctx context.Context, token, password string) (UserInfo, error) {
+// password (and optionally the name) the newcomer chose; they sign in
+// with it afterwards. No sign-in is needed.
+func (c *Client) AcceptInvitation(ctx context.Context, token, password string, name ...string) (UserInfo, error) {
 	var u UserInfo
-	err := c.do(ctx, http.MethodPost, "/v1/invitations/accept", AcceptRequest{Token: token, Password: password}, &u)
+	req := AcceptRequest{Token: token, Password: password}
+	if len(name) > 0 {
+		req.Name = name[0]
+	}
+	err := c.do(ctx, http.MethodPost, "/v1/invitations/accept", req, &u)
 	return u, err
+}
+
+// SignUp opens a company account and signs its Owner in.
+func (c *Client) SignUp(ctx context.Context, req SignUpRequest) (SignUpResponse, error) {
+	var out SignUpResponse
+	if err := c.do(ctx, http.MethodPost, "/v1/signup", req, &out); err != nil {
+		return out, err
+	}
+	c.Token = out.Session.Token
+	return out, nil
+}
+
+// Plans lists the plans on offer (no sign-in needed).
+func (c *Client) Plans(ctx context.Context) ([]PlanInfo, error) {
+	var out []PlanInfo
+	err := c.do(ctx, http.MethodGet, "/v1/plans", nil, &out)
+	return out, err
+}
+
+// Verify checks the emailed code; the account is verified when it is right.
+func (c *Client) Verify(ctx context.Context, code string) error {
+	return c.do(ctx, http.MethodPost, "/v1/account/verify", VerifyRequest{Code: code}, nil)
+}
+
+// ResendCode emails the Owner a new verification code.
+func (c *Client) ResendCode(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/account/verify/resend", nil, nil)
+}
+
+// Account reads the company's settings.
+func (c *Client) Account(ctx context.Context) (AccountInfo, error) {
+	var out AccountInfo
+	err := c.do(ctx, http.MethodGet, "/v1/account", nil, &out)
+	return out, err
+}
+
+// SetAccount changes the company's settings (nil fields stay).
+func (c *Client) SetAccount(ctx context.Context, req AccountRequest) (AccountInfo, error) {
+	var out AccountInfo
+	err := c.do(ctx, http.MethodPatch, "/v1/account", req, &out)
+	return out, err
+}
+
+// Invitations lists pending invitations.
+func (c *Client) Invitations(ctx context.Context) ([]InvitationInfo, error) {
+	var out []InvitationInfo
+	err := c.do(ctx, http.MethodGet, "/v1/team/invitations", nil, &out)
+	return out, err
+}
+
+// RevokeInvitation withdraws a pending invitation.
+func (c *Client) RevokeInvitation(ctx context.Context, email string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/team/invitations/"+url.PathEscape(email), nil, nil)
+}
+
+// ResendInvitation sends a pending invitation again, with a new token.
+func (c *Client) ResendInvitation(ctx context.Context, email string) (InvitationInfo, error) {
+	var out InvitationInfo
+	err := c.do(ctx, http.MethodPost, "/v1/team/invitations/"+url.PathEscape(email)+"/resend", nil, &out)
+	return out, err
 }
 
 // SignOut ends the session.
@@ -321,13 +386,6 @@ func (c *Client) Invite(ctx context.Context, email, role string) (InvitationInfo
 	var in InvitationInfo
 	err := c.do(ctx, http.MethodPost, "/v1/team/invitations", InviteRequest{Email: email, Role: role}, &in)
 	return in, err
-}
-
-// Accept accepts an invitation (no sign-in needed).
-func (c *Client) Accept(ctx context.Context, token, password string) (UserInfo, error) {
-	var u UserInfo
-	err := c.do(ctx, http.MethodPost, "/v1/invitations/accept", AcceptRequest{Token: token, Password: password}, &u)
-	return u, err
 }
 
 // SetRole changes a teammate's role.

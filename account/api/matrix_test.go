@@ -121,6 +121,17 @@ func (e *env) victim() string {
 	return email
 }
 
+// invitation adds a pending invitation and returns its email.
+func (e *env) invitation() string {
+	email := fmt.Sprintf("pending%d@demo.test", e.n())
+	in := team.Invitation{TokenHash: api.HashToken(email), Account: demo.Account, Email: email, Role: team.Member, InvitedBy: "owner@demo.test",
+		Expires: time.Now().Add(time.Hour), Created: time.Now()}
+	if err := e.sys.Store.SaveInvitation(context.Background(), in); err != nil {
+		e.t.Fatal(err)
+	}
+	return email
+}
+
 func (e *env) contact() string {
 	id := fmt.Sprintf("ctest%d", e.n())
 	err := e.sys.Store.SaveContact(context.Background(), team.Contact{ID: id, Account: demo.Account, Name: "Ada", Numbers: []string{"+442071234567"},
@@ -166,6 +177,20 @@ var matrix = map[string]permRow{
 		return "POST", "/v1/invitations/accept", fmt.Sprintf(`{"token": %q, "password": "a new password"}`, token)
 	}},
 	"GET /v1/openapi.json": {"*", fixed("GET", "/v1/openapi.json", "")},
+	"GET /v1/plans":        {"*", fixed("GET", "/v1/plans", "")},
+	"POST /v1/signup": {"*", func(e *env, _ string) (string, string, string) {
+		return "POST", "/v1/signup", fmt.Sprintf(`{"company": "Matrix Co", "name": "Max", "email": "signup%d@matrix.test", "password": "a long password", "country": "GB", "plan": "team"}`, e.n())
+	}},
+	"GET /v1/account":                {"OAML", fixed("GET", "/v1/account", "")},
+	"PATCH /v1/account":              {"OA", fixed("PATCH", "/v1/account", `{"name": "Demo Company"}`)},
+	"POST /v1/account/verify":        {"OAML", fixed("POST", "/v1/account/verify", `{"code": "123456"}`)},
+	"POST /v1/account/verify/resend": {"OAML", fixed("POST", "/v1/account/verify/resend", "")},
+	"DELETE /v1/team/invitations/{email}": {"OA", func(e *env, _ string) (string, string, string) {
+		return "DELETE", "/v1/team/invitations/" + e.invitation(), ""
+	}},
+	"POST /v1/team/invitations/{email}/resend": {"OA", func(e *env, _ string) (string, string, string) {
+		return "POST", "/v1/team/invitations/" + e.invitation() + "/resend", ""
+	}},
 	"DELETE /v1/session": {"OAML", func(e *env, role string) (string, string, string) {
 		e.tokens["spare"] = e.signIn(e.emails[role])
 		return "DELETE", "/v1/session", ""

@@ -27,6 +27,7 @@ import (
 
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/catalog"
+	"github.com/tetherphone/tether/account/mail"
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
@@ -70,6 +71,12 @@ type Config struct {
 	// Presence tells who of an account is online or on a call (the
 	// switchboard's view); nil: the team is listed without it.
 	Presence Presence
+	// Mail sends sign-up codes and invitations; nil: none are emailed
+	// (invitation tokens are still shown to whoever invites).
+	Mail mail.Sender
+	// SignupClosed refuses self-serve sign-up: the operator opens
+	// accounts (switchboard accounts create).
+	SignupClosed bool
 }
 
 // Presence is who of an account is "online" or "on a call", by email.
@@ -137,12 +144,18 @@ func New(cfg Config) *Server {
 		locks:   newLockouts(lockAfter, lockWindow, lockFor, cfg.Now)}
 	s.public("POST /v1/session", s.signIn)
 	s.public("POST /v1/invitations/accept", s.acceptInvitation)
+	s.public("POST /v1/signup", s.signUp)
+	s.public("GET /v1/plans", s.plans)
 	s.public("GET /v1/openapi.json", serveOpenAPI)
 	for _, path := range slices.Sorted(maps.Keys(cfg.Webhooks)) {
 		s.public("POST "+path, cfg.Webhooks[path].ServeHTTP)
 	}
 	s.handle("DELETE /v1/session", "", s.signOut)
 	s.handle("GET /v1/me", "", s.me)
+	s.handle("GET /v1/account", "", s.account)
+	s.handle("PATCH /v1/account", team.ManageAccount, s.setAccount)
+	s.handle("POST /v1/account/verify", "", s.verify)
+	s.handle("POST /v1/account/verify/resend", "", s.resendCode)
 	s.handle("GET /v1/devices", "", s.devices)
 	s.handle("POST /v1/devices", "", s.newDevice)
 	s.handle("DELETE /v1/devices/{username}", "", s.deleteDevice)
@@ -169,6 +182,8 @@ func New(cfg Config) *Server {
 	s.handle("GET /v1/team", "", s.teamList)
 	s.handle("GET /v1/team/invitations", team.ManageTeam, s.invitations)
 	s.handle("POST /v1/team/invitations", team.ManageTeam, s.invite)
+	s.handle("DELETE /v1/team/invitations/{email}", team.ManageTeam, s.revokeInvitation)
+	s.handle("POST /v1/team/invitations/{email}/resend", team.ManageTeam, s.resendInvitation)
 	s.handle("PATCH /v1/team/{email}", team.ManageTeam, s.changeRole)
 	s.handle("DELETE /v1/team/{email}", team.ManageTeam, s.removeUser)
 	s.handle("POST /v1/team/transfer-ownership", team.TransferOwnership, s.transferOwnership)
@@ -229,7 +244,7 @@ func (s *Server) handle(pattern string, perm team.Permission, h func(http.Respon
 			writeErr(w, http.StatusInternalServerError, "internal", "could not read your account's settings")
 			return
 		}
-		h(w, r, caller{User: u, Rights: rights, source: source(r), region: cmp.Or(c.Region, rating.DefaultRegion), currency: c.Currency})
+		h(w, r, caller{User: u, Rights: rights, source: source(r), region: cmp.Or(c.Region, rating.DefaultRegion), currency: c.Currency, cust: c})
 	}))
 }
 
@@ -241,6 +256,7 @@ type caller struct {
 	// The account's settings: its region (numbers written without a
 	// country code are read as in it) and currency.
 	region, currency string
+	cust             billing.Customer
 }
 
 // can reports whether the caller holds p.
@@ -386,10 +402,24 @@ type UserInfo struct {
 	// Permissions are what the user's role allows: the app shows only
 	// what they may use (the server checks every request regardless).
 	Permissions []team.Permission `json:"permissions,omitempty"`
+	Name        string            `json:"name,omitempty"`
+	// The account as its people see it: the company's name and time
+	// zone, whether the owner has verified the email address (no money
+	// moves before), and why it is suspended, when it is.
+	AccountName string `json:"account_name,omitempty"`
+	Zone        string `json:"zone,omitempty"`
+	Verified    bool   `json:"verified"`
+	Suspended   string `json:"suspended,omitempty"`
 }
 
 func info(u team.User) UserInfo {
-	return UserInfo{Email: u.Email, Account: u.Account, Role: string(u.Role), Extension: u.Extension}
+	return UserInfo{Email: u.Email, Account: u.Account, Role: string(u.Role), Extension: u.Extension, Name: u.Name}
+}
+
+// withAccount fills in what the user sees of their account.
+func (ui *UserInfo) withAccount(c billing.Customer) {
+	ui.Region, ui.Currency = cmp.Or(c.Region, rating.DefaultRegion), c.Currency
+	ui.AccountName, ui.Zone, ui.Verified, ui.Suspended = c.Name, c.Zone, !c.Verified.IsZero(), c.Suspended
 }
 
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
@@ -432,34 +462,44 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusInternalServerError, "internal", "could not read the user")
 		return
 	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	token := base64.RawURLEncoding.EncodeToString(b)
-	exp := s.cfg.Now().Add(s.cfg.SessionTTL)
-	ended, err := s.cfg.Users.SaveSession(r.Context(), hashToken(token), email, exp)
+	sess, err := s.startSession(r.Context(), u)
 	if err != nil {
 		writeErr(w, http.StatusInternalServerError, "internal", "could not keep the session")
 		return
 	}
+	s.locks.succeed(from, email)
+	writeJSON(w, http.StatusCreated, sess)
+}
+
+// startSession signs u in: a new session token, kept (hashed) in the
+// store; past team.MaxSessions the oldest sign-ins end.
+func (s *Server) startSession(ctx context.Context, u team.User) (Session, error) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	token := base64.RawURLEncoding.EncodeToString(b)
+	exp := s.cfg.Now().Add(s.cfg.SessionTTL)
+	ended, err := s.cfg.Users.SaveSession(ctx, hashToken(token), u.Email, exp)
+	if err != nil {
+		return Session{}, err
+	}
 	s.mu.Lock()
-	s.sessions[token] = session{email: email, expires: exp}
-	if len(ended) > 0 { // past team.MaxSessions: the oldest sign-ins end
+	s.sessions[token] = session{email: u.Email, expires: exp}
+	if len(ended) > 0 {
 		for tok, sess := range s.sessions {
-			if sess.email == email && slices.Contains(ended, hashToken(tok)) {
+			if sess.email == u.Email && slices.Contains(ended, hashToken(tok)) {
 				delete(s.sessions, tok)
 			}
 		}
 	}
 	s.mu.Unlock()
-	s.locks.succeed(from, email)
 	ui := info(u)
-	if rights, err := s.rights(r.Context(), u); err == nil {
+	if rights, err := s.rights(ctx, u); err == nil {
 		ui.Permissions = rights.Permissions
 	}
-	if c, err := s.cfg.Billing.Customer(r.Context(), u.Account); err == nil {
-		ui.Region, ui.Currency = cmp.Or(c.Region, rating.DefaultRegion), c.Currency
+	if c, err := s.cfg.Billing.Customer(ctx, u.Account); err == nil {
+		ui.withAccount(c)
 	}
-	writeJSON(w, http.StatusCreated, Session{Token: token, Expires: exp, User: ui})
+	return Session{Token: token, Expires: exp, User: ui}, nil
 }
 
 // dummyHash is checked against for unknown emails, so a sign-in takes as
@@ -480,7 +520,8 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, _ caller) {
 
 func (s *Server) me(w http.ResponseWriter, _ *http.Request, u caller) {
 	ui := info(u.User)
-	ui.Permissions, ui.Region, ui.Currency = u.Rights.Permissions, u.region, u.currency
+	ui.Permissions = u.Rights.Permissions
+	ui.withAccount(u.cust)
 	writeJSON(w, http.StatusOK, ui)
 }
 

@@ -2,15 +2,16 @@ package api
 
 import (
 	"cmp"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tetherphone/tether/account/company"
+	"github.com/tetherphone/tether/account/mail"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -308,13 +309,18 @@ type InviteRequest struct {
 }
 
 // InvitationInfo describes an invitation; Token is shown once, when it is
-// made, for the inviter to pass on (the invitee accepts with it).
+// made, for the inviter to pass on (the invitee accepts with it). Emailed
+// says whether it went out by email (EmailError says why not).
 type InvitationInfo struct {
-	Email     string    `json:"email"`
-	Role      string    `json:"role"`
-	InvitedBy string    `json:"invited_by"`
-	Expires   time.Time `json:"expires"`
-	Token     string    `json:"token,omitempty"`
+	Email      string    `json:"email"`
+	Role       string    `json:"role"`
+	InvitedBy  string    `json:"invited_by"`
+	Expires    time.Time `json:"expires"`
+	Created    time.Time `json:"created"`
+	Token      string    `json:"token,omitempty"`
+	Link       string    `json:"link,omitempty"` // tether://invite/TOKEN, which the app opens
+	Emailed    bool      `json:"emailed"`
+	EmailError string    `json:"email_error,omitempty"`
 }
 
 func (s *Server) invite(w http.ResponseWriter, r *http.Request, u caller) {
@@ -339,17 +345,101 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, u caller) {
 		writeErr(w, http.StatusForbidden, "forbidden", "you cannot invite someone with rights you do not hold: %s", joinPerms(missing))
 		return
 	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	token := base64.RawURLEncoding.EncodeToString(b)
+	if !u.cust.Verified.IsZero() {
+		s.sendInvitation(w, r, u, email, team.Role(req.Role), "invited %s as %s", http.StatusCreated)
+		return
+	}
+	writeErr(w, http.StatusForbidden, "unverified", "verify your email address first: enter the code we emailed you (POST /v1/account/verify)")
+}
+
+// sendInvitation makes a fresh invitation of email as role (replacing
+// any earlier one), emails it, and answers with its token, shown once.
+func (s *Server) sendInvitation(w http.ResponseWriter, r *http.Request, u caller, email string, role team.Role, audit string, status int) {
+	token := company.NewToken()
 	now := s.cfg.Now()
-	in := team.Invitation{TokenHash: hashToken(token), Account: u.Account, Email: email, Role: team.Role(req.Role), InvitedBy: u.Email,
+	in := team.Invitation{TokenHash: company.HashToken(token), Account: u.Account, Email: email, Role: role, InvitedBy: u.Email,
 		Expires: now.Add(s.cfg.InviteTTL), Created: now}
-	if err := s.cfg.Users.SaveInvitation(u.audit(r.Context(), "team.invite", email, "invited %s as %s", email, req.Role), in); err != nil {
+	if err := s.cfg.Users.SaveInvitation(u.audit(r.Context(), "team.invite", email, audit, email, role), in); err != nil {
 		s.fail(w, err, "invite")
 		return
 	}
-	writeJSON(w, http.StatusCreated, InvitationInfo{Email: email, Role: req.Role, InvitedBy: u.Email, Expires: in.Expires, Token: token})
+	out := InvitationInfo{Email: email, Role: string(role), InvitedBy: u.Email, Expires: in.Expires, Created: now, Token: token, Link: InviteLink(token)}
+	if err := s.send(r.Context(), invitationEmail(u, in, token)); err != nil {
+		out.EmailError = err.Error()
+	} else {
+		out.Emailed = true
+	}
+	writeJSON(w, status, out)
+}
+
+// InviteLink is the link an invitation email carries: the app opens it.
+func InviteLink(token string) string { return "tether://invite/" + token }
+
+func invitationEmail(u caller, in team.Invitation, token string) mail.Message {
+	who := u.Email
+	if u.Name != "" {
+		who = u.Name + " (" + u.Email + ")"
+	}
+	loc, err := time.LoadLocation(u.cust.Zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	org := cmp.Or(u.cust.Name, "their team")
+	return mail.Message{To: in.Email, Subject: fmt.Sprintf("%s invited you to %s on Tether", cmp.Or(u.Name, u.Email), org),
+		Text: fmt.Sprintf("Hello,\n\n%s invited you to join %s on Tether as %s.\n\n"+
+			"With the Tether app installed, open this link:\n\n    %s\n\n"+
+			"Or, on the app's sign-in screen, choose \"I have an invitation\" and paste this code:\n\n    %s\n\n"+
+			"From a terminal: phonectl --server URL accept-invitation %s --password ...\n\n"+
+			"The invitation expires on %s.\n",
+			who, org, in.Role, InviteLink(token), token, token, in.Expires.In(loc).Format("Monday 2 January 2006 at 15:04 MST"))}
+}
+
+func (s *Server) pendingInvitation(w http.ResponseWriter, r *http.Request, u caller) (team.Invitation, bool) {
+	email, err := team.NormalizeEmail(r.PathValue("email"))
+	if err == nil {
+		ins, err := s.cfg.Users.Invitations(r.Context(), u.Account)
+		if err != nil {
+			s.fail(w, err, "list invitations")
+			return team.Invitation{}, false
+		}
+		for _, in := range ins {
+			if in.Email == email {
+				return in, true
+			}
+		}
+	}
+	writeErr(w, http.StatusNotFound, "not_found", "no pending invitation for %q", r.PathValue("email"))
+	return team.Invitation{}, false
+}
+
+func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, u caller) {
+	in, ok := s.pendingInvitation(w, r, u)
+	if !ok {
+		return
+	}
+	ctx := u.audit(r.Context(), "team.revoke", in.Email, "revoked the invitation of %s", in.Email)
+	if err := s.cfg.Users.RevokeInvitation(ctx, u.Account, in.Email); err != nil {
+		s.fail(w, err, "revoke the invitation")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request, u caller) {
+	in, ok := s.pendingInvitation(w, r, u)
+	if !ok {
+		return
+	}
+	// The role's rights are checked again: the inviter may hold less now.
+	rights, ok := s.roleRights(w, r, u, string(in.Role))
+	if !ok {
+		return
+	}
+	if missing := u.Rights.Missing(rights.Permissions); len(missing) > 0 && in.Role != team.Owner {
+		writeErr(w, http.StatusForbidden, "forbidden", "you cannot invite someone with rights you do not hold: %s", joinPerms(missing))
+		return
+	}
+	s.sendInvitation(w, r, u, in.Email, in.Role, "invited %s again as %s", http.StatusOK)
 }
 
 func (s *Server) invitations(w http.ResponseWriter, r *http.Request, u caller) {
@@ -360,7 +450,7 @@ func (s *Server) invitations(w http.ResponseWriter, r *http.Request, u caller) {
 	}
 	out := []InvitationInfo{}
 	for _, in := range ins {
-		out = append(out, InvitationInfo{Email: in.Email, Role: string(in.Role), InvitedBy: in.InvitedBy, Expires: in.Expires})
+		out = append(out, InvitationInfo{Email: in.Email, Role: string(in.Role), InvitedBy: in.InvitedBy, Expires: in.Expires, Created: in.Created})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -369,6 +459,7 @@ func (s *Server) invitations(w http.ResponseWriter, r *http.Request, u caller) {
 type AcceptRequest struct {
 	Token    string `json:"token"`
 	Password string `json:"password"`
+	Name     string `json:"name,omitempty"` // how teammates will see you
 }
 
 func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
@@ -384,11 +475,16 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_input", "a password has 10 to 256 characters")
 		return
 	}
+	req.Name = strings.TrimSpace(req.Name)
+	if err := team.CheckName(req.Name); err != nil {
+		s.fail(w, err, "read the name")
+		return
+	}
 	if !s.mayTry(w, r) {
 		return
 	}
 	// The token first: a forged one costs a lookup, not a password hash.
-	in, err := s.cfg.Users.Invitation(r.Context(), hashToken(req.Token))
+	in, err := s.cfg.Users.Invitation(r.Context(), company.HashToken(req.Token))
 	if err != nil || s.cfg.Now().After(in.Expires) {
 		writeErr(w, http.StatusNotFound, "not_found", "this invitation is not valid (used, replaced or expired); ask for a new one")
 		return
@@ -406,7 +502,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err, "choose an extension")
 		return
 	}
-	u := team.User{Account: in.Account, Email: in.Email, Role: in.Role, Extension: ext, Created: s.cfg.Now()}
+	u := team.User{Account: in.Account, Email: in.Email, Role: in.Role, Extension: ext, Created: s.cfg.Now(), Name: req.Name}
 	ctx := team.WithAudit(r.Context(), team.AuditEntry{Account: in.Account, At: s.cfg.Now(), Actor: in.Email, Action: "team.join",
 		Target: in.Email, Detail: "accepted the invitation from " + in.InvitedBy + " as " + string(in.Role) + ", extension " + ext, Source: source(r)})
 	if err := s.cfg.Users.AcceptInvitation(ctx, in.TokenHash, u, hash); err != nil {
