@@ -94,6 +94,17 @@ func Open(ctx context.Context, s Stores, n New) (Opened, error) {
 	} else if !errors.Is(err, team.ErrNotFound) {
 		return Opened{}, err
 	}
+	if n.PasswordHash == "" { // an Owner invited: not while another invitation waits for them
+		ins, err := s.Users.InvitationsFor(ctx, email)
+		if err != nil {
+			return Opened{}, err
+		}
+		for _, in := range ins {
+			if s.now().Before(in.Expires) {
+				return Opened{}, fmt.Errorf("%w: %s has a pending invitation to account %s (until %s)", team.ErrExists, email, in.Account, in.Expires.UTC().Format(time.RFC3339))
+			}
+		}
+	}
 	id := accountID(p.Name)
 	now := s.now()
 	na := billing.NewAccount{ID: id, Name: p.Name, Region: p.Region, Zone: p.Zone, Plan: n.Plan, Verified: n.PasswordHash == ""}

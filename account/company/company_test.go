@@ -106,6 +106,9 @@ func TestOpenByOperator(t *testing.T) {
 	if c.Verified.IsZero() || c.Zone != "America/New_York" || o.Invitation == "" || !o.Expires.Equal(clk.now().Add(7*24*time.Hour)) {
 		t.Errorf("the company %+v, opened %+v", c, o)
 	}
+	if _, err := company.Open(ctx, s, company.New{Name: "Other", Country: "US", Plan: "starter", Owner: "boss@acme.test"}); !errors.Is(err, team.ErrExists) {
+		t.Errorf("an owner already invited elsewhere: %v", err)
+	}
 	if us, _ := db.Users(ctx, o.Account); len(us) != 0 {
 		t.Errorf("users before the invitation is accepted: %+v", us)
 	}

@@ -267,6 +267,11 @@ func (db *DB) Invitations(ctx context.Context, account string) ([]team.Invitatio
 	return queryAll(ctx, db.read, scanInvitation, `SELECT `+invitationCols+` FROM invitations WHERE account = ? ORDER BY created_at`, account)
 }
 
+// InvitationsFor implements team.AdminStore.
+func (db *DB) InvitationsFor(ctx context.Context, email string) ([]team.Invitation, error) {
+	return queryAll(ctx, db.read, scanInvitation, `SELECT `+invitationCols+` FROM invitations WHERE email = ? ORDER BY created_at`, strings.ToLower(email))
+}
+
 // AcceptInvitation implements team.AdminStore.
 func (db *DB) AcceptInvitation(ctx context.Context, tokenHash string, u team.User, passwordHash string) error {
 	if err := u.Validate(); err != nil {

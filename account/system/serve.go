@@ -10,10 +10,12 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/mail"
 	"github.com/tetherphone/tether/phone/netguard"
 	"github.com/tetherphone/tether/phone/netsim"
 	"github.com/tetherphone/tether/phone/switchboard"
@@ -59,6 +61,20 @@ type Serve struct {
 	// CheckpointEvery is how often calls in progress are noted, so that a
 	// crash costs a call's charge at most that much (5 s when 0).
 	CheckpointEvery time.Duration
+	// Mail sends the system's emails (sign-up codes, invitations); nil:
+	// they are written to DIR/outbox as .eml files.
+	Mail mail.Sender
+	// SignupClosed turns self-serve sign-up off: the operator opens
+	// accounts (switchboard accounts create).
+	SignupClosed bool
+}
+
+// mailer is where the system's emails go: Mail, else DIR/outbox.
+func (cfg Serve) mailer(dir string) mail.Sender {
+	if cfg.Mail != nil {
+		return cfg.Mail
+	}
+	return mail.Dir{Path: filepath.Join(dir, "outbox")}
 }
 
 // Running is a system serving phones and the API.
@@ -154,7 +170,8 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 	guarded := netguard.Listen(l, netguard.Options{PerAddr: cmp.Or(cfg.HTTPPerAddr, 256)})
 	r.http = &http.Server{Handler: api.New(api.Config{Users: s.Store, Billing: s.Engine, Records: s.Store, DataDir: s.Dir(),
 		Realm: cfg.Realm, SIP: r.SIP, PhoneMedia: cfg.PhoneMedia, ICE: cfg.ICE, Catalog: s.Catalog, Webhooks: cfg.Webhooks,
-		Log: log, Now: s.Parts.Clock, Presence: sb}),
+		Log: log, Now: s.Parts.Clock, Presence: sb, Mail: cfg.mailer(s.Dir()),
+		SignupClosed: cfg.SignupClosed}),
 		ReadHeaderTimeout: min(read, 10*time.Second), ReadTimeout: read, WriteTimeout: 2 * read, IdleTimeout: 4 * read,
 		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	r.wg.Add(2)

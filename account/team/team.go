@@ -404,6 +404,8 @@ type AdminStore interface {
 	SaveInvitation(ctx context.Context, in Invitation) error
 	Invitation(ctx context.Context, tokenHash string) (Invitation, error)
 	Invitations(ctx context.Context, account string) ([]Invitation, error)
+	// InvitationsFor lists the invitations of one address, to any account.
+	InvitationsFor(ctx context.Context, email string) ([]Invitation, error)
 	// AcceptInvitation creates the invited user and spends the invitation.
 	AcceptInvitation(ctx context.Context, tokenHash string, u User, passwordHash string) error
 	// RevokeInvitation withdraws the account's pending invitation of

@@ -22,6 +22,8 @@ var accountCommands = map[string]func(context.Context, *api.Client, []string, ou
 	"topup":   cmdTopUp,
 	"numbers": cmdNumbers,
 	"team":    cmdTeam,
+	"verify":  cmdVerify,
+	"account": cmdAccount,
 }
 
 // runAccount signs in and runs an account command.
@@ -398,8 +400,7 @@ func cmdTeam(ctx context.Context, c *api.Client, args []string, o out, stderr io
 		if err != nil {
 			return outcome(o, err, "")
 		}
-		show(o, "invitation", in, fmt.Sprintf("invited %s as %s until %s", in.Email, in.Role, in.Expires.Local().Format("2006-01-02 15:04")),
-			"invitation token (pass it on; it is shown once): "+in.Token)
+		show(o, "invitation", in, invitationLines(in)...)
 		return outcome(o, nil, "invited "+in.Email)
 	case sub == "role" && len(pos) == 2:
 		m, err := c.SetRole(ctx, pos[0], pos[1])
@@ -410,6 +411,26 @@ func cmdTeam(ctx context.Context, c *api.Client, args []string, o out, stderr io
 		return outcome(o, nil, m.Email+" is "+m.Role)
 	case sub == "remove" && len(pos) == 1:
 		return outcome(o, c.Remove(ctx, pos[0]), "removed "+pos[0])
+	case sub == "invitations" && len(pos) == 0:
+		ins, err := c.Invitations(ctx)
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		var lines []string
+		for _, in := range ins {
+			lines = append(lines, fmt.Sprintf("%-32s %-8s invited by %s, expires %s", in.Email, in.Role, in.InvitedBy, in.Expires.Local().Format("2006-01-02 15:04")))
+		}
+		show(o, "invitations", ins, lines...)
+		return outcome(o, nil, fmt.Sprintf("%d pending", len(ins)))
+	case sub == "revoke" && len(pos) == 1:
+		return outcome(o, c.RevokeInvitation(ctx, pos[0]), "revoked the invitation of "+pos[0])
+	case sub == "resend" && len(pos) == 1:
+		in, err := c.ResendInvitation(ctx, pos[0])
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		show(o, "invitation", in, invitationLines(in)...)
+		return outcome(o, nil, "invited "+in.Email+" again")
 	case sub == "transfer-ownership" && len(pos) == 1:
 		m, err := c.TransferOwnership(ctx, pos[0])
 		if err != nil {
@@ -418,5 +439,14 @@ func cmdTeam(ctx context.Context, c *api.Client, args []string, o out, stderr io
 		show(o, "member", m, m.Email+" is now the Owner; you are an Admin")
 		return outcome(o, nil, "ownership transferred to "+m.Email)
 	}
-	return usageErr(stderr, nil, "team [list | invite EMAIL ROLE | role EMAIL ROLE | remove EMAIL | transfer-ownership EMAIL]")
+	return usageErr(stderr, nil, "team [list | invite EMAIL ROLE | invitations | revoke EMAIL | resend EMAIL | role EMAIL ROLE | remove EMAIL | transfer-ownership EMAIL]")
+}
+
+func invitationLines(in api.InvitationInfo) []string {
+	sent := "emailed to " + in.Email
+	if !in.Emailed {
+		sent = "not emailed (" + in.EmailError + "): pass the link on yourself"
+	}
+	return []string{fmt.Sprintf("invited %s as %s until %s; %s", in.Email, in.Role, in.Expires.Local().Format("2006-01-02 15:04"), sent),
+		"invitation link: " + in.Link, "invitation token (shown once): " + in.Token}
 }

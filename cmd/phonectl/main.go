@@ -40,6 +40,9 @@ const usage = `Usage: phonectl --sip-user sip:USER@HOST:PORT --sip-password P [-
                 [--tls-ca FILE] [--srtp required|off] [--media rtp|webrtc [--ice URL]... [--ice-relay-only]]
                 [--listen ADDR] [--json] COMMAND [ARGS]
        phonectl --server URL --user EMAIL --password P [--transport ...] COMMAND [ARGS]
+       phonectl --server URL signup --company NAME --email E --password P --country CC [--plan ID] [--name N]
+       phonectl --server URL accept-invitation TOKEN --password P [--name N]
+       phonectl --server URL plans
 
 The first form is a plain SIP phone on any SIP server. The second signs in to a
 Tether switchboard's account API, which issues this run its own SIP
@@ -74,7 +77,11 @@ Account commands (account mode only; what each may do depends on your role):
   numbers settings NUMBER [--hours S] [--zone Z] [--routing members|ivr|forward|voicemail]
                 [--forward N|none] [--forward-after-hours on|off] [--record on|off]
                 [--voicemail on|off] [--transcribe on|off] [--greeting TEXT] [--menu FILE.json]
+  verify CODE | verify --resend       the Owner verifies the emailed code (no money moves before)
+  account [show]                      the company: name, country, time zone, plan, caller ID
+  account set [--name N] [--country CC] [--zone Z] [--caller-id NUMBER]
   team list | team invite EMAIL ROLE | team role EMAIL ROLE | team remove EMAIL
+  team invitations | team revoke EMAIL | team resend EMAIL
   team transfer-ownership EMAIL       (the Owner only)
 
 Calls use the sound devices (--capture, --playback, --audio-backend choose them)
@@ -179,6 +186,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if _, ok := publicCommands[fs.Arg(0)]; ok {
+		return runPublic(ctx, *server, fs.Arg(0), fs.Args()[1:], o, stderr)
+	}
 	if _, ok := accountCommands[fs.Arg(0)]; ok {
 		return runAccount(ctx, *server, *email, *accountPassword, fs.Arg(0), fs.Args()[1:], o, stderr)
 	}

@@ -5,6 +5,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/account/mail"
 	"github.com/tetherphone/tether/account/payment"
 	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/phone/switchboard"
@@ -29,11 +31,15 @@ const usage = `switchboard: the Tether phone-system server
 Usage:
   switchboard [--data DIR] [--sip URI]... [--http ADDR] [--demo] [--trunk HOST:PORT|simulator]
               [--tls-cert FILE --tls-key FILE] [--payments sandbox|stripe [--stripe-api URL]]
-              [--phone-media rtp|webrtc] [--ice URL]...
+              [--phone-media rtp|webrtc] [--ice URL]... [--signup open|closed]
+              [--smtp HOST:PORT [--smtp-security starttls|tls|none] [--smtp-user USER] [--smtp-ca FILE]] [--mail-from ADDR]
   switchboard adjust --data DIR --account ID --amount DECIMAL --reason TEXT [--ref TEXT]
   switchboard balance --data DIR --account ID
   switchboard rates import --data DIR FILE.csv
   switchboard rates list --data DIR [--prefix DIGITS] [--sms]
+  switchboard accounts create --data DIR --company NAME --owner EMAIL --country CC [--plan ID]
+  switchboard accounts list --data DIR
+  switchboard accounts suspend|resume --data DIR --account ID --reason TEXT
 
 --sip takes udp://, tcp://, tls://, ws:// and wss:// (SIP over WebSocket,
 RFC 7118) listen addresses (default udp and tcp
@@ -70,6 +76,21 @@ it up within a minute. "rates list" shows what is in force. Without a
 deck, such calls and texts are refused (with --demo, the sample decks
 stand in for a missing one).
 
+Companies sign up by themselves (the app's "Create a company account", or
+POST /v1/signup; the Owner verifies the address with a code sent by email
+before any money moves) unless --signup closed; then the operator opens
+them: "accounts create" opens the company on its plan and prints the
+Owner's invitation (a tether://invite link the app opens, and its token).
+"accounts suspend" refuses an account's calls and texts (403, with the
+reason) until "accounts resume"; nothing is deleted. "accounts list" shows
+every account, its seats, balance and status.
+
+Emails (sign-up codes, invitations) go through --smtp HOST:PORT
+(--smtp-security starttls, tls or none for a local relay; --smtp-user, with
+the password in TETHER_SMTP_PASSWORD; --smtp-ca FILE to trust a private CA;
+--mail-from the sender); without --smtp they are written to DATA/outbox as
+.eml files.
+
 balance prints an account's available credit (a decimal, for scripts).
 
 adjust is an operator's audited balance change (refund, goodwill,
@@ -104,6 +125,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return balance(args[1:], stdout, stderr)
 		case "rates":
 			return rates(args[1:], stdout, stderr)
+		case "accounts":
+			return accounts(args[1:], stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
@@ -123,6 +146,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ice listFlag
 	checkpoint := fs.Duration("checkpoint", 5*time.Second, "how often calls in progress are noted: after a crash each is charged and recorded up to its last note")
 	fs.Var(&ice, "ice", "a STUN or TURN server for WebRTC legs, stun:HOST:PORT or turn:[USER:PASSWORD@]HOST:PORT (repeatable)")
+	signup := fs.String("signup", "open", `self-serve sign-up: "open", or "closed" (the operator opens accounts)`)
+	smtpAddr := fs.String("smtp", "", "SMTP server for the switchboard's emails, HOST:PORT (default: none, emails are written to DATA/outbox)")
+	smtpSecurity := fs.String("smtp-security", "starttls", `"starttls", "tls" (implicit, usually port 465) or "none" (a relay on this machine)`)
+	smtpUser := fs.String("smtp-user", "", "SMTP user name (the password from TETHER_SMTP_PASSWORD)")
+	smtpCA := fs.String("smtp-ca", "", "PEM file of the CA that signed the SMTP server's certificate (default: the system's)")
+	mailFrom := fs.String("mail-from", "Tether <tether@localhost>", "the sender of the switchboard's emails")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -150,6 +179,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	serve := system.Serve{SIP: sips, HTTP: *httpAddr, PhoneMedia: *phoneMedia, ICE: ice, CheckpointEvery: *checkpoint}
+	switch *signup {
+	case "open":
+	case "closed":
+		serve.SignupClosed = true
+	default:
+		fmt.Fprintf(stderr, "switchboard: --signup is open or closed, not %q\n", *signup)
+		return exitUsage
+	}
+	if *smtpAddr != "" {
+		m := mail.SMTP{Addr: *smtpAddr, Security: *smtpSecurity, Username: *smtpUser, Password: os.Getenv("TETHER_SMTP_PASSWORD"), From: *mailFrom}
+		if *smtpCA != "" {
+			pem, err := os.ReadFile(*smtpCA)
+			m.RootCAs = x509.NewCertPool()
+			if err != nil || !m.RootCAs.AppendCertsFromPEM(pem) {
+				fmt.Fprintf(stderr, "switchboard: --smtp-ca %s: no PEM certificate in it (%v)\n", *smtpCA, err)
+				return exitUsage
+			}
+		}
+		if err := m.Check(); err != nil {
+			fmt.Fprintln(stderr, "switchboard: --smtp:", err)
+			return exitUsage
+		}
+		serve.Mail = m
+	}
 	var hook *payment.StripeWebhook
 	switch *payments {
 	case "sandbox":

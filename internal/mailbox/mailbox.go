@@ -37,6 +37,7 @@ type Message struct {
 type Server struct {
 	Addr     string         // 127.0.0.1:PORT
 	RootCAs  *x509.CertPool // trusts its certificate
+	CertPEM  []byte         // its certificate, for programs told to trust it
 	Username string
 	Password string
 
@@ -54,7 +55,7 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{RootCAs: cert.Pool, Username: "tether", Password: "mail-secret", more: make(chan struct{})}
+	s := &Server{RootCAs: cert.Pool, CertPEM: cert.CertPEM, Username: "tether", Password: "mail-secret", more: make(chan struct{})}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	s.srv.Domain = "localhost"
 	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert.TLS}}
