@@ -22,8 +22,23 @@ func (e *Engine) AddSeat(ctx context.Context, account, user string) error {
 		return err
 	}
 	now := e.now()
+	e.subMu.Lock()
+	defer e.subMu.Unlock()
 	if err := e.store.AddSeat(ctx, account, user, now); err != nil {
 		return err
+	}
+	if !c.Verified.IsZero() {
+		// The billing day's charge counts the seat if it is made now;
+		// otherwise the seat is charged for the rest of the cycle.
+		if _, fresh, err := e.cycleCharge(ctx, c, now); err != nil {
+			return err
+		} else if fresh {
+			if err := e.collect(ctx, account, true); err != nil {
+				return err
+			}
+		} else if err := e.seatCharge(ctx, c, user, now); err != nil {
+			return err
+		}
 	}
 	// If this cycle's bundle exists, grant the new seat's share now; if
 	// not, ensureBundle will include it.
@@ -43,9 +58,9 @@ func (e *Engine) RemoveSeat(ctx context.Context, account, user string) error {
 // ensureBundle creates the cycle's bundle accounts and posts each seat's
 // grant, once: grants are keyed by account, cycle, pool and user.
 func (e *Engine) ensureBundle(ctx context.Context, c Customer, cycle Cycle) (Plan, error) {
-	plan, ok := e.plans[c.Plan]
+	plan, ok := e.plans[planFor(c, cycle)]
 	if !ok {
-		return plan, fmt.Errorf("billing: account %s is on unknown plan %q", c.ID, c.Plan)
+		return plan, fmt.Errorf("billing: account %s is on unknown plan %q", c.ID, planFor(c, cycle))
 	}
 	key := c.ID + "/" + cycle.ID
 	e.mu.Lock()

@@ -74,7 +74,20 @@ func (e *Engine) Verify(ctx context.Context, account string) error {
 	if err != nil || !c.Verified.IsZero() {
 		return err
 	}
-	return e.store.SetVerified(ctx, account, e.now())
+	now := e.now()
+	if err := e.store.SetVerified(ctx, account, now); err != nil {
+		return err
+	}
+	// The subscription starts: the first cycle's charge, tried at once
+	// (with no card yet it waits for one, within the grace period).
+	c.Verified = now
+	e.subMu.Lock()
+	_, _, err = e.cycleCharge(ctx, c, now)
+	e.subMu.Unlock()
+	if err != nil {
+		return err
+	}
+	return e.collect(ctx, account, true)
 }
 
 // verified returns ErrUnverified for an account whose owner has not

@@ -36,6 +36,14 @@ type Config struct {
 	ReservationGrace time.Duration
 	// Limits on top-ups; zero fields take the defaults in DefaultLimits.
 	Limits Limits
+	// SubscriptionGrace is how long a subscription charge may stay unpaid
+	// before the account is suspended (7 days when 0); SubscriptionRetry
+	// how often it is tried again meanwhile (a day when 0).
+	SubscriptionGrace time.Duration
+	SubscriptionRetry time.Duration
+	// Notify, when set, is told every message left for an account's owner
+	// (to email it); it must not block for long.
+	Notify func(ctx context.Context, account, kind, message string)
 }
 
 // Limits bound what people and the automation may ask for.
@@ -68,9 +76,14 @@ type Engine struct {
 	chunk     int64
 	grace     time.Duration
 	limits    Limits
+	subGrace  time.Duration
+	subRetry  time.Duration
+	onNotify  func(ctx context.Context, account, kind, message string)
 
 	mu       sync.Mutex
 	bundles  map[string]bool      // account/cycle whose grants are posted
+	charged  map[string]bool      // account/cycle whose subscription charge exists
+	subMu    sync.Mutex           // a seat added and the billing-day charge, one at a time
 	settings map[string]AutoTopUp // cached auto top-up settings
 	topping  map[string]bool      // accounts with a top-up goroutine running
 	wg       sync.WaitGroup       // top-up goroutines
@@ -82,7 +95,14 @@ func New(cfg Config) *Engine {
 	e := &Engine{
 		store: cfg.Store, plans: cfg.Plans, processor: cfg.Processor,
 		now: cfg.Clock, log: cfg.Log, chunk: cfg.ChunkSeconds, grace: cfg.ReservationGrace,
-		bundles: map[string]bool{}, settings: map[string]AutoTopUp{}, topping: map[string]bool{},
+		bundles: map[string]bool{}, settings: map[string]AutoTopUp{}, topping: map[string]bool{}, charged: map[string]bool{},
+		subGrace: cfg.SubscriptionGrace, subRetry: cfg.SubscriptionRetry, onNotify: cfg.Notify,
+	}
+	if e.subGrace <= 0 {
+		e.subGrace = 7 * 24 * time.Hour
+	}
+	if e.subRetry <= 0 {
+		e.subRetry = 24 * time.Hour
 	}
 	e.SetRater(cfg.Rater)
 	if e.now == nil {

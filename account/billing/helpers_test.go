@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -150,15 +151,52 @@ func talk(ctx context.Context, c *billing.Call, g billing.Grant, seconds int64) 
 	return c.End(ctx, seconds)
 }
 
+// kinds counts notifications by kind.
+func kinds(ns []billing.Notification) map[string]int {
+	out := map[string]int{}
+	for _, n := range ns {
+		out[n.Kind]++
+	}
+	return out
+}
+
+// topUps keeps the payments that were credit top-ups (the rest are the
+// subscription's, which never become credit).
+func topUps(ps []payment.Payment) []payment.Payment {
+	var out []payment.Payment
+	for _, p := range ps {
+		if strings.HasPrefix(p.IdempotencyKey, "topup:") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // paymentsMatchCredits checks the bank against the ledger, payment by
-// payment: every successful payment is credited once, for its amount, and
-// no credit lacks a payment. It returns the successful payments.
+// payment: every successful top-up payment is credited once, for its
+// amount, and no credit lacks a payment; every successful subscription
+// payment is subscription revenue, never credit. It returns the
+// successful top-up payments.
 func paymentsMatchCredits(t testing.TB, ctx context.Context, db *sqlite.DB, bank *payment.Sandbox, account string) []payment.Payment {
 	t.Helper()
-	ps, err := bank.Payments(ctx)
+	all, err := bank.Payments(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	subs, err := db.Transfers(ctx, ledger.Filter{Account: ledger.Revenue(billing.SubscriptionRevenue, "USD")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paidSubs := map[string]bool{}
+	for _, tr := range subs {
+		paidSubs[strings.TrimPrefix(tr.ID, "subpay:")] = true
+	}
+	for _, p := range all {
+		if strings.HasPrefix(p.IdempotencyKey, "sub:") && p.Status == payment.Succeeded && !paidSubs[p.ID] {
+			t.Errorf("subscription payment %s of %s is not in the ledger", p.ID, p.Amount)
+		}
+	}
+	ps := topUps(all)
 	ts, err := db.Transfers(ctx, ledger.Filter{Account: ledger.Customer(account), Codes: []string{"payment"}})
 	if err != nil {
 		t.Fatal(err)

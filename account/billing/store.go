@@ -32,6 +32,57 @@ type Customer struct {
 	// Verified is when the owner proved the email address (zero until
 	// then): no money moves before.
 	Verified time.Time
+	// NextPlan is the plan the account moves to on NextPlanAt, its next
+	// billing day (a downgrade); "" for none.
+	NextPlan   string
+	NextPlanAt time.Time
+}
+
+// Subscription charge kinds.
+const (
+	ChargeCycle   = "cycle"   // a billing day: every seat, the whole cycle
+	ChargeSeat    = "seat"    // a seat added mid-cycle, prorated
+	ChargeUpgrade = "upgrade" // a plan changed up mid-cycle, prorated
+)
+
+// Subscription charge states.
+const (
+	ChargeDue  = "due"  // to be charged at NextTry (again, after a failure)
+	ChargePaid = "paid" // the card was charged
+)
+
+// SubCharge is one charge of an account's subscription (its seats), made
+// to its card and never from its credits.
+type SubCharge struct {
+	ID       string // "sub:ACCOUNT:CYCLE:KIND[:REF]": one per thing charged for
+	Account  string
+	Cycle    string // the billing cycle's ID
+	Kind     string // ChargeCycle, ChargeSeat, ChargeUpgrade
+	Ref      string // the seat's user, the plan upgraded to
+	Plan     string
+	Seats    int
+	Amount   decimal.Decimal
+	Currency string
+	Status   string // ChargeDue, ChargePaid
+	// Attempts counts the tries the processor answered (a declined card);
+	// the next try's idempotency key is ID and Attempts.
+	Attempts  int
+	NextTry   time.Time
+	PaymentID string
+	Failure   string // why the last try failed
+	Created   time.Time
+	Updated   time.Time
+	Paid      time.Time
+}
+
+// ChargeOutcome is how one try of a subscription charge went.
+type ChargeOutcome struct {
+	Paid      bool
+	PaymentID string
+	Failure   string
+	NextTry   time.Time       // when not paid
+	Counted   bool            // the processor answered: the next try takes a new key
+	Revenue   ledger.Transfer // posted with a payment, atomically
 }
 
 // Profile is what an owner may change about the account.
@@ -151,6 +202,20 @@ type Store interface {
 	SetSuspended(ctx context.Context, id, reason string, at time.Time) error
 	// SetVerified records when the owner's email was verified.
 	SetVerified(ctx context.Context, id string, at time.Time) error
+	// SetPlan changes an account's plan now, and the one it moves to on
+	// its next billing day, at ("" for none).
+	SetPlan(ctx context.Context, id, plan, next string, at time.Time) error
+
+	// AddSubCharge records a subscription charge unless one with its ID
+	// exists (then that one is returned, fresh=false).
+	AddSubCharge(ctx context.Context, c SubCharge) (got SubCharge, fresh bool, err error)
+	// FinishSubCharge records one try's outcome; a payment posts its
+	// revenue transfer in the same transaction. A paid charge stays paid.
+	FinishSubCharge(ctx context.Context, id string, o ChargeOutcome) (SubCharge, error)
+	// SubCharges lists an account's charges, newest first ("" for every
+	// account's); UnpaidSubCharges those not paid, oldest first.
+	SubCharges(ctx context.Context, account string, limit int) ([]SubCharge, error)
+	UnpaidSubCharges(ctx context.Context, account string) ([]SubCharge, error)
 	AddSeat(ctx context.Context, account, user string, at time.Time) error
 	RemoveSeat(ctx context.Context, account, user string, at time.Time) error
 	Seats(ctx context.Context, account string) ([]Seat, error)

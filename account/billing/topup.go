@@ -29,7 +29,14 @@ func (e *Engine) SaveCard(ctx context.Context, account string, d payment.CardDet
 		return SavedCard{}, err
 	}
 	sc := SavedCard{ID: c.ID, Brand: c.Brand, Last4: c.Last4, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear}
-	return sc, e.store.SetCard(ctx, account, sc)
+	if err := e.store.SetCard(ctx, account, sc); err != nil {
+		return sc, err
+	}
+	// What the subscription owes is taken now, with the new card.
+	if err := e.collect(ctx, account, true); err != nil {
+		e.log.Error("billing: subscription charges after a new card", "account", account, "err", err)
+	}
+	return sc, nil
 }
 
 // Card returns the card on file.
@@ -360,8 +367,10 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	if _, err := e.store.Expire(ctx, e.now()); err != nil {
 		return err
 	}
-	_, err := e.Reconcile(ctx)
-	return err
+	if _, err := e.Reconcile(ctx); err != nil {
+		return err
+	}
+	return e.Renew(ctx)
 }
 
 // Display formats an amount in an account's currency, to the cent.

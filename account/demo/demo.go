@@ -92,10 +92,16 @@ func (s seeder) ensureDemo(ctx context.Context) error {
 		return nil
 	}
 	e := s.Engine
-	if err := e.OpenAccount(ctx, billing.NewAccount{ID: Account, Name: "Demo Company", Plan: "team", Owner: Users[0], Verified: true}); err != nil {
+	if err := e.OpenAccount(ctx, billing.NewAccount{ID: Account, Name: "Demo Company", Plan: "team", Verified: true}); err != nil {
 		return err
 	}
-	for _, u := range Users[1:] {
+	// The card first: the seats' subscription is charged to it (in the
+	// sandbox) as they are added.
+	exp := time.Now().AddDate(3, 0, 0)
+	if _, err := e.SaveCard(ctx, Account, payment.CardDetails{Number: payment.CardSucceeds, ExpMonth: int(exp.Month()), ExpYear: exp.Year(), CVC: "123"}); err != nil {
+		return err
+	}
+	for _, u := range Users {
 		if err := e.AddSeat(ctx, Account, u); err != nil {
 			return err
 		}
@@ -103,12 +109,7 @@ func (s seeder) ensureDemo(ctx context.Context) error {
 	if err := e.Adjust(ctx, Account, "welcome", StartingCredit, "demo starting credit"); err != nil {
 		return err
 	}
-	if err := s.sampleHistory(ctx, time.Now()); err != nil {
-		return err
-	}
-	exp := time.Now().AddDate(3, 0, 0)
-	_, err := e.SaveCard(ctx, Account, payment.CardDetails{Number: payment.CardSucceeds, ExpMonth: int(exp.Month()), ExpYear: exp.Year(), CVC: "123"})
-	return err
+	return s.sampleHistory(ctx, time.Now())
 }
 
 // sampleHistory gives the demo account a month of sample spending (calls

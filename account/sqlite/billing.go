@@ -50,12 +50,13 @@ func (db *DB) CreateCustomer(ctx context.Context, c billing.Customer) (bool, err
 	return created, err
 }
 
-const customerCols = `id, currency, region, plan, cycle_anchor, created_at, name, zone, caller_id, suspended, suspended_at, verified_at`
+const customerCols = `id, currency, region, plan, cycle_anchor, created_at, name, zone, caller_id, suspended, suspended_at, verified_at, next_plan, next_plan_at`
 
 func scanCustomer(row scanner) (billing.Customer, error) {
 	var c billing.Customer
-	var anchor, created, suspended, verified int64
-	err := row.Scan(&c.ID, &c.Currency, &c.Region, &c.Plan, &anchor, &created, &c.Name, &c.Zone, &c.CallerID, &c.Suspended, &suspended, &verified)
+	var anchor, created, suspended, verified, nextAt int64
+	err := row.Scan(&c.ID, &c.Currency, &c.Region, &c.Plan, &anchor, &created, &c.Name, &c.Zone, &c.CallerID, &c.Suspended, &suspended, &verified, &c.NextPlan, &nextAt)
+	c.NextPlanAt = fromNanos(nextAt)
 	c.CycleAnchor, c.Created, c.SuspendedAt, c.Verified = fromNanos(anchor), fromNanos(created), fromNanos(suspended), fromNanos(verified)
 	return c, err
 }
@@ -113,6 +114,14 @@ func (db *DB) SetSuspended(ctx context.Context, id, reason string, at time.Time)
 		at = time.Time{}
 	}
 	return db.updateCustomer(ctx, id, `suspended = ?, suspended_at = ?`, reason, nanos(at))
+}
+
+// SetPlan implements billing.Store.
+func (db *DB) SetPlan(ctx context.Context, id, plan, next string, at time.Time) error {
+	if next == "" {
+		at = time.Time{}
+	}
+	return db.updateCustomer(ctx, id, `plan = ?, next_plan = ?, next_plan_at = ?`, plan, next, nanos(at))
 }
 
 // SetVerified implements billing.Store.

@@ -390,4 +390,32 @@ CREATE TABLE verifications (
 	failures   INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0)
 ) STRICT;
 `,
+	// 18: subscriptions: the seats' monthly charges, to the card, never
+	// from credits.
+	`
+ALTER TABLE customers ADD COLUMN next_plan TEXT NOT NULL DEFAULT '';
+ALTER TABLE customers ADD COLUMN next_plan_at INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE sub_charges (
+	id         TEXT PRIMARY KEY,
+	account    TEXT NOT NULL REFERENCES customers(id),
+	cycle      TEXT NOT NULL,
+	kind       TEXT NOT NULL CHECK (kind IN ('cycle', 'seat', 'upgrade')),
+	ref        TEXT NOT NULL DEFAULT '',
+	plan       TEXT NOT NULL,
+	seats      INTEGER NOT NULL CHECK (seats >= 0),
+	amount     INTEGER NOT NULL CHECK (amount >= 0),
+	currency   TEXT NOT NULL,
+	status     TEXT NOT NULL CHECK (status IN ('due', 'paid')),
+	attempts   INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+	next_try   INTEGER NOT NULL,
+	payment_id TEXT NOT NULL DEFAULT '',
+	failure    TEXT NOT NULL DEFAULT '',
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	paid_at    INTEGER NOT NULL DEFAULT 0,
+	CHECK (status = 'due' OR payment_id <> '')
+) STRICT;
+CREATE INDEX sub_charges_due ON sub_charges(next_try) WHERE status = 'due';
+CREATE INDEX sub_charges_account ON sub_charges(account, created_at);
+`,
 }
