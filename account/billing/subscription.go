@@ -389,4 +389,3 @@ func (e *Engine) upgradeBundle(ctx context.Context, c Customer, from, to Plan, c
 	}
 	return nil
 }
-
