@@ -121,6 +121,8 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 		ice = append(ice, is)
 	}
 	log := s.Parts.Log
+	sender := cfg.mailer(s.Dir())
+	s.mail.Store(&sender)
 	sb, err := switchboard.New(switchboard.Config{Realm: cfg.Realm, Listen: cfg.SIP, TLS: cfg.TLS, Directory: s.Store, Billing: SwitchboardBilling(s.Engine),
 		Records: s.Store, VoicemailDir: s.Dir(), ICEServers: ice, Log: log, Now: s.Parts.Clock, CheckpointEvery: cfg.CheckpointEvery})
 	if err != nil {
@@ -170,7 +172,7 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 	guarded := netguard.Listen(l, netguard.Options{PerAddr: cmp.Or(cfg.HTTPPerAddr, 256)})
 	r.http = &http.Server{Handler: api.New(api.Config{Users: s.Store, Billing: s.Engine, Records: s.Store, DataDir: s.Dir(),
 		Realm: cfg.Realm, SIP: r.SIP, PhoneMedia: cfg.PhoneMedia, ICE: cfg.ICE, Catalog: s.Catalog, Webhooks: cfg.Webhooks,
-		Log: log, Now: s.Parts.Clock, Presence: sb, Mail: cfg.mailer(s.Dir()),
+		Log: log, Now: s.Parts.Clock, Presence: sb, Mail: sender,
 		SignupClosed: cfg.SignupClosed}),
 		ReadHeaderTimeout: min(read, 10*time.Second), ReadTimeout: read, WriteTimeout: 2 * read, IdleTimeout: 4 * read,
 		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}

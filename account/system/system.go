@@ -14,13 +14,16 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/catalog"
+	"github.com/tetherphone/tether/account/mail"
 	"github.com/tetherphone/tether/account/payment"
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/sqlite"
+	"github.com/tetherphone/tether/account/team"
 )
 
 // Parts are what a system is built from. Only Dir is required; every other
@@ -59,6 +62,41 @@ type System struct {
 
 	ratesMu sync.Mutex
 	rates   string // the imported decks the engine rates with (their digests)
+
+	mail atomic.Pointer[mail.Sender] // where owners' notices are emailed, once serving
+}
+
+// emailOwner emails a notice for an account's owner (a failed
+// subscription charge, a suspension), when the system sends email.
+func (s *System) emailOwner(ctx context.Context, account, kind, message string) {
+	m := s.mail.Load()
+	if m == nil {
+		return
+	}
+	us, err := s.Store.Users(ctx, account)
+	if err != nil {
+		return
+	}
+	c, _ := s.Engine.Customer(ctx, account)
+	subjects := map[string]string{"subscription-failed": "We could not take your Tether subscription payment",
+		"suspended": "Your Tether account is suspended", "reinstated": "Your Tether account is back on"}
+	subject, ok := subjects[kind]
+	if !ok {
+		subject = "A notice about your Tether account"
+	}
+	for _, u := range us {
+		if u.Role != team.Owner {
+			continue
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			text := fmt.Sprintf("Hello,\n\n%s\n\n— Tether, for %s (%s)\n", message, c.Name, account)
+			if err := (*m).Send(ctx, mail.Message{To: u.Email, Subject: subject, Text: text}); err != nil {
+				s.Parts.Log.Warn("system: emailing the owner", "account", account, "err", err)
+			}
+		}()
+	}
 }
 
 // Open opens the system kept in p.Dir (creating the directory and the
@@ -96,7 +134,7 @@ func Open(ctx context.Context, p Parts) (*System, error) {
 		p.Processor = s.sandbox
 	}
 	s.Parts = p
-	s.Engine = billing.New(billing.Config{Store: db, Processor: p.Processor, Clock: p.Clock, Log: p.Log})
+	s.Engine = billing.New(billing.Config{Store: db, Processor: p.Processor, Clock: p.Clock, Log: p.Log, Notify: s.emailOwner})
 	if _, err := s.ReloadRates(ctx); err != nil {
 		s.Close()
 		return nil, err

@@ -11,8 +11,12 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/company"
+	"github.com/tetherphone/tether/account/mail"
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/system"
+	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/internal/mailbox"
 )
 
 const (
@@ -155,5 +159,33 @@ func TestAPIConnections(t *testing.T) {
 		if i == 100 {
 			t.Fatalf("a trickled request still open after %v", time.Since(start))
 		}
+	}
+}
+
+// TestOwnerEmailed: a running system emails the owner what it tells them
+// in the app: here, that the first subscription charge failed for want of
+// a card, sent through a real SMTP server.
+func TestOwnerEmailed(t *testing.T) {
+	box := mailbox.Start(t)
+	s := open(t, t.TempDir(), rating.SampleRater())
+	r, err := s.Start(context.Background(), system.Serve{SIP: []string{"udp://127.0.0.1:0"}, HTTP: "127.0.0.1:0",
+		Mail: mail.SMTP{Addr: box.Addr, Username: box.Username, Password: box.Password, From: "t@tether.test", RootCAs: box.RootCAs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	ctx := context.Background()
+	hash, _ := team.HashPassword("a long password")
+	o, err := company.Open(ctx, company.Stores{Users: s.Store, Billing: s.Engine}, company.New{Name: "Mailed Co", Country: "US", Plan: "starter",
+		Owner: "owner@mailed.test", PasswordHash: hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Engine.Verify(ctx, o.Account); err != nil {
+		t.Fatal(err)
+	}
+	m := box.WaitFor(t, "owner@mailed.test", 10*time.Second)
+	if m.Subject != "We could not take your Tether subscription payment" || !strings.Contains(m.Text, "no card on file") || !strings.Contains(m.Text, "Mailed Co") {
+		t.Errorf("the owner's email: %q\n%s", m.Subject, m.Text)
 	}
 }
