@@ -144,6 +144,32 @@ func (c *Client) SetAccount(ctx context.Context, req AccountRequest) (AccountInf
 	return out, err
 }
 
+// Subscription reads what the account pays for its seats.
+func (c *Client) Subscription(ctx context.Context) (SubscriptionInfo, error) {
+	var out SubscriptionInfo
+	err := c.do(ctx, http.MethodGet, "/v1/subscription", nil, &out)
+	return out, err
+}
+
+// ChangePlan moves the account to another plan.
+func (c *Client) ChangePlan(ctx context.Context, plan string) (SubscriptionInfo, error) {
+	var out SubscriptionInfo
+	err := c.do(ctx, http.MethodPut, "/v1/subscription/plan", PlanRequest{Plan: plan}, &out)
+	return out, err
+}
+
+// Receipts lists what the account paid for, newest first.
+func (c *Client) Receipts(ctx context.Context) ([]ReceiptInfo, error) {
+	var out []ReceiptInfo
+	err := c.do(ctx, http.MethodGet, "/v1/receipts", nil, &out)
+	return out, err
+}
+
+// ReceiptHTML fetches a receipt as a printable HTML page.
+func (c *Client) ReceiptHTML(ctx context.Context, id string) ([]byte, error) {
+	return c.raw(ctx, "/v1/receipts/"+url.PathEscape(id)+"?format=html")
+}
+
 // Invitations lists pending invitations.
 func (c *Client) Invitations(ctx context.Context) ([]InvitationInfo, error) {
 	var out []InvitationInfo
@@ -208,7 +234,12 @@ func (c *Client) MarkVoicemail(ctx context.Context, id string, heard bool) error
 
 // VoicemailAudio downloads a voicemail's recording (WAV).
 func (c *Client) VoicemailAudio(ctx context.Context, id string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+"/v1/voicemails/"+url.PathEscape(id)+"/audio", nil)
+	return c.raw(ctx, "/v1/voicemails/"+url.PathEscape(id)+"/audio")
+}
+
+// raw GETs path and returns the body as it is (a recording, a page).
+func (c *Client) raw(ctx context.Context, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+path, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func (s *Server) fail(w http.ResponseWriter, err error, what string) {
 	case errors.Is(err, team.ErrInvalid), errors.Is(err, billing.ErrInvalid), errors.Is(err, catalog.ErrInvalid),
 		errors.Is(err, payment.ErrCard), errors.Is(err, ledger.ErrInvalid):
 		writeErr(w, http.StatusBadRequest, "bad_input", "%s", plain(err))
-	case errors.Is(err, team.ErrNotFound), errors.Is(err, billing.ErrUnknownAccount):
+	case errors.Is(err, team.ErrNotFound), errors.Is(err, billing.ErrUnknownAccount), errors.Is(err, billing.ErrNotFound):
 		writeErr(w, http.StatusNotFound, "not_found", "%s: not found", what)
 	case errors.Is(err, team.ErrLimit):
 		writeErr(w, http.StatusConflict, "limit", "%s", plain(err))

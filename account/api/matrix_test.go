@@ -216,6 +216,16 @@ var matrix = map[string]permRow{
 	"GET /v1/card":                 {"OAL", fixed("GET", "/v1/card", "")},
 	"GET /v1/topup":                {"OAL", fixed("GET", "/v1/topup", "")},
 	"GET /v1/topup/history":        {"OAL", fixed("GET", "/v1/topup/history", "")},
+	"GET /v1/subscription":         {"OAL", fixed("GET", "/v1/subscription", "")},
+	"PUT /v1/subscription/plan":    {"OA", fixed("PUT", "/v1/subscription/plan", `{"plan": "team"}`)},
+	"GET /v1/receipts":             {"OAL", fixed("GET", "/v1/receipts", "")},
+	"GET /v1/receipts/{id}": {"OAL", func(e *env, _ string) (string, string, string) {
+		rs, err := e.sys.Engine.Receipts(context.Background(), demo.Account, 1)
+		if err != nil || len(rs) == 0 {
+			e.t.Fatalf("the demo has no receipt: %v", err)
+		}
+		return "GET", "/v1/receipts/" + rs[0].ID, ""
+	}},
 	"POST /v1/credits": {"OA", func(e *env, _ string) (string, string, string) {
 		return "POST", "/v1/credits", fmt.Sprintf(`{"amount": "10.00", "idempotency_key": "matrix-%d"}`, e.n())
 	}},

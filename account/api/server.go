@@ -170,6 +170,10 @@ func New(cfg Config) *Server {
 	s.handle("GET /v1/topup", team.ViewBilling, s.topUp)
 	s.handle("PUT /v1/topup", team.ManageBilling, s.setTopUp)
 	s.handle("GET /v1/topup/history", team.ViewBilling, s.topUpHistory)
+	s.handle("GET /v1/subscription", team.ViewBilling, s.subscription)
+	s.handle("PUT /v1/subscription/plan", team.ManageBilling, s.changePlan)
+	s.handle("GET /v1/receipts", team.ViewBilling, s.receipts)
+	s.handle("GET /v1/receipts/{id}", team.ViewBilling, s.receipt)
 
 	s.handle("GET /v1/numbers", "", s.numbers)
 	s.handle("GET /v1/numbers/search", team.ManageNumbers, s.searchNumbers)

@@ -242,3 +242,47 @@ func TestAccountSettings(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// TestSubscriptionAndReceipts: the owner sees the plan, seats, next
+// billing day and charges; upgrades (charged to the card at once) and
+// downgrades (from the billing day); every payment has a receipt, as JSON
+// and as a printable page; a member sees none of it.
+func TestSubscriptionAndReceipts(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	owner, _ := api.NewClient(e.srv.URL)
+	owner.Token = e.tokens["owner"]
+	sub, err := owner.Subscription(ctx)
+	if err != nil || sub.Plan.ID != "team" || sub.Seats != 3 || sub.PerCycle != "87.00" || sub.Due != "0.00" || sub.SuspendOn != nil || len(sub.Charges) != 3 {
+		t.Fatalf("the demo's subscription: %+v, %v", sub, err)
+	}
+	if sub, err = owner.ChangePlan(ctx, "pro"); err != nil || sub.Plan.ID != "pro" || sub.Charges[0].Kind != "upgrade" || sub.Charges[0].Status != "paid" {
+		t.Fatalf("upgrade: %+v, %v", sub, err)
+	}
+	if sub, err = owner.ChangePlan(ctx, "starter"); err != nil || sub.Plan.ID != "pro" || sub.NextPlan == nil || sub.NextPlan.ID != "starter" {
+		t.Fatalf("downgrade: %+v, %v", sub, err)
+	}
+	_, err = owner.ChangePlan(ctx, "gold")
+	wantErr(t, err, 400, "bad_input")
+	if _, err := owner.AddCredits(ctx, "15.00", api.NewIdempotencyKey("r")); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := owner.Receipts(ctx)
+	if err != nil || len(rs) != 5 || rs[0].Kind != "credits" || rs[0].Amount != "15.00" || rs[0].PaidWith != "Visa •••• 4242" || rs[1].Kind != "subscription" {
+		t.Fatalf("receipts: %+v, %v", rs, err)
+	}
+	page, err := owner.ReceiptHTML(ctx, rs[1].ID)
+	if err != nil || !strings.Contains(string(page), "Demo Company") || !strings.Contains(string(page), "$"+rs[1].Amount) ||
+		!strings.Contains(string(page), "upgrade to the pro plan") {
+		t.Errorf("the receipt page: %v\n%s", err, page)
+	}
+	_, err = owner.ReceiptHTML(ctx, "sub_0000000000000000")
+	var ae *api.Error
+	if !errors.As(err, &ae) || ae.Status != 404 {
+		t.Errorf("a receipt that is not there: %v", err)
+	}
+	rep, _ := api.NewClient(e.srv.URL)
+	rep.Token = e.tokens["member"]
+	_, err = rep.Receipts(ctx)
+	wantErr(t, err, 403, "forbidden")
+}

@@ -13,6 +13,8 @@ var (
 	// error is a *CreditError carrying a reason to show and to put in a SIP
 	// 402's reason phrase.
 	ErrNoCredit = errors.New("billing: insufficient credit")
+	// ErrNotFound means the account has no such thing (a receipt).
+	ErrNotFound = errors.New("billing: not found")
 	// ErrUnknownAccount means no customer account has that ID.
 	ErrUnknownAccount = errors.New("billing: unknown account")
 	// ErrInvalid means a request is malformed; the message says how.

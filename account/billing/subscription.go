@@ -242,7 +242,9 @@ func (e *Engine) tryCharge(ctx context.Context, sc SubCharge) (SubCharge, error)
 	return sc, nil
 }
 
-// chargeText says what a subscription charge is for.
+// ChargeText says what a subscription charge is for.
+func ChargeText(sc SubCharge) string { return chargeText(sc) }
+
 func chargeText(sc SubCharge) string {
 	switch sc.Kind {
 	case ChargeSeat:
@@ -280,6 +282,16 @@ func (e *Engine) seatCharge(ctx context.Context, c Customer, user string, now ti
 	_, err = e.tryCharge(ctx, sc)
 	return err
 }
+
+// ActiveSeats counts the account's seats (removed ones count to the end
+// of the cycle they were removed in, but not here).
+func (e *Engine) ActiveSeats(ctx context.Context, account string) (int, error) {
+	return e.activeSeats(ctx, account)
+}
+
+// SubscriptionGrace is how long a subscription charge may stay unpaid
+// before the account is suspended.
+func (e *Engine) SubscriptionGrace() time.Duration { return e.subGrace }
 
 // SubCharges lists an account's subscription charges, newest first.
 func (e *Engine) SubCharges(ctx context.Context, account string, limit int) ([]SubCharge, error) {

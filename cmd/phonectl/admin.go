@@ -18,12 +18,14 @@ import (
 
 // accountCommands need only the account API, no phone.
 var accountCommands = map[string]func(context.Context, *api.Client, []string, out, io.Writer) int{
-	"credits": cmdCredits,
-	"topup":   cmdTopUp,
-	"numbers": cmdNumbers,
-	"team":    cmdTeam,
-	"verify":  cmdVerify,
-	"account": cmdAccount,
+	"credits":      cmdCredits,
+	"topup":        cmdTopUp,
+	"numbers":      cmdNumbers,
+	"team":         cmdTeam,
+	"verify":       cmdVerify,
+	"account":      cmdAccount,
+	"subscription": cmdSubscription,
+	"receipts":     cmdReceipts,
 }
 
 // runAccount signs in and runs an account command.

@@ -80,6 +80,9 @@ Account commands (account mode only; what each may do depends on your role):
   verify CODE | verify --resend       the Owner verifies the emailed code (no money moves before)
   account [show]                      the company: name, country, time zone, plan, caller ID
   account set [--name N] [--country CC] [--zone Z] [--caller-id NUMBER]
+  subscription [plan ID]              the plan, seats and charges; change plan (up now, down on the billing day)
+  receipts | receipts ID --save FILE.html
+                                      what the account paid for; a receipt as a printable page
   team list | team invite EMAIL ROLE | team role EMAIL ROLE | team remove EMAIL
   team invitations | team revoke EMAIL | team resend EMAIL
   team transfer-ownership EMAIL       (the Owner only)

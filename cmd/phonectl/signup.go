@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -170,4 +171,67 @@ func accountLines(a api.AccountInfo) []string {
 		fmt.Sprintf("plan %s: %s %s per seat a month (%s)", a.Plan.Name, a.Plan.Price, a.Plan.Currency, a.Plan.Summary),
 		"caller ID: " + caller,
 	}
+}
+
+func cmdSubscription(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
+	var s api.SubscriptionInfo
+	var err error
+	switch {
+	case len(args) == 0:
+		s, err = c.Subscription(ctx)
+	case len(args) == 2 && args[0] == "plan":
+		s, err = c.ChangePlan(ctx, args[1])
+	default:
+		return usageErr(stderr, nil, "subscription [plan ID]")
+	}
+	if err != nil {
+		return outcome(o, err, "")
+	}
+	lines := []string{fmt.Sprintf("%s plan, %d seats: %s %s each billing day; next on %s", s.Plan.Name, s.Seats, s.PerCycle, s.Currency,
+		s.CycleEnd.Local().Format("2006-01-02"))}
+	if s.NextPlan != nil {
+		lines = append(lines, fmt.Sprintf("moving to the %s plan on %s", s.NextPlan.Name, s.CycleEnd.Local().Format("2006-01-02")))
+	}
+	if s.SuspendOn != nil {
+		lines = append(lines, fmt.Sprintf("due: %s %s; the account is suspended on %s unless it is paid", s.Due, s.Currency, s.SuspendOn.Local().Format("2006-01-02")))
+	}
+	for _, ch := range s.Charges {
+		line := fmt.Sprintf("  %s  %-7s %8s  %s", ch.Created.Local().Format("2006-01-02"), ch.Status, ch.Amount, ch.Description)
+		if ch.Failure != "" {
+			line += " (" + ch.Failure + ")"
+		}
+		lines = append(lines, line)
+	}
+	show(o, "subscription", s, lines...)
+	return outcome(o, nil, "ok")
+}
+
+func cmdReceipts(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
+	fs := flagSet("receipts", stderr)
+	save := fs.String("save", "", "write receipt ID's printable page to this file (with ID as the argument)")
+	pos, err := parseArgs(fs, args)
+	switch {
+	case err != nil || len(pos) > 1 || (*save != "") != (len(pos) == 1):
+		return usageErr(stderr, err, "receipts, or receipts ID --save FILE.html")
+	case len(pos) == 1:
+		page, err := c.ReceiptHTML(ctx, pos[0])
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		if err := os.WriteFile(*save, page, 0o644); err != nil {
+			fmt.Fprintln(stderr, "phonectl:", err)
+			return exitFailure
+		}
+		return outcome(o, nil, "saved "+*save)
+	}
+	rs, err := c.Receipts(ctx)
+	if err != nil {
+		return outcome(o, err, "")
+	}
+	var lines []string
+	for _, r := range rs {
+		lines = append(lines, fmt.Sprintf("%-20s %s  %8s %s  %-12s %s (%s)", r.ID, r.At.Local().Format("2006-01-02"), r.Amount, r.Currency, r.Kind, r.Description, r.PaidWith))
+	}
+	show(o, "receipts", rs, lines...)
+	return outcome(o, nil, fmt.Sprintf("%d receipts", len(rs)))
 }

@@ -166,6 +166,12 @@ func TestSignUpWithPhonectl(t *testing.T) {
 		!strings.Contains(out, "America/Toronto") || !strings.Contains(out, "plan Pro") {
 		t.Errorf("account after verifying:\n%s", out)
 	}
+	// Verified, the subscription starts: with no card yet its first charge
+	// waits, and says when the account would be suspended.
+	if out, code := phonectlRun(t, append(zed, "subscription")...); code != 0 || !strings.Contains(out, "Pro plan, 1 seats: 49.00 USD") ||
+		!strings.Contains(out, "due: 49.00 USD") || !strings.Contains(out, "there is no card on file") {
+		t.Errorf("subscription: exit %d\n%s", code, out)
+	}
 	closed := startServerArgs(t, t.TempDir(), "--signup", "closed")
 	if out, code := phonectlRun(t, "--server", closed.api, "signup", "--company", "No", "--email", "no@no.test", "--password", "a long password",
 		"--country", "US"); code != 4 || !strings.Contains(out, "signup_closed") {
