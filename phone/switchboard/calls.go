@@ -317,10 +317,11 @@ var errNoRoute = errors.New("switchboard: no route")
 var phrases = map[int]string{402: "Payment Required", 403: "Forbidden", 404: "Not Found", 500: "Server Internal Error", 503: "Service Unavailable"}
 
 // route finds what a dialled user part means: a teammate (extension
-// "102", or name "rep"), one of the switchboard's numbers (its members),
-// or a number outside (returned as E.164 for the trunk).
+// "102", or name "rep"), one of the caller's account's numbers (its
+// members), or a number outside (returned as E.164 for the trunk), which
+// another company's numbers on this switchboard are too.
 //
-// For one of the switchboard's numbers it also returns the number (its
+// For one of the account's numbers it also returns the number (its
 // business hours decide between its members and its voicemail).
 func (s *Server) route(ctx context.Context, caller team.User, dialled string) ([]team.User, string, *team.Number, error) {
 	if u, err := s.cfg.Directory.UserByExtension(ctx, caller.Account, dialled); err == nil {
@@ -342,7 +343,7 @@ func (s *Server) route(ctx context.Context, caller team.User, dialled string) ([
 	if err != nil {
 		return nil, "", nil, errNoRoute
 	}
-	if num, err := s.cfg.Directory.Number(ctx, n.E164); err == nil {
+	if num, err := s.cfg.Directory.Number(ctx, n.E164); err == nil && num.Account == caller.Account {
 		var out []team.User
 		for _, m := range num.Members {
 			if u, err := s.cfg.Directory.User(ctx, m); err == nil {
@@ -351,6 +352,9 @@ func (s *Server) route(ctx context.Context, caller team.User, dialled string) ([
 		}
 		return out, "", &num, nil
 	}
+	// Anything else, another company's numbers on this switchboard too,
+	// is an outside number: reached through the trunk, as anyone outside
+	// would reach it (a carrier brings it back in as an inbound call).
 	return nil, n.E164, nil, nil
 }
 

@@ -644,3 +644,63 @@ func TestWebSocketPhone(t *testing.T) {
 	}
 	eventually.Must(t, 5*time.Second, "the switchboard to forget the call", func() bool { return e.sb.Calls() == 0 })
 }
+
+// TestAccountsApart: a phone of another company on the same switchboard
+// reaches none of acme's extensions or people (404, calls and texts);
+// acme's public number it reaches only as an outside caller would,
+// through the trunk (here the network simulator answers), billed to its
+// own account as an outbound call: acme's phones do not ring and acme
+// keeps no record of it.
+func TestAccountsApart(t *testing.T) {
+	e := newEnv(t)
+	e.withSim()
+	if err := e.engine.OpenAccount(e.ctx, billing.NewAccount{ID: "bee", Plan: "team", Owner: "zed@bee.test", Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.engine.Adjust(e.ctx, "bee", "start", decimal.NewFromInt(5), "test credit")
+	if err := e.db.CreateUser(e.ctx, team.User{Account: "bee", Email: "zed@bee.test", Role: team.Owner, Extension: "101", Created: time.Now()}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetNumber(e.ctx, team.Number{E164: "+14155550199", Account: "bee", Members: []string{"zed@bee.test"}}); err != nil {
+		t.Fatal(err)
+	}
+	zed := e.phoneFor("zed@bee.test", "udp")
+	bob := e.phoneFor("bob@acme.test", "udp")
+	cy := e.phoneFor("cy@acme.test", "tcp")
+	rang := make(chan string, 4)
+	for name, p := range map[string]*phone.UA{"bob": bob, "cy": cy} {
+		go func() {
+			for in := range p.Incoming() {
+				rang <- name
+				in.Decline(486)
+			}
+		}()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, target := range []string{"102", "bob", "103"} {
+		if _, err := zed.Dial(ctx, target); !errors.Is(err, phone.ErrNotFound) {
+			t.Errorf("bee dials acme's %s: %v, want 404", target, err)
+		}
+		if err := zed.SendMessage(ctx, target, "hi"); !errors.Is(err, phone.ErrNotFound) {
+			t.Errorf("bee texts acme's %s: %v, want 404", target, err)
+		}
+	}
+	call, err := zed.Dial(ctx, "+14155550101") // acme's shared line
+	if err != nil {
+		t.Fatalf("bee calls acme's public number: %v", err)
+	}
+	call.Hangup(ctx)
+	select {
+	case who := <-rang:
+		t.Errorf("acme's %s rang for another company's call", who)
+	case <-time.After(time.Second):
+	}
+	eventually.Must(t, 10*time.Second, "bee's call record", func() bool {
+		recs, _ := e.db.Calls(e.ctx, "bee", 10)
+		return len(recs) == 1 && recs[0].Direction == "outbound" && recs[0].To == "+14155550101"
+	})
+	if recs, _ := e.db.Calls(e.ctx, "acme", 10); len(recs) != 0 {
+		t.Errorf("acme's records hold another company's call: %+v", recs)
+	}
+}
