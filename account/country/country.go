@@ -33,6 +33,16 @@ var mainZone = map[string]string{
 	"MH": "Pacific/Majuro", "PG": "Pacific/Port_Moresby",
 }
 
+// aliases are other names people type for a country (tzdata's names are
+// short and sometimes unusual: "Britain (UK)").
+var aliases = map[string][]string{
+	"GB": {"United Kingdom", "UK", "England", "Scotland", "Wales", "Northern Ireland", "Great Britain"},
+	"US": {"USA", "United States of America", "America"},
+	"KR": {"South Korea"}, "KP": {"North Korea"}, "AE": {"UAE", "Emirates"}, "NL": {"Holland"},
+	"CZ": {"Czech Republic", "Czechia"}, "CI": {"Ivory Coast"}, "MM": {"Burma"}, "VA": {"Vatican"},
+	"RU": {"Russian Federation"}, "TW": {"Taiwan"}, "CN": {"China"}, "DE": {"Deutschland"}, "ES": {"España"},
+}
+
 // Zone is the time zone a new account in the country starts with.
 func (c Country) Zone() string {
 	if z, ok := mainZone[c.Code]; ok {
@@ -67,13 +77,16 @@ func Search(query string) []Country {
 	}
 	var code, start, within []Country
 	for _, c := range all {
-		name := strings.ToLower(c.Name)
+		names := []string{strings.ToLower(c.Name)}
+		for _, a := range aliases[c.Code] {
+			names = append(names, strings.ToLower(a))
+		}
 		switch {
 		case strings.ToLower(c.Code) == q:
 			code = append(code, c)
-		case strings.HasPrefix(name, q):
+		case slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, q) }):
 			start = append(start, c)
-		case strings.Contains(name, q):
+		case slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, q) }):
 			within = append(within, c)
 		}
 	}

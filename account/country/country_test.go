@@ -44,7 +44,7 @@ func TestSearch(t *testing.T) {
 		names = append(names, c.Name)
 	}
 	// Names starting with it first, then those containing it.
-	if len(names) < 3 || names[0] != "United Arab Emirates" || !slices.Contains(names, "Réunion") {
+	if len(names) < 4 || !slices.Equal(names[:3], []string{"Britain (UK)", "United Arab Emirates", "United States"}) || !slices.Contains(names[3:], "Réunion") {
 		t.Errorf("Search(uni) = %v", names)
 	}
 	if got := country.Search("gb"); len(got) == 0 || got[0].Code != "GB" {
@@ -52,6 +52,9 @@ func TestSearch(t *testing.T) {
 	}
 	if got := country.Search("åland"); len(got) != 1 || got[0].Code != "AX" {
 		t.Errorf("Search(åland) = %+v", got)
+	}
+	if got := country.Search("united k"); len(got) != 1 || got[0].Code != "GB" {
+		t.Errorf("Search(united k) = %+v", got)
 	}
 	if got := country.Search("zzzz"); len(got) != 0 {
 		t.Errorf("Search(zzzz) = %+v", got)
