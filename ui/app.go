@@ -238,10 +238,17 @@ type Shell struct {
 	Contacts  *ContactsView
 	Settings  *SettingsView
 	Checklist *Checklist
+	Account   *AccountView
+	Verify    *VerifyBanner
 	tabs      *container.AppTabs
 	status    *widget.Label
+	signOut   *widget.Button
 	content   fyne.CanvasObject
 	win       fyne.Window
+	// OnSignOut, when set, signs out: the app ends the session on the
+	// server, forgets this desktop's phone credentials and shows the
+	// sign-in screen.
+	OnSignOut func()
 }
 
 // NewShell builds the app for a signed-in user; dialer places calls
@@ -301,6 +308,12 @@ func NewShellWith(s Session, dialer Dialer, win fyne.Window, hooks SettingsHooks
 		sh.Team = NewTeamView(s, win)
 		tabs = append(tabs, container.NewTabItem("Team", sh.Team.Object()))
 	}
+	company, _ := s.Account.(Company)
+	if company != nil && (s.Can(team.ViewBilling) || s.Can(team.ManageAccount)) {
+		sh.Account = NewAccountView(s, company, win)
+		sh.Account.Open = OpenFile
+		tabs = append(tabs, container.NewTabItem("Account", sh.Account.Object()))
+	}
 	if app := fyne.CurrentApp(); app != nil {
 		sh.Settings = NewSettingsView(s, hooks, app.Preferences())
 		tabs = append(tabs, container.NewTabItem("Settings", sh.Settings.Object()))
@@ -308,11 +321,39 @@ func NewShellWith(s Session, dialer Dialer, win fyne.Window, hooks SettingsHooks
 	sh.tabs = container.NewAppTabs(tabs...)
 	sh.tabs.SetTabLocation(container.TabLocationLeading)
 	sh.tabs.OnSelected = func(*container.TabItem) { go sh.Refresh(context.Background()) }
-	sh.status = widget.NewLabel(fmt.Sprintf("%s · %s · extension %s", s.Me.Email, roleName(s.Me.Role), s.Me.Extension))
-	sh.content = container.NewBorder(sh.Gate.Banner(), sh.status, nil, nil, sh.tabs)
+	sh.status = widget.NewLabel(sh.who())
+	sh.status.Truncation = fyne.TextTruncateEllipsis
+	sh.signOut = widget.NewButton("Sign out", func() {
+		if sh.OnSignOut != nil {
+			sh.signOut.Disable()
+			sh.OnSignOut()
+		}
+	})
+	top := container.NewVBox(sh.Gate.Banner())
+	if company != nil {
+		sh.Verify = NewVerifyBanner(s, company, func() { go sh.Refresh(context.Background()) })
+		top = container.NewVBox(sh.Verify.Object(), sh.Gate.Banner())
+	}
+	sh.content = container.NewBorder(top, container.NewBorder(nil, nil, nil, sh.signOut, sh.status), nil, nil, sh.tabs)
 	sh.Gate.parent = sh.content
+	if sh.Verify != nil {
+		sh.Verify.parent = sh.content
+	}
 	return sh
 }
+
+// who is the status line's start: who is signed in, as what, where.
+func (sh *Shell) who() string {
+	me := sh.Session.Me
+	role := roleName(me.Role)
+	if me.AccountName != "" {
+		role += " at " + me.AccountName
+	}
+	return fmt.Sprintf("%s · %s · extension %s", me.Email, role, me.Extension)
+}
+
+// Status is the status line's text (for tests).
+func (sh *Shell) Status() string { return sh.status.Text }
 
 // Object is the shell's content.
 func (sh *Shell) Object() fyne.CanvasObject { return sh.content }
@@ -339,7 +380,7 @@ func (sh *Shell) TabNames() []string {
 
 // SetStatus shows a line under the views (registration state).
 func (sh *Shell) SetStatus(text string) {
-	sh.status.SetText(fmt.Sprintf("%s · %s · extension %s · %s", sh.Session.Me.Email, roleName(sh.Session.Me.Role), sh.Session.Me.Extension, text))
+	sh.status.SetText(sh.who() + " · " + text)
 }
 
 // Refresh reloads the gate and every view from the server; call it off
@@ -370,6 +411,12 @@ func (sh *Shell) Refresh(ctx context.Context) error {
 	}
 	if sh.Team != nil {
 		errs = append(errs, sh.Team.Load(ctx))
+	}
+	if sh.Account != nil {
+		errs = append(errs, sh.Account.Load(ctx))
+	}
+	if sh.Verify != nil {
+		errs = append(errs, sh.Verify.Load(ctx))
 	}
 	return errors.Join(errs...)
 }

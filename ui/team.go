@@ -24,16 +24,28 @@ type TeamView struct {
 	s       Session
 	win     fyne.Window
 	list    *fyne.Container
+	pending *fyne.Container
 	roles   *widget.Label
 	status  *widget.Label
 	content fyne.CanvasObject
 	members []api.Member
 	roleSet []api.RoleInfo
+	invites []api.InvitationInfo
 }
+
+// Invitations is what the team view asks of pending invitations;
+// *api.Client implements it.
+type Invitations interface {
+	Invitations(ctx context.Context) ([]api.InvitationInfo, error)
+	RevokeInvitation(ctx context.Context, email string) error
+	ResendInvitation(ctx context.Context, email string) (api.InvitationInfo, error)
+}
+
+var _ Invitations = (*api.Client)(nil)
 
 // NewTeamView builds the view.
 func NewTeamView(s Session, win fyne.Window) *TeamView {
-	v := &TeamView{s: s, win: win, list: container.NewVBox(), roles: widget.NewLabel(""), status: widget.NewLabel("")}
+	v := &TeamView{s: s, win: win, list: container.NewVBox(), pending: container.NewVBox(), roles: widget.NewLabel(""), status: widget.NewLabel("")}
 	v.roles.Wrapping = fyne.TextWrapWord
 	invite := widget.NewButton("Invite…", v.showInvite)
 	invite.Importance = widget.HighImportance
@@ -45,7 +57,7 @@ func NewTeamView(s Session, win fyne.Window) *TeamView {
 		buttons.Add(widget.NewButton("Transfer ownership…", v.showTransfer))
 	}
 	v.content = container.NewBorder(container.NewVBox(buttons, v.status), nil, nil, nil,
-		container.NewVScroll(container.NewVBox(v.list, widget.NewSeparator(),
+		container.NewVScroll(container.NewVBox(v.list, v.pending, widget.NewSeparator(),
 			widget.NewLabelWithStyle("Roles", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), v.roles)))
 	return v
 }
@@ -66,12 +78,21 @@ func (v *TeamView) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var ins []api.InvitationInfo
+	if inv, ok := v.s.Account.(Invitations); ok {
+		if ins, err = inv.Invitations(ctx); err != nil {
+			return err
+		}
+	}
 	doWait(func() {
-		v.members, v.roleSet = ms, rs
+		v.members, v.roleSet, v.invites = ms, rs, ins
 		v.render()
 	})
 	return nil
 }
+
+// Pending lists the invitations not yet accepted (for tests).
+func (v *TeamView) Pending() []api.InvitationInfo { return v.invites }
 
 func (v *TeamView) roleNames() []string {
 	var out []string
@@ -114,6 +135,42 @@ func (v *TeamView) render() {
 		}
 		v.list.Add(container.NewBorder(nil, nil, nil, right, name))
 	}
+	v.pending.RemoveAll()
+	if len(v.invites) > 0 {
+		v.pending.Add(widget.NewLabelWithStyle("Invited, not joined yet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	}
+	inv, _ := v.s.Account.(Invitations)
+	for _, in := range v.invites {
+		in := in
+		line := widget.NewLabel(fmt.Sprintf("%s   %s · invited by %s · expires %s", in.Email, roleName(in.Role), in.InvitedBy, in.Expires.Local().Format("2 Jan 15:04")))
+		line.Truncation = fyne.TextTruncateEllipsis
+		resend := widget.NewButton("Send again", func() {
+			v.status.SetText("Sending the invitation to " + in.Email + " again…")
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				got, err := inv.ResendInvitation(ctx, in.Email)
+				do(func() {
+					if err != nil {
+						v.status.SetText("")
+						showErr(v.win, err)
+						return
+					}
+					v.status.SetText("")
+					v.showInvitation(got)
+				})
+				v.Load(ctx)
+			}()
+		})
+		revoke := widget.NewButton("Revoke", func() {
+			dialog.ShowConfirm("Revoke the invitation", "Withdraw the invitation of "+in.Email+"? Its link and code stop working.", func(yes bool) {
+				if yes {
+					v.do("Revoking the invitation of "+in.Email, func(ctx context.Context) error { return inv.RevokeInvitation(ctx, in.Email) })
+				}
+			}, v.win)
+		})
+		v.pending.Add(container.NewBorder(nil, nil, nil, container.NewHBox(resend, revoke), line))
+	}
 	var lines []string
 	for _, r := range v.roleSet {
 		perms := make([]string, len(r.Permissions))
@@ -153,14 +210,30 @@ func (v *TeamView) showInvite() {
 					showErr(v.win, err)
 					return
 				}
-				token := widget.NewEntry()
-				token.SetText(in.Token)
-				dialog.ShowCustom("Invitation for "+in.Email, "Done", container.NewVBox(
-					widget.NewLabel("Send this invitation code to "+in.Email+"; it is shown once and works until "+in.Expires.Local().Format("Jan 2")+"."),
-					token), v.win)
+				v.showInvitation(in)
 			})
+			v.Load(ctx)
 		}()
 	}, v.win)
+}
+
+// showInvitation says how an invitation went out, with its link and code
+// (shown this once) for passing on by hand.
+func (v *TeamView) showInvitation(in api.InvitationInfo) {
+	said := "We emailed " + in.Email + " a link to join. "
+	if !in.Emailed {
+		said = "The email to " + in.Email + " could not be sent (" + in.EmailError + "): pass on the link or the code yourself. "
+	}
+	said += "It works until " + in.Expires.Local().Format("2 January 15:04") + "; the code is shown only now."
+	text := widget.NewLabel(said)
+	text.Wrapping = fyne.TextWrapWord
+	link, token := widget.NewEntry(), widget.NewEntry()
+	link.SetText(in.Link)
+	token.SetText(in.Token)
+	d := dialog.NewCustom("Invitation for "+in.Email, "Done", container.NewVBox(text,
+		widget.NewForm(widget.NewFormItem("Link", link), widget.NewFormItem("Code", token))), v.win)
+	d.Resize(fyne.NewSize(560, 260))
+	d.Show()
 }
 
 func (v *TeamView) showNewRole() {

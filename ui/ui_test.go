@@ -105,8 +105,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestTabsByRole(t *testing.T) {
 	a := newAccount(t)
 	for who, want := range map[string][]string{
-		"owner": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team", "Settings"},
-		"admin": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team", "Settings"},
+		"owner": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team", "Account", "Settings"},
+		"admin": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team", "Account", "Settings"},
 		"rep":   {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Numbers", "Settings"},
 	} {
 		sh, _ := shell(t, session(t, a.url, a.pw, who), nil)
@@ -426,7 +426,7 @@ func TestSignIn(t *testing.T) {
 	test.NewTempApp(t)
 	var got []string
 	demoed := false
-	v := ui.NewSignInView("https://phone.example.com", "", func(s, e, p string) { got = []string{s, e, p} }, func() { demoed = true })
+	v := ui.NewSignInView("https://phone.example.com", "", ui.SignInHooks{SignIn: func(s, e, p string) { got = []string{s, e, p} }, Demo: func() { demoed = true }})
 	w := test.NewTempWindow(t, v.Object())
 	w.Resize(fyne.NewSize(800, 600))
 	test.Tap(findButton(t, v.Object(), "Sign in"))
@@ -526,7 +526,8 @@ func TestCallsFilter(t *testing.T) {
 func TestViewsMarkup(t *testing.T) {
 	a := newAccount(t)
 	test.NewTempApp(t)
-	v := ui.NewSignInView("", "", func(string, string, string) {}, func() {})
+	v := ui.NewSignInView("", "", ui.SignInHooks{SignIn: func(string, string, string) {}, Demo: func() {}, SignUp: func(string, api.SignUpRequest) {},
+		Accept: func(string, string, string, string) {}})
 	w := test.NewTempWindow(t, v.Object())
 	w.Resize(fyne.NewSize(800, 600))
 	test.AssertRendersToMarkup(t, "sign_in.xml", w.Canvas())

@@ -38,7 +38,7 @@ import (
 )
 
 const usage = `Usage: softphone [--demo [--data DIR] [--as owner|admin|rep]] [--server URL --user EMAIL] [--dial NUMBER]
-                 [--tab NAME] [--call NUMBER] [--quit-after DURATION] [--media rtp|webrtc] [tel:NUMBER]
+                 [--tab NAME] [--call NUMBER] [--quit-after DURATION] [--media rtp|webrtc] [tel:NUMBER | tether://invite/CODE]
 
 The Tether desktop app. It opens on a sign-in screen: your company's switchboard
 (server address, email, password), or the demo. --demo starts the demo at once: a
@@ -50,7 +50,8 @@ switchboard's account API with --user and the password in TETHER_PASSWORD.
 Calls carry their audio as the switchboard says (plain RTP over UDP, or WebRTC:
 SIP over WebSocket with ICE and DTLS-SRTP), unless Settings or --media choose.
 
-A tel: or callto: link puts its number in the dialer.
+A tel: or callto: link puts its number in the dialer. A tether://invite/ link (from
+an invitation email) opens the sign-in screen's "I have an invitation" with it.
 `
 
 func main() {
@@ -63,6 +64,7 @@ type options struct {
 	quitAfter                               time.Duration
 	backend, capture, playback, ringDevice  string
 	media                                   string // "", rtp or webrtc
+	invite                                  string // a tether://invite link to open
 }
 
 func run(args []string, stderr io.Writer) int {
@@ -92,9 +94,13 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	for _, a := range fs.Args() {
+		if code, _ := ui.ParseInviteLink(a); strings.HasPrefix(a, "tether://invite/") && code != "" {
+			o.invite = a
+			continue
+		}
 		n, ok := telNumber(a)
 		if !ok {
-			fmt.Fprintf(stderr, "softphone: unexpected argument %q (a tel: or callto: link is taken)\n", a)
+			fmt.Fprintf(stderr, "softphone: unexpected argument %q (a tel:, callto: or tether://invite/ link is taken)\n", a)
 			return 2
 		}
 		o.dial = n
@@ -171,31 +177,68 @@ func runApp(o options, start time.Time) error {
 		}
 	}()
 	fatal := make(chan error, 1)
-	// begin signs in and opens the app; off the UI thread.
-	begin := func(base, email, password, title string) error {
+	// begin signs in and opens the app; off the UI thread. Signing out
+	// ends the session (its phone unregistered, its SIP credentials and
+	// sign-in deleted on the server) and shows the first screen again.
+	var begin func(base, email, password, title string) error
+	var demo func() error
+	begin = func(base, email, password, title string) error {
 		o := o
 		if o.media == "" {
 			o.media = prefs.String(ui.PrefMedia) // the Settings choice
 		}
-		sess, err := connect(ctx, o, base, email, password, log, func(f func()) { mu.Lock(); cleanups = append(cleanups, f); mu.Unlock() })
+		sctx, endSession := context.WithCancel(ctx)
+		var undo []func()
+		end := sync.OnceFunc(func() {
+			endSession()
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
+		})
+		mu.Lock()
+		cleanups = append(cleanups, end)
+		mu.Unlock()
+		sess, err := connect(sctx, o, base, email, password, log, func(f func()) { undo = append(undo, f) })
 		if err != nil {
+			end()
 			return err
 		}
 		fyne.DoAndWait(func() { err = sess.open(a, w, o, title, start) })
 		if err != nil {
+			end()
 			return err
 		}
-		go sess.run(ctx, a, w, o, log)
+		sess.shell.OnSignOut = func() {
+			go func() {
+				end()
+				fmt.Println("signed out")
+				fyne.Do(func() {
+					w.SetTitle("Tether")
+					o := o
+					o.invite = ""
+					signInScreen(a, w, o, begin, demo)
+				})
+			}()
+		}
+		go sess.run(sctx, ctx, a, w, o, log)
 		return nil
 	}
-	demo := func() error {
+	// The demo system starts once, whatever number of times one signs
+	// out and tries the demo again.
+	startDemo := sync.OnceValues(func() (*embedded.System, error) {
 		sys, err := embedded.Start(ctx, o.data, log)
+		if err == nil {
+			mu.Lock()
+			cleanups = append(cleanups, sys.Close)
+			mu.Unlock()
+		}
+		return sys, err
+	})
+	demo = func() error {
+		sys, err := startDemo()
 		if err != nil {
 			return err
 		}
-		mu.Lock()
-		cleanups = append(cleanups, sys.Close)
-		mu.Unlock()
 		email := o.as + "@demo.test"
 		return begin(sys.API, email, sys.Users[email], "Tether — demo account (sample rates, sandbox payments, simulated network)")
 	}
@@ -215,24 +258,7 @@ func runApp(o options, start time.Time) error {
 			}
 		}()
 	default:
-		var v *ui.SignInView
-		v = ui.NewSignInView(prefs.String("server"), prefs.String("email"), func(server, email, password string) {
-			go func() {
-				if err := begin(server, email, password, "Tether — "+email); err != nil {
-					fyne.Do(func() { v.SetStatus(signInError(err)) })
-					return
-				}
-				prefs.SetString("server", server)
-				prefs.SetString("email", email)
-			}()
-		}, func() {
-			go func() {
-				if err := demo(); err != nil {
-					fyne.Do(func() { v.SetStatus("The demo did not start: " + err.Error()) })
-				}
-			}()
-		})
-		w.SetContent(v.Object())
+		signInScreen(a, w, o, begin, demo)
 		fmt.Println("ready") // the sign-in screen is up
 	}
 	w.ShowAndRun()
@@ -242,6 +268,77 @@ func runApp(o options, start time.Time) error {
 	default:
 	}
 	return nil
+}
+
+// signInScreen shows the first screen: sign in, create a company account,
+// join with an invitation (o.invite, from a tether://invite link, opens
+// that form), or the demo.
+func signInScreen(a fyne.App, w fyne.Window, o options, begin func(base, email, password, title string) error, demo func() error) *ui.SignInView {
+	prefs := a.Preferences()
+	var v *ui.SignInView
+	fail := func(err error) { fyne.Do(func() { v.SetStatus(signInError(err)) }) }
+	open := func(server, email, password string) {
+		if err := begin(server, email, password, "Tether — "+email); err != nil {
+			fail(err)
+			return
+		}
+		prefs.SetString("server", server)
+		prefs.SetString("email", email)
+	}
+	v = ui.NewSignInView(prefs.String("server"), prefs.String("email"), ui.SignInHooks{
+		SignIn: func(server, email, password string) { go open(server, email, password) },
+		Demo: func() {
+			go func() {
+				if err := demo(); err != nil {
+					fyne.Do(func() { v.SetStatus("The demo did not start: " + err.Error()) })
+				}
+			}()
+		},
+		Plans: func(ctx context.Context, server string) ([]api.PlanInfo, error) {
+			c, err := api.NewClient(server)
+			if err != nil {
+				return nil, err
+			}
+			return c.Plans(ctx)
+		},
+		SignUp: func(server string, req api.SignUpRequest) {
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				c, err := api.NewClient(server)
+				if err == nil {
+					_, err = c.SignUp(ctx, req)
+				}
+				if err != nil {
+					fail(err)
+					return
+				}
+				c.SignOut(ctx) // the app signs in with its own session and phone
+				open(server, req.Email, req.Password)
+			}()
+		},
+		Accept: func(server, token, name, password string) {
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				c, err := api.NewClient(server)
+				var u api.UserInfo
+				if err == nil {
+					u, err = c.AcceptInvitation(ctx, token, password, name)
+				}
+				if err != nil {
+					fail(err)
+					return
+				}
+				open(server, u.Email, password)
+			}()
+		},
+	})
+	if o.invite != "" {
+		v.ShowInvitation(o.invite)
+	}
+	w.SetContent(v.Object())
+	return v
 }
 
 // signInError says in words why signing in failed.
@@ -405,7 +502,7 @@ func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start
 
 // run registers, takes calls and texts, and keeps the views fresh until
 // the app stops.
-func (s *session) run(ctx context.Context, a fyne.App, w fyne.Window, o options, log *slog.Logger) {
+func (s *session) run(ctx, appCtx context.Context, a fyne.App, w fyne.Window, o options, log *slog.Logger) {
 	go s.ua.Register(ctx)
 	go func() {
 		for {
@@ -430,7 +527,9 @@ func (s *session) run(ctx context.Context, a fyne.App, w fyne.Window, o options,
 	for {
 		select {
 		case <-ctx.Done():
-			fyne.Do(a.Quit)
+			if appCtx.Err() != nil {
+				fyne.Do(a.Quit) // the app is stopping, not just this session
+			}
 			return
 		case <-t.C:
 			s.shell.Refresh(ctx)
