@@ -52,14 +52,25 @@ func countryCode(text string) string {
 	return ""
 }
 
-// NewCountryPicker is a country field that searches as one types (name,
-// other names, or code); onChosen hears the code of a country picked.
-func NewCountryPicker(code string, onChosen func(code string)) *widget.SelectEntry {
+// CountryPicker is a country field that searches as one types (name,
+// other names, or code).
+type CountryPicker struct {
+	*widget.SelectEntry
+	options []string
+}
+
+// Options are the countries it offers now (what was typed matches them).
+func (p *CountryPicker) Options() []string { return p.options }
+
+// NewCountryPicker builds the field; onChosen hears the code of a country
+// picked.
+func NewCountryPicker(code string, onChosen func(code string)) *CountryPicker {
 	var labels []string
 	for _, c := range country.All() {
 		labels = append(labels, countryLabel(c))
 	}
 	e := widget.NewSelectEntry(labels)
+	p := &CountryPicker{SelectEntry: e, options: labels}
 	e.SetPlaceHolder("Type to search: United Kingdom, US, Deutschland…")
 	if c, ok := country.Lookup(code); ok {
 		e.SetText(countryLabel(c))
@@ -71,12 +82,13 @@ func NewCountryPicker(code string, onChosen func(code string)) *widget.SelectEnt
 		}
 		if len(found) > 0 && len(found) <= 40 {
 			e.SetOptions(found)
+			p.options = found
 		}
 		if c := countryCode(text); c != "" && onChosen != nil && strings.Contains(text, "·") {
 			onChosen(c)
 		}
 	}
-	return e
+	return p
 }
 
 // AccountView is the company as its Owner and Admins run it: its name,
@@ -92,7 +104,7 @@ type AccountView struct {
 	numbers []string
 
 	name     *widget.Entry
-	country  *widget.SelectEntry
+	country  *CountryPicker
 	zone     *widget.SelectEntry
 	callerID *widget.Select
 	save     *widget.Button
@@ -121,7 +133,7 @@ func NewAccountView(s Session, c Company, win fyne.Window) *AccountView {
 	})
 	v.save = widget.NewButton("Save", v.saveCompany)
 	v.save.Importance = widget.HighImportance
-	form := widget.NewForm(widget.NewFormItem("Company", v.name), widget.NewFormItem("Country", v.country),
+	form := widget.NewForm(widget.NewFormItem("Company", v.name), widget.NewFormItem("Country", v.country.SelectEntry),
 		widget.NewFormItem("Time zone", v.zone), widget.NewFormItem("Caller ID", v.callerID))
 	company := container.NewVBox(widget.NewLabelWithStyle("Company", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), form)
 	if s.Can(team.ManageAccount) {

@@ -33,7 +33,7 @@ type SignInView struct {
 	Server, Email, Password *widget.Entry
 	// The sign-up form.
 	Company, Name, NewEmail, NewPassword *widget.Entry
-	Country                              *widget.SelectEntry
+	Country                              *CountryPicker
 	Plan                                 *widget.Select
 	// The invitation form.
 	Code, JoinName, JoinPassword *widget.Entry
@@ -99,7 +99,7 @@ func NewSignInView(server, email string, h SignInHooks) *SignInView {
 	v.signUpPage = container.NewVBox(
 		widget.NewLabelWithStyle("Create a company account", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 		widget.NewForm(widget.NewFormItem("Server", v.Server), widget.NewFormItem("Company", v.Company), widget.NewFormItem("Your name", v.Name),
-			widget.NewFormItem("Email", v.NewEmail), widget.NewFormItem("Password", v.NewPassword), widget.NewFormItem("Country", v.Country),
+			widget.NewFormItem("Email", v.NewEmail), widget.NewFormItem("Password", v.NewPassword), widget.NewFormItem("Country", v.Country.SelectEntry),
 			widget.NewFormItem("Plan", v.Plan)),
 		widget.NewLabel("We email you a code to confirm the address; the plan is charged per seat each month to the card you add."),
 		container.NewGridWithColumns(2, widget.NewButton("Back", v.ShowSignIn), v.submitUp))
