@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/country"
 	"github.com/tetherphone/tether/account/team"
 )
@@ -211,8 +212,8 @@ func (v *AccountView) render(rs []api.ReceiptInfo) {
 		v.callerID.SetSelected(v.info.CallerID)
 	}
 	s := v.sub
-	text := fmt.Sprintf("%s plan: %s a seat each month (%s).\n%d seats: %s on the next billing day, %s.", s.Plan.Name, v.s.Money(s.Plan.Price),
-		s.Plan.Summary, s.Seats, v.s.Money(s.PerCycle), s.CycleEnd.Local().Format("Monday 2 January"))
+	text := fmt.Sprintf("%s plan: %s a seat each month (%s).\n%s: %s on the next billing day, %s.", s.Plan.Name, v.s.Money(s.Plan.Price),
+		s.Plan.Summary, billing.Seats(s.Seats), v.s.Money(s.PerCycle), s.CycleEnd.Local().Format("Monday 2 January"))
 	if s.NextPlan != nil {
 		text += fmt.Sprintf("\nMoving to the %s plan on %s.", s.NextPlan.Name, s.CycleEnd.Local().Format("2 January"))
 	}
@@ -288,8 +289,8 @@ func (v *AccountView) changePlan() {
 	to, _ := decimal.NewFromString(p.Price)
 	from, _ := decimal.NewFromString(v.sub.Plan.Price)
 	if to.GreaterThan(from) {
-		what = fmt.Sprintf("Move to the %s plan now? The difference for your %d seats until %s is charged to the card on file today, and your bundle grows at once.",
-			p.Name, v.sub.Seats, v.sub.CycleEnd.Local().Format("2 January"))
+		what = fmt.Sprintf("Move to the %s plan now? The difference for your %s until %s is charged to the card on file today, and your bundle grows at once.",
+			p.Name, billing.Seats(v.sub.Seats), v.sub.CycleEnd.Local().Format("2 January"))
 	}
 	dialog.ShowConfirm("Change plan", what, func(yes bool) {
 		if !yes {

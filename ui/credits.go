@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/color"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +53,7 @@ type CreditsView struct {
 	// verdict, so asking again cannot charge twice.
 	pendingKey, pendingAmount string
 	card                      api.CardInfo
+	cardButton                *widget.Button
 }
 
 // NewCreditsView builds the view; its controls need billing.manage.
@@ -69,6 +71,7 @@ func NewCreditsView(s Session, gate *Gate, win fyne.Window) *CreditsView {
 	v.transactions = widget.NewLabel("")
 	v.add = widget.NewButton("Add credits…", v.ShowAddCredits)
 	v.add.Importance = widget.HighImportance
+	v.cardButton = widget.NewButton("Add a card…", v.ShowCard)
 	v.addStatus = widget.NewLabel("")
 	v.addStatus.Wrapping = fyne.TextWrapWord
 	v.autoOn = widget.NewCheck("Top up automatically", nil)
@@ -95,10 +98,10 @@ func NewCreditsView(s Session, gate *Gate, win fyne.Window) *CreditsView {
 	sym := money.Symbol(s.Currency())
 	v.thresholdItem = widget.NewFormItem("When below "+sym, v.threshold)
 	v.autoForm = widget.NewForm(v.thresholdItem, widget.NewFormItem("Add "+sym, v.autoAmount))
-	right := container.NewVBox(heading("Add credits"), v.add, v.addStatus,
-		heading("Auto top-up"), v.autoOn, v.autoForm, v.saveAuto, v.autoStatus, heading("Top-ups"), v.history)
+	right := container.NewVBox(heading("Add credits"), v.add, v.addStatus, v.cardButton,
+		heading("Auto top-up"), v.autoOn, v.autoForm, v.saveAuto, v.autoStatus, heading("Payments and notices"), v.history)
 	if !s.Can(team.ManageBilling) {
-		right = container.NewVBox(heading("Auto top-up"), v.autoStatus, heading("Top-ups"), v.history,
+		right = container.NewVBox(heading("Auto top-up"), v.autoStatus, heading("Payments and notices"), v.history,
 			widget.NewLabel("Adding credits and auto top-up are for the account's owner and admins."))
 	}
 	v.content = container.NewVScroll(container.NewPadded(container.NewGridWithColumns(2, left, right)))
@@ -179,11 +182,13 @@ func (v *CreditsView) apply(d creditsData) {
 	v.mu.Unlock()
 	switch {
 	case d.cardErr != nil:
-		v.addStatus.SetText("There is no card on file.")
+		v.addStatus.SetText("There is no card on file: add one to buy credits (it also pays the plan's seats).")
 		v.add.Disable()
-	case v.addStatus.Text == "" || strings.HasPrefix(v.addStatus.Text, "Card on file"):
+		v.cardButton.SetText("Add a card…")
+	case v.addStatus.Text == "" || strings.HasPrefix(v.addStatus.Text, "Card on file") || strings.HasPrefix(v.addStatus.Text, "There is no card"):
 		v.addStatus.SetText(fmt.Sprintf("Card on file: %s ending %s", d.card.Brand, d.card.Last4))
 		v.add.Enable()
+		v.cardButton.SetText("Change the card…")
 	}
 	if v.threshold.Text == "" {
 		v.autoOn.SetChecked(d.top.Enabled)
@@ -275,6 +280,78 @@ func cents(s string) (string, bool) {
 		return "", false
 	}
 	return d.StringFixed(2), true
+}
+
+// Cards is what the card form asks of the account API; *api.Client
+// implements it.
+type Cards interface {
+	SaveCard(ctx context.Context, card api.CardRequest) (api.CardInfo, error)
+}
+
+var _ Cards = (*api.Client)(nil)
+
+// ShowCard opens the card form: number, expiry and CVC, sent to the card
+// processor (never kept on the server). What the subscription owes is
+// taken with it at once.
+func (v *CreditsView) ShowCard() {
+	cards, ok := v.s.Account.(Cards)
+	if !ok {
+		return
+	}
+	number, month, year, cvc := widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewPasswordEntry()
+	number.SetPlaceHolder("the digits on the card")
+	month.SetPlaceHolder("MM")
+	year.SetPlaceHolder("YYYY")
+	cvc.SetPlaceHolder("3 or 4 digits on the back")
+	problem := widget.NewLabel("")
+	problem.Wrapping = fyne.TextWrapWord
+	problem.Importance = widget.DangerImportance
+	var d dialog.Dialog
+	save := func() {
+		m, errM := strconv.Atoi(strings.TrimSpace(month.Text))
+		y, errY := strconv.Atoi(strings.TrimSpace(year.Text))
+		if y < 100 {
+			y += 2000
+		}
+		digits := strings.Map(func(r rune) rune {
+			if r == ' ' || r == '-' {
+				return -1
+			}
+			return r
+		}, number.Text)
+		switch {
+		case len(digits) < 12 || strings.Trim(digits, "0123456789") != "":
+			problem.SetText("The card number is 12 to 19 digits.")
+			return
+		case errM != nil || m < 1 || m > 12 || errY != nil:
+			problem.SetText("The expiry is a month (1 to 12) and a year.")
+			return
+		}
+		problem.SetText("Saving the card…")
+		req := api.CardRequest{Number: digits, ExpMonth: m, ExpYear: y, CVC: strings.TrimSpace(cvc.Text)}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			c, err := cards.SaveCard(ctx, req)
+			do(func() {
+				if err != nil {
+					problem.SetText(errText(err)) // the form stays, with what was typed
+					return
+				}
+				d.Hide()
+				v.addStatus.SetText(fmt.Sprintf("Card on file: %s ending %s", c.Brand, c.Last4))
+			})
+			v.Load(ctx)
+		}()
+	}
+	saveButton := widget.NewButton("Save card", save)
+	saveButton.Importance = widget.HighImportance
+	form := widget.NewForm(widget.NewFormItem("Card number", number), widget.NewFormItem("Expiry", container.NewGridWithColumns(2, month, year)),
+		widget.NewFormItem("CVC", cvc))
+	d = dialog.NewCustomWithoutButtons("Card for credits and the subscription", container.NewVBox(form, problem,
+		container.NewGridWithColumns(2, widget.NewButton("Cancel", func() { d.Hide() }), saveButton)), v.win)
+	d.Resize(fyne.NewSize(480, 300))
+	d.Show()
 }
 
 // ShowAddCredits opens the Add credits dialog: an amount, the card on

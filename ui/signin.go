@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -139,7 +138,7 @@ func (v *SignInView) ShowSignUp() {
 // ShowInvitation shows the invitation form, with a code or an invitation
 // link (tether://invite/CODE?server=URL) filled in.
 func (v *SignInView) ShowInvitation(link string) {
-	if code, server := ParseInviteLink(link); code != "" {
+	if code, server := api.ParseInviteLink(link); code != "" {
 		v.Code.SetText(code)
 		if server != "" {
 			v.Server.SetText(server)
@@ -152,21 +151,6 @@ func (v *SignInView) show(page fyne.CanvasObject, status string) {
 	v.page.Objects = []fyne.CanvasObject{page}
 	v.page.Refresh()
 	v.SetStatus(status)
-}
-
-// ParseInviteLink reads an invitation as pasted: the bare code, or the
-// emailed link tether://invite/CODE (with ?server=URL, the switchboard).
-func ParseInviteLink(s string) (code, server string) {
-	s = strings.TrimSpace(s)
-	rest, ok := strings.CutPrefix(s, "tether://invite/")
-	if !ok {
-		return s, ""
-	}
-	code, query, _ := strings.Cut(rest, "?")
-	if q, err := url.ParseQuery(query); err == nil {
-		server = q.Get("server")
-	}
-	return strings.Trim(code, "/"), server
 }
 
 func (v *SignInView) loadPlans() {
@@ -224,7 +208,7 @@ func (v *SignInView) submitSignUp() {
 
 func (v *SignInView) submitInvitation() {
 	server := strings.TrimSpace(v.Server.Text)
-	code, linked := ParseInviteLink(v.Code.Text)
+	code, linked := api.ParseInviteLink(v.Code.Text)
 	if server == "" && linked != "" {
 		server = linked
 		v.Server.SetText(server)

@@ -77,6 +77,9 @@ type Config struct {
 	// SignupClosed refuses self-serve sign-up: the operator opens
 	// accounts (switchboard accounts create).
 	SignupClosed bool
+	// PublicURL is the API's address as people outside reach it, for the
+	// links emails carry ("" leaves it out).
+	PublicURL string
 }
 
 // Presence is who of an account is "online" or "on a call", by email.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -285,4 +287,45 @@ func TestSubscriptionAndReceipts(t *testing.T) {
 	rep.Token = e.tokens["member"]
 	_, err = rep.Receipts(ctx)
 	wantErr(t, err, 403, "forbidden")
+}
+
+// TestNoMailServer: on a switchboard with no mail server an invitation
+// is kept in the operator's outbox, and says so rather than claiming it
+// was emailed; its link carries the server's public address.
+func TestNoMailServer(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	sys, err := system.Open(ctx, system.Parts{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	outbox := filepath.Join(dir, "outbox")
+	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether",
+		Mail: mail.Dir{Path: outbox}, PublicURL: "https://phone.example.com"}))
+	t.Cleanup(srv.Close)
+	c, _ := api.NewClient(srv.URL)
+	out, err := c.SignUp(ctx, api.SignUpRequest{Company: "Acme", Email: "o@acme.test", Password: "a long password", Country: "US", Plan: "team"})
+	if err != nil || out.Emailed || !strings.Contains(out.EmailError, "outbox") {
+		t.Fatalf("sign-up without a mail server: %+v, %v", out, err)
+	}
+	files, _ := filepath.Glob(filepath.Join(outbox, "*o@acme.test*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("the outbox: %v", files)
+	}
+	b, _ := os.ReadFile(files[0])
+	code := regexp.MustCompile(`(?m)^\s+(\d{6})\r?$`).FindSubmatch(b)
+	if code == nil {
+		t.Fatalf("no code in the kept message:\n%s", b)
+	}
+	if err := c.Verify(ctx, string(code[1])); err != nil {
+		t.Fatal(err)
+	}
+	in, err := c.Invite(ctx, "ann@acme.test", "member")
+	if err != nil || in.Emailed || !strings.Contains(in.EmailError, "outbox") || in.Link != "tether://invite/"+in.Token+"?server=https%3A%2F%2Fphone.example.com" {
+		t.Fatalf("an invitation without a mail server: %+v, %v", in, err)
+	}
+	if code, server := api.ParseInviteLink(in.Link); code != in.Token || server != "https://phone.example.com" {
+		t.Errorf("the link reads back as %q, %q", code, server)
+	}
 }

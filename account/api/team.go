@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -363,8 +364,8 @@ func (s *Server) sendInvitation(w http.ResponseWriter, r *http.Request, u caller
 		s.fail(w, err, "invite")
 		return
 	}
-	out := InvitationInfo{Email: email, Role: string(role), InvitedBy: u.Email, Expires: in.Expires, Created: now, Token: token, Link: InviteLink(token)}
-	if err := s.send(r.Context(), invitationEmail(u, in, token)); err != nil {
+	out := InvitationInfo{Email: email, Role: string(role), InvitedBy: u.Email, Expires: in.Expires, Created: now, Token: token, Link: InviteLink(token, s.cfg.PublicURL)}
+	if err := s.send(r.Context(), s.invitationEmail(u, in, token)); err != nil {
 		out.EmailError = err.Error()
 	} else {
 		out.Emailed = true
@@ -372,10 +373,31 @@ func (s *Server) sendInvitation(w http.ResponseWriter, r *http.Request, u caller
 	writeJSON(w, status, out)
 }
 
-// InviteLink is the link an invitation email carries: the app opens it.
-func InviteLink(token string) string { return "tether://invite/" + token }
+// ParseInviteLink reads an invitation as pasted: the bare code, or the
+// emailed link tether://invite/CODE (with ?server=URL, the switchboard).
+func ParseInviteLink(s string) (code, server string) {
+	s = strings.TrimSpace(s)
+	rest, ok := strings.CutPrefix(s, "tether://invite/")
+	if !ok {
+		return s, ""
+	}
+	code, query, _ := strings.Cut(rest, "?")
+	if q, err := url.ParseQuery(query); err == nil {
+		server = q.Get("server")
+	}
+	return strings.Trim(code, "/"), server
+}
 
-func invitationEmail(u caller, in team.Invitation, token string) mail.Message {
+// InviteLink is the link an invitation email carries: the app opens it,
+// and learns from it the switchboard's address when server is given.
+func InviteLink(token, server string) string {
+	if server == "" {
+		return "tether://invite/" + token
+	}
+	return "tether://invite/" + token + "?server=" + url.QueryEscape(server)
+}
+
+func (s *Server) invitationEmail(u caller, in team.Invitation, token string) mail.Message {
 	who := u.Email
 	if u.Name != "" {
 		who = u.Name + " (" + u.Email + ")"
@@ -385,13 +407,17 @@ func invitationEmail(u caller, in team.Invitation, token string) mail.Message {
 		loc = time.UTC
 	}
 	org := cmp.Or(u.cust.Name, "their team")
+	server := ""
+	if s.cfg.PublicURL != "" {
+		server = "The server's address (for the app's sign-in screen): " + s.cfg.PublicURL + "\n\n"
+	}
 	return mail.Message{To: in.Email, Subject: fmt.Sprintf("%s invited you to %s on Tether", cmp.Or(u.Name, u.Email), org),
 		Text: fmt.Sprintf("Hello,\n\n%s invited you to join %s on Tether as %s.\n\n"+
 			"With the Tether app installed, open this link:\n\n    %s\n\n"+
 			"Or, on the app's sign-in screen, choose \"I have an invitation\" and paste this code:\n\n    %s\n\n"+
-			"From a terminal: phonectl --server URL accept-invitation %s --password ...\n\n"+
+			"%sFrom a terminal: phonectl --server %s accept-invitation %s --password ...\n\n"+
 			"The invitation expires on %s.\n",
-			who, org, in.Role, InviteLink(token), token, token, in.Expires.In(loc).Format("Monday 2 January 2006 at 15:04 MST"))}
+			who, org, in.Role, InviteLink(token, s.cfg.PublicURL), token, server, cmp.Or(s.cfg.PublicURL, "URL"), token, in.Expires.In(loc).Format("Monday 2 January 2006 at 15:04 MST"))}
 }
 
 func (s *Server) pendingInvitation(w http.ResponseWriter, r *http.Request, u caller) (team.Invitation, bool) {

@@ -231,9 +231,17 @@ func (e *Engine) tryCharge(ctx context.Context, sc SubCharge) (SubCharge, error)
 			o.Failure, o.Counted = err.Error(), true
 		}
 	}
+	failedBefore := sc.Failure != ""
 	sc, err = e.store.FinishSubCharge(ctx, sc.ID, o)
-	if err != nil || sc.Status == ChargePaid {
+	if err != nil {
 		return sc, err
+	}
+	if sc.Status == ChargePaid {
+		if failedBefore { // the warnings before it are answered
+			e.notify(ctx, sc.Account, "subscription-paid", fmt.Sprintf("The subscription charge of %s (%s) is paid.",
+				money.Display(sc.Amount, sc.Currency), chargeText(sc)))
+		}
+		return sc, nil
 	}
 	deadline := sc.Created.Add(e.subGrace)
 	e.notify(ctx, sc.Account, "subscription-failed", fmt.Sprintf("We could not take the subscription charge of %s (%s): %s. "+
@@ -250,9 +258,17 @@ func chargeText(sc SubCharge) string {
 	case ChargeSeat:
 		return fmt.Sprintf("Tether %s plan: seat for %s from today to the billing day", sc.Plan, sc.Ref)
 	case ChargeUpgrade:
-		return fmt.Sprintf("Tether: upgrade to the %s plan for %d seats until the billing day", sc.Plan, sc.Seats)
+		return fmt.Sprintf("Tether: upgrade to the %s plan for %s until the billing day", sc.Plan, Seats(sc.Seats))
 	}
-	return fmt.Sprintf("Tether %s plan: %d seats, cycle from %s", sc.Plan, sc.Seats, sc.Cycle)
+	return fmt.Sprintf("Tether %s plan: %s, cycle from %s", sc.Plan, Seats(sc.Seats), sc.Cycle)
+}
+
+// Seats says how many seats: "1 seat", "3 seats".
+func Seats(n int) string {
+	if n == 1 {
+		return "1 seat"
+	}
+	return fmt.Sprintf("%d seats", n)
 }
 
 // notify leaves a message for the account's owner and hands it to the

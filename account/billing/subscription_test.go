@@ -81,6 +81,9 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	if cs := e.charges("acme"); cs[0].Status != billing.ChargePaid {
 		t.Fatalf("a card saved: %+v", cs[0])
 	}
+	if ns, _ := e.engine.Notifications(e.ctx, "acme"); kinds(ns)["subscription-paid"] != 1 {
+		t.Errorf("no word that the failed charge is paid: %+v", ns)
+	}
 	if got := e.subPayments(); len(got) != 1 || !got[0].Amount.Equal(dec("58")) {
 		t.Fatalf("the bank: %+v", got)
 	}

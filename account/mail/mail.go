@@ -187,6 +187,16 @@ type Dir struct {
 	From string // "" for "Tether <tether@localhost>"
 }
 
+// Outbox is a Sender that keeps messages for its operator rather than
+// delivering them: they have not reached their recipient.
+type Outbox interface {
+	Sender
+	Outbox() string // where they are kept
+}
+
+// Outbox implements Outbox.
+func (d Dir) Outbox() string { return d.Path }
+
 // Send implements Sender.
 func (d Dir) Send(_ context.Context, m Message) error {
 	from := d.From

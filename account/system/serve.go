@@ -67,6 +67,10 @@ type Serve struct {
 	// SignupClosed turns self-serve sign-up off: the operator opens
 	// accounts (switchboard accounts create).
 	SignupClosed bool
+	// PublicURL is the account API as people reach it (behind a proxy,
+	// https://phone.example.com), for the links in emails; empty: the
+	// address it listens on.
+	PublicURL string
 }
 
 // mailer is where the system's emails go: Mail, else DIR/outbox.
@@ -173,7 +177,7 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 	r.http = &http.Server{Handler: api.New(api.Config{Users: s.Store, Billing: s.Engine, Records: s.Store, DataDir: s.Dir(),
 		Realm: cfg.Realm, SIP: r.SIP, PhoneMedia: cfg.PhoneMedia, ICE: cfg.ICE, Catalog: s.Catalog, Webhooks: cfg.Webhooks,
 		Log: log, Now: s.Parts.Clock, Presence: sb, Mail: sender,
-		SignupClosed: cfg.SignupClosed}),
+		SignupClosed: cfg.SignupClosed, PublicURL: cmp.Or(cfg.PublicURL, r.API)}),
 		ReadHeaderTimeout: min(read, 10*time.Second), ReadTimeout: read, WriteTimeout: 2 * read, IdleTimeout: 4 * read,
 		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	r.wg.Add(2)

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/billing"
 )
 
 // publicCommands need the account API but no sign-in.
@@ -91,7 +91,7 @@ func cmdAcceptInvitation(ctx context.Context, c *api.Client, args []string, o ou
 	if err != nil || len(pos) != 1 || *password == "" {
 		return usageErr(stderr, err, "accept-invitation TOKEN --password P [--name N] (TOKEN as emailed, or the tether://invite/ link)")
 	}
-	token := strings.TrimPrefix(strings.TrimSpace(pos[0]), "tether://invite/")
+	token, _ := api.ParseInviteLink(pos[0])
 	u, err := c.AcceptInvitation(ctx, token, *password, *name)
 	if err != nil {
 		return outcome(o, err, "")
@@ -187,7 +187,7 @@ func cmdSubscription(ctx context.Context, c *api.Client, args []string, o out, s
 	if err != nil {
 		return outcome(o, err, "")
 	}
-	lines := []string{fmt.Sprintf("%s plan, %d seats: %s %s each billing day; next on %s", s.Plan.Name, s.Seats, s.PerCycle, s.Currency,
+	lines := []string{fmt.Sprintf("%s plan, %s: %s %s each billing day; next on %s", s.Plan.Name, billing.Seats(s.Seats), s.PerCycle, s.Currency,
 		s.CycleEnd.Local().Format("2006-01-02"))}
 	if s.NextPlan != nil {
 		lines = append(lines, fmt.Sprintf("moving to the %s plan on %s", s.NextPlan.Name, s.CycleEnd.Local().Format("2006-01-02")))

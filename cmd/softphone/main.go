@@ -94,7 +94,7 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	for _, a := range fs.Args() {
-		if code, _ := ui.ParseInviteLink(a); strings.HasPrefix(a, "tether://invite/") && code != "" {
+		if code, _ := api.ParseInviteLink(a); strings.HasPrefix(a, "tether://invite/") && code != "" {
 			o.invite = a
 			continue
 		}

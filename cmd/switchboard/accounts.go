@@ -29,13 +29,14 @@ func accounts(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("accounts "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", defaultData(), "data directory")
-	var name, owner, ctry, plan, account, reason *string
+	var name, owner, ctry, plan, public, account, reason *string
 	switch sub {
 	case "create":
 		name = fs.String("company", "", "the company's name")
 		owner = fs.String("owner", "", "the Owner's email address (they are invited)")
 		ctry = fs.String("country", "", "the company's country, ISO 3166 alpha-2 (sets its region and time zone)")
 		plan = fs.String("plan", "starter", "the plan")
+		public = fs.String("public-url", "", "the switchboard's account API as people reach it (put in the invitation link)")
 	case "list":
 	case "suspend", "resume":
 		account = fs.String("account", "", "account ID")
@@ -78,7 +79,7 @@ func accounts(args []string, stdout, stderr io.Writer) int {
 			return inputCode(err)
 		}
 		fmt.Fprintf(stdout, "account %s\n", o.Account)
-		fmt.Fprintf(stdout, "owner invitation %s (expires %s)\n", api.InviteLink(o.Invitation), o.Expires.UTC().Format(time.RFC3339))
+		fmt.Fprintf(stdout, "owner invitation %s (expires %s)\n", api.InviteLink(o.Invitation, *public), o.Expires.UTC().Format(time.RFC3339))
 		fmt.Fprintf(stdout, "token %s\n", o.Invitation)
 		fmt.Fprintf(stdout, "send it to %s: they open the link (or paste the token under \"I have an invitation\") and choose a password\n", strings.ToLower(*owner))
 	case "list":

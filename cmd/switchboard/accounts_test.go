@@ -77,7 +77,7 @@ func TestProvisioning(t *testing.T) {
 		t.Fatalf("invite: exit %d\n%s", code, out)
 	}
 	msg := box.WaitFor(t, "ann@acme.test", 20*time.Second)
-	link := regexp.MustCompile(`tether://invite/[A-Za-z0-9_-]{43}`).FindString(msg.Text)
+	link := regexp.MustCompile(`tether://invite/[A-Za-z0-9_-]{43}\?server=[^ \n]+`).FindString(msg.Text)
 	if link == "" || !strings.Contains(msg.Subject, "Acme Ltd") || msg.Header.Get("From") != `"Acme Phones" <phones@tether.test>` {
 		t.Fatalf("the invitation email: %q from %q\n%s", msg.Subject, msg.Header.Get("From"), msg.Text)
 	}
@@ -168,7 +168,7 @@ func TestSignUpWithPhonectl(t *testing.T) {
 	}
 	// Verified, the subscription starts: with no card yet its first charge
 	// waits, and says when the account would be suspended.
-	if out, code := phonectlRun(t, append(zed, "subscription")...); code != 0 || !strings.Contains(out, "Pro plan, 1 seats: 49.00 USD") ||
+	if out, code := phonectlRun(t, append(zed, "subscription")...); code != 0 || !strings.Contains(out, "Pro plan, 1 seat: 49.00 USD") ||
 		!strings.Contains(out, "due: 49.00 USD") || !strings.Contains(out, "there is no card on file") {
 		t.Errorf("subscription: exit %d\n%s", code, out)
 	}

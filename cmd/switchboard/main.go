@@ -31,13 +31,13 @@ const usage = `switchboard: the Tether phone-system server
 Usage:
   switchboard [--data DIR] [--sip URI]... [--http ADDR] [--demo] [--trunk HOST:PORT|simulator]
               [--tls-cert FILE --tls-key FILE] [--payments sandbox|stripe [--stripe-api URL]]
-              [--phone-media rtp|webrtc] [--ice URL]... [--signup open|closed]
+              [--phone-media rtp|webrtc] [--ice URL]... [--signup open|closed] [--public-url URL]
               [--smtp HOST:PORT [--smtp-security starttls|tls|none] [--smtp-user USER] [--smtp-ca FILE]] [--mail-from ADDR]
   switchboard adjust --data DIR --account ID --amount DECIMAL --reason TEXT [--ref TEXT]
   switchboard balance --data DIR --account ID
   switchboard rates import --data DIR FILE.csv
   switchboard rates list --data DIR [--prefix DIGITS] [--sms]
-  switchboard accounts create --data DIR --company NAME --owner EMAIL --country CC [--plan ID]
+  switchboard accounts create --data DIR --company NAME --owner EMAIL --country CC [--plan ID] [--public-url URL]
   switchboard accounts list --data DIR
   switchboard accounts suspend|resume --data DIR --account ID --reason TEXT
 
@@ -146,6 +146,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ice listFlag
 	checkpoint := fs.Duration("checkpoint", 5*time.Second, "how often calls in progress are noted: after a crash each is charged and recorded up to its last note")
 	fs.Var(&ice, "ice", "a STUN or TURN server for WebRTC legs, stun:HOST:PORT or turn:[USER:PASSWORD@]HOST:PORT (repeatable)")
+	publicURL := fs.String("public-url", "", "the account API as people reach it, https://phone.example.com (default: the --http address), put in emailed links")
 	signup := fs.String("signup", "open", `self-serve sign-up: "open", or "closed" (the operator opens accounts)`)
 	smtpAddr := fs.String("smtp", "", "SMTP server for the switchboard's emails, HOST:PORT (default: none, emails are written to DATA/outbox)")
 	smtpSecurity := fs.String("smtp-security", "starttls", `"starttls", "tls" (implicit, usually port 465) or "none" (a relay on this machine)`)
@@ -178,7 +179,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "switchboard: --checkpoint is between 100ms and 1m")
 		return exitUsage
 	}
-	serve := system.Serve{SIP: sips, HTTP: *httpAddr, PhoneMedia: *phoneMedia, ICE: ice, CheckpointEvery: *checkpoint}
+	serve := system.Serve{SIP: sips, HTTP: *httpAddr, PhoneMedia: *phoneMedia, ICE: ice, CheckpointEvery: *checkpoint, PublicURL: *publicURL}
 	switch *signup {
 	case "open":
 	case "closed":
