@@ -240,6 +240,12 @@ func (s *Server) buyNumber(w http.ResponseWriter, r *http.Request, u caller) {
 		s.fail(w, err, "set up the number")
 		return
 	}
+	// Its hours start as always open, in the company's time zone.
+	if h, err := team.ParseHours("always", cmp.Or(u.cust.Zone, "UTC")); err == nil {
+		if err := s.cfg.Users.SetHours(r.Context(), offer.E164, h); err != nil {
+			s.cfg.Log.Warn("api: a new number's time zone", "number", offer.E164, "err", err)
+		}
+	}
 	got, err := s.cfg.Users.Number(r.Context(), offer.E164)
 	if err != nil {
 		s.fail(w, err, "read the number")

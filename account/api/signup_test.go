@@ -130,6 +130,18 @@ func TestSignUp(t *testing.T) {
 	if len(team) != 3 {
 		t.Errorf("the team: %+v", team)
 	}
+	// The seats: the Owner's charged when the card came, each teammate's
+	// as they joined (prorated; today, the whole cycle), all to the card.
+	sub, err := owner.Subscription(ctx)
+	seats := 0
+	for _, ch := range sub.Charges {
+		if ch.Kind == "seat" && ch.Status == "paid" && ch.Amount == "29.00" {
+			seats++
+		}
+	}
+	if err != nil || sub.Seats != 3 || sub.PerCycle != "87.00" || seats != 2 || sub.Due != "0.00" {
+		t.Errorf("the subscription with three people: %+v, %v", sub, err)
+	}
 
 	// Revoked: the emailed token no longer works.
 	carl, _ := owner.Invite(ctx, "carl@brit.test", "member")

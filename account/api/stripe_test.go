@@ -174,3 +174,41 @@ func TestStripeDecline(t *testing.T) {
 		t.Errorf("available after a decline: %s", got)
 	}
 }
+
+// TestStripeSubscription: the seats are charged through Stripe (stripe-
+// mock answering) as the demo account is set up, an upgrade is charged at
+// once, each is a paid charge with Stripe's payment and a receipt, and
+// none of it touched the credit.
+func TestStripeSubscription(t *testing.T) {
+	e := stripeEnv(t, "succeeded")
+	ctx := context.Background()
+	owner, _ := api.NewClient(e.srv.URL)
+	owner.Token = e.tokens["owner"]
+	before := e.available()
+	sub, err := owner.ChangePlan(ctx, "pro")
+	if err != nil || sub.Plan.ID != "pro" || sub.Due != "0.00" {
+		t.Fatalf("upgrade through Stripe: %+v, %v", sub, err)
+	}
+	kinds := map[string]int{}
+	for _, ch := range sub.Charges {
+		if ch.Status != "paid" {
+			t.Errorf("a charge not paid through Stripe: %+v", ch)
+		}
+		kinds[ch.Kind]++
+	}
+	if kinds["cycle"] != 1 || kinds["seat"] != 2 || kinds["upgrade"] != 1 {
+		t.Errorf("the charges: %v", kinds)
+	}
+	rs, err := owner.Receipts(ctx)
+	if err != nil || len(rs) != 4 {
+		t.Fatalf("receipts: %+v, %v", rs, err)
+	}
+	for _, r := range rs {
+		if r.Kind != "subscription" || !strings.HasPrefix(r.PaymentID, "pi_") {
+			t.Errorf("a receipt without Stripe's payment: %+v", r)
+		}
+	}
+	if after := e.available(); !after.Equal(before) {
+		t.Errorf("the subscription moved the credit: %s -> %s", before, after)
+	}
+}

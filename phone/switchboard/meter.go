@@ -6,6 +6,7 @@ package switchboard
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -24,10 +25,24 @@ func (s *Server) startBilled(ctx context.Context, c *call, caller team.User, e16
 		return binding{}, 404, "This switchboard has no route to outside numbers."
 	}
 	nums, err := s.cfg.Directory.NumbersOf(ctx, caller.Email)
-	if err != nil || len(nums) == 0 {
+	if err != nil {
+		return binding{}, 500, ""
+	}
+	// The caller's choice of number to show, when it is one of theirs;
+	// else the company's caller ID, when it has one; else their first.
+	if preferred == "" {
+		if cust, err := s.cfg.Billing.Customer(ctx, caller.Account); err == nil && cust.CallerID != "" {
+			if n, err := s.cfg.Directory.Number(ctx, cust.CallerID); err == nil && n.Account == caller.Account {
+				preferred = n.E164
+				if !slices.ContainsFunc(nums, func(m team.Number) bool { return m.E164 == n.E164 }) {
+					nums = append(nums, n)
+				}
+			}
+		}
+	}
+	if len(nums) == 0 {
 		return binding{}, 403, "You have no number to call out from; ask an admin to assign you one."
 	}
-	// The caller's choice of number to show, when it is one of theirs.
 	for i, n := range nums {
 		if n.E164 == preferred {
 			nums[0], nums[i] = nums[i], nums[0]

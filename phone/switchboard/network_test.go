@@ -575,6 +575,28 @@ func TestCallerID(t *testing.T) {
 			t.Errorf("asking for %q the network saw %q, want %s", k.ask, got, k.shown)
 		}
 	}
+	// The company's caller ID (the shared line) is shown unless the caller
+	// chooses, also for someone who answers no number of their own.
+	if err := e.engine.SetProfile(e.ctx, "acme", billing.Profile{Name: "Acme", Region: "US", Zone: "America/New_York", CallerID: "+14155550101"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.CreateUser(e.ctx, team.User{Account: "acme", Email: "dee@acme.test", Role: team.Member, Extension: "104", Created: time.Now()}, ""); err != nil {
+		t.Fatal(err)
+	}
+	dee := e.phoneFor("dee@acme.test", "udp")
+	for who, p := range map[string]*phone.UA{"bob": bob, "dee (no number of her own)": dee} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		call, err := p.Dial(ctx, "+442071234567")
+		if err != nil {
+			cancel()
+			t.Fatalf("%s with the company's caller ID: %v", who, err)
+		}
+		call.Hangup(ctx)
+		cancel()
+		if got := sim.LastCaller(); !strings.Contains(got, "+14155550101") {
+			t.Errorf("%s: the network saw %q, want the company's caller ID", who, got)
+		}
+	}
 }
 
 // TestWebSocketPhone: a phone speaking SIP over WebSocket (RFC 7118, on a
