@@ -30,8 +30,8 @@ func configHome() string {
 	return filepath.Join(h, ".config")
 }
 
-// Entry is the desktop entry that starts exe, handling tel: and callto:
-// links (the link is passed as the argument).
+// Entry is the desktop entry that starts exe, handling tel:, callto: and
+// tether: (invitation) links (the link is passed as the argument).
 func Entry(exe string) string {
 	return fmt.Sprintf(`[Desktop Entry]
 Type=Application
@@ -42,7 +42,7 @@ Exec=%s %%u
 Icon=%s
 Terminal=false
 Categories=Network;Telephony;
-MimeType=x-scheme-handler/tel;x-scheme-handler/callto;
+MimeType=x-scheme-handler/tel;x-scheme-handler/callto;x-scheme-handler/tether;
 `, quoteExec(exe), ID)
 }
 
@@ -56,7 +56,7 @@ func quoteExec(p string) string {
 }
 
 // RegisterLinks installs the desktop entry and makes the app the default
-// handler of tel: and callto: links (through xdg-mime when the desktop has
+// handler of tel:, callto: and tether: links (through xdg-mime when the desktop has
 // it). It returns where the entry was written.
 func RegisterLinks(exe string) (string, error) {
 	dir := filepath.Join(dataHome(), "applications")
@@ -68,7 +68,7 @@ func RegisterLinks(exe string) (string, error) {
 		return "", err
 	}
 	if _, err := exec.LookPath("xdg-mime"); err == nil {
-		for _, scheme := range []string{"tel", "callto"} {
+		for _, scheme := range []string{"tel", "callto", "tether"} {
 			if out, err := exec.Command("xdg-mime", "default", ID+".desktop", "x-scheme-handler/"+scheme).CombinedOutput(); err != nil {
 				return path, fmt.Errorf("xdg-mime: %v: %s", err, out)
 			}

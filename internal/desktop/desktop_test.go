@@ -23,7 +23,7 @@ func TestLinksAndAutostart(t *testing.T) {
 		t.Fatalf("%s: %v", path, err)
 	}
 	entry := string(b)
-	for _, want := range []string{`Exec="/opt/tether app/softphone" %u`, "MimeType=x-scheme-handler/tel;x-scheme-handler/callto;"} {
+	for _, want := range []string{`Exec="/opt/tether app/softphone" %u`, "MimeType=x-scheme-handler/tel;x-scheme-handler/callto;x-scheme-handler/tether;"} {
 		if !strings.Contains(entry, want) {
 			t.Errorf("the entry lacks %q:\n%s", want, entry)
 		}
