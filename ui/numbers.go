@@ -113,16 +113,19 @@ func (v *NumbersView) do(what string, f func(ctx context.Context) error) {
 }
 
 func (v *NumbersView) showBuy() {
-	country := widget.NewEntry()
-	country.SetText(v.s.Region())
+	country := NewCountryPicker(v.s.Region(), nil) // the company's country first; type to find another
 	kind := widget.NewSelect([]string{"local", "mobile", "toll-free", "national"}, nil)
 	kind.SetSelected("local")
 	results := container.NewVBox()
 	var d dialog.Dialog
 	search := widget.NewButton("Search", func() {
 		results.RemoveAll()
+		c, k := countryCode(country.Text), kind.Selected
+		if c == "" {
+			results.Add(widget.NewLabel("Choose a country from the list (type a few letters of its name)."))
+			return
+		}
 		results.Add(widget.NewLabel("Searching…"))
-		c, k := strings.ToUpper(strings.TrimSpace(country.Text)), kind.Selected
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
@@ -147,7 +150,7 @@ func (v *NumbersView) showBuy() {
 			})
 		}()
 	})
-	form := container.NewVBox(widget.NewForm(widget.NewFormItem("Country (US, GB, DE…)", country), widget.NewFormItem("Type", kind)), search, results)
+	form := container.NewVBox(widget.NewForm(widget.NewFormItem("Country", country.SelectEntry), widget.NewFormItem("Type", kind)), search, results)
 	d = dialog.NewCustom("Get a number", "Close", container.NewGridWrap(fyne.NewSize(460, 380), form), v.win)
 	d.Show()
 }
