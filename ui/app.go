@@ -114,13 +114,20 @@ func (s Session) Currency() string { return cmp.Or(s.Me.Currency, money.DefaultC
 // Money shows an amount the API sent as account/money displays it (to the
 // cent, rounded down); Rate shows a price exactly; Signed shows money in
 // or out.
-func (s Session) Money(amount string) string { return money.DisplayText(amount, s.Currency()) }
+func (s Session) Money(amount string) string { return money.DisplayText(amount, s.shown()) }
+
+// shown is the currency as this account's people see it ("US$" outside
+// the US).
+func (s Session) shown() string { return money.DisplayCurrency(s.Currency(), s.Region()) }
+
+// Symbol is the currency's symbol, as shown: for labels beside amounts.
+func (s Session) Symbol() string { return money.Symbol(s.shown()) }
 
 // Rate: see Money.
-func (s Session) Rate(amount string) string { return money.RateText(amount, s.Currency()) }
+func (s Session) Rate(amount string) string { return money.RateText(amount, s.shown()) }
 
 // Signed: see Money.
-func (s Session) Signed(amount string) string { return money.SignedText(amount, s.Currency()) }
+func (s Session) Signed(amount string) string { return money.SignedText(amount, s.shown()) }
 
 // Can reports whether the signed-in user's role allows p.
 func (s Session) Can(p team.Permission) bool { return slices.Contains(s.Me.Permissions, p) }

@@ -95,7 +95,7 @@ func NewCreditsView(s Session, gate *Gate, win fyne.Window) *CreditsView {
 		heading("Spend, last 30 days"), v.chart, v.legend,
 		heading("Transactions"), v.transactions,
 	)
-	sym := money.Symbol(s.Currency())
+	sym := s.Symbol()
 	v.thresholdItem = widget.NewFormItem("When below "+sym, v.threshold)
 	v.autoForm = widget.NewForm(v.thresholdItem, widget.NewFormItem("Add "+sym, v.autoAmount))
 	right := container.NewVBox(heading("Add credits"), v.add, v.addStatus, v.cardButton,
@@ -373,7 +373,7 @@ func (v *CreditsView) ShowAddCredits() {
 		cardText = fmt.Sprintf("%s ending %s", card.Brand, card.Last4)
 	}
 	dialog.ShowForm("Add credits", "Continue", "Cancel", []*widget.FormItem{
-		widget.NewFormItem("Amount "+money.Symbol(v.s.Currency()), amount), widget.NewFormItem("Card", widget.NewLabel(cardText))}, func(ok bool) {
+		widget.NewFormItem("Amount "+v.s.Symbol(), amount), widget.NewFormItem("Card", widget.NewLabel(cardText))}, func(ok bool) {
 		if !ok {
 			return
 		}

@@ -101,7 +101,7 @@ func Parse(s string, places int32, signed bool) (decimal.Decimal, error) {
 // "12.34 SEK".
 func Display(d decimal.Decimal, currency string) string {
 	s := d.RoundFloor(2).StringFixed(2)
-	sym, ok := symbols[currency]
+	sym, ok := symbolOf(currency)
 	if !ok {
 		return s + " " + currency
 	}
@@ -120,7 +120,7 @@ func Rate(d decimal.Decimal, currency string) string {
 		places = max(int32(len(frac)), 2)
 	}
 	s := d.StringFixed(places)
-	if sym, ok := symbols[currency]; ok {
+	if sym, ok := symbolOf(currency); ok {
 		return sym + s
 	}
 	return s + " " + currency
@@ -157,13 +157,43 @@ func withText(s, currency string, f func(decimal.Decimal, string) string) string
 // Symbol is the currency's symbol ("$", "€"), or its code where it has
 // none ("SEK"): for labels beside an amount typed without one.
 func Symbol(currency string) string {
-	if sym, ok := symbols[currency]; ok {
+	if sym, ok := symbolOf(currency); ok {
 		return sym
 	}
 	return currency
 }
 
 var symbols = map[string]string{"USD": "$", "CAD": "CA$", "AUD": "A$", "EUR": "€", "GBP": "£"}
+
+// abroad are the symbols of currencies as shown outside their own
+// country, where their usual one is ambiguous ("$" in Canada or
+// Australia is their own dollar): display codes, never billed in.
+var abroad = map[string]string{"USD": "US$"}
+
+const abroadSuffix = "@abroad"
+
+func symbolOf(currency string) (string, bool) {
+	if c, ok := strings.CutSuffix(currency, abroadSuffix); ok {
+		sym, found := abroad[c]
+		return sym, found
+	}
+	sym, ok := symbols[currency]
+	return sym, ok
+}
+
+// homes are where each currency's usual symbol is unambiguous.
+var homes = map[string]string{"USD": "US"}
+
+// DisplayCurrency is the code to show an account's currency with to its
+// people, given its region: the dollar of a US account shows as "$", of an
+// account elsewhere as "US$". Pass it to Display, Rate, Signed and Symbol;
+// never bill in it.
+func DisplayCurrency(currency, region string) string {
+	if home, ok := homes[currency]; ok && region != "" && region != home {
+		return currency + abroadSuffix
+	}
+	return currency
+}
 
 // ValidCurrency reports whether code is a currency this system bills in.
 func ValidCurrency(code string) bool {

@@ -145,3 +145,23 @@ func TestSymbol(t *testing.T) {
 		}
 	}
 }
+
+// TestDisplayCurrency: a US account's dollars show as "$"; an account
+// elsewhere, where "$" may be the local dollar, sees "US$"; a display code
+// is never a currency one bills in.
+func TestDisplayCurrency(t *testing.T) {
+	d := decimal.RequireFromString("12.5")
+	for _, k := range []struct{ cur, region, want string }{
+		{"USD", "US", "$12.50"}, {"USD", "", "$12.50"}, {"USD", "GB", "US$12.50"}, {"USD", "CA", "US$12.50"}, {"EUR", "IE", "€12.50"},
+	} {
+		if got := money.Display(d, money.DisplayCurrency(k.cur, k.region)); got != k.want {
+			t.Errorf("%s in %s: %q, want %q", k.cur, k.region, got, k.want)
+		}
+	}
+	if got := money.Signed(decimal.RequireFromString("-0.015"), money.DisplayCurrency("USD", "AU")); got != "−US$0.015" {
+		t.Errorf("Signed abroad: %q", got)
+	}
+	if money.ValidCurrency(money.DisplayCurrency("USD", "GB")) {
+		t.Error("a display code is accepted as a currency")
+	}
+}
