@@ -163,22 +163,20 @@ func (e *Engine) collect(ctx context.Context, account string, now bool) error {
 			}
 		}
 	}
-	accounts := []string{account}
+	var cs []Customer
 	if account == "" {
-		cs, err := e.store.Customers(ctx)
+		if cs, err = e.store.Customers(ctx); err != nil {
+			return err
+		}
+	} else {
+		c, err := e.store.Customer(ctx, account)
 		if err != nil {
 			return err
 		}
-		accounts = accounts[:0]
-		for _, c := range cs {
-			accounts = append(accounts, c.ID)
-		}
+		cs = []Customer{c}
 	}
-	for _, id := range accounts {
-		c, err := e.store.Customer(ctx, id)
-		if err != nil {
-			return err
-		}
+	for _, c := range cs {
+		id := c.ID
 		sc, late := overdue[id]
 		switch {
 		case late && c.Suspended == "":
