@@ -93,6 +93,10 @@ func doWait(f func()) {
 	})
 }
 
+// Do runs f on the UI thread, in turn with the views' own updates, unless
+// the app has stopped (a phone's last events come as it shuts down).
+func Do(f func()) { do(f) }
+
 // Run runs f on the UI thread, in turn with the views' own updates, and
 // waits for it: how code outside the UI thread (a test, a script) reads
 // or drives the views.

@@ -494,7 +494,7 @@ func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start
 			if e.State == phone.Retrying {
 				text = "not registered: " + e.Err.Error()
 			}
-			fyne.Do(func() { shell.SetStatus(text) })
+			ui.Do(func() { shell.SetStatus(text) }) // not once the app has stopped
 		}
 	}()
 	return nil
