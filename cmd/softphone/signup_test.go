@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,29 +39,6 @@ func typeAt(t *testing.T, display string, x, y int, text string) {
 	t.Helper()
 	click(t, display, x, y)
 	xdo(t, display, "type", "--delay", "20", text)
-}
-
-// regionColours counts the distinct colours in part of a PNG: text drawn
-// there brings its anti-aliased shades.
-func regionColours(t *testing.T, path string, r image.Rectangle) int {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[[4]uint32]bool{}
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			cr, g, b, a := img.At(x, y).RGBA()
-			seen[[4]uint32{cr, g, b, a}] = true
-		}
-	}
-	return len(seen)
 }
 
 // TestSignUpInTheWindow: in the real window under Xvfb, driven by mouse
@@ -114,7 +90,7 @@ func TestSignUpInTheWindow(t *testing.T) {
 	eventually.Must(t, 30*time.Second, "the server's plans in the form", func() bool {
 		path := filepath.Join(dir, "probe.png")
 		screenshot(t, display, path)
-		return regionColours(t, path, image.Rect(480, 360, 700, 384)) >= 6 // past "(Select one)"
+		return regionColours(t, path, image.Rect(480, 360, 700, 384), 1) >= 6 // past "(Select one)"
 	})
 	typeAt(t, display, 550, 176, "Brit Ltd")
 	typeAt(t, display, 550, 215, "Bea Jones")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"image"
 	"image/png"
 	"io"
 	"os"
@@ -134,7 +135,12 @@ func screenshot(t testing.TB, display, path string) {
 
 // colours counts the distinct colours of a PNG: a drawn window has many,
 // a blank display one.
-func colours(t testing.TB, path string) int {
+func colours(t testing.TB, path string) int { return regionColours(t, path, image.Rectangle{}, 3) }
+
+// regionColours counts the distinct colours in part of a PNG (all of it
+// for an empty rectangle), every step pixels: text drawn there brings its
+// anti-aliased shades.
+func regionColours(t testing.TB, path string, r image.Rectangle, step int) int {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -145,12 +151,14 @@ func colours(t testing.TB, path string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if r.Empty() {
+		r = img.Bounds()
+	}
 	seen := map[[4]uint32]bool{}
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y += 3 {
-		for x := b.Min.X; x < b.Max.X; x += 3 {
-			r, g, bl, a := img.At(x, y).RGBA()
-			seen[[4]uint32{r, g, bl, a}] = true
+	for y := r.Min.Y; y < r.Max.Y; y += step {
+		for x := r.Min.X; x < r.Max.X; x += step {
+			cr, g, b, a := img.At(x, y).RGBA()
+			seen[[4]uint32{cr, g, b, a}] = true
 		}
 	}
 	return len(seen)
