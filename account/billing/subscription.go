@@ -94,9 +94,21 @@ func (e *Engine) cycleCharge(ctx context.Context, c Customer, now time.Time) (Su
 	if !ok {
 		return SubCharge{}, false, fmt.Errorf("billing: account %s is on unknown plan %q", c.ID, planID)
 	}
-	seats, err := e.activeSeats(ctx, c.ID)
+	// Every active seat, each for its part of the cycle (the whole of it
+	// on a billing day; in the first cycle, from when it was added).
+	all, err := e.store.Seats(ctx, c.ID)
 	if err != nil {
 		return SubCharge{}, false, err
+	}
+	seats, amount := 0, decimal.Zero
+	for _, s := range all {
+		if s.Removed.IsZero() {
+			seats++
+			amount = amount.Add(prorated(plan.Price, cycle, s.Added))
+		}
+	}
+	if seats == 0 {
+		return SubCharge{}, false, nil // nobody yet (an Owner invited): nothing to charge
 	}
 	cur := ledger.Unit(c.Currency)
 	if err := e.store.EnsureAccounts(ctx, ledger.Account{ID: ledger.Revenue(SubscriptionRevenue, cur), Unit: cur},
@@ -104,7 +116,7 @@ func (e *Engine) cycleCharge(ctx context.Context, c Customer, now time.Time) (Su
 		return SubCharge{}, false, err
 	}
 	sc, fresh, err := e.store.AddSubCharge(ctx, SubCharge{ID: subChargeID(c.ID, cycle.ID, ChargeCycle, ""), Account: c.ID, Cycle: cycle.ID,
-		Kind: ChargeCycle, Plan: planID, Seats: seats, Amount: plan.Price.Mul(decimal.NewFromInt(int64(seats))), Currency: c.Currency,
+		Kind: ChargeCycle, Plan: planID, Seats: seats, Amount: amount, Currency: c.Currency,
 		NextTry: now, Created: now})
 	if err != nil {
 		return sc, false, err

@@ -234,3 +234,37 @@ func TestPlanChange(t *testing.T) {
 	}
 	e.check()
 }
+
+// TestSubscriptionWaitsForTheOwner: an account an operator opened has
+// nobody until its Owner accepts the invitation: nothing is charged, nobody
+// warned, nothing suspended; the Owner joining ten days into the cycle
+// pays for the twenty days left.
+func TestSubscriptionWaitsForTheOwner(t *testing.T) {
+	e := newEnv(t)
+	if err := e.engine.OpenAccount(e.ctx, billing.NewAccount{ID: "ops", Plan: "team", Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		e.clock.Advance(24 * time.Hour)
+		e.engine.Sweep(e.ctx)
+	}
+	c, _ := e.engine.Customer(e.ctx, "ops")
+	ns, _ := e.engine.Notifications(e.ctx, "ops")
+	if cs := e.charges("ops"); len(cs) != 0 || c.Suspended != "" || len(ns) != 0 {
+		t.Fatalf("an account with nobody in it: charges %+v, suspended %q, notices %+v", cs, c.Suspended, ns)
+	}
+	e.saveCard("ops", payment.CardSucceeds)
+	if err := e.engine.AddSeat(e.ctx, "ops", "owner@ops"); err != nil {
+		t.Fatal(err)
+	}
+	cs := e.charges("ops")
+	// $29 x 20/30 = $19.33.
+	if len(cs) != 1 || cs[0].Kind != billing.ChargeCycle || !cs[0].Amount.Equal(dec("19.33")) || cs[0].Status != billing.ChargePaid {
+		t.Fatalf("the Owner joins: %+v", cs)
+	}
+	e.clock.Advance(20 * 24 * time.Hour) // the billing day: the whole cycle
+	e.engine.Sweep(e.ctx)
+	if cs := e.charges("ops"); !cs[0].Amount.Equal(dec("29")) {
+		t.Errorf("the next billing day: %+v", cs[0])
+	}
+}
