@@ -25,6 +25,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	fynedesktop "fyne.io/fyne/v2/driver/desktop"
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/audio"
@@ -213,6 +214,7 @@ func runApp(o options, start time.Time) error {
 				end()
 				fmt.Println("signed out")
 				fyne.Do(func() {
+					w.SetMainMenu(nil)
 					w.SetTitle("Tether")
 					o := o
 					o.invite = ""
@@ -630,26 +632,31 @@ func desktopIntegration(a fyne.App, w fyne.Window, shell *ui.Shell) {
 			d.SetSystemTrayIcon(icon)
 		}
 	}
-	c := w.Canvas()
-	c.AddShortcut(&desktopShortcut{key: fyne.KeyD}, func(fyne.Shortcut) { shell.Select("Phone"); shell.Phone.Focus() })
-	c.AddShortcut(&desktopShortcut{key: fyne.KeyH}, func(fyne.Shortcut) { shell.Phone.Hangup() })
-	for i, name := range shell.TabNames() {
-		if i >= 9 {
-			break
-		}
-		key := fyne.KeyName(fmt.Sprint(i + 1))
-		c.AddShortcut(&desktopShortcut{key: key}, func(fyne.Shortcut) { shell.Select(name) })
+	// The shortcuts live in the window's menu (which shows them): the
+	// window runs a menu's shortcuts whatever has the focus, where a
+	// canvas shortcut never reaches past a focused text field.
+	ctrl := func(key fyne.KeyName) fyne.Shortcut {
+		return &fynedesktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}
 	}
+	dialItem := fyne.NewMenuItem("Dial", func() { shell.Select("Phone"); shell.Phone.Focus() })
+	dialItem.Shortcut = ctrl(fyne.KeyD)
+	hangItem := fyne.NewMenuItem("Hang up", shell.Phone.Hangup)
+	hangItem.Shortcut = ctrl(fyne.KeyH)
+	signOut := fyne.NewMenuItem("Sign out", func() {
+		if shell.OnSignOut != nil {
+			shell.OnSignOut()
+		}
+	})
+	var views []*fyne.MenuItem
+	for i, name := range shell.TabNames() {
+		item := fyne.NewMenuItem(name, func() { shell.Select(name) })
+		if i < 9 {
+			item.Shortcut = ctrl(fyne.KeyName(fmt.Sprint(i + 1)))
+		}
+		views = append(views, item)
+	}
+	w.SetMainMenu(fyne.NewMainMenu(fyne.NewMenu("Phone", dialItem, hangItem, fyne.NewMenuItemSeparator(), signOut), fyne.NewMenu("View", views...)))
 }
-
-// desktopShortcut is Ctrl plus a key.
-type desktopShortcut struct{ key fyne.KeyName }
-
-func (s *desktopShortcut) Key() fyne.KeyName { return s.key }
-
-func (s *desktopShortcut) Mod() fyne.KeyModifier { return fyne.KeyModifierShortcutDefault }
-
-func (s *desktopShortcut) ShortcutName() string { return "Ctrl+" + string(s.key) }
 
 // mediaWords says how calls travel, for the settings view.
 func mediaWords(r api.PhoneRoute) string {
