@@ -360,8 +360,10 @@ func (v *CreditsView) ShowAddCredits() {
 	if v.win == nil || !v.s.Can(team.ManageBilling) {
 		return
 	}
+	// The amount is filled in (a value, not a placeholder that looks like
+	// one) and checked in place: the dialog stays open until it is right.
 	amount := widget.NewEntry()
-	amount.SetPlaceHolder("25.00")
+	amount.SetText("25.00")
 	v.mu.Lock()
 	card := v.card
 	if v.pendingAmount != "" {
@@ -372,22 +374,41 @@ func (v *CreditsView) ShowAddCredits() {
 	if card.Last4 != "" {
 		cardText = fmt.Sprintf("%s ending %s", card.Brand, card.Last4)
 	}
-	dialog.ShowForm("Add credits", "Continue", "Cancel", []*widget.FormItem{
-		widget.NewFormItem("Amount "+v.s.Symbol(), amount), widget.NewFormItem("Card", widget.NewLabel(cardText))}, func(ok bool) {
-		if !ok {
-			return
-		}
+	problem := widget.NewLabel("")
+	problem.Wrapping = fyne.TextWrapWord
+	problem.Importance = widget.DangerImportance
+	var d dialog.Dialog
+	next := func() {
 		a, valid := cents(amount.Text)
-		if !valid {
-			dialog.ShowError(errors.New("the amount is dollars and cents, such as 25 or 25.00"), v.win)
+		switch {
+		case strings.TrimSpace(amount.Text) == "":
+			problem.SetText("Enter an amount, such as 25 or 25.00.")
+			return
+		case strings.HasPrefix(strings.TrimSpace(amount.Text), "-"):
+			problem.SetText("The amount must be more than zero.")
+			return
+		case !valid:
+			problem.SetText("The amount is dollars and cents, such as 25 or 25.00.")
+			return
+		case a == "0.00":
+			problem.SetText("The amount must be more than zero.")
 			return
 		}
+		d.Hide()
 		dialog.ShowConfirm("Add credits", fmt.Sprintf("Charge %s to %s now?", v.s.Money(a), cardText), func(yes bool) {
 			if yes {
 				v.AddCredits(a)
 			}
 		}, v.win)
-	}, v.win)
+	}
+	amount.OnSubmitted = func(string) { next() }
+	cont := widget.NewButton("Continue", next)
+	cont.Importance = widget.HighImportance
+	d = dialog.NewCustomWithoutButtons("Add credits", container.NewVBox(
+		widget.NewForm(widget.NewFormItem("Amount "+v.s.Symbol(), amount), widget.NewFormItem("Card", widget.NewLabel(cardText))), problem,
+		container.NewGridWithColumns(2, widget.NewButton("Cancel", func() { d.Hide() }), cont)), v.win)
+	d.Resize(fyne.NewSize(420, 220))
+	d.Show()
 }
 
 // AddCredits charges the card on file for amount ("25.00") and updates

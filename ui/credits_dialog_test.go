@@ -1,0 +1,108 @@
+package ui_test
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"github.com/tetherphone/tether/ui"
+)
+
+// walk visits o and everything inside it.
+func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	f(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walk(c, f)
+		}
+	case *container.Scroll:
+		walk(x.Content, f)
+	case *widget.Form:
+		for _, it := range x.Items {
+			walk(it.Widget, f)
+		}
+	}
+}
+
+// overlayText is every label's text on the window's top overlay (a
+// dialog), and its first entry.
+func overlayText(w fyne.Window) (string, *widget.Entry) {
+	top := w.Canvas().Overlays().Top()
+	if top == nil {
+		return "", nil
+	}
+	var b strings.Builder
+	var entry *widget.Entry
+	var visit func(fyne.CanvasObject)
+	visit = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Label:
+			b.WriteString(x.Text + "\n")
+		case *widget.Entry:
+			if entry == nil {
+				entry = x
+			}
+		}
+	}
+	// Dialogs draw their content through a renderer: walk its objects.
+	for _, o := range test.WidgetRenderer(top.(fyne.Widget)).Objects() {
+		walk(o, visit)
+	}
+	return b.String(), entry
+}
+
+// TestAddCreditsDialog (issue 15, defect 5): the amount is filled in, not
+// a look-alike placeholder; a bad or negative amount is said in place and
+// the dialog stays open with what was typed; a good one goes on to the
+// confirmation with the amount.
+func TestAddCreditsDialog(t *testing.T) {
+	a := newAccount(t)
+	sh, w := shell(t, session(t, a.url, a.pw, "owner"), nil)
+	ui.Run(func() { sh.Credits.ShowAddCredits() })
+	var text string
+	var amount *widget.Entry
+	ui.Run(func() { text, amount = overlayText(w) })
+	if amount == nil || amount.Text != "25.00" {
+		t.Fatalf("the amount field holds %q (placeholder %q), want 25.00", amount.Text, amount.PlaceHolder)
+	}
+	for _, bad := range []struct{ typed, says string }{{"-5", "more than zero"}, {"abc", "dollars and cents"}, {"", "Enter an amount"}, {"0", "more than zero"}} {
+		ui.Run(func() {
+			amount.SetText(bad.typed)
+			test.Tap(findButtonIn(t, w, "Continue"))
+		})
+		var now *widget.Entry
+		ui.Run(func() { text, now = overlayText(w) })
+		if now != amount || !strings.Contains(text, bad.says) || amount.Text != bad.typed {
+			t.Errorf("%q: the dialog says %q (still open: %v)", bad.typed, text, now == amount)
+		}
+	}
+	ui.Run(func() {
+		amount.SetText("30")
+		test.Tap(findButtonIn(t, w, "Continue"))
+	})
+	ui.Run(func() { text, _ = overlayText(w) })
+	if !strings.Contains(text, "Charge $30.00 to Visa ending 4242 now?") {
+		t.Errorf("the confirmation: %q", text)
+	}
+}
+
+// findButtonIn finds a button on the window's top overlay.
+func findButtonIn(t *testing.T, w fyne.Window, label string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	for _, o := range test.WidgetRenderer(w.Canvas().Overlays().Top().(fyne.Widget)).Objects() {
+		walk(o, func(o fyne.CanvasObject) {
+			if b, ok := o.(*widget.Button); ok && b.Text == label {
+				found = b
+			}
+		})
+	}
+	if found == nil {
+		t.Fatalf("no button %q on the dialog", label)
+	}
+	return found
+}
