@@ -1,13 +1,16 @@
 package ui_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	wait "github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/ui"
 )
 
@@ -66,7 +69,10 @@ func TestAddCreditsDialog(t *testing.T) {
 	var text string
 	var amount *widget.Entry
 	ui.Run(func() { text, amount = overlayText(w) })
-	if amount == nil || amount.Text != "25.00" {
+	if amount == nil {
+		t.Fatalf("no amount field on the dialog:\n%s", text)
+	}
+	if amount.Text != "25.00" {
 		t.Fatalf("the amount field holds %q (placeholder %q), want 25.00", amount.Text, amount.PlaceHolder)
 	}
 	for _, bad := range []struct{ typed, says string }{{"-5", "more than zero"}, {"abc", "dollars and cents"}, {"", "Enter an amount"}, {"0", "more than zero"}} {
@@ -105,4 +111,43 @@ func findButtonIn(t *testing.T, w fyne.Window, label string) *widget.Button {
 		t.Fatalf("no button %q on the dialog", label)
 	}
 	return found
+}
+
+// TestBuyNumberConfirms (issue 15, defect 6): a paid number is bought
+// only once its price is confirmed; the confirmation names the price.
+func TestBuyNumberConfirms(t *testing.T) {
+	a := newAccount(t)
+	sh, w := shell(t, session(t, a.url, a.pw, "admin"), nil)
+	before, _ := a.sys.Store.AccountNumbers(context.Background(), "demo")
+	ui.Run(func() {
+		sh.Select("Numbers")
+		test.Tap(findButton(t, sh.Numbers.Object(), "Get a number…"))
+		test.Tap(findButtonIn(t, w, "Search"))
+	})
+	var buy *widget.Button
+	eventually(t, "the offers", func() bool {
+		top := w.Canvas().Overlays().Top()
+		for _, o := range test.WidgetRenderer(top.(fyne.Widget)).Objects() {
+			walk(o, func(o fyne.CanvasObject) {
+				if b, ok := o.(*widget.Button); ok && b.Text == "Buy…" && buy == nil {
+					buy = b
+				}
+			})
+		}
+		return buy != nil
+	})
+	ui.Run(func() { test.Tap(buy) })
+	var text string
+	ui.Run(func() { text, _ = overlayText(w) })
+	if !strings.Contains(text, "a month? The first month") || !strings.Contains(text, "taken from your credits now") {
+		t.Fatalf("the confirmation: %q", text)
+	}
+	if now, _ := a.sys.Store.AccountNumbers(context.Background(), "demo"); len(now) != len(before) {
+		t.Fatalf("bought before the price was confirmed: %d -> %d numbers", len(before), len(now))
+	}
+	ui.Run(func() { test.Tap(findButtonIn(t, w, "Yes")) })
+	wait.Must(t, 20*time.Second, "the number bought once confirmed", func() bool {
+		now, _ := a.sys.Store.AccountNumbers(context.Background(), "demo")
+		return len(now) == len(before)+1
+	})
 }

@@ -142,9 +142,20 @@ func (v *NumbersView) showBuy() {
 					if o.Price != "0.00" {
 						price = v.s.Money(o.Price) + " a month"
 					}
-					results.Add(container.NewBorder(nil, nil, nil, widget.NewButton("Buy", func() {
-						d.Hide()
-						v.do("Buying "+o.Display, func(ctx context.Context) error { _, err := v.s.Account.BuyNumber(ctx, o.E164); return err })
+					results.Add(container.NewBorder(nil, nil, nil, widget.NewButton("Buy…", func() {
+						// Nothing is bought, nor charged, before the price is confirmed.
+						what := fmt.Sprintf("Get %s? It is one of your two free numbers.", o.Display)
+						if o.Price != "0.00" {
+							what = fmt.Sprintf("Buy %s for %s a month? The first month, %s, is taken from your credits now.",
+								o.Display, v.s.Money(o.Price), v.s.Money(o.Price))
+						}
+						dialog.ShowConfirm("Get a number", what, func(yes bool) {
+							if !yes {
+								return
+							}
+							d.Hide()
+							v.do("Buying "+o.Display, func(ctx context.Context) error { _, err := v.s.Account.BuyNumber(ctx, o.E164); return err })
+						}, v.win)
 					}), widget.NewLabel(fmt.Sprintf("%s  %s", o.Display, price))))
 				}
 			})
