@@ -99,7 +99,7 @@ func NewCreditsView(s Session, gate *Gate, win fyne.Window) *CreditsView {
 	v.thresholdItem = widget.NewFormItem("When below "+sym, v.threshold)
 	v.autoForm = widget.NewForm(v.thresholdItem, widget.NewFormItem("Add "+sym, v.autoAmount))
 	right := container.NewVBox(heading("Add credits"), v.add, v.addStatus, v.cardButton,
-		heading("Auto top-up"), v.autoOn, v.autoForm, v.saveAuto, v.autoStatus, heading("Payments and notices"), v.history)
+		heading("Auto top-up"), v.autoOn, v.autoForm, v.suggestion, v.saveAuto, v.autoStatus, heading("Payments and notices"), v.history)
 	if !s.Can(team.ManageBilling) {
 		right = container.NewVBox(heading("Auto top-up"), v.autoStatus, heading("Payments and notices"), v.history,
 			widget.NewLabel("Adding credits and auto top-up are for the account's owner and admins."))
@@ -212,7 +212,7 @@ func (v *CreditsView) apply(d creditsData) {
 	if d.top.Disabled != "" {
 		state = "Turned itself off: " + d.top.Disabled
 	}
-	if !v.s.Can(team.ManageBilling) || !strings.HasPrefix(v.autoStatus.Text, "Saved") {
+	if !v.s.Can(team.ManageBilling) || !strings.HasPrefix(v.autoStatus.Text, "Saved") && !strings.HasPrefix(v.autoStatus.Text, "Not saved") {
 		v.autoStatus.SetText(state)
 	}
 	var hist []string
@@ -463,15 +463,14 @@ func (v *CreditsView) saveAutoTopUp() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		t, err := v.s.Account.SetTopUp(ctx, on, th, am)
-		do(func() {
+		failed := false
+		doWait(func() {
 			v.saveAuto.Enable()
 			if err != nil {
-				var e *api.Error
-				if errors.As(err, &e) {
-					v.autoStatus.SetText(e.Message)
-				} else {
-					v.autoStatus.SetText(err.Error())
-				}
+				// The server's reason stays: no reload replaces it, and
+				// the fields keep what was typed.
+				v.autoStatus.SetText("Not saved: " + errText(err))
+				failed = true
 				return
 			}
 			if t.Enabled {
@@ -480,8 +479,26 @@ func (v *CreditsView) saveAutoTopUp() {
 				v.autoStatus.SetText("Saved: auto top-up is off.")
 			}
 		})
-		v.Load(ctx)
+		if !failed {
+			v.Load(ctx)
+		}
 	}()
+}
+
+// AutoStatus is the auto top-up line, and SuggestionText the suggested
+// threshold with its basis (for tests).
+func (v *CreditsView) AutoStatus() string { return v.autoStatus.Text }
+
+// SuggestionText: see AutoStatus.
+func (v *CreditsView) SuggestionText() string { return v.suggestion.Text }
+
+// SetAutoTopUpForm fills the auto top-up form and saves it, as a person
+// would (for tests and scripts).
+func (v *CreditsView) SetAutoTopUpForm(on bool, threshold, amount string) {
+	v.autoOn.SetChecked(on)
+	v.threshold.SetText(threshold)
+	v.autoAmount.SetText(amount)
+	v.saveAutoTopUp()
 }
 
 // AddStatus is the Add credits line (for tests and the status bar).

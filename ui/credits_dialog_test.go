@@ -151,3 +151,37 @@ func TestBuyNumberConfirms(t *testing.T) {
 		return len(now) == len(before)+1
 	})
 }
+
+// TestAutoTopUpRefusalStays (issue 15, defect 3): the server's refusal of
+// an auto top-up stays on screen (a reload wrote over it), with the
+// fields as typed; the suggested threshold is shown with its basis.
+func TestAutoTopUpRefusalStays(t *testing.T) {
+	a := newAccount(t)
+	sh, _ := shell(t, session(t, a.url, a.pw, "owner"), nil)
+	var suggestion string
+	ui.Run(func() { suggestion = sh.Credits.SuggestionText() })
+	if !strings.Contains(suggestion, "Suggested threshold") || !strings.Contains(suggestion, "a day on average") {
+		t.Errorf("the suggestion: %q", suggestion)
+	}
+	var shown bool
+	ui.Run(func() {
+		walk(sh.Credits.Object(), func(o fyne.CanvasObject) {
+			if l, ok := o.(*widget.Label); ok && l.Text == suggestion && l.Visible() {
+				shown = true
+			}
+		})
+	})
+	if !shown {
+		t.Error("the suggestion is not in the view")
+	}
+	ui.Run(func() { sh.Credits.SetAutoTopUpForm(true, "30.00", "10.00") }) // the amount is less than the threshold
+	eventually(t, "the refusal", func() bool { return strings.HasPrefix(sh.Credits.AutoStatus(), "Not saved") })
+	if err := sh.Credits.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	ui.Run(func() { status = sh.Credits.AutoStatus() })
+	if !strings.Contains(status, "Not saved") || !strings.Contains(status, "threshold") {
+		t.Errorf("after a reload the status says %q", status)
+	}
+}

@@ -30,11 +30,12 @@ func (e *Engine) SuggestThreshold(ctx context.Context, account string) (Suggesti
 	if err != nil {
 		return Suggestion{}, err
 	}
+	// The last 30 days, from the first spend in them: an account's
+	// history, not its age, is what is averaged (one opened with history
+	// moved in, or quiet for its first weeks, is not averaged over days it
+	// had no chance to spend, nor over one day of it).
 	now := e.now()
 	since := now.AddDate(0, 0, -30)
-	if c.Created.After(since) {
-		since = c.Created
-	}
 	codes := make([]string, 0, len(rating.Usages))
 	for _, u := range rating.Usages {
 		codes = append(codes, string(u))
@@ -43,13 +44,16 @@ func (e *Engine) SuggestThreshold(ctx context.Context, account string) (Suggesti
 	if err != nil {
 		return Suggestion{}, err
 	}
-	spent := decimal.Zero
+	spent, first := decimal.Zero, now
 	for _, t := range ts {
 		if t.From == ledger.Customer(account) {
 			spent = spent.Add(t.Amount)
+			if t.At.Before(first) {
+				first = t.At
+			}
 		}
 	}
-	days := max(int((now.Sub(since)+24*time.Hour-1)/(24*time.Hour)), 1)
+	days := max(int((now.Sub(first)+24*time.Hour-1)/(24*time.Hour)), 1)
 	avg := spent.DivRound(decimal.NewFromInt(int64(days)), 4)
 	threshold := avg.Mul(decimal.NewFromInt(SuggestDays)).Ceil()
 	s := Suggestion{DailyAverage: avg, Days: days, Threshold: threshold}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/team"
@@ -29,6 +30,14 @@ func TestDemoAccount(t *testing.T) {
 	}
 	if _, ok, _ := s.Engine.Card(ctx, demo.Account); !ok {
 		t.Fatal("no card on file")
+	}
+	// The suggested threshold averages the month of history the account
+	// came with (issue 15, defect 3: it averaged the one day since the
+	// account was opened, "$0.00 a day over 1 day", beside a runway of
+	// $0.28 a day).
+	sg, err := s.Engine.SuggestThreshold(ctx, demo.Account)
+	if err != nil || sg.Days < 28 || sg.DailyAverage.LessThan(decimal.RequireFromString("0.15")) {
+		t.Errorf("the demo's suggestion: %+v, %v", sg, err)
 	}
 	s.Close()
 	// A second start keeps the account as it was: no second welcome credit.
