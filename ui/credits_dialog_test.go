@@ -10,7 +10,9 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/shopspring/decimal"
 	wait "github.com/tetherphone/tether/internal/eventually"
+	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/ui"
 )
 
@@ -40,8 +42,7 @@ func overlayText(w fyne.Window) (string, *widget.Entry) {
 	}
 	var b strings.Builder
 	var entry *widget.Entry
-	var visit func(fyne.CanvasObject)
-	visit = func(o fyne.CanvasObject) {
+	visit := func(o fyne.CanvasObject) {
 		switch x := o.(type) {
 		case *widget.Label:
 			b.WriteString(x.Text + "\n")
@@ -184,4 +185,50 @@ func TestAutoTopUpRefusalStays(t *testing.T) {
 	if !strings.Contains(status, "Not saved") || !strings.Contains(status, "threshold") {
 		t.Errorf("after a reload the status says %q", status)
 	}
+}
+
+// busyThenRinging fails its first call (busy), then rings until cancelled.
+type busyThenRinging struct{ n int }
+
+func (d *busyThenRinging) Dial(ctx context.Context, _ string, _ ...phone.DialOption) (*phone.Call, error) {
+	d.n++
+	if d.n == 1 {
+		return nil, &phone.CallError{Code: 486, Phrase: "Busy Here", Reason: "Busy Here"}
+	}
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestStaleLines (issue 15, defect 9): how the last call ended is not
+// shown above the next one; once credit is added the dialer prices the
+// number in it again rather than saying there is no credit.
+func TestStaleLines(t *testing.T) {
+	a := newAccount(t)
+	sh, _ := shell(t, session(t, a.url, a.pw, "owner"), &busyThenRinging{})
+	ui.Run(func() {
+		sh.Phone.SetNumber("+442071234567")
+		sh.Phone.Dial()
+	})
+	eventually(t, "the busy call's end", func() bool { return strings.Contains(sh.Phone.QuoteText(), "Busy") })
+	ui.Run(func() { sh.Phone.Dial() })
+	eventually(t, "the next call's own line", func() bool {
+		_, state := sh.Phone.InCall()
+		return state == "Calling…" && !strings.Contains(sh.Phone.QuoteText(), "Busy")
+	})
+	ui.Run(func() { sh.Phone.Hangup() })
+	eventually(t, "the dialer back", func() bool { return strings.Contains(sh.Phone.QuoteText(), "Cancelled") })
+
+	a.drain()
+	if err := sh.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ui.Run(func() { sh.Phone.SetNumber("+44 20 7946 0958") })
+	eventually(t, "the gate closed", func() bool { return !sh.Gate.Open() })
+	if err := a.sys.Engine.Adjust(context.Background(), "demo", "refill", decimal.NewFromInt(10), "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the price once credit is back", func() bool { return strings.HasPrefix(sh.Phone.QuoteText(), "United Kingdom") })
 }

@@ -189,7 +189,9 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 		widget.NewLabelWithStyle("Dial", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		v.number, v.callerID, v.quote, v.callBtn, v.inCall, v.pad)
 	v.content = container.NewPadded(container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 560), form)))
-	gate.Watch(func(bool) { v.refreshButtons() })
+	// When the gate opens or closes, what the dialer says of the number
+	// in it changes too (no "no credit available" once credit is added).
+	gate.Watch(func(bool) { v.refreshButtons(); v.requote() })
 	return v
 }
 
@@ -608,6 +610,12 @@ func QualityWords(q media.Quality) string {
 }
 
 func (v *PhoneView) showCall(peer, state string) {
+	// How the last call ended is not this call's news; a price on its way
+	// for the dialer is dropped too.
+	v.mu.Lock()
+	v.quoteSeq++
+	v.mu.Unlock()
+	v.quote.SetText("")
 	v.peer.SetText(peer)
 	v.state.SetText(state)
 	v.quality.SetText("")

@@ -340,6 +340,24 @@ func TestVoicemailAndContacts(t *testing.T) {
 	if bestShare := audio.ToneShare(played.Samples, 440, 8000); bestShare < 0.9 {
 		t.Errorf("the message played is not the one left (440 Hz share %.2f)", bestShare)
 	}
+	// While it plays there is Stop; once its second has played, the status
+	// says so rather than "Playing..." for ever (issue 15, defect 9).
+	var playing bool
+	ui.Run(func() { playing = sh.Voicemail.Playing() })
+	if !playing {
+		t.Error("no Stop while the message plays")
+	}
+	eventually(t, "the message over", func() bool {
+		return strings.HasPrefix(sh.Voicemail.Status(), "Played the message") && !sh.Voicemail.Playing()
+	})
+	stopped := false
+	sh.Voicemail.Play = func(p *audio.PCM) (func(), error) { return func() { stopped = true }, nil }
+	ui.Run(func() { sh.Voicemail.PlayMessage(items[0]) })
+	eventually(t, "playing again", func() bool { return sh.Voicemail.Playing() })
+	ui.Run(func() { sh.Voicemail.StopPlaying() })
+	if s := sh.Voicemail.Status(); !stopped || s != "Stopped." {
+		t.Errorf("Stop: stopped %v, status %q", stopped, s)
+	}
 	c := session(t, a.url, a.pw, "rep").Account.(*api.Client)
 	if _, err := c.SaveContact(ctx, api.ContactInfo{Name: "Ada Lovelace", Company: "Analytical", Numbers: []string{"+44 20 7123 4567"}}); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -38,15 +39,37 @@ type VoicemailView struct {
 	// speaker. nil: messages can be listed, not heard.
 	Play func(pcm *audio.PCM) (stop func(), err error)
 	stop func()
+	// playing counts playbacks: a message's end (its length elapsed)
+	// changes the status only if no other playback began since.
+	playing int
+	stopBtn *widget.Button
 }
 
 // NewVoicemailView builds the view.
 func NewVoicemailView(s Session, vm Voicemails, win fyne.Window) *VoicemailView {
 	v := &VoicemailView{s: s, vm: vm, win: win, list: container.NewVBox(), status: widget.NewLabel("")}
-	v.content = container.NewBorder(container.NewVBox(widget.NewLabelWithStyle("Voicemail", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), v.status),
-		nil, nil, nil, container.NewVScroll(v.list))
+	v.stopBtn = widget.NewButton("Stop", v.StopPlaying)
+	v.stopBtn.Hide()
+	v.content = container.NewBorder(container.NewVBox(widget.NewLabelWithStyle("Voicemail", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewBorder(nil, nil, nil, v.stopBtn, v.status)), nil, nil, nil, container.NewVScroll(v.list))
 	return v
 }
+
+// StopPlaying stops the message playing, if one is.
+func (v *VoicemailView) StopPlaying() {
+	v.playing++
+	if v.stop != nil {
+		v.stop()
+		v.stop = nil
+	}
+	v.stopBtn.Hide()
+	if strings.HasPrefix(v.status.Text, "Playing") {
+		v.status.SetText("Stopped.")
+	}
+}
+
+// Playing reports whether a message is playing (its Stop button shows).
+func (v *VoicemailView) Playing() bool { return v.stopBtn.Visible() }
 
 // Object is the view's content.
 func (v *VoicemailView) Object() fyne.CanvasObject { return v.content }
@@ -95,10 +118,7 @@ func (v *VoicemailView) render() {
 
 // PlayMessage fetches a message's audio, plays it and marks it heard.
 func (v *VoicemailView) PlayMessage(m api.VoicemailInfo) {
-	if v.stop != nil {
-		v.stop()
-		v.stop = nil
-	}
+	v.StopPlaying()
 	v.status.SetText("Fetching the message…")
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -117,13 +137,29 @@ func (v *VoicemailView) PlayMessage(m api.VoicemailInfo) {
 				showErr(v.win, err)
 				return
 			}
-			v.status.SetText(fmt.Sprintf("Playing the message from %s (%d s).", callerName(m.From, v.s.Region()), m.Seconds))
+			who := callerName(m.From, v.s.Region())
+			v.status.SetText(fmt.Sprintf("Playing the message from %s (%d s).", who, m.Seconds))
 			if v.Play != nil {
-				if stop, err := v.Play(pcm); err == nil {
-					v.stop = stop
-				} else {
+				stop, err := v.Play(pcm)
+				if err != nil {
 					v.status.SetText("Cannot play: " + err.Error())
+					return
 				}
+				v.stop = stop
+				v.playing++
+				n := v.playing
+				v.stopBtn.Show()
+				// When its length has played, it is over.
+				length := time.Duration(len(pcm.Samples)/max(pcm.Channels, 1)) * time.Second / time.Duration(max(pcm.Rate, 1))
+				time.AfterFunc(length+300*time.Millisecond, func() {
+					do(func() {
+						if v.playing != n {
+							return
+						}
+						v.StopPlaying()
+						v.status.SetText(fmt.Sprintf("Played the message from %s.", who))
+					})
+				})
 			}
 		})
 		v.Load(ctx)
