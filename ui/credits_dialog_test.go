@@ -232,3 +232,47 @@ func TestStaleLines(t *testing.T) {
 	}
 	eventually(t, "the price once credit is back", func() bool { return strings.HasPrefix(sh.Phone.QuoteText(), "United Kingdom") })
 }
+
+// texterStub sends nothing.
+type texterStub struct{ phoneStub }
+
+func (texterStub) SendMessage(context.Context, string, string) error { return nil }
+
+// TestTextRefusedNumber (issue 15, defect 10): a number the rater refuses
+// says so under the box and Send stays off; a good one is priced and Send
+// comes on. Texts are shown in time order whatever order they were read.
+func TestTextRefusedNumber(t *testing.T) {
+	a := newAccount(t)
+	sh, _ := shell(t, session(t, a.url, a.pw, "rep"), texterStub{})
+	ui.Run(func() { sh.Messages.SetDraft("+500 31234", "hello Falklands") })
+	eventually(t, "the refusal", func() bool { return strings.Contains(sh.Messages.Counter(), "cannot be sent") })
+	var on bool
+	ui.Run(func() { on = sh.Messages.SendEnabled() })
+	if on {
+		t.Error("Send is on for a number that cannot be texted")
+	}
+	ui.Run(func() { sh.Messages.SetDraft("+44 20 7123 4567", "hello London") })
+	eventually(t, "the price", func() bool { return strings.Contains(sh.Messages.Counter(), "United Kingdom") })
+	ui.Run(func() { on = sh.Messages.SendEnabled() })
+	if !on {
+		t.Errorf("Send is off for a good number: %q", sh.Messages.Counter())
+	}
+}
+
+// TestThreadInTimeOrder: a text read later but sent earlier goes above
+// the one that answers it; texts at the same moment keep their order.
+func TestThreadInTimeOrder(t *testing.T) {
+	a := newAccount(t)
+	sh, _ := shell(t, session(t, a.url, a.pw, "rep"), texterStub{})
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	ui.Run(func() {
+		sh.Messages.Received(phone.Message{From: "sip:+442071234567@x", Text: "the reply", At: at.Add(2 * time.Second)})
+		sh.Messages.Received(phone.Message{From: "sip:+442071234567@x", Text: "the question", At: at})
+		sh.Messages.Received(phone.Message{From: "sip:+442071234567@x", Text: "and more", At: at.Add(2 * time.Second)})
+	})
+	var th []string
+	ui.Run(func() { th = sh.Messages.Thread("+442071234567") })
+	if len(th) != 3 || !strings.Contains(th[0], "the question") || !strings.Contains(th[1], "the reply") || !strings.Contains(th[2], "and more") {
+		t.Errorf("the thread: %q", th)
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -61,6 +62,9 @@ type MessagesView struct {
 	order    []string // peers, most recent first
 	selected string
 	quoteSeq int
+	// refused says why the text in the box cannot go to its number (the
+	// rater refused it), "" when it can: Send stays off meanwhile.
+	refused string
 }
 
 // NewMessagesView builds the view.
@@ -162,7 +166,14 @@ func (v *MessagesView) Load(ctx context.Context) error {
 // add files a text under its peer, the thread moving to the top; v.mu
 // held.
 func (v *MessagesView) add(peer string, b bubble) {
-	v.byPeer[peer] = append(v.byPeer[peer], b)
+	// In time order, a tie in the order they came: a reply is never shown
+	// above the text it answers because its record was read first.
+	th := v.byPeer[peer]
+	i := len(th)
+	for i > 0 && th[i-1].at.After(b.at) {
+		i--
+	}
+	v.byPeer[peer] = slices.Insert(th, i, b)
 	v.order = slices.DeleteFunc(v.order, func(p string) bool { return p == peer })
 	v.order = append([]string{peer}, v.order...)
 }
@@ -233,11 +244,17 @@ func (v *MessagesView) SetDraft(to, text string) {
 	v.box.SetText(text)
 }
 
+// SendEnabled reports whether Send may be pressed.
+func (v *MessagesView) SendEnabled() bool { return !v.send.Disabled() }
+
 // Counter is the segment and price line.
 func (v *MessagesView) Counter() string { return v.counter.Text }
 
 func (v *MessagesView) refreshSend() {
-	if !v.gate.Open() || v.texter == nil || strings.TrimSpace(v.box.Text) == "" || strings.TrimSpace(v.to.Text) == "" {
+	v.mu.Lock()
+	refused := v.refused != ""
+	v.mu.Unlock()
+	if refused || !v.gate.Open() || v.texter == nil || strings.TrimSpace(v.box.Text) == "" || strings.TrimSpace(v.to.Text) == "" {
 		v.send.Disable()
 	} else {
 		v.send.Enable()
@@ -247,6 +264,9 @@ func (v *MessagesView) refreshSend() {
 // requote counts the text's segments at once and asks the server its
 // price.
 func (v *MessagesView) requote() {
+	v.mu.Lock()
+	v.refused = "" // until the server says otherwise of what is typed now
+	v.mu.Unlock()
 	v.refreshSend()
 	text, to := v.box.Text, dialTarget(strings.TrimSpace(v.to.Text))
 	enc, segs, _ := sms.Count(text)
@@ -271,7 +291,25 @@ func (v *MessagesView) requote() {
 			v.mu.Lock()
 			stale := seq != v.quoteSeq
 			v.mu.Unlock()
-			if stale || err != nil {
+			if stale {
+				return
+			}
+			var e *api.Error
+			if err != nil && errors.As(err, &e) && e.Status >= 400 && e.Status < 500 {
+				// The number cannot be texted (no rate, not a number):
+				// say so, and keep Send off.
+				v.mu.Lock()
+				v.refused = e.Message
+				v.mu.Unlock()
+				v.counter.SetText(base + " · cannot be sent: " + e.Message)
+				v.refreshSend()
+				return
+			}
+			if err != nil {
+				return
+			}
+			if !q.Allowed && q.Reason != "" {
+				v.counter.SetText(base + " · " + q.Reason)
 				return
 			}
 			price := fmt.Sprintf("%s from credits", money.RateText(q.Cost, q.Currency))
