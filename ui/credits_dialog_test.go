@@ -276,3 +276,55 @@ func TestThreadInTimeOrder(t *testing.T) {
 		t.Errorf("the thread: %q", th)
 	}
 }
+
+// TestNumberSettingsWords (issue 15, also): the routing choices are words,
+// not the API's values ("ivr"); the one chosen is saved as its value; there
+// is no transcription box while nothing transcribes.
+func TestNumberSettingsWords(t *testing.T) {
+	a := newAccount(t)
+	sh, w := shell(t, session(t, a.url, a.pw, "admin"), nil)
+	ui.Run(func() {
+		sh.Select("Numbers")
+		test.Tap(findButton(t, sh.Numbers.Object(), "Settings…"))
+	})
+	var sel *widget.Select
+	var boxes []string
+	ui.Run(func() {
+		for _, o := range test.WidgetRenderer(w.Canvas().Overlays().Top().(fyne.Widget)).Objects() {
+			walk(o, func(o fyne.CanvasObject) {
+				switch x := o.(type) {
+				case *widget.Select:
+					sel = x
+				case *widget.Check:
+					boxes = append(boxes, x.Text)
+				}
+			})
+		}
+	})
+	if sel == nil {
+		t.Fatal("no routing choice on the settings form")
+	}
+	for _, o := range sel.Options {
+		if o == "ivr" || o == "members" || o == "voicemail" || o == "forward" {
+			t.Errorf("a routing choice reads %q", o)
+		}
+	}
+	for _, b := range boxes {
+		if strings.Contains(b, "Transcribe") {
+			t.Errorf("a transcription box while nothing transcribes: %q", b)
+		}
+	}
+	ui.Run(func() {
+		sel.SetSelected("straight to voicemail")
+		test.Tap(findButtonIn(t, w, "Save"))
+	})
+	wait.Must(t, 20*time.Second, "the routing saved as its value", func() bool {
+		ns, _ := a.sys.Store.AccountNumbers(context.Background(), "demo")
+		for _, n := range ns {
+			if n.Routing == "voicemail" {
+				return true
+			}
+		}
+		return false
+	})
+}

@@ -170,12 +170,13 @@ func (v *NumbersView) showSettings(n api.NumberInfo) {
 	hours, zone := widget.NewEntry(), widget.NewEntry()
 	hours.SetText(n.Hours)
 	zone.SetText(n.Zone)
+	// Routing in words; the API's values behind them.
 	var routings []string
 	for _, r := range team.Routings {
-		routings = append(routings, string(r))
+		routings = append(routings, routingChoice(string(r)))
 	}
 	routing := widget.NewSelect(routings, nil)
-	routing.SetSelected(n.Routing)
+	routing.SetSelected(routingChoice(n.Routing))
 	forward := widget.NewEntry()
 	forward.SetText(n.Forward)
 	forward.SetPlaceHolder("+442071234567")
@@ -185,20 +186,20 @@ func (v *NumbersView) showSettings(n api.NumberInfo) {
 	record.SetChecked(n.Record)
 	vm := widget.NewCheck("Voicemail", nil)
 	vm.SetChecked(n.Voicemail)
-	tr := widget.NewCheck("Transcribe voicemail", nil)
-	tr.SetChecked(n.Transcribe)
 	dialog.ShowForm("Settings for "+n.Display, "Save", "Cancel", []*widget.FormItem{
 		widget.NewFormItem("Business hours", hours), widget.NewFormItem("Time zone", zone),
 		widget.NewFormItem("In hours, calls go to", routing), widget.NewFormItem("Forward to", forward),
-		widget.NewFormItem("", afterHours), widget.NewFormItem("", record), widget.NewFormItem("", vm), widget.NewFormItem("", tr),
+		widget.NewFormItem("", afterHours), widget.NewFormItem("", record), widget.NewFormItem("", vm),
 	}, func(ok bool) {
 		if !ok {
 			return
 		}
+		// (No transcription box: nothing transcribes yet; what the number
+		// has set stays as it is.)
 		req := api.SettingsRequest{Hours: &hours.Text, Zone: &zone.Text, Forward: &forward.Text, Record: &record.Checked,
-			Voicemail: &vm.Checked, Transcribe: &tr.Checked, ForwardAfterHours: &afterHours.Checked}
-		if routing.Selected != n.Routing {
-			req.Routing = &routing.Selected
+			Voicemail: &vm.Checked, ForwardAfterHours: &afterHours.Checked}
+		if r := routingOfChoice(routing.Selected); r != n.Routing {
+			req.Routing = &r
 		}
 		v.do("Saving "+n.Display, func(ctx context.Context) error { _, err := v.s.Account.NumberSettings(ctx, n.Number, req); return err })
 	}, v.win)
@@ -328,4 +329,23 @@ func (v *NumbersView) showMenu(n api.NumberInfo) {
 		}
 		v.do("Saving the menu of "+n.Display, func(ctx context.Context) error { _, err := v.s.Account.NumberSettings(ctx, n.Number, req); return err })
 	}, v.win)
+}
+
+// routingChoice says a routing as the settings form offers it (in the
+// words team.Routing uses, "forwarded to the number below" for forward);
+// routingOfChoice reads a choice back.
+func routingChoice(r string) string {
+	if team.Routing(r) == team.RouteForward {
+		return "forwarded to the number below"
+	}
+	return team.Routing(r).Words([]string{"", ""}, "")
+}
+
+func routingOfChoice(choice string) string {
+	for _, r := range team.Routings {
+		if routingChoice(string(r)) == choice {
+			return string(r)
+		}
+	}
+	return choice
 }

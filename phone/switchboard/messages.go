@@ -87,7 +87,7 @@ func (s *Server) textOut(ctx context.Context, req *sip.Request, tx sip.ServerTra
 	nums, err := s.cfg.Directory.NumbersOf(ctx, sender.Email)
 	if err != nil || len(nums) == 0 {
 		res := sip.NewResponseFromRequest(req, 403, "Forbidden", nil)
-		res.AppendHeader(sip.NewHeader("Reason", reasonHeader(403, "You have no number to text from; ask an admin to assign you one.")))
+		res.AppendHeader(sip.NewHeader("Reason", reasonHeader(403, noNumber(sender, "text"))))
 		tx.Respond(res)
 		return
 	}

@@ -6,6 +6,7 @@ package switchboard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -15,6 +16,16 @@ import (
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 )
+
+// noNumber says why someone with no number of their own cannot call out
+// or text outside, and what to do: the Owner and Admins can assign
+// themselves one; the others ask them.
+func noNumber(u team.User, what string) string {
+	if u.Role == team.Owner || u.Role == team.Admin {
+		return fmt.Sprintf("You have no number to %s from: assign yourself one of the account's numbers, or buy one (Numbers).", what)
+	}
+	return fmt.Sprintf("You have no number to %s from; ask an admin to assign you one.", what)
+}
 
 // startBilled prepares a call off the network: the caller's number to
 // call from, the gate on the destination's price, the first chunk paid;
@@ -41,7 +52,7 @@ func (s *Server) startBilled(ctx context.Context, c *call, caller team.User, e16
 		}
 	}
 	if len(nums) == 0 {
-		return binding{}, 403, "You have no number to call out from; ask an admin to assign you one."
+		return binding{}, 403, noNumber(caller, "call out")
 	}
 	for i, n := range nums {
 		if n.E164 == preferred {
