@@ -121,9 +121,15 @@ func TestSignUpInTheWindow(t *testing.T) {
 	if code == nil {
 		t.Fatalf("no code in %q", msg.Text)
 	}
+	// The app drawn signed in: its menu bar (Phone, View) is up.
+	eventually.Must(t, 30*time.Second, "the signed-in window with its menu", func() bool {
+		path := filepath.Join(dir, "probe.png")
+		screenshot(t, display, path)
+		return regionColours(t, path, image.Rect(0, 0, 120, 26), 1) >= 6
+	})
 	shot("signup-3-verify.png")
-	typeAt(t, display, 70, 61, code[1])
-	click(t, display, 176, 61) // Verify
+	typeAt(t, display, 70, 88, code[1])
+	click(t, display, 176, 88) // Verify
 	eventually.Must(t, 20*time.Second, "the account verified from the window", func() bool {
 		c, _ := sys.Engine.Customer(ctx, account)
 		return !c.Verified.IsZero()
