@@ -32,5 +32,7 @@ func TestMemoryGivenBack(t *testing.T) {
 	if held := heldMB(); held < 200 {
 		t.Fatalf("the burst left only %.0f MB held", held)
 	}
-	eventually.Must(t, 10*time.Second, "the burst's heap to be given back", func() bool { return heldMB() < 100 })
+	// Within 30 s: a busy package run (other tests' goroutines collecting
+	// now and then) can keep it from looking quiet for a while.
+	eventually.Must(t, 30*time.Second, "the burst's heap to be given back", func() bool { return heldMB() < 100 })
 }
