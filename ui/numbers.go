@@ -307,7 +307,7 @@ func (v *NumbersView) showMenu(n api.NumberInfo) {
 		widget.NewFormItem("Wait for a key (seconds)", timeout)),
 		widget.NewLabel("Key · goes to · whom"), rows, add,
 		widget.NewForm(widget.NewFormItem("No key pressed", container.NewGridWithColumns(2, onTimeKind, onTimeTarget))), use)
-	dialog.ShowCustomConfirm("Phone menu for "+n.Display, "Save", "Cancel", container.NewVScroll(container.NewGridWrap(fyne.NewSize(560, 420), body)), func(ok bool) {
+	dialog.ShowCustomConfirm("Phone menu for "+n.Display, "Save", "Cancel", dialogScroll(v.win, body, 560, 420), func(ok bool) {
 		if !ok {
 			return
 		}
@@ -348,4 +348,16 @@ func routingOfChoice(choice string) string {
 		}
 	}
 	return choice
+}
+
+// dialogScroll scrolls a dialog's body in an area of about w x h, less
+// where the window is smaller (a bare scroll's least size is one row:
+// the dialog shrank to it).
+func dialogScroll(win fyne.Window, body fyne.CanvasObject, w, h float32) *container.Scroll {
+	s := container.NewVScroll(body)
+	if ws := win.Canvas().Size(); ws.Width > 0 && ws.Height > 0 {
+		w, h = min(w, ws.Width-80), min(h, ws.Height-160)
+	}
+	s.SetMinSize(fyne.NewSize(max(w, 200), max(h, 120)))
+	return s
 }
