@@ -331,8 +331,16 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 	}
 	c.client = sess
 	early := false
-	err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{Username: u.aor.User, Password: u.cfg.Password,
+	// Hanging up before the answer is a CANCEL, which this phone sends
+	// itself: sipgo's goes to the request URI's host (the account's
+	// domain, port 5060), not where the INVITE went, so the switchboard
+	// never saw it and the callee rang on.
+	canceller := u.newCanceller(req)
+	defer canceller.stop()
+	waitCtx := canceller.watch(ctx)
+	err = sess.WaitAnswer(waitCtx, sipgo.AnswerOptions{Username: u.aor.User, Password: u.cfg.Password,
 		OnResponse: func(res *sip.Response) error {
+			canceller.saw(res)
 			if (res.StatusCode == 180 || res.StatusCode == 183) && c.State() == Dialing {
 				c.fire(inRinging, nil)
 				for _, f := range o.onRinging {
@@ -357,6 +365,9 @@ func (u *UA) Dial(ctx context.Context, target string, opts ...DialOption) (*Call
 		var de *sipgo.ErrDialogResponse
 		if errors.As(err, &de) {
 			err = responseError(de.Res)
+			if ctx.Err() != nil && de.Res.StatusCode == 487 {
+				err = &CallError{Code: 487, Phrase: "Request Terminated", Reason: "cancelled"}
+			}
 		} else if ctx.Err() != nil {
 			err = &CallError{Code: 487, Phrase: "Request Terminated", Reason: "cancelled"}
 		}

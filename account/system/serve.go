@@ -61,6 +61,9 @@ type Serve struct {
 	// CheckpointEvery is how often calls in progress are noted, so that a
 	// crash costs a call's charge at most that much (5 s when 0).
 	CheckpointEvery time.Duration
+	// NoAnswer is how long a number's call rings before voicemail (25 s
+	// when 0).
+	NoAnswer time.Duration
 	// Mail sends the system's emails (sign-up codes, invitations); nil:
 	// they are written to DIR/outbox as .eml files.
 	Mail mail.Sender
@@ -128,7 +131,7 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 	sender := cfg.mailer(s.Dir())
 	s.mail.Store(&sender)
 	sb, err := switchboard.New(switchboard.Config{Realm: cfg.Realm, Listen: cfg.SIP, TLS: cfg.TLS, Directory: s.Store, Billing: SwitchboardBilling(s.Engine),
-		Records: s.Store, VoicemailDir: s.Dir(), ICEServers: ice, Log: log, Now: s.Parts.Clock, CheckpointEvery: cfg.CheckpointEvery})
+		Records: s.Store, VoicemailDir: s.Dir(), ICEServers: ice, Log: log, Now: s.Parts.Clock, CheckpointEvery: cfg.CheckpointEvery, NoAnswer: cfg.NoAnswer})
 	if err != nil {
 		if errors.Is(err, switchboard.ErrConfig) {
 			return nil, fmt.Errorf("%w: %v", ErrServe, err)

@@ -144,6 +144,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	stripeAPI := fs.String("stripe-api", "", "Stripe's API base URL (default Stripe's own; stripe-mock's in tests)")
 	phoneMedia := fs.String("phone-media", "rtp", `how signed-in phones are told to carry calls: "rtp", or "webrtc" (over a ws:// or wss:// listener)`)
 	var ice listFlag
+	noAnswer := fs.Duration("no-answer", 25*time.Second, "how long a call to a number rings its members before the caller reaches the number's voicemail")
 	checkpoint := fs.Duration("checkpoint", 5*time.Second, "how often calls in progress are noted: after a crash each is charged and recorded up to its last note")
 	fs.Var(&ice, "ice", "a STUN or TURN server for WebRTC legs, stun:HOST:PORT or turn:[USER:PASSWORD@]HOST:PORT (repeatable)")
 	publicURL := fs.String("public-url", "", "the account API as people reach it, https://phone.example.com (default: the --http address), put in emailed links")
@@ -175,11 +176,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		parts = demo.Parts(*data)
 		parts.Log = log
 	}
+	if *noAnswer < 5*time.Second || *noAnswer > 5*time.Minute {
+		fmt.Fprintln(stderr, "switchboard: --no-answer is between 5s and 5m")
+		return exitUsage
+	}
 	if *checkpoint < 100*time.Millisecond || *checkpoint > time.Minute {
 		fmt.Fprintln(stderr, "switchboard: --checkpoint is between 100ms and 1m")
 		return exitUsage
 	}
-	serve := system.Serve{SIP: sips, HTTP: *httpAddr, PhoneMedia: *phoneMedia, ICE: ice, CheckpointEvery: *checkpoint, PublicURL: *publicURL}
+	serve := system.Serve{SIP: sips, HTTP: *httpAddr, PhoneMedia: *phoneMedia, ICE: ice, CheckpointEvery: *checkpoint, PublicURL: *publicURL, NoAnswer: *noAnswer}
 	switch *signup {
 	case "open":
 	case "closed":

@@ -70,6 +70,9 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 		c.setEnd(records.Missed, "487 the caller hung up")
 		s.finish(c)
 		return // sipgo answers the INVITE with 487
+	case won == nil && c.voicemailOn != nil && end.takesMessage() && s.cfg.VoicemailDir != "":
+		s.voicemailAfterRing(c, req, tx)
+		return
 	case won == nil:
 		tx.Respond(sip.NewResponseFromRequest(req, end.code, end.phrase, nil))
 		if end.timedOut {

@@ -59,7 +59,11 @@ type story struct {
 	recorded     sync.Once
 	selfRecorded bool   // answered by the switchboard itself (voicemail, an announcement), which writes the record
 	recordOn     string // the number whose calls are recorded; "" for none
-	recording    string // where the recording was written, under VoicemailDir
+	// voicemailOn is the number whose voicemail takes the call when its
+	// members do not answer within Config.NoAnswer (or are busy); nil for
+	// none.
+	voicemailOn *team.Number
+	recording   string // where the recording was written, under VoicemailDir
 }
 
 // bridge is the call's two legs and its media: the caller's leg (we
@@ -272,6 +276,19 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		for _, u := range users {
 			targets = append(targets, s.location.user(u.Email)...)
 		}
+		if num == nil && len(users) == 1 {
+			// A teammate, however dialled ("rep", an email): the record
+			// names their extension, as their history looks for it.
+			c.to = users[0].Extension
+		}
+	}
+	if num != nil && num.Voicemail && s.cfg.VoicemailDir != "" {
+		if len(targets) == 0 { // nobody online to ring: straight to voicemail
+			release()
+			s.voicemail(req, tx, *num, caller)
+			return
+		}
+		c.voicemailOn = num
 	}
 	if len(targets) == 0 {
 		tx.Respond(sip.NewResponseFromRequest(req, 480, "Temporarily Unavailable", nil))
@@ -314,7 +331,7 @@ func refusedCause(err error) string {
 var errNoRoute = errors.New("switchboard: no route")
 
 // phrases are the reason phrases of the refusals startBilled gives.
-var phrases = map[int]string{402: "Payment Required", 403: "Forbidden", 404: "Not Found", 500: "Server Internal Error", 503: "Service Unavailable"}
+var phrases = map[int]string{402: "Payment Required", 403: "Forbidden", 404: "Not Found", 488: "Not Acceptable Here", 500: "Server Internal Error", 503: "Service Unavailable"}
 
 // route finds what a dialled user part means: a teammate (extension
 // "102", or name "rep"), one of the caller's account's numbers (its

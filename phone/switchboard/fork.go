@@ -49,7 +49,8 @@ type ringEnd struct {
 // first to answer wins and is returned (the others are cancelled, "call
 // completed elsewhere"); ringing is called on the first 180 or 183; a
 // close of cancelled (the caller hung up) cancels them all. Nobody
-// answering within RingTimeout of the start ends it (legs failing on the
+// answering within RingTimeout (NoAnswer for a number that takes voicemail)
+// of the start ends it (legs failing on the
 // way do not put the time back).
 func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.ContactHeader, ringing func(), cancelled <-chan struct{}) (*leg, ringEnd) {
 	f := &fork{dialogs: sipgo.NewDialogClientCache(s.client, contact), results: make(chan *leg, len(targets)),
@@ -84,7 +85,11 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 	f.mu.Lock()
 	pending := len(f.legs)
 	f.mu.Unlock()
-	deadline := s.cfg.Clock.NewTimer(s.cfg.RingTimeout)
+	ringFor := s.cfg.RingTimeout
+	if c.voicemailOn != nil {
+		ringFor = s.cfg.NoAnswer // then voicemail
+	}
+	deadline := s.cfg.Clock.NewTimer(ringFor)
 	defer deadline.Stop()
 	for pending > 0 {
 		select {
@@ -338,6 +343,16 @@ func cancelFor(inv *sip.Request, reason string) *sip.Request {
 }
 
 // disposition names how a ring-all that nobody answered ended.
+// takesMessage reports whether a ring-all that ended so goes on to
+// voicemail: nobody answered in time, or every phone was busy, declined
+// or unavailable (not the caller hanging up, nor the switchboard closing).
+func (e ringEnd) takesMessage() bool {
+	if e.cancelled {
+		return false
+	}
+	return e.timedOut || e.disposition() != records.Failed
+}
+
 func (e ringEnd) disposition() records.Disposition {
 	switch e.code {
 	case 486, 600, 603:

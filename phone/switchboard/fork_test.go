@@ -15,11 +15,19 @@ import (
 // TestRingTimeout: a call nobody answers is given up RingTimeout after it
 // began on the switchboard's clock, even when one of the phones refuses on
 // the way (each refusal used to start the wait again): the caller gets
-// 480, no answer. The switchboard runs on a fake clock.
+// 480, no answer (the number takes no voicemail). The switchboard runs on a fake clock.
 func TestRingTimeout(t *testing.T) {
 	const ringFor = 2 * time.Minute
 	clock := clockwork.NewFakeClock()
 	e := newEnvWith(t, 0, switchboard.Config{RingTimeout: ringFor, Clock: clock, Now: time.Now})
+	n, err := e.db.Number(e.ctx, "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Voicemail = false // (with voicemail, NoAnswer then voicemail: noanswer_test.go)
+	if err := e.db.UpdateNumber(e.ctx, n); err != nil {
+		t.Fatal(err)
+	}
 	ann := e.phoneFor("ann@acme.test", "udp")
 	bob := e.phoneFor("bob@acme.test", "udp") // rings on, unanswered
 	cy := e.phoneFor("cy@acme.test", "udp")

@@ -81,6 +81,9 @@ func (s *Server) inboundCall(req *sip.Request, tx sip.ServerTransaction) {
 			s.log.Warn("switchboard: metering an inbound call", "number", num.E164, "err", err)
 		}
 	}
+	if num.Voicemail {
+		c.voicemailOn = &num
+	}
 	s.connect(c, req, tx, targets)
 }
 

@@ -93,6 +93,9 @@ type Config struct {
 	// RingTimeout is how long a call rings its callee's phones before it
 	// is given up as unanswered (2 minutes when 0).
 	RingTimeout time.Duration
+	// NoAnswer is how long a call to a number that takes voicemail rings
+	// its members before the caller reaches voicemail (25 s when 0).
+	NoAnswer time.Duration
 	// WarnBefore is how long before a credit-billed call's paid time runs
 	// out the caller hears the warning (60 s by default); MeterEvery is how
 	// often a call's credit is topped up (5 s).
@@ -267,6 +270,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RingTimeout <= 0 {
 		cfg.RingTimeout = 2 * time.Minute
 	}
+	if cfg.NoAnswer <= 0 {
+		cfg.NoAnswer = 25 * time.Second
+	}
 	if cfg.WarnBefore <= 0 {
 		cfg.WarnBefore = billing.WarnBefore
 	}
@@ -319,7 +325,11 @@ func New(cfg Config) (*Server, error) {
 	srv.OnBye(s.onBye)
 	srv.OnInfo(s.onInfo)
 	srv.OnMessage(s.admitted(s.onMessage))
-	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {}) // sipgo answers CANCEL and signals the INVITE's transaction
+	// sipgo answers a CANCEL that matches an INVITE's transaction and
+	// signals it; one that matches none gets here: 481 (RFC 3261 9.2).
+	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
+		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+	})
 	srv.OnUpdate(s.onUpdate)
 	srv.OnRefer(s.onRefer)
 	srv.OnNoRoute(methodNotAllowed)

@@ -118,44 +118,12 @@ func (s *Server) keepVoicemail(num team.Number, from string, pcm []int16) bool {
 // c is the call as the switchboard tracks it: known before the answer
 // goes, so the ACK and a BYE find the dialog.
 func (s *Server) answerLocally(req *sip.Request, tx sip.ServerTransaction, user string, c *call) (*media.Session, *sipgo.DialogServerSession, func(), bool) {
-	offer, err := sdp.Parse(req.Body())
-	if err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+	m, body, code := s.localMedia(req)
+	if code != 0 {
+		tx.Respond(sip.NewResponseFromRequest(req, code, phrases[code], nil))
 		return nil, nil, nil, false
 	}
 	ip := s.localIP(req)
-	m, err := media.Listen(ip)
-	if err != nil {
-		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
-		return nil, nil, nil, false
-	}
-	local := sdp.Local{Addr: ip, Port: int(m.LocalAddr().Port()), Formats: media.Codecs(), Direction: sdp.SendRecv, PTime: 20,
-		SessionID: uint64(time.Now().UnixNano() >> 2), SessionVersion: 1, RTCPPort: int(m.LocalRTCPAddr().Port()), RTCPMux: true}
-	ans, n, err := sdp.Answer(offer, local)
-	var codec audio.Codec
-	if err == nil {
-		codec, err = media.CodecFor(n.Codec)
-	}
-	if err != nil {
-		m.Close()
-		tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
-		return nil, nil, nil, false
-	}
-	cfg := media.Config{Codec: codec, PayloadType: n.Codec.PayloadType, PTime: 20 * time.Millisecond,
-		Remote: netip.AddrPortFrom(n.Remote.Addr, uint16(n.Remote.Port)), Symmetric: true, PCMRate: 8000,
-		RemoteRTCP: n.Remote.RTCP(n.RTCPMux), RTCPMux: n.RTCPMux}
-	if n.TelephoneEvent != nil {
-		cfg.TelephoneEvent = n.TelephoneEvent.PayloadType
-	}
-	body, err := ans.Marshal()
-	if err == nil {
-		err = m.Start(cfg)
-	}
-	if err != nil {
-		m.Close()
-		tx.Respond(sip.NewResponseFromRequest(req, 500, "Server Internal Error", nil))
-		return nil, nil, nil, false
-	}
 	contact := s.ourContact(user, ip, req.Transport())
 	sess, err := sipgo.NewDialogServerCache(s.client, contact).ReadInvite(req, tx)
 	if err != nil {
@@ -179,4 +147,79 @@ func (s *Server) answerLocally(req *sip.Request, tx sip.ServerTransaction, user 
 	}
 	c.answeredA.Store(true)
 	return m, sess, cleanup, true
+}
+
+// voicemailAfterRing answers a call whose ring-all nobody took (c.a, its
+// dialog, was read and rang) with the switchboard's own media and takes a
+// message on c.voicemailOn. Nothing is charged for the ringing.
+func (s *Server) voicemailAfterRing(c *call, req *sip.Request, tx sip.ServerTransaction) {
+	s.endBill(c, 0)
+	if c.relay != nil {
+		c.relay.close() // never started: nobody answered
+	}
+	c.selfRecorded = true // takeMessage writes the record
+	cleanup := func() {
+		s.calls.remove(c)
+		c.a.Close()
+		if rt, ok := tx.(*rtcTx); ok {
+			rt.gw.Close()
+		}
+	}
+	m, body, code := s.localMedia(req)
+	if code != 0 {
+		tx.Respond(sip.NewResponseFromRequest(req, code, phrases[code], nil))
+		s.record(c, records.Missed, "480 no answer; voicemail could not answer")
+		cleanup()
+		return
+	}
+	defer m.Close()
+	defer cleanup()
+	if err := c.a.RespondSDP(body); err != nil { // the caller hung up meanwhile
+		s.record(c, records.Missed, "487 the caller hung up")
+		return
+	}
+	c.answeredA.Store(true)
+	s.log.Info("switchboard: nobody answered; voicemail", "call", c.id, "number", c.voicemailOn.E164)
+	s.takeMessage(m, c.a, *c.voicemailOn, c)
+}
+
+// localMedia opens the switchboard's own media for answering req's offer
+// at 8 kHz: the session, started, and the answer's SDP; else the status
+// to refuse with.
+func (s *Server) localMedia(req *sip.Request) (*media.Session, []byte, int) {
+	offer, err := sdp.Parse(req.Body())
+	if err != nil {
+		return nil, nil, 488
+	}
+	ip := s.localIP(req)
+	m, err := media.Listen(ip)
+	if err != nil {
+		return nil, nil, 500
+	}
+	local := sdp.Local{Addr: ip, Port: int(m.LocalAddr().Port()), Formats: media.Codecs(), Direction: sdp.SendRecv, PTime: 20,
+		SessionID: uint64(time.Now().UnixNano() >> 2), SessionVersion: 1, RTCPPort: int(m.LocalRTCPAddr().Port()), RTCPMux: true}
+	ans, n, err := sdp.Answer(offer, local)
+	var codec audio.Codec
+	if err == nil {
+		codec, err = media.CodecFor(n.Codec)
+	}
+	if err != nil {
+		m.Close()
+		return nil, nil, 488
+	}
+	cfg := media.Config{Codec: codec, PayloadType: n.Codec.PayloadType, PTime: 20 * time.Millisecond,
+		Remote: netip.AddrPortFrom(n.Remote.Addr, uint16(n.Remote.Port)), Symmetric: true, PCMRate: 8000,
+		RemoteRTCP: n.Remote.RTCP(n.RTCPMux), RTCPMux: n.RTCPMux}
+	if n.TelephoneEvent != nil {
+		cfg.TelephoneEvent = n.TelephoneEvent.PayloadType
+	}
+	body, err := ans.Marshal()
+	if err == nil {
+		err = m.Start(cfg)
+	}
+	if err != nil {
+		m.Close()
+		return nil, nil, 500
+	}
+	return m, body, 0
 }
