@@ -252,6 +252,11 @@ type Shell struct {
 	Account   *AccountView
 	Verify    *VerifyBanner
 	tabs      *container.AppTabs
+	names     []string // the tabs' names, without the missed-call count
+	missedBar *fyne.Container
+	missedTxt *widget.Label
+	missed    []api.CallInfo // missed calls to me not yet seen
+	bg        sync.WaitGroup // the shell's own work off the UI thread
 	status    *widget.Label
 	signOut   *widget.Button
 	content   fyne.CanvasObject
@@ -329,9 +334,25 @@ func NewShellWith(s Session, dialer Dialer, win fyne.Window, hooks SettingsHooks
 		sh.Settings = NewSettingsView(s, hooks, app.Preferences())
 		tabs = append(tabs, container.NewTabItem("Settings", sh.Settings.Object()))
 	}
+	for _, t := range tabs {
+		sh.names = append(sh.names, t.Text)
+	}
 	sh.tabs = container.NewAppTabs(tabs...)
 	sh.tabs.SetTabLocation(container.TabLocationLeading)
-	sh.tabs.OnSelected = func(*container.TabItem) { go sh.Refresh(context.Background()) }
+	sh.tabs.OnSelected = func(t *container.TabItem) {
+		if t == sh.tabs.Items[1] { // Calls: the missed calls are seen
+			sh.seeMissed()
+		}
+		sh.bg.Go(func() { sh.Refresh(context.Background()) })
+	}
+	sh.missedTxt = widget.NewLabel("")
+	show := widget.NewButton("Show", func() {
+		sh.Calls.SetFilter("Missed")
+		sh.Select("Calls")
+	})
+	sh.missedBar = container.NewBorder(nil, nil, nil, show, sh.missedTxt)
+	sh.missedBar.Hide()
+	sh.Phone.OnMissed = sh.awaitMissed
 	sh.status = widget.NewLabel(sh.who())
 	sh.status.Truncation = fyne.TextTruncateEllipsis
 	sh.signOut = widget.NewButton("Sign out", func() {
@@ -340,10 +361,10 @@ func NewShellWith(s Session, dialer Dialer, win fyne.Window, hooks SettingsHooks
 			sh.OnSignOut()
 		}
 	})
-	top := container.NewVBox(sh.Gate.Banner())
+	top := container.NewVBox(sh.Gate.Banner(), sh.missedBar)
 	if company != nil {
-		sh.Verify = NewVerifyBanner(s, company, func() { go sh.Refresh(context.Background()) })
-		top = container.NewVBox(sh.Verify.Object(), sh.Gate.Banner())
+		sh.Verify = NewVerifyBanner(s, company, func() { sh.bg.Go(func() { sh.Refresh(context.Background()) }) })
+		top = container.NewVBox(sh.Verify.Object(), sh.Gate.Banner(), sh.missedBar)
 	}
 	sh.content = container.NewBorder(top, container.NewBorder(nil, nil, nil, sh.signOut, sh.status), nil, nil, sh.tabs)
 	sh.Gate.parent = sh.content
@@ -366,14 +387,21 @@ func (sh *Shell) who() string {
 // Status is the status line's text (for tests).
 func (sh *Shell) Status() string { return sh.status.Text }
 
+// Wait waits for the shell's refreshes under way (tests: none may
+// outlive the test that started it).
+func (sh *Shell) Wait() { sh.bg.Wait() }
+
 // Object is the shell's content.
 func (sh *Shell) Object() fyne.CanvasObject { return sh.content }
 
 // Select shows the tab of that name ("Credits").
 func (sh *Shell) Select(name string) bool {
-	for _, t := range sh.tabs.Items {
-		if t.Text == name {
-			sh.tabs.Select(t)
+	for i, n := range sh.names {
+		if n == name {
+			if sh.tabs.SelectedIndex() == i && i == 1 {
+				sh.seeMissed() // (selecting the tab shown calls nothing)
+			}
+			sh.tabs.SelectIndex(i)
 			return true
 		}
 	}
@@ -381,12 +409,88 @@ func (sh *Shell) Select(name string) bool {
 }
 
 // TabNames lists the tabs the user's role shows.
-func (sh *Shell) TabNames() []string {
-	var out []string
-	for _, t := range sh.tabs.Items {
-		out = append(out, t.Text)
+func (sh *Shell) TabNames() []string { return slices.Clone(sh.names) }
+
+// Missed is the missed calls to me not yet seen, and how the window
+// shows them: the Calls tab's name and the line above the views ("" when
+// hidden).
+func (sh *Shell) Missed() (n int, tab, line string) {
+	if sh.missedBar.Visible() {
+		line = sh.missedTxt.Text
 	}
-	return out
+	return len(sh.missed), sh.tabs.Items[1].Text, line
+}
+
+// missedSeenKey is the preference holding when this user last saw their
+// missed calls.
+func (sh *Shell) missedSeenKey() string { return "calls.missed.seen." + sh.Session.Me.Email }
+
+// updateMissed counts the missed calls to me since they were last seen
+// (from the history just loaded) and shows them: "Calls (2 missed)" and
+// a line above the views with the latest caller; on the UI thread.
+func (sh *Shell) updateMissed() {
+	var seen time.Time
+	if app := fyne.CurrentApp(); app != nil {
+		seen, _ = time.Parse(time.RFC3339Nano, app.Preferences().String(sh.missedSeenKey()))
+	}
+	mine := map[string]bool{sh.Session.Me.Extension: true}
+	for _, n := range sh.Numbers.Rows() {
+		if slices.Contains(n.Members, sh.Session.Me.Email) {
+			mine[n.Number] = true
+		}
+	}
+	sh.missed = sh.Calls.MissedSince(seen, func(to string) bool { return mine[to] })
+	calls := sh.tabs.Items[1]
+	want := sh.names[1]
+	if n := len(sh.missed); n > 0 {
+		want = fmt.Sprintf("%s (%d missed)", sh.names[1], n)
+		last := sh.missed[0]
+		what := "1 missed call"
+		if n > 1 {
+			what = fmt.Sprintf("%d missed calls", n)
+		}
+		sh.missedTxt.SetText(fmt.Sprintf("%s · the latest from %s at %s", what, callerName(last.From, sh.Session.Region()),
+			last.Started.Local().Format("15:04")))
+		sh.missedBar.Show()
+	} else {
+		sh.missedBar.Hide()
+	}
+	if calls.Text != want {
+		calls.Text = want
+		sh.tabs.Refresh()
+	}
+}
+
+// seeMissed marks the missed calls shown as seen (the Calls view is
+// open); on the UI thread.
+func (sh *Shell) seeMissed() {
+	if len(sh.missed) == 0 {
+		return
+	}
+	if app := fyne.CurrentApp(); app != nil {
+		app.Preferences().SetString(sh.missedSeenKey(), sh.missed[0].Started.Format(time.RFC3339Nano))
+	}
+	sh.updateMissed()
+}
+
+// awaitMissed follows a call that stopped ringing unanswered: the
+// history is read again until its record is there (the switchboard
+// writes it as the ringing ends), for at most ten seconds.
+func (sh *Shell) awaitMissed() {
+	before := len(sh.missed)
+	sh.bg.Go(func() {
+		for range 20 {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := sh.Calls.Load(ctx)
+			cancel()
+			var now int
+			doWait(func() { sh.updateMissed(); now = len(sh.missed) })
+			if err == nil && now > before {
+				return
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	})
 }
 
 // SetStatus shows a line under the views (registration state).
@@ -405,6 +509,7 @@ func (sh *Shell) Refresh(ctx context.Context) error {
 	}
 	doWait(func() { sh.Gate.Set(b.Gate == "open", b.Reason) })
 	errs := []error{sh.Phone.Load(ctx), sh.Calls.Load(ctx), sh.Numbers.Load(ctx)}
+	doWait(sh.updateMissed)
 	if sh.Messages != nil {
 		errs = append(errs, sh.Messages.Load(ctx))
 	}

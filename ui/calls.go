@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -50,6 +51,19 @@ func (v *CallsView) Load(ctx context.Context) error {
 	return nil
 }
 
+// MissedSince is the calls to me (mine says which extension or number
+// is) that went unanswered, to voicemail or not, started after seen;
+// newest first, as the history is.
+func (v *CallsView) MissedSince(seen time.Time, mine func(to string) bool) []api.CallInfo {
+	var out []api.CallInfo
+	for _, c := range v.calls {
+		if (c.Disposition == "missed" || c.Disposition == "voicemail") && c.Direction != "outbound" && mine(c.To) && c.Started.After(seen) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // SetFilter picks a filter ("Missed").
 func (v *CallsView) SetFilter(f string) { v.filter.SetSelected(f) }
 
@@ -61,7 +75,7 @@ func keep(filter string, c api.CallInfo) bool {
 	case "Answered":
 		return c.Disposition == "answered"
 	case "Missed":
-		return c.Disposition == "missed" || c.Disposition == "busy"
+		return c.Disposition == "missed" || c.Disposition == "busy" || c.Disposition == "voicemail"
 	case "Voicemail":
 		return c.Disposition == "voicemail"
 	case "Outgoing":

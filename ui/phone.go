@@ -77,6 +77,9 @@ type PhoneView struct {
 	gate   *Gate
 	dialer Dialer
 	win    fyne.Window
+	// OnMissed, when set, is told (on the UI thread) that an incoming
+	// call stopped ringing unanswered.
+	OnMissed func()
 
 	number     *widget.Entry
 	callerID   *widget.Select

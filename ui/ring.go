@@ -132,6 +132,9 @@ func (v *PhoneView) Ring(in *phone.Incoming) {
 				d.Hide()
 				stop()
 				fyne.CurrentApp().SendNotification(fyne.NewNotification("Missed call", fmt.Sprintf("%s called %s", from, line)))
+				if v.OnMissed != nil {
+					v.OnMissed() // the window shows it too: a notification may go nowhere
+				}
 			}
 		})
 	}()
