@@ -9,8 +9,10 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/country"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -166,9 +168,16 @@ func (v *NumbersView) showBuy() {
 	d.Show()
 }
 
+// showSettings edits a number's hours (a weekly schedule), time zone,
+// routing, forwarding, recording and voicemail. A refusal, here or from
+// the server, is said in the dialog, which stays open with what was
+// entered.
 func (v *NumbersView) showSettings(n api.NumberInfo) {
-	hours, zone := widget.NewEntry(), widget.NewEntry()
-	hours.SetText(n.Hours)
+	schedule := NewScheduleEditor(n.Hours, n.Zone)
+	zone := widget.NewSelectEntry(nil)
+	if c, ok := country.Lookup(n.Country); ok {
+		zone.SetOptions(c.Zones)
+	}
 	zone.SetText(n.Zone)
 	// Routing in words; the API's values behind them.
 	var routings []string
@@ -184,25 +193,65 @@ func (v *NumbersView) showSettings(n api.NumberInfo) {
 	afterHours.SetChecked(n.ForwardAfterHours)
 	record := widget.NewCheck("Record calls (both sides hear a notice)", nil)
 	record.SetChecked(n.Record)
-	vm := widget.NewCheck("Voicemail", nil)
+	vm := widget.NewCheck("Voicemail when nobody answers, and after hours", nil)
 	vm.SetChecked(n.Voicemail)
-	dialog.ShowForm("Settings for "+n.Display, "Save", "Cancel", []*widget.FormItem{
-		widget.NewFormItem("Business hours", hours), widget.NewFormItem("Time zone", zone),
+	problem := widget.NewLabel("")
+	problem.Wrapping = fyne.TextWrapWord
+	problem.Importance = widget.DangerImportance
+	problem.Hide()
+	say := func(text string) {
+		problem.SetText(text)
+		problem.Show()
+	}
+	form := widget.NewForm(widget.NewFormItem("Time zone", zone),
 		widget.NewFormItem("In hours, calls go to", routing), widget.NewFormItem("Forward to", forward),
-		widget.NewFormItem("", afterHours), widget.NewFormItem("", record), widget.NewFormItem("", vm),
-	}, func(ok bool) {
-		if !ok {
+		widget.NewFormItem("", afterHours), widget.NewFormItem("", record), widget.NewFormItem("", vm))
+	body := container.NewVBox(widget.NewLabelWithStyle("Business hours", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		schedule.Object(), widget.NewSeparator(), form)
+	var d dialog.Dialog
+	var save *widget.Button
+	save = widget.NewButton("Save", func() {
+		hours, err := schedule.Spec()
+		if err != nil {
+			say(err.Error())
 			return
 		}
-		// (No transcription box: nothing transcribes yet; what the number
-		// has set stays as it is.)
-		req := api.SettingsRequest{Hours: &hours.Text, Zone: &zone.Text, Forward: &forward.Text, Record: &record.Checked,
+		z := strings.TrimSpace(zone.Text)
+		if !country.ValidZone(z) {
+			say(fmt.Sprintf("%q is not a time zone: choose one from the list (Europe/London, America/New_York).", z))
+			return
+		}
+		// (No transcription box: nothing transcribes yet; what the
+		// number has set stays as it is.)
+		req := api.SettingsRequest{Hours: &hours, Zone: &z, Forward: &forward.Text, Record: &record.Checked,
 			Voicemail: &vm.Checked, ForwardAfterHours: &afterHours.Checked}
 		if r := routingOfChoice(routing.Selected); r != n.Routing {
 			req.Routing = &r
 		}
-		v.do("Saving "+n.Display, func(ctx context.Context) error { _, err := v.s.Account.NumberSettings(ctx, n.Number, req); return err })
-	}, v.win)
+		save.Disable()
+		say("Saving…")
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, err := v.s.Account.NumberSettings(ctx, n.Number, req)
+			do(func() {
+				save.Enable()
+				if err != nil {
+					say("Not saved: " + errText(err))
+					return
+				}
+				d.Hide()
+				v.status.SetText("Saved the settings of " + n.Display + ".")
+				go v.Load(context.Background())
+			})
+		}()
+	})
+	save.Importance = widget.HighImportance
+	cancel := widget.NewButton("Cancel", func() { d.Hide() })
+	content := container.NewBorder(nil, container.NewVBox(problem, container.NewHBox(layout.NewSpacer(), cancel, save)), nil, nil,
+		dialogScroll(v.win, body, 560, 460))
+	d = dialog.NewCustomWithoutButtons("Settings for "+n.Display, content, v.win)
+	d.Show()
 }
 
 func (v *NumbersView) showMembers(n api.NumberInfo) {

@@ -1,11 +1,16 @@
 package ui_test
 
 import (
+	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	wait "github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/ui"
 )
 
@@ -49,4 +54,89 @@ func TestMenuDialogShowsItsRows(t *testing.T) {
 	if view.Height > 600 || view.Width > 800 {
 		t.Errorf("the menu's rows take %v, past the 800x600 window", view)
 	}
+}
+
+// overlayWidgets finds the top overlay's checks and entries by their
+// text (a check's label; an entry's placeholder or, failing that, order).
+func overlayWidgets(w fyne.Window) (checks map[string]*widget.Check, entries []*widget.Entry, text string) {
+	checks = map[string]*widget.Check{}
+	var b strings.Builder
+	for _, o := range test.WidgetRenderer(w.Canvas().Overlays().Top().(fyne.Widget)).Objects() {
+		walk(o, func(o fyne.CanvasObject) {
+			switch x := o.(type) {
+			case *widget.Check:
+				checks[x.Text] = x
+			case *widget.Entry:
+				entries = append(entries, x)
+			case *widget.Label:
+				b.WriteString(x.Text + "\n")
+			}
+		})
+	}
+	return checks, entries, b.String()
+}
+
+// TestNumberSettingsKeepsFields (issue 15, defect 7): the number's hours
+// are a weekly schedule, a row per day; a day whose times do not read,
+// and the server's refusal, are said in the dialog, which stays open with
+// everything as entered (any error closed the form and lost every
+// field); once right, the schedule is saved as the server reads it.
+func TestNumberSettingsKeepsFields(t *testing.T) {
+	a := newAccount(t)
+	sh, w := shell(t, session(t, a.url, a.pw, "admin"), nil)
+	rows := sh.Numbers.Rows()
+	num := rows[len(rows)-1] // (findButton finds the last Settings…)
+	ui.Run(func() {
+		sh.Select("Numbers")
+		test.Tap(findButton(t, sh.Numbers.Object(), "Settings…"))
+	})
+	var checks map[string]*widget.Check
+	var entries []*widget.Entry
+	var text string
+	ui.Run(func() { checks, entries, text = overlayWidgets(w) })
+	for _, day := range []string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"} {
+		if checks[day] == nil {
+			t.Fatalf("no row for %s on the settings form:\n%s", day, text)
+		}
+	}
+	// Entries in order: the seven days, forwarding (the time zone is a
+	// list one can type in).
+	if len(entries) != 8 {
+		t.Fatalf("%d entries on the settings form", len(entries))
+	}
+	monday, forward := entries[0], entries[7]
+	ui.Run(func() {
+		test.Tap(findButtonIn(t, w, "Weekdays 9–5"))
+		checks["Saturday"].SetChecked(true)
+		entries[5].SetText("10:00-14:00")
+		monday.SetText("9-5")
+		forward.SetText("+44 20 7946 0958")
+		test.Tap(findButtonIn(t, w, "Save"))
+	})
+	ui.Run(func() { _, _, text = overlayWidgets(w) })
+	if !strings.Contains(text, "Monday") || w.Canvas().Overlays().Top() == nil || monday.Text != "9-5" || forward.Text != "+44 20 7946 0958" {
+		t.Fatalf("a bad Monday: the dialog says %q; Monday %q, forward %q", text, monday.Text, forward.Text)
+	}
+	// The server refuses a forward to a number it cannot read.
+	ui.Run(func() {
+		monday.SetText("09:00-17:00")
+		forward.SetText("12")
+		test.Tap(findButtonIn(t, w, "Save"))
+	})
+	eventually(t, "the server's refusal said in the dialog", func() bool {
+		_, _, text = overlayWidgets(w)
+		return strings.Contains(text, "Not saved")
+	})
+	if forward.Text != "12" || !checks["Saturday"].Checked || entries[5].Text != "10:00-14:00" {
+		t.Fatalf("after the refusal: forward %q, Saturday %v %q", forward.Text, checks["Saturday"].Checked, entries[5].Text)
+	}
+	ui.Run(func() {
+		forward.SetText("")
+		test.Tap(findButtonIn(t, w, "Save"))
+	})
+	wait.Must(t, 20*time.Second, "the schedule saved", func() bool {
+		n, err := a.sys.Store.Number(context.Background(), num.Number)
+		return err == nil && n.Hours.String() == "mon-fri 09:00-17:00; sat 10:00-14:00"
+	})
+	eventually(t, "the dialog closed", func() bool { return w.Canvas().Overlays().Top() == nil })
 }

@@ -155,3 +155,58 @@ func (h Hours) String() string {
 	}
 	return h.spec
 }
+
+// weekOrder is the days as a schedule lists them, Monday first.
+var weekOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+
+// Day is the day's open times as a schedule writes them
+// ("09:00-12:30,13:30-17:00"); "" when closed all day.
+func (h Hours) Day(d time.Weekday) string {
+	if h.loc == nil {
+		return "00:00-24:00" // the zero Hours: always open
+	}
+	var out []string
+	for _, sp := range h.spans[d] {
+		out = append(out, fmt.Sprintf("%02d:%02d-%02d:%02d", sp.from/60, sp.from%60, sp.to/60, sp.to%60))
+	}
+	return strings.Join(out, ",")
+}
+
+// Weekly writes a schedule from each day's open times (by time.Weekday;
+// "" for closed), as ParseHours reads it: days in a row with the same
+// times together ("mon-fri 09:00-17:00; sat 10:00-14:00"), "always" when
+// every day is 00:00-24:00 and "never" when none opens. The times are not
+// checked here: ParseHours does.
+func Weekly(days [7]string) string {
+	all, none := true, true
+	for _, t := range days {
+		t = strings.TrimSpace(t)
+		all = all && t == "00:00-24:00"
+		none = none && t == ""
+	}
+	switch {
+	case all:
+		return "always"
+	case none:
+		return "never"
+	}
+	var entries []string
+	for i := 0; i < len(weekOrder); {
+		times := strings.TrimSpace(days[weekOrder[i]])
+		j := i + 1
+		for j < len(weekOrder) && strings.TrimSpace(days[weekOrder[j]]) == times {
+			j++
+		}
+		if times != "" {
+			span := dayAbbrev(weekOrder[i])
+			if j-i > 1 {
+				span += "-" + dayAbbrev(weekOrder[j-1])
+			}
+			entries = append(entries, span+" "+strings.ReplaceAll(times, " ", ""))
+		}
+		i = j
+	}
+	return strings.Join(entries, "; ")
+}
+
+func dayAbbrev(d time.Weekday) string { return strings.ToLower(d.String()[:3]) }
