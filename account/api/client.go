@@ -37,20 +37,24 @@ func NewClient(base string) (*Client, error) {
 // do sends a request with a JSON body (nil for none) and decodes a JSON
 // answer into out (nil to ignore it). A 4xx or 5xx comes back as *Error.
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
+	if body == nil {
+		return c.send(ctx, method, path, "", nil, out)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
+	b, err := json.Marshal(body)
 	if err != nil {
 		return err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	return c.send(ctx, method, path, "application/json", bytes.NewReader(b), out)
+}
+
+// send is do with a body of its own type (a recording), or none.
+func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, body)
+	if err != nil {
+		return err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
@@ -403,6 +407,26 @@ func (c *Client) NumberSettings(ctx context.Context, number string, s SettingsRe
 	var n NumberInfo
 	err := c.do(ctx, http.MethodPatch, "/v1/numbers/"+url.PathEscape(number), s, &n)
 	return n, err
+}
+
+// SetGreeting makes wav (a WAV recording, at most a minute) the
+// voicemail greeting of one of the account's numbers.
+func (c *Client) SetGreeting(ctx context.Context, number string, wav []byte) (NumberInfo, error) {
+	var n NumberInfo
+	err := c.send(ctx, http.MethodPut, "/v1/numbers/"+url.PathEscape(number)+"/greeting", "audio/wav", bytes.NewReader(wav), &n)
+	return n, err
+}
+
+// RemoveGreeting puts the standard greeting back on a number.
+func (c *Client) RemoveGreeting(ctx context.Context, number string) (NumberInfo, error) {
+	var n NumberInfo
+	err := c.do(ctx, http.MethodDelete, "/v1/numbers/"+url.PathEscape(number)+"/greeting", nil, &n)
+	return n, err
+}
+
+// Greeting is a number's own greeting, as a WAV file (8 kHz mono).
+func (c *Client) Greeting(ctx context.Context, number string) ([]byte, error) {
+	return c.raw(ctx, "/v1/numbers/"+url.PathEscape(number)+"/greeting")
 }
 
 // Team lists the team.

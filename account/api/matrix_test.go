@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/account/team"
+	"github.com/tetherphone/tether/audio"
 )
 
 // env is a running API on the demo account with one signed-in session
@@ -158,6 +160,15 @@ type permRow struct {
 	req   func(e *env, role string) (method, path, body string)
 }
 
+// greetingWAV is a second of 8 kHz tone as a WAV file.
+func greetingWAV() string {
+	pcm := make([]int16, 8000)
+	audio.Sine(pcm, 500, 8000, 8000, 0)
+	var b bytes.Buffer
+	audio.WriteWAV(&b, &audio.PCM{Rate: 8000, Channels: 1, Samples: pcm})
+	return b.String()
+}
+
 func fixed(method, path, body string) func(*env, string) (string, string, string) {
 	return func(*env, string) (string, string, string) { return method, path, body }
 }
@@ -235,9 +246,25 @@ var matrix = map[string]permRow{
 	"POST /v1/numbers": {"OA", func(e *env, _ string) (string, string, string) {
 		return "POST", "/v1/numbers", fmt.Sprintf(`{"number": "+1415555%04d"}`, 3000+e.n())
 	}},
-	"GET /v1/numbers/{number}":         {"OAML", fixed("GET", "/v1/numbers/+14155550101", "")},
-	"PATCH /v1/numbers/{number}":       {"OA", fixed("PATCH", "/v1/numbers/+14155550101", `{"record": false}`)},
-	"PUT /v1/numbers/{number}/members": {"OA", fixed("PUT", "/v1/numbers/+14155550101/members", `{"members": ["admin@demo.test", "rep@demo.test"]}`)},
+	"GET /v1/numbers/{number}":             {"OAML", fixed("GET", "/v1/numbers/+14155550101", "")},
+	"PATCH /v1/numbers/{number}":           {"OA", fixed("PATCH", "/v1/numbers/+14155550101", `{"record": false}`)},
+	"PUT /v1/numbers/{number}/members":     {"OA", fixed("PUT", "/v1/numbers/+14155550101/members", `{"members": ["admin@demo.test", "rep@demo.test"]}`)},
+	"PUT /v1/numbers/{number}/greeting":    {"OA", fixed("PUT", "/v1/numbers/+14155550101/greeting", greetingWAV())},
+	"DELETE /v1/numbers/{number}/greeting": {"OA", fixed("DELETE", "/v1/numbers/+14155550101/greeting", "")},
+	"GET /v1/numbers/{number}/greeting": {"OA", func(e *env, _ string) (string, string, string) {
+		// A greeting to fetch, whatever ran before.
+		n, err := e.sys.Store.Number(context.Background(), "+14155550100")
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		n.Greeting = filepath.Join(team.GreetingDir, "matrix.wav")
+		os.MkdirAll(filepath.Join(e.dir, team.GreetingDir), 0o700)
+		os.WriteFile(filepath.Join(e.dir, n.Greeting), []byte(greetingWAV()), 0o600)
+		if err := e.sys.Store.UpdateNumber(context.Background(), n); err != nil {
+			e.t.Fatal(err)
+		}
+		return "GET", "/v1/numbers/+14155550100/greeting", ""
+	}},
 	"DELETE /v1/numbers/{number}": {"OA", func(e *env, _ string) (string, string, string) {
 		return "DELETE", "/v1/numbers/" + e.number(), ""
 	}},

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -35,7 +37,7 @@ type NumberInfo struct {
 	Record            bool       `json:"record"`
 	Voicemail         bool       `json:"voicemail"`
 	Transcribe        bool       `json:"transcribe"`
-	Greeting          string     `json:"greeting"`
+	Greeting          string     `json:"greeting"` // the URL of the number's own voicemail greeting; "" for the standard one
 	Menu              *team.Menu `json:"menu,omitempty"`
 	Monthly           string     `json:"monthly"`
 }
@@ -44,7 +46,7 @@ func (s *Server) numberInfo(n team.Number) NumberInfo {
 	info := NumberInfo{Number: n.E164, Display: n.E164, Type: cmp.Or(n.Kind, "local"), Members: n.Members, Shared: n.Shared(),
 		Routing: string(n.InHours()), RouteNow: string(n.Route(s.cfg.Now())), Hours: n.Hours.String(), Zone: cmp.Or(n.Hours.Zone, "UTC"), OpenNow: n.Hours.OpenAt(s.cfg.Now()),
 		Forward: n.Forward, ForwardAfterHours: n.AfterHoursOnly, Record: n.Record, Voicemail: n.Voicemail, Transcribe: n.Transcribe,
-		Greeting: n.Greeting, Menu: n.Menu, Monthly: n.Monthly.StringFixed(2)}
+		Greeting: s.greetingURL(n), Menu: n.Menu, Monthly: n.Monthly.StringFixed(2)}
 	info.Display, info.Country = catalog.Display(n.E164)
 	if info.Members == nil {
 		info.Members = []string{}
@@ -437,12 +439,17 @@ func (s *Server) numberSettings(w http.ResponseWriter, r *http.Request, u caller
 		}
 	}
 	if req.Greeting != nil {
-		if len(*req.Greeting) > 500 || strings.ContainsRune(*req.Greeting, 0) {
-			writeErr(w, http.StatusBadRequest, "bad_input", "a greeting is at most 500 bytes of text")
+		// A greeting is a recording (PUT .../greeting); here it can only
+		// go back to the standard one.
+		if *req.Greeting != "" {
+			writeErr(w, http.StatusBadRequest, "bad_input", "a greeting is a recording: PUT it as audio/wav to /v1/numbers/%s/greeting; \"\" here puts the standard greeting back", n.E164)
 			return
 		}
-		n.Greeting = *req.Greeting
-		note("greeting %q", n.Greeting)
+		if p := n.OwnGreeting(); p != "" {
+			os.Remove(filepath.Join(s.cfg.DataDir, p))
+		}
+		n.Greeting = ""
+		note("the standard greeting")
 	}
 	if len(changes) == 0 {
 		writeErr(w, http.StatusBadRequest, "bad_input", "nothing to change")

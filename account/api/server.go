@@ -184,6 +184,9 @@ func New(cfg Config) *Server {
 	s.handle("GET /v1/numbers/{number}", "", s.number)
 	s.handle("PATCH /v1/numbers/{number}", team.ManageNumbers, s.numberSettings)
 	s.handle("PUT /v1/numbers/{number}/members", team.ManageNumbers, s.numberMembers)
+	s.handle("PUT /v1/numbers/{number}/greeting", team.ManageNumbers, s.putGreeting)
+	s.handle("DELETE /v1/numbers/{number}/greeting", team.ManageNumbers, s.deleteGreeting)
+	s.handle("GET /v1/numbers/{number}/greeting", team.ManageNumbers, s.getGreeting)
 	s.handle("DELETE /v1/numbers/{number}", team.ManageNumbers, s.releaseNumber)
 
 	s.handle("GET /v1/team", "", s.teamList)

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -434,4 +435,19 @@ type AdminStore interface {
 	AccountNumbers(ctx context.Context, account string) ([]Number, error)
 	// ReleaseNumber gives a number back; its voicemails go with it.
 	ReleaseNumber(ctx context.Context, e164 string) error
+}
+
+// GreetingDir is where numbers' own voicemail greetings are kept, under
+// the data directory (8 kHz mono WAV).
+const GreetingDir = "greetings"
+
+// OwnGreeting is the path of the number's own voicemail greeting under
+// the data directory, or "" for the standard one (a greeting once kept as
+// text is not a recording: nothing ever played it).
+func (n Number) OwnGreeting() string {
+	p := filepath.Clean(n.Greeting)
+	if !strings.HasPrefix(p, GreetingDir+string(filepath.Separator)) {
+		return ""
+	}
+	return p
 }

@@ -303,7 +303,7 @@ func numberSettings(ctx context.Context, c *api.Client, args []string, o out, st
 	record := fs.String("record", "", "record calls: on or off")
 	voicemail := fs.String("voicemail", "", "voicemail: on or off")
 	transcribe := fs.String("transcribe", "", "transcribe voicemail: on or off")
-	greeting := fs.String("greeting", "", "the voicemail greeting text")
+	greeting := fs.String("greeting", "", `the voicemail greeting: a WAV file (16-bit PCM, up to a minute) callers hear before the beep; "standard" puts the standard one back`)
 	menu := fs.String("menu", "", "the IVR menu, a JSON file (see the OpenAPI document's Menu)")
 	pos, err := parseArgs(fs, args)
 	if err != nil || len(pos) != 1 {
@@ -338,7 +338,26 @@ func numberSettings(ctx context.Context, c *api.Client, args []string, o out, st
 		req.Forward = &f
 	}
 	if set["greeting"] {
-		req.Greeting = greeting
+		var n api.NumberInfo
+		var err error
+		if *greeting == "standard" {
+			n, err = c.RemoveGreeting(ctx, pos[0])
+		} else {
+			wav, rerr := os.ReadFile(*greeting)
+			if rerr != nil {
+				fmt.Fprintln(stderr, "phonectl: --greeting:", rerr)
+				return exitUsage
+			}
+			n, err = c.SetGreeting(ctx, pos[0], wav)
+		}
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		delete(set, "greeting")
+		if len(set) == 0 {
+			show(o, "number", n, numberLine(n), "greeting: "+cmp.Or(n.Greeting, "the standard one"))
+			return outcome(o, nil, "ok")
+		}
 	}
 	for name, v := range map[string]struct {
 		s  string

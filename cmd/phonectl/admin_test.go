@@ -15,6 +15,7 @@ import (
 
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/audio"
 )
 
 // TestAccountCommands runs phonectl's account commands against the account
@@ -119,6 +120,22 @@ func TestAccountCommands(t *testing.T) {
 		t.Errorf("settings as seen by a member:\n%s", out)
 	}
 	expect(4, rep, "numbers", "settings", first, "--record", "off")
+	greeting := filepath.Join(dir, "greeting.wav")
+	tone := make([]int16, 16000)
+	audio.Sine(tone, 600, 16000, 9000, 0)
+	if err := audio.SaveWAV(greeting, &audio.PCM{Rate: 16000, Channels: 1, Samples: tone}); err != nil {
+		t.Fatal(err)
+	}
+	if out := expect(0, admin, "numbers", "settings", first, "--greeting", greeting); !strings.Contains(out, "greeting: /v1/numbers/") {
+		t.Errorf("greeting:\n%s", out)
+	}
+	if out := expect(0, admin, "numbers", "settings", first, "--greeting", "standard"); !strings.Contains(out, "greeting: the standard one") {
+		t.Errorf("standard greeting:\n%s", out)
+	}
+	os.WriteFile(filepath.Join(dir, "bad.wav"), []byte("not audio"), 0o600)
+	if out := expect(2, admin, "numbers", "settings", first, "--greeting", filepath.Join(dir, "bad.wav")); !strings.Contains(out, "WAV file") {
+		t.Errorf("a bad greeting:\n%s", out)
+	}
 	menu := filepath.Join(dir, "menu.json")
 	os.WriteFile(menu, []byte(`{"greeting": "Sales 1, support 2", "options": {"1": {"kind": "user", "target": "rep@demo.test"}, "2": {"kind": "voicemail"}}, "timeout": 5, "timeout_route": {"kind": "group"}}`), 0o600)
 	if out := expect(0, admin, "numbers", "settings", first, "--menu", menu, "--routing", "ivr"); !strings.Contains(out, " ivr ") {

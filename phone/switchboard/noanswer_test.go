@@ -3,6 +3,7 @@ package switchboard_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -20,6 +21,12 @@ import (
 // speaks 440 Hz for about two seconds and hangs up; it returns the beep's
 // best share in what was heard.
 func leaveMessage(ctx context.Context, call *phone.Call) float64 {
+	beep, _ := leaveMessageHearing(ctx, call)
+	return beep
+}
+
+// leaveMessageHearing is leaveMessage, also returning what was heard.
+func leaveMessageHearing(ctx context.Context, call *phone.Call) (float64, []int16) {
 	var heard []int16
 	n := call.Media().FrameSize()
 	tone, in := make([]int16, n), make([]int16, n)
@@ -39,7 +46,7 @@ func leaveMessage(ctx context.Context, call *phone.Call) float64 {
 	for i := 0; i+800 <= len(heard); i += 400 {
 		beep = max(beep, audio.ToneShare(heard[i:i+800], switchboard.BeepHz, 8000))
 	}
-	return beep
+	return beep, heard
 }
 
 // messageKept waits for the one voicemail on number and checks it holds
@@ -259,5 +266,51 @@ func TestCallerHangsUpWhileRinging(t *testing.T) {
 	eventually.Must(t, 10*time.Second, "bob's phone stops ringing", func() bool { return in.State() == phone.Ended })
 	if recs := waitRecords(e, 1); len(recs) != 1 || recs[0].Disposition != records.Missed || recs[0].To != "102" {
 		t.Errorf("the call's record: %+v", recs)
+	}
+}
+
+// TestOwnGreeting (issue 15, defect 7): a number with its own greeting (a
+// recording kept under the data directory) plays it, then the beep, in
+// place of the standard chime; one whose file is gone falls back to the
+// standard greeting.
+func TestOwnGreeting(t *testing.T) {
+	e := newEnv(t)
+	tone := make([]int16, 8000)
+	audio.Sine(tone, 700, 8000, 10000, 0)
+	rel := filepath.Join(team.GreetingDir, "own.wav")
+	if err := os.MkdirAll(filepath.Join(e.dir, team.GreetingDir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := audio.SaveWAV(filepath.Join(e.dir, rel), &audio.PCM{Rate: 8000, Channels: 1, Samples: tone}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := e.db.Number(e.ctx, "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Greeting = rel
+	if err := e.db.UpdateNumber(e.ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	ann := e.phoneFor("ann@acme.test", "udp") // bob and cy are offline: voicemail at once
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	call, err := ann.Dial(ctx, "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	beep, heard := leaveMessageHearing(ctx, call)
+	if own := audio.BestShare(heard, 700, 8000, 250*time.Millisecond); own < 0.8 || beep < 0.8 {
+		t.Errorf("the number's own greeting at best share %.2f, the beep %.2f", own, beep)
+	}
+	messageKept(t, e, "+14155550101")
+
+	os.Remove(filepath.Join(e.dir, rel))
+	call, err = ann.Dial(ctx, "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if beep, _ := leaveMessageHearing(ctx, call); beep < 0.8 {
+		t.Errorf("with the greeting's file gone, no standard greeting (beep %.2f)", beep)
 	}
 }

@@ -35,6 +35,25 @@ func VoicemailGreeting(rate int) []int16 {
 	return append(out, beep...)
 }
 
+// greeting is what callers to num hear before the beep: its own
+// recording (kept at 8 kHz mono under the data directory) and the beep,
+// or the standard greeting when it has none or it cannot be read.
+func (s *Server) greeting(num team.Number) []int16 {
+	rel := num.OwnGreeting()
+	if rel == "" {
+		return VoicemailGreeting(8000)
+	}
+	p, err := audio.LoadWAV(filepath.Join(s.cfg.VoicemailDir, rel))
+	if err != nil || p.Rate != 8000 {
+		s.log.Warn("switchboard: a number's greeting cannot be played; the standard one instead", "number", num.E164, "err", err)
+		return VoicemailGreeting(8000)
+	}
+	out := append(p.Mono(), make([]int16, 8000/4)...)
+	beep := make([]int16, 8000*2/5)
+	audio.Sine(beep, BeepHz, 8000, 12000, 0)
+	return append(out, beep...)
+}
+
 // BeepHz is the voicemail beep's pitch: speak after it.
 const BeepHz = 1000
 
@@ -67,7 +86,7 @@ func (s *Server) takeMessage(m *media.Session, sess *sipgo.DialogServerSession, 
 	// The greeting, then the recording until the caller hangs up.
 	ctx, cancel := context.WithTimeout(context.Background(), maxVoicemail+10*time.Second)
 	defer cancel()
-	media.Pump(ctx, m, &media.PCMSource{Samples: VoicemailGreeting(8000)}, nil, true, sess.Context().Done())
+	media.Pump(ctx, m, &media.PCMSource{Samples: s.greeting(num)}, nil, true, sess.Context().Done())
 	var rec media.PCMSink
 	rctx, stop := context.WithTimeout(ctx, maxVoicemail)
 	media.Pump(rctx, m, nil, &rec, false, sess.Context().Done())
