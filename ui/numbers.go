@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/country"
@@ -27,6 +29,8 @@ type NumbersView struct {
 	content fyne.CanvasObject
 	numbers []api.NumberInfo
 	members []api.Member
+	// greeting is the open settings dialog's greeting row.
+	greeting *greetingRow
 }
 
 // NewNumbersView builds the view.
@@ -208,6 +212,11 @@ func (v *NumbersView) showSettings(n api.NumberInfo) {
 		widget.NewFormItem("", afterHours), widget.NewFormItem("", record), widget.NewFormItem("", vm))
 	body := container.NewVBox(widget.NewLabelWithStyle("Business hours", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		schedule.Object(), widget.NewSeparator(), form)
+	if g, ok := v.s.Account.(Greetings); ok {
+		v.greeting = newGreetingRow(g, n, v.win)
+		body.Add(widget.NewSeparator())
+		body.Add(v.greeting.obj)
+	}
 	var d dialog.Dialog
 	var save *widget.Button
 	save = widget.NewButton("Save", func() {
@@ -409,4 +418,96 @@ func dialogScroll(win fyne.Window, body fyne.CanvasObject, w, h float32) *contai
 	}
 	s.SetMinSize(fyne.NewSize(max(w, 200), max(h, 120)))
 	return s
+}
+
+// Greetings are a number's own voicemail greeting (the account API's
+// client has them).
+type Greetings interface {
+	SetGreeting(ctx context.Context, number string, wav []byte) (api.NumberInfo, error)
+	RemoveGreeting(ctx context.Context, number string) (api.NumberInfo, error)
+}
+
+var _ Greetings = (*api.Client)(nil)
+
+// greetingRow is the settings dialog's voicemail greeting: which one
+// callers hear, a WAV file to make it the number's own, and the standard
+// one back. Each acts at once (not on Save).
+type greetingRow struct {
+	g      Greetings
+	number string
+	line   *widget.Label
+	std    *widget.Button
+	obj    fyne.CanvasObject
+}
+
+func newGreetingRow(g Greetings, n api.NumberInfo, win fyne.Window) *greetingRow {
+	r := &greetingRow{g: g, number: n.Number, line: widget.NewLabel("")}
+	r.line.Wrapping = fyne.TextWrapWord
+	choose := widget.NewButton("Choose a WAV file…", func() {
+		open := dialog.NewFileOpen(func(f fyne.URIReadCloser, err error) {
+			if err != nil || f == nil {
+				return
+			}
+			defer f.Close()
+			wav, err := io.ReadAll(io.LimitReader(f, 16<<20))
+			if err != nil {
+				r.line.SetText("The file did not read: " + err.Error())
+				return
+			}
+			r.Upload(wav)
+		}, win)
+		open.SetFilter(storage.NewExtensionFileFilter([]string{".wav", ".WAV"}))
+		open.Show()
+	})
+	r.std = widget.NewButton("Use the standard greeting", func() {
+		r.act("Putting the standard greeting back…", func(ctx context.Context) (api.NumberInfo, error) { return g.RemoveGreeting(ctx, r.number) })
+	})
+	r.show(n)
+	r.obj = container.NewVBox(widget.NewLabelWithStyle("Voicemail greeting", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		r.line, container.NewHBox(choose, r.std))
+	return r
+}
+
+// show says which greeting callers hear.
+func (r *greetingRow) show(n api.NumberInfo) {
+	if n.Greeting != "" {
+		r.line.SetText("Callers hear your own recording, then the beep.")
+		r.std.Enable()
+		return
+	}
+	r.line.SetText("Callers hear the standard greeting (two notes), then the beep. Choose a WAV recording (up to a minute) to greet them in your own words.")
+	r.std.Disable()
+}
+
+// Upload makes wav (a WAV file's bytes) the number's greeting: what
+// choosing a file does.
+func (r *greetingRow) Upload(wav []byte) {
+	r.act("Uploading the greeting…", func(ctx context.Context) (api.NumberInfo, error) { return r.g.SetGreeting(ctx, r.number, wav) })
+}
+
+func (r *greetingRow) act(what string, f func(ctx context.Context) (api.NumberInfo, error)) {
+	r.line.SetText(what)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		n, err := f(ctx)
+		do(func() {
+			if err != nil {
+				r.line.SetText("Not changed: " + errText(err))
+				return
+			}
+			r.show(n)
+		})
+	}()
+}
+
+// GreetingFile does what choosing a WAV file in the open settings
+// dialog does (tests: Fyne's file dialog is not driven here); it reports
+// whether a dialog with a greeting row is open.
+func (v *NumbersView) GreetingFile(wav []byte) bool {
+	if v.greeting == nil {
+		return false
+	}
+	v.greeting.Upload(wav)
+	return true
 }

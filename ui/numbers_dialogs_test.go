@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/tetherphone/tether/audio"
 	wait "github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/ui"
 )
@@ -139,4 +141,45 @@ func TestNumberSettingsKeepsFields(t *testing.T) {
 		return err == nil && n.Hours.String() == "mon-fri 09:00-17:00; sat 10:00-14:00"
 	})
 	eventually(t, "the dialog closed", func() bool { return w.Canvas().Overlays().Top() == nil })
+}
+
+// TestGreetingFromSettings (issue 15, defect 7): the settings dialog says
+// which greeting callers hear; a WAV file chosen there becomes the
+// number's own greeting at once, a file that is not one is refused in
+// the dialog, and the standard greeting can be put back.
+func TestGreetingFromSettings(t *testing.T) {
+	a := newAccount(t)
+	sh, w := shell(t, session(t, a.url, a.pw, "admin"), nil)
+	rows := sh.Numbers.Rows()
+	num := rows[len(rows)-1] // (findButton finds the last Settings…)
+	ui.Run(func() {
+		sh.Select("Numbers")
+		test.Tap(findButton(t, sh.Numbers.Object(), "Settings…"))
+	})
+	says := func(what string) func() bool {
+		return func() bool { _, _, text := overlayWidgets(w); return strings.Contains(text, what) }
+	}
+	eventually(t, "the standard greeting said", says("Callers hear the standard greeting"))
+	tone := make([]int16, 8000)
+	audio.Sine(tone, 600, 8000, 9000, 0)
+	var b bytes.Buffer
+	if err := audio.WriteWAV(&b, &audio.PCM{Rate: 8000, Channels: 1, Samples: tone}); err != nil {
+		t.Fatal(err)
+	}
+	var open bool
+	ui.Run(func() { open = sh.Numbers.GreetingFile([]byte("not a recording")) })
+	if !open {
+		t.Fatal("no greeting row on the settings dialog")
+	}
+	eventually(t, "a file that is not a WAV refused in the dialog", says("Not changed: a greeting is a WAV file"))
+	ui.Run(func() { sh.Numbers.GreetingFile(b.Bytes()) })
+	eventually(t, "the own greeting said", says("Callers hear your own recording"))
+	if n, err := a.sys.Store.Number(context.Background(), num.Number); err != nil || n.OwnGreeting() == "" {
+		t.Fatalf("the number's greeting on the server: %q %v", n.Greeting, err)
+	}
+	ui.Run(func() { test.Tap(findButtonIn(t, w, "Use the standard greeting")) })
+	eventually(t, "the standard greeting back", says("Callers hear the standard greeting"))
+	if n, _ := a.sys.Store.Number(context.Background(), num.Number); n.OwnGreeting() != "" {
+		t.Errorf("the greeting stayed %q", n.Greeting)
+	}
 }
