@@ -408,6 +408,17 @@ func (sh *Shell) Select(name string) bool {
 	return false
 }
 
+// ViewMinSize is the least size of the named view's content (for
+// tests: every view fits 800x600).
+func (sh *Shell) ViewMinSize(name string) fyne.Size {
+	for i, n := range sh.names {
+		if n == name {
+			return sh.tabs.Items[i].Content.MinSize()
+		}
+	}
+	return fyne.Size{}
+}
+
 // TabNames lists the tabs the user's role shows.
 func (sh *Shell) TabNames() []string { return slices.Clone(sh.names) }
 

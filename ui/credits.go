@@ -67,8 +67,15 @@ func NewCreditsView(s Session, gate *Gate, win fyne.Window) *CreditsView {
 	v.texts.TextFormatter = func() string { return "" }
 	v.voiceText, v.textsText = widget.NewLabel(""), widget.NewLabel("")
 	v.chart = NewSpendChart()
-	v.legend = container.NewHBox()
+	// The chart's legend flows onto as many rows as it needs (in one row
+	// it was wider than a column at 800x600).
+	v.legend = container.NewGridWrap(fyne.NewSize(170, 36))
 	v.transactions = widget.NewLabel("")
+	// Lines wrap: at 800x600 the two columns have about 340 px each (an
+	// unwrapped line widened the window and squeezed the buttons).
+	for _, l := range []*widget.Label{v.detail, v.runway, v.voiceText, v.textsText, v.transactions} {
+		l.Wrapping = fyne.TextWrapWord
+	}
 	v.add = widget.NewButton("Add credits…", v.ShowAddCredits)
 	v.add.Importance = widget.HighImportance
 	v.cardButton = widget.NewButton("Add a card…", v.ShowCard)

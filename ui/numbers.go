@@ -86,6 +86,7 @@ func (v *NumbersView) render() {
 			kind = "Shared"
 		}
 		title := widget.NewLabelWithStyle(fmt.Sprintf("%s   %s %s · %s", n.Display, kind, n.Type, n.Country), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		title.Truncation = fyne.TextTruncateEllipsis // (never wider than the window)
 		hours := "open now"
 		if !n.OpenNow {
 			hours = "closed now"

@@ -191,7 +191,9 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 	form := container.NewVBox(
 		widget.NewLabelWithStyle("Dial", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		v.number, v.callerID, v.quote, v.callBtn, v.inCall, v.pad)
-	v.content = container.NewPadded(container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 560), form)))
+	// 360 px wide, as tall as the window allows (it scrolls below 600 px
+	// of window; it was a fixed 560 px that pushed the window taller).
+	v.content = container.NewPadded(container.NewCenter(container.NewGridWrap(fyne.NewSize(360, 490), container.NewVScroll(form))))
 	// When the gate opens or closes, what the dialer says of the number
 	// in it changes too (no "no credit available" once credit is added).
 	gate.Watch(func(bool) { v.refreshButtons(); v.requote() })

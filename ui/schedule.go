@@ -58,8 +58,9 @@ func NewScheduleEditor(spec, zone string) *ScheduleEditor {
 			e.set(time.Weekday(d), "00:00-24:00")
 		}
 	})
-	e.obj = container.NewVBox(rows, container.NewHBox(weekdays95, always),
-		widget.NewLabel("Times are 24-hour, in the number's time zone; outside them calls go to voicemail (or are forwarded)."))
+	hint := widget.NewLabel("Times are 24-hour, in the number's time zone; outside them calls go to voicemail (or are forwarded).")
+	hint.Wrapping = fyne.TextWrapWord
+	e.obj = container.NewVBox(rows, container.NewHBox(weekdays95, always), hint)
 	return e
 }
 
