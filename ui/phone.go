@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/nyaruka/phonenumbers"
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/country"
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/team"
@@ -52,8 +53,8 @@ func FormatNumber(text, region string) string {
 		return text
 	}
 	n, err := phonenumbers.Parse(d, region)
-	if err != nil || !phonenumbers.IsPossibleNumber(n) {
-		return text
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return text // (a possible one is not enough: "020 7946 0958" in the US became "+1 02079460958")
 	}
 	if !strings.HasPrefix(d, "+") && phonenumbers.GetRegionCodeForNumber(n) == region {
 		return phonenumbers.Format(n, phonenumbers.NATIONAL)
@@ -137,6 +138,9 @@ type PhoneView struct {
 	answerRing   func() // the Answer of the incoming-call window showing, for AnswerRinging
 	cancel       context.CancelFunc
 	quoteSeq     int
+	// unknown is what the dialer holds when it names nobody: a name no
+	// teammate answers to (Call is off and the quote line says why).
+	unknown string
 	numbers      []api.NumberInfo
 	dialled      string
 	started      time.Time
@@ -286,6 +290,11 @@ func (v *PhoneView) requote() {
 	v.quoteSeq++
 	seq := v.quoteSeq
 	v.mu.Unlock()
+	v.unknown = ""
+	if isName(to) {
+		v.quoteName(seq, to)
+		return
+	}
 	if len(strings.Trim(to, "+0123456789 -().")) > 0 || len(to) < 7 || !v.s.Can(team.Calls) {
 		v.quote.SetText("")
 		return
@@ -305,7 +314,7 @@ func (v *PhoneView) requote() {
 			if err != nil {
 				var e *api.Error
 				if errors.As(err, &e) && e.Status == 400 {
-					v.quote.SetText("Not a number that can be called yet.")
+					v.quote.SetText(notANumber(to, regionOf(from, v.s.Region())))
 				} else {
 					v.quote.SetText("")
 				}
@@ -319,6 +328,54 @@ func (v *PhoneView) requote() {
 				return
 			}
 			v.quote.SetText(QuoteLine(q))
+		})
+	}()
+}
+
+// isName reports whether the dialer holds a name (letters), not a
+// number, an extension or key presses.
+func isName(to string) bool {
+	return strings.IndexFunc(to, unicode.IsLetter) >= 0
+}
+
+// notANumber says why what was typed is not a number one can call, and
+// how another country's number is written.
+func notANumber(to, region string) string {
+	where := region
+	if c, ok := country.Lookup(region); ok {
+		where = c.Name
+	}
+	if strings.HasPrefix(strings.TrimSpace(to), "+") {
+		return "Not a complete number yet."
+	}
+	return fmt.Sprintf("Not a complete number in %s yet. Another country's number needs its country code: +44 20 7946 0958.", where)
+}
+
+// quoteName says whom a name in the dialer calls, or that no teammate
+// answers to it (Call is then off): the switchboard's rule, a teammate's
+// email or the part before its @.
+func (v *PhoneView) quoteName(seq int, name string) {
+	v.quote.SetText("")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ms, err := v.s.Account.Team(ctx)
+		do(func() {
+			v.mu.Lock()
+			stale := seq != v.quoteSeq
+			v.mu.Unlock()
+			if stale || err != nil { // (offline: the switchboard decides)
+				return
+			}
+			for _, m := range ms {
+				if team.AnswersTo(m.Email, name) && m.Extension != "" {
+					v.quote.SetText(fmt.Sprintf("Calls %s (ext. %s), inside the company: free.", m.Email, m.Extension))
+					return
+				}
+			}
+			v.unknown = name
+			v.quote.SetText(fmt.Sprintf("No teammate is called %q. Dial a number (+44 20 7946 0958), an extension or a teammate's name.", name))
+			v.refreshButtons()
 		})
 	}()
 }
@@ -360,7 +417,8 @@ func (v *PhoneView) refreshButtons() {
 		v.transfer.Enable()
 		v.addCall.Enable()
 	}
-	if inCall || !v.gate.Open() || strings.TrimSpace(v.number.Text) == "" || v.dialer == nil {
+	to := strings.TrimSpace(v.number.Text)
+	if inCall || !v.gate.Open() || to == "" || v.dialer == nil || to == v.unknown {
 		v.callBtn.Disable()
 	} else {
 		v.callBtn.Enable()
@@ -524,6 +582,8 @@ func callFailure(err error) string {
 		return "No answer."
 	case errors.Is(err, context.Canceled):
 		return "Cancelled."
+	case errors.Is(err, phone.ErrNotFound):
+		return "Nobody here answers to that: dial a number with its country code (+44 20 7946 0958), an extension or a teammate's name."
 	}
 	return "The call failed: " + err.Error()
 }

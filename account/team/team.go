@@ -451,3 +451,10 @@ func (n Number) OwnGreeting() string {
 	}
 	return p
 }
+
+// AnswersTo reports whether the teammate with this email is the one a
+// name dialled calls: their email, or the part before its @, in any case.
+func AnswersTo(email, dialled string) bool {
+	name, _, _ := strings.Cut(email, "@")
+	return dialled != "" && (strings.EqualFold(name, dialled) || strings.EqualFold(email, dialled))
+}

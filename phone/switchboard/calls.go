@@ -349,7 +349,7 @@ func (s *Server) route(ctx context.Context, caller team.User, dialled string) ([
 		return nil, "", nil, err
 	}
 	for _, u := range users {
-		if name, _, _ := strings.Cut(u.Email, "@"); strings.EqualFold(name, dialled) || strings.EqualFold(u.Email, dialled) {
+		if team.AnswersTo(u.Email, dialled) {
 			return []team.User{u}, "", nil, nil
 		}
 	}
