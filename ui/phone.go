@@ -16,8 +16,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/nyaruka/phonenumbers"
 	"github.com/tetherphone/tether/account/api"
-	"github.com/tetherphone/tether/account/country"
 	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/country"
 	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/phone"
@@ -140,11 +140,11 @@ type PhoneView struct {
 	quoteSeq     int
 	// unknown is what the dialer holds when it names nobody: a name no
 	// teammate answers to (Call is off and the quote line says why).
-	unknown string
-	numbers      []api.NumberInfo
-	dialled      string
-	started      time.Time
-	connected    time.Time
+	unknown   string
+	numbers   []api.NumberInfo
+	dialled   string
+	started   time.Time
+	connected time.Time
 }
 
 // NewPhoneView builds the dialer.
