@@ -548,17 +548,7 @@ func (sh *Shell) Refresh(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func roleName(r string) string {
-	switch r {
-	case "owner":
-		return "Owner"
-	case "admin":
-		return "Admin"
-	case "member":
-		return "Team Member"
-	}
-	return r
-}
+func roleName(r string) string { return team.Role(r).Title() }
 
 // showErr shows an error from the server in a dialog.
 func showErr(win fyne.Window, err error) {

@@ -94,14 +94,45 @@ func (v *TeamView) Load(ctx context.Context) error {
 // Pending lists the invitations not yet accepted (for tests).
 func (v *TeamView) Pending() []api.InvitationInfo { return v.invites }
 
-func (v *TeamView) roleNames() []string {
+// roleTitles are the roles one may give, as people read them (Admin,
+// Team Member, custom roles by name).
+func (v *TeamView) roleTitles() []string {
 	var out []string
 	for _, r := range v.roleSet {
 		if r.Name != "owner" {
-			out = append(out, r.Name)
+			out = append(out, roleName(r.Name))
 		}
 	}
 	return out
+}
+
+// roleOfTitle is the role a title names.
+func (v *TeamView) roleOfTitle(title string) string {
+	for _, r := range v.roleSet {
+		if roleName(r.Name) == title {
+			return r.Name
+		}
+	}
+	return title
+}
+
+// permWords says a role's rights in words.
+func permWords(ps []team.Permission) string {
+	words := make([]string, len(ps))
+	for i, p := range ps {
+		words[i] = p.Words()
+	}
+	return strings.Join(words, "; ")
+}
+
+// rightsOf is a role's rights.
+func (v *TeamView) rightsOf(role string) []team.Permission {
+	for _, r := range v.roleSet {
+		if r.Name == role {
+			return r.Permissions
+		}
+	}
+	return nil
 }
 
 func (v *TeamView) render() {
@@ -117,15 +148,29 @@ func (v *TeamView) render() {
 		if m.Role == "owner" || m.Email == v.s.Me.Email {
 			right = widget.NewLabel(roleName(m.Role))
 		} else {
-			sel := widget.NewSelect(v.roleNames(), nil)
-			sel.SetSelected(m.Role)
-			sel.OnChanged = func(role string) {
+			sel := widget.NewSelect(v.roleTitles(), nil)
+			sel.SetSelected(roleName(m.Role))
+			sel.OnChanged = func(title string) {
+				role := v.roleOfTitle(title)
 				if role == m.Role {
 					return
 				}
-				v.do(fmt.Sprintf("Making %s %s", m.Email, role), func(ctx context.Context) error { _, err := v.s.Account.SetRole(ctx, m.Email, role); return err })
+				// A role changes what someone may do at once: confirmed
+				// first, saying what it allows (the dropdown applied it).
+				dialog.ShowConfirm("Change "+m.Email+"'s role",
+					fmt.Sprintf("Make %s %s %s? They will be able to: %s.", m.Email, article(title), title, permWords(v.rightsOf(role))),
+					func(yes bool) {
+						if !yes {
+							sel.SetSelected(roleName(m.Role))
+							return
+						}
+						v.do(fmt.Sprintf("Making %s %s %s", m.Email, article(title), title), func(ctx context.Context) error {
+							_, err := v.s.Account.SetRole(ctx, m.Email, role)
+							return err
+						})
+					}, v.win)
 			}
-			right = container.NewHBox(sel, widget.NewButton("Remove", func() {
+			right = container.NewHBox(container.NewGridWrap(fyne.NewSize(170, sel.MinSize().Height), sel), widget.NewButton("Remove", func() {
 				dialog.ShowConfirm("Remove "+m.Email, "Take "+m.Email+" off the team? Their phones stop working at once.", func(yes bool) {
 					if yes {
 						v.do("Removing "+m.Email, func(ctx context.Context) error { return v.s.Account.Remove(ctx, m.Email) })
@@ -173,15 +218,14 @@ func (v *TeamView) render() {
 	}
 	var lines []string
 	for _, r := range v.roleSet {
-		perms := make([]string, len(r.Permissions))
-		for i, p := range r.Permissions {
-			perms[i] = string(p)
+		line := fmt.Sprintf("%s: %s", roleName(r.Name), r.Description) // the built-in roles say it in a sentence
+		if !team.Role(r.Name).Builtin() {
+			line = fmt.Sprintf("%s: may %s.", roleName(r.Name), permWords(r.Permissions))
+			if r.Description != "" {
+				line = fmt.Sprintf("%s (%s): may %s.", roleName(r.Name), r.Description, permWords(r.Permissions))
+			}
 		}
-		desc := r.Description
-		if desc == "" {
-			desc = strings.Join(perms, ", ")
-		}
-		lines = append(lines, fmt.Sprintf("%s: %s", roleName(r.Name), desc))
+		lines = append(lines, line)
 	}
 	v.roles.SetText(strings.Join(lines, "\n"))
 }
@@ -193,14 +237,14 @@ func (v *TeamView) do(what string, f func(ctx context.Context) error) {
 func (v *TeamView) showInvite() {
 	email := widget.NewEntry()
 	email.SetPlaceHolder("name@company.com")
-	role := widget.NewSelect(v.roleNames(), nil)
-	role.SetSelected("member")
+	role := widget.NewSelect(v.roleTitles(), nil)
+	role.SetSelected(roleName(string(team.Member)))
 	dialog.ShowForm("Invite a teammate", "Invite", "Cancel", []*widget.FormItem{
 		widget.NewFormItem("Email", email), widget.NewFormItem("Role", role)}, func(ok bool) {
 		if !ok {
 			return
 		}
-		e, r := strings.TrimSpace(email.Text), role.Selected
+		e, r := strings.TrimSpace(email.Text), v.roleOfTitle(role.Selected)
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -241,9 +285,11 @@ func (v *TeamView) showNewRole() {
 	name.SetPlaceHolder("sales-lead")
 	desc := widget.NewEntry()
 	var opts []string
+	byWords := map[string]string{}
 	for _, p := range v.s.Me.Permissions {
-		if p != team.TransferOwnership {
-			opts = append(opts, string(p))
+		if team.Permission(p) != team.TransferOwnership {
+			opts = append(opts, team.Permission(p).Words())
+			byWords[team.Permission(p).Words()] = string(p)
 		}
 	}
 	perms := widget.NewCheckGroup(opts, nil)
@@ -253,7 +299,11 @@ func (v *TeamView) showNewRole() {
 		if !ok {
 			return
 		}
-		n, d, p := strings.TrimSpace(name.Text), desc.Text, perms.Selected
+		n, d := strings.TrimSpace(name.Text), desc.Text
+		var p []string
+		for _, w := range perms.Selected {
+			p = append(p, byWords[w])
+		}
 		v.do("Saving role "+n, func(ctx context.Context) error { _, err := v.s.Account.SaveRole(ctx, n, d, p...); return err })
 	}, v.win)
 }
@@ -275,4 +325,13 @@ func (v *TeamView) showTransfer() {
 		e := to.Selected
 		v.do("Transferring ownership to "+e, func(ctx context.Context) error { _, err := v.s.Account.TransferOwnership(ctx, e); return err })
 	}, v.win)
+}
+
+// article is "an" before a vowel's sound, else "a" ("an Admin", "a Team
+// Member").
+func article(word string) string {
+	if word != "" && strings.ContainsRune("AEIOUaeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

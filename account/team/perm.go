@@ -34,6 +34,46 @@ const (
 var AllPermissions = []Permission{Calls, Messages, Contacts, Dispositions, ViewAllCalls, ViewBilling, ManageBilling,
 	ManageNumbers, ManageTeam, ManageRoles, ViewAudit, ManageAccount, TransferOwnership}
 
+// permWords say each permission as people read it.
+var permWords = map[Permission]string{
+	Calls:             "make and take calls, see their own calls",
+	Messages:          "send and read texts",
+	Contacts:          "read and edit the shared contacts",
+	Dispositions:      "log how a call went, with notes",
+	ViewAllCalls:      "see everyone's calls",
+	ViewBilling:       "see the balance, transactions and usage",
+	ManageBilling:     "add credits, change the card and auto top-up",
+	ManageNumbers:     "buy, release, assign and set up numbers",
+	ManageTeam:        "invite, change roles and remove teammates",
+	ManageRoles:       "build custom roles and the disposition list",
+	ViewAudit:         "read the audit log",
+	ManageAccount:     "change the company's details and plan",
+	TransferOwnership: "hand the company to another Owner",
+}
+
+// Words is the permission as people read it ("see everyone's calls"
+// for calls.all); an unknown one as it is.
+func (p Permission) Words() string {
+	if w, ok := permWords[p]; ok {
+		return w
+	}
+	return string(p)
+}
+
+// Title is a role's name as people read it: Owner, Admin, Team Member;
+// a custom role's own name.
+func (r Role) Title() string {
+	switch r {
+	case Owner:
+		return "Owner"
+	case Admin:
+		return "Admin"
+	case Member:
+		return "Team Member"
+	}
+	return string(r)
+}
+
 // Builtin reports whether r is one of the three built-in roles.
 func (r Role) Builtin() bool { return r == Owner || r == Admin || r == Member }
 

@@ -37,3 +37,18 @@ func TestWeekly(t *testing.T) {
 		t.Error("a bad time passed")
 	}
 }
+
+// TestPermissionWords: every permission and built-in role reads as words,
+// not as its internal name ("calls.all", "member").
+func TestPermissionWords(t *testing.T) {
+	for _, p := range AllPermissions {
+		if w := p.Words(); w == string(p) || w == "" {
+			t.Errorf("%s has no words", p)
+		}
+	}
+	for r, want := range map[Role]string{Owner: "Owner", Admin: "Admin", Member: "Team Member", "sales-lead": "sales-lead"} {
+		if got := r.Title(); got != want {
+			t.Errorf("%s reads %q, want %q", r, got, want)
+		}
+	}
+}
