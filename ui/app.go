@@ -251,6 +251,7 @@ type Shell struct {
 	Checklist *Checklist
 	Account   *AccountView
 	Verify    *VerifyBanner
+	Audit     *AuditView
 	tabs      *container.AppTabs
 	names     []string // the tabs' names, without the missed-call count
 	missedBar *fyne.Container
@@ -329,6 +330,10 @@ func NewShellWith(s Session, dialer Dialer, win fyne.Window, hooks SettingsHooks
 		sh.Account = NewAccountView(s, company, win)
 		sh.Account.Open = OpenFile
 		tabs = append(tabs, container.NewTabItem("Account", sh.Account.Object()))
+	}
+	if log, ok := s.Account.(AuditLog); ok && s.Can(team.ViewAudit) {
+		sh.Audit = NewAuditView(log)
+		tabs = append(tabs, container.NewTabItem("Activity", sh.Audit.Object()))
 	}
 	if app := fyne.CurrentApp(); app != nil {
 		sh.Settings = NewSettingsView(s, hooks, app.Preferences())
@@ -544,6 +549,9 @@ func (sh *Shell) Refresh(ctx context.Context) error {
 	}
 	if sh.Verify != nil {
 		errs = append(errs, sh.Verify.Load(ctx))
+	}
+	if sh.Audit != nil {
+		errs = append(errs, sh.Audit.Load(ctx))
 	}
 	return errors.Join(errs...)
 }

@@ -106,8 +106,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestTabsByRole(t *testing.T) {
 	a := newAccount(t)
 	for who, want := range map[string][]string{
-		"owner": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team", "Account", "Settings"},
-		"admin": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team", "Account", "Settings"},
+		"owner": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team", "Account", "Activity", "Settings"},
+		"admin": {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Credits", "Numbers", "Team", "Account", "Activity", "Settings"},
 		"rep":   {"Phone", "Calls", "Messages", "Voicemail", "Contacts", "Numbers", "Settings"},
 	} {
 		sh, _ := shell(t, session(t, a.url, a.pw, who), nil)
