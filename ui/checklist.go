@@ -17,20 +17,46 @@ type Checklist struct {
 	s       Session
 	shell   *Shell
 	steps   [4]*widget.Label
+	open    [4]*widget.Button // nil for a step with nothing to open yet
 	content fyne.CanvasObject
 	done    [4]bool
 }
 
 var stepNames = [4]string{"Get a number", "Add your team", "Add credits and auto top-up", "Connect your CRM"}
 
+// stepName is a step as the card says it.
+func stepName(i int) string {
+	if i == 3 {
+		return stepNames[i] + " (coming: no CRM connects yet)"
+	}
+	return stepNames[i]
+}
+
+// Opens reports which steps have a view to open.
+func (c *Checklist) Opens() [4]bool {
+	var out [4]bool
+	for i, b := range c.open {
+		out[i] = b != nil
+	}
+	return out
+}
+
 func newChecklist(s Session, sh *Shell) *Checklist {
 	c := &Checklist{s: s, shell: sh}
-	targets := [4]string{"Numbers", "Team", "Credits", "Settings"}
+	// The CRM step has no view to open until the CRM integration exists
+	// (it opened Settings, which has nothing about a CRM): it says so.
+	targets := [4]string{"Numbers", "Team", "Credits", ""}
 	rows := container.NewVBox(widget.NewLabelWithStyle("Get started", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	for i := range c.steps {
-		c.steps[i] = widget.NewLabel(fmt.Sprintf("%d. %s", i+1, stepNames[i]))
+		c.steps[i] = widget.NewLabel(fmt.Sprintf("%d. %s", i+1, stepName(i)))
+		c.steps[i].Wrapping = fyne.TextWrapWord
 		target := targets[i]
-		rows.Add(container.NewBorder(nil, nil, nil, widget.NewButton("Open", func() { sh.Select(target) }), c.steps[i]))
+		if target == "" {
+			rows.Add(c.steps[i])
+			continue
+		}
+		c.open[i] = widget.NewButton("Open", func() { sh.Select(target) })
+		rows.Add(container.NewBorder(nil, nil, nil, c.open[i], c.steps[i]))
 	}
 	c.content = container.NewGridWrap(fyne.NewSize(330, 240), rows)
 	return c
@@ -65,7 +91,7 @@ func (c *Checklist) Load(ctx context.Context) error {
 			if d[i] {
 				mark = "✓"
 			}
-			l.SetText(fmt.Sprintf("%s %s", mark, stepNames[i]))
+			l.SetText(fmt.Sprintf("%s %s", mark, stepName(i)))
 		}
 	})
 	return nil
