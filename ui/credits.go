@@ -496,6 +496,9 @@ func (v *CreditsView) saveAutoTopUp() {
 // threshold with its basis (for tests).
 func (v *CreditsView) AutoStatus() string { return v.autoStatus.Text }
 
+// RunwayText is the runway line.
+func (v *CreditsView) RunwayText() string { return v.runway.Text }
+
 // SuggestionText: see AutoStatus.
 func (v *CreditsView) SuggestionText() string { return v.suggestion.Text }
 

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -193,6 +194,13 @@ func TestCreditsView(t *testing.T) {
 	a := newAccount(t)
 	sh, _ := shell(t, session(t, a.url, a.pw, "owner"), nil)
 	eventually(t, "the balance", func() bool { return sh.Credits.AvailableText() == "$20.00 available" })
+	// The runway and the suggested threshold speak of one usual spend
+	// (they said $0.27 and $0.28 a day: one averaged days before the
+	// first spend).
+	perDay := regexp.MustCompile(`\$[0-9.]+ a day`)
+	if r, s := perDay.FindString(sh.Credits.RunwayText()), perDay.FindString(sh.Credits.SuggestionText()); r == "" || r != s {
+		t.Errorf("the runway says %q, the suggestion %q", sh.Credits.RunwayText(), sh.Credits.SuggestionText())
+	}
 	ui.Run(func() { sh.Credits.AddCredits("12.50") })
 	eventually(t, "the credit added", func() bool {
 		return sh.Credits.AvailableText() == "$32.50 available" && strings.Contains(sh.Credits.AddStatus(), "Added $12.50")

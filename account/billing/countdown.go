@@ -31,8 +31,14 @@ type Runway struct {
 }
 
 // RunwayOf measures the runway from what is available and the spend of
-// each recent day (one entry per day, zero days included).
+// each recent day, oldest first (one entry per day, zero days included).
+// The average runs from the first day with spend, as SuggestThreshold's
+// does: days before an account spent anything are not its usual spend
+// (the runway said $0.27 a day beside a suggestion's $0.28).
 func RunwayOf(available decimal.Decimal, daily []decimal.Decimal) Runway {
+	for len(daily) > 0 && !daily[0].IsPositive() {
+		daily = daily[1:]
+	}
 	total := decimal.Zero
 	for _, d := range daily {
 		total = total.Add(d)

@@ -48,6 +48,7 @@ func TestRunwayOf(t *testing.T) {
 		{"no days", "20", nil, billing.Runway{}},
 		{"a dollar a day", "20", days("1", "1", "1"), billing.Runway{Spent: true, PerDay: d("1"), Days: 20}},
 		{"quiet days count", "9", days("3", "0", "0"), billing.Runway{Spent: true, PerDay: d("1"), Days: 9}},
+		{"days before the first spend do not", "9", days("0", "0", "3", "0", "0"), billing.Runway{Spent: true, PerDay: d("1"), Days: 9}},
 		{"less than a day", "0.40", days("1"), billing.Runway{Spent: true, PerDay: d("1"), Days: 0}},
 		{"rounded", "10", days("3"), billing.Runway{Spent: true, PerDay: d("3"), Days: 3}},
 	} {
