@@ -13,9 +13,12 @@ STATICCHECK_VERSION := v0.8.2
 # (internal/peers.StripeMockVersion names the same version).
 STRIPEMOCK := $(GOBIN)/stripe-mock
 STRIPEMOCK_VERSION := v0.203.0
+# The Fyne packaging tool, for make package (and its test).
+FYNE := $(GOBIN)/fyne
+FYNE_TOOLS_VERSION := v1.7.4
 DATA ?= $(HOME)/.local/share/tether
 
-.PHONY: all deps tools build run test vet lint unit race bench fuzz screenshot clean
+.PHONY: all deps tools build run test vet lint unit race bench fuzz screenshot package clean
 
 all: build
 
@@ -29,7 +32,14 @@ $(STATICCHECK):
 $(STRIPEMOCK):
 	$(GO) install github.com/stripe/stripe-mock@$(STRIPEMOCK_VERSION)
 
-tools: $(STATICCHECK) $(STRIPEMOCK)
+$(FYNE):
+	$(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION)
+
+tools: $(STATICCHECK) $(STRIPEMOCK) $(FYNE)
+
+# The desktop app as a Linux tarball (fyne package) and a .deb, in dist/.
+package: deps $(FYNE)
+	FYNE=$(FYNE) ./scripts/package.sh dist
 
 build: deps
 	$(GO) build ./...
@@ -119,4 +129,4 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzParseICEServer$$' -fuzztime $(FUZZTIME) ./phone/webrtcgw/
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -13,6 +13,7 @@ packages=(
   kamailio kamailio-tls-modules kamailio-websocket-modules baresip sip-tester  # real SIP peers for interoperability tests
   coturn                    # a TURN server for WebRTC relay tests
   chromium iproute2         # a browser softphone in a network namespace of its own
+  desktop-file-utils xz-utils  # make package: checking its desktop entry; its tarball
 )
 # npm for the browser softphone's JsSIP: Debian's, unless a Node.js with its
 # own npm is there already (NodeSource's nodejs conflicts with Debian's npm).

@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+	"github.com/tetherphone/tether/internal/version"
 )
 
 // Preference keys the settings view writes and the app reads.
@@ -48,6 +49,7 @@ type SettingsView struct {
 	autoOn   *widget.Check
 	media    *widget.Select
 	status   *widget.Label
+	about    *widget.Label
 	content  fyne.CanvasObject
 }
 
@@ -55,7 +57,9 @@ const systemDefault = "System default"
 
 // NewSettingsView builds the view.
 func NewSettingsView(s Session, h SettingsHooks, prefs fyne.Preferences) *SettingsView {
-	v := &SettingsView{s: s, h: h, prefs: prefs, status: widget.NewLabel("")}
+	v := &SettingsView{s: s, h: h, prefs: prefs, status: widget.NewLabel(""),
+		about: widget.NewLabel(version.Short() + "\nTether talks only to your company's switchboard: it checks nothing on the internet by itself (updates come with your package manager).")}
+	v.about.Wrapping = fyne.TextWrapWord
 	v.status.Wrapping = fyne.TextWrapWord
 	save := func(key string) func(string) {
 		return func(val string) {
@@ -124,7 +128,9 @@ func NewSettingsView(s Session, h SettingsHooks, prefs fyne.Preferences) *Settin
 		links, v.autoOn,
 		widget.NewLabelWithStyle("Account", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabel(s.Me.Email+" · "+roleName(s.Me.Role)+" · extension "+s.Me.Extension),
-		v.status)))
+		v.status,
+		widget.NewLabelWithStyle("About", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		v.about)))
 	v.reload()
 	return v
 }
@@ -175,6 +181,9 @@ func (v *SettingsView) Choose(which, name string) {
 		v.media.SetSelected(name)
 	}
 }
+
+// About is what the About section says (the version and build).
+func (v *SettingsView) About() string { return v.about.Text }
 
 // Status is the view's last message.
 func (v *SettingsView) Status() string { return v.status.Text }

@@ -423,6 +423,10 @@ func TestSettings(t *testing.T) {
 	if prefs.String(ui.PrefMedia) != "" {
 		t.Errorf("media preference kept as %q", prefs.String(ui.PrefMedia))
 	}
+	// About (issue 15): the version and build, and what the app does not do.
+	if about := sh.Settings.About(); !strings.HasPrefix(about, "Tether dev (build 0, commit unknown)") || !strings.Contains(about, "checks nothing on the internet") {
+		t.Errorf("About says %q", about)
+	}
 }
 
 // findButton finds a button by its label in a tree of objects.

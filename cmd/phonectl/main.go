@@ -22,6 +22,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/internal/version"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/webrtcgw"
 )
@@ -162,11 +163,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	relayOnly := fs.Bool("ice-relay-only", false, "with --media webrtc: use TURN relay candidates only")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (for `go tool pprof`)")
+	showVersion := fs.Bool("version", false, "print the version and build, and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, version.String())
+		return exitOK
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

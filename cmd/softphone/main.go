@@ -32,6 +32,7 @@ import (
 	"github.com/tetherphone/tether/audio/device"
 	"github.com/tetherphone/tether/internal/desktop"
 	"github.com/tetherphone/tether/internal/embedded"
+	"github.com/tetherphone/tether/internal/version"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
 	"github.com/tetherphone/tether/phone/softphone"
@@ -56,7 +57,7 @@ an invitation email) opens the sign-in screen's "I have an invitation" with it.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 type options struct {
@@ -68,7 +69,7 @@ type options struct {
 	invite                                  string // a tether://invite link to open
 }
 
-func run(args []string, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	fs := flag.NewFlagSet("softphone", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -76,6 +77,8 @@ func run(args []string, stderr io.Writer) int {
 	var o options
 	fs.StringVar(&o.data, "data", defaultDataDir(), "the demo phone system's directory")
 	fs.BoolVar(&o.demo, "demo", false, "start on the demo phone system at once (what make run does)")
+	showVersion := fs.Bool("version", false, "print the version and build, and exit")
+	entryFor := fs.String("desktop-entry", "", "print the desktop entry (launcher, tel:/callto:/tether: handler) for the app installed as this command, and exit (for packaging)")
 	fs.StringVar(&o.as, "as", "owner", "with --demo: the demo user to sign in as: owner, admin or rep")
 	fs.StringVar(&o.server, "server", "", "a switchboard's account API, http(s)://HOST:PORT (default: the in-process demo)")
 	fs.StringVar(&o.user, "user", "", "with --server: the email to sign in with (password from TETHER_PASSWORD)")
@@ -93,6 +96,14 @@ func run(args []string, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, version.String())
+		return 0
+	}
+	if *entryFor != "" {
+		fmt.Fprint(stdout, desktop.Entry(*entryFor))
+		return 0
 	}
 	for _, a := range fs.Args() {
 		if code, _ := api.ParseInviteLink(a); strings.HasPrefix(a, "tether://invite/") && code != "" {
