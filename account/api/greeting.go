@@ -41,11 +41,10 @@ func ReadGreeting(r io.Reader) ([]int16, error) {
 		return nil, errors.New("a greeting is a WAV file of 16-bit PCM; this one does not read as one (" + strings.TrimPrefix(err.Error(), "audio: ") + ")")
 	}
 	mono := p.Mono()
-	secs := float64(len(mono)) / float64(p.Rate)
 	switch {
-	case secs < 0.5:
+	case len(mono) < p.Rate/2:
 		return nil, errors.New("the greeting is under half a second")
-	case secs > maxGreetingSecs:
+	case len(mono) > p.Rate*maxGreetingSecs:
 		return nil, errors.New("a greeting is at most a minute")
 	}
 	if p.Rate == GreetingRate {

@@ -13,11 +13,15 @@ import (
 	"github.com/tetherphone/tether/audio"
 )
 
-// wavOf is a WAV file of secs seconds of a tone at rate, in channels.
-func wavOf(t *testing.T, freq float64, rate, channels int, secs float64) []byte {
+// tone700 and tone500 fill a buffer with a tone at rate.
+func tone700(b []int16, rate int) { audio.Sine(b, 700, rate, 10000, 0) }
+func tone500(b []int16, rate int) { audio.Sine(b, 500, rate, 10000, 0) }
+
+// wavOf is a WAV file of ms milliseconds of a tone, at rate, in channels.
+func wavOf(t *testing.T, tone func([]int16, int), rate, channels, ms int) []byte {
 	t.Helper()
-	mono := make([]int16, int(float64(rate)*secs))
-	audio.Sine(mono, freq, rate, 10000, 0)
+	mono := make([]int16, rate*ms/1000)
+	tone(mono, rate)
 	samples := make([]int16, 0, len(mono)*channels)
 	for _, s := range mono {
 		for range channels {
@@ -48,7 +52,7 @@ func TestGreetingAPI(t *testing.T) {
 	}
 	admin, rep := as("admin@demo.test"), as("rep@demo.test")
 	num := demo.Numbers[0]
-	n, err := admin.SetGreeting(ctx, num, wavOf(t, 700, 16000, 2, 2))
+	n, err := admin.SetGreeting(ctx, num, wavOf(t, tone700, 16000, 2, 2000))
 	if err != nil || n.Greeting != "/v1/numbers/"+num+"/greeting" {
 		t.Fatalf("upload: %+v %v", n, err)
 	}
@@ -71,7 +75,7 @@ func TestGreetingAPI(t *testing.T) {
 	if len(first) != 1 {
 		t.Fatalf("greeting files: %v", first)
 	}
-	if _, err := admin.SetGreeting(ctx, num, wavOf(t, 500, 8000, 1, 1)); err != nil {
+	if _, err := admin.SetGreeting(ctx, num, wavOf(t, tone500, 8000, 1, 1000)); err != nil {
 		t.Fatal(err)
 	}
 	if now := files(); len(now) != 1 || now[0] == first[0] {
@@ -82,14 +86,14 @@ func TestGreetingAPI(t *testing.T) {
 		says string
 	}{
 		{[]byte("not a wav"), "WAV file"},
-		{wavOf(t, 500, 8000, 1, 0.2), "under half a second"},
-		{wavOf(t, 500, 8000, 1, 61), "at most a minute"},
+		{wavOf(t, tone500, 8000, 1, 200), "under half a second"},
+		{wavOf(t, tone500, 8000, 1, 61000), "at most a minute"},
 	} {
 		if _, err := admin.SetGreeting(ctx, num, bad.body); apiErr(err) == nil || apiErr(err).Status != 400 || !strings.Contains(apiErr(err).Message, bad.says) {
 			t.Errorf("%q: %v", bad.says, err)
 		}
 	}
-	if _, err := rep.SetGreeting(ctx, num, wavOf(t, 500, 8000, 1, 1)); apiErr(err) == nil || apiErr(err).Status != 403 {
+	if _, err := rep.SetGreeting(ctx, num, wavOf(t, tone500, 8000, 1, 1000)); apiErr(err) == nil || apiErr(err).Status != 403 {
 		t.Errorf("a rep uploads a greeting: %v", err)
 	}
 	text := "Thanks for calling"
