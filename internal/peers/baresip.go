@@ -2,6 +2,7 @@ package peers
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,7 +73,44 @@ func startBaresipAccount(t testing.TB, a SIPAccount, toneHz int, codec string, e
 	if _, err := exec.LookPath("baresip"); err != nil {
 		t.Fatalf("baresip is not installed (make deps installs it): %v", err)
 	}
-	b := &Baresip{Dir: t.TempDir(), Port: FreePort(t)}
+	var last string
+	for attempt := range 3 { // a port can be taken between check and use
+		b, out, ok := tryBaresip(t, a, toneHz, codec, echo, commands, jitter)
+		if ok {
+			return b
+		}
+		last = out
+		if !strings.Contains(out, "Address already in use") {
+			break
+		}
+		t.Logf("baresip attempt %d: a port was taken; trying others", attempt+1)
+	}
+	t.Fatalf("baresip did not register:\n%s", last)
+	return nil
+}
+
+// baresipPort picks the port of each try (a test takes one first).
+var baresipPort = pairPort
+
+// pairPort returns a port free for UDP and TCP whose successor is free for
+// TCP too: baresip listens for TLS one above sip_listen.
+func pairPort(t testing.TB) int {
+	t.Helper()
+	for range 50 {
+		port := FreePort(t)
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port+1)); err == nil {
+			l.Close()
+			return port
+		}
+	}
+	t.Fatal("no free pair of ports")
+	return 0
+}
+
+// tryBaresip starts baresip once; on failure it returns its log and stops it.
+func tryBaresip(t testing.TB, a SIPAccount, toneHz int, codec string, echo bool, commands []string, jitter string) (*Baresip, string, bool) {
+	t.Helper()
+	b := &Baresip{Dir: t.TempDir(), Port: baresipPort(t)}
 	config := fmt.Sprintf(`sip_listen		127.0.0.1:%d
 audio_player		aubridge,tether
 audio_source		ausine,%d
@@ -123,23 +161,41 @@ snd_path		%s
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		stop(cmd, 5*time.Second)
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	halt := func() {
+		if cmd.Process != nil {
+			cmd.Process.Signal(os.Interrupt)
+		}
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
 		log.Close()
-	})
+	}
 	// Registered when its log says so. (Commands given with -e may run
 	// before that; a dial goes through the outbound proxy anyway.)
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		out, _ := os.ReadFile(b.Log)
 		if strings.Contains(string(out), "200 OK") && strings.Contains(string(out), a.User) {
-			return b
+			t.Cleanup(halt)
+			return b, "", true
 		}
-		time.Sleep(100 * time.Millisecond)
+		if strings.Contains(string(out), "init failed") {
+			break
+		}
+		select {
+		case <-exited:
+			deadline = time.Now()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
+	halt()
 	out, _ := os.ReadFile(b.Log)
-	t.Fatalf("baresip did not register:\n%s", out)
-	return nil
+	return nil, string(out), false
 }
 
 // Recordings returns the WAV files baresip's sndfile module wrote.
