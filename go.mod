@@ -25,6 +25,7 @@ require (
 	github.com/stripe/stripe-go/v82 v82.5.1
 	github.com/zaf/g711 v1.4.0
 	golang.org/x/crypto v0.48.0
+	golang.org/x/sys v0.49.0
 	golang.org/x/text v0.34.0
 	golang.org/x/time v0.14.0
 	gopkg.in/hraban/opus.v2 v2.0.0-20230925203106-0188a62cb302
@@ -79,7 +80,6 @@ require (
 	golang.org/x/image v0.24.0 // indirect
 	golang.org/x/net v0.50.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect

@@ -33,6 +33,15 @@ func (u *UA) Register(ctx context.Context) error {
 		pings = t.Chan()
 	}
 	lost := false
+	changes := u.cfg.NetworkChanges
+	if changes == nil {
+		if w, err := watchNetwork(); err == nil {
+			defer w.Close()
+			changes = w.C
+		} else {
+			u.log.Info("phone: not watching the network for changes", "err", err)
+		}
+	}
 	for {
 		next, act := regStep(state, input)
 		state = next
@@ -75,6 +84,11 @@ func (u *UA) Register(ctx context.Context) error {
 				input = inStop
 			case <-timer.Chan():
 				input = inTimer
+			case <-changes:
+				if state == Registered || state == Retrying {
+					u.log.Info("phone: the network changed: registering again")
+					input = inNetwork
+				}
 			case <-pings:
 				if state != Registered && state != Retrying {
 					continue

@@ -54,6 +54,13 @@ type Config struct {
 	// back after failing, it registers again at once. Default 25 s;
 	// negative turns it off.
 	KeepAlive time.Duration
+	// NetworkChanges, when set, tells the phone the machine's network
+	// changed (an interface up or down, an address come or gone); a
+	// registered or retrying phone then registers again at once. Nil
+	// watches the system's (rtnetlink on Linux; nothing elsewhere):
+	// after sleep or a Wi-Fi change it is registered again within moments
+	// of the network returning, not at its next ping or retry.
+	NetworkChanges <-chan struct{}
 	// RTCPInterval is the mean time between RTCP reports in a call: 5 s
 	// when zero; negative sends none.
 	RTCPInterval time.Duration
