@@ -8,6 +8,7 @@ packages=(
   gcc pkg-config            # cgo (Fyne's GLFW, malgo, libopus)
   libgl1-mesa-dev xorg-dev  # Fyne's GLFW
   libopus-dev libopusfile-dev  # the Opus codec (hraban/opus links both)
+  libspeexdsp-dev           # echo cancellation, noise suppression, gain (audio/echo)
   xvfb x11-utils x11-apps netpbm  # real windows in tests, and pictures of them
   pulseaudio pulseaudio-utils sox  # a sound server with null sinks for audio tests
   kamailio kamailio-tls-modules kamailio-websocket-modules baresip sip-tester  # real SIP peers for interoperability tests
