@@ -243,14 +243,27 @@ func (s *Session) receiveRTCP(b []byte, from netip.AddrPort, via *net.UDPConn) {
 			lost := int32(r.TotalLost<<8) >> 8 // 24-bit signed
 			s.q.RemoteLost = int(lost)
 			s.q.RemoteJitter = time.Duration(r.Jitter) * time.Second / time.Duration(clock)
-			if r.LastSenderReport != 0 {
-				rtt := middle32(now) - r.LastSenderReport - r.Delay
-				if rtt < 1<<31 { // not from a clock that went back
-					s.q.RTT = time.Duration(rtt) * time.Second / 65536
-				}
+			if rtt, ok := roundTrip(middle32(now), r.LastSenderReport, r.Delay); ok {
+				s.q.RTT = rtt
 			}
 		}
 	}
+}
+
+// roundTrip is the round trip a report block tells (RFC 3550 6.4.1), from
+// the time it arrived, its LSR and its DLSR, all in NTP's middle 32 bits;
+// false when it tells none (no sender report yet, or a clock that went
+// back). A round trip under the format's resolution (1/65536 s, as on
+// loopback) is that resolution: known, and not the 0 that means unknown.
+func roundTrip(arrived, lsr, dlsr uint32) (time.Duration, bool) {
+	if lsr == 0 {
+		return 0, false
+	}
+	rtt := arrived - lsr - dlsr
+	if rtt >= 1<<31 {
+		return 0, false
+	}
+	return max(time.Duration(rtt)*time.Second/65536, time.Second/65536), true
 }
 
 // Quality returns what RTCP has told so far about the call's streams.

@@ -60,3 +60,25 @@ func TestNTP(t *testing.T) {
 		t.Errorf("one second in middle-32 units is %d", m)
 	}
 }
+
+// A report block's round trip: arrival less LSR less DLSR, in 1/65536 s; a
+// round trip under that resolution (loopback; CI saw baresip's reports come
+// to exactly 0) is known, not the 0 that means unknown.
+func TestRoundTrip(t *testing.T) {
+	for _, c := range []struct {
+		arrived, lsr, dlsr uint32
+		want               time.Duration
+		ok                 bool
+	}{
+		{arrived: 100000, lsr: 0, dlsr: 0, ok: false}, // no sender report yet
+		{arrived: 100000 + 65536/10, lsr: 100000, want: 100 * time.Millisecond, ok: true},
+		{arrived: 100000 + 65536/2, lsr: 100000, dlsr: 65536 / 4, want: 250 * time.Millisecond, ok: true},
+		{arrived: 100000, lsr: 90000, dlsr: 10000, want: time.Second / 65536, ok: true}, // under the resolution
+		{arrived: 100000, lsr: 100000, dlsr: 5, ok: false},                              // a clock that went back
+	} {
+		got, ok := roundTrip(c.arrived, c.lsr, c.dlsr)
+		if ok != c.ok || (ok && (got-c.want > time.Millisecond || c.want-got > time.Millisecond || got <= 0)) {
+			t.Errorf("roundTrip(%d, %d, %d) = %v, %v; want %v, %v", c.arrived, c.lsr, c.dlsr, got, ok, c.want, c.ok)
+		}
+	}
+}
