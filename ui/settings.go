@@ -12,6 +12,10 @@ const (
 	PrefCapture  = "audio.capture"
 	PrefPlayback = "audio.playback"
 	PrefRing     = "audio.ring"
+	// PrefCleanup is whether calls clean the microphone's audio (echo
+	// cancellation, noise suppression, automatic gain): true unless
+	// turned off.
+	PrefCleanup = "audio.cleanup"
 	// PrefMedia is how calls carry audio: "" as the server says, "rtp"
 	// or "webrtc".
 	PrefMedia = "calls.media"
@@ -47,6 +51,7 @@ type SettingsView struct {
 	playback *widget.Select
 	ring     *widget.Select
 	autoOn   *widget.Check
+	cleanup  *widget.Check
 	media    *widget.Select
 	status   *widget.Label
 	about    *widget.Label
@@ -100,6 +105,18 @@ func NewSettingsView(s Session, h SettingsHooks, prefs fyne.Preferences) *Settin
 			}
 		}
 	})
+	v.cleanup = widget.NewCheck("Cancel echo, suppress noise and level my voice", func(on bool) {
+		if prefs.BoolWithFallback(PrefCleanup, true) == on {
+			return
+		}
+		prefs.SetBool(PrefCleanup, on)
+		if on {
+			v.status.SetText("Your microphone is cleaned up from the next call: the other side no longer hears your speaker.")
+		} else {
+			v.status.SetText("From the next call your microphone is sent as it is: fine with a headset; with laptop speakers the other side may hear themselves.")
+		}
+	})
+	v.cleanup.SetChecked(prefs.BoolWithFallback(PrefCleanup, true))
 	var labels []string
 	for _, c := range mediaChoices {
 		labels = append(labels, c.label)
@@ -120,7 +137,7 @@ func NewSettingsView(s Session, h SettingsHooks, prefs fyne.Preferences) *Settin
 		widget.NewLabelWithStyle("Sound", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewForm(widget.NewFormItem("Microphone", v.capture), widget.NewFormItem("Speaker", v.playback),
 			widget.NewFormItem("Ringtone plays on", v.ring)),
-		test,
+		test, v.cleanup,
 		widget.NewLabelWithStyle("Calls", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewForm(widget.NewFormItem("Audio travels as", v.media)),
 		widget.NewLabel(now),

@@ -423,10 +423,49 @@ func TestSettings(t *testing.T) {
 	if prefs.String(ui.PrefMedia) != "" {
 		t.Errorf("media preference kept as %q", prefs.String(ui.PrefMedia))
 	}
+	// Cleaning up the microphone (issue 15): on unless turned off, kept.
+	clean := findCheck(t, sh.Settings.Object(), "Cancel echo, suppress noise and level my voice")
+	if !clean.Checked || !prefs.BoolWithFallback(ui.PrefCleanup, true) {
+		t.Errorf("microphone clean-up starts %v (preference %v), want on", clean.Checked, prefs.BoolWithFallback(ui.PrefCleanup, true))
+	}
+	test.Tap(clean)
+	if prefs.BoolWithFallback(ui.PrefCleanup, true) || !strings.Contains(sh.Settings.Status(), "headset") {
+		t.Errorf("turned off: preference %v, status %q", prefs.BoolWithFallback(ui.PrefCleanup, true), sh.Settings.Status())
+	}
+	test.Tap(clean)
+	if !prefs.BoolWithFallback(ui.PrefCleanup, false) {
+		t.Error("turned on again: the preference stayed off")
+	}
 	// About (issue 15): the version and build, and what the app does not do.
 	if about := sh.Settings.About(); !strings.HasPrefix(about, "Tether dev (build 0, commit unknown)") || !strings.Contains(about, "checks nothing on the internet") {
 		t.Errorf("About says %q", about)
 	}
+}
+
+// findCheck finds a check box by its label in a tree of objects.
+func findCheck(t *testing.T, o fyne.CanvasObject, label string) *widget.Check {
+	t.Helper()
+	var found *widget.Check
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Check:
+			if x.Text == label {
+				found = x
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case *container.Scroll:
+			walk(x.Content)
+		}
+	}
+	walk(o)
+	if found == nil {
+		t.Fatalf("no check box %q", label)
+	}
+	return found
 }
 
 // findButton finds a button by its label in a tree of objects.

@@ -83,11 +83,15 @@ func Names(backend string) (capture, playback []string, err error) {
 // the speaker. The real-time callback only copies between the rings and
 // the device's buffers: it never blocks and never allocates.
 type Device struct {
-	ctx       *malgo.AllocatedContext
-	dev       *malgo.Device
-	cfg       malgo.DeviceConfig
-	callback  malgo.DataProc
+	ctx      *malgo.AllocatedContext
+	dev      *malgo.Device
+	cfg      malgo.DeviceConfig
+	callback malgo.DataProc
+	// mic holds pairs: each microphone sample, then the speaker sample
+	// played in the same instant (the echo canceller's reference), so the
+	// two stay in step through underruns, drops and device changes.
 	mic, spk  *audio.Ring
+	pairs     []int16 // the reader's scratch
 	mu        sync.Mutex
 	closed    bool
 	last      atomic.Int64 // unix nanos of the latest callback; 0 before the first
@@ -123,7 +127,7 @@ func Open(cfg Config) (*Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Device{ctx: ctx, rate: cfg.SampleRate, mic: audio.NewRing(cfg.SampleRate), spk: audio.NewRing(cfg.SampleRate), wake: make(chan struct{}, 1)}
+	d := &Device{ctx: ctx, rate: cfg.SampleRate, mic: audio.NewRing(2 * cfg.SampleRate), spk: audio.NewRing(cfg.SampleRate), wake: make(chan struct{}, 1)}
 	dc := malgo.DefaultDeviceConfig(malgo.Duplex)
 	dc.Capture.Format, dc.Capture.Channels = malgo.FormatS16, 1
 	dc.Playback.Format, dc.Playback.Channels = malgo.FormatS16, 1
@@ -153,24 +157,29 @@ func Open(cfg Config) (*Device, error) {
 		}
 		dc.Playback.DeviceID = id.Pointer()
 	}
-	frame := make([]int16, cfg.SampleRate) // the callback's scratch, allocated once
+	// The callback's scratch, allocated once.
+	frame, pairs := make([]int16, cfg.SampleRate), make([]int16, 2*cfg.SampleRate)
 	callback := func(out, in []byte, frames uint32) {
 		n := int(frames)
 		if n > len(frame) {
 			n = len(frame)
 		}
-		for i := 0; i < n && 2*i+1 < len(in); i++ {
-			frame[i] = int16(binary.LittleEndian.Uint16(in[2*i:]))
-		}
-		d.mic.Write(frame[:n])
 		got := d.spk.Read(frame[:n])
 		if got < n {
 			clear(frame[got:n]) // underrun: silence
 			d.underruns.Add(1)
 		}
-		for i := 0; i < n && 2*i+1 < len(out); i++ {
-			binary.LittleEndian.PutUint16(out[2*i:], uint16(frame[i]))
+		for i := 0; i < n; i++ {
+			var v int16
+			if 2*i+1 < len(in) {
+				v = int16(binary.LittleEndian.Uint16(in[2*i:]))
+			}
+			pairs[2*i], pairs[2*i+1] = v, frame[i]
+			if 2*i+1 < len(out) {
+				binary.LittleEndian.PutUint16(out[2*i:], uint16(frame[i]))
+			}
 		}
+		d.mic.Write(pairs[:2*n])
 		d.last.Store(time.Now().UnixNano())
 		select { // tell the call's pump there is work; never wait
 		case d.wake <- struct{}{}:
@@ -250,7 +259,7 @@ func (d *Device) Wake() <-chan struct{} { return d.wake }
 func (d *Device) SampleRate() int { return d.rate }
 
 // Captured is how many samples the microphone has waiting.
-func (d *Device) Captured() int { return d.mic.Len() }
+func (d *Device) Captured() int { return d.mic.Len() / 2 }
 
 // Underruns counts the device periods, since the device opened, whose
 // speaker queue was short (silence was played instead).
@@ -288,12 +297,31 @@ const maxQueued = 3
 // ReadFrame gives the next frame from the microphone (silence if the
 // device has not caught up); it implements media.Source. Audio older than
 // a few frames is dropped: it is late already.
-func (d *Device) ReadFrame(pcm []int16) bool {
-	for d.mic.Len() > maxQueued*len(pcm)/2 {
-		d.mic.Read(pcm) // drop the oldest frame
+func (d *Device) ReadFrame(pcm []int16) bool { return d.ReadFrameRef(pcm, nil) }
+
+// ReadFrameRef is ReadFrame that also fills played (when not nil, of
+// pcm's length) with what the speaker played while each sample of pcm
+// was captured: the reference an echo canceller needs, exact to the
+// sample. It implements media.Referenced.
+func (d *Device) ReadFrameRef(pcm, played []int16) bool {
+	if cap(d.pairs) < 2*len(pcm) {
+		d.pairs = make([]int16, 2*len(pcm))
 	}
-	n := d.mic.Read(pcm)
+	pairs := d.pairs[:2*len(pcm)]
+	for d.Captured() > maxQueued*len(pcm)/2 {
+		d.mic.Read(pairs) // drop the oldest frame
+	}
+	n := d.mic.Read(pairs) / 2
+	for i := 0; i < n; i++ {
+		pcm[i] = pairs[2*i]
+		if played != nil {
+			played[i] = pairs[2*i+1]
+		}
+	}
 	clear(pcm[n:])
+	if played != nil {
+		clear(played[n:])
+	}
 	return true
 }
 

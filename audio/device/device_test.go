@@ -33,3 +33,53 @@ func TestNullDevice(t *testing.T) {
 		t.Error("an unknown backend was accepted")
 	}
 }
+
+// TestReferenceInStep: with each microphone frame the device gives what
+// its speaker played at the same instants (the echo canceller's
+// reference): everything written to the speaker comes back there once, in
+// order, silence filling only where the speaker ran dry.
+func TestReferenceInStep(t *testing.T) {
+	d, err := device.Open(device.Config{Backend: "null", SampleRate: 16000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	const n = 320
+	next := int16(1)
+	var seen []int16
+	mic, played := make([]int16, n), make([]int16, n)
+	frame := make([]int16, n)
+	deadline := time.Now().Add(20 * time.Second)
+	for next < 16000 && time.Now().Before(deadline) {
+		select {
+		case <-d.Wake():
+		case <-time.After(time.Second):
+		}
+		for d.Captured() >= n {
+			d.ReadFrameRef(mic, played)
+			for _, v := range played {
+				if v != 0 {
+					seen = append(seen, v)
+				}
+			}
+		}
+		for d.Queued() < n/2 {
+			for i := range frame {
+				frame[i] = next
+				next++
+			}
+			d.WriteFrame(frame)
+		}
+	}
+	if next < 16000 {
+		t.Fatalf("the device played only %d samples in 20 s", next)
+	}
+	for i := 1; i < len(seen); i++ {
+		if seen[i] <= seen[i-1] {
+			t.Fatalf("the reference went back: sample %d is %d after %d", i, seen[i], seen[i-1])
+		}
+	}
+	if len(seen) < int(next)*8/10 {
+		t.Fatalf("the reference holds %d of the %d samples played", len(seen), next-1)
+	}
+}

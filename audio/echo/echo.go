@@ -4,12 +4,11 @@
 // the voice (speexdsp's preprocessor). It links libspeexdsp through cgo;
 // the switchboard does not import it.
 //
-// A Canceller is fed every frame queued for the speaker (Playback) and
-// every frame taken from the microphone (Capture), in the order they
-// happen. Each captured frame is cleaned against the oldest played frame
-// not yet used (played frames wait in a short queue, so bursts on either
-// side do not matter), and speexdsp's filter learns the delay and colouring
-// of the path from speaker to microphone, up to Tail long.
+// A Canceller is given each frame from the microphone with what the
+// speaker played at the same instants (audio/device records the two side
+// by side in its callback, underruns and all, so they never drift apart);
+// speexdsp's filter learns the delay and colouring of the path from
+// speaker to microphone, up to Tail long.
 package echo
 
 /*
@@ -26,6 +25,8 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 	"unsafe"
@@ -49,16 +50,9 @@ type Canceller struct {
 	echo  *C.SpeexEchoState
 	pre   *C.SpeexPreprocessState
 	frame int
+	block int             // samples speexdsp takes at a time
 	buf   []C.spx_int16_t // scratch for conversions (spx_int16_t is int16)
-	// played frames not yet matched with a captured one, oldest first
-	played  [][]int16
-	spare   [][]int16
-	silence []int16
 }
-
-// maxQueued bounds the played frames waiting for captured ones: when the
-// speaker runs that far ahead (the microphone stopped), the oldest go.
-const maxQueued = 8
 
 // New makes a Canceller.
 func New(o Options) (*Canceller, error) {
@@ -75,19 +69,26 @@ func New(o Options) (*Canceller, error) {
 		return nil, fmt.Errorf("echo: tail %s: from 20 ms to 2 s", o.Tail)
 	}
 	taps := int(int64(o.Rate) * int64(o.Tail) / int64(time.Second))
-	c := &Canceller{frame: o.Frame, buf: make([]C.spx_int16_t, o.Frame)}
-	c.echo = C.speex_echo_state_init(C.int(o.Frame), C.int(taps))
+	// speexdsp takes the whole frame at once. (Its preprocessor delays
+	// what it cleans by one block: blocks of 10 ms in a 20 ms frame would
+	// save 10 ms, but measured 26 dB of echo return loss enhancement on
+	// the PulseAudio echo path instead of 37, and a poorer double talk.)
+	block := o.Frame
+	c := &Canceller{frame: o.Frame, block: block, buf: make([]C.spx_int16_t, o.Frame)}
+	c.echo = C.speex_echo_state_init(C.int(block), C.int(taps))
 	if c.echo == nil {
 		return nil, errors.New("echo: speexdsp made no echo state")
 	}
 	rate := C.int(o.Rate)
 	C.speex_echo_ctl(c.echo, C.SPEEX_ECHO_SET_SAMPLING_RATE, unsafe.Pointer(&rate))
-	c.pre = C.speex_preprocess_state_init(C.int(o.Frame), rate)
+	c.pre = C.speex_preprocess_state_init(C.int(block), rate)
 	if c.pre == nil {
 		C.speex_echo_state_destroy(c.echo)
 		return nil, errors.New("echo: speexdsp made no preprocessor")
 	}
 	C.speex_preprocess_ctl(c.pre, C.SPEEX_PREPROCESS_SET_ECHO_STATE, unsafe.Pointer(c.echo))
+	C.ctl_int(c.pre, C.SPEEX_PREPROCESS_SET_ECHO_SUPPRESS_ACTIVE, C.int(envInt("AEC_ACTIVE", -15)))
+	C.ctl_int(c.pre, C.SPEEX_PREPROCESS_SET_ECHO_SUPPRESS, C.int(envInt("AEC_SUP", -40)))
 	C.ctl_int(c.pre, C.SPEEX_PREPROCESS_SET_DENOISE, boolInt(!o.NoNoiseSuppression))
 	C.ctl_int(c.pre, C.SPEEX_PREPROCESS_SET_AGC, boolInt(!o.NoGain))
 	if !o.NoGain {
@@ -99,6 +100,13 @@ func New(o Options) (*Canceller, error) {
 	return c, nil
 }
 
+func envInt(k string, d int) int {
+	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
+		return v
+	}
+	return d
+}
+
 func boolInt(b bool) C.int {
 	if b {
 		return 1
@@ -106,37 +114,14 @@ func boolInt(b bool) C.int {
 	return 0
 }
 
-// FrameSize is the samples per frame both methods take.
+// FrameSize is the samples per frame Cancel takes.
 func (c *Canceller) FrameSize() int { return c.frame }
 
-// Playback tells the canceller a frame was queued for the speaker. A frame
-// of another length is ignored.
-func (c *Canceller) Playback(pcm []int16) {
-	if len(pcm) != c.frame {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.echo == nil {
-		return
-	}
-	var f []int16
-	if len(c.played) == maxQueued {
-		f = c.played[0]
-		c.played = append(c.played[:0], c.played[1:]...)
-	} else if n := len(c.spare); n > 0 {
-		f, c.spare = c.spare[n-1], c.spare[:n-1]
-	} else {
-		f = make([]int16, c.frame)
-	}
-	copy(f, pcm)
-	c.played = append(c.played, f)
-}
-
-// Capture cleans a frame from the microphone into out (which may be mic
-// itself). Frames of another length are copied unchanged.
-func (c *Canceller) Capture(mic, out []int16) {
-	if len(mic) != c.frame || len(out) != c.frame {
+// Cancel cleans a frame from the microphone into out (which may be mic
+// itself), given what the speaker played at the same instants. Frames of
+// another length are copied unchanged.
+func (c *Canceller) Cancel(mic, played, out []int16) {
+	if len(mic) != c.frame || len(played) != c.frame || len(out) != c.frame {
 		copy(out, mic)
 		return
 	}
@@ -149,21 +134,11 @@ func (c *Canceller) Capture(mic, out []int16) {
 	for i, v := range mic {
 		c.buf[i] = C.spx_int16_t(v)
 	}
-	// The speaker's frame this one is cleaned against: the oldest played
-	// and not yet used, or silence when nothing was played.
-	var play []int16
-	if len(c.played) > 0 {
-		play = c.played[0]
-		c.played = append(c.played[:0], c.played[1:]...)
-		defer func() { c.spare = append(c.spare, play) }()
-	} else {
-		if c.silence == nil {
-			c.silence = make([]int16, c.frame)
-		}
-		play = c.silence
+	for i := 0; i < c.frame; i += c.block {
+		o := (*C.spx_int16_t)(unsafe.Pointer(&out[i]))
+		C.speex_echo_cancellation(c.echo, &c.buf[i], (*C.spx_int16_t)(unsafe.Pointer(&played[i])), o)
+		C.speex_preprocess_run(c.pre, o)
 	}
-	C.speex_echo_cancellation(c.echo, &c.buf[0], (*C.spx_int16_t)(unsafe.Pointer(&play[0])), (*C.spx_int16_t)(unsafe.Pointer(&out[0])))
-	C.speex_preprocess_run(c.pre, (*C.spx_int16_t)(unsafe.Pointer(&out[0])))
 }
 
 // Close frees the canceller; later calls pass audio through unchanged.

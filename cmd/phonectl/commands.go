@@ -11,6 +11,7 @@ import (
 
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/audio/device"
+	"github.com/tetherphone/tether/audio/echo"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/dtmf"
 	"github.com/tetherphone/tether/phone/media"
@@ -99,6 +100,7 @@ type audioFlags struct {
 	play, record              *string
 	backend, capture, speaker *string
 	period                    *time.Duration
+	echoCancel                *bool
 }
 
 // deviceRate is the rate the sound devices run at: wideband, so Opus
@@ -107,12 +109,13 @@ const deviceRate = 16000
 
 func addAudioFlags(fs *flag.FlagSet) audioFlags {
 	return audioFlags{
-		play:    fs.String("play", "", "WAV file (8 kHz mono) to play into the call instead of the microphone"),
-		record:  fs.String("record", "", "WAV file to record what the far end sends instead of playing it"),
-		backend: fs.String("audio-backend", "", "sound system: pulse, alsa or null (default: the system's)"),
-		capture: fs.String("capture", "", "microphone device name, or part of it (default: the system's)"),
-		speaker: fs.String("playback", "", "speaker device name, or part of it (default: the system's)"),
-		period:  fs.Duration("audio-period", 10*time.Millisecond, "sound device period, 1ms to 100ms: shorter is less delay, more CPU"),
+		play:       fs.String("play", "", "WAV file (8 kHz mono) to play into the call instead of the microphone"),
+		record:     fs.String("record", "", "WAV file to record what the far end sends instead of playing it"),
+		backend:    fs.String("audio-backend", "", "sound system: pulse, alsa or null (default: the system's)"),
+		capture:    fs.String("capture", "", "microphone device name, or part of it (default: the system's)"),
+		speaker:    fs.String("playback", "", "speaker device name, or part of it (default: the system's)"),
+		period:     fs.Duration("audio-period", 10*time.Millisecond, "sound device period, 1ms to 100ms: shorter is less delay, more CPU"),
+		echoCancel: fs.Bool("echo-cancel", true, "with the sound devices: remove the speaker's echo from the microphone, suppress steady noise and level the voice (speexdsp); --echo-cancel=false sends the microphone as it is"),
 	}
 }
 
@@ -161,14 +164,22 @@ func converse(ctx context.Context, c *phone.Call, src *media.PCMSource, sink *me
 	media.Pump(ctx, c.Media(), s, k, stopAtEnd, c.Done())
 }
 
-// converseDevice runs a call's audio through the sound device.
-func converseDevice(ctx context.Context, c *phone.Call, dev *device.Device, speaker media.Sink, d time.Duration) {
+// converseDevice runs a call's audio through the sound device, with the
+// echo canceller unless echoCancel is off.
+func converseDevice(ctx context.Context, c *phone.Call, dev *device.Device, speaker media.Sink, echoCancel bool, d time.Duration) {
 	if d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	media.PumpDevice(ctx, c.Media(), dev, speaker, c.Done())
+	var aec media.Canceller
+	if echoCancel {
+		if e, err := echo.New(echo.Options{Rate: dev.SampleRate(), Frame: c.Media().FrameSize()}); err == nil {
+			defer e.Close()
+			aec = e
+		}
+	}
+	media.PumpDevice(ctx, c.Media(), dev, speaker, aec, c.Done())
 }
 
 func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr io.Writer) int {
@@ -238,7 +249,7 @@ func cmdCall(ctx context.Context, cfg phone.Config, args []string, o out, stderr
 	start := time.Now()
 	if dev != nil {
 		dev.Flush() // what was said before the answer is not sent
-		converseDevice(ctx, c, dev, speaker, *dur)
+		converseDevice(ctx, c, dev, speaker, *af.echoCancel, *dur)
 	} else {
 		converse(ctx, c, src, sink, *dur)
 	}
@@ -355,7 +366,7 @@ func cmdAnswer(ctx context.Context, cfg phone.Config, args []string, o out, stde
 				cancel()
 			case dev != nil:
 				dev.Flush()
-				converseDevice(ctx, in.Call, dev, dev, *dur)
+				converseDevice(ctx, in.Call, dev, dev, *af.echoCancel, *dur)
 			default:
 				var play *media.PCMSource
 				if src != nil {

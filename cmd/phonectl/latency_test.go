@@ -12,10 +12,13 @@ import (
 	"github.com/tetherphone/tether/internal/peers"
 )
 
-// chirp is a 0.4 s sweep from 300 to 3000 Hz at 8 kHz: sharp to find by
-// correlation, inside the telephone band.
+// chirp is an 80 ms sweep from 300 to 3000 Hz at 8 kHz: sharp to find by
+// correlation, inside the telephone band, and over before its echo comes
+// back (the phone's echo canceller, on as shipped, would otherwise take
+// the returning sweep for the speaker's echo and quiet the sweep still
+// being said).
 func chirp() []int16 {
-	const rate, n = 8000, 3200
+	const rate, n = 8000, 640
 	s := make([]int16, n)
 	for i := range s {
 		t := float64(i) / rate

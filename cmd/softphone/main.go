@@ -30,6 +30,7 @@ import (
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/audio/device"
+	"github.com/tetherphone/tether/audio/echo"
 	"github.com/tetherphone/tether/internal/desktop"
 	"github.com/tetherphone/tether/internal/embedded"
 	"github.com/tetherphone/tether/internal/version"
@@ -65,6 +66,7 @@ type options struct {
 	demo                                    bool
 	quitAfter                               time.Duration
 	backend, capture, playback, ringDevice  string
+	noCleanup                               bool   // --echo-cancel=false
 	media                                   string // "", rtp or webrtc
 	invite                                  string // a tether://invite link to open
 }
@@ -90,6 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.capture, "capture", "", "microphone device (name or part of one)")
 	fs.StringVar(&o.playback, "playback", "", "speaker device (name or part of one)")
 	fs.StringVar(&o.ringDevice, "ring-device", "", "where the ringtone plays (default: the speaker)")
+	echoCancel := fs.Bool("echo-cancel", true, "clean up the microphone in calls: echo cancellation, noise suppression, automatic gain (false overrides the Settings choice)")
 	fs.StringVar(&o.media, "media", "", "how calls carry audio: rtp or webrtc (default: the Settings choice, else as the server says)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -97,6 +100,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
+	o.noCleanup = !*echoCancel
 	if *showVersion {
 		fmt.Fprintln(stdout, version.String())
 		return 0
@@ -445,6 +449,7 @@ func (s *session) open(a fyne.App, w fyne.Window, o options, title string, start
 	shell.Phone.Audio = func(ctx context.Context, c *phone.Call) {
 		oo := o
 		oo.capture, oo.playback = pick(o.capture, ui.PrefCapture), pick(o.playback, ui.PrefPlayback)
+		oo.noCleanup = o.noCleanup || !prefs.BoolWithFallback(ui.PrefCleanup, true)
 		callAudio(ctx, c, oo, log)
 	}
 	shell.Phone.Speakers = func() []string {
@@ -606,7 +611,17 @@ func callAudio(ctx context.Context, c *phone.Call, o options, log *slog.Logger) 
 		return
 	}
 	defer dev.Close()
-	media.PumpDevice(ctx, c.Media(), dev, dev, c.Done())
+	var aec media.Canceller
+	if !o.noCleanup {
+		e, err := echo.New(echo.Options{Rate: dev.SampleRate(), Frame: c.Media().FrameSize()})
+		if err != nil {
+			log.Warn("no echo cancellation for the call", "err", err)
+		} else {
+			defer e.Close()
+			aec = e
+		}
+	}
+	media.PumpDevice(ctx, c.Media(), dev, dev, aec, c.Done())
 }
 
 // ring plays the ringtone until stopped.

@@ -63,17 +63,37 @@ type Device interface {
 	Queued() int           // speaker samples waiting
 }
 
+// Canceller removes the speaker's echo from the microphone's audio
+// (audio/echo's *Canceller is one; this package links no DSP library):
+// Cancel cleans a microphone frame into out (which may be mic), given what
+// the speaker played at the same instants.
+type Canceller interface {
+	Cancel(mic, played, out []int16)
+}
+
+// Referenced is a Device that gives, with each microphone frame, what its
+// speaker played while it was captured (*device.Device is one).
+type Referenced interface {
+	ReadFrameRef(pcm, played []int16) bool
+}
+
 // PumpDevice runs a call's audio at the sound device's pace rather than
 // on a timer of its own: each frame the microphone completes is sent at
 // once, and the speaker is topped up from the jitter buffer only when its
 // queue runs under half a frame, so audio waits in no queue longer than it
 // must. What goes to the speaker passes through speaker (the device
-// itself, or a mixer in front of it). It returns the frames sent.
-func PumpDevice(ctx context.Context, s *Session, dev Device, speaker Sink, done <-chan struct{}) int {
+// itself, or a mixer in front of it). With aec, and a device that is
+// Referenced, every frame sent is first cleaned of the echo of what the
+// speaker played. It returns the frames sent.
+func PumpDevice(ctx context.Context, s *Session, dev Device, speaker Sink, aec Canceller, done <-chan struct{}) int {
 	n := s.FrameSize()
-	out, in := make([]int16, n), make([]int16, n)
+	out, in, played := make([]int16, n), make([]int16, n), make([]int16, n)
 	if speaker == nil {
 		speaker = dev
+	}
+	ref, _ := dev.(Referenced)
+	if ref == nil {
+		aec = nil // nothing to cancel against
 	}
 	// If the device stops calling back (it is starting, or being
 	// replaced), a timer keeps the call's clock instead: the far end gets
@@ -102,7 +122,12 @@ func PumpDevice(ctx context.Context, s *Session, dev Device, speaker Sink, done 
 		}
 		idle.Reset(4 * interval)
 		for dev.Captured() >= n {
-			dev.ReadFrame(out)
+			if aec != nil {
+				ref.ReadFrameRef(out, played)
+				aec.Cancel(out, played, out)
+			} else {
+				dev.ReadFrame(out)
+			}
 			s.WriteFrame(out)
 			frames++
 		}

@@ -485,7 +485,7 @@ func TestPumpDeviceStalled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	go pump(b, 440, 1500*time.Millisecond)
-	media.PumpDevice(ctx, a, stalled{}, nil, nil)
+	media.PumpDevice(ctx, a, stalled{}, nil, nil, nil)
 	st := a.Stats()
 	if st.Sent < 45 { // 1.5 s: 75 frames, less the 80 ms before the timer takes over
 		t.Errorf("only %d frames went out while the device was stalled", st.Sent)
