@@ -36,6 +36,11 @@ type Config struct {
 	// ms, two periods of buffering each way). Shorter is less delay and
 	// more wake-ups.
 	Period time.Duration
+	// Stay keeps the devices in use when another is plugged in; by
+	// default sound moves to a speaker or microphone plugged in while the
+	// device is open (a headset), as it moves back to the system's
+	// defaults when the devices in use go away.
+	Stay bool
 }
 
 func backends(name string) ([]malgo.Backend, error) {
@@ -96,6 +101,10 @@ type Device struct {
 	closed    bool
 	last      atomic.Int64 // unix nanos of the latest callback; 0 before the first
 	fallbacks atomic.Int32
+	switches  atomic.Int32
+	stuck     atomic.Int32 // replaced devices that never finished closing
+	stay      bool
+	using     atomic.Value // [2]string: the capture and playback devices in use ("" the default)
 	rate      int
 	underruns atomic.Int64 // callbacks that found the speaker's queue short
 	wake      chan struct{}
@@ -191,10 +200,10 @@ func Open(cfg Config) (*Device, error) {
 		d.Close()
 		return nil, err
 	}
-	if cfg.Capture != "" || cfg.Playback != "" {
-		d.watching.Add(1)
-		go d.watch()
-	}
+	d.stay = cfg.Stay
+	d.using.Store([2]string{cfg.Capture, cfg.Playback})
+	d.watching.Add(1)
+	go d.watch()
 	return d, nil
 }
 
@@ -218,37 +227,158 @@ func (d *Device) startWith(dc malgo.DeviceConfig) error {
 // before it is taken for gone (a headset unplugged).
 const stallLimit = 2 * time.Second
 
-// watch falls back to the default devices, once, when the chosen ones
-// stop calling back after they had started, whatever the backend reports.
+// uninitWait is how long a replaced device may take to close.
+const uninitWait = 2 * time.Second
+
+// plugCheck is how often the devices are listed to notice one plugged in.
+const plugCheck = time.Second
+
+// watch keeps the sound on devices that are there. When the devices in use
+// stop calling back after they had started (a headset unplugged, whatever
+// the backend reports), the system's defaults take over. Unless Stay, a
+// speaker or microphone that appears while the device is open (a headset
+// plugged in: a name not listed before) takes over its direction; a
+// PulseAudio monitor is not a microphone.
 func (d *Device) watch() {
 	defer d.watching.Done()
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
+	known := map[string]bool{}
+	listed := d.list(known)
+	next := time.Now().Add(plugCheck)
 	for {
 		select {
 		case <-d.stop:
 			return
 		case <-t.C:
 		}
-		last := d.last.Load()
-		if last == 0 || time.Since(time.Unix(0, last)) < stallLimit {
+		if last := d.last.Load(); last != 0 && time.Since(time.Unix(0, last)) >= stallLimit {
+			if d.restart(nil, nil, false) == nil {
+				d.fallbacks.Add(1)
+				d.using.Store([2]string{})
+			}
+			continue // (or try again at the next stall)
+		}
+		if d.stay || !listed || time.Now().Before(next) {
+			if !listed {
+				listed = d.list(known)
+			}
 			continue
 		}
-		d.mu.Lock()
-		old := d.dev
-		d.dev = nil
-		d.mu.Unlock()
-		if old != nil {
-			old.Uninit()
+		next = time.Now().Add(plugCheck)
+		seen := map[string]bool{}
+		if !d.list(seen) {
+			continue
 		}
-		dc := d.cfg
-		dc.Capture.DeviceID, dc.Playback.DeviceID = nil, nil // the system's defaults
-		if err := d.startWith(dc); err != nil {
-			continue // try again at the next stall
+		var capture, playback *malgo.DeviceInfo
+		for key := range seen {
+			if known[key] {
+				continue
+			}
+			info := d.info(key)
+			if info == nil {
+				continue
+			}
+			switch {
+			case key[0] == 'p' && playback == nil:
+				playback = info
+			case key[0] == 'c' && capture == nil && !strings.HasPrefix(info.Name(), "Monitor of "):
+				capture = info
+			}
 		}
-		d.fallbacks.Add(1)
-		return // on the defaults now: nothing left to fall back to
+		known = seen // (one unplugged and plugged again is new again)
+		if capture == nil && playback == nil {
+			continue
+		}
+		if d.restart(capture, playback, true) == nil {
+			d.switches.Add(1)
+			u := d.using.Load().([2]string)
+			if capture != nil {
+				u[0] = capture.Name()
+			}
+			if playback != nil {
+				u[1] = playback.Name()
+			}
+			d.using.Store(u)
+		}
 	}
+}
+
+// list adds the devices there now to names, by kind and name ("c" or "p",
+// then the name), and says whether it could list them.
+func (d *Device) list(names map[string]bool) bool {
+	for _, k := range []struct {
+		kind malgo.DeviceType
+		tag  string
+	}{{malgo.Capture, "c"}, {malgo.Playback, "p"}} {
+		infos, err := d.ctx.Devices(k.kind)
+		if err != nil {
+			return false
+		}
+		for _, in := range infos {
+			names[k.tag+in.Name()] = true
+		}
+	}
+	return true
+}
+
+// info finds a device by its list key.
+func (d *Device) info(key string) *malgo.DeviceInfo {
+	kind := malgo.Capture
+	if key[0] == 'p' {
+		kind = malgo.Playback
+	}
+	infos, err := d.ctx.Devices(kind)
+	if err != nil {
+		return nil
+	}
+	for i := range infos {
+		if infos[i].Name() == key[1:] {
+			return &infos[i]
+		}
+	}
+	return nil
+}
+
+// restart stops the running device and starts it again on capture and
+// playback: with keep, a nil one stays as it is; without, nil is the
+// system's default.
+func (d *Device) restart(capture, playback *malgo.DeviceInfo, keep bool) error {
+	d.mu.Lock()
+	old := d.dev
+	d.dev = nil
+	d.mu.Unlock()
+	if old != nil {
+		// A stream whose device was pulled away can keep miniaudio's
+		// PulseAudio backend from ever finishing uninit (seen with a
+		// headset's microphone unloaded): give it a moment, then carry on
+		// without it rather than leave the call without sound.
+		gone := make(chan struct{})
+		go func() { old.Uninit(); close(gone) }()
+		select {
+		case <-gone:
+		case <-time.After(uninitWait):
+			d.stuck.Add(1)
+		}
+	}
+	dc := d.cfg
+	if capture != nil {
+		id := capture.ID
+		dc.Capture.DeviceID = id.Pointer()
+	} else if !keep {
+		dc.Capture.DeviceID = nil
+	}
+	if playback != nil {
+		id := playback.ID
+		dc.Playback.DeviceID = id.Pointer()
+	} else if !keep {
+		dc.Playback.DeviceID = nil
+	}
+	if err := d.startWith(dc); err != nil {
+		return err
+	}
+	d.cfg = dc
+	return nil
 }
 
 // Wake is signalled after every device period: the microphone may have a
@@ -268,6 +398,16 @@ func (d *Device) Underruns() int64 { return d.underruns.Load() }
 // Fallbacks counts the times the chosen devices went away and the
 // defaults took over.
 func (d *Device) Fallbacks() int { return int(d.fallbacks.Load()) }
+
+// Switches counts the times sound moved to a device plugged in.
+func (d *Device) Switches() int { return int(d.switches.Load()) }
+
+// Using names the capture and playback devices in use ("" for the
+// system's default).
+func (d *Device) Using() (capture, playback string) {
+	u := d.using.Load().([2]string)
+	return u[0], u[1]
+}
 
 func findDevice(ctx *malgo.AllocatedContext, kind malgo.DeviceType, name string) (*malgo.DeviceID, error) {
 	infos, err := ctx.Devices(kind)
