@@ -49,6 +49,11 @@ type relay struct {
 	packets atomic.Int64
 	wg      sync.WaitGroup
 	once    sync.Once
+	// life orders start against close: a call hung up while it was being
+	// connected closes the relay as start would begin (the race detector
+	// caught wg.Add beside wg.Wait); closed relays start nothing.
+	life   sync.Mutex
+	closed bool
 
 	// Announcements over the call (the low-credit warning, the recording
 	// notice), each way; and the recorder, when the call is recorded.
@@ -94,6 +99,11 @@ func (s *side) setPeer(m mediaAddr) {
 
 // start forwards until close.
 func (r *relay) start() {
+	r.life.Lock()
+	defer r.life.Unlock()
+	if r.closed {
+		return
+	}
 	r.wg.Add(4)
 	go r.pipe(r.a.rtp, &r.a.peerRTP, r.b.rtp, &r.b.peerRTP, true, false)
 	go r.pipe(r.b.rtp, &r.b.peerRTP, r.a.rtp, &r.a.peerRTP, true, true)
@@ -174,6 +184,9 @@ func (r *relay) toMixer(m *mixer, descA, descB []byte, groupA, groupB int) error
 
 func (r *relay) close() {
 	r.once.Do(func() {
+		r.life.Lock()
+		r.closed = true
+		r.life.Unlock()
 		for _, c := range []*net.UDPConn{r.a.rtp, r.a.rtcp, r.b.rtp, r.b.rtcp} {
 			c.Close()
 		}
