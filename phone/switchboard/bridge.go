@@ -138,6 +138,14 @@ func (s *Server) ring(c *call, req *sip.Request, tx sip.ServerTransaction, targe
 			c.answeredA.Store(true) // the 2xx went out: the caller is owed a BYE
 		}
 		s.hangup(c, nil)
+		// When the callee had already hung up, that hangup found no
+		// answered caller; the BYE it owes is sent here (CI saw the caller
+		// left in the call when its ACK came late under load).
+		if c.answeredA.Load() && c.byeA.CompareAndSwap(false, true) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			s.byeCaller(ctx, c.a, "")
+			cancel()
+		}
 		c.a.Close() // (a hangup during the answer left these to us)
 		s.calls.remove(c)
 		return
