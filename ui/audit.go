@@ -28,7 +28,21 @@ var auditWords = map[string]string{
 	"number.release": "Number released", "number.settings": "Number settings", "role.delete": "Role deleted",
 	"role.save": "Role saved", "team.invite": "Teammate invited", "team.remove": "Teammate removed",
 	"team.revoke": "Invitation revoked", "team.role": "Role changed", "team.transfer-ownership": "Ownership transferred",
-	"topup.set": "Auto top-up changed",
+	"topup.set": "Auto top-up changed", "credits.adjust": "Credits adjusted", "account.open": "Account opened",
+	"team.join": "Joined the team",
+}
+
+// auditWhat says an action in words; one this list does not know yet in
+// words all the same ("number.port-in" is "Number port in").
+func auditWhat(action string) string {
+	if w := auditWords[action]; w != "" {
+		return w
+	}
+	w := strings.NewReplacer(".", " ", "-", " ", "_", " ").Replace(action)
+	if w == "" {
+		return "Changed"
+	}
+	return strings.ToUpper(w[:1]) + w[1:]
 }
 
 // AuditView is who changed what in the account, newest first, with a
@@ -79,10 +93,7 @@ func (v *AuditView) render() {
 	q := strings.ToLower(strings.TrimSpace(v.search.Text))
 	var lines []string
 	for _, e := range v.entries {
-		what := auditWords[e.Action]
-		if what == "" {
-			what = e.Action
-		}
+		what := auditWhat(e.Action)
 		line := fmt.Sprintf("%s   %s   %s   %s", e.At.Local().Format("Jan 2 15:04"), e.Actor, what, e.Detail)
 		if q != "" && !strings.Contains(strings.ToLower(line+" "+e.Target), q) {
 			continue

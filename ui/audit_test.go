@@ -44,3 +44,31 @@ func TestAuditView(t *testing.T) {
 		t.Error("a rep sees the audit log")
 	}
 }
+
+type fixedLog []api.AuditInfo
+
+func (l fixedLog) Audit(context.Context, int) ([]api.AuditInfo, error) { return l, nil }
+
+// Every action is said in words, those the operator and sign-up write
+// included (the view showed "credits.adjust"), and one not known yet too.
+func TestAuditWords(t *testing.T) {
+	v := ui.NewAuditView(fixedLog{
+		{Actor: "operator", Action: "credits.adjust", Detail: "-19.999: correction"},
+		{Actor: "rep@demo.test", Action: "team.join"},
+		{Actor: "owner@demo.test", Action: "account.open"},
+		{Actor: "admin@demo.test", Action: "number.port-in"},
+	})
+	if err := v.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	ui.Run(func() { text = v.Text() })
+	for _, want := range []string{"operator   Credits adjusted   -19.999", "Joined the team", "Account opened", "Number port in"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, ".") && strings.Contains(text, "credits.adjust") {
+		t.Errorf("an action shown raw:\n%s", text)
+	}
+}
