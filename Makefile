@@ -69,12 +69,15 @@ screenshot: deps
 	$(SHOT) docs/numbers.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --tab Numbers
 	$(SHOT) docs/team.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --tab Team
 	$(SHOT) docs/account.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --tab Account
+	$(SHOT) docs/settings.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --tab Settings
 	$(SHOT) docs/call.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --call "+44 20 7946 0958" --quit-after 20s
 	@# The picture was taken with the call up and the app then stopped: a
 	@# start settles that call (as after a crash) before the balance is read.
 	xvfb-run -a ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --quit-after 1s >/dev/null
 	./bin/switchboard adjust --data $(SHOT_DATA) --account demo --amount "-$$(./bin/switchboard balance --data $(SHOT_DATA) --account demo)" --reason "screenshot: zero balance"
 	$(SHOT) docs/zero-balance.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --as rep --dial "+44 20 7946 0958"
+	$(SHOT) docs/calls.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --tab Calls
+	$(SHOT) docs/activity.png ./bin/softphone --demo --data $(SHOT_DATA) --audio-backend null --tab Activity
 
 vet: deps
 	$(GO) vet ./...
