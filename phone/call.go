@@ -31,6 +31,7 @@ type Call struct {
 
 	mu          sync.Mutex
 	status      callStatus // changed by fire alone, through callStep
+	updates     int        // offers and answers after the first (re-INVITEs either way)
 	endErr      error
 	ending      error    // why we are hanging up, kept should the far end's BYE cross ours
 	referStatus chan int // final codes of a transfer we asked for

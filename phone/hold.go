@@ -33,7 +33,33 @@ func (c *Call) OnHold() bool {
 	return c.status.Held
 }
 
+// Refresh offers the call's media again, as it is (a re-INVITE with the
+// same direction, held stays held): after the network changed, the far end
+// learns where this phone is now and the path through NATs opens again.
+func (c *Call) Refresh(ctx context.Context) error {
+	c.mu.Lock()
+	dir := c.local.Direction
+	c.mu.Unlock()
+	if dir == "" {
+		dir = sdp.SendRecv
+	}
+	return c.reinviteAs(ctx, dir, false)
+}
+
+// MediaUpdates counts the offers and answers exchanged in the call after
+// the first: holds, resumes and refreshes, either way.
+func (c *Call) MediaUpdates() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.updates
+}
+
 func (c *Call) reinvite(ctx context.Context, dir sdp.Direction) error {
+	return c.reinviteAs(ctx, dir, true)
+}
+
+// reinviteAs sends the re-INVITE; announce fires the hold or resume.
+func (c *Call) reinviteAs(ctx context.Context, dir sdp.Direction, announce bool) error {
 	if !c.State().Answered() {
 		return ErrNotConnected
 	}
@@ -74,9 +100,14 @@ func (c *Call) reinvite(ctx context.Context, dir sdp.Direction) error {
 	if err := c.startMedia(n); err != nil {
 		return err
 	}
-	if dir == sdp.SendRecv {
+	c.mu.Lock()
+	c.updates++
+	c.mu.Unlock()
+	switch {
+	case !announce:
+	case dir == sdp.SendRecv:
 		c.fire(inResume, nil)
-	} else {
+	default:
 		c.fire(inHold, nil)
 	}
 	// On hold this phone sends nothing (no music on hold yet).
@@ -144,6 +175,9 @@ func (u *UA) onReinvite(c *Call, req *sip.Request, tx sip.ServerTransaction) {
 	c.media.SetExpectReceive(n.Direction.Receives() && !offer.OnHold())
 	res := sip.NewSDPResponseFromRequest(req, body)
 	res.AppendHeader(u.contact())
+	c.mu.Lock()
+	c.updates++
+	c.mu.Unlock()
 	if offer.OnHold() {
 		c.fire(inRemoteHold, nil)
 	} else {

@@ -1,11 +1,15 @@
 package phone_test
 
 import (
+	"context"
 	"fmt"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/internal/netns"
 	"github.com/tetherphone/tether/internal/peers"
 	"github.com/tetherphone/tether/phone"
@@ -43,5 +47,56 @@ func TestReregisterOnNetworkChange(t *testing.T) {
 		if took > 5*time.Second {
 			t.Fatalf("ip %v: registered again only after %s", change, took)
 		}
+	}
+}
+
+// TestCallRefreshedOnNetworkChange: when the network changes during a
+// call, the phone registers again and then offers the call's media again
+// (a re-INVITE, same direction): the far end answers it, and the call goes
+// on with sound both ways.
+func TestCallRefreshedOnNetworkChange(t *testing.T) {
+	k := peers.StartKamailio(t, map[string]string{"alice": "alice-secret", "bob": "bob-secret"}, "MD5")
+	changes := make(chan struct{}, 1)
+	alice := startUA(t, phone.Config{User: fmt.Sprintf("sip:alice@127.0.0.1:%d", k.Port), Password: "alice-secret",
+		Expires: time.Hour, KeepAlive: -1, NetworkChanges: changes})
+	keepRegistered(t, alice)
+	bob := registered(t, k, "bob", "udp")
+	answered := make(chan *phone.Incoming, 1)
+	go func() {
+		in := <-bob.Incoming()
+		in.Answer(context.Background())
+		answered <- in
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	call, err := alice.Dial(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer call.Hangup(context.Background())
+	bobCall := <-answered
+	if call.MediaUpdates() != 0 || bobCall.MediaUpdates() != 0 {
+		t.Fatalf("media updated before anything changed: %d, %d", call.MediaUpdates(), bobCall.MediaUpdates())
+	}
+	changes <- struct{}{}
+	waitState(t, alice, phone.Registering)
+	waitState(t, alice, phone.Registered)
+	eventually.Must(t, 10*time.Second, "the call's media offered again", func() bool {
+		return call.MediaUpdates() == 1 && bobCall.MediaUpdates() == 1
+	})
+	if call.OnHold() || bobCall.OnHold() {
+		t.Error("a refresh put the call on hold")
+	}
+	var recA, recB []int16
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); recA = talk(call.Media(), 440, time.Second, call.Done()) }()
+	go func() { defer wg.Done(); recB = talk(bobCall.Media(), 1000, time.Second, bobCall.Done()) }()
+	wg.Wait()
+	if s := audio.BestShare(recB[len(recB)/2:], 440, 8000, quarter); s < 0.8 {
+		t.Errorf("after the refresh bob hears alice at share %.2f", s)
+	}
+	if s := audio.BestShare(recA[len(recA)/2:], 1000, 8000, quarter); s < 0.8 {
+		t.Errorf("after the refresh alice hears bob at share %.2f", s)
 	}
 }

@@ -33,6 +33,7 @@ func (u *UA) Register(ctx context.Context) error {
 		pings = t.Chan()
 	}
 	lost := false
+	moved := false // the network changed: calls are refreshed once registered again
 	changes := u.cfg.NetworkChanges
 	if changes == nil {
 		if w, err := watchNetwork(); err == nil {
@@ -67,6 +68,10 @@ func (u *UA) Register(ctx context.Context) error {
 		case actRefresh:
 			attempt = 0
 			u.emit(RegEvent{State: Registered, Expires: granted})
+			if moved {
+				moved = false
+				go u.refreshCalls()
+			}
 			timer.Reset(refreshIn(granted))
 		case actBackoff:
 			wait := backoff(attempt, r)
@@ -85,6 +90,7 @@ func (u *UA) Register(ctx context.Context) error {
 			case <-timer.Chan():
 				input = inTimer
 			case <-changes:
+				moved = true
 				if state == Registered || state == Retrying {
 					u.log.Info("phone: the network changed: registering again")
 					input = inNetwork
@@ -99,11 +105,33 @@ func (u *UA) Register(ctx context.Context) error {
 					}
 					lost = true
 				} else if lost {
-					lost = false
+					lost, moved = false, true
 					input = inNetwork
 				}
 			}
 		}
+	}
+}
+
+// refreshCalls offers each answered call's media again (Call.Refresh),
+// after the network changed and the phone registered again: a call in
+// progress recovers where the far end can still reach it.
+func (u *UA) refreshCalls() {
+	u.calls.mu.Lock()
+	var list []*Call
+	for c := range u.calls.list {
+		list = append(list, c)
+	}
+	u.calls.mu.Unlock()
+	for _, c := range list {
+		if !c.State().Answered() {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := c.Refresh(ctx); err != nil {
+			u.log.Info("phone: refreshing a call after the network changed", "err", err)
+		}
+		cancel()
 	}
 }
 
