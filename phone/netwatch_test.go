@@ -18,8 +18,9 @@ import (
 // TestReregisterOnNetworkChange: a registered phone whose next refresh is
 // an hour away and which sends no pings registers again within moments of
 // the machine's network changing (an address coming or going, as after
-// sleep or a new Wi-Fi), so the server reaches it at its new address. Run
-// in a network namespace of its own, where the test may change addresses.
+// sleep or a new Wi-Fi; a link taken up and down), so the server reaches it
+// at its new address. Run in a network namespace of its own, where the test
+// may change addresses and links.
 func TestReregisterOnNetworkChange(t *testing.T) {
 	if !netns.Isolated(t) {
 		return
@@ -34,10 +35,28 @@ func TestReregisterOnNetworkChange(t *testing.T) {
 			t.Fatalf("ip %v: %v\n%s", args, err, out)
 		}
 	}
+	// settle reads the events a change set off until the phone has been
+	// quiet for 300 ms, so each change below is measured by its own.
+	settle := func() {
+		deadline := time.After(5 * time.Second)
+		for {
+			select {
+			case <-u.Events():
+			case <-time.After(300 * time.Millisecond):
+				return
+			case <-deadline:
+				t.Fatal("the phone never settled")
+			}
+		}
+	}
+	ip("link", "add", "v0", "type", "veth", "peer", "name", "v1")
 	for _, change := range [][]string{
 		{"addr", "add", "10.77.0.2/24", "dev", "lo"},
 		{"addr", "del", "10.77.0.2/24", "dev", "lo"},
+		{"link", "set", "v0", "up"}, // a link taken up, and down
+		{"link", "set", "v0", "down"},
 	} {
+		settle()
 		ip(change...)
 		start := time.Now()
 		waitState(t, u, phone.Registering)
