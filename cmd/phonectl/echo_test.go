@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +66,8 @@ func echoPath(t testing.TB, p *peers.Pulse, latency time.Duration) {
 		return string(out)
 	}
 	pactl("load-module", "module-loopback", "source=spk.monitor", "sink=mic",
-		fmt.Sprintf("latency_msec=%d", latency.Milliseconds()))
+		fmt.Sprintf("latency_msec=%d", latency.Milliseconds()),
+		"adjust_time=0") // a fixed path, as a room's: no resampling to hold the latency
 	micIndex := ""
 	for _, l := range strings.Split(pactl("list", "short", "sinks"), "\n") {
 		if f := strings.Fields(l); len(f) > 1 && f[1] == "mic" {
@@ -142,13 +144,28 @@ func TestEchoCancellation(t *testing.T) {
 		t.Fatalf("the microphone heard only %.1f dB of echo: no echo path", dB(micEcho))
 	}
 	erle := dB(micEcho / max(sentEcho, 1e-3))
+	// And by half seconds where the far end talks, the median: a moment of
+	// lost sync on a loaded machine (an xrun moves the echo path, and the
+	// filter must learn it again) does not make the whole figure.
+	var windows []float64
+	for a := 4.5; a < 9; a += 0.5 {
+		m, s := power(heard, answered+a, answered+a+0.5), power(sent, a, a+0.5)
+		if dB(m) > 50 {
+			windows = append(windows, dB(m/max(s, 1e-3)))
+		}
+	}
+	if len(windows) < 5 {
+		t.Fatalf("the far end talked in only %d of 9 half seconds", len(windows))
+	}
+	slices.Sort(windows)
+	median := windows[len(windows)/2]
 	// The near voice alone (10.5 to 13.5 s) and over the far end (16.5 to
 	// 19.5 s).
 	alone, double := power(sent, 10.5, 13.5), power(sent, 16.5, 19.5)
-	t.Logf("echo at the microphone %.1f dB, sent %.1f dB: echo return loss enhancement %.1f dB; the near voice sent at %.1f dB alone, %.1f dB in double talk",
-		dB(micEcho), dB(max(sentEcho, 1e-3)), erle, dB(alone), dB(double))
-	if erle < 25 {
-		t.Errorf("echo return loss enhancement %.1f dB, want at least 25", erle)
+	t.Logf("echo at the microphone %.1f dB, sent %.1f dB: echo return loss enhancement %.1f dB over seconds 5-9, median by half seconds %.1f dB (%.1f to %.1f); the near voice sent at %.1f dB alone, %.1f dB in double talk",
+		dB(micEcho), dB(max(sentEcho, 1e-3)), erle, median, windows[0], windows[len(windows)-1], dB(alone), dB(double))
+	if median < 25 {
+		t.Errorf("echo return loss enhancement %.1f dB (the median by half seconds), want at least 25", median)
 	}
 	if kept := dB(double / alone); kept < -6 {
 		t.Errorf("double talk: the near voice sent %.1f dB below its level alone, want at most 6", -kept)
