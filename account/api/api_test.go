@@ -35,16 +35,7 @@ func startIn(t *testing.T) (*httptest.Server, map[string]string, *system.System,
 	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether",
 		SIP: map[string]string{"udp": "127.0.0.1:5060"}}))
 	t.Cleanup(srv.Close)
-	b, err := os.ReadFile(filepath.Join(dir, demo.CredentialsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw := map[string]string{}
-	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		e, p, _ := strings.Cut(l, " ")
-		pw[e] = p
-	}
-	return srv, pw, sys, dir
+	return srv, passwords(t, dir), sys, dir
 }
 
 func apiErr(err error) *api.Error {

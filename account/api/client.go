@@ -539,3 +539,23 @@ func NewIdempotencyKey(prefix string) string {
 	rand.Read(b)
 	return prefix + "-" + hex.EncodeToString(b)
 }
+
+// CreateKey makes an API key acting as the signed-in person, with the
+// given scopes; the answer's Secret is shown this once.
+func (c *Client) CreateKey(ctx context.Context, name string, scopes ...string) (KeyInfo, error) {
+	var k KeyInfo
+	err := c.do(ctx, http.MethodPost, "/v1/keys", KeyRequest{Name: name, Scopes: scopes}, &k)
+	return k, err
+}
+
+// Keys lists the account's API keys, revoked ones too, newest first.
+func (c *Client) Keys(ctx context.Context) ([]KeyInfo, error) {
+	var out []KeyInfo
+	err := c.do(ctx, http.MethodGet, "/v1/keys", nil, &out)
+	return out, err
+}
+
+// RevokeKey ends an API key at once.
+func (c *Client) RevokeKey(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/keys/"+url.PathEscape(id), nil, nil)
+}

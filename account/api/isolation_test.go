@@ -45,6 +45,10 @@ func TestIsolation(t *testing.T) {
 	if err := e.sys.Store.AddDevice(ctx, d); err != nil {
 		t.Fatal(err)
 	}
+	if err := e.sys.Store.SaveKey(ctx, team.Key{ID: "key-a", Account: demo.Account, Owner: "admin@demo.test", Name: "a's script",
+		Scopes: []team.Permission{team.Calls}, Created: now}, "hash-of-key-a"); err != nil {
+		t.Fatal(err)
+	}
 	rs, err := e.sys.Engine.Receipts(ctx, demo.Account, 1)
 	if err != nil || len(rs) == 0 {
 		t.Fatalf("the demo's receipts: %v %v", rs, err)
@@ -67,7 +71,7 @@ func TestIsolation(t *testing.T) {
 	a := map[string]string{
 		"{number}": "+14155550101", "{username}": d.Username, "{email}": "rep@demo.test", "{name}": "lead",
 	}
-	ids := map[string]string{"contacts": contact, "calls": "call-a", "voicemails": "vm-a", "receipts": rs[0].ID}
+	ids := map[string]string{"contacts": contact, "calls": "call-a", "voicemails": "vm-a", "receipts": rs[0].ID, "keys": "key-a"}
 	named := map[string]string{ // routes naming A's things: their body, when they need one
 		"GET /v1/numbers/{number}":                 "",
 		"PATCH /v1/numbers/{number}":               `{"record": true}`,
@@ -88,6 +92,7 @@ func TestIsolation(t *testing.T) {
 		"PATCH /v1/voicemails/{id}":                `{"heard": true}`,
 		"GET /v1/voicemails/{id}/audio":            "",
 		"GET /v1/receipts/{id}":                    "",
+		"DELETE /v1/keys/{id}":                     "",
 	}
 	// Routes that take A's things in their body or query, not their path.
 	byBody := map[string][2]string{
@@ -100,6 +105,7 @@ func TestIsolation(t *testing.T) {
 		"GET /v1/team/invitations": "", "GET /v1/roles": "", "GET /v1/contacts": "", "GET /v1/dispositions": "", "GET /v1/calls": "",
 		"GET /v1/messages": "", "GET /v1/audit": "", "GET /v1/credits/transactions": "", "GET /v1/credits/usage": "",
 		"GET /v1/topup": "", "GET /v1/topup/history": "", "GET /v1/subscription": "", "GET /v1/receipts": "",
+		"GET /v1/keys": "",
 	}
 	// Routes that change only B's own things, or are public: not about A.
 	notAboutA := map[string]bool{
@@ -107,11 +113,11 @@ func TestIsolation(t *testing.T) {
 		"DELETE /v1/session": true, "POST /v1/devices": true, "PATCH /v1/account": true, "POST /v1/account/verify": true,
 		"POST /v1/account/verify/resend": true, "POST /v1/credits": true, "PUT /v1/card": true, "PUT /v1/topup": true,
 		"PUT /v1/subscription/plan": true, "GET /v1/numbers/search": true, "POST /v1/numbers": true, "POST /v1/team/invitations": true,
-		"PUT /v1/roles/{name}": true, "POST /v1/contacts": true, "PUT /v1/dispositions": true,
+		"PUT /v1/roles/{name}": true, "POST /v1/contacts": true, "PUT /v1/dispositions": true, "POST /v1/keys": true,
 		"GET /v1/quote": true, // a price, from any number to any number
 		"GET /v1/card":  true, // B has none: 404 no_card
 	}
-	traces := []string{"demo.test", "+14155550100", "+14155550101", "Demo Company", contact, "call-a", "vm-a", rs[0].ID}
+	traces := []string{"demo.test", "+14155550100", "+14155550101", "Demo Company", contact, "call-a", "vm-a", rs[0].ID, "key-a"}
 	for _, rt := range e.api.Routes() {
 		key := rt.Method + " " + rt.Path
 		switch body, ok := named[key]; {

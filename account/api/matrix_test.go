@@ -305,12 +305,22 @@ var matrix = map[string]permRow{
 		}
 		return "PUT", "/v1/calls/" + id + "/disposition", `{"disposition": "Call back", "notes": "wants a quote"}`
 	}},
-	"GET /v1/voicemails":               {"OAML", fixed("GET", "/v1/voicemails?number=%2B14155550100", "")},
-	"PATCH /v1/voicemails/{id}":        {"OAML", fixed("PATCH", "/v1/voicemails/vm-matrix", `{"heard": true}`)},
-	"GET /v1/voicemails/{id}/audio":    {"OAML", fixed("GET", "/v1/voicemails/vm-matrix/audio", "")},
-	"GET /v1/calls":                    {"OAML", fixed("GET", "/v1/calls", "")},
-	"GET /v1/messages":                 {"OAML", fixed("GET", "/v1/messages", "")},
-	"GET /v1/audit":                    {"OA", fixed("GET", "/v1/audit", "")},
+	"GET /v1/voicemails":            {"OAML", fixed("GET", "/v1/voicemails?number=%2B14155550100", "")},
+	"PATCH /v1/voicemails/{id}":     {"OAML", fixed("PATCH", "/v1/voicemails/vm-matrix", `{"heard": true}`)},
+	"GET /v1/voicemails/{id}/audio": {"OAML", fixed("GET", "/v1/voicemails/vm-matrix/audio", "")},
+	"GET /v1/calls":                 {"OAML", fixed("GET", "/v1/calls", "")},
+	"GET /v1/messages":              {"OAML", fixed("GET", "/v1/messages", "")},
+	"GET /v1/audit":                 {"OA", fixed("GET", "/v1/audit", "")},
+	"POST /v1/keys":                 {"OA", fixed("POST", "/v1/keys", `{"name": "matrix", "scopes": ["calls"]}`)},
+	"GET /v1/keys":                  {"OA", fixed("GET", "/v1/keys", "")},
+	"DELETE /v1/keys/{id}": {"OA", func(e *env, _ string) (string, string, string) {
+		id := fmt.Sprintf("key-matrix-%d", e.n())
+		k := team.Key{ID: id, Account: demo.Account, Owner: "owner@demo.test", Name: "matrix", Scopes: []team.Permission{team.Calls}, Created: time.Now()}
+		if err := e.sys.Store.SaveKey(context.Background(), k, "hash-"+id); err != nil {
+			e.t.Fatal(err)
+		}
+		return "DELETE", "/v1/keys/" + id, ""
+	}},
 	"POST /v1/team/transfer-ownership": {"O", fixed("POST", "/v1/team/transfer-ownership", `{"email": "admin@demo.test"}`)},
 }
 

@@ -99,6 +99,9 @@ var ops = map[string]op{
 	"GET /v1/calls":                            {"Call history, newest first.", []string{"limit: 1-500"}, nil, 200, []CallInfo{}},
 	"GET /v1/messages":                         {"Texts sent and received (their records), newest first.", []string{"limit: 1-500"}, nil, 200, []MessageInfo{}},
 	"GET /v1/audit":                            {"The audit log, newest first.", []string{"before: entries older than this ID", "limit: 1-1000"}, nil, 200, []AuditInfo{}},
+	"POST /v1/keys":                            {"Make an API key acting as you, for programs: its scopes are permissions you hold (never ownership.transfer). The secret (tk_...) is in this answer only; use it as Authorization: Bearer. A key does what its scopes allow and you may do, reads what needs no permission, changes nothing of a person's own (sessions, phones), and cannot make keys (403). Each key has a request budget (429 with Retry-After past it). At most 50 live keys an account (409 limit).", nil, KeyRequest{}, 201, KeyInfo{}},
+	"GET /v1/keys":                             {"The account's API keys, newest first, revoked ones too, with when each was last used (to the minute); never their secrets.", nil, nil, 200, []KeyInfo{}},
+	"DELETE /v1/keys/{id}":                     {"Revoke an API key: from now on it gets 401.", nil, nil, 204, nil},
 }
 
 var pathParamRE = regexp.MustCompile(`\{([a-z]+)\}`)

@@ -68,6 +68,11 @@ type Config struct {
 	// HashSlots is how many password hashes may run at once (0: one per
 	// CPU); each holds 64 MiB while it runs.
 	HashSlots int
+	// KeyPerMinute and KeyBurst are each API key's request budget:
+	// KeyPerMinute on average, KeyBurst at once (0: 600 and 40). Past it:
+	// 429 with Retry-After.
+	KeyPerMinute int
+	KeyBurst     int
 	// Presence tells who of an account is online or on a call (the
 	// switchboard's view); nil: the team is listed without it.
 	Presence Presence
@@ -98,6 +103,7 @@ type Server struct {
 	hashing *hashGate   // password hashes at once
 	tries   *addrLimits // sign-ins and invitation answers per source address
 	locks   *lockouts   // failed sign-ins per source address and email
+	keys    *keyLimits  // each API key's request budget
 }
 
 type session struct {
@@ -141,10 +147,17 @@ func New(cfg Config) *Server {
 	if cfg.HashSlots <= 0 {
 		cfg.HashSlots = runtime.NumCPU()
 	}
+	if cfg.KeyPerMinute <= 0 {
+		cfg.KeyPerMinute = 600
+	}
+	if cfg.KeyBurst <= 0 {
+		cfg.KeyBurst = 40
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), sessions: map[string]session{},
 		hashing: newHashGate(cfg.HashSlots, 8*cfg.HashSlots, 5*time.Second),
 		tries:   newAddrLimits(triesEvery, triesBurst, cfg.Now),
-		locks:   newLockouts(lockAfter, lockWindow, lockFor, cfg.Now)}
+		locks:   newLockouts(lockAfter, lockWindow, lockFor, cfg.Now),
+		keys:    newKeyLimits(cfg.KeyPerMinute, cfg.KeyBurst)}
 	s.public("POST /v1/session", s.signIn)
 	s.public("POST /v1/invitations/accept", s.acceptInvitation)
 	s.public("POST /v1/signup", s.signUp)
@@ -215,6 +228,10 @@ func New(cfg Config) *Server {
 	s.handle("GET /v1/calls", team.Calls, s.calls)
 	s.handle("GET /v1/messages", team.Messages, s.messages)
 	s.handle("GET /v1/audit", team.ViewAudit, s.audit)
+
+	s.handle("POST /v1/keys", team.ManageTeam, s.createKey)
+	s.handle("GET /v1/keys", team.ManageTeam, s.listKeys)
+	s.handle("DELETE /v1/keys/{id}", team.ManageTeam, s.revokeKey)
 	return s
 }
 
@@ -245,7 +262,17 @@ func (s *Server) handle(pattern string, perm team.Permission, h func(http.Respon
 			writeErr(w, http.StatusInternalServerError, "internal", "could not read your role")
 			return
 		}
+		if k, byKey := keyOf(r.Context()); byKey && perm == "" && r.Method != http.MethodGet {
+			// What needs no permission is a person's own business (their
+			// session, phones, email code): a key reads it, changes none.
+			writeErr(w, http.StatusForbidden, "forbidden", "API key %s cannot do this: it is for the person signed in", k.ID)
+			return
+		}
 		if perm != "" && !rights.Has(perm) {
+			if k, byKey := keyOf(r.Context()); byKey {
+				writeErr(w, http.StatusForbidden, "forbidden", "API key %s does not carry %s (its scopes: %s)", k.ID, perm, joinPerms(k.Scopes))
+				return
+			}
 			writeErr(w, http.StatusForbidden, "forbidden", "your role (%s) does not allow this (it needs %s)", u.Role, perm)
 			return
 		}
@@ -291,8 +318,17 @@ func source(r *http.Request) string {
 	return host
 }
 
-// rights reads what u may do.
+// rights reads what u may do: what u's role allows, narrowed to the scopes
+// of the API key the request came with, if any.
 func (s *Server) rights(ctx context.Context, u team.User) (team.Rights, error) {
+	r, err := s.roleRightsOf(ctx, u)
+	if k, byKey := keyOf(ctx); byKey && err == nil {
+		r = k.Rights(r)
+	}
+	return r, err
+}
+
+func (s *Server) roleRightsOf(ctx context.Context, u team.User) (team.Rights, error) {
 	if u.Role.Builtin() {
 		return team.Rights{Role: u.Role, Permissions: team.BuiltinPermissions(u.Role)}, nil
 	}
@@ -355,6 +391,12 @@ type userKey struct{}
 func (s *Server) auth(next func(http.ResponseWriter, *http.Request, team.User)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if ok && strings.HasPrefix(token, keyPrefix) {
+			if u, r, ok := s.keyAuth(w, r, token); ok {
+				next(w, r, u)
+			}
+			return
+		}
 		s.mu.Lock()
 		sess, found := s.sessions[token]
 		s.mu.Unlock()

@@ -45,7 +45,7 @@ func (s *Server) teamList(w http.ResponseWriter, r *http.Request, u caller) {
 			info.Presence = cmp.Or(present[m.Email], "offline")
 		}
 		if u.can(team.ManageTeam) {
-			rights, err := s.rights(r.Context(), m)
+			rights, err := s.roleRightsOf(r.Context(), m)
 			if err != nil {
 				s.fail(w, err, "read a role")
 				return
@@ -165,7 +165,7 @@ func (s *Server) roleRights(w http.ResponseWriter, r *http.Request, u caller, ro
 		writeErr(w, http.StatusBadRequest, "bad_input", "give a role: owner, admin, member or one of the account's custom roles")
 		return team.Rights{}, false
 	}
-	rights, err := s.rights(r.Context(), team.User{Account: u.Account, Role: team.Role(role)})
+	rights, err := s.roleRightsOf(r.Context(), team.User{Account: u.Account, Role: team.Role(role)})
 	if err != nil {
 		s.fail(w, err, "read the role")
 		return rights, false
@@ -191,7 +191,7 @@ func (s *Server) teammate(w http.ResponseWriter, r *http.Request, u caller) (tea
 		writeErr(w, http.StatusNotFound, "not_found", "%s is not on your team", email)
 		return t, team.Rights{}, false
 	}
-	rights, err := s.rights(r.Context(), t)
+	rights, err := s.roleRightsOf(r.Context(), t)
 	if err != nil {
 		s.fail(w, err, "read a role")
 		return t, rights, false

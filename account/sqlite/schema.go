@@ -418,4 +418,19 @@ CREATE TABLE sub_charges (
 CREATE INDEX sub_charges_due ON sub_charges(next_try) WHERE status = 'due';
 CREATE INDEX sub_charges_account ON sub_charges(account, created_at);
 `,
+	// 19: API keys (the secret's hash; the secret is shown once).
+	`
+CREATE TABLE api_keys (
+	id          TEXT PRIMARY KEY,
+	secret_hash TEXT NOT NULL UNIQUE,
+	account     TEXT NOT NULL REFERENCES customers(id),
+	owner       TEXT NOT NULL,
+	name        TEXT NOT NULL,
+	scopes      TEXT NOT NULL,
+	created_at  INTEGER NOT NULL,
+	last_used   INTEGER NOT NULL DEFAULT 0,
+	revoked_at  INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX api_keys_account ON api_keys(account, created_at);
+`,
 }

@@ -389,6 +389,7 @@ type Contact struct {
 // number settings.
 type AdminStore interface {
 	Store
+	KeyStore
 	SaveRole(ctx context.Context, r CustomRole) error
 	Role(ctx context.Context, account, name string) (CustomRole, error)
 	Roles(ctx context.Context, account string) ([]CustomRole, error)

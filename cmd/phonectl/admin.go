@@ -26,6 +26,7 @@ var accountCommands = map[string]func(context.Context, *api.Client, []string, ou
 	"account":      cmdAccount,
 	"subscription": cmdSubscription,
 	"receipts":     cmdReceipts,
+	"keys":         cmdKeys,
 }
 
 // runAccount signs in and runs an account command.
@@ -470,4 +471,53 @@ func invitationLines(in api.InvitationInfo) []string {
 	}
 	return []string{fmt.Sprintf("invited %s as %s until %s; %s", in.Email, in.Role, in.Expires.Local().Format("2006-01-02 15:04"), sent),
 		"invitation link: " + in.Link, "invitation token (shown once): " + in.Token}
+}
+
+// cmdKeys makes, lists and revokes API keys (for scripts and CRMs).
+func cmdKeys(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"list"}
+	}
+	sub, args := args[0], args[1:]
+	fs := flagSet("keys "+sub, stderr)
+	var scopes []string
+	fs.Func("scope", "a permission the key carries (repeat: --scope calls --scope messages)", func(v string) error {
+		scopes = append(scopes, v)
+		return nil
+	})
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return usageErr(stderr, err, "")
+	}
+	switch {
+	case sub == "create" && len(pos) == 1 && len(scopes) > 0:
+		k, err := c.CreateKey(ctx, pos[0], scopes...)
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		show(o, "key", k, fmt.Sprintf("key %s %q acting as %s: %s", k.ID, k.Name, k.Owner, strings.Join(k.Scopes, " ")),
+			"secret (shown once; use it as Authorization: Bearer): "+k.Secret)
+		return outcome(o, nil, "made key "+k.ID)
+	case sub == "list" && len(pos) == 0:
+		ks, err := c.Keys(ctx)
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		var lines []string
+		for _, k := range ks {
+			used, state := "never used", ""
+			if k.LastUsed != nil {
+				used = "last used " + k.LastUsed.Local().Format("2006-01-02 15:04")
+			}
+			if k.Revoked != nil {
+				state = ", revoked " + k.Revoked.Local().Format("2006-01-02 15:04")
+			}
+			lines = append(lines, fmt.Sprintf("%-20s %-20q %-28s %s (%s%s)", k.ID, k.Name, k.Owner, strings.Join(k.Scopes, " "), used, state))
+		}
+		show(o, "keys", ks, lines...)
+		return outcome(o, nil, fmt.Sprintf("%d keys", len(ks)))
+	case sub == "revoke" && len(pos) == 1:
+		return outcome(o, c.RevokeKey(ctx, pos[0]), "revoked key "+pos[0])
+	}
+	return usageErr(stderr, nil, "keys [list | create NAME --scope PERMISSION... | revoke ID]")
 }

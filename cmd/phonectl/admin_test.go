@@ -6,15 +6,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/audio"
 )
 
@@ -22,19 +25,8 @@ import (
 // API on the demo account, as a rep and as the Owner: the exit statuses
 // are the contract (0 done, 2 bad input, 3 no credit, 4 not allowed).
 func TestAccountCommands(t *testing.T) {
+	srv, pw, sys, dir := accountAPI(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	sys, err := demo.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sys.Close()
-	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether"}))
-	defer srv.Close()
-	pw, err := demo.ReadCredentials(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	run := func(who string, args ...string) (int, string) {
 		t.Helper()
 		full := append([]string{"--server", srv.URL, "--user", who, "--password", pw[who]}, args...)
@@ -157,4 +149,70 @@ func TestAccountCommands(t *testing.T) {
 	expect(3, admin, "numbers", "buy", strings.Fields(out)[0])
 	pw["nobody@demo.test"] = "not a user here"
 	expect(4, "nobody@demo.test", "credits")
+}
+
+// accountAPI serves the account API on a fresh demo system for the test:
+// its address, the demo's passwords and its data directory.
+func accountAPI(t *testing.T) (*httptest.Server, map[string]string, *system.System, string) {
+	t.Helper()
+	dir := t.TempDir()
+	sys, err := demo.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether"}))
+	t.Cleanup(srv.Close)
+	pw, err := demo.ReadCredentials(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, pw, sys, dir
+}
+
+// TestKeysCommands: an admin makes an API key from the command line, the
+// secret works as Bearer within its scope, the list shows it, and once
+// revoked it gets 401; a rep cannot make one, and a key needs a scope.
+func TestKeysCommands(t *testing.T) {
+	srv, pw, _, _ := accountAPI(t)
+	run := func(want int, who string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"--server", srv.URL, "--user", who, "--password", pw[who]}, args...)...)
+		out, _ := cmd.CombinedOutput()
+		if cmd.ProcessState.ExitCode() != want {
+			t.Errorf("phonectl %s as %s: exit %d, want %d\n%s", strings.Join(args, " "), who, cmd.ProcessState.ExitCode(), want, out)
+		}
+		return string(out)
+	}
+	out := run(0, "admin@demo.test", "keys", "create", "crm-sync", "--scope", "calls", "--scope", "contacts")
+	m := regexp.MustCompile(`secret \(shown once.*\): (tk_[a-z0-9]+)`).FindStringSubmatch(out)
+	id := regexp.MustCompile(`key (key_[a-z0-9]+) "crm-sync"`).FindStringSubmatch(out)
+	if m == nil || id == nil {
+		t.Fatalf("keys create said:\n%s", out)
+	}
+	status := func(path string) int {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+m[1])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if s := status("/v1/contacts"); s != 200 {
+		t.Errorf("the key reads contacts: %d", s)
+	}
+	if s := status("/v1/credits/transactions"); s != 403 {
+		t.Errorf("the key reads billing: %d", s)
+	}
+	if out := run(0, "admin@demo.test", "keys", "list"); !strings.Contains(out, id[1]) || !strings.Contains(out, "calls contacts") || strings.Contains(out, m[1]) {
+		t.Errorf("keys list:\n%s", out)
+	}
+	run(0, "admin@demo.test", "keys", "revoke", id[1])
+	if s := status("/v1/contacts"); s != 401 {
+		t.Errorf("a revoked key: %d", s)
+	}
+	run(4, "rep@demo.test", "keys", "create", "mine", "--scope", "calls")
+	run(2, "admin@demo.test", "keys", "create", "no-scope")
 }

@@ -77,7 +77,7 @@ Account commands (account mode only; what each may do depends on your role):
   numbers share NUMBER EMAIL...       a shared line: all of them ring
   numbers settings NUMBER [--hours S] [--zone Z] [--routing members|ivr|forward|voicemail]
                 [--forward N|none] [--forward-after-hours on|off] [--record on|off]
-                [--voicemail on|off] [--transcribe on|off] [--greeting TEXT] [--menu FILE.json]
+                [--voicemail on|off] [--transcribe on|off] [--greeting FILE.wav|standard] [--menu FILE.json]
   verify CODE | verify --resend       the Owner verifies the emailed code (no money moves before)
   account [show]                      the company: name, country, time zone, plan, caller ID
   account set [--name N] [--country CC] [--zone Z] [--caller-id NUMBER]
@@ -87,6 +87,8 @@ Account commands (account mode only; what each may do depends on your role):
   team list | team invite EMAIL ROLE | team role EMAIL ROLE | team remove EMAIL
   team invitations | team revoke EMAIL | team resend EMAIL
   team transfer-ownership EMAIL       (the Owner only)
+  keys | keys create NAME --scope PERMISSION... | keys revoke ID
+                                      API keys for scripts and CRMs: the secret is shown once
 
 Calls use the sound devices (--capture, --playback, --audio-backend choose them)
 unless --play or --record is given: then audio comes from and goes to 16-bit mono
