@@ -29,7 +29,7 @@ var auditWords = map[string]string{
 	"role.save": "Role saved", "team.invite": "Teammate invited", "team.remove": "Teammate removed",
 	"team.revoke": "Invitation revoked", "team.role": "Role changed", "team.transfer-ownership": "Ownership transferred",
 	"topup.set": "Auto top-up changed", "credits.adjust": "Credits adjusted", "account.open": "Account opened",
-	"team.join": "Joined the team",
+	"team.join": "Joined the team", "key.create": "API key made", "key.revoke": "API key revoked",
 }
 
 // auditWhat says an action in words; one this list does not know yet in
