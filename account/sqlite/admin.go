@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tetherphone/tether/account/hooks"
+
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -237,9 +239,12 @@ func (db *DB) SaveInvitation(ctx context.Context, in team.Invitation) error {
 		if _, err := tx.exec(`DELETE FROM invitations WHERE account = ? AND email = ?`, in.Account, in.Email); err != nil {
 			return err
 		}
-		_, err := tx.exec(`INSERT INTO invitations (token_hash, account, email, role, invited_by, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			in.TokenHash, in.Account, in.Email, string(in.Role), in.InvitedBy, nanos(in.Expires), nanos(in.Created))
-		return err
+		if _, err := tx.exec(`INSERT INTO invitations (token_hash, account, email, role, invited_by, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			in.TokenHash, in.Account, in.Email, string(in.Role), in.InvitedBy, nanos(in.Expires), nanos(in.Created)); err != nil {
+			return err
+		}
+		return emit(tx, in.Account, hooks.UserInvited, in.Created, map[string]any{"email": in.Email, "role": string(in.Role),
+			"invited_by": in.InvitedBy, "expires": in.Expires.UTC()})
 	})
 }
 

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tetherphone/tether/account/hooks"
+
 	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/records"
 )
@@ -39,7 +41,44 @@ func addCall(tx *wtx, c records.Call, cost int64) error {
 	if _, refused := constraint(err); refused {
 		return clean(fmt.Errorf("records: call %s: %v", c.ID, err))
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return emitCall(tx, c)
+}
+
+// callEvent is a call's record as webhooks carry it.
+type callEvent struct {
+	ID          string     `json:"id"`
+	Direction   string     `json:"direction"`
+	From        string     `json:"from"`
+	To          string     `json:"to"`
+	Started     time.Time  `json:"started"`
+	Answered    *time.Time `json:"answered,omitempty"`
+	Ended       time.Time  `json:"ended"`
+	Seconds     int64      `json:"seconds"`
+	Cost        string     `json:"cost"`
+	Currency    string     `json:"currency"`
+	Disposition string     `json:"disposition"`
+	Cause       string     `json:"cause,omitempty"`
+}
+
+// emitCall writes the call.ended event of a call's record, and call.missed
+// when nobody answered it.
+func emitCall(tx *wtx, c records.Call) error {
+	e := callEvent{ID: c.ID, Direction: c.Direction, From: c.From, To: c.To, Started: c.Started.UTC(), Ended: c.Ended.UTC(),
+		Seconds: c.Seconds, Cost: c.Cost.String(), Currency: c.Currency, Disposition: string(c.Disposition), Cause: c.Cause}
+	if !c.Answered.IsZero() {
+		t := c.Answered.UTC()
+		e.Answered = &t
+	}
+	if err := emit(tx, c.Account, hooks.CallEnded, c.Ended, e); err != nil {
+		return err
+	}
+	if c.Direction != "outbound" && (c.Disposition == records.Missed || c.Disposition == records.Busy || c.Disposition == records.Voicemail) {
+		return emit(tx, c.Account, hooks.CallMissed, c.Ended, e)
+	}
+	return nil
 }
 
 // BeginCall implements records.Store.
@@ -168,7 +207,15 @@ func (db *DB) AddMessage(ctx context.Context, m records.Message) error {
 		if _, refused := constraint(err); refused {
 			return clean(fmt.Errorf("records: message %s: %v", m.ID, err))
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		typ := hooks.MessageSent
+		if m.Direction == "inbound" {
+			typ = hooks.MessageReceived
+		}
+		return emit(tx, m.Account, typ, m.At, map[string]any{"id": m.ID, "direction": m.Direction, "from": m.From, "to": m.To,
+			"at": m.At.UTC(), "segments": m.Segments, "cost": m.Cost.String(), "currency": m.Currency, "status": m.Status})
 	})
 }
 

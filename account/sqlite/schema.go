@@ -433,4 +433,48 @@ CREATE TABLE api_keys (
 ) STRICT;
 CREATE INDEX api_keys_account ON api_keys(account, created_at);
 `,
+	// 20: webhooks: subscriptions, the events (written with the records
+	// they report), one delivery per subscription and event, and every
+	// attempt.
+	`
+CREATE TABLE webhooks (
+	id            TEXT PRIMARY KEY,
+	account       TEXT NOT NULL REFERENCES customers(id),
+	url           TEXT NOT NULL,
+	secret        TEXT NOT NULL,
+	events        TEXT NOT NULL,
+	created_at    INTEGER NOT NULL,
+	disabled_at   INTEGER NOT NULL DEFAULT 0,
+	failing_since INTEGER NOT NULL DEFAULT 0,
+	delivered_at  INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX webhooks_account ON webhooks(account);
+CREATE TABLE events (
+	id         TEXT PRIMARY KEY,
+	account    TEXT NOT NULL,
+	type       TEXT NOT NULL,
+	payload    TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE deliveries (
+	id           TEXT PRIMARY KEY,
+	webhook      TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+	event        TEXT NOT NULL REFERENCES events(id),
+	status       TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+	tries        INTEGER NOT NULL DEFAULT 0,
+	next_try     INTEGER NOT NULL DEFAULT 0,
+	created_at   INTEGER NOT NULL,
+	delivered_at INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX deliveries_due ON deliveries(next_try) WHERE status = 'pending';
+CREATE INDEX deliveries_webhook ON deliveries(webhook, created_at);
+CREATE TABLE delivery_attempts (
+	delivery TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+	at       INTEGER NOT NULL,
+	status   INTEGER NOT NULL,
+	error    TEXT NOT NULL DEFAULT '',
+	took     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery, at);
+`,
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tetherphone/tether/account/hooks"
+
 	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/team"
 )
@@ -380,7 +382,11 @@ func (db *DB) AddVoicemail(ctx context.Context, v team.Voicemail) error {
 		if isForeignKey(err) {
 			return clean(fmt.Errorf("%w: number %s", team.ErrNotFound, v.Number))
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return emit(tx, v.Account, hooks.VoicemailCreated, v.Created, map[string]any{"id": v.ID, "number": v.Number, "from": v.From,
+			"seconds": v.Seconds, "created": v.Created.UTC()})
 	})
 }
 

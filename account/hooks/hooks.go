@@ -1,0 +1,305 @@
+// Package hooks delivers an account's events to the addresses it
+// subscribed (webhooks): each event is written in the same transaction as
+// the record it reports (a call's, a text's, an invitation's), with a
+// delivery for every subscription that wants it, so a crash between the
+// two loses nothing; a Deliverer posts them, signed, and tries again with
+// backoff for three days, keeping every attempt for the account to read.
+package hooks
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The events an account may subscribe to.
+const (
+	CallEnded        = "call.ended"        // every call's record, answered or not, with its cost
+	CallMissed       = "call.missed"       // a call nobody answered (rang out, busy, or voicemail)
+	VoicemailCreated = "voicemail.created" // a message left on a number
+	MessageReceived  = "message.received"  // a text to one of the account's numbers
+	MessageSent      = "message.sent"      // a text from the account
+	UserInvited      = "user.invited"      // someone invited to the team
+)
+
+// Types lists the events, in the order the documentation gives them.
+var Types = []string{CallEnded, CallMissed, VoicemailCreated, MessageReceived, MessageSent, UserInvited}
+
+// MaxWebhooks bounds an account's subscriptions.
+const MaxWebhooks = 20
+
+// Errors.
+var (
+	ErrInvalid  = errors.New("hooks: invalid")
+	ErrNotFound = errors.New("hooks: not found")
+	ErrLimit    = errors.New("hooks: limit reached")
+)
+
+// Webhook is a subscription: where an account's events of some types go,
+// and the secret their signatures use.
+type Webhook struct {
+	ID           string
+	Account      string
+	URL          string
+	Secret       string
+	Events       []string
+	Created      time.Time
+	Disabled     time.Time // zero: delivering
+	FailingSince time.Time // zero: its last delivery went through
+}
+
+// Validate checks a subscription's address and events.
+func (w Webhook) Validate() error {
+	if !strings.HasPrefix(w.URL, "https://") && !strings.HasPrefix(w.URL, "http://") || len(w.URL) > 2000 {
+		return fmt.Errorf("%w: the address must be an http(s) URL, not %q", ErrInvalid, w.URL)
+	}
+	if len(w.Events) == 0 {
+		return fmt.Errorf("%w: subscribe to at least one event (%s)", ErrInvalid, strings.Join(Types, ", "))
+	}
+	for _, e := range w.Events {
+		if !slices.Contains(Types, e) {
+			return fmt.Errorf("%w: %q is not an event (%s)", ErrInvalid, e, strings.Join(Types, ", "))
+		}
+	}
+	return nil
+}
+
+// Wants reports whether the subscription takes events of type t.
+func (w Webhook) Wants(t string) bool { return w.Disabled.IsZero() && slices.Contains(w.Events, t) }
+
+// Delivery is one event on its way to one subscription, with its attempts.
+type Delivery struct {
+	ID        string
+	Webhook   string
+	Event     string // the event's ID: the receiver's idempotency key
+	Type      string
+	Payload   []byte    // the JSON body posted
+	Status    string    // "pending", "delivered", "failed"
+	Tries     int       // attempts so far
+	Attempts  []Attempt // (listed by Deliveries)
+	NextTry   time.Time
+	Created   time.Time
+	Delivered time.Time
+}
+
+// Attempt is one try at a delivery.
+type Attempt struct {
+	At     time.Time
+	Status int    // the receiver's HTTP status; 0 when none came
+	Error  string // what went wrong, when it did
+	Took   time.Duration
+}
+
+// Due is a delivery to make now, with where it goes.
+type Due struct {
+	Delivery
+	URL, Secret  string
+	FailingSince time.Time // the subscription's first failure since its last success
+	LastSuccess  time.Time // its last delivery that went through
+}
+
+// Store keeps subscriptions, events and deliveries.
+type Store interface {
+	SaveWebhook(ctx context.Context, w Webhook) error // ErrLimit past MaxWebhooks
+	Webhooks(ctx context.Context, account string) ([]Webhook, error)
+	DeleteWebhook(ctx context.Context, account, id string) error
+	// DueDeliveries lists pending deliveries whose time has come, oldest
+	// first, to subscriptions still delivering.
+	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Due, error)
+	// Attempted notes an attempt: the delivery's new status and next
+	// try, and whether its subscription is failing (since when) or not.
+	Attempted(ctx context.Context, delivery string, a Attempt, status string, next time.Time) error
+	// Deliveries lists a subscription's deliveries, newest first, with
+	// their attempts.
+	Deliveries(ctx context.Context, account, webhook string, limit int) ([]Delivery, error)
+	// Replay makes a delivery pending again, due at now.
+	Replay(ctx context.Context, account, webhook, delivery string, now time.Time) error
+	// DisableWebhook stops a subscription (it failed for days).
+	DisableWebhook(ctx context.Context, id string, at time.Time) error
+}
+
+// SignatureHeader carries a delivery's signature: "t=UNIX,v1=HEX", HEX
+// being the HMAC-SHA256, keyed with the subscription's secret, of the
+// decimal UNIX time, a dot, and the body.
+const SignatureHeader = "Tether-Signature"
+
+// Sign makes a signature header's value.
+func Sign(secret string, at time.Time, body []byte) string {
+	t := strconv.FormatInt(at.Unix(), 10)
+	return "t=" + t + ",v1=" + mac(secret, t, body)
+}
+
+func mac(secret, t string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(t))
+	m.Write([]byte("."))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Verify checks a signature header against the body, and that it was made
+// within tolerance of now (a replayed old delivery fails): what a receiver
+// does with each delivery.
+func Verify(secret, header string, body []byte, now time.Time, tolerance time.Duration) error {
+	var t, v1 string
+	for _, part := range strings.Split(header, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "t":
+			t = v
+		case "v1":
+			v1 = v
+		}
+	}
+	sec, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || v1 == "" {
+		return fmt.Errorf("%w: signature header %q", ErrInvalid, header)
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
+		return fmt.Errorf("%w: signed %s from now, more than %s", ErrInvalid, d.Round(time.Second), tolerance)
+	}
+	if !hmac.Equal([]byte(mac(secret, t, body)), []byte(v1)) {
+		return fmt.Errorf("%w: the signature does not match", ErrInvalid)
+	}
+	return nil
+}
+
+// Retry policy: the first retry 30 s after a failure, doubling to at most
+// 4 h between tries, for 3 days from the event (the last try at 3 days); a
+// subscription that gives up on an event with nothing delivered since
+// before it, three days of failing, is disabled.
+const (
+	firstRetry = 30 * time.Second
+	maxRetry   = 4 * time.Hour
+	giveUp     = 72 * time.Hour
+)
+
+// nextTry is when to try again after n failed attempts.
+func nextTry(n int) time.Duration {
+	d := firstRetry
+	for i := 1; i < n && d < maxRetry; i++ {
+		d *= 2
+	}
+	return min(d, maxRetry)
+}
+
+// Deliverer posts due deliveries.
+type Deliverer struct {
+	Store  Store
+	Client *http.Client // nil: 10 s timeout, no redirects followed
+	Now    func() time.Time
+	Log    *slog.Logger
+	// Disabled is told of a subscription stopped for failing (to tell
+	// the account's owner).
+	Disabled func(ctx context.Context, d Due)
+}
+
+// Run delivers every period until ctx ends.
+func (d *Deliverer) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := d.Once(ctx); err != nil && ctx.Err() == nil {
+			d.log().Warn("hooks: delivering", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (d *Deliverer) log() *slog.Logger {
+	if d.Log == nil {
+		return slog.Default()
+	}
+	return d.Log
+}
+
+func (d *Deliverer) now() time.Time {
+	if d.Now == nil {
+		return time.Now()
+	}
+	return d.Now()
+}
+
+func (d *Deliverer) client() *http.Client {
+	if d.Client != nil {
+		return d.Client
+	}
+	return &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// Once makes the deliveries due now and returns how many went through.
+func (d *Deliverer) Once(ctx context.Context) (int, error) {
+	due, err := d.Store.DueDeliveries(ctx, d.now(), 100)
+	if err != nil {
+		return 0, err
+	}
+	ok := 0
+	for _, x := range due {
+		if d.deliver(ctx, x) {
+			ok++
+		}
+	}
+	return ok, nil
+}
+
+func (d *Deliverer) deliver(ctx context.Context, x Due) bool {
+	start := d.now()
+	a := Attempt{At: start}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.URL, bytes.NewReader(x.Payload))
+	if err == nil {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "Tether-Webhooks/1")
+		req.Header.Set("Tether-Event", x.Type)
+		req.Header.Set("Tether-Delivery", x.ID)
+		req.Header.Set(SignatureHeader, Sign(x.Secret, start, x.Payload))
+		var res *http.Response
+		res, err = d.client().Do(req)
+		if err == nil {
+			io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+			res.Body.Close()
+			a.Status = res.StatusCode
+			if res.StatusCode < 200 || res.StatusCode > 299 {
+				err = fmt.Errorf("the receiver answered %s", res.Status)
+			}
+		}
+	}
+	a.Took = d.now().Sub(start)
+	status, next := "delivered", time.Time{}
+	if err != nil {
+		a.Error = err.Error()
+		status, next = "pending", start.Add(nextTry(x.Tries+1))
+		switch {
+		case start.Sub(x.Created) >= giveUp:
+			status, next = "failed", time.Time{}
+		case next.Sub(x.Created) > giveUp:
+			next = x.Created.Add(giveUp) // a last try at three days
+		}
+	}
+	if err := d.Store.Attempted(ctx, x.ID, a, status, next); err != nil {
+		d.log().Warn("hooks: noting an attempt", "delivery", x.ID, "err", err)
+		return false
+	}
+	// Given up on an event while nothing went through since before it: the
+	// subscription has failed for three days.
+	if status == "failed" && x.LastSuccess.Before(x.Created) {
+		if err := d.Store.DisableWebhook(ctx, x.Webhook, start); err == nil && d.Disabled != nil {
+			d.Disabled(ctx, x)
+		}
+	}
+	return a.Error == ""
+}
