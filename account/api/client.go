@@ -559,3 +559,35 @@ func (c *Client) Keys(ctx context.Context) ([]KeyInfo, error) {
 func (c *Client) RevokeKey(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodDelete, "/v1/keys/"+url.PathEscape(id), nil, nil)
 }
+
+// CreateWebhook subscribes url to events; the answer's Secret (the key of
+// the deliveries' signatures) is shown this once.
+func (c *Client) CreateWebhook(ctx context.Context, url string, events ...string) (WebhookInfo, error) {
+	var w WebhookInfo
+	err := c.do(ctx, http.MethodPost, "/v1/webhooks", WebhookRequest{URL: url, Events: events}, &w)
+	return w, err
+}
+
+// Webhooks lists the account's subscriptions.
+func (c *Client) Webhooks(ctx context.Context) ([]WebhookInfo, error) {
+	var out []WebhookInfo
+	err := c.do(ctx, http.MethodGet, "/v1/webhooks", nil, &out)
+	return out, err
+}
+
+// DeleteWebhook ends a subscription.
+func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/webhooks/"+url.PathEscape(id), nil, nil)
+}
+
+// WebhookDeliveries lists a subscription's deliveries, newest first.
+func (c *Client) WebhookDeliveries(ctx context.Context, id string) ([]DeliveryInfo, error) {
+	var out []DeliveryInfo
+	err := c.do(ctx, http.MethodGet, "/v1/webhooks/"+url.PathEscape(id)+"/deliveries", nil, &out)
+	return out, err
+}
+
+// ReplayDelivery sends a delivery again.
+func (c *Client) ReplayDelivery(ctx context.Context, id, delivery string) error {
+	return c.do(ctx, http.MethodPost, "/v1/webhooks/"+url.PathEscape(id)+"/deliveries/"+url.PathEscape(delivery)+"/replay", nil, nil)
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/catalog"
+	"github.com/tetherphone/tether/account/hooks"
 	"github.com/tetherphone/tether/account/ledger"
 	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/payment"
@@ -37,12 +38,12 @@ func (s *Server) fail(w http.ResponseWriter, err error, what string) {
 		writeErr(w, http.StatusConflict, "no_card", "there is no card on file; add one first (PUT /v1/card)")
 	case errors.Is(err, billing.ErrPaymentPending):
 		writeErr(w, http.StatusAccepted, "payment_pending", "the card processor has not answered yet; the credit will be applied once it does, and never twice")
-	case errors.Is(err, team.ErrInvalid), errors.Is(err, billing.ErrInvalid), errors.Is(err, catalog.ErrInvalid),
+	case errors.Is(err, team.ErrInvalid), errors.Is(err, billing.ErrInvalid), errors.Is(err, catalog.ErrInvalid), errors.Is(err, hooks.ErrInvalid),
 		errors.Is(err, payment.ErrCard), errors.Is(err, ledger.ErrInvalid):
 		writeErr(w, http.StatusBadRequest, "bad_input", "%s", plain(err))
-	case errors.Is(err, team.ErrNotFound), errors.Is(err, billing.ErrUnknownAccount), errors.Is(err, billing.ErrNotFound):
+	case errors.Is(err, team.ErrNotFound), errors.Is(err, billing.ErrUnknownAccount), errors.Is(err, billing.ErrNotFound), errors.Is(err, hooks.ErrNotFound):
 		writeErr(w, http.StatusNotFound, "not_found", "%s: not found", what)
-	case errors.Is(err, team.ErrLimit):
+	case errors.Is(err, team.ErrLimit), errors.Is(err, hooks.ErrLimit):
 		writeErr(w, http.StatusConflict, "limit", "%s", plain(err))
 	case errors.Is(err, team.ErrExists), errors.Is(err, ledger.ErrConflict):
 		writeErr(w, http.StatusConflict, "conflict", "%s", plain(err))
@@ -63,7 +64,7 @@ func plain(err error) string {
 	return prefixRE.ReplaceAllString(err.Error(), "")
 }
 
-var prefixRE = regexp.MustCompile(`\b(team|billing|catalog|ledger|payment|sqlite): (invalid( request)?|not found|already exists|conflict|not available|limit reached)?:? ?`)
+var prefixRE = regexp.MustCompile(`\b(team|billing|catalog|ledger|payment|sqlite|hooks): (invalid( request)?|not found|already exists|conflict|not available|limit reached)?:? ?`)
 
 // parseAmount reads an amount of money given as a decimal string in
 // whole cents ("25", "25.00"); JSON numbers are refused so no amount ever

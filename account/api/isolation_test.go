@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/company"
 	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/account/hooks"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 )
@@ -45,6 +46,18 @@ func TestIsolation(t *testing.T) {
 	if err := e.sys.Store.AddDevice(ctx, d); err != nil {
 		t.Fatal(err)
 	}
+	if err := e.sys.Store.SaveWebhook(ctx, hooks.Webhook{ID: "wh-a", Account: demo.Account, URL: "https://hooks.example.com/a",
+		Secret: "s", Events: []string{hooks.CallEnded}, Created: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sys.Store.AddCall(ctx, records.Call{ID: "call-a2", Account: demo.Account, Direction: "outbound", From: "+14155550100",
+		To: "+442071234567", Started: now, Ended: now, Cost: decimal.Zero, Currency: "USD", Disposition: records.Answered}); err != nil {
+		t.Fatal(err)
+	}
+	aDeliveries, err := e.sys.Store.Deliveries(ctx, demo.Account, "wh-a", 1)
+	if err != nil || len(aDeliveries) != 1 {
+		t.Fatalf("A's delivery: %v %v", aDeliveries, err)
+	}
 	if err := e.sys.Store.SaveKey(ctx, team.Key{ID: "key-a", Account: demo.Account, Owner: "admin@demo.test", Name: "a's script",
 		Scopes: []team.Permission{team.Calls}, Created: now}, "hash-of-key-a"); err != nil {
 		t.Fatal(err)
@@ -71,7 +84,7 @@ func TestIsolation(t *testing.T) {
 	a := map[string]string{
 		"{number}": "+14155550101", "{username}": d.Username, "{email}": "rep@demo.test", "{name}": "lead",
 	}
-	ids := map[string]string{"contacts": contact, "calls": "call-a", "voicemails": "vm-a", "receipts": rs[0].ID, "keys": "key-a"}
+	ids := map[string]string{"contacts": contact, "calls": "call-a", "voicemails": "vm-a", "receipts": rs[0].ID, "keys": "key-a", "webhooks": "wh-a"}
 	named := map[string]string{ // routes naming A's things: their body, when they need one
 		"GET /v1/numbers/{number}":                 "",
 		"PATCH /v1/numbers/{number}":               `{"record": true}`,
@@ -93,11 +106,14 @@ func TestIsolation(t *testing.T) {
 		"GET /v1/voicemails/{id}/audio":            "",
 		"GET /v1/receipts/{id}":                    "",
 		"DELETE /v1/keys/{id}":                     "",
+		"DELETE /v1/webhooks/{id}":                 "",
+		"GET /v1/webhooks/{id}/deliveries":         "",
 	}
 	// Routes that take A's things in their body or query, not their path.
 	byBody := map[string][2]string{
-		"GET /v1/voicemails":               {"/v1/voicemails?number=%2B14155550100", ""},
-		"POST /v1/team/transfer-ownership": {"/v1/team/transfer-ownership", `{"email": "admin@demo.test"}`},
+		"GET /v1/voicemails":                                  {"/v1/voicemails?number=%2B14155550100", ""},
+		"POST /v1/team/transfer-ownership":                    {"/v1/team/transfer-ownership", `{"email": "admin@demo.test"}`},
+		"POST /v1/webhooks/{id}/deliveries/{delivery}/replay": {"/v1/webhooks/wh-a/deliveries/" + aDeliveries[0].ID + "/replay", ""},
 	}
 	// Routes that name nothing of A's: what they show must hold none of it.
 	own := map[string]string{
@@ -105,7 +121,7 @@ func TestIsolation(t *testing.T) {
 		"GET /v1/team/invitations": "", "GET /v1/roles": "", "GET /v1/contacts": "", "GET /v1/dispositions": "", "GET /v1/calls": "",
 		"GET /v1/messages": "", "GET /v1/audit": "", "GET /v1/credits/transactions": "", "GET /v1/credits/usage": "",
 		"GET /v1/topup": "", "GET /v1/topup/history": "", "GET /v1/subscription": "", "GET /v1/receipts": "",
-		"GET /v1/keys": "",
+		"GET /v1/keys": "", "GET /v1/webhooks": "",
 	}
 	// Routes that change only B's own things, or are public: not about A.
 	notAboutA := map[string]bool{
@@ -113,11 +129,11 @@ func TestIsolation(t *testing.T) {
 		"DELETE /v1/session": true, "POST /v1/devices": true, "PATCH /v1/account": true, "POST /v1/account/verify": true,
 		"POST /v1/account/verify/resend": true, "POST /v1/credits": true, "PUT /v1/card": true, "PUT /v1/topup": true,
 		"PUT /v1/subscription/plan": true, "GET /v1/numbers/search": true, "POST /v1/numbers": true, "POST /v1/team/invitations": true,
-		"PUT /v1/roles/{name}": true, "POST /v1/contacts": true, "PUT /v1/dispositions": true, "POST /v1/keys": true,
+		"PUT /v1/roles/{name}": true, "POST /v1/contacts": true, "PUT /v1/dispositions": true, "POST /v1/keys": true, "POST /v1/webhooks": true,
 		"GET /v1/quote": true, // a price, from any number to any number
 		"GET /v1/card":  true, // B has none: 404 no_card
 	}
-	traces := []string{"demo.test", "+14155550100", "+14155550101", "Demo Company", contact, "call-a", "vm-a", rs[0].ID, "key-a"}
+	traces := []string{"demo.test", "+14155550100", "+14155550101", "Demo Company", contact, "call-a", "vm-a", rs[0].ID, "key-a", "wh-a", "hooks.example.com"}
 	for _, rt := range e.api.Routes() {
 		key := rt.Method + " " + rt.Path
 		switch body, ok := named[key]; {

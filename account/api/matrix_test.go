@@ -18,6 +18,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/account/hooks"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/account/team"
@@ -313,6 +314,19 @@ var matrix = map[string]permRow{
 	"GET /v1/audit":                 {"OA", fixed("GET", "/v1/audit", "")},
 	"POST /v1/keys":                 {"OA", fixed("POST", "/v1/keys", `{"name": "matrix", "scopes": ["calls"]}`)},
 	"GET /v1/keys":                  {"OA", fixed("GET", "/v1/keys", "")},
+	"POST /v1/webhooks":             {"OA", fixed("POST", "/v1/webhooks", `{"url": "https://hooks.example.com/tether", "events": ["call.ended"]}`)},
+	"GET /v1/webhooks":              {"OA", fixed("GET", "/v1/webhooks", "")},
+	"DELETE /v1/webhooks/{id}": {"OA", func(e *env, _ string) (string, string, string) {
+		return "DELETE", "/v1/webhooks/" + e.webhook(), ""
+	}},
+	"GET /v1/webhooks/{id}/deliveries": {"OA", fixed("GET", "/v1/webhooks/wh_matrix/deliveries", "")},
+	"POST /v1/webhooks/{id}/deliveries/{delivery}/replay": {"OA", func(e *env, _ string) (string, string, string) {
+		ds, err := e.sys.Store.Deliveries(context.Background(), demo.Account, "wh_matrix", 1)
+		if err != nil || len(ds) == 0 {
+			e.t.Fatalf("the matrix's delivery: %v %v", ds, err)
+		}
+		return "POST", "/v1/webhooks/wh_matrix/deliveries/" + ds[0].ID + "/replay", ""
+	}},
 	"DELETE /v1/keys/{id}": {"OA", func(e *env, _ string) (string, string, string) {
 		id := fmt.Sprintf("key-matrix-%d", e.n())
 		k := team.Key{ID: id, Account: demo.Account, Owner: "owner@demo.test", Name: "matrix", Scopes: []team.Permission{team.Calls}, Created: time.Now()}
@@ -322,6 +336,17 @@ var matrix = map[string]permRow{
 		return "DELETE", "/v1/keys/" + id, ""
 	}},
 	"POST /v1/team/transfer-ownership": {"O", fixed("POST", "/v1/team/transfer-ownership", `{"email": "admin@demo.test"}`)},
+}
+
+// webhook subscribes a fresh address of the demo account's, for a route
+// to delete.
+func (e *env) webhook() string {
+	id := fmt.Sprintf("wh_m%d", e.n())
+	if err := e.sys.Store.SaveWebhook(context.Background(), hooks.Webhook{ID: id, Account: demo.Account, URL: "https://hooks.example.com/" + id,
+		Secret: "s", Events: []string{hooks.CallEnded}, Created: time.Now()}); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
 }
 
 // TestPermissionMatrix runs every endpoint as every role against the
@@ -336,6 +361,14 @@ func TestPermissionMatrix(t *testing.T) {
 	os.WriteFile(filepath.Join(e.dir, vm), []byte("RIFF....WAVE"), 0o600)
 	if err := e.sys.Store.AddVoicemail(ctx, team.Voicemail{ID: "vm-matrix", Account: demo.Account, Number: "+14155550100", From: "+442071234567",
 		Seconds: 3, Path: vm, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sys.Store.SaveWebhook(ctx, hooks.Webhook{ID: "wh_matrix", Account: demo.Account, URL: "https://hooks.example.com/matrix",
+		Secret: "s", Events: []string{hooks.VoicemailCreated}, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sys.Store.AddVoicemail(ctx, team.Voicemail{ID: "vm-matrix-2", Account: demo.Account, Number: "+14155550100", From: "+442071234567",
+		Seconds: 3, Path: vm, Created: time.Now()}); err != nil { // (an event for wh_matrix)
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}

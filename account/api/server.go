@@ -85,6 +85,10 @@ type Config struct {
 	// PublicURL is the API's address as people outside reach it, for the
 	// links emails carry ("" leaves it out).
 	PublicURL string
+	// WebhooksAnywhere lets webhooks post over plain http and to private
+	// addresses (tests, closed networks); otherwise https to the internet
+	// only.
+	WebhooksAnywhere bool
 }
 
 // Presence is who of an account is "online" or "on a call", by email.
@@ -232,6 +236,12 @@ func New(cfg Config) *Server {
 	s.handle("POST /v1/keys", team.ManageTeam, s.createKey)
 	s.handle("GET /v1/keys", team.ManageTeam, s.listKeys)
 	s.handle("DELETE /v1/keys/{id}", team.ManageTeam, s.revokeKey)
+
+	s.handle("POST /v1/webhooks", team.ManageAccount, s.createWebhook)
+	s.handle("GET /v1/webhooks", team.ManageAccount, s.listWebhooks)
+	s.handle("DELETE /v1/webhooks/{id}", team.ManageAccount, s.deleteWebhook)
+	s.handle("GET /v1/webhooks/{id}/deliveries", team.ManageAccount, s.webhookDeliveries)
+	s.handle("POST /v1/webhooks/{id}/deliveries/{delivery}/replay", team.ManageAccount, s.replayDelivery)
 	return s
 }
 

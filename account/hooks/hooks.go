@@ -104,6 +104,7 @@ type Attempt struct {
 // Due is a delivery to make now, with where it goes.
 type Due struct {
 	Delivery
+	Account      string
 	URL, Secret  string
 	FailingSince time.Time // the subscription's first failure since its last success
 	LastSuccess  time.Time // its last delivery that went through

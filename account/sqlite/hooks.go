@@ -127,11 +127,11 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]ho
 		var d hooks.Due
 		var payload string
 		var next, created, failing, success int64
-		err := row.Scan(&d.ID, &d.Webhook, &d.Event, &d.Type, &payload, &d.Tries, &next, &created, &d.URL, &d.Secret, &failing, &success)
+		err := row.Scan(&d.ID, &d.Webhook, &d.Event, &d.Type, &payload, &d.Tries, &next, &created, &d.URL, &d.Secret, &failing, &success, &d.Account)
 		d.Payload, d.Status = []byte(payload), "pending"
 		d.NextTry, d.Created, d.FailingSince, d.LastSuccess = fromNanos(next), fromNanos(created), fromNanos(failing), fromNanos(success)
 		return d, err
-	}, `SELECT d.id, d.webhook, d.event, e.type, e.payload, d.tries, d.next_try, d.created_at, w.url, w.secret, w.failing_since, w.delivered_at
+	}, `SELECT d.id, d.webhook, d.event, e.type, e.payload, d.tries, d.next_try, d.created_at, w.url, w.secret, w.failing_since, w.delivered_at, w.account
 		FROM deliveries d JOIN events e ON e.id = d.event JOIN webhooks w ON w.id = d.webhook
 		WHERE d.status = 'pending' AND d.next_try <= ? AND w.disabled_at = 0 ORDER BY d.next_try, d.created_at LIMIT ?`, nanos(now), limit)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/hooks"
 	"github.com/tetherphone/tether/account/mail"
 	"github.com/tetherphone/tether/phone/netguard"
 	"github.com/tetherphone/tether/phone/netsim"
@@ -74,6 +75,11 @@ type Serve struct {
 	// https://phone.example.com), for the links in emails; empty: the
 	// address it listens on.
 	PublicURL string
+	// WebhooksAnywhere lets accounts' webhooks post over plain http and
+	// to private addresses; HooksEvery is how often due deliveries are
+	// made (2 s when 0).
+	WebhooksAnywhere bool
+	HooksEvery       time.Duration
 }
 
 // mailer is where the system's emails go: Mail, else DIR/outbox.
@@ -180,13 +186,22 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 	r.http = &http.Server{Handler: api.New(api.Config{Users: s.Store, Billing: s.Engine, Records: s.Store, DataDir: s.Dir(),
 		Realm: cfg.Realm, SIP: r.SIP, PhoneMedia: cfg.PhoneMedia, ICE: cfg.ICE, Catalog: s.Catalog, Webhooks: cfg.Webhooks,
 		Log: log, Now: s.Parts.Clock, Presence: sb, Mail: sender,
-		SignupClosed: cfg.SignupClosed, PublicURL: cmp.Or(cfg.PublicURL, r.API)}),
+		SignupClosed: cfg.SignupClosed, PublicURL: cmp.Or(cfg.PublicURL, r.API), WebhooksAnywhere: cfg.WebhooksAnywhere}),
 		ReadHeaderTimeout: min(read, 10*time.Second), ReadTimeout: read, WriteTimeout: 2 * read, IdleTimeout: 4 * read,
 		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
-	r.wg.Add(2)
+	r.wg.Add(3)
 	go func() {
 		defer r.wg.Done()
 		r.http.Serve(guarded)
+	}()
+	go func() {
+		defer r.wg.Done()
+		d := &hooks.Deliverer{Store: s.Store, Now: s.Parts.Clock, Log: log, Disabled: func(ctx context.Context, x hooks.Due) {
+			s.emailOwner(ctx, x.Account, "webhook-disabled", fmt.Sprintf("Tether stopped sending events to %s: "+
+				"for three days it answered nothing but errors. Deliveries since are kept; turn it on again by subscribing it anew "+
+				"(Settings, or POST /v1/webhooks), and replay what it missed from its delivery log.", x.URL))
+		}}
+		d.Run(ctx, cmp.Or(cfg.HooksEvery, 2*time.Second))
 	}()
 	go func() {
 		defer r.wg.Done()

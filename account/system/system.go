@@ -79,7 +79,8 @@ func (s *System) emailOwner(ctx context.Context, account, kind, message string) 
 	}
 	c, _ := s.Engine.Customer(ctx, account)
 	subjects := map[string]string{"subscription-failed": "We could not take your Tether subscription payment",
-		"suspended": "Your Tether account is suspended", "reinstated": "Your Tether account is back on"}
+		"suspended": "Your Tether account is suspended", "reinstated": "Your Tether account is back on",
+		"webhook-disabled": "A Tether webhook was turned off"}
 	subject, ok := subjects[kind]
 	if !ok {
 		subject = "A notice about your Tether account"

@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
+	"github.com/tetherphone/tether/account/hooks"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -390,6 +391,7 @@ type Contact struct {
 type AdminStore interface {
 	Store
 	KeyStore
+	hooks.Store
 	SaveRole(ctx context.Context, r CustomRole) error
 	Role(ctx context.Context, account, name string) (CustomRole, error)
 	Roles(ctx context.Context, account string) ([]CustomRole, error)

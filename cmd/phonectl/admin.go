@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/hooks"
 	"github.com/tetherphone/tether/account/money"
 	"github.com/tetherphone/tether/account/team"
 )
@@ -27,6 +28,7 @@ var accountCommands = map[string]func(context.Context, *api.Client, []string, ou
 	"subscription": cmdSubscription,
 	"receipts":     cmdReceipts,
 	"keys":         cmdKeys,
+	"webhooks":     cmdWebhooks,
 }
 
 // runAccount signs in and runs an account command.
@@ -520,4 +522,71 @@ func cmdKeys(ctx context.Context, c *api.Client, args []string, o out, stderr io
 		return outcome(o, c.RevokeKey(ctx, pos[0]), "revoked key "+pos[0])
 	}
 	return usageErr(stderr, nil, "keys [list | create NAME --scope PERMISSION... | revoke ID]")
+}
+
+// cmdWebhooks subscribes addresses to the account's events, lists the
+// subscriptions and their deliveries, and replays one.
+func cmdWebhooks(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"list"}
+	}
+	sub, args := args[0], args[1:]
+	fs := flagSet("webhooks "+sub, stderr)
+	var events []string
+	fs.Func("event", "an event to send (repeat): "+strings.Join(hooks.Types, ", "), func(v string) error {
+		events = append(events, v)
+		return nil
+	})
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return usageErr(stderr, err, "")
+	}
+	switch {
+	case sub == "create" && len(pos) == 1 && len(events) > 0:
+		w, err := c.CreateWebhook(ctx, pos[0], events...)
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		show(o, "webhook", w, fmt.Sprintf("webhook %s: %s gets %s", w.ID, w.URL, strings.Join(w.Events, " ")),
+			"signing secret (shown once; check Tether-Signature with it): "+w.Secret)
+		return outcome(o, nil, "subscribed "+w.URL)
+	case sub == "list" && len(pos) == 0:
+		ws, err := c.Webhooks(ctx)
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		var lines []string
+		for _, w := range ws {
+			state := "delivering"
+			switch {
+			case w.Disabled != nil:
+				state = "disabled " + w.Disabled.Local().Format("2006-01-02 15:04")
+			case w.FailingSince != nil:
+				state = "failing since " + w.FailingSince.Local().Format("2006-01-02 15:04")
+			}
+			lines = append(lines, fmt.Sprintf("%-20s %s  %s  (%s)", w.ID, w.URL, strings.Join(w.Events, " "), state))
+		}
+		show(o, "webhooks", ws, lines...)
+		return outcome(o, nil, fmt.Sprintf("%d webhooks", len(ws)))
+	case sub == "deliveries" && len(pos) == 1:
+		ds, err := c.WebhookDeliveries(ctx, pos[0])
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		var lines []string
+		for _, d := range ds {
+			var tries []string
+			for _, a := range d.Attempts {
+				tries = append(tries, fmt.Sprintf("%s %d", a.At.Local().Format("15:04:05"), a.Status))
+			}
+			lines = append(lines, fmt.Sprintf("%-28s %-18s %-9s %s", d.ID, d.Type, d.Status, strings.Join(tries, ", ")))
+		}
+		show(o, "deliveries", ds, lines...)
+		return outcome(o, nil, fmt.Sprintf("%d deliveries", len(ds)))
+	case sub == "replay" && len(pos) == 2:
+		return outcome(o, c.ReplayDelivery(ctx, pos[0], pos[1]), "sending "+pos[1]+" again")
+	case sub == "delete" && len(pos) == 1:
+		return outcome(o, c.DeleteWebhook(ctx, pos[0]), "deleted webhook "+pos[0])
+	}
+	return usageErr(stderr, nil, "webhooks [list | create URL --event TYPE... | deliveries ID | replay ID DELIVERY | delete ID]")
 }

@@ -13,10 +13,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/account/demo"
+	"github.com/tetherphone/tether/account/hooks"
+	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/audio"
 )
@@ -161,7 +166,8 @@ func accountAPI(t *testing.T) (*httptest.Server, map[string]string, *system.Syst
 		t.Fatal(err)
 	}
 	t.Cleanup(sys.Close)
-	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether"}))
+	srv := httptest.NewServer(api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether",
+		WebhooksAnywhere: true}))
 	t.Cleanup(srv.Close)
 	pw, err := demo.ReadCredentials(dir)
 	if err != nil {
@@ -170,20 +176,26 @@ func accountAPI(t *testing.T) (*httptest.Server, map[string]string, *system.Syst
 	return srv, pw, sys, dir
 }
 
-// TestKeysCommands: an admin makes an API key from the command line, the
-// secret works as Bearer within its scope, the list shows it, and once
-// revoked it gets 401; a rep cannot make one, and a key needs a scope.
-func TestKeysCommands(t *testing.T) {
-	srv, pw, _, _ := accountAPI(t)
-	run := func(want int, who string, args ...string) string {
+// runAs runs phonectl's account commands against server as a demo user,
+// checking the exit status; it returns what phonectl printed.
+func runAs(t *testing.T, server string, pw map[string]string) func(want int, who string, args ...string) string {
+	return func(want int, who string, args ...string) string {
 		t.Helper()
-		cmd := exec.Command(bin, append([]string{"--server", srv.URL, "--user", who, "--password", pw[who]}, args...)...)
+		cmd := exec.Command(bin, append([]string{"--server", server, "--user", who, "--password", pw[who]}, args...)...)
 		out, _ := cmd.CombinedOutput()
 		if cmd.ProcessState.ExitCode() != want {
 			t.Errorf("phonectl %s as %s: exit %d, want %d\n%s", strings.Join(args, " "), who, cmd.ProcessState.ExitCode(), want, out)
 		}
 		return string(out)
 	}
+}
+
+// TestKeysCommands: an admin makes an API key from the command line, the
+// secret works as Bearer within its scope, the list shows it, and once
+// revoked it gets 401; a rep cannot make one, and a key needs a scope.
+func TestKeysCommands(t *testing.T) {
+	srv, pw, _, _ := accountAPI(t)
+	run := runAs(t, srv.URL, pw)
 	out := run(0, "admin@demo.test", "keys", "create", "crm-sync", "--scope", "calls", "--scope", "contacts")
 	m := regexp.MustCompile(`secret \(shown once.*\): (tk_[a-z0-9]+)`).FindStringSubmatch(out)
 	id := regexp.MustCompile(`key (key_[a-z0-9]+) "crm-sync"`).FindStringSubmatch(out)
@@ -215,4 +227,37 @@ func TestKeysCommands(t *testing.T) {
 	}
 	run(4, "rep@demo.test", "keys", "create", "mine", "--scope", "calls")
 	run(2, "admin@demo.test", "keys", "create", "no-scope")
+}
+
+// TestWebhooksCommands: an admin subscribes an address from the command
+// line, a call's record reaches it, the delivery log shows it, and the
+// subscription is deleted; a rep cannot subscribe.
+func TestWebhooksCommands(t *testing.T) {
+	srv, pw, sys, _ := accountAPI(t)
+	var got atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got.Add(1) }))
+	defer receiver.Close()
+	run := runAs(t, srv.URL, pw)
+	out := run(0, "admin@demo.test", "webhooks", "create", receiver.URL, "--event", "call.ended")
+	id := regexp.MustCompile(`webhook (wh_[0-9a-f]+):`).FindStringSubmatch(out)
+	if id == nil || !strings.Contains(out, "whsec_") {
+		t.Fatalf("webhooks create said:\n%s", out)
+	}
+	if out := run(0, "admin@demo.test", "webhooks", "list"); !strings.Contains(out, id[1]) || !strings.Contains(out, "delivering") {
+		t.Errorf("webhooks list:\n%s", out)
+	}
+	now := time.Now()
+	if err := sys.Store.AddCall(context.Background(), records.Call{ID: "call-cli", Account: demo.Account, Direction: "outbound", From: "101",
+		To: "+442071234567", Started: now, Ended: now, Cost: decimal.Zero, Currency: "USD", Disposition: records.Answered}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := (&hooks.Deliverer{Store: sys.Store}).Once(context.Background()); err != nil || n != 1 || got.Load() != 1 {
+		t.Fatalf("delivering: %d %v (received %d)", n, err, got.Load())
+	}
+	if out := run(0, "admin@demo.test", "webhooks", "deliveries", id[1]); !strings.Contains(out, "call.ended") || !strings.Contains(out, "delivered") || !strings.Contains(out, " 200") {
+		t.Errorf("webhooks deliveries:\n%s", out)
+	}
+	run(0, "admin@demo.test", "webhooks", "delete", id[1])
+	run(4, "rep@demo.test", "webhooks", "create", receiver.URL, "--event", "call.ended")
+	run(2, "admin@demo.test", "webhooks", "create", receiver.URL)
 }

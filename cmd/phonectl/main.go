@@ -89,6 +89,9 @@ Account commands (account mode only; what each may do depends on your role):
   team transfer-ownership EMAIL       (the Owner only)
   keys | keys create NAME --scope PERMISSION... | keys revoke ID
                                       API keys for scripts and CRMs: the secret is shown once
+  webhooks | webhooks create URL --event TYPE... | webhooks deliveries ID
+  webhooks replay ID DELIVERY | webhooks delete ID
+                                      the account's events posted to your address, signed
 
 Calls use the sound devices (--capture, --playback, --audio-backend choose them)
 unless --play or --record is given: then audio comes from and goes to 16-bit mono

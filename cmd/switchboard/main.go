@@ -154,6 +154,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	smtpUser := fs.String("smtp-user", "", "SMTP user name (the password from TETHER_SMTP_PASSWORD)")
 	smtpCA := fs.String("smtp-ca", "", "PEM file of the CA that signed the SMTP server's certificate (default: the system's)")
 	mailFrom := fs.String("mail-from", "Tether <tether@localhost>", "the sender of the switchboard's emails")
+	hooksAnywhere := fs.Bool("webhooks-anywhere", false, "let accounts' webhooks post over plain http and to private addresses (a closed network, tests); by default https to the internet only")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -185,6 +186,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	serve := system.Serve{SIP: sips, HTTP: *httpAddr, PhoneMedia: *phoneMedia, ICE: ice, CheckpointEvery: *checkpoint, PublicURL: *publicURL, NoAnswer: *noAnswer}
+	serve.WebhooksAnywhere = *hooksAnywhere
 	switch *signup {
 	case "open":
 	case "closed":
