@@ -30,6 +30,7 @@ var auditWords = map[string]string{
 	"team.revoke": "Invitation revoked", "team.role": "Role changed", "team.transfer-ownership": "Ownership transferred",
 	"topup.set": "Auto top-up changed", "credits.adjust": "Credits adjusted", "account.open": "Account opened",
 	"team.join": "Joined the team", "key.create": "API key made", "key.revoke": "API key revoked",
+	"webhook.create": "Webhook added", "webhook.delete": "Webhook removed", "webhook.replay": "Webhook delivery sent again",
 }
 
 // auditWhat says an action in words; one this list does not know yet in
