@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -53,7 +52,8 @@ switchboard's account API with --user and the password in TETHER_PASSWORD.
 Calls carry their audio as the switchboard says (plain RTP over UDP, or WebRTC:
 SIP over WebSocket with ICE and DTLS-SRTP), unless Settings or --media choose.
 
-A tel: or callto: link puts its number in the dialer. A tether://invite/ link (from
+A tel:, callto: or tether://call?to= link (a CRM's click-to-call) puts its number in
+the dialer, ready to call. A tether://invite/ link (from
 an invitation email) opens the sign-in screen's "I have an invitation" with it.
 `
 
@@ -114,9 +114,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			o.invite = a
 			continue
 		}
-		n, ok := telNumber(a)
+		n, ok := desktop.LinkNumber(a)
 		if !ok {
-			fmt.Fprintf(stderr, "softphone: unexpected argument %q (a tel:, callto: or tether://invite/ link is taken)\n", a)
+			fmt.Fprintf(stderr, "softphone: unexpected argument %q (a tel:, callto:, tether://call?to= or tether://invite/ link is taken)\n", a)
 			return 2
 		}
 		o.dial = n
@@ -144,21 +144,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// telNumber reads a tel: or callto: link (RFC 3966).
-func telNumber(link string) (string, bool) {
-	for _, p := range []string{"tel:", "callto:", "callto://"} {
-		if rest, ok := strings.CutPrefix(strings.ToLower(link), p); ok {
-			n, _ := url.PathUnescape(link[len(link)-len(rest):])
-			n, _, _ = strings.Cut(n, ";")
-			n = strings.TrimPrefix(n, "//")
-			if n != "" && strings.Trim(n, "+0123456789 -().") == "" {
-				return n, true
-			}
-		}
-	}
-	return "", false
 }
 
 func defaultDataDir() string {

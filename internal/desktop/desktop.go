@@ -5,6 +5,7 @@ package desktop
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,4 +98,46 @@ func SetAutostart(exe string, on bool) error {
 func Autostart() bool {
 	_, err := os.Stat(filepath.Join(configHome(), "autostart", ID+".desktop"))
 	return err == nil
+}
+
+// LinkNumber reads the number a link asks to call: tel: and callto:
+// (RFC 3966; parameters after ";" dropped) and tether://call?to=NUMBER (a
+// CRM's click-to-call). The number is digits, "+" and the usual separators
+// only; anything else is not a number to call.
+func LinkNumber(link string) (string, bool) {
+	lower := strings.ToLower(link)
+	if rest, ok := strings.CutPrefix(lower, "tether://call"); ok && (rest == "" || rest[0] == '?' || rest[0] == '/') {
+		u, err := url.Parse(link)
+		if err != nil {
+			return "", false
+		}
+		// A "+" in the query is the number's, not a space: links are
+		// often written by hand (tether://call?to=+1415...).
+		for _, kv := range strings.Split(u.RawQuery, "&") {
+			if raw, ok := strings.CutPrefix(kv, "to="); ok {
+				n, err := url.PathUnescape(raw)
+				if err != nil {
+					return "", false
+				}
+				return phoneNumber(n)
+			}
+		}
+		return "", false
+	}
+	for _, p := range []string{"tel:", "callto:", "callto://"} {
+		if rest, ok := strings.CutPrefix(lower, p); ok {
+			n, _ := url.PathUnescape(link[len(link)-len(rest):])
+			n, _, _ = strings.Cut(n, ";")
+			return phoneNumber(strings.TrimPrefix(n, "//"))
+		}
+	}
+	return "", false
+}
+
+func phoneNumber(n string) (string, bool) {
+	n = strings.TrimSpace(n)
+	if n == "" || len(n) > 40 || strings.Trim(n, "+0123456789 -().") != "" {
+		return "", false
+	}
+	return n, true
 }

@@ -42,3 +42,30 @@ func TestLinksAndAutostart(t *testing.T) {
 		t.Fatalf("autostart off: %v", err)
 	}
 }
+
+// TestLinkNumber: the links that ask the app to call a number, and those
+// that do not.
+func TestLinkNumber(t *testing.T) {
+	for link, want := range map[string]string{
+		"tel:+14155550100":                          "+14155550100",
+		"tel:+44-20-7946-0958;ext=12":               "+44-20-7946-0958",
+		"TEL:%2B442079460958":                       "+442079460958",
+		"callto://+14155550100":                     "+14155550100",
+		"callto:020 7946 0958":                      "020 7946 0958",
+		"tether://call?to=%2B442079460958":          "+442079460958",
+		"tether://call?to=+1%20415%20555%200100":    "+1 415 555 0100",
+		"TETHER://call/?to=%2B14155550100&from=crm": "+14155550100",
+		"tether://call?to=":                         "",
+		"tether://call?to=javascript:alert(1)":      "",
+		"tether://callme?to=%2B14155550100":         "",
+		"tether://invite/ABC":                       "",
+		"tel:":                                      "",
+		"tel:+1415555010x":                          "",
+		"https://example.com/?to=+14155550100":      "",
+	} {
+		got, ok := desktop.LinkNumber(link)
+		if got != want || ok != (want != "") {
+			t.Errorf("LinkNumber(%q) = %q, %v; want %q", link, got, ok, want)
+		}
+	}
+}
