@@ -31,10 +31,11 @@ const (
 	MessageReceived  = "message.received"  // a text to one of the account's numbers
 	MessageSent      = "message.sent"      // a text from the account
 	UserInvited      = "user.invited"      // someone invited to the team
+	CreditsToppedUp  = "credits.topped_up" // credits bought went onto the balance (by hand or auto top-up)
 )
 
 // Types lists the events, in the order the documentation gives them.
-var Types = []string{CallEnded, CallMissed, VoicemailCreated, MessageReceived, MessageSent, UserInvited}
+var Types = []string{CallEnded, CallMissed, VoicemailCreated, MessageReceived, MessageSent, UserInvited, CreditsToppedUp}
 
 // MaxWebhooks bounds an account's subscriptions.
 const MaxWebhooks = 20

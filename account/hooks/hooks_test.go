@@ -244,3 +244,28 @@ func TestVerify(t *testing.T) {
 		}
 	}
 }
+
+// TestTopUpEvent: credits bought reach a subscription to credits.topped_up
+// with the amount, once the payment has gone through.
+func TestTopUpEvent(t *testing.T) {
+	ctx := context.Background()
+	sys := open(t, t.TempDir())
+	defer sys.Close()
+	rc := &receiver{t: t, secret: "whsec-topup", now: time.Now, tries: map[string]int{}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	if err := sys.Store.SaveWebhook(ctx, hooks.Webhook{ID: "wh_t", Account: demo.Account, URL: srv.URL, Secret: rc.secret,
+		Events: []string{hooks.CreditsToppedUp}, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sys.Engine.AddCredits(ctx, demo.Account, decimal.RequireFromString("25"), "topup-hook-1"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := (&hooks.Deliverer{Store: sys.Store}).Once(ctx); err != nil || n != 1 {
+		t.Fatalf("delivering: %d %v", n, err)
+	}
+	ds, _ := sys.Store.Deliveries(ctx, demo.Account, "wh_t", 1)
+	if len(ds) != 1 || !strings.Contains(string(ds[0].Payload), `"amount":"25"`) || ds[0].Type != hooks.CreditsToppedUp {
+		t.Errorf("the top-up's event: %+v", ds)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tetherphone/tether/account/hooks"
+
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/ledger"
@@ -359,6 +361,10 @@ func (db *DB) Finish(ctx context.Context, id string, o billing.Outcome) (billing
 		}
 		if o.Status == billing.Succeeded {
 			if err := post(tx, now, []ledger.Transfer{o.Credit}); err != nil {
+				return err
+			}
+			if err := emit(tx, a.Account, hooks.CreditsToppedUp, now, map[string]any{"id": a.ID, "kind": string(a.Kind),
+				"amount": a.Amount.String(), "payment": o.PaymentID}); err != nil {
 				return err
 			}
 		}
