@@ -221,22 +221,28 @@ func TestHoldResume(t *testing.T) {
 	holdResume(t, alice, bob)
 }
 
-// holdResume: alice calls bob; audio flows, stops while either holds, and
-// flows again on resuming.
-func holdResume(t *testing.T, alice, bob *phone.UA) {
+// dialAnswered has alice call bob, who answers: both ends of the call.
+func dialAnswered(t *testing.T, ctx context.Context, alice, bob *phone.UA) (*phone.Call, *phone.Incoming) {
+	t.Helper()
 	answered := make(chan *phone.Incoming, 1)
 	go func() {
 		in := <-bob.Incoming()
 		in.Answer(context.Background())
 		answered <- in
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	call, err := alice.Dial(ctx, "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
-	bobCall := <-answered
+	return call, <-answered
+}
+
+// holdResume: alice calls bob; audio flows, stops while either holds, and
+// flows again on resuming.
+func holdResume(t *testing.T, alice, bob *phone.UA) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	call, bobCall := dialAnswered(t, ctx, alice, bob)
 	exchange := func() (recA, recB []int16) {
 		var wg sync.WaitGroup
 		wg.Add(2)

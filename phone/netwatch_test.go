@@ -80,20 +80,10 @@ func TestCallRefreshedOnNetworkChange(t *testing.T) {
 		Expires: time.Hour, KeepAlive: -1, NetworkChanges: changes})
 	keepRegistered(t, alice)
 	bob := registered(t, k, "bob", "udp")
-	answered := make(chan *phone.Incoming, 1)
-	go func() {
-		in := <-bob.Incoming()
-		in.Answer(context.Background())
-		answered <- in
-	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	call, err := alice.Dial(ctx, "bob")
-	if err != nil {
-		t.Fatal(err)
-	}
+	call, bobCall := dialAnswered(t, ctx, alice, bob)
 	defer call.Hangup(context.Background())
-	bobCall := <-answered
 	if call.MediaUpdates() != 0 || bobCall.MediaUpdates() != 0 {
 		t.Fatalf("media updated before anything changed: %d, %d", call.MediaUpdates(), bobCall.MediaUpdates())
 	}

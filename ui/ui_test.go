@@ -445,39 +445,26 @@ func TestSettings(t *testing.T) {
 // findCheck finds a check box by its label in a tree of objects.
 func findCheck(t *testing.T, o fyne.CanvasObject, label string) *widget.Check {
 	t.Helper()
-	var found *widget.Check
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *widget.Check:
-			if x.Text == label {
-				found = x
-			}
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case *container.Scroll:
-			walk(x.Content)
-		}
-	}
-	walk(o)
-	if found == nil {
-		t.Fatalf("no check box %q", label)
-	}
-	return found
+	return findLabelled(t, o, label, func(c *widget.Check) string { return c.Text })
 }
 
 // findButton finds a button by its label in a tree of objects.
 func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button {
 	t.Helper()
-	var found *widget.Button
+	return findLabelled(t, o, label, func(b *widget.Button) string { return b.Text })
+}
+
+// findLabelled finds a widget of type W whose text is label.
+func findLabelled[W fyne.CanvasObject](t *testing.T, o fyne.CanvasObject, label string, text func(W) string) W {
+	t.Helper()
+	var found W
+	var ok bool
 	var walk func(fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
 		switch x := o.(type) {
-		case *widget.Button:
-			if x.Text == label {
-				found = x
+		case W:
+			if text(x) == label {
+				found, ok = x, true
 			}
 		case *fyne.Container:
 			for _, c := range x.Objects {
@@ -488,8 +475,8 @@ func findButton(t *testing.T, o fyne.CanvasObject, label string) *widget.Button 
 		}
 	}
 	walk(o)
-	if found == nil {
-		t.Fatalf("no button %q", label)
+	if !ok {
+		t.Fatalf("no %T %q", found, label)
 	}
 	return found
 }
