@@ -32,10 +32,11 @@ const (
 	MessageSent      = "message.sent"      // a text from the account
 	UserInvited      = "user.invited"      // someone invited to the team
 	CreditsToppedUp  = "credits.topped_up" // credits bought went onto the balance (by hand or auto top-up)
+	NumberAssigned   = "number.assigned"   // who answers a number was set (bought, shared, reassigned)
 )
 
 // Types lists the events, in the order the documentation gives them.
-var Types = []string{CallEnded, CallMissed, VoicemailCreated, MessageReceived, MessageSent, UserInvited, CreditsToppedUp}
+var Types = []string{CallEnded, CallMissed, VoicemailCreated, MessageReceived, MessageSent, UserInvited, CreditsToppedUp, NumberAssigned}
 
 // MaxWebhooks bounds an account's subscriptions.
 const MaxWebhooks = 20

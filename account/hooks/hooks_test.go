@@ -269,3 +269,27 @@ func TestTopUpEvent(t *testing.T) {
 		t.Errorf("the top-up's event: %+v", ds)
 	}
 }
+
+// TestNumberAssignedEvent: who answers a number, when it is set.
+func TestNumberAssignedEvent(t *testing.T) {
+	ctx := context.Background()
+	sys := open(t, t.TempDir())
+	defer sys.Close()
+	if err := sys.Store.SaveWebhook(ctx, hooks.Webhook{ID: "wh_n", Account: demo.Account, URL: "https://hooks.example.com/n", Secret: "s",
+		Events: []string{hooks.NumberAssigned}, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := sys.Store.Number(ctx, "+14155550101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Members = []string{"admin@demo.test", "rep@demo.test"}
+	if err := sys.Store.SetNumber(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	ds, _ := sys.Store.Deliveries(ctx, demo.Account, "wh_n", 5)
+	if len(ds) != 1 || !strings.Contains(string(ds[0].Payload), `"members":["admin@demo.test","rep@demo.test"]`) ||
+		!strings.Contains(string(ds[0].Payload), `"number":"+14155550101"`) {
+		t.Errorf("the number's event: %+v", ds)
+	}
+}

@@ -268,7 +268,7 @@ func (db *DB) SetNumber(ctx context.Context, n team.Number) error {
 				return err
 			}
 		}
-		return nil
+		return emit(tx, n.Account, hooks.NumberAssigned, db.now(), map[string]any{"number": n.E164, "members": n.Members})
 	})
 }
 
