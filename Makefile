@@ -103,6 +103,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./account/rating/ ./account/sms/ ./account/billing/ ./audio/ | tee -a /tmp/tether-bench.txt | awk -f scripts/benchtable.awk
 	@echo "Mouth-to-ear: phonectl on PulseAudio null sinks calling baresip's echo server (ms-round-trip; the phone's %cpu of one core)"
 	$(GO) test -run '^$$' -bench MouthToEar -benchtime 3x -timeout 20m ./cmd/phonectl/ | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
+	$(GO) test -run '^$$' -bench EchoCancellation -benchtime 2x -timeout 10m ./cmd/phonectl/ | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
 	@echo "Switchboard under sipp on loopback: authenticated REGISTER/s and calls/s (gate, B2BUA, media relay), failures, p99"
 	$(GO) test -run '^$$' -bench Sipp -benchtime 1x -count 3 -timeout 20m ./phone/switchboard/ 2>/dev/null | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
 	@echo "Overload, beside Kamailio in the same run: 1,000 users registering at 4,000 and 8,000/s, calling at 750 and 1,500/s held 1 s; the switchboard's memory after the load, and closing with 2,000 calls up"
