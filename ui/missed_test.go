@@ -21,11 +21,7 @@ import (
 func TestMissedCalls(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	sys, err := embedded.Start(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sys.Close)
+	sys := startSystem(t, ctx)
 	s := session(t, sys.API, sys.Users, "rep")
 	rep, admin := phoneOf(t, sys, "rep"), phoneOf(t, sys, "admin")
 	sh, w := shell(t, s, rep)

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/tetherphone/tether/account/api"
 	"github.com/tetherphone/tether/audio"
 	wait "github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/ui"
@@ -86,12 +87,7 @@ func overlayWidgets(w fyne.Window) (checks map[string]*widget.Check, entries []*
 func TestNumberSettingsKeepsFields(t *testing.T) {
 	a := newAccount(t)
 	sh, w := shell(t, session(t, a.url, a.pw, "admin"), nil)
-	rows := sh.Numbers.Rows()
-	num := rows[len(rows)-1] // (findButton finds the last Settings…)
-	ui.Run(func() {
-		sh.Select("Numbers")
-		test.Tap(findButton(t, sh.Numbers.Object(), "Settings…"))
-	})
+	num := openLastSettings(t, sh)
 	var checks map[string]*widget.Check
 	var entries []*widget.Entry
 	var text string
@@ -150,12 +146,7 @@ func TestNumberSettingsKeepsFields(t *testing.T) {
 func TestGreetingFromSettings(t *testing.T) {
 	a := newAccount(t)
 	sh, w := shell(t, session(t, a.url, a.pw, "admin"), nil)
-	rows := sh.Numbers.Rows()
-	num := rows[len(rows)-1] // (findButton finds the last Settings…)
-	ui.Run(func() {
-		sh.Select("Numbers")
-		test.Tap(findButton(t, sh.Numbers.Object(), "Settings…"))
-	})
+	num := openLastSettings(t, sh)
 	says := func(what string) func() bool {
 		return func() bool { _, _, text := overlayWidgets(w); return strings.Contains(text, what) }
 	}
@@ -182,4 +173,16 @@ func TestGreetingFromSettings(t *testing.T) {
 	if n, _ := a.sys.Store.Number(context.Background(), num.Number); n.OwnGreeting() != "" {
 		t.Errorf("the greeting stayed %q", n.Greeting)
 	}
+}
+
+// openLastSettings opens the settings dialog of the last number listed
+// (findButton finds the last Settings…) and returns the number.
+func openLastSettings(t *testing.T, sh *ui.Shell) api.NumberInfo {
+	t.Helper()
+	rows := sh.Numbers.Rows()
+	ui.Run(func() {
+		sh.Select("Numbers")
+		test.Tap(findButton(t, sh.Numbers.Object(), "Settings…"))
+	})
+	return rows[len(rows)-1]
 }

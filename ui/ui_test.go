@@ -78,6 +78,18 @@ func (a *account) drain() {
 	}
 }
 
+// startSystem runs a whole phone system in the test process (switchboard
+// and account API) until the test ends.
+func startSystem(t *testing.T, ctx context.Context) *embedded.System {
+	t.Helper()
+	sys, err := embedded.Start(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sys.Close)
+	return sys
+}
+
 func shell(t *testing.T, s ui.Session, d ui.Dialer) (*ui.Shell, fyne.Window) {
 	t.Helper()
 	test.NewTempApp(t)
@@ -249,11 +261,7 @@ func TestCallFromTheDialer(t *testing.T) {
 
 func callFromTheDialer(t *testing.T, mediaKind string) {
 	ctx := context.Background()
-	sys, err := embedded.Start(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sys.Close)
+	sys := startSystem(t, ctx)
 	s := session(t, sys.API, sys.Users, "owner")
 	ua := phoneOf(t, sys, "owner", mediaKind)
 	sh, _ := shell(t, s, ua)

@@ -54,11 +54,7 @@ func phoneOf(t *testing.T, sys *embedded.System, who string, kind ...string) *ph
 func TestCallWaiting(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	sys, err := embedded.Start(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sys.Close)
+	sys := startSystem(t, ctx)
 	s := session(t, sys.API, sys.Users, "owner")
 	owner := phoneOf(t, sys, "owner")
 	rep, admin := phoneOf(t, sys, "rep"), phoneOf(t, sys, "admin")
@@ -123,11 +119,7 @@ func TestCallWaiting(t *testing.T) {
 func TestTransferFromTheApp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	sys, err := embedded.Start(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sys.Close)
+	sys := startSystem(t, ctx)
 	s := session(t, sys.API, sys.Users, "owner")
 	owner := phoneOf(t, sys, "owner")
 	rep, admin := phoneOf(t, sys, "rep"), phoneOf(t, sys, "admin")
@@ -189,11 +181,7 @@ func TestTransferFromTheApp(t *testing.T) {
 func TestConferenceFromTheApp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	sys, err := embedded.Start(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sys.Close)
+	sys := startSystem(t, ctx)
 	s := session(t, sys.API, sys.Users, "owner")
 	owner := phoneOf(t, sys, "owner")
 	rep, admin := phoneOf(t, sys, "rep"), phoneOf(t, sys, "admin")
