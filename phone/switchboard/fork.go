@@ -116,6 +116,11 @@ func (s *Server) ringAll(c *call, targets []binding, offer []byte, contact sip.C
 			return nil, ringEnd{code: 503, phrase: "Service Unavailable"}
 		}
 	}
+	if s.life.Err() != nil {
+		// The legs wait on the switchboard's life: at Close their results
+		// race life.Done() above, and the last one may win the select.
+		return nil, ringEnd{code: 503, phrase: "Service Unavailable"}
+	}
 	end := ringEnd{code: 480, phrase: "Temporarily Unavailable"}
 	for _, l := range f.legs {
 		if l.res != nil && l.res.StatusCode >= 400 && (end.code == 480 || l.res.StatusCode == 486 || l.res.StatusCode == 600) {
