@@ -193,7 +193,10 @@ func (s *Server) watchLegs(c *call) {
 		if b != nil {
 			bDone = b.Context().Done()
 		}
-		aDone := c.a.Context().Done()
+		var aDone <-chan struct{} // (a click-to-call has no caller's leg of its own: a2 only)
+		if c.a != nil {
+			aDone = c.a.Context().Done()
+		}
 		var a2Done <-chan struct{}
 		if a2 := c.callerStand(); a2 != nil {
 			aDone, a2Done = a2.Context().Done(), a2.Context().Done()
@@ -238,7 +241,7 @@ func (s *Server) watchLegs(c *call) {
 // back the same way.
 func (s *Server) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.calls.find(req.CallID().Value())
-	if c == nil || c.a == nil || c.callee() == nil {
+	if c == nil || (c.a == nil && c.callerStand() == nil) || c.callee() == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}

@@ -714,3 +714,107 @@ func TestAccountsApart(t *testing.T) {
 		t.Errorf("acme's records hold another company's call: %+v", recs)
 	}
 }
+
+// TestClickToCall: the switchboard rings ann's own phone with a call to a
+// London number (shown as the number she is about to call); when she
+// answers it dials the number through the network simulator and joins
+// them: she hears its prompt, then her own voice echoed. The call is
+// hers, outbound, billed and recorded as if she had dialled it. Without
+// a phone online, from a number not hers, or to a teammate, it is
+// refused with why.
+func TestClickToCall(t *testing.T) {
+	e := newEnv(t)
+	udp, _ := e.sb.Addr("udp")
+	sim, err := netsim.Start(netsim.Config{Switchboard: udp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	e.sb.SetTrunk(sim.Addr())
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	refused := func(email, to, from string, code int) {
+		t.Helper()
+		_, err := e.sb.ClickToCall(ctx, email, to, from)
+		var r *switchboard.CallRefused
+		if !errors.As(err, &r) || r.Code != code || r.Reason == "" {
+			t.Errorf("click to call %s from %q as %s: %v, want %d", to, from, email, err, code)
+		}
+	}
+	refused("ann@acme.test", "+44 20 7123 4567", "", 409) // no phone of hers online yet
+	ann := e.phoneFor("ann@acme.test", "udp")
+	refused("ann@acme.test", "+44 20 7123 4567", "+14155550199", 403) // not her number
+	refused("ann@acme.test", "bob", "", 404)                          // a teammate: from the app
+	refused("ann@acme.test", "not a number", "", 404)
+	if recs, _ := e.db.Calls(e.ctx, "acme", 10); len(recs) != 0 {
+		t.Errorf("refusals before any ringing were recorded: %+v", recs)
+	}
+	id, err := e.sb.ClickToCall(ctx, "ann@acme.test", "+44 20 7123 4567", "")
+	if err != nil || id == "" {
+		t.Fatalf("click to call: %q, %v", id, err)
+	}
+	var in *phone.Incoming
+	select {
+	case in = <-ann.Incoming():
+	case <-time.After(20 * time.Second):
+		t.Fatal("ann's phone did not ring")
+	}
+	if !strings.Contains(in.Remote(), "+442071234567") {
+		t.Errorf("ann's phone shows %q, want the number she is calling", in.Remote())
+	}
+	if err := in.Answer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The prompt (the simulator answered), then her 440 Hz echoed.
+	heard := talk(in.Media(), 440, 5*time.Second, in.Done())
+	notes := 0
+	for _, f := range netsim.Prompt {
+		best := 0.0
+		for i := 0; i+800 <= 16000; i += 200 {
+			best = max(best, audio.ToneShare(heard[i:i+800], f, 8000))
+		}
+		if best >= 0.6 {
+			notes++
+		}
+	}
+	if notes < 2 {
+		t.Errorf("%d of the simulator's prompt notes heard", notes)
+	}
+	if sh := quarterShare(heard[3*8000:5*8000], 440); sh < 0.8 {
+		t.Errorf("her echo at share %.2f", sh)
+	}
+	if err := in.Hangup(ctx); err != nil {
+		t.Error(err)
+	}
+	eventually.Must(t, 10*time.Second, "the call to end", func() bool { return e.sb.Calls() == 0 })
+	recs := waitRecords(e, 1)
+	if len(recs) != 1 {
+		t.Fatalf("%d records", len(recs))
+	}
+	r := recs[0]
+	if r.ID != id || r.Direction != "outbound" || r.From != "101" || r.To != "+442071234567" || r.Disposition != records.Answered ||
+		r.Seconds < 4 || !r.Cost.IsPositive() || r.Cause != "the caller hung up" {
+		t.Errorf("record %+v", r)
+	}
+	// Declined on her phone: nobody outside is dialled, nothing is
+	// charged, and the record says so.
+	before, _ := e.engine.Balance(e.ctx, "acme")
+	id, err = e.sb.ClickToCall(ctx, "ann@acme.test", "+44 20 7123 4567", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case in = <-ann.Incoming():
+		in.Decline(603)
+	case <-time.After(20 * time.Second):
+		t.Fatal("ann's phone did not ring the second time")
+	}
+	eventually.Must(t, 10*time.Second, "the declined call to end", func() bool { return e.sb.Calls() == 0 })
+	recs = waitRecords(e, 2)
+	if r := recs[0]; r.ID != id || r.Disposition != records.Missed || !strings.Contains(r.Cause, "your phone did not answer") || !r.Cost.IsZero() {
+		t.Errorf("the declined call's record %+v", r)
+	}
+	if after, _ := e.engine.Balance(e.ctx, "acme"); !after.Available.Equal(before.Available) || !after.Reserved.IsZero() {
+		t.Errorf("a declined click-to-call moved credit: %+v -> %+v", before, after)
+	}
+}

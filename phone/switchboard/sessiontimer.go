@@ -185,7 +185,7 @@ func (s *Server) watchTimers(c *call) {
 // like a re-INVITE.
 func (s *Server) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 	c := s.calls.find(req.CallID().Value())
-	if c == nil || c.a == nil {
+	if c == nil || (c.a == nil && c.callerStand() == nil) {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
 		return
 	}

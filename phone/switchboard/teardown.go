@@ -101,7 +101,11 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if a2 != nil && req.CallID().Value() == a2.InviteRequest.CallID().Value() {
-		c.setEnd("", "the caller's transferee hung up")
+		if c.a == nil { // a click-to-call: a2 is the caller's own phone
+			c.setEnd("", "the caller hung up")
+		} else {
+			c.setEnd("", "the caller's transferee hung up")
+		}
 		a2.ReadBye(req, tx)
 		s.hangup(c, a2)
 		return
