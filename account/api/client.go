@@ -504,6 +504,14 @@ func (c *Client) Dispositions(ctx context.Context) ([]string, error) {
 	return out, err
 }
 
+// StartCall is click-to-call: the signed-in user's phones ring and, when
+// one answers, to is dialled from from ("" for their usual caller ID).
+func (c *Client) StartCall(ctx context.Context, to, from string) (CallStarted, error) {
+	var out CallStarted
+	err := c.do(ctx, http.MethodPost, "/v1/calls", CallRequest{To: to, FromNumber: from}, &out)
+	return out, err
+}
+
 // Dispose logs a disposition and notes on a call.
 func (c *Client) Dispose(ctx context.Context, callID, disposition, notes string) (CallInfo, error) {
 	var ci CallInfo

@@ -130,8 +130,9 @@ func TestIsolation(t *testing.T) {
 		"POST /v1/account/verify/resend": true, "POST /v1/credits": true, "PUT /v1/card": true, "PUT /v1/topup": true,
 		"PUT /v1/subscription/plan": true, "GET /v1/numbers/search": true, "POST /v1/numbers": true, "POST /v1/team/invitations": true,
 		"PUT /v1/roles/{name}": true, "POST /v1/contacts": true, "PUT /v1/dispositions": true, "POST /v1/keys": true, "POST /v1/webhooks": true,
-		"GET /v1/quote": true, // a price, from any number to any number
-		"GET /v1/card":  true, // B has none: 404 no_card
+		"GET /v1/quote":  true, // a price, from any number to any number
+		"POST /v1/calls": true, // rings B's own phone
+		"GET /v1/card":   true, // B has none: 404 no_card
 	}
 	traces := []string{"demo.test", "+14155550100", "+14155550101", "Demo Company", contact, "call-a", "vm-a", rs[0].ID, "key-a", "wh-a", "hooks.example.com"}
 	for _, rt := range e.api.Routes() {

@@ -76,6 +76,8 @@ type Config struct {
 	// Presence tells who of an account is online or on a call (the
 	// switchboard's view); nil: the team is listed without it.
 	Presence Presence
+	// Dialer places click-to-call calls (POST /v1/calls); nil: 503.
+	Dialer Dialer
 	// Mail sends sign-up codes and invitations; nil: none are emailed
 	// (invitation tokens are still shown to whoever invites).
 	Mail mail.Sender
@@ -230,6 +232,7 @@ func New(cfg Config) *Server {
 	s.handle("PATCH /v1/voicemails/{id}", team.Calls, s.markVoicemail)
 	s.handle("GET /v1/voicemails/{id}/audio", team.Calls, s.voicemailAudio)
 	s.handle("GET /v1/calls", team.Calls, s.calls)
+	s.handle("POST /v1/calls", team.Calls, s.startCall)
 	s.handle("GET /v1/messages", team.Messages, s.messages)
 	s.handle("GET /v1/audit", team.ViewAudit, s.audit)
 

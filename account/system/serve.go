@@ -185,7 +185,7 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 	guarded := netguard.Listen(l, netguard.Options{PerAddr: cmp.Or(cfg.HTTPPerAddr, 256)})
 	r.http = &http.Server{Handler: api.New(api.Config{Users: s.Store, Billing: s.Engine, Records: s.Store, DataDir: s.Dir(),
 		Realm: cfg.Realm, SIP: r.SIP, PhoneMedia: cfg.PhoneMedia, ICE: cfg.ICE, Catalog: s.Catalog, Webhooks: cfg.Webhooks,
-		Log: log, Now: s.Parts.Clock, Presence: sb, Mail: sender,
+		Log: log, Now: s.Parts.Clock, Presence: sb, Dialer: sb, Mail: sender,
 		SignupClosed: cfg.SignupClosed, PublicURL: cmp.Or(cfg.PublicURL, r.API), WebhooksAnywhere: cfg.WebhooksAnywhere}),
 		ReadHeaderTimeout: min(read, 10*time.Second), ReadTimeout: read, WriteTimeout: 2 * read, IdleTimeout: 4 * read,
 		MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}

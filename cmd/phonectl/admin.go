@@ -19,16 +19,17 @@ import (
 
 // accountCommands need only the account API, no phone.
 var accountCommands = map[string]func(context.Context, *api.Client, []string, out, io.Writer) int{
-	"credits":      cmdCredits,
-	"topup":        cmdTopUp,
-	"numbers":      cmdNumbers,
-	"team":         cmdTeam,
-	"verify":       cmdVerify,
-	"account":      cmdAccount,
-	"subscription": cmdSubscription,
-	"receipts":     cmdReceipts,
-	"keys":         cmdKeys,
-	"webhooks":     cmdWebhooks,
+	"credits":       cmdCredits,
+	"topup":         cmdTopUp,
+	"numbers":       cmdNumbers,
+	"team":          cmdTeam,
+	"verify":        cmdVerify,
+	"account":       cmdAccount,
+	"subscription":  cmdSubscription,
+	"receipts":      cmdReceipts,
+	"keys":          cmdKeys,
+	"webhooks":      cmdWebhooks,
+	"click-to-call": cmdClickToCall,
 }
 
 // runAccount signs in and runs an account command.
@@ -522,6 +523,23 @@ func cmdKeys(ctx context.Context, c *api.Client, args []string, o out, stderr io
 		return outcome(o, c.RevokeKey(ctx, pos[0]), "revoked key "+pos[0])
 	}
 	return usageErr(stderr, nil, "keys [list | create NAME --scope PERMISSION... | revoke ID]")
+}
+
+// cmdClickToCall has the switchboard ring the user's own phones and, when
+// one answers, dial the number (POST /v1/calls).
+func cmdClickToCall(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
+	fs := flagSet("click-to-call", stderr)
+	from := fs.String("from", "", "the number of yours to call from (default: your usual caller ID)")
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) != 1 {
+		return usageErr(stderr, err, "click-to-call NUMBER [--from YOUR-NUMBER]")
+	}
+	started, err := c.StartCall(ctx, pos[0], *from)
+	if err != nil {
+		return outcome(o, err, "")
+	}
+	show(o, "call", started, "call "+started.ID+": "+started.Status)
+	return outcome(o, nil, "started call "+started.ID)
 }
 
 // cmdWebhooks subscribes addresses to the account's events, lists the

@@ -87,6 +87,8 @@ Account commands (account mode only; what each may do depends on your role):
   team list | team invite EMAIL ROLE | team role EMAIL ROLE | team remove EMAIL
   team invitations | team revoke EMAIL | team resend EMAIL
   team transfer-ownership EMAIL       (the Owner only)
+  click-to-call NUMBER [--from YOUR-NUMBER]
+                                      ring your own phones; when one answers, dial NUMBER
   keys | keys create NAME --scope PERMISSION... | keys revoke ID
                                       API keys for scripts and CRMs: the secret is shown once
   webhooks | webhooks create URL --event TYPE... | webhooks deliveries ID

@@ -31,6 +31,9 @@ type CallRefused struct {
 
 func (e *CallRefused) Error() string { return e.Reason }
 
+// Status is the SIP status the refusal stands for.
+func (e *CallRefused) Status() int { return e.Code }
+
 // ClickToCall rings email's own phones (every one registered) with a call
 // to the outside number to; when one answers, it dials to from the user's
 // number from (one of theirs; "" for their usual caller ID) and joins the
