@@ -86,8 +86,12 @@ type Engine struct {
 	subMu    sync.Mutex           // a seat added and the billing-day charge, one at a time
 	settings map[string]AutoTopUp // cached auto top-up settings
 	topping  map[string]bool      // accounts with a top-up goroutine running
-	wg       sync.WaitGroup       // top-up goroutines
-	closed   bool
+	// measuring: accounts whose credit level is being measured (true:
+	// measure again after); levels: the level each was last noted at.
+	measuring map[string]bool
+	levels    map[string]string
+	wg        sync.WaitGroup // top-up goroutines
+	closed    bool
 }
 
 // New returns an Engine.
@@ -96,6 +100,7 @@ func New(cfg Config) *Engine {
 		store: cfg.Store, plans: cfg.Plans, processor: cfg.Processor,
 		now: cfg.Clock, log: cfg.Log, chunk: cfg.ChunkSeconds, grace: cfg.ReservationGrace,
 		bundles: map[string]bool{}, settings: map[string]AutoTopUp{}, topping: map[string]bool{}, charged: map[string]bool{},
+		measuring: map[string]bool{}, levels: map[string]string{},
 		subGrace: cfg.SubscriptionGrace, subRetry: cfg.SubscriptionRetry, onNotify: cfg.Notify,
 	}
 	if e.subGrace <= 0 {
@@ -332,6 +337,9 @@ func (e *Engine) Adjust(ctx context.Context, account, id string, amount decimal.
 	if errors.Is(err, ledger.ErrInsufficient) {
 		b, _ := e.store.Balance(ctx, ledger.Customer(account))
 		return invalid("the balance is %s available; an adjustment may bring it to zero, not below", money.Display(b.Available(), c.Currency))
+	}
+	if err == nil {
+		e.checkLevel(c)
 	}
 	return err
 }

@@ -245,6 +245,11 @@ type Store interface {
 	// account "" together list every pending attempt.
 	Attempts(ctx context.Context, account string, pendingOnly bool, limit int) ([]Attempt, error)
 
+	// NoteCreditLevel keeps the account's credit level; moving down from
+	// the level kept before (ok to low or exhausted, low to exhausted), it
+	// writes the credits.low or credits.exhausted event with it.
+	NoteCreditLevel(ctx context.Context, l CreditLevel) error
+
 	Notify(ctx context.Context, account, kind, message string) error
 	Notifications(ctx context.Context, account string) ([]Notification, error)
 }

@@ -155,6 +155,11 @@ func (e *Engine) finish(ctx context.Context, a Attempt, p payment.Payment, err e
 		return a, ferr
 	}
 	e.forgetSettings(a.Account)
+	if done.Status == Succeeded {
+		if c, err := e.store.Customer(ctx, a.Account); err == nil {
+			e.checkLevel(c) // (back above the line: the next crossing is an event again)
+		}
+	}
 	return done, attemptErr(done)
 }
 
@@ -232,6 +237,7 @@ func (e *Engine) forgetSettings(account string) {
 // afterDebit starts an automatic top-up when the account's available
 // credit has fallen below its threshold. It never blocks the caller.
 func (e *Engine) afterDebit(c Customer) {
+	e.checkLevel(c)
 	e.mu.Lock()
 	s, ok := e.settings[c.ID]
 	e.mu.Unlock()

@@ -25,6 +25,8 @@ import (
 
 // The events an account may subscribe to.
 const (
+	CallStarted      = "call.started"      // a call began (ringing, or dialling out)
+	CallAnswered     = "call.answered"     // a call was answered
 	CallEnded        = "call.ended"        // every call's record, answered or not, with its cost
 	CallMissed       = "call.missed"       // a call nobody answered (rang out, busy, or voicemail)
 	VoicemailCreated = "voicemail.created" // a message left on a number
@@ -32,11 +34,13 @@ const (
 	MessageSent      = "message.sent"      // a text from the account
 	UserInvited      = "user.invited"      // someone invited to the team
 	CreditsToppedUp  = "credits.topped_up" // credits bought went onto the balance (by hand or auto top-up)
+	CreditsLow       = "credits.low"       // available credit fell below the low line (the auto top-up threshold, else 5)
+	CreditsExhausted = "credits.exhausted" // less than a cent of credit left: calls and texts can no longer be paid
 	NumberAssigned   = "number.assigned"   // who answers a number was set (bought, shared, reassigned)
 )
 
 // Types lists the events, in the order the documentation gives them.
-var Types = []string{CallEnded, CallMissed, VoicemailCreated, MessageReceived, MessageSent, UserInvited, CreditsToppedUp, NumberAssigned}
+var Types = []string{CallStarted, CallAnswered, CallEnded, CallMissed, VoicemailCreated, MessageReceived, MessageSent, UserInvited, CreditsToppedUp, CreditsLow, CreditsExhausted, NumberAssigned}
 
 // MaxWebhooks bounds an account's subscriptions.
 const MaxWebhooks = 20

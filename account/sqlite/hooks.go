@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/hooks"
+	"github.com/tetherphone/tether/account/money"
 )
 
 var _ hooks.Store = (*DB)(nil)
@@ -221,5 +223,30 @@ func (db *DB) DisableWebhook(ctx context.Context, id string, at time.Time) error
 	return db.w.do(ctx, func(tx *wtx) error {
 		_, err := tx.exec(`UPDATE webhooks SET disabled_at = ? WHERE id = ? AND disabled_at = 0`, nanos(at), id)
 		return err
+	})
+}
+
+// NoteCreditLevel implements billing.Store.
+func (db *DB) NoteCreditLevel(ctx context.Context, l billing.CreditLevel) error {
+	return db.w.do(ctx, func(tx *wtx) error {
+		was := billing.LevelOK
+		err := tx.queryRow(`SELECT level FROM credit_levels WHERE account = ?`, l.Account).Scan(&was)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO credit_levels (account, level, at) VALUES (?, ?, ?)
+			ON CONFLICT (account) DO UPDATE SET level = excluded.level, at = excluded.at`, l.Account, l.Level, nanos(l.At)); err != nil {
+			return err
+		}
+		rank := map[string]int{billing.LevelOK: 0, billing.LevelLow: 1, billing.LevelExhausted: 2}
+		if rank[l.Level] <= rank[was] {
+			return nil
+		}
+		typ := hooks.CreditsLow
+		if l.Level == billing.LevelExhausted {
+			typ = hooks.CreditsExhausted
+		}
+		return emit(tx, l.Account, typ, l.At, map[string]any{"available": l.Available.StringFixed(money.ChargePlaces),
+			"currency": l.Currency, "low_line": l.Line.StringFixed(2)})
 	})
 }

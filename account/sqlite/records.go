@@ -63,6 +63,18 @@ type callEvent struct {
 	Cause       string     `json:"cause,omitempty"`
 }
 
+// liveEvent is a call in progress as call.started and call.answered
+// carry it (its record, with how it ended and its cost, comes with
+// call.ended).
+type liveEvent struct {
+	ID        string     `json:"id"`
+	Direction string     `json:"direction"`
+	From      string     `json:"from"`
+	To        string     `json:"to"`
+	Started   time.Time  `json:"started"`
+	Answered  *time.Time `json:"answered,omitempty"`
+}
+
 // emitCall writes the call.ended event of a call's record, and call.missed
 // when nobody answered it.
 func emitCall(tx *wtx, c records.Call) error {
@@ -88,10 +100,37 @@ func (db *DB) BeginCall(ctx context.Context, l records.Live) error {
 		return err
 	}
 	return db.w.do(ctx, func(tx *wtx) error {
-		_, err := tx.exec(`INSERT INTO live_calls (id, draft, meter, at) VALUES (?, ?, ?, ?)
+		// The call's first note is its call.started; the first that
+		// says answered, its call.answered.
+		var before string
+		err := tx.queryRow(`SELECT draft FROM live_calls WHERE id = ?`, l.Call.ID).Scan(&before)
+		first := errors.Is(err, sql.ErrNoRows)
+		if err != nil && !first {
+			return err
+		}
+		var was records.Call
+		if !first {
+			if err := json.Unmarshal([]byte(before), &was); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.exec(`INSERT INTO live_calls (id, draft, meter, at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET draft = excluded.draft, meter = excluded.meter, at = excluded.at`,
-			l.Call.ID, string(draft), l.Meter, nanos(l.At))
-		return err
+			l.Call.ID, string(draft), l.Meter, nanos(l.At)); err != nil {
+			return err
+		}
+		e := liveEvent{ID: l.Call.ID, Direction: l.Call.Direction, From: l.Call.From, To: l.Call.To, Started: l.Call.Started.UTC()}
+		if first {
+			if err := emit(tx, l.Call.Account, hooks.CallStarted, l.Call.Started, e); err != nil {
+				return err
+			}
+		}
+		if !l.Call.Answered.IsZero() && was.Answered.IsZero() {
+			t := l.Call.Answered.UTC()
+			e.Answered = &t
+			return emit(tx, l.Call.Account, hooks.CallAnswered, t, e)
+		}
+		return nil
 	})
 }
 

@@ -3,11 +3,13 @@ package sqlite_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/billing"
+	"github.com/tetherphone/tether/account/hooks"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/sqlite"
 )
@@ -25,14 +27,22 @@ func TestLiveCalls(t *testing.T) {
 	if _, err := db.CreateCustomer(ctx, billing.Customer{ID: "acme", Currency: "USD", Plan: "team", CycleAnchor: time.Now(), Created: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
-	draft := records.Call{ID: "c1", Account: "acme", Direction: "outbound", From: "101", To: "+447911123456", Started: start}
-	if err := db.BeginCall(ctx, records.Live{Call: draft, At: start}); err != nil {
+	if err := db.SaveWebhook(ctx, hooks.Webhook{ID: "wh1", Account: "acme", URL: "https://hooks.example.com/x", Secret: "s",
+		Events: []string{hooks.CallStarted, hooks.CallAnswered, hooks.CallEnded}, Created: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
+	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	draft := records.Call{ID: "c1", Account: "acme", Direction: "outbound", From: "101", To: "+447911123456", Started: start}
+	for range 2 { // (noted again before its answer: no second call.started)
+		if err := db.BeginCall(ctx, records.Live{Call: draft, At: start}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	draft.Answered = start.Add(3 * time.Second)
-	if err := db.BeginCall(ctx, records.Live{Call: draft, Meter: []byte(`{"v":1}`), At: draft.Answered}); err != nil {
-		t.Fatal(err)
+	for range 2 { // (noted again once answered: no second call.answered)
+		if err := db.BeginCall(ctx, records.Live{Call: draft, Meter: []byte(`{"v":1}`), At: draft.Answered}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := db.Checkpoint(ctx, []records.Live{{Call: records.Call{ID: "c1"}, Meter: []byte(`{"v":2}`), At: start.Add(10 * time.Second)}}); err != nil {
 		t.Fatal(err)
@@ -57,5 +67,20 @@ func TestLiveCalls(t *testing.T) {
 	cs, err := db.Calls(ctx, "acme", 10)
 	if err != nil || len(cs) != 1 || cs[0].Seconds != 9 || !cs[0].Cost.Equal(done.Cost) {
 		t.Fatalf("records %+v %v", cs, err)
+	}
+	// Its webhooks: started, answered (with when), ended, once each.
+	ds, err := db.Deliveries(ctx, "acme", "wh1", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for i := len(ds) - 1; i >= 0; i-- {
+		types = append(types, ds[i].Type)
+		if ds[i].Type == hooks.CallAnswered && !strings.Contains(string(ds[i].Payload), `"answered":"2026-12-07T09:00:03Z"`) {
+			t.Errorf("call.answered: %s", ds[i].Payload)
+		}
+	}
+	if strings.Join(types, " ") != "call.started call.answered call.ended" {
+		t.Errorf("the call's events: %v", types)
 	}
 }

@@ -477,4 +477,13 @@ CREATE TABLE delivery_attempts (
 ) STRICT;
 CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery, at);
 `,
+	// 21: each account's credit level as last measured (ok, low,
+	// exhausted): moving down is a webhook event, once per crossing.
+	`
+CREATE TABLE credit_levels (
+	account TEXT PRIMARY KEY REFERENCES customers(id),
+	level   TEXT NOT NULL CHECK (level IN ('ok', 'low', 'exhausted')),
+	at      INTEGER NOT NULL
+) STRICT;
+`,
 }

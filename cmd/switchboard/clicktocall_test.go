@@ -4,15 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/hooks"
 	"github.com/tetherphone/tether/audio"
 	"github.com/tetherphone/tether/internal/eventually"
 	"github.com/tetherphone/tether/phone/netsim"
@@ -27,9 +32,37 @@ import (
 // rep's own phonectl click-to-call with no phone online is told so (409).
 func TestClickToCallWithKey(t *testing.T) {
 	dir, data := t.TempDir(), t.TempDir()
-	s := startServer(t, data)
+	s := startServer(t, data, "--webhooks-anywhere")
+	// The receiver keeps each event's type and call, verified.
+	var mu sync.Mutex
+	var secret string
+	var events []string
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if err := hooks.Verify(secret, r.Header.Get(hooks.SignatureHeader), body, time.Now(), 5*time.Minute); err != nil {
+			t.Errorf("a delivery's signature: %v", err)
+			return
+		}
+		var e struct {
+			Type string
+			Data struct{ ID string }
+		}
+		json.Unmarshal(body, &e)
+		events = append(events, e.Type+" "+e.Data.ID)
+	}))
+	defer receiver.Close()
+	out, err := exec.Command(phonectlBin, s.as("admin@demo.test", "webhooks", "create", receiver.URL,
+		"--event", "call.started", "--event", "call.answered", "--event", "call.ended")...).CombinedOutput()
+	mu.Lock()
+	secret = regexp.MustCompile(`whsec_[A-Za-z0-9_-]+`).FindString(string(out))
+	mu.Unlock()
+	if err != nil || secret == "" {
+		t.Fatalf("webhooks create: %v\n%s", err, out)
+	}
 	toneWAV(t, filepath.Join(dir, "1000.wav"), 1000, 6)
-	out, err := exec.Command(phonectlBin, s.as("rep@demo.test", "click-to-call", "+442071234567")...).CombinedOutput()
+	out, err = exec.Command(phonectlBin, s.as("rep@demo.test", "click-to-call", "+442071234567")...).CombinedOutput()
 	if code := exitCode(err); code == 0 || !strings.Contains(string(out), "None of your phones is online") {
 		t.Errorf("click to call with no phone online: exit %d\n%s", code, out)
 	}
@@ -109,5 +142,17 @@ func TestClickToCallWithKey(t *testing.T) {
 	if len(calls) == 0 || calls[0].ID != started.ID || calls[0].Direction != "outbound" || calls[0].To != "+442071234567" ||
 		calls[0].Disposition != "answered" || calls[0].Seconds < 2 {
 		t.Errorf("the rep's history after a click-to-call: %+v", calls)
+	}
+	// The webhook told of it: started, answered, ended, in that order.
+	want := fmt.Sprintf("call.started %[1]s|call.answered %[1]s|call.ended %[1]s", started.ID)
+	var got string
+	eventually.True(20*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		got = strings.Join(events, "|")
+		return got == want
+	})
+	if got != want {
+		t.Errorf("the webhook received %q, want %q", got, want)
 	}
 }

@@ -55,6 +55,7 @@ func (s *Server) connect(c *call, req *sip.Request, tx sip.ServerTransaction, ta
 	}
 	c.a, c.relay = sess, r
 	s.calls.add(c, req.CallID().Value())
+	s.noteLive(c) // (its call.started webhook; a billed call's meter noted it already)
 	s.ring(c, req, tx, targets, offer, contact)
 }
 
