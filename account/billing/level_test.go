@@ -36,8 +36,8 @@ func TestCreditLevelEvents(t *testing.T) {
 			}
 		})
 	}
-	adjust("a1", "-1.50") // 4.50: low
-	adjust("a2", "-0.50") // 4.00: still low, nothing new
+	adjust("a1", "-1.50")   // 4.50: low
+	adjust("a2", "-0.50")   // 4.00: still low, nothing new
 	step("a call", func() { // a UK mobile until the credit is spent: exhausted
 		call, g, err := e.engine.StartCall(e.ctx, billing.CallStart{Account: "acme", CallID: "c1", Direction: rating.Outbound, Local: us, Remote: ukMob})
 		if err != nil {
