@@ -29,6 +29,7 @@ const (
 	CallAnswered     = "call.answered"     // a call was answered
 	CallEnded        = "call.ended"        // every call's record, answered or not, with its cost
 	CallMissed       = "call.missed"       // a call nobody answered (rang out, busy, or voicemail)
+	CallNoted        = "call.noted"        // a disposition and notes logged on a call after it
 	VoicemailCreated = "voicemail.created" // a message left on a number
 	MessageReceived  = "message.received"  // a text to one of the account's numbers
 	MessageSent      = "message.sent"      // a text from the account
@@ -40,7 +41,7 @@ const (
 )
 
 // Types lists the events, in the order the documentation gives them.
-var Types = []string{CallStarted, CallAnswered, CallEnded, CallMissed, VoicemailCreated, MessageReceived, MessageSent, UserInvited, CreditsToppedUp, CreditsLow, CreditsExhausted, NumberAssigned}
+var Types = []string{CallStarted, CallAnswered, CallEnded, CallMissed, CallNoted, VoicemailCreated, MessageReceived, MessageSent, UserInvited, CreditsToppedUp, CreditsLow, CreditsExhausted, NumberAssigned}
 
 // MaxWebhooks bounds an account's subscriptions.
 const MaxWebhooks = 20

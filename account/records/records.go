@@ -60,6 +60,10 @@ type Message struct {
 	Cost      decimal.Decimal
 	Currency  string
 	Status    string // "delivered", "queued", "sent", "refused"
+	// Body is the text itself: not kept with the record, only carried by
+	// its message.sent or message.received event (to webhooks and the
+	// CRM) until delivered.
+	Body string
 }
 
 // Live is a call in progress as last noted: the record it will have so

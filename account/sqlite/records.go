@@ -75,15 +75,29 @@ type liveEvent struct {
 	Answered  *time.Time `json:"answered,omitempty"`
 }
 
-// emitCall writes the call.ended event of a call's record, and call.missed
-// when nobody answered it.
-func emitCall(tx *wtx, c records.Call) error {
+// callEventOf is a call's record as its events carry it.
+func callEventOf(c records.Call) callEvent {
 	e := callEvent{ID: c.ID, Direction: c.Direction, From: c.From, To: c.To, Started: c.Started.UTC(), Ended: c.Ended.UTC(),
 		Seconds: c.Seconds, Cost: c.Cost.String(), Currency: c.Currency, Disposition: string(c.Disposition), Cause: c.Cause}
 	if !c.Answered.IsZero() {
 		t := c.Answered.UTC()
 		e.Answered = &t
 	}
+	return e
+}
+
+// notedEvent is call.noted's: the call, and the disposition and notes a
+// person logged on it.
+type notedEvent struct {
+	callEvent
+	Tag   string `json:"tag"`
+	Notes string `json:"notes"`
+}
+
+// emitCall writes the call.ended event of a call's record, and call.missed
+// when nobody answered it.
+func emitCall(tx *wtx, c records.Call) error {
+	e := callEventOf(c)
 	if err := emit(tx, c.Account, hooks.CallEnded, c.Ended, e); err != nil {
 		return err
 	}
@@ -230,7 +244,11 @@ func (db *DB) Tag(ctx context.Context, id, tag, notes string) error {
 		if n, _ := r.RowsAffected(); n == 0 {
 			return clean(records.ErrNotFound)
 		}
-		return nil
+		c, err := scanCall(tx.queryRow(`SELECT `+callCols+` FROM call_records WHERE id = ?`, id))
+		if err != nil {
+			return err
+		}
+		return emit(tx, c.Account, hooks.CallNoted, db.now(), notedEvent{callEventOf(c), tag, notes})
 	})
 }
 
@@ -254,7 +272,7 @@ func (db *DB) AddMessage(ctx context.Context, m records.Message) error {
 			typ = hooks.MessageReceived
 		}
 		return emit(tx, m.Account, typ, m.At, map[string]any{"id": m.ID, "direction": m.Direction, "from": m.From, "to": m.To,
-			"at": m.At.UTC(), "segments": m.Segments, "cost": m.Cost.String(), "currency": m.Currency, "status": m.Status})
+			"at": m.At.UTC(), "segments": m.Segments, "cost": m.Cost.String(), "currency": m.Currency, "status": m.Status, "body": m.Body})
 	})
 }
 

@@ -28,7 +28,7 @@ func TestLiveCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.SaveWebhook(ctx, hooks.Webhook{ID: "wh1", Account: "acme", URL: "https://hooks.example.com/x", Secret: "s",
-		Events: []string{hooks.CallStarted, hooks.CallAnswered, hooks.CallEnded}, Created: time.Now()}); err != nil {
+		Events: []string{hooks.CallStarted, hooks.CallAnswered, hooks.CallEnded, hooks.CallNoted}, Created: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
@@ -68,7 +68,11 @@ func TestLiveCalls(t *testing.T) {
 	if err != nil || len(cs) != 1 || cs[0].Seconds != 9 || !cs[0].Cost.Equal(done.Cost) {
 		t.Fatalf("records %+v %v", cs, err)
 	}
-	// Its webhooks: started, answered (with when), ended, once each.
+	if err := db.Tag(ctx, "c1", "Call back", "wants a quote"); err != nil {
+		t.Fatal(err)
+	}
+	// Its webhooks: started, answered (with when), ended, once each; then
+	// the disposition logged on it.
 	ds, err := db.Deliveries(ctx, "acme", "wh1", 10)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +84,10 @@ func TestLiveCalls(t *testing.T) {
 			t.Errorf("call.answered: %s", ds[i].Payload)
 		}
 	}
-	if strings.Join(types, " ") != "call.started call.answered call.ended" {
+	if strings.Join(types, " ") != "call.started call.answered call.ended call.noted" {
 		t.Errorf("the call's events: %v", types)
+	}
+	if p := string(ds[0].Payload); !strings.Contains(p, `"tag":"Call back"`) || !strings.Contains(p, `"notes":"wants a quote"`) || !strings.Contains(p, `"to":"+447911123456"`) {
+		t.Errorf("call.noted: %s", p)
 	}
 }

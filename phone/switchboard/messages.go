@@ -157,7 +157,7 @@ func (s *Server) recordText(m records.Message, text string) {
 	if s.cfg.Records == nil {
 		return
 	}
-	m.ID, m.At = "msg-"+newID(), s.cfg.Now()
+	m.ID, m.At, m.Body = "msg-"+newID(), s.cfg.Now(), text
 	if m.Segments == 0 {
 		_, m.Segments, _ = sms.Count(text)
 	}
