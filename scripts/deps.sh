@@ -43,3 +43,11 @@ if ! cmp -s "$js/package-lock.json" "$js/node_modules/.tether-lock" 2>/dev/null;
   echo "deps: npm ci in internal/browser/js" >&2
   (cd "$js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.tether-lock)
 fi
+
+# Stoplight Prism (the tests' HubSpot: it validates each request against
+# HubSpot's OpenAPI descriptions), as its lock file pins it.
+prism="$(dirname "$0")/../internal/peers/prism"
+if ! cmp -s "$prism/package-lock.json" "$prism/node_modules/.tether-lock" 2>/dev/null; then
+  echo "deps: npm ci in internal/peers/prism" >&2
+  (cd "$prism" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.tether-lock)
+fi

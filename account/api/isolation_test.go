@@ -121,7 +121,7 @@ func TestIsolation(t *testing.T) {
 		"GET /v1/team/invitations": "", "GET /v1/roles": "", "GET /v1/contacts": "", "GET /v1/dispositions": "", "GET /v1/calls": "",
 		"GET /v1/messages": "", "GET /v1/audit": "", "GET /v1/credits/transactions": "", "GET /v1/credits/usage": "",
 		"GET /v1/topup": "", "GET /v1/topup/history": "", "GET /v1/subscription": "", "GET /v1/receipts": "",
-		"GET /v1/keys": "", "GET /v1/webhooks": "",
+		"GET /v1/keys": "", "GET /v1/webhooks": "", "GET /v1/integrations": "",
 	}
 	// Routes that change only B's own things, or are public: not about A.
 	notAboutA := map[string]bool{
@@ -132,7 +132,10 @@ func TestIsolation(t *testing.T) {
 		"PUT /v1/roles/{name}": true, "POST /v1/contacts": true, "PUT /v1/dispositions": true, "POST /v1/keys": true, "POST /v1/webhooks": true,
 		"GET /v1/quote":  true, // a price, from any number to any number
 		"POST /v1/calls": true, // rings B's own phone
-		"GET /v1/card":   true, // B has none: 404 no_card
+		// B's own CRM connection (by kind), and the public callback.
+		"PUT /v1/integrations/{kind}": true, "POST /v1/integrations/{kind}/authorize": true, "DELETE /v1/integrations/{kind}": true,
+		"GET /v1/integrations/{kind}/contact": true, "GET /v1/integrations/oauth/callback": true,
+		"GET /v1/card": true, // B has none: 404 no_card
 	}
 	traces := []string{"demo.test", "+14155550100", "+14155550101", "Demo Company", contact, "call-a", "vm-a", rs[0].ID, "key-a", "wh-a", "hooks.example.com"}
 	for _, rt := range e.api.Routes() {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,12 +18,14 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/crm"
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/account/hooks"
 	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/system"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/audio"
+	"github.com/tetherphone/tether/internal/peers"
 )
 
 // env is a running API on the demo account with one signed-in session
@@ -37,6 +40,8 @@ type env struct {
 	tokens map[string]string // role -> token
 	emails map[string]string // role -> email
 	seq    atomic.Int64
+	oauth  *peers.OAuthServer
+	crm    *crm.Sync
 }
 
 // The custom role the matrix uses: a team lead who sees everyone's calls
@@ -54,9 +59,22 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(sys.Close)
+	// A CRM to connect: a stand-in for HubSpot that finds one contact
+	// for any search (HubSpot itself, through Prism: account/crm's tests),
+	// and the loopback OAuth server.
+	fakeCRM := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"total": 1, "results": [{"id": "901", "properties": {"firstname": "Ada", "lastname": "Lovelace"}}]}`)
+	}))
+	t.Cleanup(fakeCRM.Close)
+	oauth := peers.StartOAuth(t)
+	sealer, _ := crm.NewSealer(make([]byte, 32))
+	crmSync := &crm.Sync{Store: sys.Store, Sealer: sealer, APIs: map[string]string{crm.KindHubSpot: fakeCRM.URL},
+		OAuth: map[string]crm.OAuth{crm.KindHubSpot: {ClientID: oauth.ClientID, ClientSecret: oauth.ClientSecret,
+			AuthURL: oauth.URL + "/authorize", TokenURL: oauth.URL + "/token", Scopes: crm.HubSpotScopes}}}
 	a := api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether",
-		SIP: map[string]string{"udp": "127.0.0.1:5060"}, Dialer: placed{}})
-	e := &env{t: t, api: a, sys: sys, dir: dir, srv: httptest.NewServer(a), tokens: map[string]string{},
+		SIP: map[string]string{"udp": "127.0.0.1:5060"}, Dialer: placed{}, CRM: crmSync, PublicURL: "http://tether.test"})
+	e := &env{oauth: oauth, crm: crmSync, t: t, api: a, sys: sys, dir: dir, srv: httptest.NewServer(a), tokens: map[string]string{},
 		emails: map[string]string{"owner": "owner@demo.test", "admin": "admin@demo.test", "member": "rep@demo.test", "lead": "lead@demo.test"}}
 	t.Cleanup(e.srv.Close)
 	if e.pw, err = demo.ReadCredentials(dir); err != nil {
@@ -306,17 +324,32 @@ var matrix = map[string]permRow{
 		}
 		return "PUT", "/v1/calls/" + id + "/disposition", `{"disposition": "Call back", "notes": "wants a quote"}`
 	}},
-	"GET /v1/voicemails":            {"OAML", fixed("GET", "/v1/voicemails?number=%2B14155550100", "")},
-	"PATCH /v1/voicemails/{id}":     {"OAML", fixed("PATCH", "/v1/voicemails/vm-matrix", `{"heard": true}`)},
-	"GET /v1/voicemails/{id}/audio": {"OAML", fixed("GET", "/v1/voicemails/vm-matrix/audio", "")},
-	"GET /v1/calls":                 {"OAML", fixed("GET", "/v1/calls", "")},
-	"POST /v1/calls":                {"OAML", fixed("POST", "/v1/calls", `{"to": "+442071234567"}`)},
-	"GET /v1/messages":              {"OAML", fixed("GET", "/v1/messages", "")},
-	"GET /v1/audit":                 {"OA", fixed("GET", "/v1/audit", "")},
-	"POST /v1/keys":                 {"OA", fixed("POST", "/v1/keys", `{"name": "matrix", "scopes": ["calls"]}`)},
-	"GET /v1/keys":                  {"OA", fixed("GET", "/v1/keys", "")},
-	"POST /v1/webhooks":             {"OA", fixed("POST", "/v1/webhooks", `{"url": "https://hooks.example.com/tether", "events": ["call.ended"]}`)},
-	"GET /v1/webhooks":              {"OA", fixed("GET", "/v1/webhooks", "")},
+	"GET /v1/voicemails":                     {"OAML", fixed("GET", "/v1/voicemails?number=%2B14155550100", "")},
+	"PATCH /v1/voicemails/{id}":              {"OAML", fixed("PATCH", "/v1/voicemails/vm-matrix", `{"heard": true}`)},
+	"GET /v1/voicemails/{id}/audio":          {"OAML", fixed("GET", "/v1/voicemails/vm-matrix/audio", "")},
+	"GET /v1/calls":                          {"OAML", fixed("GET", "/v1/calls", "")},
+	"POST /v1/calls":                         {"OAML", fixed("POST", "/v1/calls", `{"to": "+442071234567"}`)},
+	"GET /v1/messages":                       {"OAML", fixed("GET", "/v1/messages", "")},
+	"GET /v1/audit":                          {"OA", fixed("GET", "/v1/audit", "")},
+	"POST /v1/keys":                          {"OA", fixed("POST", "/v1/keys", `{"name": "matrix", "scopes": ["calls"]}`)},
+	"GET /v1/keys":                           {"OA", fixed("GET", "/v1/keys", "")},
+	"GET /v1/integrations":                   {"OAML", fixed("GET", "/v1/integrations", "")},
+	"PUT /v1/integrations/{kind}":            {"OA", fixed("PUT", "/v1/integrations/hubspot", `{"token": "pat-na1-matrix", "portal": "4242"}`)},
+	"POST /v1/integrations/{kind}/authorize": {"OA", fixed("POST", "/v1/integrations/hubspot/authorize", "")},
+	"DELETE /v1/integrations/{kind}": {"OA", func(e *env, _ string) (string, string, string) {
+		e.connectCRM()
+		return "DELETE", "/v1/integrations/hubspot", ""
+	}},
+	"GET /v1/integrations/{kind}/contact": {"OAML", func(e *env, _ string) (string, string, string) {
+		e.connectCRM()
+		return "GET", "/v1/integrations/hubspot/contact?number=%2B442071234567", ""
+	}},
+	"GET /v1/integrations/oauth/callback": {"*", func(e *env, _ string) (string, string, string) {
+		state := fmt.Sprintf("state-%d", e.n())
+		return "GET", e.signedInToCRM(state), ""
+	}},
+	"POST /v1/webhooks": {"OA", fixed("POST", "/v1/webhooks", `{"url": "https://hooks.example.com/tether", "events": ["call.ended"]}`)},
+	"GET /v1/webhooks":  {"OA", fixed("GET", "/v1/webhooks", "")},
 	"DELETE /v1/webhooks/{id}": {"OA", func(e *env, _ string) (string, string, string) {
 		return "DELETE", "/v1/webhooks/" + e.webhook(), ""
 	}},
@@ -337,6 +370,40 @@ var matrix = map[string]permRow{
 		return "DELETE", "/v1/keys/" + id, ""
 	}},
 	"POST /v1/team/transfer-ownership": {"O", fixed("POST", "/v1/team/transfer-ownership", `{"email": "admin@demo.test"}`)},
+}
+
+// connectCRM connects the demo account's HubSpot (with a token).
+func (e *env) connectCRM() {
+	e.t.Helper()
+	c := crm.Connection{Account: demo.Account, Kind: crm.KindHubSpot, Portal: "4242", Connected: time.Now()}
+	c.Sealed = e.crm.Sealer.Seal(crm.Credentials{Token: "pat-na1-matrix"}.Marshal(), crm.Label(c.Account, c.Kind))
+	if err := e.crm.Store.SaveConnection(context.Background(), c); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// signedInToCRM starts an authorization as the owner would, has the
+// OAuth server sign them in, and returns where it sends them back: the
+// callback's path with its state and code.
+func (e *env) signedInToCRM(state string) string {
+	e.t.Helper()
+	o := e.crm.OAuth[crm.KindHubSpot]
+	authURL, verifier := o.Start(state, "http://tether.test/v1/integrations/oauth/callback")
+	if err := e.crm.Store.SaveAuthorization(context.Background(), crm.Authorization{State: state, Account: demo.Account, Kind: crm.KindHubSpot,
+		Email: "owner@demo.test", Verifier: verifier, Created: time.Now()}); err != nil {
+		e.t.Fatal(err)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Get(authURL)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	res.Body.Close()
+	back, err := url.Parse(res.Header.Get("Location"))
+	if err != nil || back.Query().Get("code") == "" {
+		e.t.Fatalf("the OAuth server sent the owner back to %q (%d)", res.Header.Get("Location"), res.StatusCode)
+	}
+	return back.Path + "?" + back.RawQuery
 }
 
 // placed stands in for the switchboard where only the API's permissions

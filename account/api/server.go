@@ -27,6 +27,7 @@ import (
 
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/catalog"
+	"github.com/tetherphone/tether/account/crm"
 	"github.com/tetherphone/tether/account/mail"
 	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/records"
@@ -78,6 +79,8 @@ type Config struct {
 	Presence Presence
 	// Dialer places click-to-call calls (POST /v1/calls); nil: 503.
 	Dialer Dialer
+	// CRM connects accounts' CRMs (Settings > Integrations); nil: none.
+	CRM *crm.Sync
 	// Mail sends sign-up codes and invitations; nil: none are emailed
 	// (invitation tokens are still shown to whoever invites).
 	Mail mail.Sender
@@ -169,6 +172,7 @@ func New(cfg Config) *Server {
 	s.public("POST /v1/signup", s.signUp)
 	s.public("GET /v1/plans", s.plans)
 	s.public("GET /v1/openapi.json", serveOpenAPI)
+	s.public("GET /v1/integrations/oauth/callback", s.oauthCallback)
 	for _, path := range slices.Sorted(maps.Keys(cfg.Webhooks)) {
 		s.public("POST "+path, cfg.Webhooks[path].ServeHTTP)
 	}
@@ -240,6 +244,11 @@ func New(cfg Config) *Server {
 	s.handle("GET /v1/keys", team.ManageTeam, s.listKeys)
 	s.handle("DELETE /v1/keys/{id}", team.ManageTeam, s.revokeKey)
 
+	s.handle("GET /v1/integrations", "", s.integrations)
+	s.handle("PUT /v1/integrations/{kind}", team.ManageAccount, s.connectCRM)
+	s.handle("POST /v1/integrations/{kind}/authorize", team.ManageAccount, s.authorizeCRM)
+	s.handle("DELETE /v1/integrations/{kind}", team.ManageAccount, s.disconnectCRM)
+	s.handle("GET /v1/integrations/{kind}/contact", team.Calls, s.crmContact)
 	s.handle("POST /v1/webhooks", team.ManageAccount, s.createWebhook)
 	s.handle("GET /v1/webhooks", team.ManageAccount, s.listWebhooks)
 	s.handle("DELETE /v1/webhooks/{id}", team.ManageAccount, s.deleteWebhook)

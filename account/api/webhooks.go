@@ -127,6 +127,9 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, u caller) 
 	}
 	out := []WebhookInfo{}
 	for _, h := range hs {
+		if strings.HasPrefix(h.URL, "crm:") {
+			continue // a connected CRM's feed (GET /v1/integrations)
+		}
 		out = append(out, webhookInfo(h))
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -134,6 +137,10 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request, u caller) 
 
 func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, u caller) {
 	id := r.PathValue("id")
+	if strings.HasPrefix(id, "wh_crm_") {
+		writeErr(w, http.StatusConflict, "crm_feed", "%s feeds a connected CRM: disconnect the CRM instead (DELETE /v1/integrations/KIND)", id)
+		return
+	}
 	ctx := u.audit(r.Context(), "webhook.delete", id, "deleted webhook %s", id)
 	if err := s.cfg.Users.DeleteWebhook(ctx, u.Account, id); err != nil {
 		s.fail(w, err, "delete webhook "+id)

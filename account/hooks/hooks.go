@@ -68,7 +68,7 @@ type Webhook struct {
 
 // Validate checks a subscription's address and events.
 func (w Webhook) Validate() error {
-	if !strings.HasPrefix(w.URL, "https://") && !strings.HasPrefix(w.URL, "http://") || len(w.URL) > 2000 {
+	if !strings.HasPrefix(w.URL, "https://") && !strings.HasPrefix(w.URL, "http://") && !strings.HasPrefix(w.URL, "crm:") || len(w.URL) > 2000 {
 		return fmt.Errorf("%w: the address must be an http(s) URL, not %q", ErrInvalid, w.URL)
 	}
 	if len(w.Events) == 0 {
@@ -211,6 +211,26 @@ type Deliverer struct {
 	// Disabled is told of a subscription stopped for failing (to tell
 	// the account's owner).
 	Disabled func(ctx context.Context, d Due)
+	// Targets take the deliveries whose address is not a URL but
+	// "NAME:..." (a connected CRM is "crm:hubspot"), by NAME: the same
+	// queue, retries and log as a webhook's.
+	Targets map[string]Target
+}
+
+// Target takes deliveries in-process (a CRM connector); an error leaves
+// the delivery to be tried again as a webhook's would be.
+type Target interface {
+	Deliver(ctx context.Context, d Due) error
+}
+
+// target is the in-process target for an address, if it names one.
+func (d *Deliverer) target(addr string) (Target, bool) {
+	name, _, ok := strings.Cut(addr, ":")
+	if !ok || name == "http" || name == "https" {
+		return nil, false
+	}
+	t, ok := d.Targets[name]
+	return t, ok
 }
 
 // Run delivers every period until ctx ends.
@@ -268,23 +288,17 @@ func (d *Deliverer) Once(ctx context.Context) (int, error) {
 func (d *Deliverer) deliver(ctx context.Context, x Due) bool {
 	start := d.now()
 	a := Attempt{At: start}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.URL, bytes.NewReader(x.Payload))
-	if err == nil {
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("User-Agent", "Tether-Webhooks/1")
-		req.Header.Set("Tether-Event", x.Type)
-		req.Header.Set("Tether-Delivery", x.ID)
-		req.Header.Set(SignatureHeader, Sign(x.Secret, start, x.Payload))
-		var res *http.Response
-		res, err = d.client().Do(req)
-		if err == nil {
-			io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-			res.Body.Close()
-			a.Status = res.StatusCode
-			if res.StatusCode < 200 || res.StatusCode > 299 {
-				err = fmt.Errorf("the receiver answered %s", res.Status)
-			}
+	var err error
+	if t, ok := d.target(x.URL); ok {
+		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		if err = t.Deliver(tctx, x); err == nil {
+			a.Status = 200
 		}
+		cancel()
+	} else if !strings.HasPrefix(x.URL, "http://") && !strings.HasPrefix(x.URL, "https://") {
+		err = fmt.Errorf("nothing here delivers to %s", x.URL)
+	} else {
+		err = d.post(ctx, x, start, &a)
 	}
 	a.Took = d.now().Sub(start)
 	status, next := "delivered", time.Time{}
@@ -310,4 +324,28 @@ func (d *Deliverer) deliver(ctx context.Context, x Due) bool {
 		}
 	}
 	return a.Error == ""
+}
+
+// post makes a webhook's delivery: the signed POST.
+func (d *Deliverer) post(ctx context.Context, x Due, start time.Time, a *Attempt) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.URL, bytes.NewReader(x.Payload))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Tether-Webhooks/1")
+	req.Header.Set("Tether-Event", x.Type)
+	req.Header.Set("Tether-Delivery", x.ID)
+	req.Header.Set(SignatureHeader, Sign(x.Secret, start, x.Payload))
+	res, err := d.client().Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+	res.Body.Close()
+	a.Status = res.StatusCode
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		return fmt.Errorf("the receiver answered %s", res.Status)
+	}
+	return nil
 }

@@ -486,4 +486,37 @@ CREATE TABLE credit_levels (
 	at      INTEGER NOT NULL
 ) STRICT;
 `,
+	// 22: CRM connections (credentials sealed with a key kept outside
+	// the database), what was logged where, and authorizations under way
+	// (OAuth with PKCE).
+	`
+CREATE TABLE crm_connections (
+	account         TEXT NOT NULL REFERENCES customers(id),
+	kind            TEXT NOT NULL,
+	sealed          BLOB NOT NULL,
+	portal          TEXT NOT NULL DEFAULT '',
+	create_contacts INTEGER NOT NULL DEFAULT 0 CHECK (create_contacts IN (0, 1)),
+	connected_at    INTEGER NOT NULL,
+	last_sync       INTEGER NOT NULL DEFAULT 0,
+	last_error      TEXT NOT NULL DEFAULT '',
+	last_error_at   INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (account, kind)
+) STRICT;
+CREATE TABLE crm_links (
+	account TEXT NOT NULL,
+	kind    TEXT NOT NULL,
+	id      TEXT NOT NULL,
+	crm_id  TEXT NOT NULL,
+	PRIMARY KEY (account, kind, id)
+) STRICT;
+CREATE TABLE crm_authorizations (
+	state      TEXT PRIMARY KEY,
+	account    TEXT NOT NULL REFERENCES customers(id),
+	kind       TEXT NOT NULL,
+	email      TEXT NOT NULL,
+	verifier   TEXT NOT NULL,
+	create_contacts INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL
+) STRICT;
+`,
 }

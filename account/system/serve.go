@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/account/crm"
 	"github.com/tetherphone/tether/account/hooks"
 	"github.com/tetherphone/tether/account/mail"
 	"github.com/tetherphone/tether/phone/netguard"
@@ -80,6 +81,12 @@ type Serve struct {
 	// made (2 s when 0).
 	WebhooksAnywhere bool
 	HooksEvery       time.Duration
+	// CRMOAuth are the OAuth apps accounts sign in to their CRMs with,
+	// by kind (crm.KindHubSpot); without one, a CRM is connected with a
+	// token. CRMAPIs point a kind at another address than the vendor's
+	// (a sandbox; tests). The credentials are sealed with DIR/crm.key.
+	CRMOAuth map[string]crm.OAuth
+	CRMAPIs  map[string]string
 }
 
 // mailer is where the system's emails go: Mail, else DIR/outbox.
@@ -183,7 +190,16 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 	r.API = "http://" + l.Addr().String()
 	read := cmp.Or(cfg.HTTPRead, 30*time.Second)
 	guarded := netguard.Listen(l, netguard.Options{PerAddr: cmp.Or(cfg.HTTPPerAddr, 256)})
-	r.http = &http.Server{Handler: api.New(api.Config{Users: s.Store, Billing: s.Engine, Records: s.Store, DataDir: s.Dir(),
+	key, err := crm.LoadKey(filepath.Join(s.Dir(), "crm.key"))
+	if err != nil {
+		return fail(err)
+	}
+	sealer, err := crm.NewSealer(key)
+	if err != nil {
+		return fail(err)
+	}
+	crmSync := &crm.Sync{Store: s.Store, Sealer: sealer, OAuth: cfg.CRMOAuth, APIs: cfg.CRMAPIs, Now: s.Parts.Clock, Log: log}
+	r.http = &http.Server{Handler: api.New(api.Config{CRM: crmSync, Users: s.Store, Billing: s.Engine, Records: s.Store, DataDir: s.Dir(),
 		Realm: cfg.Realm, SIP: r.SIP, PhoneMedia: cfg.PhoneMedia, ICE: cfg.ICE, Catalog: s.Catalog, Webhooks: cfg.Webhooks,
 		Log: log, Now: s.Parts.Clock, Presence: sb, Dialer: sb, Mail: sender,
 		SignupClosed: cfg.SignupClosed, PublicURL: cmp.Or(cfg.PublicURL, r.API), WebhooksAnywhere: cfg.WebhooksAnywhere}),
@@ -196,7 +212,7 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 	}()
 	go func() {
 		defer r.wg.Done()
-		d := &hooks.Deliverer{Store: s.Store, Now: s.Parts.Clock, Log: log, Disabled: func(ctx context.Context, x hooks.Due) {
+		d := &hooks.Deliverer{Store: s.Store, Now: s.Parts.Clock, Log: log, Targets: map[string]hooks.Target{"crm": crmSync}, Disabled: func(ctx context.Context, x hooks.Due) {
 			s.emailOwner(ctx, x.Account, "webhook-disabled", fmt.Sprintf("Tether stopped sending events to %s: "+
 				"for three days it answered nothing but errors. Deliveries since are kept; turn it on again by subscribing it anew "+
 				"(Settings, or POST /v1/webhooks), and replay what it missed from its delivery log.", x.URL))
