@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -276,5 +277,90 @@ func TestSyncThroughOutbox(t *testing.T) {
 	}
 	if strings.Contains(string(c.Sealed), "pat-na1-acme") {
 		t.Error("the token is stored in the clear")
+	}
+}
+
+// TestOAuthConnection: connecting by signing in. The code comes back
+// only for the verifier the authorization started with (PKCE); an
+// expired access token is refreshed before a request, the new one kept
+// (sealed) for next time; once the person revokes the app, the refresh is
+// refused and the connector says to connect again (ErrAuth).
+func TestOAuthConnection(t *testing.T) {
+	o := peers.StartOAuth(t)
+	hs := peers.StartHubSpot(t)
+	ctx := context.Background()
+	app := crm.OAuth{ClientID: o.ClientID, ClientSecret: o.ClientSecret, AuthURL: o.URL + "/authorize", TokenURL: o.URL + "/token", Scopes: crm.HubSpotScopes}
+	const redirect = "http://127.0.0.1:1/v1/integrations/oauth/callback"
+	signIn := func() (code, verifier string) {
+		t.Helper()
+		authURL, verifier := app.Start("s1", redirect)
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := noFollow.Get(authURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		back, _ := url.Parse(res.Header.Get("Location"))
+		if back == nil || back.Query().Get("state") != "s1" || back.Query().Get("code") == "" {
+			t.Fatalf("sent back to %q", res.Header.Get("Location"))
+		}
+		return back.Query().Get("code"), verifier
+	}
+	code, _ := signIn()
+	if _, err := app.Finish(ctx, code, oauth2.GenerateVerifier(), redirect); err == nil {
+		t.Fatal("a code was exchanged with another verifier")
+	}
+	code, verifier := signIn()
+	tok, err := app.Finish(ctx, code, verifier, redirect)
+	if err != nil || !o.Issued(tok.AccessToken) || tok.RefreshToken == "" {
+		t.Fatalf("exchanged: %+v %v (refused: %v)", tok, err, o.Refused)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crm.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.CreateCustomer(ctx, billing.Customer{ID: "acme", Currency: "USD", Plan: "team", CycleAnchor: time.Now(), Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := crm.NewSealer(make([]byte, 32))
+	sync := &crm.Sync{Store: db, Sealer: sealer, APIs: map[string]string{crm.KindHubSpot: hs.URL}, OAuth: map[string]crm.OAuth{crm.KindHubSpot: app}}
+	expired := *tok
+	expired.Expiry = time.Now().Add(-time.Minute)
+	connect := func(tok oauth2.Token) crm.Connection {
+		t.Helper()
+		c := crm.Connection{Account: "acme", Kind: crm.KindHubSpot, Connected: time.Now(),
+			Sealed: sealer.Seal(crm.Credentials{OAuth: &tok}.Marshal(), crm.Label("acme", crm.KindHubSpot))}
+		if err := db.SaveConnection(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	conn, err := sync.Connector(ctx, connect(expired))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := conn.FindContact(ctx, "+442071234567"); err != nil {
+		t.Fatal(err)
+	}
+	xs := hs.Exchanges()
+	used := strings.TrimPrefix(xs[len(xs)-1].Auth, "Bearer ")
+	if o.Refreshs != 1 || used == tok.AccessToken || !o.Issued(used) {
+		t.Fatalf("after expiry: %d refreshes, the request went with %q", o.Refreshs, xs[len(xs)-1].Auth)
+	}
+	kept, _ := db.Connection(ctx, "acme", crm.KindHubSpot)
+	plain, err := sealer.Open(kept.Sealed, crm.Label("acme", crm.KindHubSpot))
+	if err != nil || !strings.Contains(string(plain), used) {
+		t.Errorf("the refreshed token was not kept: %v", err)
+	}
+	// Revoked in the CRM: the kept refresh token is refused when the
+	// access token next expires, which says connect again.
+	var now crm.Credentials
+	json.Unmarshal(plain, &now)
+	now.OAuth.Expiry = time.Now().Add(-time.Minute)
+	o.Revoke()
+	conn, _ = sync.Connector(ctx, connect(*now.OAuth))
+	if _, _, err := conn.FindContact(ctx, "+442071234567"); !errors.Is(err, crm.ErrAuth) {
+		t.Errorf("with the app revoked: %v, want ErrAuth", err)
 	}
 }
