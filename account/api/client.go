@@ -599,3 +599,36 @@ func (c *Client) WebhookDeliveries(ctx context.Context, id string) ([]DeliveryIn
 func (c *Client) ReplayDelivery(ctx context.Context, id, delivery string) error {
 	return c.do(ctx, http.MethodPost, "/v1/webhooks/"+url.PathEscape(id)+"/deliveries/"+url.PathEscape(delivery)+"/replay", nil, nil)
 }
+
+// Integrations lists the CRMs the account can connect and how each stands.
+func (c *Client) Integrations(ctx context.Context) ([]IntegrationInfo, error) {
+	var out []IntegrationInfo
+	err := c.do(ctx, http.MethodGet, "/v1/integrations", nil, &out)
+	return out, err
+}
+
+// ConnectCRM connects a CRM with a token.
+func (c *Client) ConnectCRM(ctx context.Context, kind string, req ConnectRequest) (IntegrationInfo, error) {
+	var out IntegrationInfo
+	err := c.do(ctx, http.MethodPut, "/v1/integrations/"+url.PathEscape(kind), req, &out)
+	return out, err
+}
+
+// AuthorizeCRM starts connecting a CRM by signing in: the address to open.
+func (c *Client) AuthorizeCRM(ctx context.Context, kind string, createContacts bool) (string, error) {
+	var out AuthorizeInfo
+	err := c.do(ctx, http.MethodPost, "/v1/integrations/"+url.PathEscape(kind)+"/authorize", AuthorizeRequest{CreateContacts: createContacts}, &out)
+	return out.URL, err
+}
+
+// DisconnectCRM disconnects a CRM.
+func (c *Client) DisconnectCRM(ctx context.Context, kind string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/integrations/"+url.PathEscape(kind), nil, nil)
+}
+
+// CRMContact is a number's contact in a connected CRM.
+func (c *Client) CRMContact(ctx context.Context, kind, number string) (ContactLink, error) {
+	var out ContactLink
+	err := c.do(ctx, http.MethodGet, "/v1/integrations/"+url.PathEscape(kind)+"/contact?number="+url.QueryEscape(number), nil, &out)
+	return out, err
+}

@@ -30,6 +30,8 @@ var accountCommands = map[string]func(context.Context, *api.Client, []string, ou
 	"keys":          cmdKeys,
 	"webhooks":      cmdWebhooks,
 	"click-to-call": cmdClickToCall,
+	"integrations":  cmdIntegrations,
+	"dispose":       cmdDispose,
 }
 
 // runAccount signs in and runs an account command.
@@ -540,6 +542,85 @@ func cmdClickToCall(ctx context.Context, c *api.Client, args []string, o out, st
 	}
 	show(o, "call", started, "call "+started.ID+": "+started.Status)
 	return outcome(o, nil, "started call "+started.ID)
+}
+
+// cmdIntegrations connects the account's CRM and shows how it stands.
+func cmdIntegrations(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"list"}
+	}
+	sub, args := args[0], args[1:]
+	fs := flagSet("integrations "+sub, stderr)
+	token := fs.String("token", "", "a HubSpot private app's token, a Pipedrive API token")
+	portal := fs.String("portal", "", "the CRM's account (HubSpot's id, Pipedrive's company subdomain), for links")
+	create := fs.Bool("create-contacts", false, "make a contact for a number the CRM does not know")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return usageErr(stderr, err, "")
+	}
+	switch {
+	case sub == "list" && len(pos) == 0:
+		is, err := c.Integrations(ctx)
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		var lines []string
+		for _, i := range is {
+			state := "not connected"
+			if i.Connected {
+				state = "connected since " + i.Since.Local().Format("2006-01-02 15:04")
+				if i.LastSync != nil {
+					state += ", last logged " + i.LastSync.Local().Format("2006-01-02 15:04")
+				}
+				if i.LastError != "" {
+					state += ", failing: " + i.LastError
+				}
+			}
+			lines = append(lines, fmt.Sprintf("%-10s %s", i.Kind, state))
+		}
+		show(o, "integrations", is, lines...)
+		return outcome(o, nil, fmt.Sprintf("%d CRMs", len(is)))
+	case sub == "connect" && len(pos) == 1 && *token != "":
+		i, err := c.ConnectCRM(ctx, pos[0], api.ConnectRequest{Token: *token, Portal: *portal, CreateContacts: *create})
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		show(o, "integration", i)
+		return outcome(o, nil, "connected "+i.Name)
+	case sub == "authorize" && len(pos) == 1:
+		u, err := c.AuthorizeCRM(ctx, pos[0], *create)
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		show(o, "authorize", map[string]string{"url": u}, "open this address to sign in: "+u)
+		return outcome(o, nil, "waiting for the sign-in")
+	case sub == "disconnect" && len(pos) == 1:
+		return outcome(o, c.DisconnectCRM(ctx, pos[0]), "disconnected "+pos[0])
+	case sub == "contact" && len(pos) == 2:
+		ct, err := c.CRMContact(ctx, pos[0], pos[1])
+		if err != nil {
+			return outcome(o, err, "")
+		}
+		show(o, "contact", ct, fmt.Sprintf("%s %s", ct.Name, ct.URL))
+		return outcome(o, nil, "found "+ct.ID)
+	}
+	return usageErr(stderr, nil, "integrations [list | connect KIND --token T [--portal P] [--create-contacts] | authorize KIND | disconnect KIND | contact KIND NUMBER]")
+}
+
+// cmdDispose logs a disposition and notes on a call.
+func cmdDispose(ctx context.Context, c *api.Client, args []string, o out, stderr io.Writer) int {
+	fs := flagSet("dispose", stderr)
+	notes := fs.String("notes", "", "what was said, what comes next")
+	pos, err := parseArgs(fs, args)
+	if err != nil || len(pos) != 2 {
+		return usageErr(stderr, err, "dispose CALL-ID DISPOSITION [--notes TEXT]")
+	}
+	ci, err := c.Dispose(ctx, pos[0], pos[1], *notes)
+	if err != nil {
+		return outcome(o, err, "")
+	}
+	show(o, "call", ci)
+	return outcome(o, nil, "logged "+ci.Tag+" on "+ci.ID)
 }
 
 // cmdWebhooks subscribes addresses to the account's events, lists the

@@ -89,6 +89,11 @@ Account commands (account mode only; what each may do depends on your role):
   team transfer-ownership EMAIL       (the Owner only)
   click-to-call NUMBER [--from YOUR-NUMBER]
                                       ring your own phones; when one answers, dial NUMBER
+  dispose CALL-ID DISPOSITION [--notes TEXT]
+                                      log how a call went (the account's dispositions)
+  integrations | integrations connect KIND --token T [--portal P] [--create-contacts]
+  integrations authorize KIND | integrations disconnect KIND | integrations contact KIND NUMBER
+                                      the CRM (hubspot, pipedrive) calls and texts are logged in
   keys | keys create NAME --scope PERMISSION... | keys revoke ID
                                       API keys for scripts and CRMs: the secret is shown once
   webhooks | webhooks create URL --event TYPE... | webhooks deliveries ID

@@ -15,10 +15,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/tetherphone/tether/account/crm"
 	"github.com/tetherphone/tether/account/demo"
 	"github.com/tetherphone/tether/account/mail"
 	"github.com/tetherphone/tether/account/payment"
@@ -59,6 +61,16 @@ media, using the --ice servers too.
 for a carrier that wants the switchboard to register), or "simulator", the built-in
 network simulator that answers any number with a short prompt and then
 echoes (the default with --demo).
+
+Accounts connect their CRM in Settings > Integrations (or PUT
+/v1/integrations/hubspot): calls and texts with outside numbers are then
+logged on the contact with that number, through the same queue and retries
+as webhooks. HubSpot is connected with a private app's token, or by signing
+in when the operator registered a HubSpot app (--hubspot-client-id, the
+secret from HUBSPOT_CLIENT_SECRET; its redirect URL is
+PUBLIC-URL/v1/integrations/oauth/callback); Pipedrive with an API token.
+Tokens are kept encrypted with DATA/crm.key (made on first start; back it
+up apart from the database). --crm-api points a CRM at another address.
 
 --payments chooses who charges cards: "sandbox" (the default; moves no
 money, test cards 4242... succeed, 4000000000000002 is declined) or "stripe",
@@ -155,6 +167,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	smtpCA := fs.String("smtp-ca", "", "PEM file of the CA that signed the SMTP server's certificate (default: the system's)")
 	mailFrom := fs.String("mail-from", "Tether <tether@localhost>", "the sender of the switchboard's emails")
 	hooksAnywhere := fs.Bool("webhooks-anywhere", false, "let accounts' webhooks post over plain http and to private addresses (a closed network, tests); by default https to the internet only")
+	deliverEvery := fs.Duration("deliver-every", 2*time.Second, "how often due webhook and CRM deliveries are made")
+	hubspotApp := fs.String("hubspot-client-id", "", "the client id of the HubSpot app accounts sign in with (its secret from HUBSPOT_CLIENT_SECRET); without it HubSpot is connected with a private app's token")
+	hubspotOAuth := fs.String("hubspot-oauth", "", "HubSpot's OAuth address, for its /authorize and /token (default HubSpot's own; a test server's in tests)")
+	var crmAPIs listFlag
+	fs.Var(&crmAPIs, "crm-api", "KIND=URL: talk to that CRM at URL rather than the vendor's address, e.g. hubspot=http://127.0.0.1:4010 (a sandbox; tests; repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -187,6 +204,34 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	serve := system.Serve{SIP: sips, HTTP: *httpAddr, PhoneMedia: *phoneMedia, ICE: ice, CheckpointEvery: *checkpoint, PublicURL: *publicURL, NoAnswer: *noAnswer}
 	serve.WebhooksAnywhere = *hooksAnywhere
+	if *deliverEvery < 100*time.Millisecond || *deliverEvery > 24*time.Hour {
+		fmt.Fprintln(stderr, "switchboard: --deliver-every is between 100ms and 24h")
+		return exitUsage
+	}
+	serve.HooksEvery = *deliverEvery
+	for _, v := range crmAPIs {
+		kind, u, ok := strings.Cut(v, "=")
+		if !ok || !slices.Contains(crm.Kinds, kind) || !strings.HasPrefix(u, "http") {
+			fmt.Fprintf(stderr, "switchboard: --crm-api is KIND=URL with KIND one of %s, not %q\n", strings.Join(crm.Kinds, ", "), v)
+			return exitUsage
+		}
+		if serve.CRMAPIs == nil {
+			serve.CRMAPIs = map[string]string{}
+		}
+		serve.CRMAPIs[kind] = u
+	}
+	if *hubspotApp != "" {
+		secret := os.Getenv("HUBSPOT_CLIENT_SECRET")
+		if secret == "" {
+			fmt.Fprintln(stderr, "switchboard: --hubspot-client-id needs the app's secret in HUBSPOT_CLIENT_SECRET")
+			return exitUsage
+		}
+		o := crm.OAuth{ClientID: *hubspotApp, ClientSecret: secret, AuthURL: crm.HubSpotAuthURL, TokenURL: crm.HubSpotTokenURL, Scopes: crm.HubSpotScopes}
+		if *hubspotOAuth != "" {
+			o.AuthURL, o.TokenURL = strings.TrimRight(*hubspotOAuth, "/")+"/authorize", strings.TrimRight(*hubspotOAuth, "/")+"/token"
+		}
+		serve.CRMOAuth = map[string]crm.OAuth{crm.KindHubSpot: o}
+	}
 	switch *signup {
 	case "open":
 	case "closed":

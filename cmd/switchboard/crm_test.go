@@ -1,0 +1,129 @@
+package main_test
+
+import (
+	"context"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tetherphone/tether/account/api"
+	"github.com/tetherphone/tether/internal/eventually"
+	"github.com/tetherphone/tether/internal/peers"
+)
+
+// TestCRMLogsCallsAndTexts: the owner connects HubSpot (Prism serving
+// HubSpot's own descriptions) with phonectl; the rep calls a London
+// number (the network simulator) and logs a disposition and a note, and
+// texts it: HubSpot gets a call engagement on the number's contact (found,
+// or made), the note added to it, the text and the simulator's answer as
+// SMS communications,
+// every request valid per HubSpot's descriptions. A call whose event is
+// written and the switchboard then killed (-9) before any delivery is
+// logged after the restart.
+func TestCRMLogsCallsAndTexts(t *testing.T) {
+	hs := peers.StartHubSpot(t)
+	dir, data := t.TempDir(), t.TempDir()
+	toneWAV(t, filepath.Join(dir, "440.wav"), 440, 3)
+	s := startServer(t, data, "--crm-api", "hubspot="+hs.URL)
+	run := func(who string, args ...string) string {
+		t.Helper()
+		out, err := exec.Command(phonectlBin, s.as(who, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("phonectl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	run("owner@demo.test", "integrations", "connect", "hubspot", "--token", "pat-na1-demo", "--portal", "4242", "--create-contacts")
+	if out := run("rep@demo.test", "integrations"); !strings.Contains(out, "hubspot    connected since") {
+		t.Errorf("integrations as the rep:\n%s", out)
+	}
+	london := func() string {
+		t.Helper()
+		run("rep@demo.test", "call", "+442071234567", "--play", filepath.Join(dir, "440.wav"), "--duration", "2s")
+		c, err := api.NewClient(s.api)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		if _, err := c.SignIn(ctx, "rep@demo.test", s.accounts["rep@demo.test"]); err != nil {
+			t.Fatal(err)
+		}
+		var calls []api.CallInfo
+		eventually.True(10*time.Second, func() bool { calls, _ = c.Calls(ctx, 1); return len(calls) == 1 && calls[0].To == "+442071234567" })
+		if len(calls) != 1 {
+			t.Fatal("the call has no record")
+		}
+		return calls[0].ID
+	}
+	id := london()
+	run("rep@demo.test", "dispose", id, "Call back", "--notes", "wants a quote for 20 seats")
+	run("rep@demo.test", "sms", "send", "+442071234567", "Here is the quote we spoke about")
+	logged := func(method, prefix, has string) bool {
+		for _, x := range hs.Exchanges() {
+			if x.Method == method && strings.HasPrefix(x.Path, prefix) && strings.Contains(string(x.Request), has) && x.Status < 300 {
+				return true
+			}
+		}
+		return false
+	}
+	eventually.Must(t, 30*time.Second, "the call, its note and the text in HubSpot", func() bool {
+		return logged("POST", "/crm/v3/objects/calls", `"hs_call_to_number":"+442071234567"`) &&
+			logged("PATCH", "/crm/v3/objects/calls/", "wants a quote for 20 seats") &&
+			logged("POST", "/crm/v3/objects/communications", `"hs_communication_body":"Here is the quote we spoke about"`) &&
+			logged("POST", "/crm/v3/objects/communications", `"hs_communication_body":"Auto-reply: got your message`) // (the simulator's answer: an inbound text)
+	})
+	var contact string // the contact of the number, as the last search found or the last create made
+	for _, x := range hs.Exchanges() {
+		if x.Status >= 300 {
+			t.Errorf("%s %s: %d (not valid per HubSpot's description?)\n%s\n%.500s", x.Method, x.Path, x.Status, x.Request, x.Response)
+		}
+		var o struct {
+			ID      string
+			Results []struct{ ID string }
+		}
+		json.Unmarshal(x.Response, &o)
+		switch {
+		case x.Path == "/crm/v3/objects/contacts/search":
+			contact = ""
+			if len(o.Results) > 0 {
+				contact = o.Results[0].ID
+			}
+		case x.Path == "/crm/v3/objects/contacts" && x.Method == "POST":
+			contact = o.ID
+		case x.Path == "/crm/v3/objects/calls" && x.Method == "POST":
+			if !strings.Contains(string(x.Request), `"to":{"id":"`+contact+`"}`) {
+				t.Errorf("the call went to another contact than the number's (%q): %s", contact, x.Request)
+			}
+		}
+	}
+
+	// kill -9 between the event and its delivery: a switchboard that
+	// delivers hourly takes a call, dies, and the one after it logs it.
+	s.cmd.Process.Kill()
+	s.cmd.Wait()
+	before := len(hs.Exchanges())
+	s = startServer(t, data, "--crm-api", "hubspot="+hs.URL, "--deliver-every", "1h")
+	london()
+	time.Sleep(time.Second) // (nothing is delivered by this switchboard for an hour)
+	if xs := hs.Exchanges(); len(xs) != before {
+		for _, x := range xs[before:] {
+			t.Logf("%s %s %s", x.Method, x.Path, x.Request)
+		}
+		t.Fatalf("%d requests to HubSpot from the hourly switchboard", len(xs)-before)
+	}
+	s.cmd.Process.Kill()
+	s.cmd.Wait()
+	startServer(t, data, "--crm-api", "hubspot="+hs.URL)
+	eventually.Must(t, 30*time.Second, "the call taken before the kill in HubSpot", func() bool {
+		n := 0
+		for _, x := range hs.Exchanges() {
+			if x.Method == "POST" && x.Path == "/crm/v3/objects/calls" && x.Status < 300 {
+				n++
+			}
+		}
+		return n == 2
+	})
+}
