@@ -248,7 +248,10 @@ type Shell struct {
 	Voicemail *VoicemailView
 	Contacts  *ContactsView
 	Settings  *SettingsView
-	Checklist *Checklist
+	// Integrations is Settings' CRM section (nil when the account API
+	// has no CRM calls).
+	Integrations *IntegrationsView
+	Checklist    *Checklist
 	Account   *AccountView
 	Verify    *VerifyBanner
 	Audit     *AuditView
@@ -337,6 +340,11 @@ func NewShellWith(s Session, dialer Dialer, win fyne.Window, hooks SettingsHooks
 	}
 	if app := fyne.CurrentApp(); app != nil {
 		sh.Settings = NewSettingsView(s, hooks, app.Preferences())
+		if _, ok := s.Account.(CRMs); ok {
+			sh.Integrations = newIntegrationsView(s, win)
+			sh.Settings.setIntegrations(sh.Integrations.Object())
+			sh.Phone.crmConnected = sh.Integrations.Connected
+		}
 		tabs = append(tabs, container.NewTabItem("Settings", sh.Settings.Object()))
 	}
 	for _, t := range tabs {
@@ -411,6 +419,14 @@ func (sh *Shell) Select(name string) bool {
 		}
 	}
 	return false
+}
+
+// Selected is the name of the tab shown.
+func (sh *Shell) Selected() string {
+	if i := sh.tabs.SelectedIndex(); i >= 0 && i < len(sh.names) {
+		return sh.names[i]
+	}
+	return ""
 }
 
 // ViewMinSize is the least size of the named view's content (for
@@ -531,6 +547,9 @@ func (sh *Shell) Refresh(ctx context.Context) error {
 	}
 	if sh.Voicemail != nil {
 		errs = append(errs, sh.Voicemail.Load(ctx))
+	}
+	if sh.Integrations != nil {
+		errs = append(errs, sh.Integrations.Load(ctx))
 	}
 	if sh.Checklist != nil {
 		errs = append(errs, sh.Checklist.Load(ctx))

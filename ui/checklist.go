@@ -25,12 +25,7 @@ type Checklist struct {
 var stepNames = [4]string{"Get a number", "Add your team", "Add credits and auto top-up", "Connect your CRM"}
 
 // stepName is a step as the card says it.
-func stepName(i int) string {
-	if i == 3 {
-		return stepNames[i] + " (coming: no CRM connects yet)"
-	}
-	return stepNames[i]
-}
+func stepName(i int) string { return stepNames[i] }
 
 // Opens reports which steps have a view to open.
 func (c *Checklist) Opens() [4]bool {
@@ -43,9 +38,12 @@ func (c *Checklist) Opens() [4]bool {
 
 func newChecklist(s Session, sh *Shell) *Checklist {
 	c := &Checklist{s: s, shell: sh}
-	// The CRM step has no view to open until the CRM integration exists
-	// (it opened Settings, which has nothing about a CRM): it says so.
-	targets := [4]string{"Numbers", "Team", "Credits", ""}
+	// The CRM step opens Settings, whose Integrations section connects
+	// one (when the account API has no CRM calls, it opens nothing).
+	targets := [4]string{"Numbers", "Team", "Credits", "Settings"}
+	if _, ok := s.Account.(CRMs); !ok {
+		targets[3] = ""
+	}
 	rows := container.NewVBox(widget.NewLabelWithStyle("Get started", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	for i := range c.steps {
 		c.steps[i] = widget.NewLabel(fmt.Sprintf("%d. %s", i+1, stepName(i)))
@@ -61,6 +59,9 @@ func newChecklist(s Session, sh *Shell) *Checklist {
 	c.content = container.NewGridWrap(fyne.NewSize(330, 240), rows)
 	return c
 }
+
+// OpenButton is step i's Open button (nil when it opens nothing).
+func (c *Checklist) OpenButton(i int) *widget.Button { return c.open[i] }
 
 // Object is the checklist's card.
 func (c *Checklist) Object() fyne.CanvasObject { return c.content }
@@ -82,6 +83,13 @@ func (c *Checklist) Load(ctx context.Context) error {
 	if c.s.Can(team.ViewBilling) {
 		if t, err := c.s.Account.TopUp(ctx); err == nil {
 			d[2] = t.Enabled
+		}
+	}
+	if crms, ok := c.s.Account.(CRMs); ok {
+		if is, err := crms.Integrations(ctx); err == nil {
+			for _, i := range is {
+				d[3] = d[3] || i.Connected
+			}
 		}
 	}
 	do(func() {

@@ -19,6 +19,7 @@ import (
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/country"
 	"github.com/tetherphone/tether/account/money"
+	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
@@ -89,6 +90,8 @@ type PhoneView struct {
 	pad        *fyne.Container
 	inCall     *fyne.Container
 	peer       *widget.Label
+	crmLink    *widget.Hyperlink // "Open in HubSpot (Ada Lovelace)", when the CRM knows the number
+	crmSeq     int               // which call's lookup may still set it (UI thread)
 	state      *widget.Label
 	quality    *widget.Label
 	mute       *widget.Button
@@ -96,6 +99,8 @@ type PhoneView struct {
 	hangup     *widget.Button
 	content    fyne.CanvasObject
 	formatting bool
+	// crmConnected lists the CRMs connected (Settings' Integrations).
+	crmConnected func() []api.IntegrationInfo
 
 	// Audio runs a connected call's sound (the sound devices) until it
 	// ends; nil leaves the call silent (tests, no devices).
@@ -166,6 +171,9 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 	}
 	v.pad = keys
 	v.peer = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	v.crmLink = widget.NewHyperlink("", nil)
+	v.crmLink.Alignment = fyne.TextAlignCenter
+	v.crmLink.Hide()
 	v.state = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	v.quality = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	v.mute = widget.NewButton("Mute", v.toggleMute)
@@ -189,7 +197,7 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 		}
 	})
 	v.speaker.PlaceHolder = "Sound device…"
-	v.inCall = container.NewVBox(v.peer, v.state, v.quality, v.warning,
+	v.inCall = container.NewVBox(v.peer, v.crmLink, v.state, v.quality, v.warning,
 		container.NewGridWithColumns(3, v.mute, v.hold, v.hangup), container.NewGridWithColumns(3, v.transfer, v.addCall, v.speaker), v.complete, v.merge)
 	v.inCall.Hide()
 	form := container.NewVBox(
@@ -206,6 +214,46 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 
 // Object is the view's content.
 func (v *PhoneView) Object() fyne.CanvasObject { return v.content }
+
+// lookUpCRM shows the call's contact in the connected CRM, if it knows
+// the number ("Open in HubSpot"); on the UI thread.
+func (v *PhoneView) lookUpCRM(number string) {
+	crms, ok := v.s.Account.(CRMs)
+	if !ok || v.crmConnected == nil {
+		return
+	}
+	connected := v.crmConnected()
+	n, err := rating.ParseNumber(number, v.s.Region())
+	if len(connected) == 0 || err != nil {
+		return // (a colleague's extension: no CRM contact)
+	}
+	seq := v.crmSeq
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		text, u, found := crmLink(ctx, crms, connected, n.E164)
+		if !found {
+			return
+		}
+		do(func() {
+			if v.crmSeq != seq {
+				return // another call's screen by now
+			}
+			v.crmLink.SetText(text)
+			v.crmLink.SetURL(u)
+			v.crmLink.Show()
+		})
+	}()
+}
+
+// CRMLink is the call screen's CRM link as shown ("" when hidden; for
+// tests).
+func (v *PhoneView) CRMLink() (string, string) {
+	if !v.crmLink.Visible() || v.crmLink.URL == nil {
+		return "", ""
+	}
+	return v.crmLink.Text, v.crmLink.URL.String()
+}
 
 // Load reads my numbers for the caller-ID picker; call it off the UI
 // thread.
@@ -459,6 +507,7 @@ func (v *PhoneView) Dial() {
 	v.mu.Unlock()
 	from := v.from()
 	v.showCall(target, "Calling…")
+	v.lookUpCRM(target)
 	go func() {
 		var opts []phone.DialOption
 		if from != "" {
@@ -681,6 +730,8 @@ func (v *PhoneView) showCall(peer, state string) {
 	v.quoteSeq++
 	v.mu.Unlock()
 	v.quote.SetText("")
+	v.crmSeq++
+	v.crmLink.Hide()
 	v.peer.SetText(peer)
 	v.state.SetText(state)
 	v.quality.SetText("")

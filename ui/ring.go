@@ -85,6 +85,7 @@ func (v *PhoneView) Ring(in *phone.Incoming) {
 			return
 		}
 		v.showCall(from, "Answering…")
+		v.lookUpCRM(callerUser(in.Remote()))
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			err := in.Answer(ctx)
@@ -117,8 +118,23 @@ func (v *PhoneView) Ring(in *phone.Incoming) {
 			}
 		}()
 	}
+	link := widget.NewHyperlink("", nil)
+	link.Alignment = fyne.TextAlignCenter
+	link.Hide()
+	if crms, ok := v.s.Account.(CRMs); ok && v.crmConnected != nil && strings.HasPrefix(callerUser(in.Remote()), "+") {
+		if connected := v.crmConnected(); len(connected) > 0 {
+			number := callerUser(in.Remote())
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if text, u, found := crmLink(ctx, crms, connected, number); found {
+					do(func() { link.SetText(text); link.SetURL(u); link.Show() })
+				}
+			}()
+		}
+	}
 	d = dialog.NewCustomWithoutButtons("Incoming call", container.NewVBox(
-		who,
+		who, link,
 		widget.NewLabelWithStyle(line, fyne.TextAlignCenter, fyne.TextStyle{}),
 		container.NewGridWithColumns(2, decline, answer)), v.win)
 	d.Show()

@@ -55,14 +55,21 @@ type SettingsView struct {
 	media    *widget.Select
 	status   *widget.Label
 	about    *widget.Label
+	crm      *fyne.Container // the Integrations section, when the shell has one
 	content  fyne.CanvasObject
+}
+
+// setIntegrations puts the CRM section in the view.
+func (v *SettingsView) setIntegrations(o fyne.CanvasObject) {
+	v.crm.Objects = []fyne.CanvasObject{o}
+	v.crm.Refresh()
 }
 
 const systemDefault = "System default"
 
 // NewSettingsView builds the view.
 func NewSettingsView(s Session, h SettingsHooks, prefs fyne.Preferences) *SettingsView {
-	v := &SettingsView{s: s, h: h, prefs: prefs, status: widget.NewLabel(""),
+	v := &SettingsView{s: s, h: h, prefs: prefs, status: widget.NewLabel(""), crm: container.NewVBox(),
 		about: widget.NewLabel(version.Short() + "\nTether talks only to your company's switchboard: it checks nothing on the internet by itself (updates come with your package manager).")}
 	v.about.Wrapping = fyne.TextWrapWord
 	v.status.Wrapping = fyne.TextWrapWord
@@ -143,6 +150,7 @@ func NewSettingsView(s Session, h SettingsHooks, prefs fyne.Preferences) *Settin
 		widget.NewLabel(now),
 		widget.NewLabelWithStyle("Desktop", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		links, v.autoOn,
+		v.crm,
 		widget.NewLabelWithStyle("Account", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabel(s.Me.Email+" · "+roleName(s.Me.Role)+" · extension "+s.Me.Extension),
 		v.status,

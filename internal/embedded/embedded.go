@@ -28,8 +28,9 @@ type System struct {
 	run *system.Running
 }
 
-// Start starts the demo phone system kept in dir.
-func Start(ctx context.Context, dir string, log *slog.Logger) (*System, error) {
+// Start starts the demo phone system kept in dir; opts change how it
+// serves.
+func Start(ctx context.Context, dir string, log *slog.Logger, opts ...func(*system.Serve)) (*System, error) {
 	p := demo.Parts(dir)
 	p.Log = log
 	sys, err := demo.OpenWith(ctx, p)
@@ -37,8 +38,12 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*System, error) {
 		return nil, err
 	}
 	// ws as well as udp: WebRTC media is a user's choice in Settings.
-	run, err := sys.Start(ctx, system.Serve{SIP: []string{"udp://127.0.0.1:0", "ws://127.0.0.1:0"}, HTTP: "127.0.0.1:0",
-		Trunk: system.Trunk{Simulator: true}})
+	serve := system.Serve{SIP: []string{"udp://127.0.0.1:0", "ws://127.0.0.1:0"}, HTTP: "127.0.0.1:0",
+		Trunk: system.Trunk{Simulator: true}}
+	for _, o := range opts { // (tests: a CRM's address)
+		o(&serve)
+	}
+	run, err := sys.Start(ctx, serve)
 	if err != nil {
 		sys.Close()
 		return nil, err

@@ -50,8 +50,10 @@ func prismDir() string {
 	return filepath.Join(filepath.Dir(file), "prism")
 }
 
-// StartPrism starts Prism mocking the OpenAPI description spec (dynamic
-// answers, --errors) and returns its address.
+// StartPrism starts Prism mocking the OpenAPI description spec (answers
+// made up from the schemas, the same for the same request: --seed; a
+// request the description refuses is an error: --errors) and returns its
+// address.
 func StartPrism(t testing.TB, spec string) string {
 	t.Helper()
 	bin := filepath.Join(prismDir(), "node_modules", ".bin", "prism")
@@ -59,7 +61,7 @@ func StartPrism(t testing.TB, spec string) string {
 		t.Fatalf("Prism is not installed (make deps runs npm ci in internal/peers/prism): %v", err)
 	}
 	port := FreePort(t)
-	cmd := command(bin, "mock", "-d", "--errors", "-h", "127.0.0.1", "-p", fmt.Sprint(port), spec)
+	cmd := command(bin, "mock", "-d", "--seed", "tether", "--errors", "-h", "127.0.0.1", "-p", fmt.Sprint(port), spec)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
