@@ -252,19 +252,19 @@ type Shell struct {
 	// has no CRM calls).
 	Integrations *IntegrationsView
 	Checklist    *Checklist
-	Account   *AccountView
-	Verify    *VerifyBanner
-	Audit     *AuditView
-	tabs      *container.AppTabs
-	names     []string // the tabs' names, without the missed-call count
-	missedBar *fyne.Container
-	missedTxt *widget.Label
-	missed    []api.CallInfo // missed calls to me not yet seen
-	bg        sync.WaitGroup // the shell's own work off the UI thread
-	status    *widget.Label
-	signOut   *widget.Button
-	content   fyne.CanvasObject
-	win       fyne.Window
+	Account      *AccountView
+	Verify       *VerifyBanner
+	Audit        *AuditView
+	tabs         *container.AppTabs
+	names        []string // the tabs' names, without the missed-call count
+	missedBar    *fyne.Container
+	missedTxt    *widget.Label
+	missed       []api.CallInfo // missed calls to me not yet seen
+	bg           sync.WaitGroup // the shell's own work off the UI thread
+	status       *widget.Label
+	signOut      *widget.Button
+	content      fyne.CanvasObject
+	win          fyne.Window
 	// OnSignOut, when set, signs out: the app ends the session on the
 	// server, forgets this desktop's phone credentials and shows the
 	// sign-in screen.
