@@ -571,8 +571,13 @@ func (c *Client) RevokeKey(ctx context.Context, id string) error {
 // CreateWebhook subscribes url to events; the answer's Secret (the key of
 // the deliveries' signatures) is shown this once.
 func (c *Client) CreateWebhook(ctx context.Context, url string, events ...string) (WebhookInfo, error) {
+	return c.Subscribe(ctx, WebhookRequest{URL: url, Events: events})
+}
+
+// Subscribe subscribes an address as req says (a Slack one, one number's).
+func (c *Client) Subscribe(ctx context.Context, req WebhookRequest) (WebhookInfo, error) {
 	var w WebhookInfo
-	err := c.do(ctx, http.MethodPost, "/v1/webhooks", WebhookRequest{URL: url, Events: events}, &w)
+	err := c.do(ctx, http.MethodPost, "/v1/webhooks", req, &w)
 	return w, err
 }
 

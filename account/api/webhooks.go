@@ -13,12 +13,18 @@ import (
 	"time"
 
 	"github.com/tetherphone/tether/account/hooks"
+	"github.com/tetherphone/tether/account/rating"
 )
 
 // WebhookRequest is POST /v1/webhooks's body.
 type WebhookRequest struct {
 	URL    string   `json:"url"`
 	Events []string `json:"events"`
+	// Format "slack" posts Slack incoming-webhook messages (for call.missed,
+	// voicemail.created, message.received) instead of the signed event;
+	// Number limits it to one of the account's numbers.
+	Format string `json:"format,omitempty"`
+	Number string `json:"number,omitempty"`
 }
 
 // WebhookInfo describes a subscription. Secret, the key of its deliveries'
@@ -31,6 +37,8 @@ type WebhookInfo struct {
 	Disabled     *time.Time `json:"disabled,omitempty"`
 	FailingSince *time.Time `json:"failing_since,omitempty"`
 	Secret       string     `json:"secret,omitempty"`
+	Format       string     `json:"format,omitempty"`
+	Number       string     `json:"number,omitempty"`
 }
 
 // DeliveryInfo is one event's delivery to a subscription, with its
@@ -62,7 +70,8 @@ func optTime(t time.Time) *time.Time {
 }
 
 func webhookInfo(w hooks.Webhook) WebhookInfo {
-	return WebhookInfo{ID: w.ID, URL: w.URL, Events: w.Events, Created: w.Created, Disabled: optTime(w.Disabled), FailingSince: optTime(w.FailingSince)}
+	return WebhookInfo{ID: w.ID, URL: w.URL, Events: w.Events, Created: w.Created, Disabled: optTime(w.Disabled), FailingSince: optTime(w.FailingSince),
+		Format: w.Format, Number: w.Number}
 }
 
 // checkHookURL refuses addresses a webhook may not post to: anything but
@@ -104,7 +113,19 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request, u caller)
 	idb := make([]byte, 8)
 	rand.Read(idb)
 	h := hooks.Webhook{ID: "wh_" + hex.EncodeToString(idb), Account: u.Account, URL: req.URL, Secret: "whsec_" + hex.EncodeToString(b),
-		Events: req.Events, Created: s.cfg.Now().UTC()}
+		Events: req.Events, Created: s.cfg.Now().UTC(), Format: req.Format}
+	if req.Number != "" {
+		n, err := rating.ParseNumber(req.Number, u.region)
+		if err != nil {
+			writeErr(w, http.StatusBadRequest, "bad_input", "%q is not a phone number", req.Number)
+			return
+		}
+		if num, err := s.cfg.Users.Number(r.Context(), n.E164); err != nil || num.Account != u.Account {
+			writeErr(w, http.StatusBadRequest, "bad_input", "%s is not one of the account's numbers", n.E164)
+			return
+		}
+		h.Number = n.E164
+	}
 	if err := h.Validate(); err != nil {
 		s.fail(w, err, "subscribe")
 		return

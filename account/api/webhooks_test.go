@@ -61,6 +61,25 @@ func TestWebhooksAPI(t *testing.T) {
 	if _, err := admin.CreateWebhook(ctx, "https://hooks.example.com/x", "call.exploded"); apiErr(err) == nil || apiErr(err).Status != 400 {
 		t.Errorf("an unknown event: %v", err)
 	}
+	// Slack: its events only, on one of the account's numbers.
+	for _, bad := range []api.WebhookRequest{
+		{URL: "https://hooks.slack.com/services/T/B/x", Events: []string{hooks.CallEnded}, Format: "slack"},
+		{URL: "https://hooks.slack.com/services/T/B/x", Events: []string{hooks.CallMissed}, Format: "teams"},
+		{URL: "https://hooks.slack.com/services/T/B/x", Events: []string{hooks.CallMissed}, Format: "slack", Number: "+442079460000"},
+		{URL: "https://hooks.slack.com/services/T/B/x", Events: []string{hooks.CallMissed}, Format: "slack", Number: "sales"},
+	} {
+		if _, err := admin.Subscribe(ctx, bad); apiErr(err) == nil || apiErr(err).Status != 400 {
+			t.Errorf("subscribing %+v: %v", bad, err)
+		}
+	}
+	sl, err := admin.Subscribe(ctx, api.WebhookRequest{URL: "https://hooks.slack.com/services/T/B/x", Events: []string{hooks.CallMissed, hooks.VoicemailCreated},
+		Format: "slack", Number: "(415) 555-0100"})
+	if err != nil || sl.Format != "slack" || sl.Number != "+14155550100" {
+		t.Fatalf("a Slack subscription: %+v %v", sl, err)
+	}
+	if err := admin.DeleteWebhook(ctx, sl.ID); err != nil {
+		t.Fatal(err)
+	}
 	admin.Base = open.URL
 	wh, err := admin.CreateWebhook(ctx, receiver.URL+"/tether", hooks.CallEnded, hooks.CallMissed)
 	if err != nil || !strings.HasPrefix(wh.Secret, "whsec_") || len(wh.Events) != 2 {

@@ -12,6 +12,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -64,7 +65,19 @@ type Webhook struct {
 	Created      time.Time
 	Disabled     time.Time // zero: delivering
 	FailingSince time.Time // zero: its last delivery went through
+	// Format is how deliveries are written: "" the signed JSON event;
+	// FormatSlack a Slack incoming-webhook message (text) about it.
+	Format string
+	// Number limits the subscription to events about that number (a
+	// call to it, its voicemail, a text to it); "" for all.
+	Number string
 }
+
+// FormatSlack writes deliveries as Slack incoming-webhook messages.
+const FormatSlack = "slack"
+
+// SlackEvents are the events a Slack subscription may take.
+var SlackEvents = []string{CallMissed, VoicemailCreated, MessageReceived}
 
 // Validate checks a subscription's address and events.
 func (w Webhook) Validate() error {
@@ -73,6 +86,20 @@ func (w Webhook) Validate() error {
 	}
 	if len(w.Events) == 0 {
 		return fmt.Errorf("%w: subscribe to at least one event (%s)", ErrInvalid, strings.Join(Types, ", "))
+	}
+	switch w.Format {
+	case "":
+	case FormatSlack:
+		for _, e := range w.Events {
+			if !slices.Contains(SlackEvents, e) {
+				return fmt.Errorf("%w: a Slack subscription takes %s, not %q", ErrInvalid, strings.Join(SlackEvents, ", "), e)
+			}
+		}
+	default:
+		return fmt.Errorf("%w: the format is %q (slack) or left out, not %q", ErrInvalid, FormatSlack, w.Format)
+	}
+	if w.Number != "" && (len(w.Number) < 8 || len(w.Number) > 16 || w.Number[0] != '+' || strings.Trim(w.Number[1:], "0123456789") != "") {
+		return fmt.Errorf("%w: the number is one of the account's, as +E.164, not %q", ErrInvalid, w.Number)
 	}
 	for _, e := range w.Events {
 		if !slices.Contains(Types, e) {
@@ -115,6 +142,8 @@ type Due struct {
 	URL, Secret  string
 	FailingSince time.Time // the subscription's first failure since its last success
 	LastSuccess  time.Time // its last delivery that went through
+	Format       string    // the subscription's (Webhook.Format)
+	Number       string    // the subscription's (Webhook.Number)
 }
 
 // Store keeps subscriptions, events and deliveries.
@@ -297,6 +326,8 @@ func (d *Deliverer) deliver(ctx context.Context, x Due) bool {
 		cancel()
 	} else if !strings.HasPrefix(x.URL, "http://") && !strings.HasPrefix(x.URL, "https://") {
 		err = fmt.Errorf("nothing here delivers to %s", x.URL)
+	} else if x.Format == FormatSlack {
+		err = d.postSlack(ctx, x, &a)
 	} else {
 		err = d.post(ctx, x, start, &a)
 	}
@@ -348,4 +379,73 @@ func (d *Deliverer) post(ctx context.Context, x Due, start time.Time, a *Attempt
 		return fmt.Errorf("the receiver answered %s", res.Status)
 	}
 	return nil
+}
+
+// postSlack posts a Slack subscription's delivery: a message about the
+// event, when it is about the subscription's number (else nothing is
+// sent, and the delivery is done).
+func (d *Deliverer) postSlack(ctx context.Context, x Due, a *Attempt) error {
+	text, ok := SlackText(x.Type, x.Payload, x.Number)
+	if !ok {
+		return nil
+	}
+	body, _ := json.Marshal(map[string]string{"text": text})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.URL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Tether-Webhooks/1")
+	res, err := d.client().Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+	res.Body.Close()
+	a.Status = res.StatusCode
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		return fmt.Errorf("Slack answered %s", res.Status)
+	}
+	return nil
+}
+
+// SlackText is the Slack message about an event, and whether the event
+// is about number ("" any): a missed call to it, a voicemail left on it,
+// a text to it.
+func SlackText(typ string, payload []byte, number string) (string, bool) {
+	var e struct {
+		Data struct {
+			Direction, From, To, Number string
+			Seconds                      int64
+			Body                         string
+			Started, Created, At         time.Time
+		}
+	}
+	if json.Unmarshal(payload, &e) != nil {
+		return "", false
+	}
+	v := e.Data
+	about := v.To
+	if typ == VoicemailCreated {
+		about = v.Number
+	}
+	if number != "" && about != number {
+		return "", false
+	}
+	when := func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 15:04 UTC") }
+	switch typ {
+	case CallMissed:
+		if v.Direction == "outbound" || v.Direction == "internal" {
+			return "", false // (not the customer's call)
+		}
+		return fmt.Sprintf(":telephone_receiver: Missed call from %s to %s, %s.", v.From, v.To, when(v.Started)), true
+	case VoicemailCreated:
+		return fmt.Sprintf(":studio_microphone: New voicemail on %s from %s (%d s), %s. Listen in Tether's Voicemail.", v.Number, v.From, v.Seconds, when(v.Created)), true
+	case MessageReceived:
+		if v.Direction != "inbound" {
+			return "", false
+		}
+		return fmt.Sprintf(":speech_balloon: Text from %s to %s: %s", v.From, v.To, v.Body), true
+	}
+	return "", false
 }

@@ -87,8 +87,8 @@ func (db *DB) SaveWebhook(ctx context.Context, w hooks.Webhook) error {
 		if n >= hooks.MaxWebhooks {
 			return clean(fmt.Errorf("%w: the account has %d webhooks, the most allowed", hooks.ErrLimit, n))
 		}
-		_, err := tx.exec(`INSERT INTO webhooks (id, account, url, secret, events, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			w.ID, w.Account, w.URL, w.Secret, strings.Join(w.Events, " "), nanos(w.Created))
+		_, err := tx.exec(`INSERT INTO webhooks (id, account, url, secret, events, created_at, format, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			w.ID, w.Account, w.URL, w.Secret, strings.Join(w.Events, " "), nanos(w.Created), w.Format, w.Number)
 		if isForeignKey(err) {
 			return clean(fmt.Errorf("%w: account %s", hooks.ErrNotFound, w.Account))
 		}
@@ -102,11 +102,11 @@ func (db *DB) Webhooks(ctx context.Context, account string) ([]hooks.Webhook, er
 		var w hooks.Webhook
 		var events string
 		var created, disabled, failing int64
-		err := row.Scan(&w.ID, &w.Account, &w.URL, &w.Secret, &events, &created, &disabled, &failing)
+		err := row.Scan(&w.ID, &w.Account, &w.URL, &w.Secret, &events, &created, &disabled, &failing, &w.Format, &w.Number)
 		w.Events = strings.Fields(events)
 		w.Created, w.Disabled, w.FailingSince = fromNanos(created), fromNanos(disabled), fromNanos(failing)
 		return w, err
-	}, `SELECT id, account, url, secret, events, created_at, disabled_at, failing_since FROM webhooks WHERE account = ? ORDER BY created_at, id`, account)
+	}, `SELECT id, account, url, secret, events, created_at, disabled_at, failing_since, format, number FROM webhooks WHERE account = ? ORDER BY created_at, id`, account)
 }
 
 // DeleteWebhook implements hooks.Store: its deliveries go with it.
@@ -129,11 +129,13 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]ho
 		var d hooks.Due
 		var payload string
 		var next, created, failing, success int64
-		err := row.Scan(&d.ID, &d.Webhook, &d.Event, &d.Type, &payload, &d.Tries, &next, &created, &d.URL, &d.Secret, &failing, &success, &d.Account)
+		err := row.Scan(&d.ID, &d.Webhook, &d.Event, &d.Type, &payload, &d.Tries, &next, &created, &d.URL, &d.Secret, &failing, &success, &d.Account,
+			&d.Format, &d.Number)
 		d.Payload, d.Status = []byte(payload), "pending"
 		d.NextTry, d.Created, d.FailingSince, d.LastSuccess = fromNanos(next), fromNanos(created), fromNanos(failing), fromNanos(success)
 		return d, err
-	}, `SELECT d.id, d.webhook, d.event, e.type, e.payload, d.tries, d.next_try, d.created_at, w.url, w.secret, w.failing_since, w.delivered_at, w.account
+	}, `SELECT d.id, d.webhook, d.event, e.type, e.payload, d.tries, d.next_try, d.created_at, w.url, w.secret, w.failing_since, w.delivered_at, w.account,
+			w.format, w.number
 		FROM deliveries d JOIN events e ON e.id = d.event JOIN webhooks w ON w.id = d.webhook
 		WHERE d.status = 'pending' AND d.next_try <= ? AND w.disabled_at = 0 ORDER BY d.next_try, d.created_at LIMIT ?`, nanos(now), limit)
 }

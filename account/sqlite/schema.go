@@ -519,4 +519,10 @@ CREATE TABLE crm_authorizations (
 	created_at INTEGER NOT NULL
 ) STRICT;
 `,
+	// 23: a webhook's format (the signed event, or a Slack message) and
+	// the number it is limited to.
+	`
+ALTER TABLE webhooks ADD COLUMN format TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhooks ADD COLUMN number TEXT NOT NULL DEFAULT '';
+`,
 }

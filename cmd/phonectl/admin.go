@@ -636,18 +636,23 @@ func cmdWebhooks(ctx context.Context, c *api.Client, args []string, o out, stder
 		events = append(events, v)
 		return nil
 	})
+	format := fs.String("format", "", `"slack": post Slack messages (a Slack incoming webhook's URL) for `+strings.Join(hooks.SlackEvents, ", "))
+	number := fs.String("number", "", "only events about this number of the account's")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return usageErr(stderr, err, "")
 	}
 	switch {
 	case sub == "create" && len(pos) == 1 && len(events) > 0:
-		w, err := c.CreateWebhook(ctx, pos[0], events...)
+		w, err := c.Subscribe(ctx, api.WebhookRequest{URL: pos[0], Events: events, Format: *format, Number: *number})
 		if err != nil {
 			return outcome(o, err, "")
 		}
-		show(o, "webhook", w, fmt.Sprintf("webhook %s: %s gets %s", w.ID, w.URL, strings.Join(w.Events, " ")),
-			"signing secret (shown once; check Tether-Signature with it): "+w.Secret)
+		lines := []string{fmt.Sprintf("webhook %s: %s gets %s", w.ID, w.URL, strings.Join(w.Events, " "))}
+		if w.Format == "" {
+			lines = append(lines, "signing secret (shown once; check Tether-Signature with it): "+w.Secret)
+		}
+		show(o, "webhook", w, lines...)
 		return outcome(o, nil, "subscribed "+w.URL)
 	case sub == "list" && len(pos) == 0:
 		ws, err := c.Webhooks(ctx)

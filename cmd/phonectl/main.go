@@ -96,7 +96,7 @@ Account commands (account mode only; what each may do depends on your role):
                                       the CRM (hubspot, pipedrive) calls and texts are logged in
   keys | keys create NAME --scope PERMISSION... | keys revoke ID
                                       API keys for scripts and CRMs: the secret is shown once
-  webhooks | webhooks create URL --event TYPE... | webhooks deliveries ID
+  webhooks | webhooks create URL --event TYPE... [--format slack] [--number N] | webhooks deliveries ID
   webhooks replay ID DELIVERY | webhooks delete ID
                                       the account's events posted to your address, signed
 
