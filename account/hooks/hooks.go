@@ -416,9 +416,9 @@ func SlackText(typ string, payload []byte, number string) (string, bool) {
 	var e struct {
 		Data struct {
 			Direction, From, To, Number string
-			Seconds                      int64
-			Body                         string
-			Started, Created, At         time.Time
+			Seconds                     int64
+			Body                        string
+			Started, Created, At        time.Time
 		}
 	}
 	if json.Unmarshal(payload, &e) != nil {
