@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -362,5 +363,88 @@ func TestOAuthConnection(t *testing.T) {
 	conn, _ = sync.Connector(ctx, connect(*now.OAuth))
 	if _, _, err := conn.FindContact(ctx, "+442071234567"); !errors.Is(err, crm.ErrAuth) {
 		t.Errorf("with the app revoked: %v, want ErrAuth", err)
+	}
+}
+
+// TestPipedriveThroughOutbox: the same interface on a CRM shaped
+// otherwise (Pipedrive: persons, call logs that cannot change, notes),
+// against a stand-in strict as Pipedrive's reference: a call to an
+// unknown number makes the person and logs the call on it; the
+// disposition logged later is a note on the person; a text is a note; a
+// second call finds the person. A wrong token is ErrAuth.
+func TestPipedriveThroughOutbox(t *testing.T) {
+	pd := peers.StartPipedrive(t)
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crm.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetClock(clk.Now)
+	if _, err := db.CreateCustomer(ctx, billing.Customer{ID: "acme", Currency: "USD", Plan: "team", CycleAnchor: clk.Now(), Created: clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := crm.NewSealer(make([]byte, 32))
+	sync := &crm.Sync{Store: db, Sealer: sealer, APIs: map[string]string{crm.KindPipedrive: pd.URL}, Now: clk.Now}
+	connect := func(token string) crm.Connection {
+		t.Helper()
+		c := crm.Connection{Account: "acme", Kind: crm.KindPipedrive, Portal: "acme", CreateContacts: true, Connected: clk.Now(),
+			Sealed: sealer.Seal(crm.Credentials{Token: token}.Marshal(), crm.Label("acme", crm.KindPipedrive))}
+		if err := db.SaveConnection(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	bad, _ := sync.Connector(ctx, connect("not-the-token"))
+	if _, _, err := bad.FindContact(ctx, "+442071234567"); !errors.Is(err, crm.ErrAuth) {
+		t.Fatalf("a wrong token: %v", err)
+	}
+	connect(pd.Token)
+	d := &hooks.Deliverer{Store: db, Now: clk.Now, Targets: map[string]hooks.Target{"crm": sync}}
+	call := records.Call{ID: "call-1", Account: "acme", Direction: "outbound", From: "+14155550100", To: "+442071234567",
+		Started: clk.Now().Add(-95 * time.Second), Answered: clk.Now().Add(-90 * time.Second), Ended: clk.Now(), Seconds: 90,
+		Cost: decimal.Zero, Currency: "USD", Disposition: records.Answered}
+	if err := db.AddCall(ctx, call); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Tag(ctx, "call-1", "Call back", "wants a quote"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddMessage(ctx, records.Message{ID: "msg-1", Account: "acme", Direction: "inbound", From: "+442071234567", To: "+14155550100",
+		At: clk.Now(), Segments: 1, Cost: decimal.Zero, Currency: "USD", Status: "delivered", Body: "See you at 3"}); err != nil {
+		t.Fatal(err)
+	}
+	call2 := call
+	call2.ID, call2.Disposition, call2.Seconds, call2.Answered = "call-2", records.Busy, 0, time.Time{}
+	if err := db.AddCall(ctx, call2); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // (in order: what a later event needs was delivered by an earlier round at the latest)
+		d.Once(ctx)
+		clk.Advance(time.Minute)
+	}
+	logs, notes, refused := pd.Made()
+	if len(refused) > 0 {
+		t.Fatalf("requests Pipedrive's reference refuses: %v", refused)
+	}
+	ps := pd.Persons()
+	if len(ps) != 1 || ps[0].Phones[0] != "+442071234567" {
+		t.Fatalf("persons %+v (one, made once)", ps)
+	}
+	if len(logs) != 2 || logs[0]["outcome"] != "connected" || logs[0]["duration"] != "90" || fmt.Sprint(logs[0]["person_id"]) != "1" ||
+		logs[0]["start_time"] != "2026-12-07 08:58:25" || logs[1]["outcome"] != "busy" {
+		t.Errorf("call logs %v", logs)
+	}
+	var contents []string
+	for _, n := range notes {
+		if fmt.Sprint(n["person_id"]) != "1" {
+			t.Errorf("a note on another person: %v", n)
+		}
+		contents = append(contents, n["content"].(string))
+	}
+	if len(contents) != 2 || !strings.Contains(contents[0], "Call back") || !strings.Contains(contents[0], "wants a quote") ||
+		!strings.Contains(contents[1], "See you at 3") {
+		t.Errorf("notes %q", contents)
 	}
 }

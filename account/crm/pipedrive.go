@@ -17,12 +17,13 @@ import (
 // PipedriveAPI is Pipedrive's API address.
 const PipedriveAPI = "https://api.pipedrive.com"
 
-// Pipedrive logs calls and texts in Pipedrive, written from its API v1
-// reference: people found with persons/search (by phone, exact), made
-// with POST persons; a call is a call log (callLogs) on the person; a
-// text, and a disposition logged after a call (call logs cannot be
-// changed), a note on the person. Client signs requests (OAuth), or Token
-// is the user's API token (sent as api_token).
+// Pipedrive logs calls and texts in Pipedrive, written from its API
+// reference (and the models of its own client, npm pipedrive 33.7.0):
+// people found with GET /api/v2/persons/search (by phone, exact) and made
+// with POST /api/v2/persons; a call is a call log (POST /v1/callLogs) on
+// the person; a text, and a disposition logged after a call (call logs
+// cannot be changed), a note on the person (POST /v1/notes). Client signs
+// requests (OAuth), or Token is the user's API token (sent as api_token).
 type Pipedrive struct {
 	Client  *http.Client
 	API     string // PipedriveAPI when empty
@@ -106,7 +107,7 @@ func (p *Pipedrive) FindContact(ctx context.Context, phone string) (Contact, boo
 		} `json:"items"`
 	}
 	q := url.Values{"term": {phone}, "fields": {"phone"}, "exact_match": {"true"}, "limit": {"1"}}
-	if err := p.do(ctx, http.MethodGet, "/v1/persons/search", q, nil, &out); err != nil {
+	if err := p.do(ctx, http.MethodGet, "/api/v2/persons/search", q, nil, &out); err != nil {
 		return Contact{}, false, err
 	}
 	if len(out.Items) == 0 || out.Items[0].Item.ID == 0 {
@@ -117,12 +118,12 @@ func (p *Pipedrive) FindContact(ctx context.Context, phone string) (Contact, boo
 
 // CreateContact implements Connector: a person named by the number.
 func (p *Pipedrive) CreateContact(ctx context.Context, phone string) (Contact, error) {
-	in := map[string]any{"name": phone, "phone": []map[string]any{{"value": phone, "primary": true, "label": "work"}}}
+	in := map[string]any{"name": phone, "phones": []map[string]any{{"value": phone, "primary": true, "label": "work"}}}
 	var out struct {
 		ID   int64  `json:"id"`
 		Name string `json:"name"`
 	}
-	if err := p.do(ctx, http.MethodPost, "/v1/persons", nil, in, &out); err != nil {
+	if err := p.do(ctx, http.MethodPost, "/api/v2/persons", nil, in, &out); err != nil {
 		return Contact{}, err
 	}
 	return p.person(out.ID, cmp.Or(out.Name, phone)), nil
