@@ -404,7 +404,7 @@ func (d *Deliverer) postSlack(ctx context.Context, x Due, a *Attempt) error {
 	res.Body.Close()
 	a.Status = res.StatusCode
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return fmt.Errorf("Slack answered %s", res.Status)
+		return fmt.Errorf("the Slack webhook answered %s", res.Status)
 	}
 	return nil
 }
