@@ -3,6 +3,9 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -126,4 +129,77 @@ func TestCRMLogsCallsAndTexts(t *testing.T) {
 		}
 		return n == 2
 	})
+}
+
+// TestCRMSignIn: connecting HubSpot by signing in, as the app does: the
+// switchboard runs with an app registered at an OAuth server (loopback,
+// PKCE enforced); phonectl asks for the address, the browser (here an
+// HTTP client following redirects) signs in and is sent back to the
+// switchboard, which says HubSpot is connected; calls are then logged
+// with the token the OAuth server issued.
+func TestCRMSignIn(t *testing.T) {
+	hs := peers.StartHubSpot(t)
+	o := peers.StartOAuth(t)
+	dir, data := t.TempDir(), t.TempDir()
+	toneWAV(t, filepath.Join(dir, "440.wav"), 440, 2)
+	s := startServerEnv(t, data, []string{"HUBSPOT_CLIENT_SECRET=" + o.ClientSecret}, "--demo", "--crm-api", "hubspot="+hs.URL,
+		"--hubspot-client-id", o.ClientID, "--hubspot-oauth", o.URL)
+	out, err := exec.Command(phonectlBin, s.as("owner@demo.test", "integrations", "authorize", "hubspot", "--create-contacts")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("integrations authorize: %v\n%s", err, out)
+	}
+	var u string
+	for _, f := range strings.Fields(string(out)) {
+		if strings.HasPrefix(f, o.URL+"/authorize?") {
+			u = f
+		}
+	}
+	if !strings.Contains(u, "code_challenge_method=S256") {
+		t.Fatalf("the address to sign in at: %q\n%s", u, out)
+	}
+	res, err := http.Get(u) // the browser: sign in, sent back to the switchboard
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), "HubSpot is connected") {
+		t.Fatalf("back at the switchboard: %d %s (the OAuth server refused: %v)", res.StatusCode, page, o.Refused)
+	}
+	if res2, err := http.Get(u); err == nil { // the same authorization again: its state is used
+		page, _ := io.ReadAll(res2.Body)
+		res2.Body.Close()
+		if res2.StatusCode == 200 || !strings.Contains(string(page), "unknown, used or too old") {
+			t.Errorf("a second use of the authorization: %d %s", res2.StatusCode, page)
+		}
+	}
+	out, err = exec.Command(phonectlBin, s.as("owner@demo.test", "integrations")...).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "hubspot    connected since") {
+		t.Fatalf("integrations: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(phonectlBin, s.as("rep@demo.test", "call", "+442071234567", "--play", filepath.Join(dir, "440.wav"),
+		"--duration", "2s")...).CombinedOutput(); err != nil {
+		t.Fatalf("a call: %v\n%s", err, out)
+	}
+	var auth string
+	eventually.Must(t, 30*time.Second, "the call logged in HubSpot", func() bool {
+		for _, x := range hs.Exchanges() {
+			if x.Method == "POST" && x.Path == "/crm/v3/objects/calls" && x.Status < 300 {
+				auth = x.Auth
+				return true
+			}
+		}
+		return false
+	})
+	if tok := strings.TrimPrefix(auth, "Bearer "); !o.Issued(tok) {
+		t.Errorf("the call was logged with %q, not a token the OAuth server issued", auth)
+	}
+	db, err := os.ReadFile(filepath.Join(data, "tether.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, _ := os.ReadFile(filepath.Join(data, "tether.db-wal")) // (recent writes)
+	if tok := strings.TrimPrefix(auth, "Bearer "); strings.Contains(string(db)+string(wal), tok) {
+		t.Error("the access token is in the database in the clear")
+	}
 }
