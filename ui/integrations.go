@@ -117,6 +117,9 @@ func describe(i api.IntegrationInfo, zone func(time.Time) string) string {
 	if i.LastSync != nil {
 		line += " · last logged " + zone(*i.LastSync)
 	}
+	if i.Stopped {
+		line += " · stopped after three days of failures: connect it again"
+	}
 	if i.LastError != "" {
 		line += " · not logging: " + i.LastError
 		if i.LastErrorAt != nil {
@@ -140,7 +143,10 @@ func (v *IntegrationsView) render() {
 			continue
 		}
 		var btn *widget.Button
-		if i.Connected {
+		if i.Connected && i.Stopped {
+			btn = widget.NewButton("Connect again…", func() { v.showConnect(i) })
+			btn.Importance = widget.HighImportance
+		} else if i.Connected {
 			btn = widget.NewButton("Disconnect", func() { v.confirmDisconnect(i) })
 		} else {
 			btn = widget.NewButton("Connect…", func() { v.showConnect(i) })

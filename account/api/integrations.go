@@ -33,6 +33,9 @@ type IntegrationInfo struct {
 	// Feed is the outbox subscription that feeds the CRM: its delivery
 	// log is GET /v1/webhooks/{feed}/deliveries (each attempt; replay).
 	Feed string `json:"feed,omitempty"`
+	// Stopped: three days of failures turned logging off; connecting
+	// again turns it on.
+	Stopped bool `json:"stopped,omitempty"`
 }
 
 // ConnectRequest connects a CRM with a token: a HubSpot private app's
@@ -94,6 +97,12 @@ func (s *Server) integrations(w http.ResponseWriter, r *http.Request, u caller) 
 		s.fail(w, err, "list the CRM connections")
 		return
 	}
+	stopped := map[string]bool{}
+	if hs, err := s.cfg.Users.Webhooks(r.Context(), u.Account); err == nil {
+		for _, h := range hs {
+			stopped[h.ID] = !h.Disabled.IsZero()
+		}
+	}
 	out := []IntegrationInfo{}
 	for _, kind := range crm.Kinds {
 		info := IntegrationInfo{Kind: kind, Name: crmNames[kind], OAuth: s.cfg.CRM.OAuth[kind].ClientID != ""}
@@ -103,6 +112,7 @@ func (s *Server) integrations(w http.ResponseWriter, r *http.Request, u caller) 
 			}
 			info.Connected, info.Portal, info.Create = true, c.Portal, c.CreateContacts
 			info.Since, info.LastSync, info.Feed = stamp(c.Connected), stamp(c.LastSync), crm.Feed(c.Account, c.Kind)
+			info.Stopped = stopped[info.Feed]
 			if u.can(team.ManageAccount) {
 				info.LastError, info.LastErrorAt = c.LastError, stamp(c.LastErrorAt)
 			}

@@ -272,6 +272,30 @@ func TestSyncThroughOutbox(t *testing.T) {
 	if allValidAfter == 0 {
 		t.Error("the mock was never down")
 	}
+	// Three days of failures stop the feed; connecting again starts it.
+	feed := crm.Feed("acme", crm.KindHubSpot)
+	if err := db.DisableWebhook(ctx, feed, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	disabled := func() bool {
+		ws, _ := db.Webhooks(ctx, "acme")
+		for _, w := range ws {
+			if w.ID == feed {
+				return !w.Disabled.IsZero()
+			}
+		}
+		t.Fatal("no feed")
+		return false
+	}
+	if !disabled() {
+		t.Fatal("the feed was not stopped")
+	}
+	if err := db.SaveConnection(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if disabled() {
+		t.Error("connecting again left the feed stopped")
+	}
 	// Sealed credentials open only for their own account and CRM.
 	if _, err := sealer.Open(c.Sealed, crm.Label("other", crm.KindHubSpot)); !errors.Is(err, crm.ErrSealed) {
 		t.Errorf("a token opened for another account: %v", err)

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"sync"
+	"strings"
 	"time"
 
 	"github.com/tetherphone/tether/account/api"
@@ -213,6 +214,12 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 	go func() {
 		defer r.wg.Done()
 		d := &hooks.Deliverer{Store: s.Store, Now: s.Parts.Clock, Log: log, Targets: map[string]hooks.Target{"crm": crmSync}, Disabled: func(ctx context.Context, x hooks.Due) {
+			if kind, ok := strings.CutPrefix(x.URL, "crm:"); ok {
+				s.emailOwner(ctx, x.Account, "crm-disabled", fmt.Sprintf("Tether stopped logging calls and texts in your CRM (%s): "+
+					"for three days every attempt failed (Settings > Integrations shows the last error). What happened since is kept: "+
+					"connect it again in Settings > Integrations, then replay what it missed from its delivery log (GET /v1/webhooks/%s/deliveries).", kind, x.Webhook))
+				return
+			}
 			s.emailOwner(ctx, x.Account, "webhook-disabled", fmt.Sprintf("Tether stopped sending events to %s: "+
 				"for three days it answered nothing but errors. Deliveries since are kept; turn it on again by subscribing it anew "+
 				"(Settings, or POST /v1/webhooks), and replay what it missed from its delivery log.", x.URL))
