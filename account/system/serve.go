@@ -11,8 +11,8 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
-	"sync"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tetherphone/tether/account/api"
