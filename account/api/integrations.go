@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -244,8 +245,12 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := crm.Connection{Account: a.Account, Kind: a.Kind, CreateContacts: a.CreateContacts, Connected: s.cfg.Now()}
-	if hub, ok := t.Extra("hub_id").(float64); ok && hub > 0 { // (HubSpot names its account in the token answer)
-		c.Portal = fmt.Sprintf("%.0f", hub)
+	// HubSpot names its account in the token answer (a JSON number: read
+	// as its digits).
+	if b, err := json.Marshal(t.Extra("hub_id")); err == nil {
+		if hub := strings.Trim(string(b), `"`); hub != "" && strings.Trim(hub, "0123456789") == "" {
+			c.Portal = hub
+		}
 	}
 	c.Sealed = s.cfg.CRM.Sealer.Seal(crm.Credentials{OAuth: t}.Marshal(), crm.Label(c.Account, c.Kind))
 	who := caller{User: team.User{Account: a.Account, Email: a.Email}, source: source(r)}

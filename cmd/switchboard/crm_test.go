@@ -177,6 +177,11 @@ func TestCRMSignIn(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "hubspot    connected since") {
 		t.Fatalf("integrations: %v\n%s", err, out)
 	}
+	// The HubSpot account the token answer named links the contacts.
+	out, err = exec.Command(phonectlBin, s.as("rep@demo.test", "integrations", "contact", "hubspot", "+44 20 7123 4567")...).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "https://app.hubspot.com/contacts/4242/record/0-1/") {
+		t.Errorf("the number's contact: %v\n%s", err, out)
+	}
 	if out, err := exec.Command(phonectlBin, s.as("rep@demo.test", "call", "+442071234567", "--play", filepath.Join(dir, "440.wav"),
 		"--duration", "2s")...).CombinedOutput(); err != nil {
 		t.Fatalf("a call: %v\n%s", err, out)
