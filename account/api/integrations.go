@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/tetherphone/tether/account/crm"
 	"github.com/tetherphone/tether/account/rating"
+	"github.com/tetherphone/tether/account/records"
 	"github.com/tetherphone/tether/account/team"
 )
 
@@ -323,4 +326,59 @@ func (s *Server) crmContact(w http.ResponseWriter, r *http.Request, u caller) {
 		return
 	}
 	writeJSON(w, http.StatusOK, ContactLink{Kind: kind, Name: ct.Name, URL: ct.URL, ID: ct.ID})
+}
+
+// serveRecording sends a call's recording (audio/wav) from the data
+// directory.
+func (s *Server) serveRecording(w http.ResponseWriter, r *http.Request, c records.Call) {
+	path := filepath.Join(s.cfg.DataDir, filepath.Clean(c.Recording))
+	if c.Recording == "" || s.cfg.DataDir == "" || !strings.HasPrefix(path, filepath.Clean(s.cfg.DataDir)+string(filepath.Separator)) {
+		writeErr(w, http.StatusNotFound, "not_found", "the call was not recorded")
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		writeErr(w, http.StatusNotFound, "not_found", "the recording is missing")
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Content-Disposition", `attachment; filename="call-`+c.ID+`.wav"`)
+	http.ServeContent(w, r, "call.wav", c.Ended, f)
+}
+
+// callRecording is a recorded call's audio for those who see the call.
+func (s *Server) callRecording(w http.ResponseWriter, r *http.Request, u caller) {
+	if s.cfg.Records == nil {
+		writeErr(w, http.StatusNotFound, "not_found", "this server keeps no call records")
+		return
+	}
+	c, err := s.cfg.Records.Call(r.Context(), r.PathValue("id"))
+	if err != nil || c.Account != u.Account || !s.mine(r, u, c) {
+		if err != nil && !errors.Is(err, records.ErrNotFound) {
+			s.fail(w, err, "read the call")
+			return
+		}
+		writeErr(w, http.StatusNotFound, "not_found", "no such call of yours")
+		return
+	}
+	s.serveRecording(w, r, c)
+}
+
+// signedRecording is a recorded call's audio by a signed link (what a
+// CRM is given): no session, the link is the permission.
+func (s *Server) signedRecording(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	id := r.PathValue("id")
+	if s.cfg.CRM == nil || s.cfg.CRM.Recordings == nil || s.cfg.Records == nil ||
+		!s.cfg.CRM.Recordings.Verify(q.Get("account"), id, q.Get("expires"), q.Get("sig")) {
+		writeErr(w, http.StatusForbidden, "forbidden", "this link is not good, or no longer")
+		return
+	}
+	c, err := s.cfg.Records.Call(r.Context(), id)
+	if err != nil || c.Account != q.Get("account") {
+		writeErr(w, http.StatusNotFound, "not_found", "no such call")
+		return
+	}
+	s.serveRecording(w, r, c)
 }

@@ -102,6 +102,7 @@ func TestIsolation(t *testing.T) {
 		"PUT /v1/contacts/{id}":                    `{"name": "Mallory", "numbers": ["+442071234567"]}`,
 		"DELETE /v1/contacts/{id}":                 "",
 		"PUT /v1/calls/{id}/disposition":           `{"disposition": "Call back", "notes": "x"}`,
+		"GET /v1/calls/{id}/recording":             "",
 		"PATCH /v1/voicemails/{id}":                `{"heard": true}`,
 		"GET /v1/voicemails/{id}/audio":            "",
 		"GET /v1/receipts/{id}":                    "",

@@ -70,6 +70,7 @@ func newEnv(t *testing.T) *env {
 	oauth := peers.StartOAuth(t)
 	sealer, _ := crm.NewSealer(make([]byte, 32))
 	crmSync := &crm.Sync{Store: sys.Store, Sealer: sealer, APIs: map[string]string{crm.KindHubSpot: fakeCRM.URL},
+		Recordings: &crm.Recordings{Base: "http://tether.test", Key: []byte("matrix recordings key")},
 		OAuth: map[string]crm.OAuth{crm.KindHubSpot: {ClientID: oauth.ClientID, ClientSecret: oauth.ClientSecret,
 			AuthURL: oauth.URL + "/authorize", TokenURL: oauth.URL + "/token", Scopes: crm.HubSpotScopes}}}
 	a := api.New(api.Config{Users: sys.Store, Billing: sys.Engine, Records: sys.Store, DataDir: dir, Realm: "tether",
@@ -324,12 +325,19 @@ var matrix = map[string]permRow{
 		}
 		return "PUT", "/v1/calls/" + id + "/disposition", `{"disposition": "Call back", "notes": "wants a quote"}`
 	}},
-	"GET /v1/voicemails":                     {"OAML", fixed("GET", "/v1/voicemails?number=%2B14155550100", "")},
-	"PATCH /v1/voicemails/{id}":              {"OAML", fixed("PATCH", "/v1/voicemails/vm-matrix", `{"heard": true}`)},
-	"GET /v1/voicemails/{id}/audio":          {"OAML", fixed("GET", "/v1/voicemails/vm-matrix/audio", "")},
-	"GET /v1/calls":                          {"OAML", fixed("GET", "/v1/calls", "")},
-	"POST /v1/calls":                         {"OAML", fixed("POST", "/v1/calls", `{"to": "+442071234567"}`)},
-	"GET /v1/messages":                       {"OAML", fixed("GET", "/v1/messages", "")},
+	"GET /v1/voicemails":            {"OAML", fixed("GET", "/v1/voicemails?number=%2B14155550100", "")},
+	"PATCH /v1/voicemails/{id}":     {"OAML", fixed("PATCH", "/v1/voicemails/vm-matrix", `{"heard": true}`)},
+	"GET /v1/voicemails/{id}/audio": {"OAML", fixed("GET", "/v1/voicemails/vm-matrix/audio", "")},
+	"GET /v1/calls":                 {"OAML", fixed("GET", "/v1/calls", "")},
+	"POST /v1/calls":                {"OAML", fixed("POST", "/v1/calls", `{"to": "+442071234567"}`)},
+	"GET /v1/messages":              {"OAML", fixed("GET", "/v1/messages", "")},
+	"GET /v1/calls/{id}/recording": {"OAML", func(e *env, _ string) (string, string, string) {
+		return "GET", "/v1/calls/" + e.recordedCall() + "/recording", ""
+	}},
+	"GET /v1/recordings/{id}": {"*", func(e *env, _ string) (string, string, string) {
+		u, _ := url.Parse(e.crm.Recordings.Link(demo.Account, e.recordedCall()))
+		return "GET", u.Path + "?" + u.RawQuery, ""
+	}},
 	"GET /v1/audit":                          {"OA", fixed("GET", "/v1/audit", "")},
 	"POST /v1/keys":                          {"OA", fixed("POST", "/v1/keys", `{"name": "matrix", "scopes": ["calls"]}`)},
 	"GET /v1/keys":                           {"OA", fixed("GET", "/v1/keys", "")},
@@ -370,6 +378,24 @@ var matrix = map[string]permRow{
 		return "DELETE", "/v1/keys/" + id, ""
 	}},
 	"POST /v1/team/transfer-ownership": {"O", fixed("POST", "/v1/team/transfer-ownership", `{"email": "admin@demo.test"}`)},
+}
+
+// recordedCall adds a recorded call of the demo's, its recording in the
+// data directory, and returns its id.
+func (e *env) recordedCall() string {
+	e.t.Helper()
+	id := fmt.Sprintf("call-rec-%d", e.n())
+	rel := filepath.Join("recordings", id+".wav")
+	os.MkdirAll(filepath.Join(e.dir, "recordings"), 0o700)
+	if err := os.WriteFile(filepath.Join(e.dir, rel), []byte("RIFF....WAVE"), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+	now := time.Now()
+	if err := e.sys.Store.AddCall(context.Background(), records.Call{ID: id, Account: demo.Account, Direction: "outbound", From: "+14155550100",
+		To: "+442071234567", Started: now, Ended: now, Cost: decimal.Zero, Currency: "USD", Disposition: records.Answered, Recording: rel}); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
 }
 
 // connectCRM connects the demo account's HubSpot (with a token).

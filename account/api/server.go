@@ -173,6 +173,7 @@ func New(cfg Config) *Server {
 	s.public("GET /v1/plans", s.plans)
 	s.public("GET /v1/openapi.json", serveOpenAPI)
 	s.public("GET /v1/integrations/oauth/callback", s.oauthCallback)
+	s.public("GET /v1/recordings/{id}", s.signedRecording)
 	for _, path := range slices.Sorted(maps.Keys(cfg.Webhooks)) {
 		s.public("POST "+path, cfg.Webhooks[path].ServeHTTP)
 	}
@@ -237,6 +238,7 @@ func New(cfg Config) *Server {
 	s.handle("GET /v1/voicemails/{id}/audio", team.Calls, s.voicemailAudio)
 	s.handle("GET /v1/calls", team.Calls, s.calls)
 	s.handle("POST /v1/calls", team.Calls, s.startCall)
+	s.handle("GET /v1/calls/{id}/recording", team.Calls, s.callRecording)
 	s.handle("GET /v1/messages", team.Messages, s.messages)
 	s.handle("GET /v1/audit", team.ViewAudit, s.audit)
 

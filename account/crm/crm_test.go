@@ -177,7 +177,8 @@ func TestSyncThroughOutbox(t *testing.T) {
 	}
 	key := make([]byte, 32)
 	sealer, _ := crm.NewSealer(key)
-	sync := &crm.Sync{Store: db, Sealer: sealer, APIs: map[string]string{crm.KindHubSpot: hs.URL}, Now: clk.Now}
+	links := &crm.Recordings{Base: "https://phone.acme.test", Key: []byte("k"), Now: clk.Now}
+	sync := &crm.Sync{Store: db, Sealer: sealer, APIs: map[string]string{crm.KindHubSpot: hs.URL}, Now: clk.Now, Recordings: links}
 	creds := crm.Credentials{Token: "pat-na1-acme"}.Marshal()
 	if err := db.SaveConnection(ctx, crm.Connection{Account: "acme", Kind: crm.KindHubSpot, Sealed: sealer.Seal(creds, crm.Label("acme", crm.KindHubSpot)),
 		Portal: "4242", CreateContacts: true, Connected: clk.Now()}); err != nil {
@@ -186,7 +187,7 @@ func TestSyncThroughOutbox(t *testing.T) {
 	d := &hooks.Deliverer{Store: db, Now: clk.Now, Targets: map[string]hooks.Target{"crm": sync}}
 	call := records.Call{ID: "call-1", Account: "acme", Direction: "outbound", From: "101", To: "+442071234567", Started: clk.Now().Add(-65 * time.Second),
 		Answered: clk.Now().Add(-60 * time.Second), Ended: clk.Now(), Seconds: 60, Cost: decimal.RequireFromString("0.015"),
-		Currency: "USD", Disposition: records.Answered}
+		Currency: "USD", Disposition: records.Answered, Recording: "recordings/call-1.wav"}
 	if err := db.AddCall(ctx, call); err != nil {
 		t.Fatal(err)
 	}
@@ -223,6 +224,14 @@ func TestSyncThroughOutbox(t *testing.T) {
 	calls := sent(hs, "POST", "/crm/v3/objects/calls")
 	if len(calls) != 1 || !strings.Contains(string(calls[0].Request), `"to":{"id":"`+contact+`"}`) {
 		t.Fatalf("calls logged: %d, want one on contact %q: %+v", len(calls), contact, calls)
+	}
+	// The recorded call carries a link to its recording that verifies.
+	var sentCall struct{ Properties map[string]string }
+	json.Unmarshal(calls[0].Request, &sentCall)
+	rec, err := url.Parse(sentCall.Properties["hs_call_recording_url"])
+	if err != nil || !strings.HasPrefix(rec.String(), "https://phone.acme.test/v1/recordings/call-1?") ||
+		!links.Verify(rec.Query().Get("account"), "call-1", rec.Query().Get("expires"), rec.Query().Get("sig")) {
+		t.Errorf("the recording link: %q", sentCall.Properties["hs_call_recording_url"])
 	}
 	var logged struct{ ID string }
 	json.Unmarshal(calls[0].Response, &logged)

@@ -89,6 +89,8 @@ type Sync struct {
 	// APIs overrides each kind's API address (tests; a CRM's sandbox).
 	APIs   map[string]string
 	Client *http.Client // the transport under the credentials (nil: http.DefaultClient's)
+	// Recordings links recorded calls for the CRM (nil: no links).
+	Recordings *Recordings
 	Now    func() time.Time
 	Log    *slog.Logger
 }
@@ -161,7 +163,7 @@ type callData struct {
 	Disposition string    `json:"disposition"`
 	Tag         string    `json:"tag"`
 	Notes       string    `json:"notes"`
-	Recording   string    `json:"recording"`
+	Recorded    bool      `json:"recorded"`
 	Transcript  string    `json:"transcript"`
 }
 
@@ -235,7 +237,10 @@ func (s *Sync) deliver(ctx context.Context, account, kind string, payload []byte
 			return nil // between colleagues: not the CRM's
 		}
 		call := Call{ID: d.ID, Direction: d.Direction, From: d.From, To: d.To, Customer: who, Started: d.Started, Seconds: d.Seconds,
-			Outcome: d.Disposition, Tag: d.Tag, Notes: d.Notes, Recording: d.Recording, Transcript: d.Transcript}
+			Outcome: d.Disposition, Tag: d.Tag, Notes: d.Notes, Transcript: d.Transcript}
+		if d.Recorded && s.Recordings != nil {
+			call.Recording = s.Recordings.Link(account, d.ID)
+		}
 		if call.Direction == "forwarded" {
 			call.Direction = "inbound"
 		}

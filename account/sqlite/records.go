@@ -61,6 +61,7 @@ type callEvent struct {
 	Currency    string     `json:"currency"`
 	Disposition string     `json:"disposition"`
 	Cause       string     `json:"cause,omitempty"`
+	Recorded    bool       `json:"recorded,omitempty"` // (GET /v1/calls/{id}/recording)
 }
 
 // liveEvent is a call in progress as call.started and call.answered
@@ -78,7 +79,7 @@ type liveEvent struct {
 // callEventOf is a call's record as its events carry it.
 func callEventOf(c records.Call) callEvent {
 	e := callEvent{ID: c.ID, Direction: c.Direction, From: c.From, To: c.To, Started: c.Started.UTC(), Ended: c.Ended.UTC(),
-		Seconds: c.Seconds, Cost: c.Cost.String(), Currency: c.Currency, Disposition: string(c.Disposition), Cause: c.Cause}
+		Seconds: c.Seconds, Cost: c.Cost.String(), Currency: c.Currency, Disposition: string(c.Disposition), Cause: c.Cause, Recorded: c.Recording != ""}
 	if !c.Answered.IsZero() {
 		t := c.Answered.UTC()
 		e.Answered = &t

@@ -199,7 +199,8 @@ func (s *System) Start(ctx context.Context, cfg Serve) (*Running, error) {
 	if err != nil {
 		return fail(err)
 	}
-	crmSync := &crm.Sync{Store: s.Store, Sealer: sealer, OAuth: cfg.CRMOAuth, APIs: cfg.CRMAPIs, Now: s.Parts.Clock, Log: log}
+	crmSync := &crm.Sync{Store: s.Store, Sealer: sealer, OAuth: cfg.CRMOAuth, APIs: cfg.CRMAPIs, Now: s.Parts.Clock, Log: log,
+		Recordings: &crm.Recordings{Base: cmp.Or(cfg.PublicURL, r.API), Key: crm.DeriveKey(key, "recording links"), Now: s.Parts.Clock}}
 	r.http = &http.Server{Handler: api.New(api.Config{CRM: crmSync, Users: s.Store, Billing: s.Engine, Records: s.Store, DataDir: s.Dir(),
 		Realm: cfg.Realm, SIP: r.SIP, PhoneMedia: cfg.PhoneMedia, ICE: cfg.ICE, Catalog: s.Catalog, Webhooks: cfg.Webhooks,
 		Log: log, Now: s.Parts.Clock, Presence: sb, Dialer: sb, Mail: sender,
