@@ -91,8 +91,8 @@ type Sync struct {
 	Client *http.Client // the transport under the credentials (nil: http.DefaultClient's)
 	// Recordings links recorded calls for the CRM (nil: no links).
 	Recordings *Recordings
-	Now    func() time.Time
-	Log    *slog.Logger
+	Now        func() time.Time
+	Log        *slog.Logger
 }
 
 func (s *Sync) now() time.Time {
