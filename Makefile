@@ -110,6 +110,8 @@ bench: deps
 	$(GO) test -run '^$$' -bench Overload -benchtime 1x -timeout 40m ./phone/switchboard/ 2>/dev/null | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
 	@echo "Call set-up through the switchboard on loopback, INVITE sent to the callee's audio arriving: UDP phones, and a WebRTC phone (ICE, DTLS-SRTP) calling a UDP one"
 	$(GO) test -run '^$$' -bench CallSetup -benchtime 20x -count 3 ./phone/switchboard/ 2>/dev/null | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
+	@echo "Speech: PocketSphinx's word error rate on flite's speech at 16 kHz and through the telephone band (8 kHz PCMU), and its real-time factor"
+	$(GO) test -run '^$$' -bench Transcription -benchtime 1x ./speech/ | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
 	@echo "Desktop app under Xvfb on the in-process demo: launch to registered (warm), memory idle and registered"
 	$(GO) test -run '^$$' -bench Launch -benchtime 3x -timeout 10m ./cmd/softphone/ 2>/dev/null | tee -a /tmp/tether-bench.txt | grep -E '^Benchmark'
 

@@ -12,6 +12,7 @@ packages=(
   xvfb x11-utils x11-apps netpbm  # real windows in tests, and pictures of them
   pulseaudio pulseaudio-utils sox  # a sound server with null sinks for audio tests
   espeak-ng                 # a voice to talk over in the echo cancellation test
+  pocketsphinx pocketsphinx-en-us flite  # speech to text and text to speech (speech/)
   kamailio kamailio-tls-modules kamailio-websocket-modules baresip sip-tester  # real SIP peers for interoperability tests
   coturn                    # a TURN server for WebRTC relay tests
   chromium iproute2         # a browser softphone in a network namespace of its own

@@ -52,6 +52,8 @@ func TestLayout(t *testing.T) {
 			"the account domain has no UI and no sound"},
 		{"audio/...", []string{"audio/device"}, []string{"github.com/gen2brain/malgo", "fyne.io/"},
 			"audio is pure DSP; the device layer is audio/device"},
+		{"speech/...", nil, []string{"github.com/gen2brain/malgo", "fyne.io/", mod + "ui", mod + "account/", mod + "phone/", mod + "internal/"},
+			"speech turns audio into text and back: no UI, no sound card, no knowledge of calls or money"},
 	} {
 		for pkg, ds := range deps(t, r.pattern) {
 			if slices.Contains(r.except, pkg) {
