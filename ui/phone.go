@@ -19,7 +19,6 @@ import (
 	"github.com/tetherphone/tether/account/billing"
 	"github.com/tetherphone/tether/account/country"
 	"github.com/tetherphone/tether/account/money"
-	"github.com/tetherphone/tether/account/rating"
 	"github.com/tetherphone/tether/account/team"
 	"github.com/tetherphone/tether/phone"
 	"github.com/tetherphone/tether/phone/media"
@@ -214,46 +213,6 @@ func NewPhoneView(s Session, gate *Gate, dialer Dialer, win fyne.Window) *PhoneV
 
 // Object is the view's content.
 func (v *PhoneView) Object() fyne.CanvasObject { return v.content }
-
-// lookUpCRM shows the call's contact in the connected CRM, if it knows
-// the number ("Open in HubSpot"); on the UI thread.
-func (v *PhoneView) lookUpCRM(number string) {
-	crms, ok := v.s.Account.(CRMs)
-	if !ok || v.crmConnected == nil {
-		return
-	}
-	connected := v.crmConnected()
-	n, err := rating.ParseNumber(number, v.s.Region())
-	if len(connected) == 0 || err != nil {
-		return // (a colleague's extension: no CRM contact)
-	}
-	seq := v.crmSeq
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		text, u, found := crmLink(ctx, crms, connected, n.E164)
-		if !found {
-			return
-		}
-		do(func() {
-			if v.crmSeq != seq {
-				return // another call's screen by now
-			}
-			v.crmLink.SetText(text)
-			v.crmLink.SetURL(u)
-			v.crmLink.Show()
-		})
-	}()
-}
-
-// CRMLink is the call screen's CRM link as shown ("" when hidden; for
-// tests).
-func (v *PhoneView) CRMLink() (string, string) {
-	if !v.crmLink.Visible() || v.crmLink.URL == nil {
-		return "", ""
-	}
-	return v.crmLink.Text, v.crmLink.URL.String()
-}
 
 // Load reads my numbers for the caller-ID picker; call it off the UI
 // thread.

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -121,17 +122,8 @@ func (v *PhoneView) Ring(in *phone.Incoming) {
 	link := widget.NewHyperlink("", nil)
 	link.Alignment = fyne.TextAlignCenter
 	link.Hide()
-	if crms, ok := v.s.Account.(CRMs); ok && v.crmConnected != nil && strings.HasPrefix(callerUser(in.Remote()), "+") {
-		if connected := v.crmConnected(); len(connected) > 0 {
-			number := callerUser(in.Remote())
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				if text, u, found := crmLink(ctx, crms, connected, number); found {
-					do(func() { link.SetText(text); link.SetURL(u); link.Show() })
-				}
-			}()
-		}
+	if strings.HasPrefix(callerUser(in.Remote()), "+") {
+		v.findCRM(callerUser(in.Remote()), func(text string, u *url.URL) { link.SetText(text); link.SetURL(u); link.Show() })
 	}
 	d = dialog.NewCustomWithoutButtons("Incoming call", container.NewVBox(
 		who, link,

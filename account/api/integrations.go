@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -331,20 +329,11 @@ func (s *Server) crmContact(w http.ResponseWriter, r *http.Request, u caller) {
 // serveRecording sends a call's recording (audio/wav) from the data
 // directory.
 func (s *Server) serveRecording(w http.ResponseWriter, r *http.Request, c records.Call) {
-	path := filepath.Join(s.cfg.DataDir, filepath.Clean(c.Recording))
-	if c.Recording == "" || s.cfg.DataDir == "" || !strings.HasPrefix(path, filepath.Clean(s.cfg.DataDir)+string(filepath.Separator)) {
+	if c.Recording == "" {
 		writeErr(w, http.StatusNotFound, "not_found", "the call was not recorded")
 		return
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		writeErr(w, http.StatusNotFound, "not_found", "the recording is missing")
-		return
-	}
-	defer f.Close()
-	w.Header().Set("Content-Type", "audio/wav")
-	w.Header().Set("Content-Disposition", `attachment; filename="call-`+c.ID+`.wav"`)
-	http.ServeContent(w, r, "call.wav", c.Ended, f)
+	s.serveAudio(w, r, c.Recording, "call-"+c.ID+".wav", c.Ended)
 }
 
 // callRecording is a recorded call's audio for those who see the call.

@@ -105,8 +105,14 @@ func (s *Server) voicemailAudio(w http.ResponseWriter, r *http.Request, u caller
 	if !ok {
 		return
 	}
-	path := filepath.Join(s.cfg.DataDir, filepath.Clean(v.Path))
-	if s.cfg.DataDir == "" || !strings.HasPrefix(path, filepath.Clean(s.cfg.DataDir)+string(filepath.Separator)) {
+	s.serveAudio(w, r, v.Path, "voicemail-"+v.ID+".wav", v.Created)
+}
+
+// serveAudio sends a recording (audio/wav) kept at rel under the data
+// directory, as an attachment named name.
+func (s *Server) serveAudio(w http.ResponseWriter, r *http.Request, rel, name string, modified time.Time) {
+	path := filepath.Join(s.cfg.DataDir, filepath.Clean(rel))
+	if rel == "" || s.cfg.DataDir == "" || !strings.HasPrefix(path, filepath.Clean(s.cfg.DataDir)+string(filepath.Separator)) {
 		writeErr(w, http.StatusNotFound, "not_found", "the recording is not here")
 		return
 	}
@@ -117,8 +123,8 @@ func (s *Server) voicemailAudio(w http.ResponseWriter, r *http.Request, u caller
 	}
 	defer f.Close()
 	w.Header().Set("Content-Type", "audio/wav")
-	w.Header().Set("Content-Disposition", `attachment; filename="voicemail-`+v.ID+`.wav"`)
-	http.ServeContent(w, r, "voicemail.wav", v.Created, f)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	http.ServeContent(w, r, name, modified, f)
 }
 
 // CallInfo is one call record as the API shows it; cost is a decimal

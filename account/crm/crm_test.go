@@ -36,6 +36,21 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// openStore opens a store on now's clock with the account acme in it.
+func openStore(t *testing.T, now func() time.Time) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "crm.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.SetClock(now)
+	if _, err := db.CreateCustomer(context.Background(), billing.Customer{ID: "acme", Currency: "USD", Plan: "team", CycleAnchor: now(), Created: now()}); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func bearer(token string) *http.Client {
 	return oauth2.NewClient(context.Background(), oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}))
 }
@@ -166,15 +181,7 @@ func TestSyncThroughOutbox(t *testing.T) {
 	hs := peers.StartHubSpot(t)
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crm.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetClock(clk.Now)
-	if _, err := db.CreateCustomer(ctx, billing.Customer{ID: "acme", Currency: "USD", Plan: "team", CycleAnchor: clk.Now(), Created: clk.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	db := openStore(t, clk.Now)
 	key := make([]byte, 32)
 	sealer, _ := crm.NewSealer(key)
 	links := &crm.Recordings{Base: "https://phone.acme.test", Key: []byte("k"), Now: clk.Now}
@@ -349,14 +356,7 @@ func TestOAuthConnection(t *testing.T) {
 	if err != nil || !o.Issued(tok.AccessToken) || tok.RefreshToken == "" {
 		t.Fatalf("exchanged: %+v %v (refused: %v)", tok, err, o.Refused)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crm.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.CreateCustomer(ctx, billing.Customer{ID: "acme", Currency: "USD", Plan: "team", CycleAnchor: time.Now(), Created: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	db := openStore(t, time.Now)
 	sealer, _ := crm.NewSealer(make([]byte, 32))
 	sync := &crm.Sync{Store: db, Sealer: sealer, APIs: map[string]string{crm.KindHubSpot: hs.URL}, OAuth: map[string]crm.OAuth{crm.KindHubSpot: app}}
 	expired := *tok
@@ -409,15 +409,7 @@ func TestPipedriveThroughOutbox(t *testing.T) {
 	pd := peers.StartPipedrive(t)
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "crm.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.SetClock(clk.Now)
-	if _, err := db.CreateCustomer(ctx, billing.Customer{ID: "acme", Currency: "USD", Plan: "team", CycleAnchor: clk.Now(), Created: clk.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	db := openStore(t, clk.Now)
 	sealer, _ := crm.NewSealer(make([]byte, 32))
 	sync := &crm.Sync{Store: db, Sealer: sealer, APIs: map[string]string{crm.KindPipedrive: pd.URL}, Now: clk.Now}
 	connect := func(token string) crm.Connection {

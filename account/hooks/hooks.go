@@ -359,26 +359,8 @@ func (d *Deliverer) deliver(ctx context.Context, x Due) bool {
 
 // post makes a webhook's delivery: the signed POST.
 func (d *Deliverer) post(ctx context.Context, x Due, start time.Time, a *Attempt) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.URL, bytes.NewReader(x.Payload))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Tether-Webhooks/1")
-	req.Header.Set("Tether-Event", x.Type)
-	req.Header.Set("Tether-Delivery", x.ID)
-	req.Header.Set(SignatureHeader, Sign(x.Secret, start, x.Payload))
-	res, err := d.client().Do(req)
-	if err != nil {
-		return err
-	}
-	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-	res.Body.Close()
-	a.Status = res.StatusCode
-	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return fmt.Errorf("the receiver answered %s", res.Status)
-	}
-	return nil
+	return d.send(ctx, x.URL, x.Payload, a, map[string]string{"Tether-Event": x.Type, "Tether-Delivery": x.ID,
+		SignatureHeader: Sign(x.Secret, start, x.Payload)})
 }
 
 // postSlack posts a Slack subscription's delivery: a message about the
@@ -390,12 +372,20 @@ func (d *Deliverer) postSlack(ctx context.Context, x Due, a *Attempt) error {
 		return nil
 	}
 	body, _ := json.Marshal(map[string]string{"text": text})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.URL, bytes.NewReader(body))
+	return d.send(ctx, x.URL, body, a, nil)
+}
+
+// send POSTs a JSON body with headers; anything but a 2xx is an error.
+func (d *Deliverer) send(ctx context.Context, url string, body []byte, a *Attempt, headers map[string]string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Tether-Webhooks/1")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	res, err := d.client().Do(req)
 	if err != nil {
 		return err
@@ -404,7 +394,7 @@ func (d *Deliverer) postSlack(ctx context.Context, x Due, a *Attempt) error {
 	res.Body.Close()
 	a.Status = res.StatusCode
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return fmt.Errorf("the Slack webhook answered %s", res.Status)
+		return fmt.Errorf("the receiver answered %s", res.Status)
 	}
 	return nil
 }

@@ -26,6 +26,22 @@ import (
 	"github.com/tetherphone/tether/phone/switchboard"
 )
 
+// promptNotes is how many of the simulator's prompt notes are heard (at
+// share 0.6 or better in some 100 ms) in the first samples of heard.
+func promptNotes(heard []int16, samples int) int {
+	notes := 0
+	for _, f := range netsim.Prompt {
+		best := 0.0
+		for i := 0; i+800 <= min(samples, len(heard)); i += 200 {
+			best = max(best, audio.ToneShare(heard[i:i+800], f, 8000))
+		}
+		if best >= 0.6 {
+			notes++
+		}
+	}
+	return notes
+}
+
 // TestBilledCallRunsOutOfCredit: ann calls a London number through the
 // network simulator with credit for ten seconds; she hears its prompt,
 // then her own voice echoed, then the low-credit warning; the call ends at
@@ -68,17 +84,7 @@ func TestBilledCallRunsOutOfCredit(t *testing.T) {
 	// 440 Hz tone after it; the 1400 Hz warning in the last seconds.
 	// (The call's first packets may go to filling the jitter buffer, so
 	// two of the prompt's three notes are enough.)
-	notes := 0
-	for _, f := range netsim.Prompt {
-		best := 0.0
-		for i := 0; i+800 <= 12000; i += 200 {
-			best = max(best, audio.ToneShare(heard[i:i+800], f, 8000))
-		}
-		if best >= 0.6 {
-			notes++
-		}
-	}
-	if notes < 2 {
+	if notes := promptNotes(heard, 12000); notes < 2 {
 		t.Errorf("%d of the prompt's notes heard in the first 1.5 s", notes)
 	}
 	if sh := quarterShare(heard[3*8000:5*8000], 440); sh < 0.8 {
@@ -767,17 +773,7 @@ func TestClickToCall(t *testing.T) {
 	}
 	// The prompt (the simulator answered), then her 440 Hz echoed.
 	heard := talk(in.Media(), 440, 5*time.Second, in.Done())
-	notes := 0
-	for _, f := range netsim.Prompt {
-		best := 0.0
-		for i := 0; i+800 <= 16000; i += 200 {
-			best = max(best, audio.ToneShare(heard[i:i+800], f, 8000))
-		}
-		if best >= 0.6 {
-			notes++
-		}
-	}
-	if notes < 2 {
+	if notes := promptNotes(heard, 16000); notes < 2 {
 		t.Errorf("%d of the simulator's prompt notes heard", notes)
 	}
 	if sh := quarterShare(heard[3*8000:5*8000], 440); sh < 0.8 {
