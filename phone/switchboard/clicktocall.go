@@ -129,10 +129,11 @@ func (s *Server) clickToCall(c *call, phones []binding, trunk binding) {
 	// carriers take, at the relay's side facing the phone.
 	won, end := s.ringAll(c, phones, ownOffer(ip, aRTP, aRTCP), contact, nil, c.done)
 	if won == nil {
-		c.setEnd(records.Missed, fmt.Sprintf("%d your phone did not answer (%s)", end.code, end.phrase))
-		if end.cancelled || end.code == 0 {
-			c.setEnd(records.Missed, "your phone did not answer")
+		why := "your phone did not answer"
+		if end.code != 0 {
+			why = fmt.Sprintf("%d your phone did not answer (%s)", end.code, end.phrase)
 		}
+		c.setEnd(records.Missed, why)
 		s.finish(c)
 		return
 	}
