@@ -103,6 +103,30 @@ func TestCRMLogsCallsAndTexts(t *testing.T) {
 		}
 	}
 
+	// Every delivery noted as made (delivery is at least once: a kill in
+	// the instant between HubSpot's answer and that note would log that
+	// item again after the restart).
+	owner, err := api.NewClient(s.api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.SignIn(context.Background(), "owner@demo.test", s.accounts["owner@demo.test"]); err != nil {
+		t.Fatal(err)
+	}
+	eventually.Must(t, 30*time.Second, "every delivery to HubSpot noted", func() bool {
+		is, err := owner.Integrations(context.Background())
+		if err != nil || len(is) == 0 || is[0].Feed == "" {
+			return false
+		}
+		ds, err := owner.WebhookDeliveries(context.Background(), is[0].Feed)
+		for _, d := range ds {
+			if d.Status != "delivered" {
+				return false
+			}
+		}
+		return err == nil && len(ds) >= 4 // the call, its note, the text, the reply
+	})
+
 	// kill -9 between the event and its delivery: a switchboard that
 	// delivers hourly takes a call, dies, and the one after it logs it.
 	s.cmd.Process.Kill()
