@@ -34,8 +34,13 @@ func (e *Engine) SuggestThreshold(ctx context.Context, account string) (Suggesti
 	// history, not its age, is what is averaged (one opened with history
 	// moved in, or quiet for its first weeks, is not averaged over days it
 	// had no chance to spend, nor over one day of it).
-	now := e.now()
-	since := now.AddDate(0, 0, -30)
+	// Days are UTC calendar days, today included, as the usage the app
+	// shows and its runway (RunwayOf) count them: the two speak of one
+	// usual spend at any hour (a rolling 24 h count said $0.30 a day
+	// beside the runway's $0.29 after midnight).
+	now := e.now().UTC()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	since := today.AddDate(0, 0, -29)
 	codes := make([]string, 0, len(rating.Usages))
 	for _, u := range rating.Usages {
 		codes = append(codes, string(u))
@@ -53,7 +58,8 @@ func (e *Engine) SuggestThreshold(ctx context.Context, account string) (Suggesti
 			}
 		}
 	}
-	days := max(int((now.Sub(first)+24*time.Hour-1)/(24*time.Hour)), 1)
+	first = first.UTC()
+	days := int(today.Sub(time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, time.UTC))/(24*time.Hour)) + 1
 	avg := spent.DivRound(decimal.NewFromInt(int64(days)), 4)
 	threshold := avg.Mul(decimal.NewFromInt(SuggestDays)).Ceil()
 	s := Suggestion{DailyAverage: avg, Days: days, Threshold: threshold}

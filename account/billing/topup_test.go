@@ -325,8 +325,10 @@ func TestSuggestThreshold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 21.00 over 10 days = 2.10 a day; 3 days = 6.30 -> the floor, 10.
-	if !s.DailyAverage.Equal(dec("2.1")) || s.Days != 10 || !s.Threshold.Equal(dec("10")) {
+	// Calendar days, today included (as the runway counts them): Nov 5
+	// to Nov 15 is 11 days; 21.00 / 11 = 1.9091 a day; 3 days = 5.73 ->
+	// the floor, 10.
+	if !s.DailyAverage.Equal(dec("1.9091")) || s.Days != 11 || !s.Threshold.Equal(dec("10")) {
 		t.Fatalf("after 10 days: %+v", s)
 	}
 	for day := range 10 {
@@ -336,8 +338,29 @@ func TestSuggestThreshold(t *testing.T) {
 		e.clock.Advance(24 * time.Hour)
 	}
 	s, _ = e.engine.SuggestThreshold(e.ctx, "acme")
-	// 20 days: 10*2.10 + 10*6.30 = 84; 4.20 a day; 3 days = 12.60 -> 13.
-	if !s.DailyAverage.Equal(dec("4.2")) || !s.Threshold.Equal(dec("13")) || !strings.Contains(s.Basis, "3 days") {
+	// Nov 5 to Nov 25: 21 days; 10*2.10 + 10*6.30 = 84; 4.00 a day; 3
+	// days = 12.
+	if !s.DailyAverage.Equal(dec("4")) || s.Days != 21 || !s.Threshold.Equal(dec("12")) || !strings.Contains(s.Basis, "3 days") {
 		t.Fatalf("after 20 days: %+v", s)
+	}
+}
+
+// TestSuggestionAfterMidnight: the average is over UTC calendar days,
+// today included, as the app's usage and runway count them: just after
+// midnight, a spend on the first of the last 30 days counts 30 days (a
+// rolling 24-hour count said 29, and the suggestion and the runway named
+// two different daily spends: CI at 00:25 UTC).
+func TestSuggestionAfterMidnight(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Advance(-8 * time.Hour) // 2026-11-05 01:00
+	e.open("acme", "team", "100")
+	e.drain("acme", "c1", 3600)                       // $2.10 on Nov 5
+	e.clock.Advance(29*24*time.Hour - 30*time.Minute) // 2026-12-04 00:30: 29 days later, the rolling count says 29
+	s, err := e.engine.SuggestThreshold(e.ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Days != 30 || !s.DailyAverage.Equal(dec("0.07")) {
+		t.Errorf("%+v: want 30 calendar days (Nov 5 to Dec 4) at $0.07", s)
 	}
 }
