@@ -254,13 +254,8 @@ func (s *Server) disposeCall(w http.ResponseWriter, r *http.Request, u caller) {
 		writeAPIErr(w, err)
 		return
 	}
-	c, err := s.cfg.Records.Call(r.Context(), r.PathValue("id"))
-	if err != nil || c.Account != u.Account || !s.mine(r, u, c) {
-		if err != nil && !errors.Is(err, records.ErrNotFound) {
-			s.fail(w, err, "read the call")
-			return
-		}
-		writeErr(w, http.StatusNotFound, "not_found", "no such call of yours")
+	c, ok := s.myCall(w, r, u)
+	if !ok {
 		return
 	}
 	if err := s.cfg.Records.Tag(r.Context(), c.ID, req.Disposition, notes); err != nil {
@@ -269,6 +264,25 @@ func (s *Server) disposeCall(w http.ResponseWriter, r *http.Request, u caller) {
 	}
 	c.Tag, c.Notes = req.Disposition, notes
 	writeJSON(w, http.StatusOK, callInfo(c))
+}
+
+// myCall is the call the path's {id} names, when it is one u sees;
+// otherwise it answers 404 (or the store's failure) and ok is false.
+func (s *Server) myCall(w http.ResponseWriter, r *http.Request, u caller) (records.Call, bool) {
+	if s.cfg.Records == nil {
+		writeErr(w, http.StatusNotFound, "not_found", "this server keeps no call records")
+		return records.Call{}, false
+	}
+	c, err := s.cfg.Records.Call(r.Context(), r.PathValue("id"))
+	if err != nil || c.Account != u.Account || !s.mine(r, u, c) {
+		if err != nil && !errors.Is(err, records.ErrNotFound) {
+			s.fail(w, err, "read the call")
+			return c, false
+		}
+		writeErr(w, http.StatusNotFound, "not_found", "no such call of yours")
+		return c, false
+	}
+	return c, true
 }
 
 // mine reports whether a call record is u's: theirs by extension or

@@ -338,20 +338,9 @@ func (s *Server) serveRecording(w http.ResponseWriter, r *http.Request, c record
 
 // callRecording is a recorded call's audio for those who see the call.
 func (s *Server) callRecording(w http.ResponseWriter, r *http.Request, u caller) {
-	if s.cfg.Records == nil {
-		writeErr(w, http.StatusNotFound, "not_found", "this server keeps no call records")
-		return
+	if c, ok := s.myCall(w, r, u); ok {
+		s.serveRecording(w, r, c)
 	}
-	c, err := s.cfg.Records.Call(r.Context(), r.PathValue("id"))
-	if err != nil || c.Account != u.Account || !s.mine(r, u, c) {
-		if err != nil && !errors.Is(err, records.ErrNotFound) {
-			s.fail(w, err, "read the call")
-			return
-		}
-		writeErr(w, http.StatusNotFound, "not_found", "no such call of yours")
-		return
-	}
-	s.serveRecording(w, r, c)
 }
 
 // signedRecording is a recorded call's audio by a signed link (what a

@@ -129,14 +129,7 @@ func TestClickToCallWithKey(t *testing.T) {
 		}
 	}
 	// The call is the rep's, outbound and answered, in her history.
-	c, err := api.NewClient(s.api)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := c.SignIn(ctx, "rep@demo.test", s.accounts["rep@demo.test"]); err != nil {
-		t.Fatal(err)
-	}
+	c, ctx := s.client(t, "rep@demo.test"), context.Background()
 	var calls []api.CallInfo
 	eventually.True(10*time.Second, func() bool { calls, _ = c.Calls(ctx, 5); return len(calls) > 0 && calls[0].ID == started.ID })
 	if len(calls) == 0 || calls[0].ID != started.ID || calls[0].Direction != "outbound" || calls[0].To != "+442071234567" ||
@@ -155,4 +148,17 @@ func TestClickToCallWithKey(t *testing.T) {
 	if got != want {
 		t.Errorf("the webhook received %q, want %q", got, want)
 	}
+}
+
+// client is the account API signed in as a demo user.
+func (s *server) client(t *testing.T, email string) *api.Client {
+	t.Helper()
+	c, err := api.NewClient(s.api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SignIn(context.Background(), email, s.accounts[email]); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

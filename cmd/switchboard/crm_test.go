@@ -46,14 +46,7 @@ func TestCRMLogsCallsAndTexts(t *testing.T) {
 	london := func() string {
 		t.Helper()
 		run("rep@demo.test", "call", "+442071234567", "--play", filepath.Join(dir, "440.wav"), "--duration", "2s")
-		c, err := api.NewClient(s.api)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx := context.Background()
-		if _, err := c.SignIn(ctx, "rep@demo.test", s.accounts["rep@demo.test"]); err != nil {
-			t.Fatal(err)
-		}
+		c, ctx := s.client(t, "rep@demo.test"), context.Background()
 		var calls []api.CallInfo
 		eventually.True(10*time.Second, func() bool { calls, _ = c.Calls(ctx, 1); return len(calls) == 1 && calls[0].To == "+442071234567" })
 		if len(calls) != 1 {
@@ -106,13 +99,7 @@ func TestCRMLogsCallsAndTexts(t *testing.T) {
 	// Every delivery noted as made (delivery is at least once: a kill in
 	// the instant between HubSpot's answer and that note would log that
 	// item again after the restart).
-	owner, err := api.NewClient(s.api)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := owner.SignIn(context.Background(), "owner@demo.test", s.accounts["owner@demo.test"]); err != nil {
-		t.Fatal(err)
-	}
+	owner := s.client(t, "owner@demo.test")
 	eventually.Must(t, 30*time.Second, "every delivery to HubSpot noted", func() bool {
 		is, err := owner.Integrations(context.Background())
 		if err != nil || len(is) == 0 || is[0].Feed == "" {
